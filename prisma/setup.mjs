@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Database set-up, run by `npm install` (postinstall) and `npm run db:migrate`:
+//   1. generate both Prisma clients (SQLite: @prisma/client; PostgreSQL:
+//      node_modules/.prisma/client-postgresql) from the committed schemas,
+//   2. apply the committed migrations to DATABASE_URL (default: the SQLite file).
+// `--write-schemas` regenerates prisma/postgresql/schema.prisma from prisma/schema.prisma.
+// `--no-migrate` only generates.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_DATABASE_URL, isPostgresUrl } from "./database-url.mjs";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const prismaCli = path.join(root, "node_modules", "prisma", "build", "index.js");
+const SOURCE = path.join(root, "prisma", "schema.prisma");
+const POSTGRES = path.join(root, "prisma", "postgresql", "schema.prisma");
+
+/** The PostgreSQL schema: the same models, another provider and client output. */
+export function postgresSchemaFrom(source) {
+  const header =
+    "// GENERATED from prisma/schema.prisma by `npm run db:schemas`: do not edit.\n";
+  const out = source
+    .replace('provider = "sqlite"', 'provider = "postgresql"')
+    .replace(
+      'engineType = "client"',
+      'engineType = "client"\n  output     = "../../node_modules/.prisma/client-postgresql"',
+    );
+  if (out === source) throw new Error("prisma/schema.prisma: provider line not found");
+  return header + out;
+}
+
+function prisma(args, databaseUrl) {
+  execFileSync(process.execPath, [prismaCli, ...args], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+  });
+}
+
+const args = new Set(process.argv.slice(2));
+if (args.has("--write-schemas")) {
+  writeFileSync(POSTGRES, postgresSchemaFrom(readFileSync(SOURCE, "utf8")));
+  console.log("wrote prisma/postgresql/schema.prisma");
+}
+
+// Each generate needs a URL of its own provider to resolve env("DATABASE_URL").
+prisma(["generate", "--schema", SOURCE], DEFAULT_DATABASE_URL);
+prisma(["generate", "--schema", POSTGRES], "postgresql://localhost/generate-only");
+
+if (!args.has("--no-migrate") && !args.has("--write-schemas")) {
+  try {
+    process.loadEnvFile(path.join(root, ".env"));
+  } catch {
+    // no .env
+  }
+  const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  console.log(`migrating ${isPostgresUrl(url) ? "PostgreSQL" : url}`);
+  prisma(["migrate", "deploy"], url);
+}
