@@ -4,31 +4,18 @@
 //      node_modules/.prisma/client-postgresql) from the committed schemas,
 //   2. apply the committed migrations to DATABASE_URL (default: the SQLite file).
 // `--write-schemas` regenerates prisma/postgresql/schema.prisma from prisma/schema.prisma.
-// `--no-migrate` only generates.
+// `--no-migrate` only generates; `--migrate-only` only migrates.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATABASE_URL, isPostgresUrl } from "./database-url.mjs";
+import { postgresSchemaFrom } from "./schemas.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const prismaCli = path.join(root, "node_modules", "prisma", "build", "index.js");
 const SOURCE = path.join(root, "prisma", "schema.prisma");
 const POSTGRES = path.join(root, "prisma", "postgresql", "schema.prisma");
-
-/** The PostgreSQL schema: the same models, another provider and client output. */
-export function postgresSchemaFrom(source) {
-  const header =
-    "// GENERATED from prisma/schema.prisma by `npm run db:schemas`: do not edit.\n";
-  const out = source
-    .replace('provider = "sqlite"', 'provider = "postgresql"')
-    .replace(
-      'engineType = "client"',
-      'engineType = "client"\n  output     = "../../node_modules/.prisma/client-postgresql"',
-    );
-  if (out === source) throw new Error("prisma/schema.prisma: provider line not found");
-  return header + out;
-}
 
 function prisma(args, databaseUrl) {
   execFileSync(process.execPath, [prismaCli, ...args], {
@@ -44,9 +31,11 @@ if (args.has("--write-schemas")) {
   console.log("wrote prisma/postgresql/schema.prisma");
 }
 
-// Each generate needs a URL of its own provider to resolve env("DATABASE_URL").
-prisma(["generate", "--schema", SOURCE], DEFAULT_DATABASE_URL);
-prisma(["generate", "--schema", POSTGRES], "postgresql://localhost/generate-only");
+if (!args.has("--migrate-only")) {
+  // Each generate needs a URL of its own provider to resolve env("DATABASE_URL").
+  prisma(["generate", "--schema", SOURCE], DEFAULT_DATABASE_URL);
+  prisma(["generate", "--schema", POSTGRES], "postgresql://localhost/generate-only");
+}
 
 if (!args.has("--no-migrate") && !args.has("--write-schemas")) {
   try {

@@ -1,0 +1,67 @@
+/**
+ * The process environment, validated once at start (zod). A missing or malformed
+ * variable stops the process with one line naming it; .env.example documents each.
+ */
+import { z } from "zod";
+import { DEFAULT_DATABASE_URL, isPostgresUrl, isSqliteUrl } from "../prisma/database-url.mjs";
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  SHOPIFY_API_KEY: z.string().min(1, "is required (the app's client id)"),
+  SHOPIFY_API_SECRET: z.string().min(1, "is required (the app's client secret)"),
+  SHOPIFY_APP_URL: z.url({ message: "must be the app's public https URL" }),
+  SCOPES: z
+    .string()
+    .regex(/^[a-z_]+(,[a-z_]+)*$/, "must be a comma-separated scope list")
+    .default("read_orders,read_all_orders,read_customers,write_customers"),
+  SHOP_CUSTOM_DOMAIN: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .default(DEFAULT_DATABASE_URL)
+    .refine((url) => isSqliteUrl(url) || isPostgresUrl(url), {
+      message: "must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    }),
+  REDIS_URL: z
+    .string()
+    .default("redis://127.0.0.1:6379")
+    .refine((url) => /^rediss?:\/\//.test(url), {
+      message: "must start with redis:// or rediss://",
+    }),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // Operators' queue dashboard (/ops/queues); off when unset.
+  ADMIN_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+/** Parses an environment; throws EnvError whose message is one line naming the variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  // Empty strings count as unset, as in .env files with `KEY=`.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = issue.path.join(".");
+  const detail =
+    issue.code === "invalid_type" && cleaned[name] === undefined ? "is required" : issue.message;
+  throw new EnvError(`Invalid environment: ${name} ${detail}`);
+}
+
+let cached: Env | undefined;
+
+/** The validated environment; on error prints one line and exits (status 1). */
+export function env(): Env {
+  if (cached) return cached;
+  try {
+    cached = parseEnv();
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  return cached;
+}

@@ -1,0 +1,1 @@
+export declare function postgresSchemaFrom(source: string): string;

@@ -1,0 +1,25 @@
+import { defineConfig } from "vitest/config";
+import { testDatabaseUrl } from "./test/setup/database";
+
+// One database per run: DATABASE_URL when set (CI's PostgreSQL run), else a fresh
+// SQLite file. Tests isolate themselves by shop: every row is shop-scoped.
+const databaseUrl = testDatabaseUrl();
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx", "extensions/**/*.test.ts"],
+    globalSetup: ["test/setup/global.ts"],
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: {
+      NODE_ENV: "test",
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      SHOPIFY_API_KEY: "kizuna-test-api-key",
+      SHOPIFY_API_SECRET: "kizuna-test-api-secret",
+      SHOPIFY_APP_URL: "https://kizuna.test",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    },
+  },
+});
