@@ -55,3 +55,14 @@ export interface MarketingSpend {
   readonly channel: string;
   readonly amountMinor: number;
 }
+
+/**
+ * Acquisition channel of each customer (e.g. the first order's UTM source), for CAC by
+ * channel. Names must match MarketingSpend.channel exactly.
+ */
+export interface CustomerChannels {
+  /** Channel names; code k means names[k]. */
+  readonly names: readonly string[];
+  /** Per customer (dense index): an index into names, or -1 when unknown. */
+  readonly code: Int32Array;
+}

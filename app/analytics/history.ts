@@ -1,0 +1,213 @@
+/**
+ * The purchase history every descriptive metric reads: a shop's orders reduced once to
+ * per-customer purchases on shop-local days.
+ *
+ * Conventions (shared with the CLV model):
+ * - Cancelled and test orders are dropped everywhere.
+ * - A purchase is a (customer, shop-local day) with at least one remaining order: several
+ *   orders by one customer on one local day count as ONE purchase (frequency, recency,
+ *   repeat, continuation), while money and order counts keep every order.
+ * - Money is netMinor (after refunds). A fully refunded order still counts as a purchase
+ *   (the customer did buy; the shop kept 0), so a customer can have purchases and 0 net.
+ * - Guest orders (customer -1) cannot be followed over time: they are only totalled.
+ */
+import type { CustomerTable, OrderTable } from "./types";
+import { ORDER_CANCELLED, ORDER_TEST } from "./types";
+import type { Calendar } from "./time";
+import { monthOfDay } from "./time";
+
+export interface PurchaseHistory {
+  readonly calendar: Calendar;
+  readonly customerCount: number;
+  /** Purchases of customer c are rows purchaseStart[c] .. purchaseStart[c + 1] - 1, by day ascending. */
+  readonly purchaseStart: Int32Array;
+  /** Shop-local day number of each purchase (strictly increasing within a customer). */
+  readonly purchaseDay: Int32Array;
+  /** Sum of netMinor of the purchase's orders. */
+  readonly purchaseNet: Float64Array;
+  /** Sum of grossMinor of the purchase's orders. */
+  readonly purchaseGross: Float64Array;
+  /** Number of orders merged into the purchase (≥ 1). */
+  readonly purchaseOrders: Int32Array;
+  /** OR of the merged orders' ORDER_* bits (ORDER_SUBSCRIPTION is the one that matters). */
+  readonly purchaseFlags: Uint8Array;
+  /** Smallest and largest purchase day over all customers and guests; NaN when there is none. */
+  readonly minDay: number;
+  readonly maxDay: number;
+  /** Remaining (not cancelled, not test) guest orders, totalled. */
+  readonly guest: {
+    readonly orders: number;
+    readonly netMinor: number;
+    readonly grossMinor: number;
+  };
+  /** Orders dropped (an order that is both counts as cancelled). */
+  readonly excluded: { readonly cancelled: number; readonly test: number };
+  /** Month number of a day inside [minDay, maxDay] (table lookup, falls back to arithmetic). */
+  monthOf(day: number): number;
+}
+
+/** Index of the first purchase of customer c after day `lastDay` (i.e. end of the purchases ≤ lastDay). */
+export function purchasesEnd(history: PurchaseHistory, c: number, lastDay: number): number {
+  const start = history.purchaseStart[c];
+  let end = history.purchaseStart[c + 1];
+  const days = history.purchaseDay;
+  // Most customers have a handful of purchases and the cut is usually at the end.
+  while (end > start && days[end - 1] > lastDay) end--;
+  return end;
+}
+
+/** Index of the first purchase of customer c on or after day `firstDay`. */
+export function purchasesBegin(history: PurchaseHistory, c: number, firstDay: number): number {
+  let begin = history.purchaseStart[c];
+  const end = history.purchaseStart[c + 1];
+  const days = history.purchaseDay;
+  while (begin < end && days[begin] < firstDay) begin++;
+  return begin;
+}
+
+// Local copies for the hot loops: some loaders turn imported bindings into getter calls.
+const CANCELLED = ORDER_CANCELLED;
+const TEST = ORDER_TEST;
+const DROPPED = CANCELLED | TEST;
+
+function isSorted(orders: OrderTable): boolean {
+  const { customer, processedAt } = orders;
+  for (let i = 1; i < orders.length; i++) {
+    const c = customer[i];
+    const p = customer[i - 1];
+    if (c < p || (c === p && c >= 0 && processedAt[i] < processedAt[i - 1])) return false;
+  }
+  return true;
+}
+
+/**
+ * Builds the purchase history. Linear when the table is sorted as documented
+ * (customer, then processedAt); otherwise sorts a row permutation first (n log n).
+ * Throws on a customer index outside the table or a non-finite timestamp or amount.
+ */
+export function buildPurchaseHistory(
+  orders: OrderTable,
+  customers: CustomerTable | number,
+  calendar: Calendar,
+): PurchaseHistory {
+  const customerCount = typeof customers === "number" ? customers : customers.count;
+  const { customer, processedAt, grossMinor, netMinor, flags } = orders;
+  const n = orders.length;
+
+  let order: Uint32Array | null = null;
+  if (!isSorted(orders)) {
+    order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => customer[a] - customer[b] || processedAt[a] - processedAt[b]);
+  }
+
+  let customerOrders = 0;
+  let cancelled = 0;
+  let test = 0;
+  for (let i = 0; i < n; i++) {
+    const f = flags[i];
+    if (f & CANCELLED) cancelled++;
+    else if (f & TEST) test++;
+    else if (customer[i] >= 0) customerOrders++;
+  }
+
+  const purchaseStart = new Int32Array(customerCount + 1);
+  let purchaseDay = new Int32Array(customerOrders);
+  let purchaseNet = new Float64Array(customerOrders);
+  let purchaseGross = new Float64Array(customerOrders);
+  let purchaseOrders = new Int32Array(customerOrders);
+  let purchaseFlags = new Uint8Array(customerOrders);
+
+  let guestOrders = 0;
+  let guestNet = 0;
+  let guestGross = 0;
+  let minDay = Infinity;
+  let maxDay = -Infinity;
+  let rows = 0;
+  let lastCustomer = -1;
+  let lastDay = 0;
+
+  for (let k = 0; k < n; k++) {
+    const i = order === null ? k : order[k];
+    const f = flags[i];
+    if (f & DROPPED) continue;
+    const c = customer[i];
+    const at = processedAt[i];
+    const net = netMinor[i];
+    const gross = grossMinor[i];
+    if (!Number.isFinite(at) || !Number.isFinite(net) || !Number.isFinite(gross)) {
+      throw new RangeError(`Order row ${i}: processedAt, grossMinor and netMinor must be finite`);
+    }
+    if (c >= customerCount || c < -1) {
+      throw new RangeError(`Order row ${i}: customer ${c} outside 0..${customerCount - 1}`);
+    }
+    const day = calendar.dayOf(at);
+    if (day < minDay) minDay = day;
+    if (day > maxDay) maxDay = day;
+    if (c < 0) {
+      guestOrders++;
+      guestNet += net;
+      guestGross += gross;
+      continue;
+    }
+    // "<=" rather than "===": when clocks fall back over midnight a later order can land on
+    // the previous local day; it then joins that purchase so days stay increasing.
+    if (c === lastCustomer && day <= lastDay) {
+      const r = rows - 1;
+      purchaseNet[r] += net;
+      purchaseGross[r] += gross;
+      purchaseOrders[r]++;
+      purchaseFlags[r] |= f;
+      continue;
+    }
+    purchaseDay[rows] = day;
+    purchaseNet[rows] = net;
+    purchaseGross[rows] = gross;
+    purchaseOrders[rows] = 1;
+    purchaseFlags[rows] = f;
+    purchaseStart[c + 1]++;
+    rows++;
+    lastCustomer = c;
+    lastDay = day;
+  }
+  for (let c = 0; c < customerCount; c++) purchaseStart[c + 1] += purchaseStart[c];
+
+  if (rows < customerOrders * 0.9) {
+    // Many same-day merges: give the unused tail back.
+    purchaseDay = purchaseDay.slice(0, rows);
+    purchaseNet = purchaseNet.slice(0, rows);
+    purchaseGross = purchaseGross.slice(0, rows);
+    purchaseOrders = purchaseOrders.slice(0, rows);
+    purchaseFlags = purchaseFlags.slice(0, rows);
+  } else {
+    purchaseDay = purchaseDay.subarray(0, rows);
+    purchaseNet = purchaseNet.subarray(0, rows);
+    purchaseGross = purchaseGross.subarray(0, rows);
+    purchaseOrders = purchaseOrders.subarray(0, rows);
+    purchaseFlags = purchaseFlags.subarray(0, rows);
+  }
+
+  const hasData = minDay <= maxDay;
+  const tableStart = hasData ? minDay : 0;
+  const dayMonth = new Int32Array(hasData ? maxDay - minDay + 1 : 0);
+  for (let d = 0; d < dayMonth.length; d++) dayMonth[d] = monthOfDay(tableStart + d);
+
+  return {
+    calendar,
+    customerCount,
+    purchaseStart,
+    purchaseDay,
+    purchaseNet,
+    purchaseGross,
+    purchaseOrders,
+    purchaseFlags,
+    minDay: hasData ? minDay : NaN,
+    maxDay: hasData ? maxDay : NaN,
+    guest: { orders: guestOrders, netMinor: guestNet, grossMinor: guestGross },
+    excluded: { cancelled, test },
+    monthOf(day: number): number {
+      const slot = day - tableStart;
+      return slot >= 0 && slot < dayMonth.length ? dayMonth[slot] : monthOfDay(day);
+    },
+  };
+}

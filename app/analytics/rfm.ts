@@ -1,0 +1,560 @@
+/**
+ * RFM: recency, frequency and monetary value per customer as of a local day, 1–5 scores
+ * and the named segments.
+ *
+ * Definitions (as of day D, over purchases in [fromDay, D], see history.ts for "purchase"):
+ * - R = D − day of the last purchase, in days (0 = bought on D).
+ * - F = number of purchases (same-local-day orders count once).
+ * - M = net revenue (after refunds) of those purchases, in minor units.
+ * Only customers with at least one purchase in the window are scored; the others have
+ * R = −1, F = 0, M = 0, scores 0 and segment NO_SEGMENT.
+ *
+ * Quintile scores, with ties: score = 1 + ⌊5 · w / N⌋, where N is the number of scored
+ * customers and w the number of them with a strictly worse value (larger R, smaller F or
+ * M). Equal values therefore always get equal scores, the worst value always scores 1,
+ * and a value shared by many customers takes the score of the lowest rank it occupies
+ * (e.g. if 60 % bought once, all of them get F = 1 and the next value gets F = 4).
+ */
+import type { PurchaseHistory } from "./history";
+import { purchasesEnd } from "./history";
+import type { DayRange } from "./time";
+
+export const NO_SEGMENT = 255;
+/** FM = (F + M) / 2 takes the 9 values 1, 1.5, …, 5. */
+export const FM_VALUES: readonly number[] = [1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5];
+/** Cells of the R × FM grid: cell = (R − 1) · 9 + (F + M − 2). */
+export const GRID_CELLS = 45;
+
+/** How raw values become 1..5 scores. */
+export type ScoreScale =
+  | { readonly kind: "quintile" }
+  /**
+   * Fixed cut-offs [t2, t3, t4, t5]: score = 1 + the number of cut-offs reached.
+   * Frequency and monetary reach t when value ≥ t (ascending cut-offs); recency reaches t
+   * when days ≤ t (descending cut-offs, e.g. [365, 180, 90, 30]).
+   */
+  | { readonly kind: "thresholds"; readonly thresholds: readonly number[] };
+
+/** A segment rule: inclusive ranges of the R score and of FM. Rules are checked in order. */
+export interface SegmentRule {
+  /** Stable id (lowercase letters, digits, "_" or "-"), used by the UI for translation. */
+  readonly id: string;
+  readonly name: string;
+  /** Inclusive R score range within 1..5. */
+  readonly recency: readonly [number, number];
+  /** Inclusive FM range within 1..5 (FM moves in steps of 0.5). */
+  readonly fm: readonly [number, number];
+}
+
+/**
+ * The 11 classic segments. The published table gives ranges such as "R 0–1, FM 4–5"; read
+ * as (low, high] on integer scores that is R = 1, FM 4.5–5. Published order checks
+ * "At Risk" (R 1–2, FM 2.5–5) before "Can't Lose Them", which can then never match; here
+ * "Can't Lose Them" comes first. Every one of the 45 R × FM cells matches exactly one of
+ * the ranges except those two and Champions ⊂ Loyal, where the order decides.
+ */
+export const DEFAULT_SEGMENT_RULES: readonly SegmentRule[] = [
+  { id: "champions", name: "Champions", recency: [5, 5], fm: [4.5, 5] },
+  { id: "loyal", name: "Loyal", recency: [3, 5], fm: [3.5, 5] },
+  { id: "potential_loyalist", name: "Potential Loyalist", recency: [4, 5], fm: [1.5, 3] },
+  { id: "new", name: "New", recency: [5, 5], fm: [1, 1] },
+  { id: "promising", name: "Promising", recency: [4, 4], fm: [1, 1] },
+  { id: "need_attention", name: "Need Attention", recency: [3, 3], fm: [2.5, 3] },
+  { id: "about_to_sleep", name: "About to Sleep", recency: [3, 3], fm: [1, 2] },
+  { id: "cant_lose_them", name: "Can't Lose Them", recency: [1, 1], fm: [4.5, 5] },
+  { id: "at_risk", name: "At Risk", recency: [1, 2], fm: [2.5, 5] },
+  { id: "hibernating", name: "Hibernating", recency: [2, 2], fm: [1.5, 2] },
+  { id: "lost", name: "Lost", recency: [1, 2], fm: [1, 2] },
+];
+
+export interface RfmOptions {
+  /** Last local day included (purchases on asOfDay count, R = 0 for them). */
+  readonly asOfDay: number;
+  /** First local day included; omitted = all history. */
+  readonly fromDay?: number;
+  readonly recencyScale?: ScoreScale;
+  readonly frequencyScale?: ScoreScale;
+  readonly monetaryScale?: ScoreScale;
+  /** Segment rules, validated; default DEFAULT_SEGMENT_RULES. */
+  readonly rules?: readonly SegmentRule[];
+}
+
+/** Cut-offs actually used: score ≥ k iff the value reaches entry k − 2; null = no customer can. */
+export interface ScoreThresholds {
+  readonly recency: readonly (number | null)[];
+  readonly frequency: readonly (number | null)[];
+  readonly monetary: readonly (number | null)[];
+}
+
+export interface RfmResult {
+  readonly asOfDay: number;
+  /** The purchases considered: [fromDay or history start, asOfDay]. */
+  readonly window: DayRange;
+  readonly customerCount: number;
+  /** Customers with ≥ 1 purchase in the window. */
+  readonly scoredCount: number;
+  /** Days since the last purchase; −1 when not scored. */
+  readonly recencyDays: Int32Array;
+  /** Purchases in the window. */
+  readonly frequency: Int32Array;
+  /** Orders in the window (same-day orders counted separately, for average order value). */
+  readonly orders: Int32Array;
+  /** Net revenue in the window, minor units. */
+  readonly monetaryMinor: Float64Array;
+  /** Scores 1..5, 0 when not scored. */
+  readonly r: Uint8Array;
+  readonly f: Uint8Array;
+  readonly m: Uint8Array;
+  /** Index into `rules`, NO_SEGMENT when not scored. */
+  readonly segment: Uint8Array;
+  readonly rules: readonly SegmentRule[];
+  readonly thresholds: ScoreThresholds;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules.
+
+export interface RuleProblem {
+  readonly code:
+    | "empty"
+    | "too_many"
+    | "bad_id"
+    | "duplicate_id"
+    | "bad_name"
+    | "bad_range"
+    | "uncovered_cell"
+    | "unreachable_rule";
+  readonly message: string;
+  readonly ruleId?: string;
+}
+
+const RULE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+const isRange = (value: unknown): value is readonly [number, number] =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === "number" &&
+  typeof value[1] === "number" &&
+  Number.isFinite(value[0]) &&
+  Number.isFinite(value[1]);
+
+/** Segment index of an R score and F + M sum, or NO_SEGMENT when no rule matches. */
+function matchRule(rules: readonly SegmentRule[], r: number, fmSum: number): number {
+  const fm = fmSum / 2;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (r >= rule.recency[0] && r <= rule.recency[1] && fm >= rule.fm[0] && fm <= rule.fm[1]) {
+      return i;
+    }
+  }
+  return NO_SEGMENT;
+}
+
+/**
+ * Problems with a (merchant-edited) rule list; empty when valid. A valid list has 1..254
+ * rules with unique ids, ranges inside 1..5, covers all 45 R × FM cells and every rule
+ * matches at least one cell under first-match order.
+ */
+export function validateSegmentRules(rules: readonly SegmentRule[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (!Array.isArray(rules) || rules.length === 0) {
+    return [{ code: "empty", message: "At least one segment rule is needed" }];
+  }
+  if (rules.length >= NO_SEGMENT) {
+    problems.push({ code: "too_many", message: `At most ${NO_SEGMENT - 1} segment rules` });
+  }
+  const seen = new Set<string>();
+  let rangesOk = true;
+  for (const rule of rules) {
+    const id = typeof rule?.id === "string" ? rule.id : "";
+    if (!RULE_ID.test(id)) {
+      problems.push({ code: "bad_id", message: `Invalid rule id "${id}"`, ruleId: id });
+    } else if (seen.has(id)) {
+      problems.push({ code: "duplicate_id", message: `Duplicate rule id "${id}"`, ruleId: id });
+    }
+    seen.add(id);
+    if (typeof rule?.name !== "string" || rule.name.trim() === "") {
+      problems.push({ code: "bad_name", message: `Rule "${id}" needs a name`, ruleId: id });
+    }
+    for (const [label, range] of [
+      ["recency", rule?.recency],
+      ["fm", rule?.fm],
+    ] as const) {
+      if (!isRange(range) || range[0] < 1 || range[1] > 5 || range[0] > range[1]) {
+        rangesOk = false;
+        problems.push({
+          code: "bad_range",
+          message: `Rule "${id}": ${label} must be [min, max] with 1 ≤ min ≤ max ≤ 5`,
+          ruleId: id,
+        });
+      }
+    }
+  }
+  if (!rangesOk) return problems;
+
+  const reached = new Uint8Array(rules.length);
+  for (let r = 1; r <= 5; r++) {
+    for (let fmSum = 2; fmSum <= 10; fmSum++) {
+      const hit = matchRule(rules, r, fmSum);
+      if (hit === NO_SEGMENT) {
+        problems.push({
+          code: "uncovered_cell",
+          message: `No rule matches R = ${r}, FM = ${fmSum / 2}`,
+        });
+      } else {
+        reached[hit] = 1;
+      }
+    }
+  }
+  rules.forEach((rule, i) => {
+    if (!reached[i]) {
+      problems.push({
+        code: "unreachable_rule",
+        message: `Rule "${rule.id}" never matches: earlier rules take all its cells`,
+        ruleId: rule.id,
+      });
+    }
+  });
+  return problems;
+}
+
+/** Throws a RangeError listing every problem of an invalid rule list. */
+export function assertValidSegmentRules(rules: readonly SegmentRule[]): void {
+  const problems = validateSegmentRules(rules);
+  if (problems.length > 0) {
+    throw new RangeError(`Invalid segment rules: ${problems.map((p) => p.message).join("; ")}`);
+  }
+}
+
+/** Segment index for each of the 45 grid cells (rules assumed valid). */
+export function segmentTable(rules: readonly SegmentRule[]): Uint8Array {
+  const table = new Uint8Array(GRID_CELLS);
+  for (let r = 1; r <= 5; r++) {
+    for (let fmSum = 2; fmSum <= 10; fmSum++) {
+      table[(r - 1) * 9 + fmSum - 2] = matchRule(rules, r, fmSum);
+    }
+  }
+  return table;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scores.
+
+function validateScale(scale: ScoreScale, descending: boolean, what: string): void {
+  if (scale.kind === "quintile") return;
+  const t = scale.thresholds;
+  const ok =
+    Array.isArray(t) &&
+    t.length === 4 &&
+    t.every((x) => typeof x === "number" && Number.isFinite(x)) &&
+    t.every((x, i) => i === 0 || (descending ? x <= t[i - 1] : x >= t[i - 1]));
+  if (!ok) {
+    throw new RangeError(
+      `Invalid ${what} thresholds: need 4 finite numbers in ${descending ? "descending" : "ascending"} order`,
+    );
+  }
+}
+
+/**
+ * Quintile cut-offs of values where larger is better: score ≥ k iff value ≥ cut[k − 2]
+ * (null: unreachable). Equivalent to 1 + ⌊5 · (#smaller) / N⌋. May reorder the array.
+ */
+export function quintileCuts(values: Float64Array): (number | null)[] {
+  const n = values.length;
+  if (n === 0) return [null, null, null, null];
+  // Score ≥ k iff at least m_k values are strictly smaller, i.e. value > (m_k-th smallest).
+  const ranks = [2, 3, 4, 5].map((k) => Math.ceil(((k - 1) * n) / 5));
+  let min = Infinity;
+  let max = -Infinity;
+  let integral = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integral && !Number.isInteger(v)) integral = false;
+  }
+  if (integral && max - min <= 4 * n + 1024) {
+    // Small integer range (recency, frequency): a histogram instead of a sort.
+    const hist = new Int32Array(max - min + 1);
+    for (let i = 0; i < n; i++) hist[values[i] - min]++;
+    return ranks.map((m) => {
+      let seen = 0;
+      let u = 0;
+      while (seen + hist[u] < m) seen += hist[u++];
+      let next = u + 1;
+      while (next < hist.length && hist[next] === 0) next++;
+      return next < hist.length ? next + min : null;
+    });
+  }
+  values.sort();
+  return ranks.map((m) => {
+    const below = values[m - 1];
+    let lo = m;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (values[mid] > below) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo < n ? values[lo] : null;
+  });
+}
+
+/**
+ * Scorer of a value against cut-offs: 1 + the number reached. Cut-offs are unpacked into
+ * four numbers (null → never reached) because this runs once per customer and dimension.
+ */
+function scorer(cuts: readonly (number | null)[], smallerIsBetter: boolean): (v: number) => number {
+  const never = smallerIsBetter ? -Infinity : Infinity;
+  const [c2, c3, c4, c5] = cuts.map((c) => c ?? never);
+  return smallerIsBetter
+    ? (v) => 1 + +(v <= c2) + +(v <= c3) + +(v <= c4) + +(v <= c5)
+    : (v) => 1 + +(v >= c2) + +(v >= c3) + +(v >= c4) + +(v >= c5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFM.
+
+/** R, F, M, scores and segments of every customer as of a local day. Linear + 3 sorts. */
+export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmResult {
+  const { asOfDay } = options;
+  // An integer sentinel keeps the day comparisons on small integers.
+  const fromDay = options.fromDay ?? -2_147_483_648;
+  if (!Number.isInteger(asOfDay)) throw new RangeError("asOfDay must be an integer local day");
+  if (options.fromDay !== undefined && !(Number.isInteger(fromDay) && fromDay <= asOfDay)) {
+    throw new RangeError("fromDay must be an integer local day ≤ asOfDay");
+  }
+  const rules = options.rules ?? DEFAULT_SEGMENT_RULES;
+  if (rules !== DEFAULT_SEGMENT_RULES) assertValidSegmentRules(rules);
+  const recencyScale = options.recencyScale ?? { kind: "quintile" };
+  const frequencyScale = options.frequencyScale ?? { kind: "quintile" };
+  const monetaryScale = options.monetaryScale ?? { kind: "quintile" };
+  validateScale(recencyScale, true, "recency");
+  validateScale(frequencyScale, false, "frequency");
+  validateScale(monetaryScale, false, "monetary");
+
+  const n = history.customerCount;
+  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders } = history;
+  const recencyDays = new Int32Array(n).fill(-1);
+  const frequency = new Int32Array(n);
+  const orders = new Int32Array(n);
+  const monetaryMinor = new Float64Array(n);
+  let scored = 0;
+  for (let c = 0; c < n; c++) {
+    const end = purchasesEnd(history, c, asOfDay);
+    const begin = purchaseStart[c];
+    let count = 0;
+    let orderCount = 0;
+    let net = 0;
+    for (let p = end - 1; p >= begin && purchaseDay[p] >= fromDay; p--) {
+      count++;
+      orderCount += purchaseOrders[p];
+      net += purchaseNet[p];
+    }
+    if (count === 0) continue;
+    recencyDays[c] = asOfDay - purchaseDay[end - 1];
+    frequency[c] = count;
+    orders[c] = orderCount;
+    monetaryMinor[c] = net;
+    scored++;
+  }
+
+  // Cut-offs: recency is negated so that "larger is better" holds for all three
+  // (0 - x rather than -x to avoid -0).
+  const rValues = new Float64Array(scored);
+  const fValues = new Float64Array(scored);
+  const mValues = new Float64Array(scored);
+  for (let c = 0, j = 0; c < n; c++) {
+    if (recencyDays[c] < 0) continue;
+    rValues[j] = -recencyDays[c];
+    fValues[j] = frequency[c];
+    mValues[j] = monetaryMinor[c];
+    j++;
+  }
+  const rCuts =
+    recencyScale.kind === "quintile"
+      ? quintileCuts(rValues).map((x) => (x === null ? null : 0 - x))
+      : [...recencyScale.thresholds];
+  const fCuts =
+    frequencyScale.kind === "quintile" ? quintileCuts(fValues) : [...frequencyScale.thresholds];
+  const mCuts =
+    monetaryScale.kind === "quintile" ? quintileCuts(mValues) : [...monetaryScale.thresholds];
+
+  const table = segmentTable(rules);
+  const scoreR = scorer(rCuts, true);
+  const scoreF = scorer(fCuts, false);
+  const scoreM = scorer(mCuts, false);
+  const r = new Uint8Array(n);
+  const f = new Uint8Array(n);
+  const m = new Uint8Array(n);
+  const segment = new Uint8Array(n).fill(NO_SEGMENT);
+  for (let c = 0; c < n; c++) {
+    if (recencyDays[c] < 0) continue;
+    const rs = scoreR(recencyDays[c]);
+    const fs = scoreF(frequency[c]);
+    const ms = scoreM(monetaryMinor[c]);
+    r[c] = rs;
+    f[c] = fs;
+    m[c] = ms;
+    segment[c] = table[(rs - 1) * 9 + fs + ms - 2];
+  }
+
+  const windowStart =
+    options.fromDay !== undefined
+      ? options.fromDay
+      : Number.isFinite(history.minDay)
+        ? Math.min(history.minDay, asOfDay)
+        : asOfDay;
+  return {
+    asOfDay,
+    window: { startDay: windowStart, endDay: asOfDay + 1 },
+    customerCount: n,
+    scoredCount: scored,
+    recencyDays,
+    frequency,
+    orders,
+    monetaryMinor,
+    r,
+    f,
+    m,
+    segment,
+    rules,
+    thresholds: { recency: rCuts, frequency: fCuts, monetary: mCuts },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summaries.
+
+export interface SegmentSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly customers: number;
+  /** customers / scored customers. */
+  readonly customerShare: number | null;
+  /** Net revenue of the window. */
+  readonly revenueMinor: number;
+  /** revenue / revenue of all scored customers (null when that total is ≤ 0). */
+  readonly revenueShare: number | null;
+  readonly orders: number;
+  readonly purchases: number;
+  /** revenue / orders. */
+  readonly averageOrderValueMinor: number | null;
+  readonly averageRecencyDays: number | null;
+  readonly averageFrequency: number | null;
+  readonly averageMonetaryMinor: number | null;
+  /** Mean of the finite predicted CLVs given for the segment's customers. */
+  readonly averagePredictedClvMinor: number | null;
+  /** Mean of the finite P(alive) values given for the segment's customers. */
+  readonly averagePAlive: number | null;
+}
+
+export interface SegmentSummaries {
+  readonly asOfDay: number;
+  readonly window: DayRange;
+  readonly scoredCount: number;
+  readonly revenueMinor: number;
+  readonly orders: number;
+  /** One entry per rule, in rule order (empty segments included). */
+  readonly segments: readonly SegmentSummary[];
+}
+
+export interface SegmentExtras {
+  /** Predicted CLV per customer (dense index), minor units; NaN = unknown. */
+  readonly predictedClvMinor?: Float64Array;
+  /** P(alive) per customer; NaN = unknown. */
+  readonly pAlive?: Float64Array;
+}
+
+/** Per-segment counts, revenue share, average order value and optional model averages. */
+export function summarizeSegments(rfm: RfmResult, extras: SegmentExtras = {}): SegmentSummaries {
+  const s = rfm.rules.length;
+  const { predictedClvMinor: clv, pAlive } = extras;
+  for (const [label, arr] of [
+    ["predictedClvMinor", clv],
+    ["pAlive", pAlive],
+  ] as const) {
+    if (arr !== undefined && arr.length !== rfm.customerCount) {
+      throw new RangeError(`${label} must have one value per customer (${rfm.customerCount})`);
+    }
+  }
+  const customers = new Float64Array(s);
+  const revenue = new Float64Array(s);
+  const orders = new Float64Array(s);
+  const purchases = new Float64Array(s);
+  const recency = new Float64Array(s);
+  const clvSum = new Float64Array(s);
+  const clvCount = new Float64Array(s);
+  const aliveSum = new Float64Array(s);
+  const aliveCount = new Float64Array(s);
+  for (let c = 0; c < rfm.customerCount; c++) {
+    const g = rfm.segment[c];
+    if (g === NO_SEGMENT) continue;
+    customers[g]++;
+    revenue[g] += rfm.monetaryMinor[c];
+    orders[g] += rfm.orders[c];
+    purchases[g] += rfm.frequency[c];
+    recency[g] += rfm.recencyDays[c];
+    if (clv !== undefined && Number.isFinite(clv[c])) {
+      clvSum[g] += clv[c];
+      clvCount[g]++;
+    }
+    if (pAlive !== undefined && Number.isFinite(pAlive[c])) {
+      aliveSum[g] += pAlive[c];
+      aliveCount[g]++;
+    }
+  }
+  let totalRevenue = 0;
+  let totalOrders = 0;
+  for (let g = 0; g < s; g++) {
+    totalRevenue += revenue[g];
+    totalOrders += orders[g];
+  }
+  const avg = (sum: number, count: number): number | null => (count > 0 ? sum / count : null);
+  const segments = rfm.rules.map((rule, g): SegmentSummary => ({
+    id: rule.id,
+    name: rule.name,
+    customers: customers[g],
+    customerShare: avg(customers[g], rfm.scoredCount),
+    revenueMinor: revenue[g],
+    revenueShare: totalRevenue > 0 ? revenue[g] / totalRevenue : null,
+    orders: orders[g],
+    purchases: purchases[g],
+    averageOrderValueMinor: avg(revenue[g], orders[g]),
+    averageRecencyDays: avg(recency[g], customers[g]),
+    averageFrequency: avg(purchases[g], customers[g]),
+    averageMonetaryMinor: avg(revenue[g], customers[g]),
+    averagePredictedClvMinor: avg(clvSum[g], clvCount[g]),
+    averagePAlive: avg(aliveSum[g], aliveCount[g]),
+  }));
+  return {
+    asOfDay: rfm.asOfDay,
+    window: rfm.window,
+    scoredCount: rfm.scoredCount,
+    revenueMinor: totalRevenue,
+    orders: totalOrders,
+    segments,
+  };
+}
+
+export interface RfmGrid {
+  /** Row = R score 1..5, column = FM value (FM_VALUES); cell = (R − 1) · 9 + column. */
+  readonly customers: Int32Array;
+  readonly revenueMinor: Float64Array;
+  /** Segment index of each cell under the rules used. */
+  readonly segment: Uint8Array;
+}
+
+/** Customer counts and net revenue in each of the 45 R × FM cells. */
+export function rfmGrid(rfm: RfmResult): RfmGrid {
+  const customers = new Int32Array(GRID_CELLS);
+  const revenueMinor = new Float64Array(GRID_CELLS);
+  for (let c = 0; c < rfm.customerCount; c++) {
+    const rs = rfm.r[c];
+    if (rs === 0) continue;
+    const cell = (rs - 1) * 9 + rfm.f[c] + rfm.m[c] - 2;
+    customers[cell]++;
+    revenueMinor[cell] += rfm.monetaryMinor[c];
+  }
+  return { customers, revenueMinor, segment: segmentTable(rfm.rules) };
+}

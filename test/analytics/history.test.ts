@@ -1,0 +1,128 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildPurchaseHistory } from "../../app/analytics/history";
+import { createCalendar, monthOfDay } from "../../app/analytics/time";
+import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
+import type { OrderTable } from "../../app/analytics/types";
+import { fixtureShop, FIXTURE_ORDERS } from "./fixture";
+import { d, orderTable, randomShop, shop, tableFromRaw } from "./shop";
+
+const purchasesOf = (h: ReturnType<typeof fixtureShop>, c: number) => {
+  const out: { day: number; net: number; orders: number }[] = [];
+  for (let p = h.purchaseStart[c]; p < h.purchaseStart[c + 1]; p++) {
+    out.push({ day: h.purchaseDay[p], net: h.purchaseNet[p], orders: h.purchaseOrders[p] });
+  }
+  return out;
+};
+
+describe("buildPurchaseHistory", () => {
+  it("merges same-local-day orders and drops cancelled and test orders", () => {
+    const h = fixtureShop();
+    expect(h.customerCount).toBe(6);
+    expect(purchasesOf(h, 0)).toEqual([
+      { day: d("2024-06-01"), net: 2000, orders: 1 },
+      { day: d("2024-12-30"), net: 8000, orders: 2 },
+    ]);
+    expect(purchasesOf(h, 1)).toEqual([{ day: d("2024-01-10"), net: 1000, orders: 1 }]);
+    // 14:30Z and 15:30Z are two Tokyo days (23:30 and 00:30 JST).
+    expect(purchasesOf(h, 2).map((p) => p.day)).toEqual([d("2024-12-31"), d("2025-01-01")]);
+    expect(purchasesOf(h, 3)).toEqual([{ day: d("2024-11-01"), net: 0, orders: 1 }]);
+    expect(purchasesOf(h, 4)).toEqual([]);
+    expect(h.purchaseGross[h.purchaseStart[3]]).toBe(3000);
+    expect(h.guest).toEqual({ orders: 1, netMinor: 9999, grossMinor: 9999 });
+    expect(h.excluded).toEqual({ cancelled: 1, test: 1 });
+    expect(h.minDay).toBe(d("2024-01-10"));
+    expect(h.maxDay).toBe(d("2025-01-01"));
+    expect(h.monthOf(d("2024-12-31"))).toBe(2024 * 12 + 11);
+    expect(h.monthOf(d("1999-05-05"))).toBe(monthOfDay(d("1999-05-05")));
+  });
+
+  it("splits the same UTC orders differently in another zone", () => {
+    const h = shop(FIXTURE_ORDERS, 6, "UTC");
+    // In UTC both of c2's orders are on 2024-12-31.
+    expect(h.purchaseStart[3] - h.purchaseStart[2]).toBe(1);
+    expect(h.purchaseOrders[h.purchaseStart[2]]).toBe(2);
+  });
+
+  it("keeps the subscription flag of any merged order", () => {
+    const h = shop(
+      [
+        { c: 0, at: "2024-05-01T10:00:00+09:00" },
+        { c: 0, at: "2024-05-01T11:00:00+09:00", flags: ORDER_SUBSCRIPTION },
+      ],
+      1,
+    );
+    expect(h.purchaseFlags[0] & ORDER_SUBSCRIPTION).toBe(ORDER_SUBSCRIPTION);
+  });
+
+  it("accepts unsorted rows and gives the same history", () => {
+    fc.assert(
+      fc.property(randomShop(), fc.integer(), ({ customers, orders }, seed) => {
+        const cal = createCalendar("Asia/Tokyo");
+        const sorted = tableFromRaw(orders);
+        // A deterministic shuffle of the rows.
+        const idx = Array.from({ length: sorted.length }, (_, i) => i).sort(
+          (a, b) =>
+            (((a * 2654435761 + seed) >>> 0) % 1009) - (((b * 2654435761 + seed) >>> 0) % 1009),
+        );
+        const shuffled: OrderTable = {
+          length: sorted.length,
+          customer: Int32Array.from(idx, (i) => sorted.customer[i]),
+          processedAt: Float64Array.from(idx, (i) => sorted.processedAt[i]),
+          grossMinor: Float64Array.from(idx, (i) => sorted.grossMinor[i]),
+          netMinor: Float64Array.from(idx, (i) => sorted.netMinor[i]),
+          flags: Uint8Array.from(idx, (i) => sorted.flags[i]),
+        };
+        const a = buildPurchaseHistory(sorted, customers, cal);
+        const b = buildPurchaseHistory(shuffled, customers, cal);
+        expect(Array.from(b.purchaseStart)).toEqual(Array.from(a.purchaseStart));
+        expect(Array.from(b.purchaseDay)).toEqual(Array.from(a.purchaseDay));
+        expect(Array.from(b.purchaseNet)).toEqual(Array.from(a.purchaseNet));
+        expect(Array.from(b.purchaseOrders)).toEqual(Array.from(a.purchaseOrders));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("conserves orders and net revenue (customers + guests = kept orders)", () => {
+    fc.assert(
+      fc.property(randomShop(), ({ customers, orders }) => {
+        const h = buildPurchaseHistory(
+          tableFromRaw(orders),
+          customers,
+          createCalendar("Asia/Tokyo"),
+        );
+        const kept = orders.filter((o) => (o.flags & (ORDER_CANCELLED | ORDER_TEST)) === 0);
+        let ordersSum = 0;
+        let netSum = 0;
+        for (let p = 0; p < h.purchaseDay.length; p++) {
+          ordersSum += h.purchaseOrders[p];
+          netSum += h.purchaseNet[p];
+        }
+        expect(ordersSum + h.guest.orders).toBe(kept.length);
+        expect(netSum + h.guest.netMinor).toBe(kept.reduce((s, o) => s + o.net, 0));
+        for (let c = 0; c < customers; c++) {
+          for (let p = h.purchaseStart[c] + 1; p < h.purchaseStart[c + 1]; p++) {
+            expect(h.purchaseDay[p]).toBeGreaterThan(h.purchaseDay[p - 1]);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("rejects customer indices outside the table and non-finite values", () => {
+    const cal = createCalendar("Asia/Tokyo");
+    const table = orderTable([{ c: 3, at: "2024-01-01T00:00:00Z" }]);
+    expect(() => buildPurchaseHistory(table, 3, cal)).toThrow(/customer 3 outside/);
+    const bad = { ...table, netMinor: Float64Array.of(Number.NaN) };
+    expect(() => buildPurchaseHistory(bad, 4, cal)).toThrow(/finite/);
+  });
+
+  it("handles an empty shop", () => {
+    const h = shop([], 2);
+    expect(h.purchaseDay.length).toBe(0);
+    expect(Number.isNaN(h.minDay)).toBe(true);
+    expect(Array.from(h.purchaseStart)).toEqual([0, 0, 0]);
+  });
+});

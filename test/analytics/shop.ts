@@ -1,0 +1,96 @@
+/** Small hand-written shops for the analytics tests. */
+import fc from "fast-check";
+import type { PurchaseHistory } from "../../app/analytics/history";
+import { buildPurchaseHistory } from "../../app/analytics/history";
+import { createCalendar, parseDay } from "../../app/analytics/time";
+import type { OrderTable } from "../../app/analytics/types";
+
+export interface OrderSpec {
+  /** Customer index, −1 for a guest. */
+  readonly c: number;
+  /** ISO instant with offset, e.g. "2024-01-05T10:00:00+09:00". */
+  readonly at: string;
+  readonly net?: number;
+  readonly gross?: number;
+  readonly flags?: number;
+}
+
+/** An OrderTable sorted as documented (customer, then processedAt). */
+export function orderTable(specs: readonly OrderSpec[]): OrderTable {
+  const rows = specs
+    .map((s) => ({ ...s, ms: Date.parse(s.at) }))
+    .sort((a, b) => a.c - b.c || a.ms - b.ms);
+  for (const r of rows) if (Number.isNaN(r.ms)) throw new Error(`bad date ${r.at}`);
+  return {
+    length: rows.length,
+    customer: Int32Array.from(rows, (r) => r.c),
+    processedAt: Float64Array.from(rows, (r) => r.ms),
+    grossMinor: Float64Array.from(rows, (r) => r.gross ?? r.net ?? 1000),
+    netMinor: Float64Array.from(rows, (r) => r.net ?? 1000),
+    flags: Uint8Array.from(rows, (r) => r.flags ?? 0),
+  };
+}
+
+export function shop(
+  specs: readonly OrderSpec[],
+  customerCount: number,
+  timeZone = "Asia/Tokyo",
+): PurchaseHistory {
+  return buildPurchaseHistory(orderTable(specs), customerCount, createCalendar(timeZone));
+}
+
+/** Local day number of "YYYY-MM-DD". */
+export const d = parseDay;
+
+/** Half-open range of local days from two inclusive dates. */
+export function range(first: string, last: string): { startDay: number; endDay: number } {
+  return { startDay: parseDay(first), endDay: parseDay(last) + 1 };
+}
+
+export interface RawOrder {
+  readonly c: number;
+  readonly ms: number;
+  readonly net: number;
+  readonly flags: number;
+}
+
+/** OrderTable from raw rows (sorted here). */
+export function tableFromRaw(rows: readonly RawOrder[]): OrderTable {
+  const sorted = [...rows].sort((a, b) => a.c - b.c || a.ms - b.ms);
+  return {
+    length: sorted.length,
+    customer: Int32Array.from(sorted, (r) => r.c),
+    processedAt: Float64Array.from(sorted, (r) => r.ms),
+    grossMinor: Float64Array.from(sorted, (r) => r.net + 100),
+    netMinor: Float64Array.from(sorted, (r) => r.net),
+    flags: Uint8Array.from(sorted, (r) => r.flags),
+  };
+}
+
+/** Start of the random shops' history: 2023-01-01 00:00 JST. */
+export const RANDOM_START_MS = Date.parse("2023-01-01T00:00:00+09:00");
+export const RANDOM_SPAN_DAYS = 730;
+
+/** fast-check arbitrary of a random shop: customer count and raw orders over two years. */
+export function randomShop(maxCustomers = 40, maxOrders = 150) {
+  return fc.integer({ min: 1, max: maxCustomers }).chain((customers) =>
+    fc.record({
+      customers: fc.constant(customers),
+      orders: fc.array(
+        fc.record({
+          c: fc.integer({ min: -1, max: customers - 1 }),
+          // Whole hours keep many same-day and same-value collisions (ties matter).
+          ms: fc
+            .integer({ min: 0, max: RANDOM_SPAN_DAYS * 24 - 1 })
+            .map((h) => RANDOM_START_MS + h * 3_600_000),
+          net: fc.oneof(
+            fc.constant(0),
+            fc.integer({ min: 0, max: 50 }).map((x) => x * 500),
+          ),
+          flags: fc.constantFrom(0, 0, 0, 0, 1, 2, 4, 4),
+        }),
+        { maxLength: maxOrders },
+      ),
+    }),
+  );
+}

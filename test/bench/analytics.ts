@@ -1,0 +1,312 @@
+/**
+ * Benchmark of the descriptive analytics on synthetic shops.
+ *
+ *   npx tsx test/bench/analytics.ts            # 100k and 1M customers
+ *   npx tsx test/bench/analytics.ts 250000     # chosen sizes
+ *
+ * Shops are generated in-process (seeded, ~4 orders per customer over three years, Tokyo
+ * time, with guests, cancellations, test orders, refunds and 5 % subscribers). Prints the
+ * time of each metric family and the process's peak RSS. `benchDescriptive` is exported for
+ * the combined `npm run bench`.
+ */
+import { pathToFileURL } from "node:url";
+import {
+  buildPurchaseHistory,
+  cacByMonth,
+  cohortRetention,
+  compareWithTargets,
+  computeRfm,
+  continuationByCohort,
+  createCalendar,
+  f2Conversion,
+  historicalLtvCurve,
+  lifetimeRange,
+  ltvToCac,
+  modelChurnShare,
+  monthlyChurn,
+  monthRange,
+  nps,
+  npsByCohort,
+  npsBySegment,
+  ORDER_CANCELLED,
+  ORDER_SUBSCRIPTION,
+  ORDER_TEST,
+  parseDay,
+  parseMonth,
+  paybackMonths,
+  pareto,
+  repeatRate,
+  rfmGrid,
+  secondPurchaseSurvival,
+  segmentMigration,
+  summarizeSegments,
+  yearRange,
+  yoyMigration,
+} from "../../app/analytics/index";
+import type {
+  CustomerChannels,
+  MarketingSpend,
+  Metric,
+  NpsResponse,
+  OrderTable,
+} from "../../app/analytics/index";
+
+const DAY = 86_400_000;
+const START = Date.parse("2022-01-01T00:00:00+09:00");
+const END = Date.parse("2025-01-01T00:00:00+09:00");
+
+/** Small fast seeded PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export interface SyntheticShop {
+  readonly orders: OrderTable;
+  readonly customers: number;
+  readonly responses: NpsResponse[];
+  readonly spend: MarketingSpend[];
+  readonly channels: CustomerChannels;
+}
+
+/** A shop with `customers` customers and ~4 orders each, sorted as OrderTable requires. */
+export function syntheticShop(customers: number, seed = 42): SyntheticShop {
+  const random = rng(seed);
+  const span = END - START;
+  // Orders per customer: 1 + geometric (mean 4), subscribers ~monthly.
+  const counts = new Uint16Array(customers);
+  const subscriber = new Uint8Array(customers);
+  const first = new Float64Array(customers);
+  let total = 0;
+  for (let c = 0; c < customers; c++) {
+    subscriber[c] = random() < 0.05 ? 1 : 0;
+    first[c] = START + random() * span * 0.9;
+    let k = 1;
+    while (random() < 0.75 && k < 60) k++;
+    counts[c] = k;
+    total += k;
+  }
+  const guests = Math.round(total * 0.05);
+  total += guests;
+
+  const customer = new Int32Array(total);
+  const processedAt = new Float64Array(total);
+  const grossMinor = new Float64Array(total);
+  const netMinor = new Float64Array(total);
+  const flags = new Uint8Array(total);
+  let row = 0;
+  const amount = (): number => 100 * Math.round(20 + 100 * random() * random());
+  const fill = (c: number, at: number, sub: boolean): void => {
+    customer[row] = c;
+    processedAt[row] = at;
+    const gross = amount();
+    grossMinor[row] = gross;
+    const u = random();
+    // 3 % fully refunded, 5 % partly refunded.
+    netMinor[row] = u < 0.03 ? 0 : u < 0.08 ? Math.round(gross * 0.5) : gross;
+    const v = random();
+    flags[row] =
+      (v < 0.02 ? ORDER_CANCELLED : v < 0.022 ? ORDER_TEST : 0) | (sub ? ORDER_SUBSCRIPTION : 0);
+    row++;
+  };
+  const guestTimes = new Float64Array(guests);
+  for (let i = 0; i < guests; i++) guestTimes[i] = START + random() * span;
+  guestTimes.sort();
+  for (let i = 0; i < guests; i++) fill(-1, guestTimes[i], false);
+  for (let c = 0; c < customers; c++) {
+    let at = first[c];
+    const k = counts[c];
+    const meanGap = subscriber[c] ? 30 * DAY : ((END - at) / (k + 1)) * 1.2;
+    let written = 0;
+    for (let j = 0; j < k && at < END; j++) {
+      fill(c, at, subscriber[c] === 1);
+      written++;
+      // A few same-day repeat orders; otherwise exponential gaps.
+      at +=
+        random() < 0.03
+          ? 3_600_000
+          : subscriber[c]
+            ? meanGap * (0.9 + 0.2 * random())
+            : -Math.log(1 - random()) * meanGap;
+    }
+    counts[c] = written;
+  }
+
+  const responses: NpsResponse[] = [];
+  const answer = rng(seed + 1);
+  for (let c = 0; c < customers; c += 10) {
+    responses.push({
+      score: Math.min(10, Math.floor(answer() * 11.5)),
+      respondedAt: first[c] + 7 * DAY,
+      customer: c,
+    });
+  }
+  const spend: MarketingSpend[] = [];
+  const channelNames = ["instagram", "google", "affiliate"];
+  for (let m = parseMonth("2022-01"); m <= parseMonth("2024-12"); m++) {
+    for (const channel of channelNames) {
+      const year = Math.floor(m / 12);
+      const month = `${year}-${String(m - year * 12 + 1).padStart(2, "0")}`;
+      spend.push({ month, channel, amountMinor: Math.round(customers * 30 * (0.5 + random())) });
+    }
+  }
+  const code = new Int32Array(customers);
+  for (let c = 0; c < customers; c++) code[c] = random() < 0.2 ? -1 : Math.floor(random() * 3);
+
+  return {
+    orders: {
+      length: row,
+      customer: customer.subarray(0, row),
+      processedAt: processedAt.subarray(0, row),
+      grossMinor: grossMinor.subarray(0, row),
+      netMinor: netMinor.subarray(0, row),
+      flags: flags.subarray(0, row),
+    },
+    customers,
+    responses,
+    spend,
+    channels: { names: channelNames, code },
+  };
+}
+
+export interface BenchRow {
+  readonly family: string;
+  readonly ms: number;
+}
+
+export interface BenchResult {
+  readonly customers: number;
+  readonly orders: number;
+  readonly generateMs: number;
+  readonly rows: readonly BenchRow[];
+  readonly totalMs: number;
+  readonly peakRssMb: number;
+}
+
+const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+/** Times every descriptive metric family on one synthetic shop. */
+export function benchDescriptive(customers: number): BenchResult {
+  const g0 = performance.now();
+  const shop = syntheticShop(customers);
+  const generateMs = performance.now() - g0;
+  const rows: BenchRow[] = [];
+  const time = <T>(family: string, run: () => T): T => {
+    const t0 = performance.now();
+    const out = run();
+    rows.push({ family, ms: performance.now() - t0 });
+    return out;
+  };
+  // Results are kept in `sink` so that nothing is optimised away.
+  const sink: unknown[] = [];
+  const asOfDay = parseDay("2024-12-31");
+  const year = yearRange(2024);
+
+  const history = time("calendar + purchase history (4 orders/customer)", () =>
+    buildPurchaseHistory(shop.orders, shop.customers, createCalendar("Asia/Tokyo")),
+  );
+  const rfm = time("RFM scores + segments + summaries + grid", () => {
+    const r = computeRfm(history, { asOfDay });
+    sink.push(summarizeSegments(r), rfmGrid(r));
+    return r;
+  });
+  const cohorts = time("cohorts (36 monthly cohorts × months)", () => {
+    const t = cohortRetention(history, { asOfDay });
+    sink.push(historicalLtvCurve(t));
+    return t;
+  });
+  const kpis: Metric[] = time("KPIs: repeat, F2, 2nd delivery, churn, Pareto, YoY", () => {
+    const pAlive = new Float64Array(customers).fill(0.6);
+    const churn = monthlyChurn(history, {
+      fromMonth: parseMonth("2023-01"),
+      toMonth: parseMonth("2024-12"),
+      asOfDay,
+    });
+    const p = pareto(history, { period: lifetimeRange(history, asOfDay) });
+    sink.push(p);
+    return [
+      repeatRate(history, year),
+      f2Conversion(history, { cohort: yearRange(2023), asOfDay }),
+      secondPurchaseSurvival(history, { cohort: yearRange(2023), asOfDay }),
+      churn.average,
+      p.topShare,
+      modelChurnShare(pAlive),
+      yoyMigration(history, year).retention,
+    ];
+  });
+  time("NPS overall / by segment / by cohort", () => {
+    kpis.push(nps(shop.responses, history.calendar));
+    sink.push(
+      npsBySegment(shop.responses, history.calendar, rfm),
+      npsByCohort(shop.responses, history),
+    );
+  });
+  time("CAC by month/channel, LTV:CAC, payback", () => {
+    const cac = cacByMonth(history, shop.spend, { channels: shop.channels });
+    const curve = historicalLtvCurve(cohorts);
+    const cacValue = cac.total.value ?? 0;
+    sink.push(
+      ltvToCac(curve.cumulativeNetPerCustomer[11] ?? 0, cacValue, {
+        ltvSource: "historical 12-month",
+      }),
+    );
+    sink.push(paybackMonths(curve, cacValue));
+  });
+  time("migration: YoY + segment × segment matrix", () => {
+    sink.push(yoyMigration(history, year));
+    sink.push(
+      segmentMigration(history, { fromAsOfDay: parseDay("2023-12-31"), toAsOfDay: asOfDay }),
+    );
+  });
+  time("continuation (all + subscription)", () => {
+    sink.push(continuationByCohort(history, { asOfDay }));
+    sink.push(continuationByCohort(history, { asOfDay, subscriptionOnly: true }));
+  });
+  time("targets comparison", () => sink.push(compareWithTargets(kpis)));
+  sink.push(monthRange(0));
+
+  const totalMs = rows.reduce((s, r) => s + r.ms, 0);
+  if (sink.length === 0) throw new Error("unreachable");
+  return {
+    customers,
+    orders: shop.orders.length,
+    generateMs,
+    rows,
+    totalMs,
+    peakRssMb: peakRssMb(),
+  };
+}
+
+export function formatBench(result: BenchResult): string {
+  const width = Math.max(...result.rows.map((r) => r.family.length), 28);
+  const line = (label: string, value: string) => `  ${label.padEnd(width)}  ${value.padStart(10)}`;
+  const out = [
+    `${result.customers.toLocaleString("en-US")} customers, ${result.orders.toLocaleString("en-US")} orders (generated in ${result.generateMs.toFixed(0)} ms)`,
+    line("metric family", "ms"),
+    line("-".repeat(width), "-".repeat(10)),
+    ...result.rows.map((r) => line(r.family, r.ms.toFixed(1))),
+    line("-".repeat(width), "-".repeat(10)),
+    line("total descriptive analytics", result.totalMs.toFixed(1)),
+    line("peak RSS of the process (MB)", result.peakRssMb.toFixed(0)),
+  ];
+  return out.join("\n");
+}
+
+const isMain =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  for (const size of sizes.length > 0 ? sizes : [100_000, 1_000_000]) {
+    console.log(formatBench(benchDescriptive(size)));
+    console.log();
+  }
+}
