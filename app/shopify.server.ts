@@ -4,11 +4,7 @@
  * shopify.app.toml (app-specific), not here.
  */
 import "@shopify/shopify-app-remix/adapters/node";
-import {
-  AppDistribution,
-  shopifyApp,
-  type Session,
-} from "@shopify/shopify-app-remix/server";
+import { AppDistribution, shopifyApp, type Session } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { env } from "./env.server";

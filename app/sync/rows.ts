@@ -1,0 +1,142 @@
+/**
+ * What Kizuna keeps of a Shopify order or customer, and the one mapping from the Admin
+ * API's GraphQL nodes to it. Bulk backfill, reconciliation and webhook refreshes all
+ * read the same fields and go through these functions, so the three paths cannot
+ * disagree. Only ids, dates, amounts and tags: no names, emails, addresses or phones.
+ */
+import { z } from "zod";
+import { toMinorUnits } from "./money";
+
+export interface OrderRow {
+  id: bigint;
+  customerId: bigint | null;
+  processedAt: Date;
+  cancelledAt: Date | null;
+  test: boolean;
+  grossMinor: bigint;
+  refundedMinor: bigint;
+  netMinor: bigint;
+  itemQuantity: number;
+  sourceName: string | null;
+  subscription: boolean;
+  shopifyUpdatedAt: Date;
+}
+
+export interface CustomerRow {
+  id: bigint;
+  createdAt: Date;
+  shopifyUpdatedAt: Date;
+  /** Shopify's tags joined with ", ". */
+  tags: string;
+}
+
+/** gid://shopify/Order/123 → 123n; the type must match. */
+export function parseGid(gid: string, type: string): bigint {
+  const prefix = `gid://shopify/${type}/`;
+  if (!gid.startsWith(prefix)) throw new Error(`Not a ${type} id: "${gid}"`);
+  const tail = gid.slice(prefix.length).replace(/\?.*$/, "");
+  if (!/^\d+$/.test(tail)) throw new Error(`Not a ${type} id: "${gid}"`);
+  return BigInt(tail);
+}
+
+export function toGid(type: string, id: bigint): string {
+  return `gid://shopify/${type}/${id}`;
+}
+
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+const shopMoney = z.object({
+  shopMoney: z.object({ amount: z.string(), currencyCode: z.string().length(3) }),
+});
+
+/** The order fields Kizuna selects (operations in ./operations.ts). */
+export const orderNodeSchema = z.object({
+  id: z.string(),
+  processedAt: isoDate,
+  updatedAt: isoDate,
+  cancelledAt: isoDate.nullable(),
+  test: z.boolean(),
+  sourceName: z.string().nullable(),
+  customer: z.object({ id: z.string() }).nullable(),
+  totalPriceSet: shopMoney,
+  totalRefundedSet: shopMoney,
+  currentSubtotalLineItemsQuantity: z.number().int().nonnegative(),
+});
+export type OrderNode = z.input<typeof orderNodeSchema>;
+
+export const customerNodeSchema = z.object({
+  id: z.string(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+  tags: z.array(z.string()),
+});
+export type CustomerNode = z.input<typeof customerNodeSchema>;
+
+/** A line item as the operations select it: only whether it was bought on a selling plan. */
+export const lineItemNodeSchema = z.object({
+  sellingPlan: z.object({ sellingPlanId: z.string().nullable() }).nullable(),
+});
+
+/**
+ * Maps a validated order node. `subscription`: whether any line item has a selling plan
+ * (bulk files deliver line items as separate lines, so the caller decides).
+ */
+export function orderRowFrom(node: unknown, subscription: boolean): OrderRow {
+  const order = orderNodeSchema.parse(node);
+  const currency = order.totalPriceSet.shopMoney.currencyCode;
+  const grossMinor = toMinorUnits(order.totalPriceSet.shopMoney.amount, currency);
+  const refundedMinor = toMinorUnits(
+    order.totalRefundedSet.shopMoney.amount,
+    order.totalRefundedSet.shopMoney.currencyCode,
+  );
+  return {
+    id: parseGid(order.id, "Order"),
+    customerId: order.customer ? parseGid(order.customer.id, "Customer") : null,
+    processedAt: order.processedAt,
+    cancelledAt: order.cancelledAt,
+    test: order.test,
+    grossMinor,
+    refundedMinor,
+    // Refunds can exceed the total (e.g. refunded shipping on a discounted order).
+    netMinor: grossMinor > refundedMinor ? grossMinor - refundedMinor : 0n,
+    itemQuantity: order.currentSubtotalLineItemsQuantity,
+    sourceName: order.sourceName,
+    subscription,
+    shopifyUpdatedAt: order.updatedAt,
+  };
+}
+
+export function customerRowFrom(node: unknown): CustomerRow {
+  const customer = customerNodeSchema.parse(node);
+  return {
+    id: parseGid(customer.id, "Customer"),
+    createdAt: customer.createdAt,
+    shopifyUpdatedAt: customer.updatedAt,
+    tags: customer.tags.join(", "),
+  };
+}
+
+/** customers/create and customers/update webhooks: REST-style JSON. */
+const customerPayloadSchema = z.object({
+  id: z.union([z.number().int(), z.string().regex(/^\d+$/)]),
+  created_at: isoDate,
+  updated_at: isoDate,
+  tags: z.string().default(""),
+});
+
+export function customerRowFromWebhook(payload: unknown): CustomerRow {
+  const customer = customerPayloadSchema.parse(payload);
+  return {
+    id: BigInt(customer.id),
+    createdAt: customer.created_at,
+    shopifyUpdatedAt: customer.updated_at,
+    tags: splitTags(customer.tags).join(", "),
+  };
+}
+
+/** Shopify's tag string "a, b" → ["a", "b"]. */
+export function splitTags(tags: string): string[] {
+  return tags
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
