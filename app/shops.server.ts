@@ -3,9 +3,14 @@
  * afterAuth hook call these; every write is scoped to the shop's domain.
  */
 import prisma from "./db.server";
+import { cancelShopJobs, enqueueBackfill } from "./jobs/sync.server";
 import { logger } from "./logger.server";
+import { beginBackfill } from "./sync/backfill.server";
 
-/** Called after every successful auth; creates the shop or marks it installed again. */
+/**
+ * Called after every successful auth; creates the shop or marks it installed again, and
+ * starts the first backfill of a shop that has none.
+ */
 export async function onShopInstalled(domain: string): Promise<void> {
   const shop = await prisma.shop.upsert({
     where: { domain },
@@ -13,6 +18,10 @@ export async function onShopInstalled(domain: string): Promise<void> {
     update: { status: "installed", uninstalledAt: null },
   });
   logger.info({ shop: domain, shopId: shop.id }, "shop installed");
+  if (!shop.backfilledAt) {
+    await beginBackfill(prisma, domain); // no-op while one is running
+    await enqueueBackfill(domain);
+  }
 }
 
 /**
@@ -28,6 +37,7 @@ export async function onShopUninstalled(domain: string): Promise<void> {
       data: { status: "uninstalled", uninstalledAt: new Date() },
     }),
   ]);
+  await cancelShopJobs(domain);
   logger.info({ shop: domain }, "shop uninstalled");
 }
 

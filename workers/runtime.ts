@@ -23,12 +23,12 @@ export interface RunningWorkers {
 }
 
 function dispatch(queue: QueueName, table: Record<string, Processor>): Processor {
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     const processor = table[job.name];
     // A job nobody can process would retry forever: fail it for good, with its reason.
     if (!processor)
       throw new UnrecoverableError(`No processor for job "${job.name}" on queue "${queue}"`);
-    return processor(job);
+    return processor(job, token);
   };
 }
 

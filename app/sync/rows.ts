@@ -76,6 +76,11 @@ export const lineItemNodeSchema = z.object({
   sellingPlan: z.object({ sellingPlanId: z.string().nullable() }).nullable(),
 });
 
+/** Whether any of an order's line items was bought on a selling plan (a subscription). */
+export function hasSellingPlan(lineItems: readonly unknown[]): boolean {
+  return lineItems.some((item) => lineItemNodeSchema.parse(item).sellingPlan !== null);
+}
+
 /**
  * Maps a validated order node. `subscription`: whether any line item has a selling plan
  * (bulk files deliver line items as separate lines, so the caller decides).

@@ -1,0 +1,319 @@
+/**
+ * The backfill: every customer and order of a shop through two bulk queries, written
+ * through the row store. It is a resumable state machine whose state lives in the
+ * database (BulkOperation rows and their line checkpoints), so a crash, deploy or
+ * Redis restart at any point continues where the last committed batch ended and never
+ * writes anything twice (the store's upserts are idempotent anyway).
+ *
+ * advanceBackfill does as much as it can and answers either "done" or "look again in
+ * N ms"; the worker turns the latter into a delayed job (or the bulk_operations/finish
+ * webhook wakes it early), so no worker slot sits waiting on Shopify.
+ */
+import type { Database } from "../db.server";
+import type { Logger } from "../logger.server";
+import type { AdminApi } from "./admin-api.server";
+import {
+  BulkFileUnavailableError,
+  BulkOperationInProgressError,
+  getBulkOperation,
+  readJsonl,
+  startBulkQuery,
+} from "./bulk.server";
+import { BULK_CUSTOMERS, BULK_ORDERS, filteredBulkQuery, SHOP_INFO } from "./operations";
+import {
+  customerRowFrom,
+  lineItemNodeSchema,
+  orderRowFrom,
+  parseGid,
+  type CustomerRow,
+  type OrderRow,
+} from "./rows";
+import type { RowStore } from "./store.server";
+
+export interface SyncContext {
+  db: Database;
+  store: RowStore;
+  api: AdminApi;
+  log: Logger;
+}
+
+export type BackfillStep = { done: true } | { done: false; checkAgainInMs: number };
+
+export type BulkKind = "customers" | "orders";
+const KINDS: readonly BulkKind[] = ["customers", "orders"];
+const BULK_QUERIES: Record<BulkKind, string> = { customers: BULK_CUSTOMERS, orders: BULK_ORDERS };
+
+/** Rows per write; the checkpoint moves after each committed batch. */
+const BATCH_ROWS = 2_000;
+/** A bulk operation that fails this many times in one backfill fails the backfill. */
+const MAX_FAILED_OPERATIONS = 3;
+const POLL_MS = 5_000;
+const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);
+
+export class BulkFileError extends Error {
+  override name = "BulkFileError";
+}
+
+/**
+ * Marks the shop as backfilling from now; true when a new run started. With `since`,
+ * the run exports only what changed since then (reconciliation after a long gap).
+ */
+export async function beginBackfill(
+  db: Database,
+  shopDomain: string,
+  since: Date | null = null,
+): Promise<boolean> {
+  const { count } = await db.shop.updateMany({
+    where: { domain: shopDomain, status: "installed", syncStatus: { not: "backfilling" } },
+    data: {
+      syncStatus: "backfilling",
+      syncStartedAt: new Date(),
+      syncSince: since,
+      syncDone: 0,
+      syncTotal: 0,
+      syncError: null,
+    },
+  });
+  return count === 1;
+}
+
+export async function failBackfill(db: Database, shopDomain: string, reason: string) {
+  await db.shop.updateMany({
+    where: { domain: shopDomain },
+    data: { syncStatus: "failed", syncError: reason },
+  });
+}
+
+interface ShopInfo {
+  shop: { ianaTimezone: string; currencyCode: string };
+}
+
+export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Promise<BackfillStep> {
+  const shop = await ctx.db.shop.findUnique({ where: { domain: shopDomain } });
+  if (!shop || shop.status !== "installed" || shop.syncStatus !== "backfilling") {
+    return { done: true }; // uninstalled or already finished: nothing to do
+  }
+  const runStart = shop.syncStartedAt ?? new Date(0);
+  if (
+    !(await ctx.db.bulkOperation.count({
+      where: { shopId: shop.id, startedAt: { gte: runStart } },
+    }))
+  ) {
+    const info = await ctx.api.request<ShopInfo>(SHOP_INFO);
+    await ctx.db.shop.update({
+      where: { id: shop.id },
+      data: { timezone: info.shop.ianaTimezone, currency: info.shop.currencyCode },
+    });
+  }
+
+  let waitMs = 0;
+  for (const kind of KINDS) {
+    const query = shop.syncSince
+      ? filteredBulkQuery(
+          BULK_QUERIES[kind],
+          kind,
+          `updated_at:>='${shop.syncSince.toISOString()}'`,
+        )
+      : BULK_QUERIES[kind];
+    const step = await advanceKind(ctx, shop.id, kind, query, runStart);
+    if (!step.done) waitMs = Math.max(waitMs, step.checkAgainInMs);
+  }
+  if (waitMs > 0) return { done: false, checkAgainInMs: waitMs };
+
+  await ctx.db.shop.update({
+    where: { id: shop.id },
+    data: {
+      syncStatus: "idle",
+      backfilledAt: shop.backfilledAt ?? new Date(),
+      // Reconciliation picks up whatever changed while the bulk files were made.
+      lastReconciledAt: runStart,
+    },
+  });
+  ctx.log.info({ shop: shopDomain }, "backfill complete");
+  return { done: true };
+}
+
+async function advanceKind(
+  ctx: SyncContext,
+  shopId: number,
+  kind: BulkKind,
+  query: string,
+  runStart: Date,
+): Promise<BackfillStep> {
+  const ops = await ctx.db.bulkOperation.findMany({
+    where: { shopId, kind, startedAt: { gte: runStart } },
+    orderBy: { startedAt: "asc" },
+  });
+  let op = ops.at(-1);
+  if (op?.ingestedAt && op.status === "COMPLETED") return { done: true };
+
+  if (!op || op.ingestedAt) {
+    const failed = ops.filter((o) => o.status !== "COMPLETED").length;
+    if (failed >= MAX_FAILED_OPERATIONS) {
+      throw new Error(
+        `Shopify's bulk export of ${kind} failed ${failed} times (last: ${op?.errorCode ?? op?.status}); retry later`,
+      );
+    }
+    try {
+      const id = await startBulkQuery(ctx.api, query);
+      op = await ctx.db.bulkOperation.create({
+        data: { id, shopId, kind, status: "CREATED" },
+      });
+      ctx.log.info({ shopId, kind, bulkOperation: id }, "bulk operation started");
+    } catch (error) {
+      if (error instanceof BulkOperationInProgressError)
+        return { done: false, checkAgainInMs: 30_000 };
+      throw error;
+    }
+  }
+
+  if (!TERMINAL.has(op.status)) {
+    const state = await getBulkOperation(ctx.api, op.id);
+    op = await ctx.db.bulkOperation.update({
+      where: { id: op.id },
+      data: {
+        status: state.status,
+        errorCode: state.errorCode,
+        objectCount: state.objectCount,
+        rootObjectCount: state.rootObjectCount,
+        url: state.url,
+        partialDataUrl: state.partialDataUrl,
+        completedAt: TERMINAL.has(state.status) ? new Date() : null,
+      },
+    });
+    if (!TERMINAL.has(op.status)) return { done: false, checkAgainInMs: POLL_MS };
+    if (op.status === "COMPLETED") {
+      await ctx.db.shop.update({
+        where: { id: shopId },
+        data: { syncTotal: { increment: op.objectCount } },
+      });
+    }
+  }
+
+  const url = op.status === "COMPLETED" ? op.url : op.partialDataUrl;
+  if (url) {
+    try {
+      await ingest(ctx, shopId, kind, op.id, url, op.linesProcessed);
+    } catch (error) {
+      if (!(error instanceof BulkFileUnavailableError)) throw error;
+      // The file's URL expired (Shopify keeps them a week): export again.
+      ctx.log.warn({ shopId, kind, bulkOperation: op.id }, "bulk file expired; exporting again");
+      await ctx.db.bulkOperation.update({
+        where: { id: op.id },
+        data: { status: "EXPIRED", ingestedAt: new Date() },
+      });
+      return { done: false, checkAgainInMs: 1 };
+    }
+  }
+  await ctx.db.bulkOperation.update({ where: { id: op.id }, data: { ingestedAt: new Date() } });
+  if (op.status !== "COMPLETED") {
+    ctx.log.warn(
+      { shopId, kind, bulkOperation: op.id, errorCode: op.errorCode },
+      "bulk operation failed; starting another",
+    );
+    return { done: false, checkAgainInMs: 1 };
+  }
+  return { done: true };
+}
+
+function parseLine(kind: BulkKind, text: string, lineNumber: number): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new Error("not a JSON object");
+    }
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new BulkFileError(
+      `${kind} bulk file, line ${lineNumber}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+}
+
+function mapLine<T>(kind: BulkKind, lineNumber: number, map: () => T): T {
+  try {
+    return map();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.replace(/\s+/g, " ") : String(error);
+    throw new BulkFileError(`${kind} bulk file, line ${lineNumber}: ${detail}`);
+  }
+}
+
+/**
+ * Streams one bulk file into the store from line `done + 1`. Line items (children of
+ * orders, in any order relative to their parent) only say whether an order was bought
+ * on a selling plan; their parents are collected and flagged once the file is read.
+ */
+async function ingest(
+  ctx: SyncContext,
+  shopId: number,
+  kind: BulkKind,
+  operationId: string,
+  url: string,
+  done: number,
+): Promise<void> {
+  const subscriptionOrders = new Set<string>();
+  let orders: OrderRow[] = [];
+  let customers: CustomerRow[] = [];
+  let pendingLines = 0;
+
+  const noteChild = (line: Record<string, unknown>, lineNumber: number) => {
+    const item = mapLine(kind, lineNumber, () => lineItemNodeSchema.parse(line));
+    if (item.sellingPlan) subscriptionOrders.add(String(line.__parentId));
+  };
+
+  const flush = async (lineNumber: number) => {
+    if (kind === "orders") {
+      for (const row of orders) {
+        if (subscriptionOrders.has(`gid://shopify/Order/${row.id}`)) row.subscription = true;
+      }
+      await ctx.store.upsertOrders(shopId, orders);
+    } else {
+      await ctx.store.upsertCustomers(shopId, customers);
+    }
+    await ctx.db.$transaction([
+      ctx.db.bulkOperation.update({
+        where: { id: operationId },
+        data: { linesProcessed: lineNumber },
+      }),
+      ctx.db.shop.update({
+        where: { id: shopId },
+        data: { syncDone: { increment: pendingLines } },
+      }),
+    ]);
+    orders = [];
+    customers = [];
+    pendingLines = 0;
+  };
+
+  let last = done;
+  await readJsonl(url, {
+    fromLine: done + 1,
+    onSkipped: (text, lineNumber) => {
+      // Resuming: children already read before the crash are only in memory; read them again.
+      if (kind === "orders" && text.includes('"__parentId"')) {
+        noteChild(parseLine(kind, text, lineNumber), lineNumber);
+      }
+    },
+    onLine: async (text, lineNumber) => {
+      const line = parseLine(kind, text, lineNumber);
+      pendingLines++;
+      last = lineNumber;
+      if ("__parentId" in line) {
+        if (kind === "orders") noteChild(line, lineNumber);
+      } else if (kind === "orders") {
+        orders.push(mapLine(kind, lineNumber, () => orderRowFrom(line, false)));
+      } else {
+        customers.push(mapLine(kind, lineNumber, () => customerRowFrom(line)));
+      }
+      if (orders.length + customers.length >= BATCH_ROWS) await flush(lineNumber);
+    },
+  });
+  await flush(last);
+  if (subscriptionOrders.size > 0) {
+    await ctx.store.markSubscriptionOrders(
+      shopId,
+      [...subscriptionOrders].map((gid) => parseGid(gid, "Order")),
+    );
+  }
+}

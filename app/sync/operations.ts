@@ -1,0 +1,220 @@
+/**
+ * Every GraphQL operation Kizuna's sync sends, validated against Shopify's Admin API
+ * 2026-10 schema by test/graphql-operations.test.ts. The order and customer fields are
+ * exactly what app/sync/rows.ts maps.
+ */
+
+export const SHOP_INFO = `#graphql
+  query ShopInfo {
+    shop {
+      ianaTimezone
+      currencyCode
+    }
+  }
+`;
+
+/** One order, for webhook refreshes. Orders with more than 250 line items are rare. */
+export const ORDER_FOR_SYNC = `#graphql
+  query OrderForSync($id: ID!) {
+    order(id: $id) {
+      id
+      processedAt
+      updatedAt
+      cancelledAt
+      test
+      sourceName
+      customer {
+        id
+      }
+      totalPriceSet {
+        shopMoney {
+          amount
+          currencyCode
+        }
+      }
+      totalRefundedSet {
+        shopMoney {
+          amount
+          currencyCode
+        }
+      }
+      currentSubtotalLineItemsQuantity
+      lineItems(first: 250) {
+        nodes {
+          sellingPlan {
+            sellingPlanId
+          }
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * Changed orders for reconciliation, oldest change first. 50 orders × 10 line items
+ * keeps the requested cost near 600 of the 1,000 a query may cost.
+ */
+export const ORDERS_CHANGED = `#graphql
+  query OrdersChanged($query: String!, $after: String) {
+    orders(first: 50, after: $after, query: $query, sortKey: UPDATED_AT) {
+      nodes {
+        id
+        processedAt
+        updatedAt
+        cancelledAt
+        test
+        sourceName
+        customer {
+          id
+        }
+        totalPriceSet {
+          shopMoney {
+            amount
+            currencyCode
+          }
+        }
+        totalRefundedSet {
+          shopMoney {
+            amount
+            currencyCode
+          }
+        }
+        currentSubtotalLineItemsQuantity
+        lineItems(first: 10) {
+          nodes {
+            sellingPlan {
+              sellingPlanId
+            }
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/** How many orders changed: decides between paging and a bulk export. */
+export const ORDERS_CHANGED_COUNT = `#graphql
+  query OrdersChangedCount($query: String!) {
+    ordersCount(query: $query, limit: 10000) {
+      count
+    }
+  }
+`;
+
+export const CUSTOMERS_CHANGED = `#graphql
+  query CustomersChanged($query: String!, $after: String) {
+    customers(first: 250, after: $after, query: $query, sortKey: UPDATED_AT) {
+      nodes {
+        id
+        createdAt
+        updatedAt
+        tags
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/** Bulk query of every order; children (line items) arrive as their own JSONL lines. */
+export const BULK_ORDERS = `#graphql
+  query BulkOrders {
+    orders {
+      edges {
+        node {
+          id
+          processedAt
+          updatedAt
+          cancelledAt
+          test
+          sourceName
+          customer {
+            id
+          }
+          totalPriceSet {
+            shopMoney {
+              amount
+              currencyCode
+            }
+          }
+          totalRefundedSet {
+            shopMoney {
+              amount
+              currencyCode
+            }
+          }
+          currentSubtotalLineItemsQuantity
+          lineItems {
+            edges {
+              node {
+                sellingPlan {
+                  sellingPlanId
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const BULK_CUSTOMERS = `#graphql
+  query BulkCustomers {
+    customers {
+      edges {
+        node {
+          id
+          createdAt
+          updatedAt
+          tags
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * A bulk query limited by a search filter, e.g. `updated_at:>'2026-01-01T00:00:00Z'`
+ * for reconciliation after a long gap. The filter only ever comes from Kizuna's code.
+ */
+export function filteredBulkQuery(query: string, resource: "orders" | "customers", filter: string) {
+  const quotedFilter = JSON.stringify(filter);
+  return query.replace(`    ${resource} {`, `    ${resource}(query: ${quotedFilter}) {`);
+}
+
+export const BULK_RUN_QUERY = `#graphql
+  mutation BulkRunQuery($query: String!) {
+    bulkOperationRunQuery(query: $query, groupObjects: false) {
+      bulkOperation {
+        id
+        status
+      }
+      userErrors {
+        field
+        message
+        code
+      }
+    }
+  }
+`;
+
+export const BULK_OPERATION = `#graphql
+  query BulkOperationStatus($id: ID!) {
+    bulkOperation(id: $id) {
+      id
+      status
+      errorCode
+      objectCount
+      rootObjectCount
+      url
+      partialDataUrl
+    }
+  }
+`;

@@ -1,0 +1,77 @@
+/**
+ * Shopify's mandatory compliance webhooks. Each runs in one transaction.
+ * - customers/data_request: a JSON record of everything Kizuna stores about the
+ *   customer, kept as a DataRequest row the merchant can retrieve.
+ * - customers/redact: the customer, their scores, survey answers and data requests are
+ *   deleted and their orders unlinked (the shop keeps its anonymous revenue).
+ * - shop/redact: every row of the shop, in every table, and its sessions.
+ */
+import type { Database } from "../db.server";
+
+/** JSON with bigints as strings and dates as ISO text. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
+
+export async function recordDataRequest(
+  db: Database,
+  shopDomain: string,
+  customerId: bigint,
+): Promise<number | null> {
+  return db.$transaction(async (tx) => {
+    const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
+    if (!shop) return null;
+    const where = { shopId: shop.id, customerId };
+    const [customer, orders, metrics, npsResponses] = await Promise.all([
+      tx.customer.findUnique({ where: { shopId_id: { shopId: shop.id, id: customerId } } }),
+      tx.order.findMany({ where, orderBy: { processedAt: "asc" } }),
+      tx.customerMetric.findUnique({ where: { shopId_customerId: where } }),
+      tx.npsResponse.findMany({ where, orderBy: { createdAt: "asc" } }),
+    ]);
+    const record = await tx.dataRequest.create({
+      data: {
+        shopId: shop.id,
+        customerId,
+        payload: toJson({
+          shop: shopDomain,
+          customerId,
+          generatedAt: new Date(),
+          customer,
+          orders,
+          metrics,
+          npsResponses,
+        }),
+      },
+    });
+    return record.id;
+  });
+}
+
+export async function redactCustomer(
+  db: Database,
+  shopDomain: string,
+  customerId: bigint,
+  orderIds: readonly bigint[],
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
+    if (!shop) return;
+    const where = { shopId: shop.id, customerId };
+    await tx.customer.deleteMany({ where: { shopId: shop.id, id: customerId } });
+    await tx.customerMetric.deleteMany({ where });
+    await tx.npsResponse.deleteMany({ where });
+    await tx.dataRequest.deleteMany({ where });
+    await tx.order.updateMany({
+      where: { shopId: shop.id, OR: [{ customerId }, { id: { in: [...orderIds] } }] },
+      data: { customerId: null },
+    });
+  });
+}
+
+export async function redactShop(db: Database, shopDomain: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.session.deleteMany({ where: { shop: shopDomain } });
+    // Every other table hangs off Shop with onDelete: Cascade.
+    await tx.shop.deleteMany({ where: { domain: shopDomain } });
+  });
+}
