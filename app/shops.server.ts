@@ -3,8 +3,10 @@
  * afterAuth hook call these; every write is scoped to the shop's domain.
  */
 import prisma from "./db.server";
+import { scheduleNightly, unscheduleNightly } from "./jobs/schedules.server";
 import { cancelShopJobs, enqueueBackfill } from "./jobs/sync.server";
 import { logger } from "./logger.server";
+import { parseSettings } from "./settings";
 import { beginBackfill } from "./sync/backfill.server";
 
 /**
@@ -18,6 +20,7 @@ export async function onShopInstalled(domain: string): Promise<void> {
     update: { status: "installed", uninstalledAt: null },
   });
   logger.info({ shop: domain, shopId: shop.id }, "shop installed");
+  await scheduleNightly(domain, shop.timezone, parseSettings(shop.settings).nightlyHour);
   if (!shop.backfilledAt) {
     await beginBackfill(prisma, domain); // no-op while one is running
     await enqueueBackfill(domain);
@@ -38,6 +41,7 @@ export async function onShopUninstalled(domain: string): Promise<void> {
     }),
   ]);
   await cancelShopJobs(domain);
+  await unscheduleNightly(domain);
   logger.info({ shop: domain }, "shop uninstalled");
 }
 

@@ -22,6 +22,8 @@ export interface RowStore {
   /** orders/delete: the order stays as a tombstone so a late update cannot revive it. */
   deleteOrder(shopId: number, orderId: bigint): Promise<void>;
   deleteCustomer(shopId: number, customerId: bigint): Promise<void>;
+  /** Tags Kizuna just wrote to Shopify (the webhook that follows confirms them). */
+  setCustomerTags(shopId: number, rows: readonly { id: bigint; tags: string }[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,6 +125,12 @@ function createSqliteStore(url: string): RowStore {
       );
     }
   });
+  const setTags = db.prepare(`UPDATE "Customer" SET "tags" = ? WHERE "shopId" = ? AND "id" = ?`);
+  const writeTags = db.transaction(
+    (shopId: number, rows: readonly { id: bigint; tags: string }[]) => {
+      for (const r of rows) setTags.run(r.tags, shopId, r.id);
+    },
+  );
   const writeSubscriptions = db.transaction((shopId: number, ids: readonly bigint[]) => {
     for (const id of ids) markSubscription.run(shopId, id);
   });
@@ -142,6 +150,9 @@ function createSqliteStore(url: string): RowStore {
     },
     async deleteCustomer(shopId, id) {
       customerTombstone.run(shopId, id, sqliteDate(EPOCH), sqliteDate(EPOCH));
+    },
+    async setCustomerTags(shopId, rows) {
+      writeTags(shopId, rows);
     },
     async close() {
       db.close();
@@ -232,6 +243,15 @@ function createPostgresStore(url: string): RowStore {
         `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "deleted")
          VALUES ($1, $2, $3, $3, true) ON CONFLICT ("shopId", "id") DO UPDATE SET "deleted" = true`,
         [shopId, id.toString(), pgDate(EPOCH)],
+      );
+    },
+    async setCustomerTags(shopId, rows) {
+      if (rows.length === 0) return;
+      await pool.query(
+        `UPDATE "Customer" AS c SET "tags" = u.tags
+         FROM unnest($2::bigint[], $3::text[]) AS u(id, tags)
+         WHERE c."shopId" = $1 AND c."id" = u.id`,
+        [shopId, rows.map((r) => r.id.toString()), rows.map((r) => r.tags)],
       );
     },
     async close() {

@@ -1,11 +1,14 @@
 /** The sync queue: backfill (a self-delaying state machine) and reconciliation. */
 import { DelayedError, type Job } from "bullmq";
 import prisma from "../../app/db.server";
+import { requestRecompute } from "../../app/jobs/compute.server";
+import { scheduleNightly } from "../../app/jobs/schedules.server";
 import { enqueueBackfill, type ShopJob } from "../../app/jobs/sync.server";
 import { logger } from "../../app/logger.server";
 import { advanceBackfill, failBackfill } from "../../app/sync/backfill.server";
 import { syncContext } from "../../app/sync/context.server";
 import { reconcile } from "../../app/sync/reconcile.server";
+import { parseSettings } from "../../app/settings";
 
 export async function backfill(job: Job<ShopJob>, token?: string): Promise<string> {
   const log = logger.child({ shop: job.data.shop, jobId: job.id });
@@ -14,6 +17,12 @@ export async function backfill(job: Job<ShopJob>, token?: string): Promise<strin
     if (!step.done) {
       await job.moveToDelayed(Date.now() + step.checkAgainInMs, token);
       throw new DelayedError();
+    }
+    // The backfill learnt the shop's time zone: the nightly run moves to its hour.
+    const shop = await prisma.shop.findUnique({ where: { domain: job.data.shop } });
+    if (shop?.status === "installed") {
+      await scheduleNightly(shop.domain, shop.timezone, parseSettings(shop.settings).nightlyHour);
+      await requestRecompute(shop.domain, true);
     }
     return "done";
   } catch (error) {
@@ -35,5 +44,6 @@ export async function reconcileShop(job: Job<ShopJob>): Promise<string> {
   const log = logger.child({ shop: job.data.shop, jobId: job.id });
   const result = await reconcile(syncContext(job.data.shop, log), job.data.shop);
   if (result.mode === "bulk") await enqueueBackfill(job.data.shop);
+  if (result.mode === "paged" && result.orders > 0) await requestRecompute(job.data.shop);
   return result.mode;
 }

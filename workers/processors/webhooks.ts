@@ -1,5 +1,6 @@
 /** The webhooks queue: apply one webhook, then wake or schedule what follows. */
 import type { Job } from "bullmq";
+import { requestRecompute } from "../../app/jobs/compute.server";
 import { wakeBackfill } from "../../app/jobs/sync.server";
 import type { WebhookJob } from "../../app/jobs/webhooks.server";
 import { logger } from "../../app/logger.server";
@@ -10,5 +11,6 @@ export async function applyWebhook(job: Job<WebhookJob>): Promise<string> {
   const log = logger.child({ shop: job.data.shop, jobId: job.id, topic: job.data.topic });
   const outcome = await processWebhook(webhookContext(job.data.shop, log), job.data);
   if (outcome.bulkOperationFinished) await wakeBackfill(job.data.shop);
+  if (outcome.ordersChanged) await requestRecompute(job.data.shop);
   return outcome.ordersChanged ? "orders changed" : "applied";
 }

@@ -1,11 +1,11 @@
 -- CreateTable
 CREATE TABLE "Session" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shop" TEXT NOT NULL,
     "state" TEXT NOT NULL,
     "isOnline" BOOLEAN NOT NULL DEFAULT false,
     "scope" TEXT,
-    "expires" DATETIME,
+    "expires" TIMESTAMP(3),
     "accessToken" TEXT NOT NULL,
     "userId" BIGINT,
     "firstName" TEXT,
@@ -16,46 +16,51 @@ CREATE TABLE "Session" (
     "collaborator" BOOLEAN DEFAULT false,
     "emailVerified" BOOLEAN DEFAULT false,
     "refreshToken" TEXT,
-    "refreshTokenExpires" DATETIME
+    "refreshTokenExpires" TIMESTAMP(3),
+
+    CONSTRAINT "Session_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Shop" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "domain" TEXT NOT NULL,
     "timezone" TEXT NOT NULL DEFAULT 'UTC',
     "currency" TEXT NOT NULL DEFAULT 'USD',
     "status" TEXT NOT NULL DEFAULT 'installed',
-    "installedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "uninstalledAt" DATETIME,
+    "installedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "uninstalledAt" TIMESTAMP(3),
     "syncStatus" TEXT NOT NULL DEFAULT 'idle',
     "syncDone" INTEGER NOT NULL DEFAULT 0,
     "syncTotal" INTEGER NOT NULL DEFAULT 0,
     "syncError" TEXT,
-    "syncStartedAt" DATETIME,
-    "syncSince" DATETIME,
-    "backfilledAt" DATETIME,
-    "lastReconciledAt" DATETIME,
+    "syncStartedAt" TIMESTAMP(3),
+    "syncSince" TIMESTAMP(3),
+    "backfilledAt" TIMESTAMP(3),
+    "lastReconciledAt" TIMESTAMP(3),
     "computeStatus" TEXT NOT NULL DEFAULT 'idle',
     "computeProgress" INTEGER NOT NULL DEFAULT 0,
     "computeError" TEXT,
-    "computedAt" DATETIME,
+    "computedAt" TIMESTAMP(3),
+    "computeRequestedAt" TIMESTAMP(3),
+    "computeStartedAt" TIMESTAMP(3),
     "settings" TEXT NOT NULL DEFAULT '{}',
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Shop_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Customer" (
     "shopId" INTEGER NOT NULL,
     "id" BIGINT NOT NULL,
-    "createdAt" DATETIME NOT NULL,
-    "shopifyUpdatedAt" DATETIME NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL,
+    "shopifyUpdatedAt" TIMESTAMP(3) NOT NULL,
     "tags" TEXT NOT NULL DEFAULT '',
     "deleted" BOOLEAN NOT NULL DEFAULT false,
 
-    PRIMARY KEY ("shopId", "id"),
-    CONSTRAINT "Customer_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "Customer_pkey" PRIMARY KEY ("shopId","id")
 );
 
 -- CreateTable
@@ -63,8 +68,8 @@ CREATE TABLE "Order" (
     "shopId" INTEGER NOT NULL,
     "id" BIGINT NOT NULL,
     "customerId" BIGINT,
-    "processedAt" DATETIME NOT NULL,
-    "cancelledAt" DATETIME,
+    "processedAt" TIMESTAMP(3) NOT NULL,
+    "cancelledAt" TIMESTAMP(3),
     "test" BOOLEAN NOT NULL DEFAULT false,
     "grossMinor" BIGINT NOT NULL,
     "refundedMinor" BIGINT NOT NULL DEFAULT 0,
@@ -72,16 +77,15 @@ CREATE TABLE "Order" (
     "itemQuantity" INTEGER NOT NULL DEFAULT 0,
     "sourceName" TEXT,
     "subscription" BOOLEAN NOT NULL DEFAULT false,
-    "shopifyUpdatedAt" DATETIME NOT NULL,
+    "shopifyUpdatedAt" TIMESTAMP(3) NOT NULL,
     "deleted" BOOLEAN NOT NULL DEFAULT false,
 
-    PRIMARY KEY ("shopId", "id"),
-    CONSTRAINT "Order_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "Order_pkey" PRIMARY KEY ("shopId","id")
 );
 
 -- CreateTable
 CREATE TABLE "BulkOperation" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shopId" INTEGER NOT NULL,
     "kind" TEXT NOT NULL,
     "status" TEXT NOT NULL,
@@ -91,10 +95,11 @@ CREATE TABLE "BulkOperation" (
     "rootObjectCount" INTEGER NOT NULL DEFAULT 0,
     "partialDataUrl" TEXT,
     "linesProcessed" INTEGER NOT NULL DEFAULT 0,
-    "startedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "completedAt" DATETIME,
-    "ingestedAt" DATETIME,
-    CONSTRAINT "BulkOperation_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    "startedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "completedAt" TIMESTAMP(3),
+    "ingestedAt" TIMESTAMP(3),
+
+    CONSTRAINT "BulkOperation_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -108,48 +113,50 @@ CREATE TABLE "CustomerMetric" (
     "recencyDays" INTEGER NOT NULL,
     "frequency" INTEGER NOT NULL,
     "monetaryMinor" BIGINT NOT NULL,
-    "pAlive" REAL,
-    "expected90" REAL,
+    "pAlive" DOUBLE PRECISION,
+    "expected90" DOUBLE PRECISION,
     "clvMinor" BIGINT,
     "taggedSegment" TEXT,
-    "computedAt" DATETIME NOT NULL,
+    "computedAt" TIMESTAMP(3) NOT NULL,
 
-    PRIMARY KEY ("shopId", "customerId"),
-    CONSTRAINT "CustomerMetric_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "CustomerMetric_pkey" PRIMARY KEY ("shopId","customerId")
 );
 
 -- CreateTable
 CREATE TABLE "MetricSnapshot" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "shopId" INTEGER NOT NULL,
-    "computedAt" DATETIME NOT NULL,
-    "asOf" DATETIME NOT NULL,
+    "computedAt" TIMESTAMP(3) NOT NULL,
+    "asOf" TIMESTAMP(3) NOT NULL,
     "data" TEXT NOT NULL,
-    CONSTRAINT "MetricSnapshot_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+
+    CONSTRAINT "MetricSnapshot_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "NpsResponse" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "shopId" INTEGER NOT NULL,
     "orderId" BIGINT NOT NULL,
     "customerId" BIGINT,
     "score" INTEGER NOT NULL,
     "comment" TEXT,
     "source" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL,
-    CONSTRAINT "NpsResponse_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "NpsResponse_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "MarketingSpend" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "shopId" INTEGER NOT NULL,
     "month" TEXT NOT NULL,
     "channel" TEXT NOT NULL,
     "amountMinor" BIGINT NOT NULL,
-    CONSTRAINT "MarketingSpend_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+
+    CONSTRAINT "MarketingSpend_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -157,20 +164,20 @@ CREATE TABLE "WebhookEvent" (
     "shopId" INTEGER NOT NULL,
     "webhookId" TEXT NOT NULL,
     "topic" TEXT NOT NULL,
-    "processedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "processedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    PRIMARY KEY ("shopId", "webhookId"),
-    CONSTRAINT "WebhookEvent_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "WebhookEvent_pkey" PRIMARY KEY ("shopId","webhookId")
 );
 
 -- CreateTable
 CREATE TABLE "DataRequest" (
-    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "id" SERIAL NOT NULL,
     "shopId" INTEGER NOT NULL,
     "customerId" BIGINT NOT NULL,
     "payload" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "DataRequest_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "DataRequest_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -208,3 +215,30 @@ CREATE INDEX "WebhookEvent_processedAt_idx" ON "WebhookEvent"("processedAt");
 
 -- CreateIndex
 CREATE INDEX "DataRequest_shopId_customerId_idx" ON "DataRequest"("shopId", "customerId");
+
+-- AddForeignKey
+ALTER TABLE "Customer" ADD CONSTRAINT "Customer_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Order" ADD CONSTRAINT "Order_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "BulkOperation" ADD CONSTRAINT "BulkOperation_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "CustomerMetric" ADD CONSTRAINT "CustomerMetric_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "MetricSnapshot" ADD CONSTRAINT "MetricSnapshot_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "NpsResponse" ADD CONSTRAINT "NpsResponse_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "MarketingSpend" ADD CONSTRAINT "MarketingSpend_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "WebhookEvent" ADD CONSTRAINT "WebhookEvent_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "DataRequest" ADD CONSTRAINT "DataRequest_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;

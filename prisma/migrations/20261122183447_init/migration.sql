@@ -1,11 +1,11 @@
 -- CreateTable
 CREATE TABLE "Session" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shop" TEXT NOT NULL,
     "state" TEXT NOT NULL,
     "isOnline" BOOLEAN NOT NULL DEFAULT false,
     "scope" TEXT,
-    "expires" TIMESTAMP(3),
+    "expires" DATETIME,
     "accessToken" TEXT NOT NULL,
     "userId" BIGINT,
     "firstName" TEXT,
@@ -16,49 +16,48 @@ CREATE TABLE "Session" (
     "collaborator" BOOLEAN DEFAULT false,
     "emailVerified" BOOLEAN DEFAULT false,
     "refreshToken" TEXT,
-    "refreshTokenExpires" TIMESTAMP(3),
-
-    CONSTRAINT "Session_pkey" PRIMARY KEY ("id")
+    "refreshTokenExpires" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "Shop" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "domain" TEXT NOT NULL,
     "timezone" TEXT NOT NULL DEFAULT 'UTC',
     "currency" TEXT NOT NULL DEFAULT 'USD',
     "status" TEXT NOT NULL DEFAULT 'installed',
-    "installedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "uninstalledAt" TIMESTAMP(3),
+    "installedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "uninstalledAt" DATETIME,
     "syncStatus" TEXT NOT NULL DEFAULT 'idle',
     "syncDone" INTEGER NOT NULL DEFAULT 0,
     "syncTotal" INTEGER NOT NULL DEFAULT 0,
     "syncError" TEXT,
-    "syncStartedAt" TIMESTAMP(3),
-    "syncSince" TIMESTAMP(3),
-    "backfilledAt" TIMESTAMP(3),
-    "lastReconciledAt" TIMESTAMP(3),
+    "syncStartedAt" DATETIME,
+    "syncSince" DATETIME,
+    "backfilledAt" DATETIME,
+    "lastReconciledAt" DATETIME,
     "computeStatus" TEXT NOT NULL DEFAULT 'idle',
     "computeProgress" INTEGER NOT NULL DEFAULT 0,
     "computeError" TEXT,
-    "computedAt" TIMESTAMP(3),
+    "computedAt" DATETIME,
+    "computeRequestedAt" DATETIME,
+    "computeStartedAt" DATETIME,
     "settings" TEXT NOT NULL DEFAULT '{}',
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "Shop_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "Customer" (
     "shopId" INTEGER NOT NULL,
     "id" BIGINT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL,
-    "shopifyUpdatedAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+    "shopifyUpdatedAt" DATETIME NOT NULL,
     "tags" TEXT NOT NULL DEFAULT '',
     "deleted" BOOLEAN NOT NULL DEFAULT false,
 
-    CONSTRAINT "Customer_pkey" PRIMARY KEY ("shopId","id")
+    PRIMARY KEY ("shopId", "id"),
+    CONSTRAINT "Customer_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -66,8 +65,8 @@ CREATE TABLE "Order" (
     "shopId" INTEGER NOT NULL,
     "id" BIGINT NOT NULL,
     "customerId" BIGINT,
-    "processedAt" TIMESTAMP(3) NOT NULL,
-    "cancelledAt" TIMESTAMP(3),
+    "processedAt" DATETIME NOT NULL,
+    "cancelledAt" DATETIME,
     "test" BOOLEAN NOT NULL DEFAULT false,
     "grossMinor" BIGINT NOT NULL,
     "refundedMinor" BIGINT NOT NULL DEFAULT 0,
@@ -75,15 +74,16 @@ CREATE TABLE "Order" (
     "itemQuantity" INTEGER NOT NULL DEFAULT 0,
     "sourceName" TEXT,
     "subscription" BOOLEAN NOT NULL DEFAULT false,
-    "shopifyUpdatedAt" TIMESTAMP(3) NOT NULL,
+    "shopifyUpdatedAt" DATETIME NOT NULL,
     "deleted" BOOLEAN NOT NULL DEFAULT false,
 
-    CONSTRAINT "Order_pkey" PRIMARY KEY ("shopId","id")
+    PRIMARY KEY ("shopId", "id"),
+    CONSTRAINT "Order_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "BulkOperation" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shopId" INTEGER NOT NULL,
     "kind" TEXT NOT NULL,
     "status" TEXT NOT NULL,
@@ -93,11 +93,10 @@ CREATE TABLE "BulkOperation" (
     "rootObjectCount" INTEGER NOT NULL DEFAULT 0,
     "partialDataUrl" TEXT,
     "linesProcessed" INTEGER NOT NULL DEFAULT 0,
-    "startedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "completedAt" TIMESTAMP(3),
-    "ingestedAt" TIMESTAMP(3),
-
-    CONSTRAINT "BulkOperation_pkey" PRIMARY KEY ("id")
+    "startedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "completedAt" DATETIME,
+    "ingestedAt" DATETIME,
+    CONSTRAINT "BulkOperation_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -111,50 +110,48 @@ CREATE TABLE "CustomerMetric" (
     "recencyDays" INTEGER NOT NULL,
     "frequency" INTEGER NOT NULL,
     "monetaryMinor" BIGINT NOT NULL,
-    "pAlive" DOUBLE PRECISION,
-    "expected90" DOUBLE PRECISION,
+    "pAlive" REAL,
+    "expected90" REAL,
     "clvMinor" BIGINT,
     "taggedSegment" TEXT,
-    "computedAt" TIMESTAMP(3) NOT NULL,
+    "computedAt" DATETIME NOT NULL,
 
-    CONSTRAINT "CustomerMetric_pkey" PRIMARY KEY ("shopId","customerId")
+    PRIMARY KEY ("shopId", "customerId"),
+    CONSTRAINT "CustomerMetric_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "MetricSnapshot" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "shopId" INTEGER NOT NULL,
-    "computedAt" TIMESTAMP(3) NOT NULL,
-    "asOf" TIMESTAMP(3) NOT NULL,
+    "computedAt" DATETIME NOT NULL,
+    "asOf" DATETIME NOT NULL,
     "data" TEXT NOT NULL,
-
-    CONSTRAINT "MetricSnapshot_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "MetricSnapshot_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "NpsResponse" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "shopId" INTEGER NOT NULL,
     "orderId" BIGINT NOT NULL,
     "customerId" BIGINT,
     "score" INTEGER NOT NULL,
     "comment" TEXT,
     "source" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "NpsResponse_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "NpsResponse_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "MarketingSpend" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "shopId" INTEGER NOT NULL,
     "month" TEXT NOT NULL,
     "channel" TEXT NOT NULL,
     "amountMinor" BIGINT NOT NULL,
-
-    CONSTRAINT "MarketingSpend_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "MarketingSpend_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -162,20 +159,20 @@ CREATE TABLE "WebhookEvent" (
     "shopId" INTEGER NOT NULL,
     "webhookId" TEXT NOT NULL,
     "topic" TEXT NOT NULL,
-    "processedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "processedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    CONSTRAINT "WebhookEvent_pkey" PRIMARY KEY ("shopId","webhookId")
+    PRIMARY KEY ("shopId", "webhookId"),
+    CONSTRAINT "WebhookEvent_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "DataRequest" (
-    "id" SERIAL NOT NULL,
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "shopId" INTEGER NOT NULL,
     "customerId" BIGINT NOT NULL,
     "payload" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "DataRequest_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "DataRequest_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateIndex
@@ -213,30 +210,3 @@ CREATE INDEX "WebhookEvent_processedAt_idx" ON "WebhookEvent"("processedAt");
 
 -- CreateIndex
 CREATE INDEX "DataRequest_shopId_customerId_idx" ON "DataRequest"("shopId", "customerId");
-
--- AddForeignKey
-ALTER TABLE "Customer" ADD CONSTRAINT "Customer_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Order" ADD CONSTRAINT "Order_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "BulkOperation" ADD CONSTRAINT "BulkOperation_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "CustomerMetric" ADD CONSTRAINT "CustomerMetric_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "MetricSnapshot" ADD CONSTRAINT "MetricSnapshot_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "NpsResponse" ADD CONSTRAINT "NpsResponse_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "MarketingSpend" ADD CONSTRAINT "MarketingSpend_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "WebhookEvent" ADD CONSTRAINT "WebhookEvent_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "DataRequest" ADD CONSTRAINT "DataRequest_shopId_fkey" FOREIGN KEY ("shopId") REFERENCES "Shop"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,38 @@
+/**
+ * The nightly recompute: one BullMQ job scheduler per installed shop, at the merchant's
+ * hour in the shop's own time zone (BullMQ evaluates the cron pattern in `tz`).
+ */
+import { getQueue } from "./queues.server";
+
+export const nightlySchedulerId = (shop: string) => `nightly-${shop}`;
+
+export interface NightlyJob {
+  shop: string;
+}
+
+export async function scheduleNightly(shop: string, timeZone: string, hour: number): Promise<void> {
+  await getQueue("housekeeping").upsertJobScheduler(
+    nightlySchedulerId(shop),
+    { pattern: `0 ${hour} * * *`, tz: timeZone },
+    { name: "nightly", data: { shop } satisfies NightlyJob, opts: { removeOnComplete: true } },
+  );
+}
+
+export async function unscheduleNightly(shop: string): Promise<void> {
+  await getQueue("housekeeping").removeJobScheduler(nightlySchedulerId(shop));
+}
+
+/** The next nightly run of a shop (epoch ms), or null when it has none. */
+export async function nextNightlyRun(shop: string): Promise<number | null> {
+  const scheduler = await getQueue("housekeeping").getJobScheduler(nightlySchedulerId(shop));
+  return scheduler?.next ?? null;
+}
+
+/** Housekeeping that is not per shop: pruning old webhook ids, daily at 04:00 UTC. */
+export async function scheduleHousekeeping(): Promise<void> {
+  await getQueue("housekeeping").upsertJobScheduler(
+    "prune",
+    { pattern: "0 4 * * *", tz: "UTC" },
+    { name: "prune", data: {}, opts: { removeOnComplete: true } },
+  );
+}
