@@ -28,8 +28,10 @@ const envSchema = z.object({
       message: "must start with redis:// or rediss://",
     }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  // Operators' queue dashboard (/ops/queues); off when unset.
+  // Operators' queue dashboard (/ops/queues, served by `npm run workers`); off when unset.
   ADMIN_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
+  OPS_DASHBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
+  OPS_DASHBOARD_HOST: z.string().default("127.0.0.1"),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,22 +5,40 @@
 import { env } from "../app/env.server";
 import { logger } from "../app/logger.server";
 import { assertRedisReachable, RedisUnavailableError } from "../app/redis.server";
+import { closeQueues, getQueue, QUEUE_NAMES } from "../app/jobs/queues.server";
+import { startQueueDashboard } from "./dashboard";
 import { parseQueues } from "./queues-arg";
 import { startWorkers } from "./runtime";
 
 async function main(): Promise<void> {
   const queues = parseQueues(process.argv.slice(2));
-  const { REDIS_URL } = env();
-  await assertRedisReachable(REDIS_URL);
-  const running = startWorkers({ queues, redisUrl: REDIS_URL });
+  const config = env();
+  await assertRedisReachable(config.REDIS_URL);
+  const running = startWorkers({ queues, redisUrl: config.REDIS_URL });
   logger.info({ queues }, "workers started");
+  const dashboard = config.ADMIN_SECRET
+    ? await startQueueDashboard({
+        queues: QUEUE_NAMES.map(getQueue),
+        secret: config.ADMIN_SECRET,
+        port: config.OPS_DASHBOARD_PORT,
+        host: config.OPS_DASHBOARD_HOST,
+      })
+    : null;
+  if (dashboard) {
+    logger.info(
+      { url: `http://${config.OPS_DASHBOARD_HOST}:${config.OPS_DASHBOARD_PORT}/ops/queues` },
+      "queue dashboard",
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping workers: finishing jobs in hand");
+    dashboard?.close();
     await running.close();
+    await closeQueues();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
