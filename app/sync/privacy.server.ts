@@ -57,14 +57,19 @@ export async function redactCustomer(
     const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
     if (!shop) return;
     const where = { shopId: shop.id, customerId };
+    const theirOrders = { shopId: shop.id, OR: [{ customerId }, { id: { in: [...orderIds] } }] };
+    const orders = await tx.order.findMany({ where: theirOrders, select: { id: true } });
     await tx.customer.deleteMany({ where: { shopId: shop.id, id: customerId } });
     await tx.customerMetric.deleteMany({ where });
-    await tx.npsResponse.deleteMany({ where });
-    await tx.dataRequest.deleteMany({ where });
-    await tx.order.updateMany({
-      where: { shopId: shop.id, OR: [{ customerId }, { id: { in: [...orderIds] } }] },
-      data: { customerId: null },
+    // Answers are tied to the customer or, when given before the order was linked, to the order.
+    await tx.npsResponse.deleteMany({
+      where: {
+        shopId: shop.id,
+        OR: [{ customerId }, { orderId: { in: [...orderIds, ...orders.map((o) => o.id)] } }],
+      },
     });
+    await tx.dataRequest.deleteMany({ where });
+    await tx.order.updateMany({ where: theirOrders, data: { customerId: null } });
   });
 }
 
