@@ -21,7 +21,11 @@ export default {
           generates: {
             "./app/types/admin.types.d.ts": {
               plugins: ["typescript"],
-              config: { defaultScalarType: "string", scalars: { JSON: "unknown" } },
+              config: {
+                defaultScalarType: "string",
+                scalars: { JSON: "unknown" },
+                enumsAsTypes: true,
+              },
             },
             "./app/types/admin.generated.d.ts": {
               preset,

@@ -8,6 +8,7 @@
  * a clear ShopifyApiError after a bound. Other GraphQL errors are not retried: they are
  * bugs or bad input, and retrying would hide them.
  */
+import type { AdminOperations } from "@shopify/admin-api-client";
 import { API_VERSION } from "./api-version";
 
 export interface ThrottleStatus {
@@ -70,10 +71,25 @@ const knownCosts = new Map<string, number>();
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * `npm run codegen` generates a type for each tagged operation document of app/ from Shopify's
+ * schema (app/types/admin.generated.d.ts, keyed by the operation's text): request()
+ * returns the schema's type of that exact document and takes its variables.
+ */
+type OperationResult<Q extends string> = Q extends keyof AdminOperations
+  ? AdminOperations[Q]["return"]
+  : unknown;
+type OperationVariables<Q extends string> = Q extends keyof AdminOperations
+  ? AdminOperations[Q]["variables"]
+  : Record<string, unknown>;
+
 export interface AdminApi {
   readonly shop: string;
   /** Runs a query or mutation and returns `data`; throws ShopifyApiError. */
-  request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  request<Q extends string>(
+    query: Q,
+    variables?: OperationVariables<Q>,
+  ): Promise<OperationResult<Q>>;
 }
 
 export function createAdminApi(options: AdminApiOptions): AdminApi {
@@ -230,11 +246,17 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
 
   return {
     shop,
-    async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+    async request<Q extends string>(
+      query: Q,
+      variables?: OperationVariables<Q>,
+    ): Promise<OperationResult<Q>> {
       let last: ShopifyApiError | undefined;
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         await waitForBucket(knownCosts.get(query) ?? defaultCost);
-        const result = await attemptOnce<T>(query, variables);
+        const result = await attemptOnce<OperationResult<Q>>(
+          query,
+          variables as Record<string, unknown> | undefined,
+        );
         if (result.data !== undefined) return result.data;
         last = result.failure!;
         if (!last.retryable || attempt === maxAttempts) break;

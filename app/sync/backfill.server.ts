@@ -84,10 +84,6 @@ export async function failBackfill(db: Database, shopDomain: string, reason: str
   });
 }
 
-interface ShopInfo {
-  shop: { ianaTimezone: string; currencyCode: string };
-}
-
 export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Promise<BackfillStep> {
   const shop = await ctx.db.shop.findUnique({ where: { domain: shopDomain } });
   if (!shop || shop.status !== "installed" || shop.syncStatus !== "backfilling") {
@@ -99,7 +95,7 @@ export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Pro
       where: { shopId: shop.id, startedAt: { gte: runStart } },
     }))
   ) {
-    const info = await ctx.api.request<ShopInfo>(SHOP_INFO);
+    const info = await ctx.api.request(SHOP_INFO);
     await ctx.db.shop.update({
       where: { id: shop.id },
       data: { timezone: info.shop.ianaTimezone, currency: info.shop.currencyCode },

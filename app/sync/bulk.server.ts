@@ -29,17 +29,9 @@ export class BulkFileUnavailableError extends Error {
   override name = "BulkFileUnavailableError";
 }
 
-interface RunQueryResult {
-  bulkOperationRunQuery: {
-    bulkOperation: { id: string; status: BulkStatus } | null;
-    userErrors: { field: string[] | null; message: string; code: string | null }[];
-  };
-}
-
 export async function startBulkQuery(api: AdminApi, query: string): Promise<string> {
-  const { bulkOperationRunQuery: result } = await api.request<RunQueryResult>(BULK_RUN_QUERY, {
-    query,
-  });
+  const { bulkOperationRunQuery: result } = await api.request(BULK_RUN_QUERY, { query });
+  if (!result) throw new Error(`bulkOperationRunQuery returned nothing for ${api.shop}`);
   if (result.userErrors.length > 0) {
     const message = result.userErrors.map((e) => e.message).join("; ");
     if (
@@ -55,30 +47,18 @@ export async function startBulkQuery(api: AdminApi, query: string): Promise<stri
   return result.bulkOperation.id;
 }
 
-interface BulkOperationResult {
-  bulkOperation: {
-    id: string;
-    status: BulkStatus;
-    errorCode: string | null;
-    objectCount: string;
-    rootObjectCount: string;
-    url: string | null;
-    partialDataUrl: string | null;
-  } | null;
-}
-
 export async function getBulkOperation(api: AdminApi, id: string): Promise<BulkOperationState> {
-  const { bulkOperation: op } = await api.request<BulkOperationResult>(BULK_OPERATION, { id });
+  const { bulkOperation: op } = await api.request(BULK_OPERATION, { id });
   if (!op) throw new Error(`Bulk operation ${id} not found on ${api.shop}`);
   return {
     id: op.id,
     status: op.status,
-    errorCode: op.errorCode,
+    errorCode: op.errorCode ?? null,
     // UnsignedInt64 comes as a string.
     objectCount: Number(op.objectCount),
     rootObjectCount: Number(op.rootObjectCount),
-    url: op.url,
-    partialDataUrl: op.partialDataUrl,
+    url: op.url ?? null,
+    partialDataUrl: op.partialDataUrl ?? null,
   };
 }
 

@@ -3,6 +3,7 @@
  * changed since the last reconciliation and writes it through the same store. A large
  * gap (more than a few thousand changes) goes through a bulk operation instead.
  */
+import type { CustomersChangedQuery, OrdersChangedQuery } from "../types/admin.generated";
 import { beginBackfill, type SyncContext } from "./backfill.server";
 import { CUSTOMERS_CHANGED, ORDERS_CHANGED, ORDERS_CHANGED_COUNT } from "./operations";
 import { customerRowFrom, hasSellingPlan, orderRowFrom } from "./rows";
@@ -11,15 +12,6 @@ import { customerRowFrom, hasSellingPlan, orderRowFrom } from "./rows";
 export const BULK_THRESHOLD = 5_000;
 /** Webhooks and clocks are not instantaneous: look a little further back. */
 const OVERLAP_MS = 5 * 60_000;
-
-interface Page<T> {
-  nodes: T[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-interface CountResult {
-  ordersCount: { count: number } | null;
-}
 
 export type ReconcileResult =
   | { mode: "skipped"; reason: string }
@@ -36,7 +28,7 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
   const since = new Date(shop.lastReconciledAt.getTime() - OVERLAP_MS);
   const filter = `updated_at:>='${since.toISOString()}'`;
 
-  const counted = await ctx.api.request<CountResult>(ORDERS_CHANGED_COUNT, { query: filter });
+  const counted = await ctx.api.request(ORDERS_CHANGED_COUNT, { query: filter });
   if ((counted.ordersCount?.count ?? 0) > BULK_THRESHOLD) {
     await beginBackfill(ctx.db, shopDomain, since);
     return { mode: "bulk" };
@@ -45,29 +37,31 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
   let orders = 0;
   let after: string | null = null;
   do {
-    const page: { orders: Page<{ lineItems: { nodes: unknown[] } }> } = await ctx.api.request(
-      ORDERS_CHANGED,
-      { query: filter, after },
-    );
+    const page: OrdersChangedQuery = await ctx.api.request(ORDERS_CHANGED, {
+      query: filter,
+      after,
+    });
     const rows = page.orders.nodes.map((node) =>
       orderRowFrom(node, hasSellingPlan(node.lineItems.nodes)),
     );
     await ctx.store.upsertOrders(shop.id, rows);
     orders += rows.length;
-    after = page.orders.pageInfo.hasNextPage ? page.orders.pageInfo.endCursor : null;
+    after = page.orders.pageInfo.hasNextPage ? (page.orders.pageInfo.endCursor ?? null) : null;
   } while (after);
 
   let customers = 0;
   after = null;
   do {
-    const page: { customers: Page<unknown> } = await ctx.api.request(CUSTOMERS_CHANGED, {
+    const page: CustomersChangedQuery = await ctx.api.request(CUSTOMERS_CHANGED, {
       query: filter,
       after,
     });
     const rows = page.customers.nodes.map(customerRowFrom);
     await ctx.store.upsertCustomers(shop.id, rows);
     customers += rows.length;
-    after = page.customers.pageInfo.hasNextPage ? page.customers.pageInfo.endCursor : null;
+    after = page.customers.pageInfo.hasNextPage
+      ? (page.customers.pageInfo.endCursor ?? null)
+      : null;
   } while (after);
 
   await ctx.db.shop.update({ where: { id: shop.id }, data: { lastReconciledAt: startedAt } });

@@ -152,18 +152,12 @@ async function writeOneByOne(api: AdminApi, changes: TagChange[]): Promise<TagCh
     const id = toGid("Customer", change.customerId);
     let ok = true;
     if (change.remove.length > 0) {
-      const r = await api.request<{ tagsRemove: TagsMutationResult }>(TAGS_REMOVE, {
-        id,
-        tags: change.remove,
-      });
-      ok &&= r.tagsRemove.userErrors.length === 0;
+      const r = await api.request(TAGS_REMOVE, { id, tags: change.remove });
+      ok &&= r.tagsRemove?.userErrors.length === 0;
     }
     if (ok && change.add.length > 0) {
-      const r = await api.request<{ tagsAdd: TagsMutationResult }>(TAGS_ADD, {
-        id,
-        tags: change.add,
-      });
-      ok &&= r.tagsAdd.userErrors.length === 0;
+      const r = await api.request(TAGS_ADD, { id, tags: change.add });
+      ok &&= r.tagsAdd?.userErrors.length === 0;
     }
     if (ok) done.push(change);
   }
@@ -202,24 +196,6 @@ async function writeInBulk(
   return changes.filter((c) => !failed.has(c.customerId));
 }
 
-interface StagedUploadResult {
-  stagedUploadsCreate: {
-    stagedTargets: {
-      url: string;
-      resourceUrl: string | null;
-      parameters: { name: string; value: string }[];
-    }[];
-    userErrors: { message: string }[];
-  };
-}
-
-interface BulkMutationResult {
-  bulkOperationRunMutation: {
-    bulkOperation: { id: string } | null;
-    userErrors: { message: string; code: string | null }[];
-  };
-}
-
 /** Runs one bulk mutation; returns the 0-based indexes of the lines that succeeded. */
 async function runBulkMutation(
   api: AdminApi,
@@ -228,7 +204,7 @@ async function runBulkMutation(
   lines: string[],
   sleep: (ms: number) => Promise<void>,
 ): Promise<Set<number>> {
-  const staged = await api.request<StagedUploadResult>(STAGED_UPLOADS_CREATE, {
+  const staged = await api.request(STAGED_UPLOADS_CREATE, {
     input: [
       {
         resource: "BULK_MUTATION_VARIABLES",
@@ -238,11 +214,10 @@ async function runBulkMutation(
       },
     ],
   });
-  const target = staged.stagedUploadsCreate.stagedTargets[0];
-  if (!target || staged.stagedUploadsCreate.userErrors.length > 0) {
-    throw new Error(
-      `stagedUploadsCreate failed: ${staged.stagedUploadsCreate.userErrors.map((e) => e.message).join("; ")}`,
-    );
+  const target = staged.stagedUploadsCreate?.stagedTargets?.[0];
+  const uploadErrors = staged.stagedUploadsCreate?.userErrors ?? [];
+  if (!target?.url || uploadErrors.length > 0) {
+    throw new Error(`stagedUploadsCreate failed: ${uploadErrors.map((e) => e.message).join("; ")}`);
   }
   const form = new FormData();
   for (const { name, value } of target.parameters) form.append(name, value);
@@ -257,15 +232,14 @@ async function runBulkMutation(
   const path = target.parameters.find((p) => p.name === "key")?.value;
   if (!path) throw new Error("Staged upload target has no key parameter");
 
-  const started = await api.request<BulkMutationResult>(BULK_RUN_MUTATION, {
+  const started = await api.request(BULK_RUN_MUTATION, {
     mutation,
     stagedUploadPath: path,
   });
-  const op = started.bulkOperationRunMutation.bulkOperation;
+  const op = started.bulkOperationRunMutation?.bulkOperation;
   if (!op) {
-    throw new Error(
-      `bulkOperationRunMutation refused: ${started.bulkOperationRunMutation.userErrors.map((e) => e.message).join("; ")}`,
-    );
+    const errors = started.bulkOperationRunMutation?.userErrors ?? [];
+    throw new Error(`bulkOperationRunMutation refused: ${errors.map((e) => e.message).join("; ")}`);
   }
   let state = await getBulkOperation(api, op.id);
   while (state.status === "CREATED" || state.status === "RUNNING") {

@@ -53,10 +53,6 @@ const redactPayload = z.object({
   orders_to_redact: z.array(numericId).default([]),
 });
 
-interface OrderResult {
-  order: (Record<string, unknown> & { lineItems: { nodes: unknown[] } }) | null;
-}
-
 export async function processWebhook(
   ctx: WebhookContext,
   job: WebhookJob,
@@ -159,9 +155,7 @@ async function refreshOrder(
     // A replay or a late delivery: what is stored is already as new.
     if (stored && (stored.deleted || stored.shopifyUpdatedAt >= payloadUpdatedAt)) return NOTHING;
   }
-  const { order } = await ctx
-    .api()
-    .request<OrderResult>(ORDER_FOR_SYNC, { id: toGid("Order", orderId) });
+  const { order } = await ctx.api().request(ORDER_FOR_SYNC, { id: toGid("Order", orderId) });
   if (!order) {
     await ctx.store.deleteOrder(shopId, orderId);
   } else {

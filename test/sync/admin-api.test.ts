@@ -62,7 +62,7 @@ function client(maxAttempts = 4) {
 describe("the Admin API client", () => {
   it("sends the token to the versioned endpoint and returns data", async () => {
     script = [{ status: 200, body: { data: { shop: { name: "x" } }, extensions: cost(90) } }];
-    const data = await client().request<{ shop: { name: string } }>("{ shop { name } }");
+    const data = (await client().request("{ shop { name } }")) as { shop: { name: string } };
     expect(data.shop.name).toBe("x");
     expect(seen[0]!.token).toBe("shpat_token");
     expect(JSON.parse(seen[0]!.body)).toEqual({ query: "{ shop { name } }" });
