@@ -4,6 +4,7 @@ import { testDatabaseUrl } from "./test/setup/database";
 // One database per run: DATABASE_URL when set (CI's PostgreSQL run), else a fresh
 // SQLite file. Tests isolate themselves by shop: every row is shop-scoped.
 const databaseUrl = testDatabaseUrl();
+const queuePrefix = `kizuna-test-${process.pid}`;
 
 export default defineConfig({
   test: {
@@ -20,6 +21,9 @@ export default defineConfig({
       SHOPIFY_API_SECRET: "kizuna-test-api-secret",
       SHOPIFY_APP_URL: "https://kizuna.test",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+      // Each run's queues live under their own Redis prefix (removed by the global teardown).
+      QUEUE_PREFIX: queuePrefix,
+      WORKER_LOCK_MS: "3000",
     },
   },
 });

@@ -27,6 +27,14 @@ const envSchema = z.object({
     .refine((url) => /^rediss?:\/\//.test(url), {
       message: "must start with redis:// or rediss://",
     }),
+  // Redis key prefix of the queues: several deployments (or test runs) can share a Redis.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,40}$/, "must be 1–40 letters, digits or _.-")
+    .default("kizuna"),
+  // How long a worker's hold on a job lasts without renewal: a killed worker's job is retried
+  // after about this long (BullMQ's stalled-job recovery).
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Operators' queue dashboard (/ops/queues, served by `npm run workers`); off when unset.
   ADMIN_SECRET: z.string().min(24, "must be at least 24 characters").optional(),

@@ -6,6 +6,8 @@ import { env } from "../app/env.server";
 import { logger } from "../app/logger.server";
 import { assertRedisReachable, RedisUnavailableError } from "../app/redis.server";
 import { closeQueues, getQueue, QUEUE_NAMES } from "../app/jobs/queues.server";
+import { resumeInterruptedWork } from "../app/jobs/recovery.server";
+import { scheduleHousekeeping } from "../app/jobs/schedules.server";
 import { startQueueDashboard } from "./dashboard";
 import { parseQueues } from "./queues-arg";
 import { startWorkers } from "./runtime";
@@ -16,6 +18,9 @@ async function main(): Promise<void> {
   await assertRedisReachable(config.REDIS_URL);
   const running = startWorkers({ queues, redisUrl: config.REDIS_URL });
   logger.info({ queues }, "workers started");
+  // After a Redis restart the queues are empty: queue again what the database says was under way.
+  await scheduleHousekeeping();
+  logger.info(await resumeInterruptedWork(), "interrupted work resumed");
   const dashboard = config.ADMIN_SECRET
     ? await startQueueDashboard({
         queues: QUEUE_NAMES.map(getQueue),

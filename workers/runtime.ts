@@ -3,7 +3,8 @@
  * `npm run workers` entry point and by tests that run workers in-process.
  */
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { QUEUE_PREFIX, type QueueName } from "../app/jobs/queues.server";
+import { env } from "../app/env.server";
+import type { QueueName } from "../app/jobs/queues.server";
 import { logger } from "../app/logger.server";
 import { createRedis } from "../app/redis.server";
 import { processors, type Processor } from "./processors/index";
@@ -46,7 +47,9 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
   const workers = options.queues.map((queue) => {
     const worker = new Worker(queue, dispatch(queue, table[queue]), {
       connection: createRedis(options.redisUrl, "worker"),
-      prefix: options.prefix ?? QUEUE_PREFIX,
+      prefix: options.prefix ?? env().QUEUE_PREFIX,
+      lockDuration: env().WORKER_LOCK_MS,
+      stalledInterval: env().WORKER_LOCK_MS,
       concurrency: CONCURRENCY[queue],
     });
     worker.on("failed", (job, error) =>

@@ -10,9 +10,6 @@ import { createRedis } from "../redis.server";
 export const QUEUE_NAMES = ["sync", "webhooks", "compute", "tags", "housekeeping"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-/** Redis key prefix of every Kizuna queue. */
-export const QUEUE_PREFIX = "kizuna";
-
 export function isQueueName(name: string): name is QueueName {
   return (QUEUE_NAMES as readonly string[]).includes(name);
 }
@@ -34,7 +31,7 @@ export function getQueue(name: QueueName): Queue {
     connection ??= createRedis(env().REDIS_URL, "producer");
     queue = new Queue(name, {
       connection,
-      prefix: QUEUE_PREFIX,
+      prefix: env().QUEUE_PREFIX,
       defaultJobOptions: DEFAULT_JOB_OPTIONS,
     });
     queues.set(name, queue);

@@ -28,11 +28,20 @@ export async function nextNightlyRun(shop: string): Promise<number | null> {
   return scheduler?.next ?? null;
 }
 
-/** Housekeeping that is not per shop: pruning old webhook ids, daily at 04:00 UTC. */
+/**
+ * Housekeeping that is not per shop: pruning old webhook ids daily at 04:00 UTC, and
+ * re-queueing interrupted work every 5 minutes (app/jobs/recovery.server.ts).
+ */
 export async function scheduleHousekeeping(): Promise<void> {
-  await getQueue("housekeeping").upsertJobScheduler(
+  const queue = getQueue("housekeeping");
+  await queue.upsertJobScheduler(
     "prune",
     { pattern: "0 4 * * *", tz: "UTC" },
     { name: "prune", data: {}, opts: { removeOnComplete: true } },
+  );
+  await queue.upsertJobScheduler(
+    "recover",
+    { every: 5 * 60_000 },
+    { name: "recover", data: {}, opts: { removeOnComplete: true } },
   );
 }

@@ -1,6 +1,5 @@
 import { Queue, QueueEvents } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
-import { QUEUE_PREFIX } from "../../app/jobs/queues.server";
 import { assertRedisReachable, createRedis, RedisUnavailableError } from "../../app/redis.server";
 import { startWorkers } from "../../workers/runtime";
 import { freePort } from "../helpers/ports";
@@ -39,7 +38,7 @@ describe("Redis connection", () => {
 });
 
 describe("workers", () => {
-  const prefix = `${QUEUE_PREFIX}-test-${process.pid}`;
+  const prefix = `${process.env.QUEUE_PREFIX}-redis-${process.pid}`;
   const connection = createRedis(redisUrl, "worker");
   const queue = new Queue("housekeeping", { connection, prefix });
   const events = new QueueEvents("housekeeping", {

@@ -2,6 +2,7 @@
 import type { Job } from "bullmq";
 import prisma from "../../app/db.server";
 import { requestRecompute } from "../../app/jobs/compute.server";
+import { resumeInterruptedWork } from "../../app/jobs/recovery.server";
 import type { NightlyJob } from "../../app/jobs/schedules.server";
 import { enqueueReconcile } from "../../app/jobs/sync.server";
 
@@ -22,4 +23,9 @@ export async function prune(): Promise<string> {
     where: { processedAt: { lt: new Date(Date.now() - WEBHOOK_ID_RETENTION_MS) } },
   });
   return `pruned ${count} webhook ids`;
+}
+
+export async function recover(): Promise<string> {
+  const { backfills, computes, schedules } = await resumeInterruptedWork();
+  return `resumed ${backfills} backfills, ${computes} computes, ${schedules} schedules`;
 }

@@ -4,7 +4,10 @@
  */
 import type { Job } from "bullmq";
 import type { QueueName } from "../../app/jobs/queues.server";
+import { compute } from "./compute";
+import { nightly, prune, recover } from "./housekeeping";
 import { backfill, reconcileShop } from "./sync";
+import { syncTags } from "./tags";
 import { applyWebhook } from "./webhooks";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each processor types its own job data
@@ -29,7 +32,7 @@ const WEBHOOK_TOPICS = [
 export const processors: Record<QueueName, Record<string, Processor>> = {
   sync: { backfill, reconcile: reconcileShop },
   webhooks: Object.fromEntries(WEBHOOK_TOPICS.map((topic) => [topic, applyWebhook])),
-  compute: {},
-  tags: {},
-  housekeeping: {},
+  compute: { compute },
+  tags: { "sync-tags": syncTags },
+  housekeeping: { nightly, prune, recover },
 };

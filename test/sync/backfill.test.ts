@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSyncHarness, type SyncHarness } from "./harness";
+
+let h: SyncHarness;
+
+beforeAll(async () => {
+  h = await startSyncHarness("backfill", { customers: 10_000, seed: 42, currency: "JPY" });
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("bulk backfill of a 10k-customer shop", () => {
+  it("stores every order and customer exactly as Shopify has them", async () => {
+    const truth = [...h.shop.orders()];
+    // The shop must exercise what the comparison is about.
+    expect(truth.filter((o) => o.customerId === null).length).toBeGreaterThan(0);
+    expect(truth.filter((o) => o.cancelledAt !== null).length).toBeGreaterThan(0);
+    expect(
+      truth.filter((o) => o.refundedMinor > 0 && o.refundedMinor < o.totalMinor).length,
+    ).toBeGreaterThan(0);
+    expect(
+      truth.filter((o) => o.refundedMinor > 0 && o.refundedMinor >= o.totalMinor).length,
+    ).toBeGreaterThan(0);
+    expect(truth.filter((o) => o.test).length).toBeGreaterThan(0);
+    expect(truth.filter((o) => o.subscription).length).toBeGreaterThan(0);
+
+    await h.runBackfill();
+    expect(await h.differences()).toEqual([]);
+
+    const shop = await h.ctx.db.shop.findUniqueOrThrow({ where: { id: h.shopId } });
+    expect(shop.syncStatus).toBe("idle");
+    expect(shop.timezone).toBe("Asia/Tokyo");
+    expect(shop.currency).toBe("JPY");
+    expect(shop.syncDone).toBe(shop.syncTotal);
+    expect(shop.backfilledAt).not.toBeNull();
+  }, 180_000);
+
+  it("does not change anything when it runs again", async () => {
+    const before = await h.ctx.db.order.count({ where: { shopId: h.shopId } });
+    await h.runBackfill();
+    expect(await h.ctx.db.order.count({ where: { shopId: h.shopId } })).toBe(before);
+    expect(await h.differences()).toEqual([]);
+  }, 180_000);
+});

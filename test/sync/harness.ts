@@ -1,0 +1,171 @@
+/**
+ * A fake Shopify shop and Kizuna's sync pieces wired to it, for the sync tests: the
+ * fetch redirect (installed before any Shopify library is imported), a shop row, a
+ * stored offline session, the Admin API client and a comparison with ground truth.
+ */
+import { createDatabase } from "../../app/db.server";
+import { logger } from "../../app/logger.server";
+import { createAdminApi } from "../../app/sync/admin-api.server";
+import { advanceBackfill, beginBackfill, type SyncContext } from "../../app/sync/backfill.server";
+import { createRowStore } from "../../app/sync/store.server";
+import {
+  installFetchRedirect,
+  startFakeShopify,
+  type FakeShop,
+  type FakeShopify,
+  type FakeShopifyOptions,
+  type ShopOptions,
+} from "../fake-shopify/index";
+
+export const redirect = installFetchRedirect();
+const url = process.env.DATABASE_URL!;
+
+export interface SyncHarness {
+  fake: FakeShopify;
+  shop: FakeShop;
+  domain: string;
+  shopId: number;
+  ctx: SyncContext;
+  /** Drives the backfill to its end as the worker would, without the queue. */
+  runBackfill(): Promise<void>;
+  /** Differences between the database and Shopify's ground truth (empty when equal). */
+  differences(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function startSyncHarness(
+  name: string,
+  shopOptions: ShopOptions,
+  fakeOptions: FakeShopifyOptions = {},
+): Promise<SyncHarness> {
+  const domain = `${name}-${process.pid}-${Date.now() % 1_000_000}.myshopify.com`;
+  const fake = await startFakeShopify({
+    shops: [{ horizonDays: 0, ...shopOptions, domain }],
+    ...fakeOptions,
+  });
+  redirect.setTarget(fake.url);
+  const shop = fake.shop(domain);
+  const db = createDatabase(url);
+  const store = createRowStore(url);
+  const shopId = (await db.shop.create({ data: { domain } })).id;
+  const token = shop.accessToken().accessToken;
+  await db.session.create({
+    data: {
+      id: `offline_${domain}`,
+      shop: domain,
+      state: "test",
+      isOnline: false,
+      scope: "read_orders,read_all_orders,read_customers,write_customers",
+      accessToken: token,
+    },
+  });
+  const api = createAdminApi({
+    shop: domain,
+    accessToken: async () => token,
+    baseDelayMs: 20,
+    maxDelayMs: 2_000,
+    maxAttempts: 12,
+  });
+  const ctx: SyncContext = { db, store, api, log: logger };
+
+  return {
+    fake,
+    shop,
+    domain,
+    shopId,
+    ctx,
+    async runBackfill() {
+      await beginBackfill(db, domain);
+      for (let step = 0; step < 10_000; step++) {
+        const result = await advanceBackfill(ctx, domain);
+        if (result.done) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(result.checkAgainInMs, 50)));
+      }
+      throw new Error("backfill did not finish");
+    },
+    differences: () => differencesFromTruth(db, shopId, shop),
+    async close() {
+      await db.shop.deleteMany({ where: { id: shopId } });
+      await db.session.deleteMany({ where: { shop: domain } });
+      await store.close();
+      await db.$disconnect();
+      redirect.setTarget(null);
+      await fake.close();
+    },
+  };
+}
+
+type Db = ReturnType<typeof createDatabase>;
+
+/** Order by order and customer by customer: every stored field against Shopify's. */
+export async function differencesFromTruth(
+  db: Db,
+  shopId: number,
+  shop: FakeShop,
+): Promise<string[]> {
+  const out: string[] = [];
+  const orders = await db.order.findMany({ where: { shopId, deleted: false } });
+  const stored = new Map(orders.map((o) => [o.id, o]));
+  const truth = [...shop.orders()];
+  if (orders.length !== truth.length)
+    out.push(`orders: ${orders.length} stored, ${truth.length} in Shopify`);
+  for (const t of truth) {
+    const o = stored.get(BigInt(t.id));
+    if (!o) {
+      out.push(`order ${t.id} missing`);
+      continue;
+    }
+    const expected = {
+      customerId: t.customerId === null ? null : BigInt(t.customerId),
+      processedAt: t.processedAt,
+      cancelledAt: t.cancelledAt,
+      test: t.test,
+      grossMinor: BigInt(t.totalMinor),
+      refundedMinor: BigInt(t.refundedMinor),
+      netMinor: BigInt(Math.max(0, t.totalMinor - t.refundedMinor)),
+      itemQuantity: t.currentItemQuantity,
+      subscription: t.subscription,
+    };
+    const actual = {
+      customerId: o.customerId,
+      processedAt: o.processedAt.toISOString().replace(".000Z", "Z"),
+      cancelledAt: o.cancelledAt?.toISOString().replace(".000Z", "Z") ?? null,
+      test: o.test,
+      grossMinor: o.grossMinor,
+      refundedMinor: o.refundedMinor,
+      netMinor: o.netMinor,
+      itemQuantity: o.itemQuantity,
+      subscription: o.subscription,
+    };
+    for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
+      if (expected[key] !== actual[key]) {
+        out.push(`order ${t.id} ${key}: stored ${actual[key]}, Shopify ${expected[key]}`);
+      }
+    }
+  }
+  const customers = await db.customer.findMany({ where: { shopId, deleted: false } });
+  const storedCustomers = new Map(customers.map((c) => [c.id, c]));
+  const customerTruth = [...shop.customers()];
+  if (customers.length !== customerTruth.length) {
+    out.push(`customers: ${customers.length} stored, ${customerTruth.length} in Shopify`);
+  }
+  for (const t of customerTruth) {
+    const c = storedCustomers.get(BigInt(t.id));
+    if (!c) {
+      out.push(`customer ${t.id} missing`);
+      continue;
+    }
+    const tags = (s: string[]) =>
+      [...s]
+        .map((x) => x.toLowerCase())
+        .sort()
+        .join(",");
+    const storedTags = c.tags === "" ? [] : c.tags.split(", ");
+    if (tags(storedTags) !== tags(t.tags))
+      out.push(`customer ${t.id} tags: ${c.tags} vs ${t.tags}`);
+    if (c.createdAt.toISOString().replace(".000Z", "Z") !== t.createdAt) {
+      out.push(`customer ${t.id} createdAt`);
+    }
+  }
+  return out.slice(0, 20);
+}
