@@ -1,0 +1,723 @@
+/**
+ * BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way"): while
+ * alive a customer buys at Poisson rate λ ~ Gamma(r, α); after each repeat purchase they drop
+ * out with probability p ~ Beta(a, b).
+ *
+ * Fitted by maximum likelihood on (compressed) rows of (x, t_x, T): log-space likelihood
+ * (FHL eq. 6), analytic gradient, BFGS on log-parameters, standard errors from the Hessian.
+ */
+
+import { invertSpd, minimizeBfgs, newtonPolish, type MinimizeResult } from "./optimize";
+import {
+  digamma,
+  lnBeta,
+  lnGamma,
+  lnGammaIncrement,
+  logistic,
+  logLogistic,
+  trigamma,
+} from "./special";
+import { TupleIndex, type FrequencyData } from "./summary";
+
+export interface BgNbdParams {
+  readonly r: number;
+  readonly alpha: number;
+  readonly a: number;
+  readonly b: number;
+}
+
+export interface ConvergenceInfo {
+  readonly converged: boolean;
+  readonly iterations: number;
+  readonly evaluations: number;
+  /** max |∂ objective / ∂ log-parameter| at the optimum (objective = −LL / customers). */
+  readonly gradientMaxAbs: number;
+  readonly message: string;
+}
+
+export interface BgNbdFit {
+  readonly params: BgNbdParams;
+  /** From the inverse Hessian of the (penalised) log-likelihood; null if it is not definite. */
+  readonly standardErrors: BgNbdParams | null;
+  /** Σ weight × ln L_i at the estimate (without the penalty). */
+  readonly logLikelihood: number;
+  /** Number of customers (total weight). */
+  readonly customers: number;
+  readonly penalizer: number;
+  readonly convergence: ConvergenceInfo;
+}
+
+export interface BgNbdFitOptions {
+  /** L2 penalty λ·Σ(ln θ)² on the four log-parameters, per customer; default 0. */
+  readonly penalizer?: number;
+  readonly initial?: BgNbdParams;
+  readonly maxIterations?: number;
+  /**
+   * Fit a 1/16 subsample of the rows first and start the full fit from its optimum and
+   * inverse Hessian (default: when there are more than 50,000 rows). Same optimum, fewer
+   * passes over the data.
+   */
+  readonly warmStart?: boolean;
+}
+
+/**
+ * Rows prepared for fast likelihood passes: distinct x, T and t_x values are tabulated so a
+ * pass computes ln(α+T), ln(α+t_x) and the x-dependent gamma functions once per distinct value;
+ * x = 0 rows collapse to one weight per T (their likelihood is (α/(α+T))^r · B(a,b)/B(a,b)).
+ */
+interface PreparedRows {
+  readonly totalWeight: number;
+  readonly xs: Float64Array;
+  readonly weightByX: Float64Array;
+  readonly Ts: Float64Array;
+  /** Weight of x = 0 rows per distinct T. */
+  readonly zeroWeightByT: Float64Array;
+  readonly txs: Float64Array;
+  /** Rows with x > 0. */
+  readonly count: number;
+  readonly xIdx: Int32Array;
+  readonly TIdx: Int32Array;
+  readonly txIdx: Int32Array;
+  readonly weight: Float64Array;
+}
+
+/** Distinct values and, per input, the index of its value (hashing: O(n), no sort). */
+function distinctIndex(values: Float64Array): { values: Float64Array; index: Int32Array } {
+  const table = new TupleIndex(1, 1024);
+  const index = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) index[i] = table.indexOf(values[i]);
+  return { values: Float64Array.from(table.values()), index };
+}
+
+function checkRow(x: number, tx: number, T: number, w: number): void {
+  const ok =
+    Number.isFinite(x) &&
+    x >= 0 &&
+    Number.isFinite(T) &&
+    T >= 0 &&
+    Number.isFinite(tx) &&
+    tx >= 0 &&
+    tx <= T &&
+    Number.isFinite(w) &&
+    w >= 0;
+  if (!ok) throw new RangeError(`invalid BG/NBD row x=${x} t_x=${tx} T=${T} weight=${w}`);
+}
+
+function prepare(data: FrequencyData, rows?: ArrayLike<number>): PreparedRows {
+  const n = rows === undefined ? data.length : rows.length;
+  const all = new Float64Array(n);
+  let positive = 0;
+  let totalWeight = 0;
+  for (let k = 0; k < n; k++) {
+    const i = rows === undefined ? k : rows[k];
+    const w = data.weight === undefined ? 1 : data.weight[i];
+    checkRow(data.x[i], data.tx[i], data.T[i], w);
+    totalWeight += w;
+    if (data.x[i] > 0) positive++;
+  }
+  for (let k = 0; k < n; k++) all[k] = data.x[rows === undefined ? k : rows[k]];
+  const xd = distinctIndex(all);
+  for (let k = 0; k < n; k++) all[k] = data.T[rows === undefined ? k : rows[k]];
+  const Td = distinctIndex(all);
+  const txAll = new Float64Array(positive);
+  for (let k = 0, j = 0; k < n; k++) {
+    const i = rows === undefined ? k : rows[k];
+    if (data.x[i] > 0) txAll[j++] = data.tx[i];
+  }
+  const txd = distinctIndex(txAll);
+  const weightByX = new Float64Array(xd.values.length);
+  const zeroWeightByT = new Float64Array(Td.values.length);
+  const xIdx = new Int32Array(positive);
+  const TIdx = new Int32Array(positive);
+  const weight = new Float64Array(positive);
+  for (let k = 0, j = 0; k < n; k++) {
+    const i = rows === undefined ? k : rows[k];
+    const w = data.weight === undefined ? 1 : data.weight[i];
+    weightByX[xd.index[k]] += w;
+    if (data.x[i] > 0) {
+      xIdx[j] = xd.index[k];
+      TIdx[j] = Td.index[k];
+      weight[j] = w;
+      j++;
+    } else zeroWeightByT[Td.index[k]] += w;
+  }
+  return {
+    totalWeight,
+    xs: xd.values,
+    weightByX,
+    Ts: Td.values,
+    zeroWeightByT,
+    txs: txd.values,
+    count: positive,
+    xIdx,
+    TIdx,
+    txIdx: txd.index,
+    weight,
+  };
+}
+
+/** Scratch tables reused across likelihood passes. */
+interface Scratch {
+  lnAT: Float64Array;
+  invAT: Float64Array;
+  lnAtx: Float64Array;
+  invAtx: Float64Array;
+  lnA4: Float64Array;
+  s4ByX: Float64Array;
+}
+
+function scratchFor(p: PreparedRows): Scratch {
+  return {
+    lnAT: new Float64Array(p.Ts.length),
+    invAT: new Float64Array(p.Ts.length),
+    lnAtx: new Float64Array(p.txs.length),
+    invAtx: new Float64Array(p.txs.length),
+    lnA4: new Float64Array(p.xs.length),
+    s4ByX: new Float64Array(p.xs.length),
+  };
+}
+
+/**
+ * Σ w ln L, optionally its gradient and Hessian in θ = (r, α, a, b) (Hessian row-major 4×4),
+ * in one pass over the rows. FHL eq. 6 in log space:
+ *   ln L = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b) + lse(A3, A4),
+ *   A3 = −(r+x) ln(α+T),  A4 = ln a − ln(b+x−1) − (r+x) ln(α+t_x)  (A4 only when x > 0).
+ * The lse's gradient is s3∇A3 + s4∇A4 and its Hessian s3∇²A3 + s4∇²A4 + s3·s4·ΔΔᵀ, with
+ * s3, s4 the softmax weights and Δ = ∇A3 − ∇A4, where, with A = r + x,
+ *   ∇A3 = (−ln(α+T), −A/(α+T), 0, 0),   ∇A4 = (−ln(α+t_x), −A/(α+t_x), 1/a, −1/(b+x−1)).
+ * Terms that depend on x only are computed once per distinct x (digamma, trigamma).
+ */
+function evaluateLikelihood(
+  prep: PreparedRows,
+  scratch: Scratch,
+  r: number,
+  alpha: number,
+  a: number,
+  b: number,
+  grad: Float64Array | null,
+  hess: Float64Array | null = null,
+): number {
+  const { xs, weightByX, Ts, zeroWeightByT, txs } = prep;
+  const { lnAT, invAT, lnAtx, invAtx, lnA4, s4ByX } = scratch;
+  const lnAlpha = Math.log(alpha);
+  const lgR = lnGamma(r);
+  const lgB = lnGamma(b);
+  const lgAB = lnGamma(a + b);
+  const psiR = digamma(r);
+  const psiB = digamma(b);
+  const psiAB = digamma(a + b);
+  const lnA = Math.log(a);
+  let ll = 0;
+  let gr = 0;
+  let gAlpha = 0;
+  let ga = 0;
+  let gb = 0;
+  // Hessian entries rr, rα, αα, aa, ab, bb, ra, rb, αa, αb.
+  let hrr = 0;
+  let hrA = 0;
+  let hAA = 0;
+  let haa = 0;
+  let hab = 0;
+  let hbb = 0;
+  let hra = 0;
+  let hrb = 0;
+  let hAa = 0;
+  let hAb = 0;
+  const tgR = hess === null ? 0 : trigamma(r);
+  const tgB = hess === null ? 0 : trigamma(b);
+  const tgAB = hess === null ? 0 : trigamma(a + b);
+  // Terms depending on x only, weighted by the customers having that x.
+  for (let j = 0; j < xs.length; j++) {
+    const x = xs[j];
+    const w = weightByX[j];
+    // ln B(a, b+x) − ln B(a, b) = ln Γ(b+x) − ln Γ(a+b+x) + ln Γ(a+b) − ln Γ(b).
+    ll += w * (lnGamma(r + x) - lgR + r * lnAlpha + lgAB - lgB - lnGammaIncrement(b + x, a));
+    if (grad !== null) {
+      const psiABX = digamma(a + b + x);
+      gr += w * (digamma(r + x) - psiR + lnAlpha);
+      gAlpha += (w * r) / alpha;
+      ga += w * (psiAB - psiABX);
+      gb += w * (psiAB + digamma(b + x) - psiB - psiABX);
+    }
+    if (hess !== null) {
+      const tgABX = trigamma(a + b + x);
+      hrr += w * (trigamma(r + x) - tgR);
+      hrA += w / alpha;
+      hAA -= (w * r) / (alpha * alpha);
+      haa += w * (tgAB - tgABX);
+      hab += w * (tgAB - tgABX);
+      hbb += w * (tgAB + trigamma(b + x) - tgB - tgABX);
+    }
+    lnA4[j] = x > 0 ? lnA - Math.log(b + x - 1) : 0;
+    s4ByX[j] = 0;
+  }
+  // Customers without repeat purchases: ln L − c(0) = −r ln(α+T).
+  for (let k = 0; k < Ts.length; k++) {
+    lnAT[k] = Math.log(alpha + Ts[k]);
+    invAT[k] = 1 / (alpha + Ts[k]);
+    const w0 = zeroWeightByT[k];
+    if (w0 > 0) {
+      ll -= w0 * r * lnAT[k];
+      gr -= w0 * lnAT[k];
+      gAlpha -= w0 * r * invAT[k];
+      hrA -= w0 * invAT[k];
+      hAA += w0 * r * invAT[k] * invAT[k];
+    }
+  }
+  for (let k = 0; k < txs.length; k++) {
+    lnAtx[k] = Math.log(alpha + txs[k]);
+    invAtx[k] = 1 / (alpha + txs[k]);
+  }
+  const { count, xIdx, TIdx, txIdx, weight } = prep;
+  let sumLse = 0;
+  let sumR = 0;
+  let sumAlpha = 0;
+  let sumS4 = 0;
+  if (hess === null) {
+    // The hot loop (every optimiser step): one exp and one log1p per row.
+    for (let i = 0; i < count; i++) {
+      const j = xIdx[i];
+      const kT = TIdx[i];
+      const kt = txIdx[i];
+      const A = r + xs[j];
+      const lT = lnAT[kT];
+      const lt = lnAtx[kt];
+      const d = lnA4[j] - A * (lt - lT); // A4 − A3
+      const e = Math.exp(-Math.abs(d));
+      const w = weight[i];
+      // lse = max(A3, A4) + ln(1 + e^−|d|), A3 = −A·lT.
+      sumLse += w * (Math.max(d, 0) - A * lT + Math.log1p(e));
+      if (grad !== null) {
+        const small = e / (1 + e);
+        const ws4 = w * (d > 0 ? 1 - small : small);
+        sumR += w * lT + ws4 * (lt - lT);
+        sumAlpha += w * A * invAT[kT] + ws4 * A * (invAtx[kt] - invAT[kT]);
+        sumS4 += ws4;
+        s4ByX[j] += ws4;
+      }
+    }
+  } else {
+    const invA = 1 / a;
+    for (let i = 0; i < count; i++) {
+      const j = xIdx[i];
+      const kT = TIdx[i];
+      const kt = txIdx[i];
+      const A = r + xs[j];
+      const lT = lnAT[kT];
+      const lt = lnAtx[kt];
+      const iT = invAT[kT];
+      const it = invAtx[kt];
+      const ib = 1 / (b + xs[j] - 1);
+      const d = lnA4[j] - A * (lt - lT);
+      const e = Math.exp(-Math.abs(d));
+      const w = weight[i];
+      sumLse += w * (Math.max(d, 0) - A * lT + Math.log1p(e));
+      const small = e / (1 + e);
+      const s4 = d > 0 ? 1 - small : small;
+      const s3 = 1 - s4;
+      const ws4 = w * s4;
+      sumR += w * lT + ws4 * (lt - lT);
+      sumAlpha += w * A * iT + ws4 * A * (it - iT);
+      sumS4 += ws4;
+      s4ByX[j] += ws4;
+      // Softmax-weighted second derivatives of A3 and A4 …
+      hrA -= w * (s3 * iT + s4 * it);
+      hAA += w * A * (s3 * iT * iT + s4 * it * it);
+      haa -= ws4 * invA * invA;
+      hbb += ws4 * ib * ib;
+      // … plus the covariance term s3·s4·ΔΔᵀ, Δ = (lt − lT, A(it − iT), −1/a, 1/(b+x−1)).
+      const c = w * s3 * s4;
+      const dr = lt - lT;
+      const dA = A * (it - iT);
+      hrr += c * dr * dr;
+      hrA += c * dr * dA;
+      hAA += c * dA * dA;
+      haa += c * invA * invA;
+      hab -= c * invA * ib;
+      hbb += c * ib * ib;
+      hra -= c * dr * invA;
+      hrb += c * dr * ib;
+      hAa -= c * dA * invA;
+      hAb += c * dA * ib;
+    }
+  }
+  ll += sumLse;
+  if (grad !== null || hess !== null) {
+    gr -= sumR;
+    gAlpha -= sumAlpha;
+    ga += sumS4 / a;
+    for (let j = 0; j < xs.length; j++) if (xs[j] > 0) gb -= s4ByX[j] / (b + xs[j] - 1);
+    if (grad !== null) {
+      grad[0] = gr;
+      grad[1] = gAlpha;
+      grad[2] = ga;
+      grad[3] = gb;
+    }
+  }
+  if (hess !== null) {
+    const H = [hrr, hrA, hra, hrb, hrA, hAA, hAa, hAb, hra, hAa, haa, hab, hrb, hAb, hab, hbb];
+    hess.set(H);
+  }
+  return ll;
+}
+
+/** Σ weight × ln L_i of BG/NBD at `params` (FHL eq. 6). */
+export function bgnbdLogLikelihood(params: BgNbdParams, data: FrequencyData): number {
+  const prep = prepare(data);
+  return evaluateLikelihood(
+    prep,
+    scratchFor(prep),
+    params.r,
+    params.alpha,
+    params.a,
+    params.b,
+    null,
+  );
+}
+
+/** Gradient of Σ weight × ln L_i in (r, α, a, b) (for tests of the analytic gradient). */
+export function bgnbdLogLikelihoodGradient(params: BgNbdParams, data: FrequencyData): Float64Array {
+  const prep = prepare(data);
+  const grad = new Float64Array(4);
+  evaluateLikelihood(prep, scratchFor(prep), params.r, params.alpha, params.a, params.b, grad);
+  return grad;
+}
+
+/** Gradient and Hessian of Σ weight × ln L_i in (r, α, a, b) (tests check them numerically). */
+export function bgnbdLogLikelihoodHessian(params: BgNbdParams, data: FrequencyData): Float64Array {
+  const prep = prepare(data);
+  const grad = new Float64Array(4);
+  const hess = new Float64Array(16);
+  evaluateLikelihood(
+    prep,
+    scratchFor(prep),
+    params.r,
+    params.alpha,
+    params.a,
+    params.b,
+    grad,
+    hess,
+  );
+  return hess;
+}
+
+/**
+ * The objective minimised, on φ = ln θ: −LL/W + λ Σ φ² (W = customers, so values are O(1)
+ * whatever the shop size), with its gradient and optionally its Hessian:
+ *   ∂/∂φ_i = θ_i ∂/∂θ_i,   ∂²/∂φ_i∂φ_j = θ_i θ_j ∂²/∂θ_i∂θ_j + δ_ij θ_i ∂/∂θ_i.
+ */
+function objectiveFor(prep: PreparedRows, penalizer: number) {
+  const scratch = scratchFor(prep);
+  const gTheta = new Float64Array(4);
+  const hTheta = new Float64Array(16);
+  const theta = new Float64Array(4);
+  const W = prep.totalWeight;
+  return (phi: Float64Array, grad: Float64Array, hess: Float64Array | null = null): number => {
+    for (let i = 0; i < 4; i++) theta[i] = Math.exp(phi[i]);
+    const ll = evaluateLikelihood(
+      prep,
+      scratch,
+      theta[0],
+      theta[1],
+      theta[2],
+      theta[3],
+      gTheta,
+      hess === null ? null : hTheta,
+    );
+    let value = -ll / W;
+    for (let i = 0; i < 4; i++) {
+      grad[i] = (-gTheta[i] * theta[i]) / W + 2 * penalizer * phi[i];
+      value += penalizer * phi[i] * phi[i];
+    }
+    if (hess !== null) {
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          let h = (-theta[i] * theta[j] * hTheta[i * 4 + j]) / W;
+          if (i === j) h += (-theta[i] * gTheta[i]) / W + 2 * penalizer;
+          hess[i * 4 + j] = h;
+        }
+      }
+    }
+    return value;
+  };
+}
+
+function defaultStart(prep: PreparedRows): BgNbdParams {
+  // Rate r/α near the observed repeat rate Σx / ΣT; a, b a mild drop-out prior.
+  let sumX = 0;
+  let sumT = 0;
+  for (let j = 0; j < prep.xs.length; j++) sumX += prep.xs[j] * prep.weightByX[j];
+  for (let k = 0; k < prep.Ts.length; k++) sumT += prep.Ts[k] * prep.zeroWeightByT[k];
+  for (let i = 0; i < prep.count; i++) sumT += prep.Ts[prep.TIdx[i]] * prep.weight[i];
+  const rate = sumX > 0 && sumT > 0 ? sumX / sumT : 1;
+  return { r: 1, alpha: 1 / rate, a: 1, b: 2 };
+}
+
+function toPhi(p: BgNbdParams): Float64Array {
+  return Float64Array.from([Math.log(p.r), Math.log(p.alpha), Math.log(p.a), Math.log(p.b)]);
+}
+
+function fromPhi(phi: ArrayLike<number>): BgNbdParams {
+  return { r: Math.exp(phi[0]), alpha: Math.exp(phi[1]), a: Math.exp(phi[2]), b: Math.exp(phi[3]) };
+}
+
+/** Every 16th row (weights unchanged): a cheap, representative warm start for big inputs. */
+function subsampleRows(n: number): Int32Array {
+  const rows = new Int32Array(Math.ceil(n / 16));
+  for (let i = 0, k = 0; i < n; i += 16) rows[k++] = i;
+  return rows;
+}
+
+/**
+ * Maximum-likelihood BG/NBD. Rows with x = 0 only (no repeat purchase at all) have no
+ * finite optimum: callers check for enough repeat buyers first (see fitClvModels).
+ *
+ * Small inputs: BFGS on the log-parameters. Large inputs (warm start): BFGS on a 1/16
+ * subsample of the rows, then Newton steps with the analytic Hessian on all rows; BFGS on
+ * all rows if that fails. Standard errors from the analytic Hessian at the optimum.
+ */
+export function fitBgNbd(data: FrequencyData, options: BgNbdFitOptions = {}): BgNbdFit {
+  const penalizer = options.penalizer ?? 0;
+  const prep = prepare(data);
+  if (prep.totalWeight <= 0) throw new RangeError("BG/NBD needs at least one customer");
+  if (prep.count === 0 && penalizer === 0) {
+    // Without repeat purchases the likelihood increases forever as r/α → 0: no estimate.
+    throw new RangeError("BG/NBD needs repeat purchases (or a penalizer) to have a maximum");
+  }
+  const objective = objectiveFor(prep, penalizer);
+  const maxIterations = options.maxIterations ?? 300;
+  let phi = toPhi(options.initial ?? defaultStart(prep));
+  let evaluations = 0;
+  let iterations = 0;
+  let converged = false;
+  let message = "";
+  const warm = (options.warmStart ?? data.length > 50_000) && options.initial === undefined;
+  if (warm) {
+    const sub = prepare(data, subsampleRows(data.length));
+    if (sub.count > 0) {
+      const r0 = minimizeBfgs(objectiveFor(sub, penalizer), phi, { gradientTolerance: 1e-7 });
+      // Passes over the subsample count as 1/16 of a pass.
+      evaluations += r0.evaluations / 16;
+      if (r0.converged) {
+        const polished = newtonPolish(objective, r0.x);
+        evaluations += polished.evaluations;
+        iterations = polished.iterations;
+        if (polished.converged) {
+          phi = polished.x;
+          converged = true;
+          message = "Newton steps from a subsample fit converged";
+        }
+      }
+    }
+  }
+  if (!converged) {
+    const starts = [
+      phi,
+      toPhi(defaultStart(prep)),
+      toPhi({ r: 0.5, alpha: defaultStart(prep).alpha / 2, a: 0.5, b: 1 }),
+    ];
+    let best: MinimizeResult | null = null;
+    for (const start of starts) {
+      const res = minimizeBfgs(objective, start, { maxIterations });
+      evaluations += res.evaluations;
+      iterations += res.iterations;
+      if (
+        best === null ||
+        (res.converged && !best.converged) ||
+        (res.converged === best.converged && res.value < best.value)
+      ) {
+        best = res;
+      }
+      if (best.converged) break;
+    }
+    if (best === null) throw new Error("unreachable");
+    phi = best.x;
+    converged = best.converged;
+    message = best.message;
+  }
+  // One Hessian pass at the optimum: log-likelihood, gradient and standard errors.
+  const params = fromPhi(phi);
+  const gPhi = new Float64Array(4);
+  const hPhi = new Float64Array(16);
+  const value = objective(phi, gPhi, hPhi);
+  evaluations++;
+  let penalty = 0;
+  for (let i = 0; i < 4; i++) penalty += penalizer * phi[i] * phi[i];
+  const logLikelihood = -(value - penalty) * prep.totalWeight;
+  return {
+    params,
+    standardErrors: standardErrorsFromHessian(params, hPhi, prep.totalWeight),
+    logLikelihood,
+    customers: prep.totalWeight,
+    penalizer,
+    convergence: {
+      converged,
+      iterations,
+      evaluations: Math.round(evaluations * 10) / 10,
+      gradientMaxAbs: Math.max(...Array.from(gPhi, Math.abs)),
+      message,
+    },
+  };
+}
+
+/**
+ * SE(θ) = θ · SE(ln θ) (delta method; exact at the optimum, where the gradient vanishes):
+ * Cov(ln θ) is the inverse of the Hessian of the total penalised negative log-likelihood,
+ * W × the per-customer objective's Hessian.
+ */
+function standardErrorsFromHessian(
+  params: BgNbdParams,
+  hPhi: Float64Array,
+  W: number,
+): BgNbdParams | null {
+  const total = Float64Array.from(hPhi, (v) => v * W);
+  const cov = invertSpd(total, 4);
+  if (cov === null) return null;
+  const se = [params.r, params.alpha, params.a, params.b].map(
+    (t, i) => t * Math.sqrt(cov[i * 4 + i]),
+  );
+  if (!se.every(Number.isFinite)) return null;
+  return { r: se[0], alpha: se[1], a: se[2], b: se[3] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-customer quantities.
+
+/**
+ * P(alive | x, t_x, T) (FHL eq. 13 written as a logistic): 1 / (1 + δ_{x>0} a/(b+x−1) ·
+ * ((α+T)/(α+t_x))^(r+x)). Customers without repeat purchases are alive with probability 1 in
+ * BG/NBD (drop-out only happens after a repeat purchase).
+ */
+export function bgnbdPAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x <= 0) return 1;
+  const logOdds =
+    Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * Math.log((p.alpha + T) / (p.alpha + tx));
+  return logistic(-logOdds);
+}
+
+/** ln P(alive), accurate when P(alive) is tiny. */
+export function bgnbdLogPAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x <= 0) return 0;
+  const logOdds =
+    Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * Math.log((p.alpha + T) / (p.alpha + tx));
+  return logLogistic(-logOdds);
+}
+
+const SERIES_MAX_TERMS = 5000;
+
+/**
+ * E[Y(t) | alive, x, T]: expected purchases in (T, T+t] of a customer known to be alive at T.
+ * FHL eq. 10 divided by P(alive):
+ *   (C/ε)·[1 − (1−z)^(r+x) 2F1(r+x, b+x; C; z)],  C = a+b+x−1, ε = a−1, z = t/(α+T+t).
+ * Euler's transformation turns (1−z)^(r+x) 2F1(r+x, b+x; C; z) into (1−z)^ε 2F1(κ, ε; C; z)
+ * with κ = a+b−1−r, whose numerator ε vanishes as a → 1. Writing 2F1(κ, ε; C; z) = 1 + ε·S:
+ *   value = −C·expm1(ε ln(1−z))/ε − (1−z)^ε · C·S,
+ *   C·S = Σ_{n≥1} (κ)_n (1+ε)_{n−1} z^n / ((C+1)_{n−1} n!),
+ * which is finite and accurate at a = 1 (no 0/0), converges faster as x grows (huge x is the
+ * easy case), and never divides by C (C ≤ 0 happens when a+b < 1 and x = 0). When z is so
+ * close to 1 that the series would need more than 5000 terms, the expectation is integrated
+ * numerically over the posterior drop-out probability instead (conditionalRateQuadrature).
+ */
+export function bgnbdExpectedPerAlive(p: BgNbdParams, t: number, x: number, T: number): number {
+  if (!(t > 0)) return 0;
+  const u = t / (p.alpha + T);
+  const L = -Math.log1p(u); // ln(1 − z)
+  const z = u / (1 + u);
+  const eps = p.a - 1;
+  const kappa = p.a + p.b - 1 - p.r;
+  const C = p.a + p.b + x - 1;
+  const first = eps === 0 ? -C * L : (-C * Math.expm1(eps * L)) / eps;
+  const damp = Math.exp(eps * L);
+  let term = kappa * z;
+  let sum = term;
+  const settled = Math.max(0, -kappa) + 1;
+  for (let n = 1; n < SERIES_MAX_TERMS; n++) {
+    const ratio = (((kappa + n) * (eps + n)) / ((C + n) * (n + 1))) * z;
+    term *= ratio;
+    sum += term;
+    // The sum enters multiplied by damp = (1−z)^ε (huge when a < 1 and z → 1), and near z = 1
+    // the terms decay like a power of n, so the tail is ~n × the last term: stop on n·|term|.
+    const small = n * Math.abs(term) * damp <= 1e-17 * (Math.abs(first) + damp * Math.abs(sum));
+    if (n >= settled && ratio < 1 && small) {
+      const value = first - damp * sum;
+      // Rounding can only leave a tiny negative value when the expectation is ~0.
+      return value > 0 ? value : 0;
+    }
+  }
+  return conditionalRateQuadrature(p, u, x);
+}
+
+/**
+ * The same expectation as an integral over the drop-out probability of a customer alive after
+ * x repeat purchases, p ~ Beta(a, b+x), with λ integrated out (λ ~ Gamma(r+x, α+T)):
+ *   E = ∫ Beta(p; a, b+x) · (1 − (1 + p·u)^−(r+x)) / p dp,   u = t/(α+T),
+ * by tanh-sinh quadrature, p = σ(π sinh v) (logistic), trapezoid steps halved until two
+ * estimates agree to 1e-13. The integrand is smooth and bounded by (r+x)·u.
+ */
+export function conditionalRateQuadrature(p: BgNbdParams, u: number, x: number): number {
+  const a = p.a;
+  const beta = p.b + x;
+  const A = p.r + x;
+  const lnB = lnBeta(a, beta);
+  const integrand = (v: number): number => {
+    const y = Math.PI * Math.sinh(v);
+    const lnP = logLogistic(y);
+    const ln1mP = logLogistic(-y);
+    const logWeight = a * lnP + beta * ln1mP - lnB + Math.log(Math.PI * Math.cosh(v));
+    if (logWeight < -745) return 0;
+    const pu = Math.exp(lnP) * u;
+    const h =
+      pu < 1e-12
+        ? A * u * (1 - ((A + 1) * pu) / 2)
+        : -Math.expm1(-A * Math.log1p(pu)) / Math.exp(lnP);
+    return Math.exp(logWeight) * h;
+  };
+  // In y = logit(p) the weight peaks near ln(a/(b+x)); leftwards it decays like e^(a·y) only
+  // once h has saturated at (r+x)·u (p < 1/((r+x)u)); before that h ~ 1/p slows the decay.
+  // Rightwards it decays like e^(−(b+x)·y). Cut both tails where they are below e^-45.
+  const yPeak = Math.log(a / beta);
+  const ySaturated = -Math.log(Math.max(A * u, 1));
+  const yLow = Math.min(yPeak, ySaturated, 0) - 45 / a - 5;
+  const yHigh = Math.max(yPeak, 0) + 45 / beta + 5;
+  // asinh keeps the node count modest even for extreme a or b+x (|y| ≤ 1e12 → |v| ≤ 27).
+  const vLow = -Math.asinh(Math.min(-yLow, 1e12) / Math.PI);
+  const vHigh = Math.asinh(Math.min(yHigh, 1e12) / Math.PI);
+  if (!(Number.isFinite(vLow) && Number.isFinite(vHigh) && Number.isFinite(lnB))) return NaN;
+  let h = 1 / 8;
+  let sum = 0;
+  for (let v = 0; v >= vLow; v -= h) sum += integrand(v);
+  for (let v = h; v <= vHigh; v += h) sum += integrand(v);
+  let estimate = sum * h;
+  for (let level = 0; level < 8; level++) {
+    // Halve the step: only the new midpoints are evaluated.
+    let added = 0;
+    for (let v = -h / 2; v >= vLow; v -= h) added += integrand(v);
+    for (let v = h / 2; v <= vHigh; v += h) added += integrand(v);
+    sum += added;
+    h /= 2;
+    const next = sum * h;
+    const done = Math.abs(next - estimate) <= 1e-13 * Math.abs(next);
+    estimate = next;
+    if (done && level >= 2) break;
+  }
+  return estimate;
+}
+
+/** E[Y(t) | x, t_x, T] (FHL eq. 10): expected repeat purchases in the next t time units. */
+export function bgnbdConditionalExpected(
+  p: BgNbdParams,
+  t: number,
+  x: number,
+  tx: number,
+  T: number,
+): number {
+  return bgnbdPAlive(p, x, tx, T) * bgnbdExpectedPerAlive(p, t, x, T);
+}
+
+/**
+ * E[X(t)] for a customer who just made a first purchase (FHL eq. 7): the same expression with
+ * x = 0, T = 0 (alive for sure).
+ */
+export function bgnbdUnconditionalExpected(p: BgNbdParams, t: number): number {
+  return bgnbdExpectedPerAlive(p, t, 0, 0);
+}

@@ -1,0 +1,156 @@
+/**
+ * Predictive CLV: the entry points workers call. Pure: OrderTable in, plain data out
+ * (parameters, standard errors, log-likelihoods, convergence, per-customer Float64Arrays).
+ *
+ * Pipeline: orders → per-customer (x, t_x, T, zbar) → weighted rows of identical (x, t_x, T)
+ * → BG/NBD fit (purchase/drop-out) and Gamma-Gamma fit (spend, on repeat buyers) → per
+ * customer P(alive), expected purchases, expected order value, discounted CLV → scenarios.
+ */
+
+import type { OrderTable } from "../types";
+import { fitBgNbd, type BgNbdFit } from "./bgnbd";
+import { countSpendCustomers, fitGammaGamma, type GammaGammaFit } from "./gammagamma";
+import {
+  predictContext,
+  predictWithContext,
+  type ClvHorizonOptions,
+  type ClvPredictions,
+} from "./predict";
+import { churnReductionScenario, type ChurnScenarioResult } from "./scenario";
+import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData } from "./status";
+import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "./summary";
+
+export * from "./bgnbd";
+export * from "./gammagamma";
+export * from "./hyp2f1";
+export * from "./holdout";
+export * from "./predict";
+export * from "./sbg";
+export * from "./scenario";
+export * from "./status";
+export * from "./summary";
+
+export interface ClvOptions extends ClvHorizonOptions {
+  /** Calibration end (epoch ms; its whole shop-local day included). */
+  readonly asOf: number;
+  /** Shop-local day numbers (the shop calendar); default UTC days. */
+  readonly dayOf?: DayOf;
+  /** Model time unit; default "day" (α is then in days). Predictions do not depend on it. */
+  readonly unit?: TimeUnit;
+  readonly customerCount?: number;
+  /** L2 penalizer of the BG/NBD fit (see fitBgNbd); default 0. */
+  readonly penalizer?: number;
+  /** L2 penalizer of the Gamma-Gamma fit; default 0. */
+  readonly spendPenalizer?: number;
+  /** Fewer repeat buyers than this → insufficient-data; default 30. */
+  readonly minRepeatCustomers?: number;
+  /** Fewer repeat buyers with positive spend than this → no Gamma-Gamma (empirical AOV); default 30. */
+  readonly minSpendCustomers?: number;
+  /** Churn reductions to evaluate, in percentage points of drop-out probability, e.g. [1, 5]. */
+  readonly scenarios?: readonly number[];
+}
+
+export interface ClvModels {
+  readonly status: "ok";
+  readonly unit: TimeUnit;
+  readonly calibrationEndDay: number;
+  readonly customers: {
+    /** Customers with a purchase by the calibration end. */
+    readonly included: number;
+    readonly repeat: number;
+    /** Distinct (x, t_x, T) rows the likelihood was evaluated on. */
+    readonly compressedRows: number;
+  };
+  readonly bgnbd: BgNbdFit;
+  /** Null when too few repeat buyers with positive spend (then AOV is the shop mean). */
+  readonly gammaGamma: GammaGammaFit | null;
+  readonly predictions: ClvPredictions;
+  readonly scenarios: readonly ChurnScenarioResult[];
+  /** Wall-clock milliseconds per stage (for logs and the benchmark). */
+  readonly timingsMs: {
+    readonly summary: number;
+    readonly compression: number;
+    readonly bgnbdFit: number;
+    readonly gammaGammaFit: number;
+    readonly predictions: number;
+    readonly scenarios: number;
+  };
+}
+
+/** Fit BG/NBD + Gamma-Gamma on a shop's orders and predict every customer's CLV. */
+export function fitClvModels(
+  orders: OrderTable,
+  options: ClvOptions,
+): ClvModels | InsufficientData {
+  const clock = (): number => performance.now();
+  let t = clock();
+  const summary = summarizeCustomers(orders, {
+    asOf: options.asOf,
+    dayOf: options.dayOf,
+    unit: options.unit,
+    customerCount: options.customerCount,
+  });
+  const tSummary = clock() - t;
+  const required = options.minRepeatCustomers ?? DEFAULT_MIN_REPEAT_CUSTOMERS;
+  if (summary.repeatCustomerCount < Math.max(1, required)) {
+    return {
+      status: "insufficient-data",
+      reason: `${summary.repeatCustomerCount} customers with a repeat purchase; at least ${required} are needed to fit BG/NBD`,
+      customers: summary.includedCount,
+      repeatCustomers: summary.repeatCustomerCount,
+      requiredRepeatCustomers: required,
+    };
+  }
+  t = clock();
+  const rows = compressSummary(summary);
+  const tCompression = clock() - t;
+
+  t = clock();
+  const bgnbd = fitBgNbd(rows, { penalizer: options.penalizer });
+  const tBgNbd = clock() - t;
+
+  t = clock();
+  const spendData = { length: summary.customerCount, x: summary.x, zbar: summary.zbar };
+  const minSpend = options.minSpendCustomers ?? DEFAULT_MIN_REPEAT_CUSTOMERS;
+  let gammaGamma: GammaGammaFit | null = null;
+  if (countSpendCustomers(spendData) >= Math.max(2, minSpend)) {
+    const fit = fitGammaGamma(spendData, { penalizer: options.spendPenalizer });
+    gammaGamma = fit.convergence.converged ? fit : null;
+  }
+  const tGammaGamma = clock() - t;
+
+  t = clock();
+  const ctx = predictContext(summary, rows);
+  const spend = gammaGamma === null ? null : gammaGamma.params;
+  const predictions = predictWithContext(ctx, bgnbd.params, spend, options);
+  const tPredictions = clock() - t;
+
+  t = clock();
+  const scenarios = (options.scenarios ?? []).map((points) =>
+    churnReductionScenario(ctx, bgnbd.params, spend, points, options, predictions.totals),
+  );
+  const tScenarios = clock() - t;
+
+  return {
+    status: "ok",
+    unit: summary.unit,
+    calibrationEndDay: summary.calibrationEndDay,
+    customers: {
+      included: summary.includedCount,
+      repeat: summary.repeatCustomerCount,
+      compressedRows: rows.length,
+    },
+    bgnbd,
+    gammaGamma,
+    predictions,
+    scenarios,
+    timingsMs: {
+      summary: tSummary,
+      compression: tCompression,
+      bgnbdFit: tBgNbd,
+      gammaGammaFit: tGammaGamma,
+      predictions: tPredictions,
+      scenarios: tScenarios,
+    },
+  };
+}

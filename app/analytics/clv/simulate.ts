@@ -1,0 +1,275 @@
+/**
+ * Seeded simulation from the CLV models' own generative stories, for parameter-recovery tests,
+ * benchmarks and demo shops. Deterministic for a given seed on every platform.
+ */
+
+import type { OrderTable } from "../types";
+import type { BgNbdParams } from "./bgnbd";
+import type { GammaGammaParams } from "./gammagamma";
+
+/** xoshiro128** (Blackman & Vigna): 32-bit state words, fast and well distributed. */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  constructor(seed: number) {
+    // SplitMix32-style expansion of the seed into four non-zero state words.
+    let z = seed >>> 0;
+    const next = (): number => {
+      z = (z + 0x9e3779b9) | 0;
+      let t = z ^ (z >>> 16);
+      t = Math.imul(t, 0x21f0aaad);
+      t ^= t >>> 15;
+      t = Math.imul(t, 0x735a2d97);
+      return (t ^ (t >>> 15)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next() | 1;
+  }
+
+  /** Next 32 random bits. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in (0, 1) with 53 random bits (never exactly 0, so logs are safe). */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
+  }
+
+  exponential(rate: number): number {
+    return -Math.log(this.uniform()) / rate;
+  }
+
+  normal(): number {
+    // Marsaglia's polar method (one of the pair is discarded: simplicity over speed).
+    for (;;) {
+      const u = 2 * this.uniform() - 1;
+      const v = 2 * this.uniform() - 1;
+      const s = u * u + v * v;
+      if (s > 0 && s < 1) return u * Math.sqrt((-2 * Math.log(s)) / s);
+    }
+  }
+
+  /** Gamma(shape, rate) by Marsaglia & Tsang (2000), boosted for shape < 1. */
+  gamma(shape: number, rate: number): number {
+    if (shape < 1) {
+      const g = this.gamma(shape + 1, 1);
+      return (g * Math.pow(this.uniform(), 1 / shape)) / rate;
+    }
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = this.uniform();
+      if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
+        return (d * v) / rate;
+      }
+    }
+  }
+
+  beta(a: number, b: number): number {
+    const x = this.gamma(a, 1);
+    const y = this.gamma(b, 1);
+    return x / (x + y);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+export interface SimulatedCustomers {
+  readonly length: number;
+  readonly x: Float64Array;
+  readonly tx: Float64Array;
+  readonly T: Float64Array;
+  /** Repeat purchases in (T, T + holdout], when a holdout length was given. */
+  readonly holdoutX: Float64Array;
+  /** Each customer's true purchase rate and drop-out probability. */
+  readonly lambda: Float64Array;
+  readonly p: Float64Array;
+}
+
+export interface SimulateBgNbdOptions {
+  readonly customers: number;
+  readonly seed: number;
+  /** Calibration length T of each customer: uniform in [minT, maxT] (model time units). */
+  readonly minT: number;
+  readonly maxT: number;
+  /** Length of a holdout period after T (default 0). */
+  readonly holdout?: number;
+}
+
+/**
+ * BG/NBD's story (FHL 2005, section 3): λ ~ Gamma(r, α), p ~ Beta(a, b); exponential
+ * inter-purchase times at rate λ from the first purchase at 0; after each repeat purchase the
+ * customer drops out with probability p.
+ */
+export function simulateBgNbd(
+  params: BgNbdParams,
+  options: SimulateBgNbdOptions,
+): SimulatedCustomers {
+  const n = options.customers;
+  const rng = new Rng(options.seed);
+  const holdout = options.holdout ?? 0;
+  const x = new Float64Array(n);
+  const tx = new Float64Array(n);
+  const T = new Float64Array(n);
+  const holdoutX = new Float64Array(n);
+  const lambda = new Float64Array(n);
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const lam = rng.gamma(params.r, params.alpha);
+    const drop = rng.beta(params.a, params.b);
+    const Ti = options.minT + (options.maxT - options.minT) * rng.uniform();
+    lambda[i] = lam;
+    p[i] = drop;
+    T[i] = Ti;
+    let t = 0;
+    let count = 0;
+    let last = 0;
+    let later = 0;
+    for (;;) {
+      t += rng.exponential(lam);
+      if (t > Ti + holdout) break;
+      if (t <= Ti) {
+        count++;
+        last = t;
+      } else later++;
+      if (rng.uniform() < drop) break;
+    }
+    x[i] = count;
+    tx[i] = last;
+    holdoutX[i] = later;
+  }
+  return { length: n, x, tx, T, holdoutX, lambda, p };
+}
+
+/**
+ * Gamma-Gamma's story (Fader & Hardie 2013): ν ~ Gamma(q, γ), each transaction ~ Gamma(p, ν);
+ * the mean of x transactions is Gamma(px, xν). Returns zbar per customer (0 when x = 0).
+ */
+export function simulateGammaGamma(
+  params: GammaGammaParams,
+  x: ArrayLike<number>,
+  seed: number,
+): Float64Array {
+  const rng = new Rng(seed);
+  const zbar = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const nu = rng.gamma(params.q, params.gamma);
+    if (x[i] > 0) zbar[i] = rng.gamma(params.p * x[i], x[i] * nu);
+  }
+  return zbar;
+}
+
+export interface SimulateOrdersOptions {
+  readonly customers: number;
+  readonly seed: number;
+  readonly bgnbd: BgNbdParams;
+  readonly gammaGamma: GammaGammaParams;
+  /** First purchases are spread uniformly over [start, end) (epoch ms); purchases stop at end. */
+  readonly start: number;
+  readonly end: number;
+  /** Model time unit in days (BG/NBD's α is per unit); default 1. */
+  readonly unitDays?: number;
+  /** Share of orders flagged cancelled (default 0.01) and of guest orders (default 0.02). */
+  readonly cancelledShare?: number;
+  readonly guestShare?: number;
+}
+
+/**
+ * A synthetic shop: each customer's purchase times follow BG/NBD, each order's value Gamma-Gamma
+ * (in minor units, rounded), a few cancelled orders and guest orders. Sorted as OrderTable
+ * requires (guests first, then by customer and time).
+ */
+export function simulateOrders(options: SimulateOrdersOptions): OrderTable {
+  const rng = new Rng(options.seed);
+  const unitMs = (options.unitDays ?? 1) * 86_400_000;
+  const { bgnbd, gammaGamma } = options;
+  const cancelledShare = options.cancelledShare ?? 0.01;
+  const guestShare = options.guestShare ?? 0.02;
+  let capacity = options.customers * 6 + 1024;
+  let customer = new Int32Array(capacity);
+  let processedAt = new Float64Array(capacity);
+  let grossMinor = new Float64Array(capacity);
+  let flags = new Uint8Array(capacity);
+  let length = 0;
+  const push = (c: number, t: number, v: number, f: number): void => {
+    if (length === capacity) {
+      capacity *= 2;
+      const c2 = new Int32Array(capacity);
+      c2.set(customer);
+      customer = c2;
+      const t2 = new Float64Array(capacity);
+      t2.set(processedAt);
+      processedAt = t2;
+      const v2 = new Float64Array(capacity);
+      v2.set(grossMinor);
+      grossMinor = v2;
+      const f2 = new Uint8Array(capacity);
+      f2.set(flags);
+      flags = f2;
+    }
+    customer[length] = c;
+    processedAt[length] = t;
+    grossMinor[length] = v;
+    flags[length] = f;
+    length++;
+  };
+  const guests = Math.round(options.customers * guestShare);
+  const guestTimes = new Float64Array(guests);
+  for (let g = 0; g < guests; g++)
+    guestTimes[g] = options.start + (options.end - options.start) * rng.uniform();
+  guestTimes.sort();
+  for (let g = 0; g < guests; g++)
+    push(-1, Math.floor(guestTimes[g]), Math.round(rng.gamma(2, 1 / 2000)), 0);
+  for (let c = 0; c < options.customers; c++) {
+    const lam = rng.gamma(bgnbd.r, bgnbd.alpha) / unitMs;
+    const drop = rng.beta(bgnbd.a, bgnbd.b);
+    const nu = rng.gamma(gammaGamma.q, gammaGamma.gamma);
+    let t = options.start + (options.end - options.start) * rng.uniform();
+    for (let k = 0; ; k++) {
+      if (k > 0) {
+        t += rng.exponential(lam);
+        if (t >= options.end) break;
+      }
+      const value = Math.max(1, Math.round(rng.gamma(gammaGamma.p, nu)));
+      push(c, Math.floor(t), value, rng.uniform() < cancelledShare ? 1 : 0);
+      // Drop-out happens after repeat purchases only (FHL 2005, assumption iii).
+      if (k > 0 && rng.uniform() < drop) break;
+    }
+  }
+  // A few partial refunds so that net differs from gross.
+  const net = grossMinor.slice(0, length);
+  for (let i = 0; i < length; i++) if (rng.uniform() < 0.03) net[i] = Math.round(net[i] / 2);
+  return {
+    length,
+    customer: customer.slice(0, length),
+    processedAt: processedAt.slice(0, length),
+    grossMinor: grossMinor.slice(0, length),
+    netMinor: net,
+    flags: flags.slice(0, length),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Benchmark of the predictive CLV models on simulated shops.
+ *
+ *   npx tsx test/bench/clv.ts            # 100k and 1M customers
+ *   npx tsx test/bench/clv.ts 250000     # chosen sizes
+ *
+ * Shops are simulated from BG/NBD + Gamma-Gamma themselves (seeded; ~4 orders per customer
+ * over two years, 1 % cancelled orders, 2 % guest orders, 3 % partial refunds), then each stage
+ * of fitClvModels is timed separately. Prints the process's peak RSS. `benchClv` is exported
+ * for the combined `npm run bench`. Tests never assert these times.
+ */
+import { pathToFileURL } from "node:url";
+import {
+  churnReductionScenario,
+  compressSummary,
+  fitBgNbd,
+  fitGammaGamma,
+  predictContext,
+  predictWithContext,
+  summarizeCustomers,
+} from "../../app/analytics/clv";
+import { simulateOrders } from "../../app/analytics/clv/simulate";
+
+const DAY = 86_400_000;
+const START = Date.UTC(2023, 0, 1);
+const END = Date.UTC(2025, 0, 1);
+/** Per-day purchase process and per-order spend (minor units) of the simulated shops. */
+const TRUTH = {
+  bgnbd: { r: 0.8, alpha: 60, a: 0.7, b: 4 },
+  gammaGamma: { p: 4, q: 5, gamma: 5000 },
+};
+
+export interface ClvBenchRow {
+  readonly family: string;
+  readonly ms: number;
+  readonly detail: string;
+}
+
+export interface ClvBenchResult {
+  readonly customers: number;
+  readonly orders: number;
+  readonly generateMs: number;
+  readonly rows: readonly ClvBenchRow[];
+  readonly totalMs: number;
+  readonly peakRssMb: number;
+  readonly notes: readonly string[];
+}
+
+const fmt = (n: number): string => n.toLocaleString("en-US");
+
+/** Times each stage of the CLV pipeline on one simulated shop. */
+export function benchClv(customers: number): ClvBenchResult {
+  const g0 = performance.now();
+  const orders = simulateOrders({ customers, seed: 2024, ...TRUTH, start: START, end: END });
+  const generateMs = performance.now() - g0;
+  const rows: ClvBenchRow[] = [];
+  const time = <T>(family: string, run: () => T, detail: (value: T) => string): T => {
+    const t0 = performance.now();
+    const value = run();
+    rows.push({ family, ms: performance.now() - t0, detail: detail(value) });
+    return value;
+  };
+  const summary = time(
+    "summary (orders → x, t_x, T, zbar)",
+    () => summarizeCustomers(orders, { asOf: END - DAY }),
+    (s) => `${fmt(s.repeatCustomerCount)} repeat buyers`,
+  );
+  const compressed = time(
+    "compression to (x, t_x, T) rows",
+    () => compressSummary(summary),
+    (c) => `${fmt(c.length)} rows`,
+  );
+  const bg = time(
+    "BG/NBD fit + standard errors",
+    () => fitBgNbd(compressed),
+    (f) => `${f.convergence.evaluations} passes over the rows, ${f.convergence.message}`,
+  );
+  const spendData = { length: summary.customerCount, x: summary.x, zbar: summary.zbar };
+  const gg = time(
+    "Gamma-Gamma fit + standard errors",
+    () => fitGammaGamma(spendData),
+    (f) => `${fmt(f.customers)} customers, ${f.convergence.message}`,
+  );
+  const predicted = time(
+    "predictions (P(alive), E[Y], AOV, CLV)",
+    () => {
+      const ctx = predictContext(summary, compressed);
+      return { ctx, result: predictWithContext(ctx, bg.params, gg.params) };
+    },
+    (p) => `${fmt(p.ctx.pairs.length)} distinct (x, T)`,
+  );
+  const scenario = time(
+    "churn scenario (−5 points)",
+    () =>
+      churnReductionScenario(predicted.ctx, bg.params, gg.params, 5, {}, predicted.result.totals),
+    (s) => `CLV +${(s.clvGainShare * 100).toFixed(1)} %`,
+  );
+  const p = bg.params;
+  const se = bg.standardErrors;
+  const pm = (v: number, s: number | undefined, d: number): string =>
+    `${v.toFixed(d)}±${s === undefined ? "?" : s.toFixed(d)}`;
+  return {
+    customers,
+    orders: orders.length,
+    generateMs,
+    rows,
+    totalMs: rows.reduce((s, r) => s + r.ms, 0),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    notes: [
+      `BG/NBD r=${pm(p.r, se?.r, 3)} α=${pm(p.alpha, se?.alpha, 2)} a=${pm(p.a, se?.a, 3)} b=${pm(p.b, se?.b, 3)}, LL ${bg.logLikelihood.toFixed(1)} (simulated per order: ${JSON.stringify(TRUTH.bgnbd)}; day rounding, same-day merging and cancelled orders shift the estimates slightly)`,
+      `Gamma-Gamma p=${gg.params.p.toFixed(3)} q=${gg.params.q.toFixed(3)} γ=${gg.params.gamma.toFixed(0)} (per order: ${JSON.stringify(TRUTH.gammaGamma)})`,
+      `total 12-month CLV ${fmt(Math.round(predicted.result.totals.clv / 100))} (major units), ${scenario.clamped ? "clamped" : "unclamped"} scenario`,
+    ],
+  };
+}
+
+export function formatClvBench(result: ClvBenchResult): string {
+  const width = Math.max(...result.rows.map((r) => r.family.length), 28);
+  const line = (label: string, value: string, detail = ""): string =>
+    `  ${label.padEnd(width)}  ${value.padStart(8)}  ${detail}`;
+  return [
+    `${fmt(result.customers)} customers, ${fmt(result.orders)} orders (simulated in ${result.generateMs.toFixed(0)} ms)`,
+    line("CLV stage", "ms"),
+    line("-".repeat(width), "-".repeat(8)),
+    ...result.rows.map((r) => line(r.family, r.ms.toFixed(1), r.detail)),
+    line("-".repeat(width), "-".repeat(8)),
+    line("total predictive CLV", result.totalMs.toFixed(1)),
+    line("peak RSS of the process (MB)", result.peakRssMb.toFixed(0)),
+    ...result.notes.map((n) => `  ${n}`),
+  ].join("\n");
+}
+
+const isMain =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  for (const size of sizes.length > 0 ? sizes : [100_000, 1_000_000]) {
+    console.log(formatClvBench(benchClv(size)));
+    console.log();
+  }
+}
