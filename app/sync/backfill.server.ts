@@ -186,17 +186,33 @@ async function advanceKind(
     }
   }
 
-  const url = op.status === "COMPLETED" ? op.url : op.partialDataUrl;
+  const complete = op.status === "COMPLETED";
+  const url = complete ? op.url : op.partialDataUrl;
   if (url) {
     try {
-      await ingest(ctx, shopId, kind, op.id, url, op.linesProcessed);
+      await ingest(
+        ctx,
+        shopId,
+        kind,
+        op.id,
+        url,
+        op.linesProcessed,
+        complete ? op.objectCount : null,
+      );
     } catch (error) {
       if (!(error instanceof BulkFileUnavailableError)) throw error;
-      // The file's URL expired (Shopify keeps them a week): export again.
-      ctx.log.warn({ shopId, kind, bulkOperation: op.id }, "bulk file expired; exporting again");
+      // Expired URL (Shopify keeps files a week) or a file that ends early: export again.
+      ctx.log.warn(
+        { shopId, kind, bulkOperation: op.id, reason: error.message },
+        "bulk file unusable; exporting again",
+      );
       await ctx.db.bulkOperation.update({
         where: { id: op.id },
-        data: { status: "EXPIRED", ingestedAt: new Date() },
+        data: {
+          status: "UNUSABLE",
+          errorCode: error.message.slice(0, 200),
+          ingestedAt: new Date(),
+        },
       });
       return { done: false, checkAgainInMs: 1 };
     }
@@ -247,6 +263,8 @@ async function ingest(
   operationId: string,
   url: string,
   done: number,
+  /** Lines a complete file has (Shopify's objectCount); null for partial data. */
+  expectedLines: number | null,
 ): Promise<void> {
   const subscriptionOrders = new Set<string>();
   let orders: OrderRow[] = [];
@@ -283,6 +301,9 @@ async function ingest(
   };
 
   let last = done;
+  // A line that does not parse is malformed if more lines follow it (fail loudly), or the
+  // end of a cut-off file if it is the last one (export again).
+  let unparsed: BulkFileError | null = null;
   await readJsonl(url, {
     fromLine: done + 1,
     onSkipped: (text, lineNumber) => {
@@ -292,7 +313,14 @@ async function ingest(
       }
     },
     onLine: async (text, lineNumber) => {
-      const line = parseLine(kind, text, lineNumber);
+      if (unparsed) throw unparsed;
+      let line: Record<string, unknown>;
+      try {
+        line = parseLine(kind, text, lineNumber);
+      } catch (error) {
+        unparsed = error as BulkFileError;
+        return;
+      }
       pendingLines++;
       last = lineNumber;
       if ("__parentId" in line) {
@@ -305,6 +333,12 @@ async function ingest(
       if (orders.length + customers.length >= BATCH_ROWS) await flush(lineNumber);
     },
   });
+  if (unparsed && expectedLines !== null) {
+    throw new BulkFileUnavailableError(`file cut off: ${(unparsed as BulkFileError).message}`);
+  }
+  if (expectedLines !== null && last < expectedLines) {
+    throw new BulkFileUnavailableError(`file ends at line ${last} of ${expectedLines}`);
+  }
   await flush(last);
   if (subscriptionOrders.size > 0) {
     await ctx.store.markSubscriptionOrders(

@@ -76,10 +76,19 @@ export async function startSyncHarness(
     ctx,
     async runBackfill() {
       await beginBackfill(db, domain);
+      let failures = 0;
       for (let step = 0; step < 10_000; step++) {
-        const result = await advanceBackfill(ctx, domain);
-        if (result.done) return;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(result.checkAgainInMs, 50)));
+        let wait = 0;
+        try {
+          const result = await advanceBackfill(ctx, domain);
+          if (result.done) return;
+          wait = Math.min(result.checkAgainInMs, 50);
+        } catch (error) {
+          // As the worker does: the job fails and BullMQ retries it (5 attempts there).
+          if (++failures > 20) throw error;
+          wait = 20;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
       throw new Error("backfill did not finish");
     },
