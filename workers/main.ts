@@ -4,7 +4,7 @@
  */
 import { env } from "../app/env.server";
 import { logger } from "../app/logger.server";
-import { assertRedisReachable, RedisUnavailableError } from "../app/redis.server";
+import { assertRedisReachable, createRedis, RedisUnavailableError } from "../app/redis.server";
 import { closeQueues, getQueue, QUEUE_NAMES } from "../app/jobs/queues.server";
 import { resumeInterruptedWork } from "../app/jobs/recovery.server";
 import { scheduleHousekeeping } from "../app/jobs/schedules.server";
@@ -18,9 +18,21 @@ async function main(): Promise<void> {
   await assertRedisReachable(config.REDIS_URL);
   const running = startWorkers({ queues, redisUrl: config.REDIS_URL });
   logger.info({ queues }, "workers started");
-  // After a Redis restart the queues are empty: queue again what the database says was under way.
-  await scheduleHousekeeping();
-  logger.info(await resumeInterruptedWork(), "interrupted work resumed");
+  // After a Redis restart the queues are empty: queue again what the database says was
+  // under way, at start and whenever the connection comes back.
+  const recover = async () => {
+    await scheduleHousekeeping();
+    logger.info(await resumeInterruptedWork(), "interrupted work resumed");
+  };
+  await recover();
+  const watcher = createRedis(config.REDIS_URL, "worker");
+  let connectedOnce = false;
+  watcher.on("error", () => {}); // the workers log connection errors
+  watcher.on("ready", () => {
+    if (connectedOnce)
+      recover().catch((e: unknown) => logger.error({ err: String(e) }, "recovery failed"));
+    connectedOnce = true;
+  });
   const dashboard = config.ADMIN_SECRET
     ? await startQueueDashboard({
         queues: QUEUE_NAMES.map(getQueue),
@@ -42,6 +54,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "stopping workers: finishing jobs in hand");
     dashboard?.close();
+    watcher.disconnect();
     await running.close();
     await closeQueues();
     process.exit(0);
