@@ -43,7 +43,17 @@ export function toGid(type: string, id: bigint): string {
   return `gid://shopify/${type}/${id}`;
 }
 
-const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+/** An ISO 8601 instant with a zone ("2026-01-02T03:04:05Z" / "+09:00"). A plain check and
+ * Date.parse: zod's datetime regex costs more than everything else in a bulk line. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const isoDate = z.string().transform((s, ctx) => {
+  const ms = ISO_INSTANT.test(s) ? Date.parse(s) : NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: "custom", message: `Not an ISO 8601 instant: "${s}"` });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
 const shopMoney = z.object({
   shopMoney: z.object({ amount: z.string(), currencyCode: z.string().length(3) }),
 });
