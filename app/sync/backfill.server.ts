@@ -163,7 +163,7 @@ async function advanceKind(
     }
   }
 
-  if (!TERMINAL.has(op.status)) {
+  if (!TERMINAL.has(op.status) || !op.completedAt) {
     const state = await getBulkOperation(ctx.api, op.id);
     op = await ctx.db.bulkOperation.update({
       where: { id: op.id },

@@ -129,11 +129,9 @@ async function apply(
       return { ...NOTHING, ordersChanged: true };
     }
     case "BULK_OPERATIONS_FINISH": {
-      const { admin_graphql_api_id, status, error_code } = bulkFinishPayload.parse(job.payload);
-      await ctx.db.bulkOperation.updateMany({
-        where: { id: admin_graphql_api_id, shopId, ingestedAt: null },
-        data: { status: status.toUpperCase(), errorCode: error_code?.toUpperCase() ?? null },
-      });
+      // Only a wake-up call: the backfill reads the operation's full state (result URL,
+      // counts) from the Admin API itself, so a half-known "COMPLETED" is never stored.
+      bulkFinishPayload.parse(job.payload);
       return { ...NOTHING, bulkOperationFinished: true };
     }
     default:
