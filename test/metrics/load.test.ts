@@ -92,4 +92,65 @@ describe("loading a shop into the engine's tables", () => {
     // No customer row yet: its first order stands in for createdAt.
     expect(customers.createdAt[1]).toBe(Date.parse("2026-01-04T00:00:00Z"));
   });
+
+  it("keeps customer ids above 2^53 exact", async () => {
+    const big = 9_007_199_254_740_993n;
+    const bigShop = (
+      await db.shop.create({ data: { domain: `load-big-${Date.now()}.myshopify.com` } })
+    ).id;
+    try {
+      await store.upsertCustomers(bigShop, [
+        {
+          id: big,
+          createdAt: new Date("2025-01-01"),
+          shopifyUpdatedAt: new Date("2025-01-01"),
+          tags: "",
+        },
+        {
+          id: big + 2n,
+          createdAt: new Date("2025-01-02"),
+          shopifyUpdatedAt: new Date("2025-01-02"),
+          tags: "",
+        },
+      ]);
+      await store.upsertOrders(bigShop, [
+        order(1n, big + 2n, "2026-01-02T00:00:00Z"),
+        order(2n, big, "2026-01-01T00:00:00Z"),
+        order(3n, big + 1n, "2026-01-03T00:00:00Z"),
+      ]);
+      const { orders, customers, customerIds } = await loadShopData(url, bigShop);
+      expect([...customerIds]).toEqual([big, big + 1n, big + 2n]);
+      expect([...orders.customer]).toEqual([0, 1, 2]);
+      expect(customers.createdAt[0]).toBe(Date.parse("2025-01-01"));
+      expect(customers.createdAt[1]).toBe(Date.parse("2026-01-03T00:00:00Z"));
+    } finally {
+      await db.shop.delete({ where: { id: bigShop } });
+    }
+  });
+
+  it("gives the same tables whatever the chunk size", async () => {
+    const whole = await loadShopData(url, shopId);
+    for (const chunkCustomers of [1, 2, 3]) {
+      expect(await loadShopData(url, shopId, { chunkCustomers })).toEqual(whole);
+    }
+  });
+
+  it("sorts guest orders by time too (the CLV summary checks the whole table)", async () => {
+    const guestShop = (
+      await db.shop.create({ data: { domain: `load-guests-${Date.now()}.myshopify.com` } })
+    ).id;
+    try {
+      const days = [9, 3, 7, 1, 5];
+      await store.upsertOrders(
+        guestShop,
+        days.map((d, i) => order(BigInt(100 + i), null, `2026-01-0${d}T00:00:00Z`)),
+      );
+      const { orders } = await loadShopData(url, guestShop);
+      expect([...orders.processedAt]).toEqual(
+        [1, 3, 5, 7, 9].map((d) => Date.parse(`2026-01-0${d}T00:00:00Z`)),
+      );
+    } finally {
+      await db.shop.delete({ where: { id: guestShop } });
+    }
+  });
 });

@@ -24,7 +24,11 @@ export async function compute(job: Job<ComputeJob>, token?: string): Promise<str
 
   const startedAt = new Date();
   await prisma.shop.update({ where: { id: shop.id }, data: { computeStartedAt: startedAt } });
-  await computeShop(shop.domain, { onProgress: (percent) => job.updateProgress(percent) });
+  await computeShop(shop.domain, {
+    onProgress: (percent) => job.updateProgress(percent),
+    // The merchant sees "failed" only when BullMQ will not try again.
+    willRetry: job.attemptsMade + 1 < (job.opts.attempts ?? 1),
+  });
   log.info({ ms: Date.now() - startedAt.getTime() }, "computed");
 
   if (parseSettings(shop.settings).tagSync.enabled) await enqueueTagSync(shop.domain);

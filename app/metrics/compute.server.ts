@@ -1,0 +1,241 @@
+/**
+ * One shop's recompute: load its orders and customers (streaming, raw) → NPS answers and
+ * marketing spend → the snapshot builder → per-customer rows and the snapshot, written in one
+ * transaction → the shop's compute status. Everything is scoped to the shop. The BullMQ
+ * processor (workers/processors/compute.ts) calls this; so do the demo and the benchmark.
+ */
+import type { Database } from "../db.server";
+import type { MarketingSpend, NpsResponse } from "../analytics/types";
+import { parseSettings } from "../settings";
+import { loadShopData, type ShopData } from "./load.server";
+import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
+import {
+  parseSnapshot,
+  previousOf,
+  snapshotSteps,
+  type PreviousSnapshot,
+  type SnapshotBuild,
+  type SnapshotStage,
+} from "./snapshot";
+
+export type ComputeStage = "loading" | "analytics" | "clv" | "writing" | "done";
+
+export interface ComputeOptions {
+  /** Data cut-off; default now. */
+  readonly asOf?: Date | number;
+  /** Default: the app's Prisma client and DATABASE_URL. */
+  readonly db?: Database;
+  readonly databaseUrl?: string;
+  /** 0..100 as the compute advances (the worker passes job.updateProgress). */
+  readonly onProgress?: (percent: number, stage: ComputeStage) => unknown;
+  /**
+   * The caller will retry on failure (not the last attempt): the shop goes back to "queued"
+   * with the reason instead of "failed".
+   */
+  readonly willRetry?: boolean;
+  readonly retention?: SnapshotRetention;
+}
+
+export interface ComputeResult {
+  readonly shopId: number;
+  readonly computedAt: Date;
+  readonly asOf: Date;
+  readonly customers: number;
+  readonly orders: number;
+  readonly clvStatus: "ok" | "insufficient-data";
+  readonly snapshotId: number;
+  readonly snapshotBytes: number;
+  readonly written: WriteSummary;
+  /** Wall-clock ms per stage; analytics includes the purchase history, clv the holdout fit. */
+  readonly timingsMs: {
+    /** Orders and customers (loadOrders), NPS answers, spend and the previous snapshot. */
+    readonly load: number;
+    readonly loadOrders: number;
+    readonly analytics: number;
+    readonly clv: number;
+    readonly write: number;
+    readonly total: number;
+  };
+}
+
+/** Percent reached when each builder stage ends (loading takes about the first fifth). */
+const STAGE_PROGRESS: Record<SnapshotStage, [number, ComputeStage]> = {
+  history: [30, "analytics"],
+  descriptive: [45, "clv"],
+  clv: [65, "clv"],
+  holdout: [75, "writing"],
+  assemble: [80, "writing"],
+};
+
+/** Marketing spend and NPS answers in the engine's shapes (NPS mapped to dense indexes). */
+async function loadInputs(
+  db: Database,
+  shopId: number,
+  data: ShopData,
+): Promise<{ spend: MarketingSpend[]; responses: NpsResponse[] }> {
+  const [spendRows, npsRows] = await Promise.all([
+    db.marketingSpend.findMany({
+      where: { shopId },
+      select: { month: true, channel: true, amountMinor: true },
+    }),
+    db.npsResponse.findMany({
+      where: { shopId },
+      select: { score: true, createdAt: true, customerId: true },
+    }),
+  ]);
+  const wanted = new Map<bigint, number>();
+  for (const r of npsRows) if (r.customerId !== null) wanted.set(r.customerId, -1);
+  // One pass over the ids rather than a 1M-entry map: answers are few.
+  if (wanted.size > 0) {
+    const ids = data.customerIds;
+    for (let c = 0; c < ids.length; c++) if (wanted.has(ids[c])) wanted.set(ids[c], c);
+  }
+  return {
+    spend: spendRows.map((s) => ({
+      month: s.month,
+      channel: s.channel,
+      amountMinor: Number(s.amountMinor),
+    })),
+    responses: npsRows.map((r) => ({
+      score: r.score,
+      respondedAt: r.createdAt.getTime(),
+      customer: r.customerId === null ? -1 : (wanted.get(r.customerId) ?? -1),
+    })),
+  };
+}
+
+async function previousSnapshot(db: Database, shopId: number): Promise<PreviousSnapshot | null> {
+  const row = await db.metricSnapshot.findFirst({
+    where: { shopId },
+    orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    select: { data: true },
+  });
+  const parsed = row ? parseSnapshot(row.data) : null;
+  return parsed ? previousOf(parsed) : null;
+}
+
+/** Records a failed compute so the UI can show why (the previous snapshot stays). */
+export async function failCompute(
+  db: Database,
+  shopDomain: string,
+  reason: string,
+  willRetry = false,
+): Promise<void> {
+  await db.shop.updateMany({
+    where: { domain: shopDomain },
+    data: { computeStatus: willRetry ? "queued" : "failed", computeError: reason.slice(0, 2000) },
+  });
+}
+
+/** Recomputes one shop end to end; throws (after recording the reason) on failure. */
+export async function computeShop(
+  shopDomain: string,
+  options: ComputeOptions = {},
+): Promise<ComputeResult> {
+  // Loaded lazily so the benchmark and tests can pass their own client without app env.
+  const db = options.db ?? (await import("../db.server")).default;
+  const databaseUrl = options.databaseUrl ?? (await import("../env.server")).env().DATABASE_URL;
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain } });
+  if (!shop) throw new Error(`Unknown shop ${shopDomain}`);
+
+  let lastPercent = -1;
+  const progress = async (percent: number, stage: ComputeStage): Promise<void> => {
+    if (percent === lastPercent) return;
+    lastPercent = percent;
+    await db.shop.update({ where: { id: shop.id }, data: { computeProgress: percent } });
+    await options.onProgress?.(percent, stage);
+  };
+
+  const started = performance.now();
+  try {
+    await db.shop.update({
+      where: { id: shop.id },
+      data: { computeStatus: "running", computeProgress: 0, computeError: null },
+    });
+    await progress(0, "loading");
+    const asOf = new Date(options.asOf ?? Date.now());
+    const settings = parseSettings(shop.settings);
+
+    let t = performance.now();
+    const data = await loadShopData(databaseUrl, shop.id);
+    const loadOrders = performance.now() - t;
+    const [inputs, previous] = await Promise.all([
+      loadInputs(db, shop.id, data),
+      previousSnapshot(db, shop.id),
+    ]);
+    const load = performance.now() - t;
+    await progress(20, "analytics");
+
+    const computedAt = new Date();
+    const steps = snapshotSteps({
+      orders: data.orders,
+      customers: data.customers,
+      timeZone: shop.timezone,
+      currency: shop.currency,
+      asOf: asOf.getTime(),
+      computedAt: computedAt.getTime(),
+      settings,
+      npsResponses: inputs.responses,
+      marketingSpend: inputs.spend,
+      previous,
+    });
+    let build: SnapshotBuild;
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        build = step.value;
+        break;
+      }
+      await progress(...STAGE_PROGRESS[step.value]);
+    }
+    const snapshotJson = JSON.stringify(build.snapshot);
+
+    t = performance.now();
+    const written = await writeComputeResults(databaseUrl, {
+      shopId: shop.id,
+      customerIds: data.customerIds,
+      perCustomer: build.perCustomer,
+      computedAt,
+      asOf,
+      snapshotJson,
+      timeZone: build.snapshot.timeZone,
+      retention: options.retention,
+    });
+    const write = performance.now() - t;
+
+    await db.shop.update({
+      where: { id: shop.id },
+      data: {
+        computeStatus: "idle",
+        computeProgress: 100,
+        computeError: null,
+        computedAt,
+      },
+    });
+    await options.onProgress?.(100, "done");
+    const s = build.timingsMs;
+    return {
+      shopId: shop.id,
+      computedAt,
+      asOf,
+      customers: data.customers.count,
+      orders: data.orders.length,
+      clvStatus: build.snapshot.clv.status,
+      snapshotId: written.snapshotId,
+      snapshotBytes: Buffer.byteLength(snapshotJson),
+      written,
+      timingsMs: {
+        load,
+        loadOrders,
+        analytics: s.history + s.descriptive + s.assemble,
+        clv: s.clv + s.holdout,
+        write,
+        total: performance.now() - started,
+      },
+    };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    await failCompute(db, shopDomain, reason, options.willRetry).catch(() => {});
+    throw error;
+  }
+}

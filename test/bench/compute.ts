@@ -1,0 +1,243 @@
+/**
+ * Full recompute benchmark: `npx tsx test/bench/compute.ts [customers] [--reuse]`
+ * (default 1,000,000 customers, about 4.2M orders).
+ *
+ * Writes a generated shop (test/metrics/generate.ts) into a fresh SQLite file through the
+ * sync layer's row store — and into PostgreSQL too when DATABASE_URL is postgresql:// —
+ * then runs computeShop end to end in child processes — first compute, the next night's (every
+ * row changes), and a recompute without new orders — printing seconds per stage (load,
+ * analytics, CLV, write) and each child's peak RSS. Goal: ≤ 10 s and ≤ 1.5 GB at 1M.
+ * `--reuse` keeps an already written shop (same size) instead of generating it again;
+ * `--postgres-only` skips SQLite.
+ * Figures only; nothing is asserted.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const SQLITE_URL = process.env.BENCH_SQLITE_URL ?? "file:/tmp/kizuna-bench-compute.sqlite";
+const AS_OF = new Date("2025-12-31T12:00:00+09:00");
+const GENERATE_END = new Date("2026-01-01T00:00:00+09:00");
+const self = fileURLToPath(import.meta.url);
+
+// db.server validates the app environment on import; the bench supplies stand-ins.
+function benchEnv(url: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: "test",
+    DATABASE_URL: url,
+    SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "bench",
+    SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "bench",
+    SHOPIFY_APP_URL: process.env.SHOPIFY_APP_URL ?? "https://kizuna.bench",
+    LOG_LEVEL: "silent",
+  };
+}
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+interface ChildReport {
+  customers: number;
+  orders: number;
+  clvStatus: string;
+  snapshotBytes: number;
+  customerRows: number;
+  changedRows: number;
+  timingsMs: {
+    load: number;
+    loadOrders: number;
+    analytics: number;
+    clv: number;
+    write: number;
+    total: number;
+  };
+  stagesMs: Record<string, number>;
+  peakRssKb: number;
+}
+
+/** Child mode: compute the shop and print one JSON line. */
+async function computeOnce(url: string, domain: string, asOf: Date): Promise<void> {
+  const { createDatabase } = await import("../../app/db.server");
+  const { computeShop } = await import("../../app/metrics/compute.server");
+  const db = createDatabase(url);
+  const stagesMs: Record<string, number> = {};
+  let last = performance.now();
+  let stage = "loading";
+  const result = await computeShop(domain, {
+    db,
+    databaseUrl: url,
+    asOf,
+    onProgress: (_percent, next) => {
+      const now = performance.now();
+      stagesMs[stage] = (stagesMs[stage] ?? 0) + now - last;
+      last = now;
+      stage = next;
+    },
+  });
+  await db.$disconnect();
+  const report: ChildReport = {
+    customers: result.customers,
+    orders: result.orders,
+    clvStatus: result.clvStatus,
+    snapshotBytes: result.snapshotBytes,
+    customerRows: result.written.customerRows,
+    changedRows: result.written.changedRows,
+    timingsMs: result.timingsMs,
+    stagesMs,
+    peakRssKb: process.resourceUsage().maxRSS,
+  };
+  console.log(JSON.stringify(report));
+}
+
+/** Writes the generated shop unless `reuse` finds it already there. */
+async function prepareShop(url: string, customers: number, reuse: boolean): Promise<string> {
+  const { createDatabase } = await import("../../app/db.server");
+  const { createRowStore } = await import("../../app/sync/store.server");
+  const { generateShop } = await import("../metrics/generate");
+  const domain = `bench-compute-${customers}.myshopify.com`;
+  const db = createDatabase(url);
+  try {
+    const existing = await db.shop.findUnique({ where: { domain } });
+    if (existing && reuse) {
+      const count = await db.customer.count({ where: { shopId: existing.id } });
+      if (count === customers) {
+        console.log(`  reusing ${domain} (${count.toLocaleString("en")} customers)`);
+        return domain;
+      }
+    }
+    if (existing) await db.shop.delete({ where: { id: existing.id } });
+    const shop = await db.shop.create({
+      data: { domain, timezone: "Asia/Tokyo", currency: "JPY" },
+    });
+    await db.marketingSpend.createMany({
+      data: ["2025-10", "2025-11", "2025-12"].flatMap((month) =>
+        ["instagram", "google"].map((channel) => ({
+          shopId: shop.id,
+          month,
+          channel,
+          amountMinor: BigInt(customers * 40),
+        })),
+      ),
+    });
+    const store = createRowStore(url);
+    const t = performance.now();
+    let orders = 0;
+    let written = 0;
+    for (const batch of generateShop({ customers, seed: 2025, end: GENERATE_END })) {
+      await store.upsertCustomers(shop.id, batch.customers);
+      await store.upsertOrders(shop.id, batch.orders);
+      orders += batch.orders.length;
+      written += batch.customers.length;
+      if (written % 100_000 === 0) process.stdout.write(".");
+    }
+    await store.close();
+    // NPS answers for every 50th customer.
+    const answers = [];
+    for (let c = 0; c < customers; c += 50) {
+      answers.push({
+        shopId: shop.id,
+        orderId: BigInt(c),
+        customerId: 7_000_000_000n + BigInt(c),
+        score: c % 11,
+        source: "thank-you",
+        createdAt: new Date(AS_OF.getTime() - (c % 300) * 86_400_000),
+      });
+    }
+    for (let i = 0; i < answers.length; i += 5000) {
+      await db.npsResponse.createMany({ data: answers.slice(i, i + 5000) });
+    }
+    const ms = performance.now() - t;
+    console.log(
+      `\n  wrote ${customers.toLocaleString("en")} customers and ${orders.toLocaleString("en")} orders through the row store in ${seconds(ms)} (${Math.round(orders / (ms / 1000)).toLocaleString("en")} orders/s)`,
+    );
+    return domain;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** Earlier runs' results go, so the first compute writes every row. */
+async function clearResults(url: string, domain: string): Promise<void> {
+  const { createDatabase } = await import("../../app/db.server");
+  const db = createDatabase(url);
+  const shop = await db.shop.findUniqueOrThrow({ where: { domain } });
+  await db.customerMetric.deleteMany({ where: { shopId: shop.id } });
+  await db.metricSnapshot.deleteMany({ where: { shopId: shop.id } });
+  await db.$disconnect();
+}
+
+function migrate(url: string, fresh: boolean): void {
+  if (fresh && url.startsWith("file:")) {
+    const file = url.slice("file:".length);
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
+  }
+  execFileSync(process.execPath, ["prisma/setup.mjs", "--migrate-only"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: benchEnv(url),
+  });
+}
+
+function runChild(url: string, domain: string, asOf: Date): ChildReport {
+  const args = ["--import", "tsx", self, "--compute", url, domain, asOf.toISOString()];
+  const child = spawnSync(process.execPath, args, {
+    env: benchEnv(url),
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`compute failed:\n${child.stderr}\n${child.stdout}`);
+  const line = child.stdout.trim().split("\n").at(-1) ?? "";
+  return JSON.parse(line) as ChildReport;
+}
+
+function print(label: string, r: ChildReport): void {
+  const row = (name: string, ms: number, extra = "") =>
+    console.log(`  ${name.padEnd(36)} ${seconds(ms).padStart(9)} ${extra}`);
+  console.log(
+    `\n${label}: ${r.customers.toLocaleString("en")} customers, ${r.orders.toLocaleString("en")} orders, CLV ${r.clvStatus}`,
+  );
+  row("load", r.timingsMs.load);
+  row("  of which orders + customers", r.timingsMs.loadOrders);
+  row("analytics (history, descriptive, JSON)", r.timingsMs.analytics);
+  row("CLV (BG/NBD, Gamma-Gamma, holdout)", r.timingsMs.clv);
+  row(
+    "write (CustomerMetric + snapshot)",
+    r.timingsMs.write,
+    `${r.changedRows.toLocaleString("en")} of ${r.customerRows.toLocaleString("en")} rows written, snapshot ${(r.snapshotBytes / 1024).toFixed(0)} KB`,
+  );
+  row("computeShop end to end", r.timingsMs.total);
+  console.log(`  ${"peak RSS of the compute process".padEnd(36)} ${mb(r.peakRssKb).padStart(9)}`);
+  console.log(
+    `  (progress stages: ${Object.entries(r.stagesMs)
+      .map(([k, v]) => `${k} ${seconds(v)}`)
+      .join(", ")})`,
+  );
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === "--compute") {
+    await computeOnce(args[1], args[2], new Date(args[3]));
+    return;
+  }
+  const reuse = args.includes("--reuse");
+  const customers = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const pgUrl = process.env.DATABASE_URL;
+  const targets = args.includes("--postgres-only") ? [] : [SQLITE_URL];
+  if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) targets.push(pgUrl);
+  for (const url of targets) {
+    const label = url.startsWith("file:") ? "SQLite" : "PostgreSQL";
+    console.log(`${label} (${url.replace(/\/\/[^@]*@/, "//…@")})`);
+    migrate(url, !reuse);
+    Object.assign(process.env, benchEnv(url));
+    const domain = await prepareShop(url, customers, reuse);
+    await clearResults(url, domain);
+    const nextDay = new Date(AS_OF.getTime() + 86_400_000);
+    // First compute inserts every row; the next night rewrites every row (recency moved);
+    // a recompute without new orders rewrites none.
+    print(`${label}, first compute`, runChild(url, domain, AS_OF));
+    print(`${label}, next night's compute`, runChild(url, domain, nextDay));
+    print(`${label}, recompute, nothing changed`, runChild(url, domain, nextDay));
+  }
+}
+
+await main();
