@@ -89,7 +89,8 @@ export async function syncShopTags(
     if (page.length === 0) break;
     after = page.at(-1)!.customerId;
     const customers = await ctx.db.customer.findMany({
-      where: { shopId: shop.id, deleted: false, id: { in: page.map((m) => m.customerId) } },
+      // An id range, not an IN list: databases cap bound parameters (SQLite at 32,766).
+      where: { shopId: shop.id, deleted: false, id: { gte: page[0]!.customerId, lte: after } },
       select: { id: true, tags: true },
     });
     const tagsById = new Map(customers.map((c) => [c.id, splitTags(c.tags)]));
@@ -132,9 +133,9 @@ async function recordTaggedSegments(ctx: SyncContext, shopId: number, done: TagC
   for (const c of done)
     bySegment.set(c.segment, [...(bySegment.get(c.segment) ?? []), c.customerId]);
   for (const [segment, ids] of bySegment) {
-    for (let i = 0; i < ids.length; i += 1_000) {
+    for (let i = 0; i < ids.length; i += 500) {
       await ctx.db.customerMetric.updateMany({
-        where: { shopId, customerId: { in: ids.slice(i, i + 1_000) } },
+        where: { shopId, customerId: { in: ids.slice(i, i + 500) } },
         data: { taggedSegment: segment },
       });
     }
