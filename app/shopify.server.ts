@@ -4,7 +4,12 @@
  * shopify.app.toml (app-specific), not here.
  */
 import "@shopify/shopify-app-remix/adapters/node";
-import { AppDistribution, shopifyApp, type Session } from "@shopify/shopify-app-remix/server";
+import {
+  AppDistribution,
+  LogSeverity,
+  shopifyApp,
+  type Session,
+} from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { env } from "./env.server";
@@ -22,6 +27,10 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
+  // The library logs every authentication at INFO; Kizuna's own pino log says what matters.
+  logger: {
+    level: ["debug", "trace"].includes(config.LOG_LEVEL) ? LogSeverity.Debug : LogSeverity.Warning,
+  },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
     expiringOfflineAccessTokens: true,
