@@ -3,6 +3,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
 import { isbot } from "isbot";
+import { allowStandInAdmin } from "./pages/app-bridge.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 export const streamTimeout = 5000;
@@ -15,6 +16,7 @@ export default async function handleRequest(
 ) {
   // Shopify's embedded-app headers, incl. the per-shop CSP frame-ancestors.
   addDocumentResponseHeaders(request, responseHeaders);
+  allowStandInAdmin(responseHeaders);
   const userAgent = request.headers.get("user-agent");
   const readyEvent = userAgent && isbot(userAgent) ? "onAllReady" : "onShellReady";
 

@@ -1,0 +1,99 @@
+/**
+ * What every page loader reads: the session's shop row (status, currency, zone, settings)
+ * and its latest stored snapshot. Loaders only read what the workers computed; nothing here
+ * recomputes. Every query is scoped to the shop of the authenticated session.
+ */
+import prisma from "../db.server";
+import { parseSnapshot, type ShopSnapshot } from "../metrics/snapshot";
+import { parseSettings, type ShopSettings } from "../settings";
+import type { ShopStatus } from "./types";
+
+export type { ShopStatus };
+
+export interface ShopContext {
+  readonly id: number;
+  readonly domain: string;
+  readonly currency: string;
+  readonly timezone: string;
+  readonly settings: ShopSettings;
+  readonly status: ShopStatus;
+}
+
+/** The session's shop, or null before the install hook has created its row. */
+export async function loadShop(domain: string): Promise<ShopContext | null> {
+  const shop = await prisma.shop.findUnique({
+    where: { domain },
+    select: {
+      id: true,
+      domain: true,
+      currency: true,
+      timezone: true,
+      settings: true,
+      syncStatus: true,
+      syncDone: true,
+      syncTotal: true,
+      syncError: true,
+      computeStatus: true,
+      computeProgress: true,
+      computeError: true,
+      computedAt: true,
+      backfilledAt: true,
+    },
+  });
+  if (!shop) return null;
+  return {
+    id: shop.id,
+    domain: shop.domain,
+    currency: shop.currency,
+    timezone: shop.timezone,
+    settings: parseSettings(shop.settings),
+    status: {
+      syncStatus: shop.syncStatus,
+      syncDone: shop.syncDone,
+      syncTotal: shop.syncTotal,
+      syncError: shop.syncError,
+      computeStatus: shop.computeStatus,
+      computeProgress: shop.computeProgress,
+      computeError: shop.computeError,
+      computedAt: shop.computedAt?.getTime() ?? null,
+      backfilledAt: shop.backfilledAt?.getTime() ?? null,
+    },
+  };
+}
+
+// Snapshot rows are written once and never updated, so a parsed one can be kept by id.
+const CACHE_SIZE = 16;
+const parsed = new Map<number, ShopSnapshot>();
+
+function remember(id: number, snapshot: ShopSnapshot): void {
+  parsed.delete(id);
+  parsed.set(id, snapshot);
+  while (parsed.size > CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
+}
+
+/** The newest snapshot of the shop, or null when none is stored (or its version is old). */
+export async function latestSnapshot(shopId: number): Promise<ShopSnapshot | null> {
+  const head = await prisma.metricSnapshot.findFirst({
+    where: { shopId },
+    orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    select: { id: true },
+  });
+  if (!head) return null;
+  const cached = parsed.get(head.id);
+  if (cached) {
+    remember(head.id, cached);
+    return cached;
+  }
+  const row = await prisma.metricSnapshot.findFirst({
+    where: { id: head.id, shopId },
+    select: { data: true },
+  });
+  const snapshot = row ? parseSnapshot(row.data) : null;
+  if (snapshot) remember(head.id, snapshot);
+  return snapshot;
+}
+
+/** Forgets cached snapshots (tests and benchmarks measure cold loads). */
+export function clearSnapshotCache(): void {
+  parsed.clear();
+}

@@ -1,0 +1,370 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { TitleBar } from "@shopify/app-bridge-react";
+import {
+  Badge,
+  BlockStack,
+  Card,
+  DataTable,
+  EmptyState,
+  InlineGrid,
+  InlineStack,
+  Page,
+  Text,
+} from "@shopify/polaris";
+import type { Metric } from "../analytics/metric";
+import { BarChart, LineChart } from "../components/charts";
+import { EMPTY_IMAGE, NoSnapshot } from "../components/EmptyStates";
+import { MetricInfo } from "../components/MetricInfo";
+import { useFormat } from "../components/useFormat";
+import { DASH, type Format } from "../format";
+import { metricName, useI18n } from "../i18n";
+import type { ClvOk } from "../metrics/snapshot";
+import { ltvData } from "../pages/views.server";
+import { authenticate } from "../shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  return ltvData(session.shop);
+};
+
+function Tile({
+  label,
+  value,
+  help,
+  metric,
+  format,
+  testId,
+}: {
+  label: string;
+  value: string;
+  help?: string;
+  metric?: Metric;
+  format: Format;
+  testId: string;
+}) {
+  return (
+    <Card>
+      <BlockStack gap="150">
+        <InlineStack align="space-between" blockAlign="start" gap="200" wrap={false}>
+          <Text as="h3" variant="headingSm">
+            {label}
+          </Text>
+          {metric && <MetricInfo definition={metric.definition} metric={metric} format={format} />}
+        </InlineStack>
+        <Text as="p" variant="headingXl">
+          <span data-testid={testId}>{value}</span>
+        </Text>
+        {help && (
+          <Text as="p" variant="bodySm" tone="subdued">
+            {help}
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+const num = (format: Format, x: number | null | undefined) =>
+  x === null || x === undefined ? DASH : format.estimate(x);
+
+function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
+  const { t } = useI18n();
+  const clvBars = clv.distributions.clvMinor.map((b) => ({
+    label: b.to === null ? `${format.moneyCompact(b.from)}+` : format.moneyCompact(b.from),
+    value: b.customers,
+    title: t("ltv.dist.bin", {
+      range:
+        b.to === null
+          ? `≥ ${format.money(b.from)}`
+          : `${format.money(b.from)} – ${format.money(b.to)}`,
+      customers: format.number(b.customers),
+    }),
+  }));
+  const aliveBars = clv.distributions.pAlive.map((b) => ({
+    label: format.percent(b.from, 0),
+    value: b.customers,
+    title: t("ltv.dist.bin", {
+      range: `${format.percent(b.from, 0)} – ${format.percent(b.to ?? 1, 0)}`,
+      customers: format.number(b.customers),
+    }),
+  }));
+  const { bgnbd, gammaGamma, holdout } = clv;
+  const paramRows = (
+    [
+      ["r", bgnbd.params.r, bgnbd.standardErrors?.r],
+      ["α", bgnbd.params.alpha, bgnbd.standardErrors?.alpha],
+      ["a", bgnbd.params.a, bgnbd.standardErrors?.a],
+      ["b", bgnbd.params.b, bgnbd.standardErrors?.b],
+    ] as const
+  ).map(([name, v, se]) => [`BG/NBD ${name}`, num(format, v), num(format, se)]);
+  if (gammaGamma) {
+    paramRows.push(
+      ...(
+        [
+          ["p", gammaGamma.params.p, gammaGamma.standardErrors?.p],
+          ["q", gammaGamma.params.q, gammaGamma.standardErrors?.q],
+          ["γ", gammaGamma.params.gamma, gammaGamma.standardErrors?.gamma],
+        ] as const
+      ).map(([name, v, se]) => [`Gamma-Gamma ${name}`, num(format, v), num(format, se)]),
+    );
+  }
+  return (
+    <>
+      <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              {t("ltv.dist.clv")}
+            </Text>
+            <BarChart bars={clvBars} yFormat={(v) => format.number(v)} title={t("ltv.dist.clv")} />
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="clv-quantiles">
+                {clv.distributions.clvQuantiles
+                  .map((q) => `P${Math.round(q.q * 100)} ${format.money(q.valueMinor)}`)
+                  .join(" · ")}
+              </span>
+            </Text>
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              {t("ltv.dist.pAlive")}
+            </Text>
+            <BarChart
+              bars={aliveBars}
+              yFormat={(v) => format.number(v)}
+              title={t("ltv.dist.pAlive")}
+              color="#008060"
+            />
+          </BlockStack>
+        </Card>
+      </InlineGrid>
+      <Card padding="0">
+        <BlockStack>
+          <div style={{ padding: "var(--p-space-400)" }}>
+            <BlockStack gap="100">
+              <Text as="h2" variant="headingMd">
+                {t("ltv.scenario.title")}
+              </Text>
+              <Text as="p" variant="bodySm" tone="subdued">
+                {t("ltv.scenario.help", { months: clv.horizonMonths })}
+              </Text>
+            </BlockStack>
+          </div>
+          <div data-testid="scenarios">
+            <DataTable
+              columnContentTypes={["text", "text", "numeric", "numeric"]}
+              headings={[
+                t("ltv.scenario.reduction"),
+                t("ltv.scenario.dropout"),
+                t("ltv.scenario.clvGain"),
+                t("ltv.scenario.revenueGain"),
+              ]}
+              rows={clv.scenarios.map((s) => [
+                t("ltv.scenario.points", { points: s.points }),
+                `${format.percent(s.baselineDropout)} → ${format.percent(s.scenarioDropout)}${s.clamped ? " *" : ""}`,
+                `+${format.money(s.clvGain)} (+${format.percent(s.clvGainShare)})`,
+                `+${format.money(s.revenueGain)} (+${format.percent(s.revenueGainShare)})`,
+              ])}
+            />
+          </div>
+        </BlockStack>
+      </Card>
+      <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+        <Card padding="0">
+          <BlockStack>
+            <div style={{ padding: "var(--p-space-400)" }}>
+              <BlockStack gap="100">
+                <InlineStack gap="200" blockAlign="center">
+                  <Text as="h2" variant="headingMd">
+                    {t("ltv.params.title")}
+                  </Text>
+                  <Badge tone={bgnbd.convergence.converged ? "success" : "warning"}>
+                    {bgnbd.convergence.converged
+                      ? t("ltv.params.converged")
+                      : t("ltv.params.notConverged")}
+                  </Badge>
+                </InlineStack>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  {t("ltv.params.help", {
+                    customers: format.number(bgnbd.customers),
+                    unit: clv.unit === "week" ? t("ltv.unit.week") : t("ltv.unit.day"),
+                    date: format.date(clv.calibrationEndDate),
+                  })}
+                </Text>
+              </BlockStack>
+            </div>
+            <div data-testid="model-params">
+              <DataTable
+                columnContentTypes={["text", "numeric", "numeric"]}
+                headings={[t("ltv.params.parameter"), t("ltv.params.estimate"), t("ltv.params.se")]}
+                rows={paramRows}
+              />
+            </div>
+            {!gammaGamma && (
+              <div style={{ padding: "var(--p-space-400)" }}>
+                <Text as="p" variant="bodySm" tone="subdued">
+                  {t("ltv.params.noGammaGamma")}
+                </Text>
+              </div>
+            )}
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              {t("ltv.holdout.title")}
+            </Text>
+            {holdout.status === "ok" ? (
+              <div data-testid="holdout-ok">
+                <BlockStack gap="300">
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {t("ltv.holdout.help", {
+                      days: holdout.holdoutDays,
+                      from: format.date(holdout.calibrationEndDate),
+                      to: format.date(holdout.observationEndDate),
+                      customers: format.number(holdout.customers),
+                    })}
+                  </Text>
+                  <DataTable
+                    columnContentTypes={["text", "numeric", "numeric"]}
+                    headings={["", t("ltv.holdout.model"), t("ltv.holdout.naive")]}
+                    rows={[
+                      ["MAE", num(format, holdout.mae), num(format, holdout.naiveMae)],
+                      ["RMSE", num(format, holdout.rmse), num(format, holdout.naiveRmse)],
+                    ]}
+                  />
+                  <Text as="p" variant="bodyMd">
+                    <span data-testid="holdout-totals">
+                      {t("ltv.holdout.totals", {
+                        predicted: format.number(holdout.predictedTotal),
+                        actual: format.number(holdout.actualTotal),
+                        error:
+                          holdout.totalRelativeError === null
+                            ? DASH
+                            : format.percent(holdout.totalRelativeError),
+                      })}
+                    </span>
+                  </Text>
+                  <LineChart
+                    title={t("ltv.holdout.byFrequency")}
+                    xLabels={holdout.byFrequency.map((b) => b.label)}
+                    series={[
+                      {
+                        label: t("ltv.holdout.predicted"),
+                        values: holdout.byFrequency.map((b) => b.predictedMean),
+                      },
+                      {
+                        label: t("ltv.holdout.actual"),
+                        values: holdout.byFrequency.map((b) => b.actualMean),
+                        dashed: true,
+                      },
+                    ]}
+                    yFormat={(v) => format.number(v, 1)}
+                    height={200}
+                  />
+                </BlockStack>
+              </div>
+            ) : (
+              <Text as="p" variant="bodyMd" tone="subdued">
+                {t("ltv.holdout.insufficient")}
+              </Text>
+            )}
+          </BlockStack>
+        </Card>
+      </InlineGrid>
+    </>
+  );
+}
+
+export default function PredictiveLtv() {
+  const data = useLoaderData<typeof loader>();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const format = useFormat(data.currency, data.timeZone);
+  const clv = data.clv;
+  if (!clv || !data.historical || !data.predicted || !data.modelChurn) {
+    return (
+      <Page>
+        <TitleBar title={t("ltv.title")} />
+        <NoSnapshot status={data.status} format={format} />
+      </Page>
+    );
+  }
+  const historical = data.historical;
+  return (
+    <Page fullWidth>
+      <TitleBar title={t("ltv.title")} />
+      <BlockStack gap="400">
+        {clv.status === "ok" ? (
+          <>
+            <InlineGrid columns={{ xs: 1, sm: 2, lg: 4 }} gap="400">
+              <Tile
+                label={metricName(i18n, data.predicted.definition)}
+                value={format.metric(clv.averages.clvMinor, "minor")}
+                help={t("ltv.horizon", { months: clv.horizonMonths })}
+                metric={data.predicted}
+                format={format}
+                testId="ltv-average-clv"
+              />
+              <Tile
+                label={t("ltv.pAlive")}
+                value={format.metric(clv.averages.pAlive, "ratio")}
+                help={t("ltv.modelChurn", {
+                  share: format.metric(data.modelChurn.value, "ratio"),
+                })}
+                metric={data.modelChurn}
+                format={format}
+                testId="ltv-average-palive"
+              />
+              <Tile
+                label={t("ltv.expected90")}
+                value={format.metric(clv.averages.expectedPurchases90, "count")}
+                help={t("ltv.expected90.total", {
+                  total: format.number(clv.totals.expectedPurchases90),
+                })}
+                format={format}
+                testId="ltv-expected90"
+              />
+              <Tile
+                label={metricName(i18n, historical.definition)}
+                value={format.metric(historical.value, "minor")}
+                help={t("ltv.totalClv", { total: format.money(clv.totals.clv) })}
+                metric={historical}
+                format={format}
+                testId="ltv-historical"
+              />
+            </InlineGrid>
+            <Predictions clv={clv} format={format} />
+          </>
+        ) : (
+          <Card>
+            <div data-testid="ltv-insufficient">
+              <EmptyState heading={t("ltv.insufficient.title")} image={EMPTY_IMAGE}>
+                <BlockStack gap="200">
+                  <p>
+                    {t("ltv.insufficient.body", {
+                      repeat: format.number(clv.repeatCustomers),
+                      required: format.number(clv.requiredRepeatCustomers),
+                      customers: format.number(clv.customers),
+                    })}
+                  </p>
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {t("ltv.insufficient.historical", {
+                      value: format.metric(historical.value, "minor"),
+                    })}
+                  </Text>
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {clv.reason}
+                  </Text>
+                </BlockStack>
+              </EmptyState>
+            </div>
+          </Card>
+        )}
+      </BlockStack>
+    </Page>
+  );
+}

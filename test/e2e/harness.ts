@@ -1,0 +1,472 @@
+/**
+ * The browser tests' rig: the app's production build (built once, reused while fresh), a
+ * `remix-serve` process on a free loopback port, a seeded shop (orders written through the
+ * sync layer's row store, then the real compute), an offline session so authenticate.admin
+ * needs no token exchange, and Chromium opening the app the way Shopify admin frames it:
+ * /app?embedded=1&shop=…&host=…&id_token=…&locale=…, with App Bridge replaced by the stub.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import prisma from "../../app/db.server";
+import { computeShop } from "../../app/metrics/compute.server";
+import { parseSnapshot, type ShopSnapshot } from "../../app/metrics/snapshot";
+import { createRowStore } from "../../app/sync/store.server";
+import { adminToken } from "../extensions/tokens";
+import { freePort } from "../helpers/ports";
+import { FIRST_CUSTOMER_ID, generateShop } from "../metrics/generate";
+import { APP_BRIDGE_STUB } from "./app-bridge-stub";
+import { E2E_BUILD_DIR } from "./paths";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+export const SERVER_ENTRY = join(ROOT, E2E_BUILD_DIR, "server", "index.js");
+export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
+const LOCK = join(ROOT, "test-results", "e2e-build.lock");
+const DAY = 86_400_000;
+const SHOPIFY_APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
+
+/** Newest modification time under a path (files only). */
+function newest(path: string): number {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = 0;
+  for (const entry of readdirSync(path)) latest = Math.max(latest, newest(join(path, entry)));
+  return latest;
+}
+
+function buildIsFresh(): boolean {
+  const built = statSync(SERVER_ENTRY, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = Math.max(
+    newest(join(ROOT, "app")),
+    newest(join(ROOT, "vite.config.ts")),
+    newest(join(ROOT, "test", "e2e", "vite.config.ts")),
+    newest(join(ROOT, "package-lock.json")),
+  );
+  return built > sources;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Builds the app unless a fresh build exists. Test files run in parallel processes: a lock
+ * directory makes one of them build while the others wait and then reuse it.
+ */
+export async function ensureBuild(): Promise<void> {
+  if (process.env.KIZUNA_E2E_REBUILD !== "1" && buildIsFresh()) return;
+  mkdirSync(join(ROOT, "test-results"), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // Another file is building; a lock older than the deadline is stale.
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age > 180_000) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error("timed out waiting for the e2e build lock");
+      await sleep(500);
+    }
+  }
+  try {
+    if (process.env.KIZUNA_E2E_REBUILD === "1" || !buildIsFresh()) {
+      execFileSync(
+        process.execPath,
+        [
+          join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"),
+          "vite:build",
+          "--config",
+          "test/e2e/vite.config.ts",
+        ],
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "ignore", "inherit"],
+          env: { ...process.env, NODE_ENV: "production" },
+        },
+      );
+      process.env.KIZUNA_E2E_REBUILD = "0";
+    }
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+export interface AppServer {
+  readonly origin: string;
+  readonly port: number;
+  /** Where the app loads App Bridge from: the stub, served next to an /id-token endpoint. */
+  readonly appBridgeUrl: string;
+  readonly redisUrl: string;
+  /** Key prefix of the server's queues (the test run's own, see vitest.config.ts). */
+  readonly queuePrefix: string;
+  readonly output: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts remix-serve on a free port. Two test files may pick the same port between
+ * freePort() and the bind; the server that loses exits (EADDRINUSE), so readiness is its
+ * own "listening" line, never a response that another file's server could have given.
+ */
+export async function startServer(): Promise<AppServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnServer(await freePort());
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+/**
+ * Serves the App Bridge stub and, as the admin would supply them, fresh ID tokens for a shop
+ * (GET /id-token?shop=…), on its own loopback port.
+ */
+export async function startAppBridgeStub(): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    response.setHeader("Access-Control-Allow-Origin", "*");
+    response.setHeader("Cache-Control", "no-store");
+    if (url.pathname === "/app-bridge.js") {
+      response.setHeader("Content-Type", "text/javascript");
+      response.end(APP_BRIDGE_STUB);
+      return;
+    }
+    const shop = url.searchParams.get("shop") ?? "";
+    if (url.pathname === "/id-token" && shop.endsWith(".myshopify.com")) {
+      adminToken(shop.replace(/\.myshopify\.com$/, "")).then(
+        (token) => response.end(token),
+        () => response.writeHead(500).end(),
+      );
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/app-bridge.js`, server };
+}
+
+async function spawnServer(port: number): Promise<AppServer> {
+  const origin = `http://127.0.0.1:${port}`;
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  // The run's own prefix: jobs the server queues reach no other run's workers.
+  const queuePrefix = process.env.QUEUE_PREFIX ?? "kizuna";
+  const stub = await startAppBridgeStub();
+  const appBridgeUrl = stub.url;
+  const output: string[] = [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), SERVER_ENTRY],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY,
+        SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET,
+        SHOPIFY_APP_URL: origin,
+        DATABASE_URL: process.env.DATABASE_URL,
+        REDIS_URL: redisUrl,
+        QUEUE_PREFIX: queuePrefix,
+        KIZUNA_APP_BRIDGE_URL: appBridgeUrl,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const listening = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`remix-serve did not start:\n${output.join("")}`)),
+      30_000,
+    );
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.length > 200) output.shift();
+      if (output.join("").includes(`[remix-serve] http://localhost:${port}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    void exited.then(() => {
+      clearTimeout(timer);
+      stub.server.close();
+      const log = output.join("");
+      reject(
+        log.includes("EADDRINUSE")
+          ? new PortTakenError(`port ${port} taken`)
+          : new Error(`remix-serve exited (${child.exitCode}):\n${log}`),
+      );
+    });
+  });
+  await listening;
+  return {
+    origin,
+    port,
+    appBridgeUrl,
+    redisUrl,
+    queuePrefix,
+    output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await Promise.race([exited, sleep(5000)]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      stub.server.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Shops.
+
+export interface SeedOptions {
+  readonly store: string;
+  readonly customers: number;
+  readonly seed?: number;
+  /** Computes at these many weekly cut-offs before now, for the trend lines. */
+  readonly history?: number;
+  readonly npsResponses?: number;
+  readonly spend?: boolean;
+  readonly settings?: Record<string, unknown>;
+}
+
+export interface SeededShop {
+  readonly store: string;
+  readonly domain: string;
+  readonly shopId: number;
+  snapshot(): Promise<ShopSnapshot>;
+}
+
+export const domainOf = (store: string) => `${store}.myshopify.com`;
+
+/** A unique store name per test file and run. */
+export const storeName = (label: string) => `${label}-${process.pid}-${Date.now().toString(36)}`;
+
+async function installSession(domain: string): Promise<void> {
+  await prisma.session.create({
+    data: {
+      id: `offline_${domain}`,
+      shop: domain,
+      state: "",
+      isOnline: false,
+      scope: "read_orders,read_all_orders,read_customers,write_customers",
+      expires: new Date(Date.now() + 7 * DAY),
+      accessToken: "shpat_e2e",
+    },
+  });
+}
+
+export async function latestSnapshotOf(shopId: number): Promise<ShopSnapshot> {
+  const row = await prisma.metricSnapshot.findFirstOrThrow({
+    where: { shopId },
+    orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+  });
+  return parseSnapshot(row.data)!;
+}
+
+/** A shop as after install, backfill and compute: JPY, Asia/Tokyo. */
+export async function seedShop(options: SeedOptions): Promise<SeededShop> {
+  const domain = domainOf(options.store);
+  const now = Date.now();
+  const shop = await prisma.shop.create({
+    data: {
+      domain,
+      timezone: "Asia/Tokyo",
+      currency: "JPY",
+      backfilledAt: new Date(now),
+      settings: JSON.stringify(options.settings ?? {}),
+    },
+  });
+  await installSession(domain);
+  const store = createRowStore(process.env.DATABASE_URL!);
+  // Distinct ids per shop keep the fixtures apart in every table.
+  const firstId = FIRST_CUSTOMER_ID + BigInt(shop.id) * 10_000_000n;
+  try {
+    for (const batch of generateShop({
+      customers: options.customers,
+      seed: options.seed ?? 7,
+      end: new Date(now),
+      firstId,
+    })) {
+      await store.upsertCustomers(shop.id, batch.customers);
+      await store.upsertOrders(shop.id, batch.orders);
+    }
+  } finally {
+    await store.close();
+  }
+  const answers = options.npsResponses ?? 0;
+  if (answers > 0) {
+    await prisma.npsResponse.createMany({
+      data: Array.from({ length: answers }, (_, i) => ({
+        shopId: shop.id,
+        orderId: BigInt(900_000 + i),
+        customerId: firstId + BigInt(i * 7),
+        score: [10, 9, 9, 8, 7, 10, 3, 6, 9, 10][i % 10],
+        source: "thank-you",
+        createdAt: new Date(now - (i % 300) * DAY),
+      })),
+    });
+  }
+  if (options.spend) {
+    const months = Array.from({ length: 6 }, (_, k) => {
+      const d = new Date(now - k * 30 * DAY);
+      return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
+    });
+    await prisma.marketingSpend.createMany({
+      data: [...new Set(months)].flatMap((month) => [
+        { shopId: shop.id, month, channel: "instagram", amountMinor: 300_000n },
+        { shopId: shop.id, month, channel: "google", amountMinor: 150_000n },
+      ]),
+    });
+  }
+  const cutoffs = Array.from({ length: options.history ?? 0 }, (_, k) => now - (k + 1) * 7 * DAY);
+  for (const asOf of [...cutoffs.reverse(), now]) await computeShop(domain, { asOf });
+  return {
+    store: options.store,
+    domain,
+    shopId: shop.id,
+    snapshot: () => latestSnapshotOf(shop.id),
+  };
+}
+
+/** A shop whose first import is still running: no snapshot yet. */
+export async function seedBackfillingShop(store: string): Promise<SeededShop> {
+  const domain = domainOf(store);
+  const shop = await prisma.shop.create({
+    data: {
+      domain,
+      timezone: "Asia/Tokyo",
+      currency: "JPY",
+      syncStatus: "backfilling",
+      syncDone: 12_400,
+      syncTotal: 31_000,
+      computeStatus: "queued",
+    },
+  });
+  await installSession(domain);
+  return { store, domain, shopId: shop.id, snapshot: () => latestSnapshotOf(shop.id) };
+}
+
+export async function removeShops(domains: readonly string[]): Promise<void> {
+  await prisma.session.deleteMany({ where: { shop: { in: [...domains] } } });
+  await prisma.shop.deleteMany({ where: { domain: { in: [...domains] } } });
+}
+
+// ---------------------------------------------------------------------------------------
+// The browser.
+
+export interface AppBrowser {
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  /** Console errors and failed requests seen so far (hydration problems show up here). */
+  readonly problems: string[];
+  /** Opens a page of the app as Shopify admin frames it. */
+  open(path: string, store: string, locale?: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export function adminUrl(
+  server: AppServer,
+  path: string,
+  store: string,
+  token: string,
+  locale = "en",
+) {
+  const url = new URL(path, server.origin);
+  url.searchParams.set("embedded", "1");
+  url.searchParams.set("shop", domainOf(store));
+  url.searchParams.set(
+    "host",
+    Buffer.from(`admin.shopify.com/store/${store}`).toString("base64url"),
+  );
+  url.searchParams.set("id_token", token);
+  url.searchParams.set("locale", locale);
+  return url.toString();
+}
+
+export async function openBrowser(server: AppServer): Promise<AppBrowser> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      // Offline like the CI: anything but loopback (Shopify's CDN) fails at once.
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ],
+  });
+  // Headless Chromium names itself "HeadlessChrome", which the Shopify library turns away
+  // as a bot (410): present as the desktop browser a merchant uses.
+  const userAgent = (
+    await browser.newPage().then(async (p) => {
+      const ua = await p.evaluate(() => navigator.userAgent);
+      await p.close();
+      return ua;
+    })
+  ).replace("HeadlessChrome", "Chrome");
+  const context = await browser.newContext({
+    userAgent,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    locale: "en-US",
+    timezoneId: "Asia/Tokyo",
+  });
+  const problems: string[] = [];
+  const watch = (page: Page) => {
+    page.on("console", (message) => {
+      // Failed requests log this too; the handlers below say which request it was.
+      if (message.text().startsWith("Failed to load resource:")) return;
+      if (message.type() === "error") problems.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+    page.on("requestfailed", (request) => {
+      const failure = request.failure()?.errorText ?? "failed";
+      // The Shopify library's Link header preloads the CDN App Bridge, which the stub
+      // replaces; downloads end as "aborted" navigations. Everything else must load.
+      if (request.url() === SHOPIFY_APP_BRIDGE || failure === "net::ERR_ABORTED") return;
+      problems.push(`request ${request.url()}: ${failure}`);
+    });
+    page.on("response", (response) => {
+      // The app has no favicon (the browser asks anyway).
+      if (response.status() < 400 || new URL(response.url()).pathname === "/favicon.ico") return;
+      problems.push(`response ${response.status()} ${response.url()}`);
+    });
+  };
+  return {
+    browser,
+    context,
+    problems,
+    async open(path, store, locale = "en") {
+      const page = await context.newPage();
+      watch(page);
+      await page.goto(adminUrl(server, path, store, await adminToken(store), locale));
+      // Hydrated: the app's root layout marks the document once React has taken over.
+      await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
+      return page;
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+/** Saves a full-page PNG under test-results/screenshots/. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
