@@ -144,6 +144,10 @@ export const enMessages = {
   "drill.pAlive": "P(alive)",
   "drill.expected90": "Exp. purchases (90 d)",
   "drill.clv": "Predicted LTV",
+  "drill.notFound.title": "This segment does not exist",
+  "drill.notFound.body":
+    "Your segment rules may have changed since this link was made. Pick a segment from the list.",
+  "drill.notFound.back": "All segments",
   "drill.page": "Page {page} of {pages}",
   "drill.privacy":
     "Kizuna stores no names or contact details: open a customer in Shopify admin to see who they are.",

@@ -138,6 +138,10 @@ const messages: Record<MessageKey, Message> = {
   "drill.pAlive": "P(alive)",
   "drill.expected90": "90日間の予測購入数",
   "drill.clv": "予測LTV",
+  "drill.notFound.title": "このセグメントは存在しません",
+  "drill.notFound.body":
+    "このリンクが作られた後にセグメントのルールが変わった可能性があります。一覧からセグメントを選んでください。",
+  "drill.notFound.back": "セグメント一覧",
   "drill.page": "{pages}ページ中{page}ページ目",
   "drill.privacy":
     "Kizunaは氏名や連絡先を保存しません。顧客をShopify管理画面で開くと誰かを確認できます。",

@@ -1,10 +1,17 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import {
+  isRouteErrorResponse,
+  useLoaderData,
+  useNavigation,
+  useRouteError,
+  useSearchParams,
+} from "@remix-run/react";
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import {
   BlockStack,
   Box,
   Card,
+  EmptyState,
   IndexTable,
   InlineStack,
   Link,
@@ -12,7 +19,9 @@ import {
   Text,
   type IndexTableProps,
 } from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState, type ReactNode } from "react";
+import { EMPTY_IMAGE } from "../components/EmptyStates";
 import { useFormat } from "../components/useFormat";
 import { DASH } from "../format";
 import { segmentDefaultAction, segmentName, useI18n } from "../i18n";
@@ -244,5 +253,28 @@ function Stat({ label, value }: { label: string; value: string }) {
         {value}
       </Text>
     </BlockStack>
+  );
+}
+
+/** A segment that no longer exists (rules changed, old link): say so, offer the way back. */
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const { t } = useI18n();
+  // Anything else, auth responses above all, is the app layout's (Shopify's) to handle.
+  if (!isRouteErrorResponse(error) || error.status !== 404) return boundary.error(error);
+  return (
+    <Page backAction={{ content: t("nav.segments"), url: "/app/segments" }}>
+      <Card>
+        <div data-testid="segment-not-found">
+          <EmptyState
+            heading={t("drill.notFound.title")}
+            image={EMPTY_IMAGE}
+            action={{ content: t("drill.notFound.back"), url: "/app/segments" }}
+          >
+            <p>{t("drill.notFound.body")}</p>
+          </EmptyState>
+        </div>
+      </Card>
+    </Page>
   );
 }

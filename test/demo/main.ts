@@ -143,10 +143,14 @@ const frameUrl = (token: string) =>
   `${appUrl}/app?embedded=1&shop=${domain}&host=${hostParam}&locale=${args.locale}&id_token=${token}`;
 const admin = createServer((req, res) => {
   const url = new URL(req.url ?? "/", adminUrl);
+  // The app (another origin) loads these from its frame, as it would from Shopify's CDN.
+  const cors = { "access-control-allow-origin": "*" };
   if (url.pathname === "/app-bridge.js") {
-    res.writeHead(200, { "content-type": "text/javascript" }).end(APP_BRIDGE_STUB);
+    res.writeHead(200, { "content-type": "text/javascript", ...cors }).end(APP_BRIDGE_STUB);
   } else if (url.pathname === "/id-token") {
-    res.writeHead(200, { "content-type": "text/plain" }).end(fake.shop(domain).sessionToken());
+    res
+      .writeHead(200, { "content-type": "text/plain", ...cors })
+      .end(fake.shop(domain).sessionToken());
   } else if (url.pathname === "/") {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(`<!doctype html>
 <html lang="${args.locale}"><head><meta charset="utf-8"><title>Kizuna — demo admin</title>

@@ -242,6 +242,18 @@ describe("segment drill-down", () => {
     });
     await page.getByTestId("toast").filter({ hasText: "CSV downloaded" }).waitFor();
   });
+
+  it("says so when the segment does not exist", async () => {
+    const missing = await app.open("/app/segments/no_such_segment", main.store);
+    await missing.getByTestId("segment-not-found").waitFor();
+    expect(await missing.getByText("This segment does not exist").count()).toBe(1);
+    // The 404 document itself is expected; nothing else may fail.
+    const index = app.problems.findIndex(
+      (p) => p.includes("response 404") && p.includes("no_such_segment"),
+    );
+    expect(index).toBeGreaterThanOrEqual(0);
+    app.problems.splice(index, 1);
+  });
 });
 
 describe("analysis pages", () => {

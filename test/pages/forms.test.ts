@@ -1,0 +1,163 @@
+/**
+ * The pages' pure parts, without a browser: the message catalogues (every key in Japanese,
+ * the same placeholders), number and date formatting, the settings form's server-side
+ * validation and the marketing spend CSV parser (exact minor units, row-level errors).
+ */
+import { describe, expect, it } from "vitest";
+import { createFormat } from "../../app/format";
+import { createTranslator, metricName, metricText, segmentName } from "../../app/i18n";
+import { enMessages, type Message } from "../../app/messages/en";
+import { jaMessages } from "../../app/messages/ja";
+import { settingsToForm } from "../../app/pages/settings-form";
+import { parseSpend, parseSpendCsv, planSettings } from "../../app/pages/settings.server";
+import { DEFAULT_SETTINGS } from "../../app/settings";
+
+const placeholders = (m: Message) =>
+  [...(typeof m === "string" ? m : `${m.one} ${m.other}`).matchAll(/\{(\w+)\}/g)]
+    .map((x) => x[1])
+    .filter((name) => name !== "count")
+    .sort();
+
+describe("message catalogues", () => {
+  it("has every English key in Japanese, with the same placeholders", () => {
+    for (const [key, message] of Object.entries(enMessages)) {
+      const ja = jaMessages[key];
+      expect(ja, key).toBeDefined();
+      expect(new Set(placeholders(ja!)), key).toEqual(new Set(placeholders(message)));
+    }
+  });
+
+  it("translates metrics and segments by id, falling back to the engine's English", () => {
+    const ja = createTranslator("ja");
+    const en = createTranslator("en");
+    const definition = {
+      id: "f2_conversion",
+      name: "F2 conversion",
+      text: "Share … within 90 days of the first.",
+      base: "Customers …",
+      unit: "ratio" as const,
+      params: { windowDays: 90 },
+    };
+    expect(metricName(ja, definition)).toBe("F2転換率");
+    expect(metricText(ja, definition)).toContain("90日以内");
+    expect(metricText(en, definition)).toBe(definition.text);
+    expect(metricName(ja, { id: "brand_new_metric", name: "Brand new" })).toBe("Brand new");
+    expect(segmentName(ja, "champions", "Champions")).toBe("優良顧客");
+    expect(segmentName(ja, "my_vips", "My VIPs")).toBe("My VIPs");
+    expect(en.t("spend.imported", { count: 1 })).toBe("1 entry imported");
+    expect(en.t("spend.imported", { count: 3 })).toBe("3 entries imported");
+  });
+});
+
+describe("formatting", () => {
+  it("formats money from minor units, ratios and dates in the shop's zone", () => {
+    const en = createFormat("en", "JPY", "Asia/Tokyo");
+    const ja = createFormat("ja", "USD", "Asia/Tokyo");
+    expect(en.money(1_234_567)).toBe("¥1,234,567");
+    expect(ja.money(123_450)).toBe("$1,234.50");
+    expect(en.percent(0.4567)).toBe("45.7%");
+    expect(en.metric(-10, "points")).toBe("-10");
+    expect(en.metric(12.34, "points")).toBe("+12.3");
+    expect(en.metric(null, "ratio")).toBe("—");
+    // 2026-01-01 15:04 UTC is past midnight in Tokyo.
+    expect(en.dateTime(Date.UTC(2026, 0, 1, 15, 4))).toBe("Jan 2, 2026 00:04");
+    expect(ja.dateTime(Date.UTC(2026, 0, 1, 15, 4))).toBe("2026年1月2日 00:04");
+    expect(ja.month("2026-03")).toBe("2026年3月");
+    expect(en.estimate(6_353_046_333)).toBe("6.35e9");
+    expect(en.estimate(0.8831)).toBe("0.883");
+  });
+});
+
+function form(values: Record<string, string>): FormData {
+  const data = new FormData();
+  for (const [k, v] of Object.entries({ ...settingsToForm(DEFAULT_SETTINGS), ...values })) {
+    data.set(k, v);
+  }
+  return data;
+}
+
+describe("settings form", () => {
+  it("shows ratios as percentages and reads them back exactly", () => {
+    expect(settingsToForm(DEFAULT_SETTINGS)).toMatchObject({
+      "targets.repeatRate": "60",
+      "targets.monthlyChurn": "4",
+      grossMarginRatio: "100",
+      "tagSync.enabled": "false",
+      nightlyHour: "3",
+    });
+    const plan = planSettings(DEFAULT_SETTINGS, form({ "targets.monthlyChurn": "３.５" }));
+    expect(plan.errors).toEqual({});
+    expect(plan.patch.targets).toMatchObject({ monthlyChurn: 0.035 });
+  });
+
+  it("names every bad field, with bounds in the field's own unit", () => {
+    const plan = planSettings(
+      DEFAULT_SETTINGS,
+      form({
+        "targets.repeatRate": "150",
+        churnInactivityDays: "12.5",
+        f2WindowDays: "3",
+        grossMarginRatio: "",
+        "tagSync.prefix": "rfm tags",
+      }),
+    );
+    expect(plan.errors).toEqual({
+      "targets.repeatRate": { key: "errors.max", params: { max: "100" } },
+      churnInactivityDays: { key: "errors.integer" },
+      f2WindowDays: { key: "errors.min", params: { min: "7" } },
+      grossMarginRatio: { key: "errors.required" },
+      "tagSync.prefix": { key: "errors.prefix" },
+    });
+  });
+
+  it("asks for confirmation before tag sync goes off, and locks the prefix while on", () => {
+    const on = { ...DEFAULT_SETTINGS, tagSync: { enabled: true, prefix: "rfm:" } };
+    expect(planSettings(on, form({ "tagSync.enabled": "false" })).needsConfirmation).toBe(true);
+    const confirmed = form({ "tagSync.enabled": "false" });
+    confirmed.set("confirmTagRemoval", "true");
+    expect(planSettings(on, confirmed).needsConfirmation).toBe(false);
+    expect(
+      planSettings(on, form({ "tagSync.enabled": "true", "tagSync.prefix": "seg:" })).errors,
+    ).toEqual({ "tagSync.prefix": { key: "errors.prefixLocked" } });
+  });
+});
+
+describe("marketing spend", () => {
+  it("converts amounts to exact minor units and rejects what is not exact", () => {
+    expect(parseSpend({ month: "2026/1", channel: " LINE ", amount: "12,000" }, "JPY")).toEqual({
+      value: { month: "2026-01", channel: "LINE", amountMinor: 12_000n },
+      errors: {},
+    });
+    expect(parseSpend({ month: "2026-01", channel: "x", amount: "1234.5" }, "USD").value).toEqual({
+      month: "2026-01",
+      channel: "x",
+      amountMinor: 123_450n,
+    });
+    expect(parseSpend({ month: "2026-13", channel: "", amount: "10.5" }, "JPY").errors).toEqual({
+      month: { key: "errors.month" },
+      channel: { key: "errors.required" },
+      amount: { key: "errors.decimals", params: { currency: "JPY" } },
+    });
+  });
+
+  it("imports a CSV file only when every row is valid, naming each bad line", () => {
+    const bad = parseSpendCsv(
+      "month,channel,amount\n2026-01,google,100\n2026-01,google,200\nnope,meta,1\n2026-02,meta,abc\n",
+      "JPY",
+    );
+    expect(bad.errors).toEqual([
+      { line: 3, field: "row", key: "errors.csvDuplicate", params: { first: 2 } },
+      { line: 4, field: "month", key: "errors.month" },
+      { line: 5, field: "amount", key: "errors.amount" },
+    ]);
+    expect(parseSpendCsv("date,cost\n2026-01,1\n", "JPY").errors[0]?.key).toBe("errors.csvHeader");
+    expect(parseSpendCsv('month,channel,amount\n"2026-01,x\n', "JPY").errors[0]?.key).toBe(
+      "errors.csvSyntax",
+    );
+    const good = parseSpendCsv('\uFEFF月,チャネル,金額\n2026-01,meta,"1,200"\n', "JPY");
+    expect(good).toEqual({
+      rows: [{ month: "2026-01", channel: "meta", amountMinor: 1_200n }],
+      errors: [],
+    });
+  });
+});
