@@ -9,15 +9,24 @@ import {
   bgnbdPAlive,
   bgnbdUnconditionalExpected,
   compressFrequencyData,
+  compressSummary,
   conditionalRateQuadrature,
   fitBgNbd,
+  summarizeCustomers,
   type BgNbdParams,
 } from "../../app/analytics/clv";
-import { simulateBgNbd } from "../../app/analytics/clv/simulate";
+import { simulateBgNbd, simulateOrders } from "../../app/analytics/clv/simulate";
 import { cdnowFrequencySummary } from "./cdnow";
 
 const rel = (got: number, want: number): number => Math.abs(got - want) / Math.abs(want);
 const PUBLISHED: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+/** The fit of the "random small shops" counterexample in clv.test.ts. */
+const DEGENERATE: BgNbdParams = {
+  r: 0.30423553085442095,
+  alpha: 298.4678821793375,
+  a: 8600.69107871474,
+  b: 0.00005813486328395951,
+};
 
 describe("BG/NBD reproduces Fader, Hardie & Lee (2005) on CDNOW", () => {
   const data = cdnowFrequencySummary();
@@ -255,6 +264,40 @@ describe("BG/NBD per-customer expectations against 50-digit references (mpmath, 
       0.2468989471466063,
       0.24524930464794112,
     ],
+    // The degenerate fit of a 10-customer shop (clv.test.ts): (1−z)^(a−1) underflowed in the
+    // Euler-transformed series and E[Y(90)] came out 0, below E[Y(30)] = 0.0087.
+    ...([30, 90, 365] as const).map(
+      (t, k): [string, BgNbdParams, number, number, number, number, number, number] => [
+        `degenerate fit a ≈ 8600, b ≈ 6e-5, x = 0, ${t} days`,
+        DEGENERATE,
+        t,
+        0,
+        0,
+        730,
+        [0.008709313358939182, 0.025199254374591903, 0.08826329690753106][k],
+        1.0,
+      ],
+    ),
+    [
+      "degenerate fit, x = 1",
+      DEGENERATE,
+      90,
+      1,
+      183,
+      727,
+      2.6201711683849645e-10,
+      2.5214559487286404e-9,
+    ],
+    [
+      "a = 1e6, b tiny",
+      { r: 0.5, alpha: 20, a: 1e6, b: 0.01 },
+      90,
+      2,
+      100,
+      100,
+      7.606979428343869e-7,
+      1.0099989799010303e-6,
+    ],
   ];
   it.each(cases)("%s", (_label, p, t, x, tx, T, expected, pAlive) => {
     expect(rel(bgnbdPAlive(p, x, tx, T), pAlive)).toBeLessThan(1e-12);
@@ -307,6 +350,41 @@ describe("BG/NBD per-customer properties", () => {
   });
 });
 
+describe("BG/NBD expectations are non-decreasing in t for any parameters", () => {
+  // Log-uniform over many orders of magnitude: degenerate fits of tiny shops land far outside
+  // the usual range (a in the thousands, b near 0).
+  const logUniform = (lo: number, hi: number): fc.Arbitrary<number> =>
+    fc.double({ min: Math.log(lo), max: Math.log(hi), noNaN: true }).map(Math.exp);
+  const extremeArb = fc.record({
+    r: logUniform(1e-4, 1e3),
+    alpha: logUniform(1e-3, 1e5),
+    a: logUniform(1e-4, 1e7),
+    b: logUniform(1e-8, 1e5),
+  });
+
+  it("over the horizons predictions use (30, 90, 365 days and monthly up to 5 years)", () => {
+    const horizons = [30, 90, 365, ...Array.from({ length: 60 }, (_, m) => (m + 1) * 30.4375)];
+    horizons.sort((s, t) => s - t);
+    fc.assert(
+      fc.property(
+        extremeArb,
+        fc.integer({ min: 0, max: 200 }),
+        fc.double({ min: 0, max: 3000, noNaN: true }),
+        (p, x, T) => {
+          let previous = 0;
+          for (const t of horizons) {
+            const e = bgnbdExpectedPerAlive(p, t, x, T);
+            expect(Number.isFinite(e)).toBe(true);
+            expect(e).toBeGreaterThanOrEqual(previous * (1 - 1e-12));
+            previous = e;
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe("BG/NBD recovers the parameters of data simulated from it", () => {
   it("100k customers: every estimate within 3 standard errors, warm start = plain BFGS", () => {
     const truth: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
@@ -353,6 +431,47 @@ describe("BG/NBD recovers the parameters of data simulated from it", () => {
       actual += sim.holdoutX[i];
     }
     expect(Math.abs(predicted / actual - 1)).toBeLessThan(0.03);
+  });
+});
+
+describe("BG/NBD warm start from the previous night's parameters", () => {
+  const DAY = 86_400_000;
+  const end = Date.UTC(2025, 0, 1);
+  const orders = simulateOrders({
+    customers: 20_000,
+    seed: 31,
+    bgnbd: { r: 0.8, alpha: 60, a: 0.7, b: 4 },
+    gammaGamma: { p: 4, q: 5, gamma: 5000 },
+    start: Date.UTC(2023, 0, 1),
+    end,
+  });
+  const rowsAt = (asOf: number) => compressSummary(summarizeCustomers(orders, { asOf }));
+  const yesterday = fitBgNbd(rowsAt(end - 2 * DAY));
+  const today = rowsAt(end - DAY);
+
+  it("asOf one day later: converges to the cold optimum in fewer iterations and passes", () => {
+    const cold = fitBgNbd(today);
+    const warm = fitBgNbd(today, { initial: yesterday.params });
+    expect(cold.convergence.converged).toBe(true);
+    expect(warm.convergence.converged).toBe(true);
+    expect(warm.convergence.message).toMatch(/initial parameters/);
+    expect(warm.convergence.iterations).toBeLessThanOrEqual(3);
+    expect(warm.convergence.iterations).toBeLessThan(cold.convergence.iterations);
+    expect(warm.convergence.evaluations).toBeLessThan(cold.convergence.evaluations);
+    // The subsample warm start of big shops is no better than last night's parameters.
+    const subsample = fitBgNbd(today, { warmStart: true });
+    expect(warm.convergence.iterations).toBeLessThanOrEqual(subsample.convergence.iterations);
+    for (const k of ["r", "alpha", "a", "b"] as const) {
+      expect(rel(warm.params[k], cold.params[k])).toBeLessThan(1e-5);
+    }
+    expect(warm.logLikelihood).toBeCloseTo(cold.logLikelihood, 5);
+  });
+
+  it("a far-off initial point still reaches the optimum", () => {
+    const cold = fitBgNbd(today);
+    const far = fitBgNbd(today, { initial: { r: 20, alpha: 2, a: 5, b: 0.1 } });
+    expect(far.convergence.converged).toBe(true);
+    expect(far.logLikelihood).toBeCloseTo(cold.logLikelihood, 4);
   });
 });
 

@@ -7,7 +7,13 @@
  * (FHL eq. 6), analytic gradient, BFGS on log-parameters, standard errors from the Hessian.
  */
 
-import { invertSpd, minimizeBfgs, newtonPolish, type MinimizeResult } from "./optimize";
+import {
+  invertSpd,
+  logParameterObjective,
+  minimizeBfgs,
+  newtonPolish,
+  type MinimizeResult,
+} from "./optimize";
 import {
   digamma,
   lnBeta,
@@ -50,6 +56,7 @@ export interface BgNbdFit {
 export interface BgNbdFitOptions {
   /** L2 penalty λ·Σ(ln θ)² on the four log-parameters, per customer; default 0. */
   readonly penalizer?: number;
+  /** Start here (e.g. the previous fit of the same shop) with Newton steps; see fitBgNbd. */
   readonly initial?: BgNbdParams;
   readonly maxIterations?: number;
   /**
@@ -402,9 +409,35 @@ export function bgnbdLogLikelihoodHessian(params: BgNbdParams, data: FrequencyDa
 }
 
 /**
- * The objective minimised, on φ = ln θ: −LL/W + λ Σ φ² (W = customers, so values are O(1)
- * whatever the shop size), with its gradient and optionally its Hessian:
- *   ∂/∂φ_i = θ_i ∂/∂θ_i,   ∂²/∂φ_i∂φ_j = θ_i θ_j ∂²/∂θ_i∂θ_j + δ_ij θ_i ∂/∂θ_i.
+ * |ln θ| beyond which a quadratic wall holds the fit. On degenerate data (a few customers, no
+ * rate heterogeneity, everyone dropping out) the likelihood's supremum lies at infinity, e.g.
+ * r, α → ∞ with r/α fixed (the Poisson limit); followed there, r·ln α and (r+x)·ln(α+T) cancel
+ * to rounding noise (a 10-customer shop reached r ≈ 5e48 and a "log-likelihood" of +3e35).
+ * θ in [1e-6, 1e6] is the limiting model to any precision that matters, and no realistic fit
+ * comes near the wall (CDNOW: |ln θ| ≤ 1.5).
+ */
+const LOG_PARAMETER_BOUND = Math.log(1e6);
+
+/** The wall's value Σ (|φ_i| − bound)², adding its gradient and Hessian when given. */
+function boundaryPenalty(
+  phi: ArrayLike<number>,
+  grad: Float64Array | null,
+  hess: Float64Array | null,
+): number {
+  let value = 0;
+  for (let i = 0; i < 4; i++) {
+    const excess = Math.abs(phi[i]) - LOG_PARAMETER_BOUND;
+    if (!(excess > 0)) continue;
+    value += excess * excess;
+    if (grad !== null) grad[i] += 2 * excess * Math.sign(phi[i]);
+    if (hess !== null) hess[i * 4 + i] += 2;
+  }
+  return value;
+}
+
+/**
+ * The objective minimised, on φ = ln θ: −LL/W + λ Σ φ² plus the boundary wall, with its
+ * gradient and optionally its Hessian (see logParameterObjective).
  */
 function objectiveFor(prep: PreparedRows, penalizer: number) {
   const scratch = scratchFor(prep);
@@ -414,31 +447,10 @@ function objectiveFor(prep: PreparedRows, penalizer: number) {
   const W = prep.totalWeight;
   return (phi: Float64Array, grad: Float64Array, hess: Float64Array | null = null): number => {
     for (let i = 0; i < 4; i++) theta[i] = Math.exp(phi[i]);
-    const ll = evaluateLikelihood(
-      prep,
-      scratch,
-      theta[0],
-      theta[1],
-      theta[2],
-      theta[3],
-      gTheta,
-      hess === null ? null : hTheta,
-    );
-    let value = -ll / W;
-    for (let i = 0; i < 4; i++) {
-      grad[i] = (-gTheta[i] * theta[i]) / W + 2 * penalizer * phi[i];
-      value += penalizer * phi[i] * phi[i];
-    }
-    if (hess !== null) {
-      for (let i = 0; i < 4; i++) {
-        for (let j = 0; j < 4; j++) {
-          let h = (-theta[i] * theta[j] * hTheta[i * 4 + j]) / W;
-          if (i === j) h += (-theta[i] * gTheta[i]) / W + 2 * penalizer;
-          hess[i * 4 + j] = h;
-        }
-      }
-    }
-    return value;
+    const h = hess === null ? null : hTheta;
+    const ll = evaluateLikelihood(prep, scratch, theta[0], theta[1], theta[2], theta[3], gTheta, h);
+    const value = logParameterObjective(phi, theta, ll, gTheta, h, W, penalizer, grad, hess);
+    return value + boundaryPenalty(phi, grad, hess);
   };
 }
 
@@ -473,8 +485,10 @@ function subsampleRows(n: number): Int32Array {
  * finite optimum: callers check for enough repeat buyers first (see fitClvModels).
  *
  * Small inputs: BFGS on the log-parameters. Large inputs (warm start): BFGS on a 1/16
- * subsample of the rows, then Newton steps with the analytic Hessian on all rows; BFGS on
- * all rows if that fails. Standard errors from the analytic Hessian at the optimum.
+ * subsample of the rows, then Newton steps with the analytic Hessian on all rows. With
+ * `initial` (e.g. the previous night's parameters): Newton steps from there. BFGS on all rows
+ * from the start, then from default starts, if those fail. Standard errors from the analytic
+ * Hessian at the optimum.
  */
 export function fitBgNbd(data: FrequencyData, options: BgNbdFitOptions = {}): BgNbdFit {
   const penalizer = options.penalizer ?? 0;
@@ -492,7 +506,19 @@ export function fitBgNbd(data: FrequencyData, options: BgNbdFitOptions = {}): Bg
   let converged = false;
   let message = "";
   const warm = (options.warmStart ?? data.length > 50_000) && options.initial === undefined;
-  if (warm) {
+  if (options.initial !== undefined) {
+    // Given parameters (last night's fit) are within a few standard errors of today's optimum:
+    // Newton's quadratic convergence there takes 2–3 passes. BFGS from an identity matrix would
+    // take a dozen, and its first steps, scaled for a far start, can fail the line search.
+    const polished = newtonPolish(objective, phi, 10);
+    evaluations += polished.evaluations;
+    iterations += polished.iterations;
+    if (polished.converged) {
+      phi = polished.x;
+      converged = true;
+      message = "Newton steps from the initial parameters converged";
+    }
+  } else if (warm) {
     const sub = prepare(data, subsampleRows(data.length));
     if (sub.count > 0) {
       const r0 = minimizeBfgs(objectiveFor(sub, penalizer), phi, { gradientTolerance: 1e-7 });
@@ -541,7 +567,7 @@ export function fitBgNbd(data: FrequencyData, options: BgNbdFitOptions = {}): Bg
   const hPhi = new Float64Array(16);
   const value = objective(phi, gPhi, hPhi);
   evaluations++;
-  let penalty = 0;
+  let penalty = boundaryPenalty(phi, null, null);
   for (let i = 0; i < 4; i++) penalty += penalizer * phi[i] * phi[i];
   const logLikelihood = -(value - penalty) * prep.totalWeight;
   return {
@@ -604,44 +630,62 @@ export function bgnbdLogPAlive(p: BgNbdParams, x: number, tx: number, T: number)
 }
 
 const SERIES_MAX_TERMS = 5000;
+/** Rescaling step of the series' running weights, so they neither overflow nor underflow. */
+const RESCALE = 1e250;
+const LN_RESCALE = Math.log(RESCALE);
 
 /**
- * E[Y(t) | alive, x, T]: expected purchases in (T, T+t] of a customer known to be alive at T.
- * FHL eq. 10 divided by P(alive):
- *   (C/ε)·[1 − (1−z)^(r+x) 2F1(r+x, b+x; C; z)],  C = a+b+x−1, ε = a−1, z = t/(α+T+t).
- * Euler's transformation turns (1−z)^(r+x) 2F1(r+x, b+x; C; z) into (1−z)^ε 2F1(κ, ε; C; z)
- * with κ = a+b−1−r, whose numerator ε vanishes as a → 1. Writing 2F1(κ, ε; C; z) = 1 + ε·S:
- *   value = −C·expm1(ε ln(1−z))/ε − (1−z)^ε · C·S,
- *   C·S = Σ_{n≥1} (κ)_n (1+ε)_{n−1} z^n / ((C+1)_{n−1} n!),
- * which is finite and accurate at a = 1 (no 0/0), converges faster as x grows (huge x is the
- * easy case), and never divides by C (C ≤ 0 happens when a+b < 1 and x = 0). When z is so
- * close to 1 that the series would need more than 5000 terms, the expectation is integrated
- * numerically over the posterior drop-out probability instead (conditionalRateQuadrature).
+ * E[Y(t) | alive, x, T]: expected purchases in (T, T+t] of a customer known to be alive at T
+ * (FHL eq. 10 divided by P(alive)), as a series of positive terms:
+ *   E = Σ_{n≥1} P(N = n) · d_n,   d_n = Σ_{k=0}^{n−1} (b+x)_k / (a+b+x)_k,
+ * N ~ NegBin(r+x, z), z = t/(α+T+t): N is how many purchases the posterior rate λ ~ Gamma(r+x,
+ * α+T) would make in t, and d_n the expected number of them made before dropping out
+ * ((b+x)_k/(a+b+x)_k = E[(1−p)^k], p ~ Beta(a, b+x)). It equals (C/ε)·[1 − (1−z)^(r+x)
+ * 2F1(r+x, b+x; C; z)], C = a+b+x−1, ε = a−1, but no term cancels another: the closed form
+ * and its Euler transform subtract nearly equal numbers — catastrophically when a ≫ 1 (a
+ * degenerate fit on a tiny shop gave a ≈ 8600, where (1−z)^ε underflowed and E[Y(90)] came
+ * out 0 below E[Y(30)]) — and divide 0 by 0 at a = 1. Here every term is ≥ 0, and E is
+ * non-decreasing in t for any parameters (N grows stochastically with z, d_n grows with n).
+ * When z is so close to 1, or (r+x)·u so large, that the series would need more than 5000
+ * terms, the expectation is integrated over the drop-out probability instead
+ * (conditionalRateQuadrature).
  */
 export function bgnbdExpectedPerAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   if (!(t > 0)) return 0;
   const u = t / (p.alpha + T);
-  const L = -Math.log1p(u); // ln(1 − z)
+  const A = p.r + x;
+  // The series needs about mean(N) + ~40/(1−z) terms (1/(1−z) = 1 + u): go straight to the
+  // quadrature when that is beyond the cap.
+  if (A * u + 40 * (1 + u) > SERIES_MAX_TERMS) return conditionalRateQuadrature(p, u, x);
   const z = u / (1 + u);
-  const eps = p.a - 1;
-  const kappa = p.a + p.b - 1 - p.r;
-  const C = p.a + p.b + x - 1;
-  const first = eps === 0 ? -C * L : (-C * Math.expm1(eps * L)) / eps;
-  const damp = Math.exp(eps * L);
-  let term = kappa * z;
-  let sum = term;
-  const settled = Math.max(0, -kappa) + 1;
-  for (let n = 1; n < SERIES_MAX_TERMS; n++) {
-    const ratio = (((kappa + n) * (eps + n)) / ((C + n) * (n + 1))) * z;
-    term *= ratio;
-    sum += term;
-    // The sum enters multiplied by damp = (1−z)^ε (huge when a < 1 and z → 1), and near z = 1
-    // the terms decay like a power of n, so the tail is ~n × the last term: stop on n·|term|.
-    const small = n * Math.abs(term) * damp <= 1e-17 * (Math.abs(first) + damp * Math.abs(sum));
-    if (n >= settled && ratio < 1 && small) {
-      const value = first - damp * sum;
-      // Rounding can only leave a tiny negative value when the expectation is ~0.
-      return value > 0 ? value : 0;
+  const beta = p.b + x;
+  const aBeta = p.a + beta;
+  // P(N = n) = e^logScale · w, w carried by the ratio recurrence from w = 1 at n = 0.
+  let logScale = -A * Math.log1p(u);
+  let w = 1;
+  let d = 0;
+  let rho = 1; // (b+x)_n / (a+b+x)_n
+  let sum = 0;
+  for (let n = 1; n <= SERIES_MAX_TERMS; n++) {
+    d += rho;
+    rho *= (beta + n - 1) / (aBeta + n - 1);
+    w *= ((A + n - 1) * z) / n;
+    sum += w * d;
+    if (w > RESCALE) {
+      w /= RESCALE;
+      sum /= RESCALE;
+      logScale += LN_RESCALE;
+    }
+    // Tail bound: every later weight ratio is ≤ q ((A+m)z/(m+1) falls with m when A ≥ 1 and
+    // stays below z otherwise) and d_m ≤ d_n + (m−n)·ρ_n, so the rest is at most
+    // w·(d·q/(1−q) + ρ·q/(1−q)²).
+    const q = A >= 1 ? ((A + n) * z) / (n + 1) : z;
+    if (q < 1) {
+      const tail = ((w * q) / (1 - q)) * (d + rho / (1 - q));
+      if (tail <= 1e-17 * sum) {
+        // e^logScale can underflow on its own while the product is representable.
+        return logScale > -700 ? Math.exp(logScale) * sum : Math.exp(logScale + Math.log(sum));
+      }
     }
   }
   return conditionalRateQuadrature(p, u, x);
@@ -651,43 +695,55 @@ export function bgnbdExpectedPerAlive(p: BgNbdParams, t: number, x: number, T: n
  * The same expectation as an integral over the drop-out probability of a customer alive after
  * x repeat purchases, p ~ Beta(a, b+x), with λ integrated out (λ ~ Gamma(r+x, α+T)):
  *   E = ∫ Beta(p; a, b+x) · (1 − (1 + p·u)^−(r+x)) / p dp,   u = t/(α+T),
- * by tanh-sinh quadrature, p = σ(π sinh v) (logistic), trapezoid steps halved until two
- * estimates agree to 1e-13. The integrand is smooth and bounded by (r+x)·u.
+ * by tanh-sinh quadrature, p = σ(y₀ + s·π sinh v) (logistic) centred on the weight's peak y₀
+ * with s its width when that is narrower than 1 (a and b+x both large: a narrow peak between
+ * unit-spaced nodes lost 1e-11), trapezoid steps halved until two estimates agree to 1e-13,
+ * divided by the same rule's integral of the Beta weight. The integrand is smooth and bounded
+ * by (r+x)·u.
  */
 export function conditionalRateQuadrature(p: BgNbdParams, u: number, x: number): number {
   const a = p.a;
   const beta = p.b + x;
   const A = p.r + x;
   const lnB = lnBeta(a, beta);
+  // In y = logit(p) the weight peaks near ln(a/(b+x)), with width ~ √(1/a + 1/(b+x)).
+  const yPeak = Math.log(a / beta);
+  const scale = Math.min(1, Math.sqrt(1 / a + 1 / beta));
+  // Each node adds its weight to `mass` (the weight's own integral, 1 up to quadrature and
+  // lnB rounding — lnB of large a, b+x is a difference of huge ln Γ values) and returns
+  // weight × h: the ratio cancels both errors.
+  let mass = 0;
   const integrand = (v: number): number => {
-    const y = Math.PI * Math.sinh(v);
+    const y = yPeak + scale * Math.PI * Math.sinh(v);
     const lnP = logLogistic(y);
     const ln1mP = logLogistic(-y);
-    const logWeight = a * lnP + beta * ln1mP - lnB + Math.log(Math.PI * Math.cosh(v));
+    const logWeight = a * lnP + beta * ln1mP - lnB + Math.log(scale * Math.PI * Math.cosh(v));
     if (logWeight < -745) return 0;
+    const weight = Math.exp(logWeight);
+    mass += weight;
     const pu = Math.exp(lnP) * u;
+    // The two-term expansion needs (r+x+1)·p·u small, not only p·u (r+x can be huge).
     const h =
-      pu < 1e-12
+      (A + 1) * pu < 1e-9
         ? A * u * (1 - ((A + 1) * pu) / 2)
         : -Math.expm1(-A * Math.log1p(pu)) / Math.exp(lnP);
-    return Math.exp(logWeight) * h;
+    return weight * h;
   };
-  // In y = logit(p) the weight peaks near ln(a/(b+x)); leftwards it decays like e^(a·y) only
-  // once h has saturated at (r+x)·u (p < 1/((r+x)u)); before that h ~ 1/p slows the decay.
-  // Rightwards it decays like e^(−(b+x)·y). Cut both tails where they are below e^-45.
-  const yPeak = Math.log(a / beta);
+  // Leftwards the weight decays like e^(a·y) only once h has saturated at (r+x)·u
+  // (p < 1/((r+x)u)); before that h ~ 1/p slows the decay. Rightwards it decays like
+  // e^(−(b+x)·y). Cut both tails where they are below e^-45.
   const ySaturated = -Math.log(Math.max(A * u, 1));
   const yLow = Math.min(yPeak, ySaturated, 0) - 45 / a - 5;
   const yHigh = Math.max(yPeak, 0) + 45 / beta + 5;
   // asinh keeps the node count modest even for extreme a or b+x (|y| ≤ 1e12 → |v| ≤ 27).
-  const vLow = -Math.asinh(Math.min(-yLow, 1e12) / Math.PI);
-  const vHigh = Math.asinh(Math.min(yHigh, 1e12) / Math.PI);
+  const vLow = -Math.asinh(Math.min(yPeak - yLow, 1e12) / (scale * Math.PI));
+  const vHigh = Math.asinh(Math.min(yHigh - yPeak, 1e12) / (scale * Math.PI));
   if (!(Number.isFinite(vLow) && Number.isFinite(vHigh) && Number.isFinite(lnB))) return NaN;
   let h = 1 / 8;
   let sum = 0;
   for (let v = 0; v >= vLow; v -= h) sum += integrand(v);
   for (let v = h; v <= vHigh; v += h) sum += integrand(v);
-  let estimate = sum * h;
+  let estimate = sum / mass;
   for (let level = 0; level < 8; level++) {
     // Halve the step: only the new midpoints are evaluated.
     let added = 0;
@@ -695,7 +751,7 @@ export function conditionalRateQuadrature(p: BgNbdParams, u: number, x: number):
     for (let v = h / 2; v <= vHigh; v += h) added += integrand(v);
     sum += added;
     h /= 2;
-    const next = sum * h;
+    const next = sum / mass;
     const done = Math.abs(next - estimate) <= 1e-13 * Math.abs(next);
     estimate = next;
     if (done && level >= 2) break;

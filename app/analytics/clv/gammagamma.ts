@@ -5,7 +5,7 @@
  * customers with repeat purchases, from x (number of repeat purchases) and zbar (their mean).
  */
 
-import { invertSpd, minimizeBfgs, newtonPolish } from "./optimize";
+import { invertSpd, logParameterObjective, minimizeBfgs, newtonPolish } from "./optimize";
 import { digamma, lnGamma, lnGammaIncrement, trigamma } from "./special";
 import type { ConvergenceInfo } from "./bgnbd";
 import { TupleIndex } from "./summary";
@@ -256,22 +256,9 @@ function spendObjective(prep: PreparedSpend, penalizer: number) {
   const W = prep.totalWeight;
   return (phi: Float64Array, grad: Float64Array, hess: Float64Array | null = null): number => {
     for (let i = 0; i < 3; i++) theta[i] = Math.exp(phi[i]);
-    const ll = spendLogLikelihood(prep, theta[0], theta[1], theta[2], g, hess === null ? null : h);
-    let value = -ll / W;
-    for (let i = 0; i < 3; i++) {
-      grad[i] = (-g[i] * theta[i]) / W + 2 * penalizer * phi[i];
-      value += penalizer * phi[i] * phi[i];
-    }
-    if (hess !== null) {
-      for (let i = 0; i < 3; i++) {
-        for (let j = 0; j < 3; j++) {
-          let v = (-theta[i] * theta[j] * h[i * 3 + j]) / W;
-          if (i === j) v += (-theta[i] * g[i]) / W + 2 * penalizer;
-          hess[i * 3 + j] = v;
-        }
-      }
-    }
-    return value;
+    const hTheta = hess === null ? null : h;
+    const ll = spendLogLikelihood(prep, theta[0], theta[1], theta[2], g, hTheta);
+    return logParameterObjective(phi, theta, ll, g, hTheta, W, penalizer, grad, hess);
   };
 }
 

@@ -212,6 +212,13 @@ export function minimizeBfgs(
     const firstStep = scaled ? 1 : Math.min(1, 1 / maxAbs(g));
     const point = lineSearch(f, x, fx, slope, dir, firstStep, xNew, gNew, counter);
     if (point === null) {
+      if (scaled) {
+        // The curvature model is stale (a warm start's inverse Hessian, or one built where the
+        // surface changed, e.g. near a wall): retry from here on steepest descent, rebuilding H.
+        H.set(identity(n));
+        scaled = false;
+        continue;
+      }
       message = "line search failed to decrease the objective";
       // At a minimum up to rounding the line search cannot progress: that is convergence.
       converged = maxAbs(g) <= Math.sqrt(gtol);
@@ -351,6 +358,41 @@ export function invertSpd(A: Float64Array, n: number): Float64Array | null {
   }
   for (const v of inv) if (!Number.isFinite(v)) return null;
   return inv;
+}
+
+/**
+ * The models' objective on φ = ln θ, from a log-likelihood in θ: −LL/W + λ Σ φ² (W =
+ * customers, so values are O(1) whatever the shop size). Gradient and Hessian by the chain rule
+ *   ∂/∂φ_i = θ_i ∂/∂θ_i,   ∂²/∂φ_i∂φ_j = θ_i θ_j ∂²/∂θ_i∂θ_j + δ_ij θ_i ∂/∂θ_i.
+ * Writes `grad`, and `hess` (row-major n×n) when both it and `hTheta` are given.
+ */
+export function logParameterObjective(
+  phi: ArrayLike<number>,
+  theta: ArrayLike<number>,
+  ll: number,
+  gTheta: ArrayLike<number>,
+  hTheta: ArrayLike<number> | null,
+  W: number,
+  penalizer: number,
+  grad: Float64Array,
+  hess: Float64Array | null,
+): number {
+  const n = phi.length;
+  let value = -ll / W;
+  for (let i = 0; i < n; i++) {
+    grad[i] = (-gTheta[i] * theta[i]) / W + 2 * penalizer * phi[i];
+    value += penalizer * phi[i] * phi[i];
+  }
+  if (hess !== null && hTheta !== null) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let h = (-theta[i] * theta[j] * hTheta[i * n + j]) / W;
+        if (i === j) h += (-theta[i] * gTheta[i]) / W + 2 * penalizer;
+        hess[i * n + j] = h;
+      }
+    }
+  }
+  return value;
 }
 
 export interface NewtonResult {

@@ -3,100 +3,43 @@
  * benchmarks and demo shops. Deterministic for a given seed on every platform.
  */
 
+import { Rng as SharedRng } from "../random";
 import type { OrderTable } from "../types";
 import type { BgNbdParams } from "./bgnbd";
 import type { GammaGammaParams } from "./gammagamma";
 
-/** xoshiro128** (Blackman & Vigna): 32-bit state words, fast and well distributed. */
+/**
+ * The shared generator (../random.ts) with the rate parametrisation the models are written in.
+ * All sampling is delegated, so there is one algorithm for every seeded draw.
+ */
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  private readonly core: SharedRng;
 
   constructor(seed: number) {
-    // SplitMix32-style expansion of the seed into four non-zero state words.
-    let z = seed >>> 0;
-    const next = (): number => {
-      z = (z + 0x9e3779b9) | 0;
-      let t = z ^ (z >>> 16);
-      t = Math.imul(t, 0x21f0aaad);
-      t ^= t >>> 15;
-      t = Math.imul(t, 0x735a2d97);
-      return (t ^ (t >>> 15)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next() | 1;
+    this.core = new SharedRng(seed);
   }
 
-  /** Next 32 random bits. */
-  nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
-  }
-
-  /** Uniform in (0, 1) with 53 random bits (never exactly 0, so logs are safe). */
+  /** Uniform in (0, 1]: never 0, so logs are safe. */
   uniform(): number {
-    const hi = this.nextUint32() >>> 5; // 27 bits
-    const lo = this.nextUint32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
+    return 1 - this.core.float();
   }
 
   exponential(rate: number): number {
-    return -Math.log(this.uniform()) / rate;
+    return this.core.exponential(rate);
   }
 
   normal(): number {
-    // Marsaglia's polar method (one of the pair is discarded: simplicity over speed).
-    for (;;) {
-      const u = 2 * this.uniform() - 1;
-      const v = 2 * this.uniform() - 1;
-      const s = u * u + v * v;
-      if (s > 0 && s < 1) return u * Math.sqrt((-2 * Math.log(s)) / s);
-    }
+    return this.core.normal();
   }
 
-  /** Gamma(shape, rate) by Marsaglia & Tsang (2000), boosted for shape < 1. */
+  /** Gamma(shape, rate): mean shape / rate. */
   gamma(shape: number, rate: number): number {
-    if (shape < 1) {
-      const g = this.gamma(shape + 1, 1);
-      return (g * Math.pow(this.uniform(), 1 / shape)) / rate;
-    }
-    const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      let x: number;
-      let v: number;
-      do {
-        x = this.normal();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const u = this.uniform();
-      if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
-        return (d * v) / rate;
-      }
-    }
+    return this.core.gamma(shape, 1 / rate);
   }
 
   beta(a: number, b: number): number {
-    const x = this.gamma(a, 1);
-    const y = this.gamma(b, 1);
-    return x / (x + y);
+    return this.core.beta(a, b);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
 
 export interface SimulatedCustomers {
