@@ -35,6 +35,10 @@ const envSchema = z.object({
   // How long a worker's hold on a job lasts without renewal: a killed worker's job is retried
   // after about this long (BullMQ's stalled-job recovery).
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  // Recompute debounce after a change, and the least time between two computes of a shop
+  // (also the longest a change waits); app/jobs/compute.server.ts.
+  COMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
+  COMPUTE_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(900_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   // Operators' queue dashboard (/ops/queues, served by `npm run workers`); off when unset.
   ADMIN_SECRET: z.string().min(24, "must be at least 24 characters").optional(),

@@ -7,12 +7,24 @@
  * runs makes the job run again (the processor re-delays itself).
  */
 import prisma from "../db.server";
+import { env } from "../env.server";
 import { getQueue } from "./queues.server";
 
 export const computeJobId = (shop: string) => `compute-${shop}`;
 
+/** Production defaults; COMPUTE_DEBOUNCE_MS / COMPUTE_MIN_INTERVAL_MS override them. */
 export const DEBOUNCE_MS = 2 * 60_000;
 export const MIN_INTERVAL_MS = 15 * 60_000;
+
+export interface ComputeTiming {
+  debounceMs: number;
+  minIntervalMs: number;
+}
+
+export const computeTiming = (): ComputeTiming => ({
+  debounceMs: env().COMPUTE_DEBOUNCE_MS,
+  minIntervalMs: env().COMPUTE_MIN_INTERVAL_MS,
+});
 
 export interface ComputeJob {
   shop: string;
@@ -24,11 +36,12 @@ export function recomputeAt(
   lastStartedAt: number | null,
   firstWaitingAt: number | null,
   immediate: boolean,
+  timing: ComputeTiming = { debounceMs: DEBOUNCE_MS, minIntervalMs: MIN_INTERVAL_MS },
 ): number {
   if (immediate) return now;
-  let at = now + DEBOUNCE_MS;
-  if (firstWaitingAt !== null) at = Math.min(at, firstWaitingAt + MIN_INTERVAL_MS);
-  if (lastStartedAt !== null) at = Math.max(at, lastStartedAt + MIN_INTERVAL_MS);
+  let at = now + timing.debounceMs;
+  if (firstWaitingAt !== null) at = Math.min(at, firstWaitingAt + timing.minIntervalMs);
+  if (lastStartedAt !== null) at = Math.max(at, lastStartedAt + timing.minIntervalMs);
   return at;
 }
 
@@ -51,7 +64,13 @@ export async function requestRecompute(shop: string, immediate = false): Promise
   const existing = await queue.getJob(computeJobId(shop));
   if (existing && (await existing.isDelayed())) {
     const firstWaitingAt = existing.timestamp;
-    const at = recomputeAt(now, row.computeStartedAt?.getTime() ?? null, firstWaitingAt, immediate);
+    const at = recomputeAt(
+      now,
+      row.computeStartedAt?.getTime() ?? null,
+      firstWaitingAt,
+      immediate,
+      computeTiming(),
+    );
     try {
       await existing.changeDelay(Math.max(0, at - now));
       return;
@@ -62,7 +81,13 @@ export async function requestRecompute(shop: string, immediate = false): Promise
   }
   if (existing && (await existing.isFailed())) await existing.remove();
   // Waiting or active: the active run re-checks computeRequestedAt when it ends.
-  const at = recomputeAt(now, row.computeStartedAt?.getTime() ?? null, null, immediate);
+  const at = recomputeAt(
+    now,
+    row.computeStartedAt?.getTime() ?? null,
+    null,
+    immediate,
+    computeTiming(),
+  );
   await queue.add("compute", { shop } satisfies ComputeJob, {
     jobId: computeJobId(shop),
     delay: Math.max(0, at - now),

@@ -67,13 +67,15 @@ function newestById<T extends { id: bigint; shopifyUpdatedAt: Date }>(rows: read
 // ---------------------------------------------------------------- SQLite
 
 /** Prisma's SQLite adapter stores DateTime as ISO text with "+00:00"; so do we. */
-const sqliteDate = (d: Date) => d.toISOString().replace("Z", "+00:00");
+const sqliteDate = (d: Date) => `${d.toISOString().slice(0, -1)}+00:00`;
 const EPOCH = new Date(0);
 
 function createSqliteStore(url: string): RowStore {
   const db = new Database(sqliteFilePath(url), { timeout: 10_000 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
+  // Backfill batches touch pages all over the customer index; keep them cached (64 MB).
+  db.pragma("cache_size = -65536");
 
   const upsertOrder = db.prepare(
     `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})

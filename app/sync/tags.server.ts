@@ -4,9 +4,11 @@
  *
  * Only customers whose tags differ from their segment are written: the old prefixed tag
  * removed, the new one added, the merchant's other tags never touched, Shopify's limits
- * (250 tags a customer, 255 characters a tag) respected. Small change sets go through
- * tagsRemove/tagsAdd; large ones through two bulk mutations (stagedUploadsCreate +
- * bulkOperationRunMutation), whose result files are checked line by line.
+ * (250 tags a customer, 255 characters a tag) respected. A customer without a segment
+ * (no purchase left: every order cancelled or deleted) loses Kizuna's tag. Small change
+ * sets go through tagsRemove/tagsAdd; large ones through two bulk mutations
+ * (stagedUploadsCreate + bulkOperationRunMutation), whose result files are checked line
+ * by line.
  *
  * The customers/update webhooks Shopify sends back for these writes only refresh the
  * stored tags (app/sync/webhook-processing.server.ts) and so never start another write.
@@ -78,26 +80,36 @@ export async function syncShopTags(
 
   const changes: TagChange[] = [];
   let skippedTagLimit = 0;
+  // Before the first compute there are no segments yet: nothing to write or take off.
+  const computed = !enabled || shop.computedAt !== null;
   let after: bigint | undefined;
-  for (;;) {
-    const page = await ctx.db.customerMetric.findMany({
-      where: { shopId: shop.id, ...(after === undefined ? {} : { customerId: { gt: after } }) },
-      orderBy: { customerId: "asc" },
-      take: PAGE,
-      select: { customerId: true, segment: true },
-    });
-    if (page.length === 0) break;
-    after = page.at(-1)!.customerId;
+  // Customers, not CustomerMetric rows, are paged: a customer whose purchases were all
+  // cancelled or deleted has no row any more and must lose Kizuna's tag too.
+  while (computed) {
     const customers = await ctx.db.customer.findMany({
-      // An id range, not an IN list: databases cap bound parameters (SQLite at 32,766).
-      where: { shopId: shop.id, deleted: false, id: { gte: page[0]!.customerId, lte: after } },
+      where: {
+        shopId: shop.id,
+        deleted: false,
+        ...(after === undefined ? {} : { id: { gt: after } }),
+      },
+      orderBy: { id: "asc" },
+      take: PAGE,
       select: { id: true, tags: true },
     });
-    const tagsById = new Map(customers.map((c) => [c.id, splitTags(c.tags)]));
-    for (const metric of page) {
-      const tags = tagsById.get(metric.customerId);
-      if (!tags) continue; // deleted in Shopify, or not synced yet
-      const change = tagChange(metric.customerId, tags, enabled ? metric.segment : null, prefix);
+    if (customers.length === 0) break;
+    const first = customers[0]!.id;
+    after = customers.at(-1)!.id;
+    const metrics = enabled
+      ? await ctx.db.customerMetric.findMany({
+          // An id range, not an IN list: databases cap bound parameters (SQLite at 32,766).
+          where: { shopId: shop.id, customerId: { gte: first, lte: after } },
+          select: { customerId: true, segment: true },
+        })
+      : [];
+    const segmentOf = new Map(metrics.map((m) => [m.customerId, m.segment]));
+    for (const customer of customers) {
+      const segment = segmentOf.get(customer.id) ?? null;
+      const change = tagChange(customer.id, splitTags(customer.tags), segment, prefix);
       if (!change) continue;
       if (change.tags.length > MAX_TAGS || change.add.some((t) => t.length > MAX_TAG_LENGTH)) {
         skippedTagLimit++;

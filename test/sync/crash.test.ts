@@ -7,7 +7,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/ports";
+import { privateDatabase } from "../helpers/private-database";
 
+// A database of its own: a worker process re-queues every installed shop's unfinished work
+// at start, which must not reach other test files' shops.
+const database = await privateDatabase("crash");
+process.env.DATABASE_URL = database.url;
 const redisPort = await freePort();
 process.env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
 const { startSyncHarness } = await import("./harness");
@@ -106,6 +111,7 @@ afterAll(async () => {
   await closeQueues();
   await h?.close();
   await stopRedis();
+  await database.drop();
 });
 
 describe("a backfill under crashes", () => {

@@ -5,7 +5,7 @@
  */
 import { DelayedError, type Job } from "bullmq";
 import prisma from "../../app/db.server";
-import { recomputeAt, type ComputeJob } from "../../app/jobs/compute.server";
+import { computeTiming, recomputeAt, type ComputeJob } from "../../app/jobs/compute.server";
 import { enqueueTagSync } from "../../app/jobs/tags.server";
 import { logger } from "../../app/logger.server";
 import { computeShop } from "../../app/metrics/compute.server";
@@ -24,6 +24,8 @@ export async function compute(job: Job<ComputeJob>, token?: string): Promise<str
 
   const startedAt = new Date();
   await prisma.shop.update({ where: { id: shop.id }, data: { computeStartedAt: startedAt } });
+  // Start and end lines bracket each run: operators (and the exclusivity test) read them.
+  log.info("compute started");
   await computeShop(shop.domain, {
     onProgress: (percent) => job.updateProgress(percent),
     // The merchant sees "failed" only when BullMQ will not try again.
@@ -39,7 +41,10 @@ export async function compute(job: Job<ComputeJob>, token?: string): Promise<str
   });
   if (after?.computeRequestedAt && after.computeRequestedAt > startedAt) {
     const now = Date.now();
-    await job.moveToDelayed(recomputeAt(now, startedAt.getTime(), now, false), token);
+    await job.moveToDelayed(
+      recomputeAt(now, startedAt.getTime(), now, false, computeTiming()),
+      token,
+    );
     throw new DelayedError();
   }
   return "computed";

@@ -1,0 +1,264 @@
+/**
+ * Two worker processes (`workers/main.ts --queues compute`, real child processes) on one
+ * shop. Each process logs a "compute started" and a "computed" line around every run; the
+ * runs of both, read from those lines, never overlap. A process SIGKILLed mid-compute
+ * leaves its job to BullMQ's stalled-job recovery: the other process runs it to the end,
+ * and the CustomerMetric rows and the snapshot equal those of an uninterrupted run.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { privateDatabase } from "../helpers/private-database";
+
+// A database of its own: a worker process re-queues every installed shop's unfinished work
+// at start, which must not reach other test files' shops.
+const database = await privateDatabase("workers");
+process.env.DATABASE_URL = database.url;
+// Queues of their own: these processes must not take other test files' compute jobs.
+process.env.QUEUE_PREFIX = `${process.env.QUEUE_PREFIX}-workers`;
+// Short debounce so that requests arriving during a run lead to further runs quickly.
+process.env.COMPUTE_DEBOUNCE_MS = "200";
+process.env.COMPUTE_MIN_INTERVAL_MS = "500";
+const { startSyncHarness } = await import("../sync/harness");
+const { computeJobId, requestRecompute } = await import("../../app/jobs/compute.server");
+const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");
+const { parseSnapshot } = await import("../../app/metrics/snapshot");
+const { createRedis } = await import("../../app/redis.server");
+const { QueueEvents } = await import("bullmq");
+
+type Harness = Awaited<ReturnType<typeof startSyncHarness>>;
+let h: Harness;
+let events: InstanceType<typeof QueueEvents>;
+const stalled: string[] = [];
+
+interface WorkerProcess {
+  name: string;
+  child: ChildProcess;
+  lines: { msg: string; time: number; jobId?: string; shop?: string; err?: string }[];
+  /** When the test saw the process exit (it computes nothing after that). */
+  exitedAt: number | null;
+  stderr: string[];
+}
+const processes: WorkerProcess[] = [];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined) {
+  for (let i = 0; i < 1_200; i++) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    await sleep(50);
+  }
+  const logs = processes.map((p) => `${p.name}: ${p.stderr.join("").slice(-2000)}`).join("\n");
+  throw new Error(`timed out waiting for ${what}\n${logs}`);
+}
+
+function startWorker(name: string): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "workers/main.ts", "--queues", "compute"],
+    { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const worker: WorkerProcess = { name, child, lines: [], exitedAt: null, stderr: [] };
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    try {
+      worker.lines.push(JSON.parse(line) as WorkerProcess["lines"][number]);
+    } catch {
+      worker.stderr.push(line);
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => worker.stderr.push(chunk.toString()));
+  child.once("exit", () => (worker.exitedAt = Date.now()));
+  processes.push(worker);
+  return worker;
+}
+
+async function kill(worker: WorkerProcess, signal: NodeJS.Signals): Promise<void> {
+  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => worker.child.once("exit", resolve));
+  worker.child.kill(signal);
+  await exited;
+}
+
+interface Run {
+  worker: string;
+  jobId: string;
+  start: number;
+  /** The "computed" line, or the process's death for a run cut short. */
+  end: number;
+  finished: boolean;
+}
+
+/** Every compute run of the test shop, from the lines the processes wrote. */
+function runs(): Run[] {
+  const out: Run[] = [];
+  for (const p of processes) {
+    let open: Run | null = null;
+    for (const line of p.lines) {
+      if (line.shop !== h.domain) continue;
+      if (line.msg === "compute started") {
+        if (open) throw new Error(`${p.name} started a run inside another`);
+        open = {
+          worker: p.name,
+          jobId: line.jobId!,
+          start: line.time,
+          end: Infinity,
+          finished: false,
+        };
+      } else if (line.msg === "computed" && open) {
+        out.push({ ...open, end: line.time, finished: true });
+        open = null;
+      }
+    }
+    if (open) out.push({ ...open, end: p.exitedAt ?? Infinity });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** Pairs of runs whose intervals intersect (empty: the shop was never computed twice at once). */
+function overlaps(): string[] {
+  const all = runs();
+  const out: string[] = [];
+  for (let i = 1; i < all.length; i++) {
+    const [prev, next] = [all[i - 1]!, all[i]!];
+    if (next.start < prev.end)
+      out.push(`${prev.worker}@${prev.start} / ${next.worker}@${next.start}`);
+  }
+  return out;
+}
+
+/** No compute job of the shop left (removed on completion); a failed one is an error. */
+async function idle(): Promise<void> {
+  await waitFor("the compute job to finish", async () => {
+    const job = await getQueue("compute").getJob(computeJobId(h.domain));
+    if (job && (await job.isFailed())) throw new Error(`compute failed: ${job.failedReason}`);
+    return job === undefined;
+  });
+}
+
+async function shopRow() {
+  return h.ctx.db.shop.findUniqueOrThrow({ where: { id: h.shopId } });
+}
+
+/** Start from nothing: no per-customer rows, no snapshot (so no "previous" values either). */
+async function clearResults(): Promise<void> {
+  await h.ctx.db.customerMetric.deleteMany({ where: { shopId: h.shopId } });
+  await h.ctx.db.metricSnapshot.deleteMany({ where: { shopId: h.shopId } });
+}
+
+/** The shop's results without the stamps that say when they were made. */
+async function results() {
+  const rows = await h.ctx.db.customerMetric.findMany({
+    where: { shopId: h.shopId },
+    orderBy: { customerId: "asc" },
+    select: {
+      customerId: true,
+      segment: true,
+      recencyScore: true,
+      frequencyScore: true,
+      monetaryScore: true,
+      recencyDays: true,
+      frequency: true,
+      monetaryMinor: true,
+      pAlive: true,
+      expected90: true,
+      clvMinor: true,
+    },
+  });
+  const snapshots = await h.ctx.db.metricSnapshot.findMany({ where: { shopId: h.shopId } });
+  expect(snapshots).toHaveLength(1);
+  const snapshot = parseSnapshot(snapshots[0]!.data);
+  expect(snapshot).not.toBeNull();
+  const { computedAt, asOf, ...kpis } = snapshot!;
+  expect(computedAt).toBeGreaterThan(0);
+  expect(asOf).toBeGreaterThan(0);
+  return { rows, snapshot: kpis };
+}
+
+beforeAll(async () => {
+  h = await startSyncHarness("workers", { customers: 4_000, seed: 13, currency: "JPY" });
+  await h.runBackfill();
+  events = new QueueEvents("compute", {
+    connection: createRedis(process.env.REDIS_URL!, "worker"),
+    prefix: process.env.QUEUE_PREFIX,
+  });
+  events.on("stalled", ({ jobId }) => stalled.push(jobId));
+  await events.waitUntilReady();
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of processes) await kill(p, "SIGKILL");
+  await events?.close();
+  await events?.disconnect();
+  await closeQueues();
+  await h?.close();
+  await database.drop();
+});
+
+describe("compute workers in two processes", () => {
+  it("never compute one shop at the same time, however the requests arrive", async () => {
+    const a = startWorker("a");
+    const b = startWorker("b");
+    for (const p of [a, b])
+      await waitFor("a worker to start", () => p.lines.some((l) => l.msg === "workers started"));
+    // Requests keep coming, many while a run is under way: the shop's one job absorbs them
+    // and runs again after it (COMPUTE_MIN_INTERVAL_MS).
+    for (let i = 0; i < 600 && runs().filter((r) => r.finished).length < 6; i++) {
+      await requestRecompute(h.domain, i % 5 === 0);
+      await sleep(100);
+    }
+    await idle();
+    expect(runs().filter((r) => r.finished).length).toBeGreaterThanOrEqual(6);
+    expect(overlaps()).toEqual([]);
+    expect((await shopRow()).computeStatus).toBe("idle");
+  }, 180_000);
+
+  it("finish a job whose process was SIGKILLed mid-compute, with the uninterrupted results", async () => {
+    await idle();
+    await clearResults();
+    await requestRecompute(h.domain, true);
+    await idle();
+    const reference = await results();
+    expect(reference.rows.length).toBeGreaterThan(1_000);
+
+    let victim: { run: Run; worker: WorkerProcess } | undefined;
+    for (let attempt = 0; attempt < 5 && !victim; attempt++) {
+      await clearResults();
+      const before = runs().length;
+      await requestRecompute(h.domain, true);
+      const run = await waitFor("a run to start", () => runs()[before]);
+      // Kill while the run is inside the compute: data loaded, results not yet written.
+      const caught = await waitFor("the compute to advance", async () => {
+        const shop = await shopRow();
+        const current = runs()[before]!;
+        if (current.finished) return "finished";
+        if (shop.computeStatus === "running" && shop.computeProgress >= 20) return "caught";
+        return undefined;
+      });
+      const worker = processes.find((p) => p.name === run.worker)!;
+      if (caught === "caught") {
+        await kill(worker, "SIGKILL");
+        // Still no "computed" from it: the kill landed mid-compute.
+        if (!runs()[before]!.finished) victim = { run, worker };
+      }
+      await idle();
+    }
+    expect(victim).toBeDefined();
+    const { run: killed, worker: dead } = victim!;
+
+    // BullMQ saw the job stall and another process ran it again, after the dead one stopped.
+    expect(stalled).toContain(computeJobId(h.domain));
+    const retry = runs().find((r) => r.start > killed.start && r.jobId === killed.jobId);
+    expect(retry?.finished).toBe(true);
+    expect(retry!.worker).not.toBe(dead.name);
+    expect(retry!.start).toBeGreaterThanOrEqual(dead.exitedAt!);
+    expect(overlaps()).toEqual([]);
+
+    const shop = await shopRow();
+    expect(shop.computeStatus).toBe("idle");
+    expect(shop.computeError).toBeNull();
+    expect(await results()).toEqual(reference);
+    // Both processes took part in the runs of this shop.
+    expect(new Set(runs().map((r) => r.worker))).toEqual(new Set(["a", "b"]));
+  }, 180_000);
+});
