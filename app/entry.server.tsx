@@ -17,6 +17,10 @@ export default async function handleRequest(
   // Shopify's embedded-app headers, incl. the per-shop CSP frame-ancestors.
   addDocumentResponseHeaders(request, responseHeaders);
   allowStandInAdmin(responseHeaders);
+  // A document that names no valid shop (landing, login) is never framed by anyone.
+  if (!responseHeaders.has("Content-Security-Policy")) {
+    responseHeaders.set("Content-Security-Policy", "frame-ancestors 'none';");
+  }
   const userAgent = request.headers.get("user-agent");
   const readyEvent = userAgent && isbot(userAgent) ? "onAllReady" : "onShellReady";
 

@@ -44,6 +44,9 @@ const envSchema = z.object({
   ADMIN_SECRET: z.string().min(24, "must be at least 24 characters").optional(),
   OPS_DASHBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
   OPS_DASHBOARD_HOST: z.string().default("127.0.0.1"),
+  // Where `npm start` (app/server.ts) listens.
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
 });
 
 export type Env = z.infer<typeof envSchema>;

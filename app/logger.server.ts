@@ -28,3 +28,11 @@ export const logger = pino({
 });
 
 export type Logger = pino.Logger;
+
+/** Session tokens (JWTs) and Shopify access/refresh tokens inside free text. */
+const TOKEN_SHAPED = /eyJ[\w-]*\.[\w-]+\.[\w-]*|\bshp[a-z]{2}_[A-Za-z0-9]+/g;
+
+/** Free text (a library's log line) with anything token-shaped cut out. */
+export function scrubSecrets(text: string): string {
+  return text.replace(TOKEN_SHAPED, "[redacted]");
+}

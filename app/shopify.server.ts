@@ -13,6 +13,7 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { env } from "./env.server";
+import { logger, scrubSecrets } from "./logger.server";
 import { onShopInstalled } from "./shops.server";
 import { API_VERSION } from "./sync/api-version";
 
@@ -30,6 +31,11 @@ const shopify = shopifyApp({
   // The library logs every authentication at INFO; Kizuna's own pino log says what matters.
   logger: {
     level: ["debug", "trace"].includes(config.LOG_LEVEL) ? LogSeverity.Debug : LogSeverity.Warning,
+    // Its debug lines carry whole session tokens: they go through pino with tokens cut out.
+    log: (severity, message) => {
+      const level = (["error", "warn", "info", "debug"] as const)[severity] ?? "info";
+      logger[level]({ source: "shopify" }, scrubSecrets(message));
+    },
   },
   future: {
     unstable_newEmbeddedAuthStrategy: true,

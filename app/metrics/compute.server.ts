@@ -13,6 +13,7 @@ import {
   parseSnapshot,
   previousOf,
   snapshotSteps,
+  summaryOf,
   type PreviousSnapshot,
   type SnapshotBuild,
   type SnapshotStage,
@@ -198,6 +199,7 @@ export async function computeShop(
       computedAt,
       asOf,
       snapshotJson,
+      summaryJson: JSON.stringify(summaryOf(build.snapshot)),
       timeZone: build.snapshot.timeZone,
       retention: options.retention,
     });

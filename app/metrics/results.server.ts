@@ -36,6 +36,8 @@ export interface ComputeResultsInput {
   readonly asOf: Date;
   /** ShopSnapshot as JSON text. */
   readonly snapshotJson: string;
+  /** Its SnapshotSummary as JSON text (MetricSnapshot.summary); null leaves the column empty. */
+  readonly summaryJson?: string | null;
   /** The shop's zone: snapshot history is thinned per local day. */
   readonly timeZone: string;
   readonly retention?: SnapshotRetention;
@@ -149,7 +151,8 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
         `DELETE FROM "CustomerMetric" WHERE "shopId" = ? AND "customerId" IN (${Array(count).fill("?").join(", ")})`,
       );
     const insertSnapshot = db.prepare(
-      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data") VALUES (?, ?, ?, ?)`,
+      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data", "summary")
+       VALUES (?, ?, ?, ?, ?)`,
     );
     const listSnapshots = db.prepare(
       `SELECT "id", "computedAt" FROM "MetricSnapshot" WHERE "shopId" = ?`,
@@ -190,8 +193,13 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
         rows++;
       }
       const snapshotId = Number(
-        insertSnapshot.run(shopId, stamp, sqliteDate(input.asOf), input.snapshotJson)
-          .lastInsertRowid,
+        insertSnapshot.run(
+          shopId,
+          stamp,
+          sqliteDate(input.asOf),
+          input.snapshotJson,
+          input.summaryJson ?? null,
+        ).lastInsertRowid,
       );
       const history = (listSnapshots.all(shopId) as { id: number; computedAt: string }[]).map(
         (r) => ({ id: r.id, computedAt: new Date(r.computedAt) }),
@@ -287,9 +295,9 @@ async function writePostgres(url: string, input: ComputeResultsInput): Promise<W
     await flush();
 
     const inserted = await client.query<{ id: number }>(
-      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data")
-       VALUES ($1, $2::timestamp(3), $3::timestamp(3), $4) RETURNING "id"`,
-      [shopId, stamp, pgDate(input.asOf), input.snapshotJson],
+      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data", "summary")
+       VALUES ($1, $2::timestamp(3), $3::timestamp(3), $4, $5) RETURNING "id"`,
+      [shopId, stamp, pgDate(input.asOf), input.snapshotJson, input.summaryJson ?? null],
     );
     // Text, not Date: pg would read timestamp without time zone as local time.
     const { rows: history } = await client.query<{ id: number; at: string }>(

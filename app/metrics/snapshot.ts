@@ -501,6 +501,37 @@ export interface ShopSnapshot {
   readonly clv: ClvOk | ClvInsufficient;
 }
 
+/**
+ * The dashboard's part of a snapshot, stored beside it (MetricSnapshot.summary): the KPI cards
+ * and counts, a tenth of the document or less, so the dashboard and its trend lines never
+ * parse the whole snapshot. Derived from the snapshot alone (`summaryOf`).
+ */
+export interface SnapshotSummary {
+  readonly version: typeof SNAPSHOT_VERSION;
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly asOf: number;
+  readonly asOfDate: string;
+  readonly computedAt: number;
+  readonly counts: SnapshotCounts;
+  readonly kpis: { readonly [K in KpiId]: KpiCard };
+  readonly clvStatus: "ok" | "insufficient-data";
+}
+
+export function summaryOf(snapshot: ShopSnapshot): SnapshotSummary {
+  return {
+    version: snapshot.version,
+    currency: snapshot.currency,
+    timeZone: snapshot.timeZone,
+    asOf: snapshot.asOf,
+    asOfDate: snapshot.asOfDate,
+    computedAt: snapshot.computedAt,
+    counts: snapshot.counts,
+    kpis: snapshot.kpis,
+    clvStatus: snapshot.clv.status,
+  };
+}
+
 /** Per customer (dense index), for CustomerMetric. NaN = no model value. */
 export interface PerCustomerResults {
   readonly count: number;
@@ -1038,7 +1069,8 @@ function square(values: ArrayLike<number>, size: number): number[][] {
   );
 }
 
-function migrationBlock(yoy: YoyMigration, m: SegmentMigration): MigrationBlock {
+/** The migration page's block (also built on demand for dates the merchant picks). */
+export function migrationBlock(yoy: YoyMigration, m: SegmentMigration): MigrationBlock {
   return {
     yoy: {
       ...yoy,
@@ -1515,6 +1547,24 @@ export function parseSnapshot(json: string): ShopSnapshot | null {
       (value as { version?: unknown }).version === SNAPSHOT_VERSION
     ) {
       return value as ShopSnapshot;
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/** Parses a stored summary; null for another version, unreadable text or null. */
+export function parseSummary(json: string | null): SnapshotSummary | null {
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      (value as { version?: unknown }).version === SNAPSHOT_VERSION
+    ) {
+      return value as SnapshotSummary;
     }
   } catch {
     // fall through

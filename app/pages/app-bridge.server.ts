@@ -27,15 +27,24 @@ export function appBridgeOverride(
 
 /**
  * The test/demo admin that serves the App Bridge stand-in also frames the app: let it,
- * next to the Shopify admin origins shopify-app-remix's CSP frame-ancestors names.
+ * next to the Shopify admin origins shopify-app-remix's CSP frame-ancestors names. The
+ * library's Link header preloads App Bridge from Shopify's CDN, as Shopify's app template
+ * does; with the stand-in, preload the script the page really loads instead.
  */
 export function allowStandInAdmin(headers: Headers): void {
   const override = appBridgeOverride();
+  if (!override) return;
+  if (headers.has("Link")) headers.set("Link", appBridgePreload(override));
   const csp = headers.get("Content-Security-Policy");
-  if (!override || !csp?.includes("frame-ancestors ")) return;
+  if (!csp?.includes("frame-ancestors ")) return;
   const origin = new URL(override).origin;
   headers.set(
     "Content-Security-Policy",
     csp.replace("frame-ancestors ", `frame-ancestors ${origin} `),
   );
+}
+
+/** A Link header value preloading App Bridge from `url`. */
+export function appBridgePreload(url: string): string {
+  return `<${url}>; rel="preload"; as="script"`;
 }

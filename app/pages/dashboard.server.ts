@@ -1,13 +1,13 @@
 /**
- * The dashboard's data: the shop's sync and compute status, and from the latest snapshot
- * the KPI cards with their targets and trend lines. Reads only; what the page does not
- * show stays on the server.
+ * The dashboard's data: the shop's sync and compute status, and from the latest snapshot's
+ * summary (never the whole document) the KPI cards with their targets and trend lines.
+ * Reads only; what the page does not show stays on the server.
  */
 import type { Metric } from "../analytics/metric";
 import type { TargetStatus } from "../analytics/targets";
 import { KPI_IDS, type KpiId, type SnapshotTarget } from "../metrics/snapshot";
 import { kpiHistory } from "./history.server";
-import { latestSnapshot, loadShop } from "./shop.server";
+import { latestSummary, loadShop } from "./shop.server";
 import type { ShopStatus } from "./types";
 
 /** Below this many buyers the numbers swing with every order: the page says so. */
@@ -50,7 +50,7 @@ export async function dashboardData(domain: string): Promise<DashboardData> {
     return { found: false, currency: "USD", timeZone: "UTC", status: null, snapshot: null };
   }
   const [snapshot, history] = await Promise.all([
-    latestSnapshot(shop.id),
+    latestSummary(shop.id),
     kpiHistory(shop.id, shop.timezone),
   ]);
   const base = { found: true, currency: shop.currency, timeZone: shop.timezone };
@@ -72,7 +72,7 @@ export async function dashboardData(domain: string): Promise<DashboardData> {
       firstPurchaseDate: c.firstPurchaseDate,
       lastPurchaseDate: c.lastPurchaseDate,
       tiny: c.customersWithPurchases < TINY_SHOP_CUSTOMERS,
-      clvStatus: snapshot.clv.status,
+      clvStatus: snapshot.clvStatus,
       trendDates: history.dates,
       kpis: KPI_IDS.map((id) => {
         const card = snapshot.kpis[id];

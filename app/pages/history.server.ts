@@ -1,10 +1,10 @@
 /**
  * KPI trend lines from the snapshot history: one point per shop-local day of the data
  * cut-off (the latest compute of that day), the last HISTORY_DAYS days. Only the KPI block
- * is pulled out of each stored document, by the database's JSON functions, and its values
- * kept per snapshot id (rows are immutable), so a dashboard load re-reads no old snapshot.
- * A cold process still has the database parse each day's document once (about 10 ms for a
- * 140 KB snapshot on PostgreSQL): a separate KPI column would remove even that.
+ * is pulled out of each row's small summary column (MetricSnapshot.summary) by the
+ * database's JSON functions, and its values kept per snapshot id (rows are immutable), so a
+ * dashboard load re-reads no old snapshot. Rows written before the column existed fall back
+ * to the KPI block of the whole document.
  */
 import { isPostgresUrl } from "../../prisma/database-url.mjs";
 import { createCalendar, formatDay } from "../analytics/time";
@@ -24,12 +24,14 @@ type Values = (number | null)[];
 const MAX_CACHED = 20_000;
 const cache = new Map<number, Values>();
 
-// The KPI block only (about a tenth of a snapshot), one JSON parse per row in the database.
+// The KPI block only, one JSON parse of the summary per row in the database (COALESCE reads
+// the document only for rows without a summary).
 const sqliteSql = (count: number) =>
-  `SELECT "id", json_extract("data", '$.kpis') AS "v"
+  `SELECT "id", COALESCE(json_extract("summary", '$.kpis'), json_extract("data", '$.kpis')) AS "v"
    FROM "MetricSnapshot" WHERE "shopId" = ? AND "id" IN (${Array(count).fill("?").join(", ")})`;
 
-const POSTGRES_SQL = `SELECT "id", ("data"::jsonb -> 'kpis')::text AS "v"
+const POSTGRES_SQL = `SELECT "id",
+    COALESCE("summary"::jsonb -> 'kpis', "data"::jsonb -> 'kpis')::text AS "v"
   FROM "MetricSnapshot" WHERE "shopId" = $1 AND "id" = ANY($2::int[])`;
 
 function parseValues(text: string | null): Values {

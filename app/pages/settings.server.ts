@@ -358,7 +358,9 @@ export function parseSpend(
   if (!m || monthNumber < 1 || monthNumber > 12) errors.month = { key: "errors.month" };
   const month = m ? `${m[1]}-${String(monthNumber).padStart(2, "0")}` : "";
 
-  const channel = normalizeInput(raw.channel);
+  // No control character belongs in a channel name (and PostgreSQL text cannot hold NUL).
+  // eslint-disable-next-line no-control-regex
+  const channel = normalizeInput(raw.channel.replace(/[\u0000-\u001F\u007F]/g, ""));
   if (channel.length === 0) errors.channel = { key: "errors.required" };
   else if (channel.length > 60) errors.channel = { key: "errors.tooLong", params: { max: 60 } };
 
@@ -489,9 +491,11 @@ export async function deleteSpend(domain: string, form: FormData): Promise<Spend
   const shop = await shopOf(domain);
   if (!shop) return { ok: false, errors: { form: { key: "errors.noShop" } } };
   const id = Number(form.get("id"));
-  const { count } = Number.isInteger(id)
-    ? await prisma.marketingSpend.deleteMany({ where: { id, shopId: shop.id } })
-    : { count: 0 };
+  // A row id is a positive 32-bit integer; anything else (1e21, -0, NaN) matches no row.
+  const { count } =
+    Number.isInteger(id) && id > 0 && id <= 2_147_483_647
+      ? await prisma.marketingSpend.deleteMany({ where: { id, shopId: shop.id } })
+      : { count: 0 };
   if (count === 0) return { ok: false, errors: { form: { key: "errors.notFound" } } };
   const jobsQueued = await runJob("request recompute", domain, () =>
     requestRecompute(domain, true),

@@ -4,7 +4,13 @@
  * recomputes. Every query is scoped to the shop of the authenticated session.
  */
 import prisma from "../db.server";
-import { parseSnapshot, type ShopSnapshot } from "../metrics/snapshot";
+import {
+  parseSnapshot,
+  parseSummary,
+  summaryOf,
+  type ShopSnapshot,
+  type SnapshotSummary,
+} from "../metrics/snapshot";
 import { parseSettings, type ShopSettings } from "../settings";
 import type { ShopStatus } from "./types";
 
@@ -93,7 +99,40 @@ export async function latestSnapshot(shopId: number): Promise<ShopSnapshot | nul
   return snapshot;
 }
 
+const summaries = new Map<number, SnapshotSummary>();
+
+/**
+ * The dashboard's part of the newest snapshot, from its small summary column: a cold process
+ * parses a few KB, not the whole document. Snapshots written before the column existed fall
+ * back to the document (and are remembered like any other).
+ */
+export async function latestSummary(shopId: number): Promise<SnapshotSummary | null> {
+  const head = await prisma.metricSnapshot.findFirst({
+    where: { shopId },
+    orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    select: { id: true },
+  });
+  if (!head) return null;
+  let summary = summaries.get(head.id) ?? null;
+  if (!summary) {
+    const row = await prisma.metricSnapshot.findFirst({
+      where: { id: head.id, shopId },
+      select: { summary: true },
+    });
+    summary = parseSummary(row?.summary ?? null);
+    if (!summary) {
+      const snapshot = await latestSnapshot(shopId);
+      summary = snapshot ? summaryOf(snapshot) : null;
+    }
+  }
+  summaries.delete(head.id);
+  if (summary) summaries.set(head.id, summary);
+  while (summaries.size > CACHE_SIZE) summaries.delete(summaries.keys().next().value!);
+  return summary;
+}
+
 /** Forgets cached snapshots (tests and benchmarks measure cold loads). */
 export function clearSnapshotCache(): void {
   parsed.clear();
+  summaries.clear();
 }

@@ -1,9 +1,10 @@
 /**
- * Loader data of the read-only analysis pages (cohorts, migration, continuation, predictive
- * LTV): each takes the part of the latest snapshot its page shows, trimmed to what is drawn.
+ * Loader data of the read-only analysis pages (cohorts, continuation, predictive LTV; the
+ * migration page builds on loadPage in migration.server.ts): each takes the part of the
+ * latest snapshot its page shows, trimmed to what is drawn.
  */
 import type { ShopSnapshot } from "../metrics/snapshot";
-import { latestSnapshot, loadShop } from "./shop.server";
+import { latestSnapshot, loadShop, type ShopContext } from "./shop.server";
 import type { ShopStatus } from "./types";
 
 export interface PageBase {
@@ -15,7 +16,10 @@ export interface PageBase {
   readonly computedAt: number | null;
 }
 
-async function load(domain: string): Promise<{ base: PageBase; snapshot: ShopSnapshot | null }> {
+/** The page base and latest snapshot of the session's shop (and the shop, when found). */
+export async function loadPage(
+  domain: string,
+): Promise<{ base: PageBase; snapshot: ShopSnapshot | null; shop: ShopContext | null }> {
   const shop = await loadShop(domain);
   if (!shop) {
     return {
@@ -28,6 +32,7 @@ async function load(domain: string): Promise<{ base: PageBase; snapshot: ShopSna
         computedAt: null,
       },
       snapshot: null,
+      shop: null,
     };
   }
   const snapshot = await latestSnapshot(shop.id);
@@ -41,6 +46,7 @@ async function load(domain: string): Promise<{ base: PageBase; snapshot: ShopSna
       computedAt: snapshot?.computedAt ?? null,
     },
     snapshot,
+    shop,
   };
 }
 
@@ -52,7 +58,7 @@ const round = (digits: number) => (x: number) => {
 };
 
 export async function cohortsData(domain: string) {
-  const { base, snapshot } = await load(domain);
+  const { base, snapshot } = await loadPage(domain);
   if (!snapshot) return { ...base, cohorts: null };
   const c = snapshot.cohorts;
   const nps = new Map(snapshot.nps.byCohort.map((g) => [g.key, g.metric]));
@@ -82,22 +88,8 @@ export async function cohortsData(domain: string) {
   };
 }
 
-export async function migrationData(domain: string) {
-  const { base, snapshot } = await load(domain);
-  if (!snapshot) return { ...base, migration: null };
-  const { yoy, segments } = snapshot.migration;
-  return {
-    ...base,
-    migration: {
-      yoy,
-      segments,
-      customRules: snapshot.segments.customRules,
-    },
-  };
-}
-
 export async function continuationData(domain: string) {
-  const { base, snapshot } = await load(domain);
+  const { base, snapshot } = await loadPage(domain);
   if (!snapshot) return { ...base, continuation: null };
   const { all, subscription, sbg } = snapshot.continuation;
   return {
@@ -114,7 +106,7 @@ export async function continuationData(domain: string) {
 }
 
 export async function ltvData(domain: string) {
-  const { base, snapshot } = await load(domain);
+  const { base, snapshot } = await loadPage(domain);
   if (!snapshot) {
     return { ...base, clv: null, historical: null, predicted: null, modelChurn: null };
   }

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData, useNavigation } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
   BlockStack,
@@ -11,21 +11,23 @@ import {
   InlineStack,
   Page,
   Text,
+  TextField,
 } from "@shopify/polaris";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { Metric } from "../analytics/metric";
 import { NoSnapshot } from "../components/EmptyStates";
 import { HeatmapTable, type HeatRow } from "../components/Heatmap";
+import { fieldErrorText } from "../components/FieldGroup";
 import { MetricInfo, periodText } from "../components/MetricInfo";
 import { useFormat } from "../components/useFormat";
 import type { Format } from "../format";
 import { metricName, segmentName, useI18n } from "../i18n";
-import { migrationData } from "../pages/views.server";
+import { migrationData, type MigrationErrors } from "../pages/migration.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return migrationData(session.shop);
+  return migrationData(session.shop, new URL(request.url));
 };
 
 function MetricTile({ metric, format }: { metric: Metric; format: Format }) {
@@ -51,6 +53,88 @@ function MetricTile({ metric, format }: { metric: Metric; format: Format }) {
           })}
         </Text>
       </BlockStack>
+    </Card>
+  );
+}
+
+/** The two dates to compare; a GET form, so the choice lives in the URL. */
+function DatesForm({
+  dates,
+  errors,
+  today,
+  custom,
+  timeZone,
+}: {
+  dates: { from: string; to: string };
+  errors: MigrationErrors | null;
+  today: string | null;
+  custom: boolean;
+  timeZone: string;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const navigation = useNavigation();
+  const [from, setFrom] = useState(dates.from);
+  const [to, setTo] = useState(dates.to);
+  useEffect(() => {
+    setFrom(dates.from);
+    setTo(dates.to);
+  }, [dates.from, dates.to]);
+  const loading =
+    navigation.state === "loading" && navigation.location.pathname === "/app/migration";
+  return (
+    <Card>
+      <Form method="get" data-testid="migration-dates">
+        <BlockStack gap="300">
+          <BlockStack gap="100">
+            <Text as="h2" variant="headingMd">
+              {t("migration.dates.title")}
+            </Text>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {t("migration.dates.help", { zone: timeZone })}
+            </Text>
+          </BlockStack>
+          <InlineStack gap="300" blockAlign="start" wrap>
+            <TextField
+              label={t("migration.dates.from")}
+              type="date"
+              name="from"
+              id="migration-from"
+              value={from}
+              onChange={setFrom}
+              max={today ?? undefined}
+              error={fieldErrorText(i18n, errors?.from)}
+              autoComplete="off"
+            />
+            <TextField
+              label={t("migration.dates.to")}
+              type="date"
+              name="to"
+              id="migration-to"
+              value={to}
+              onChange={setTo}
+              max={today ?? undefined}
+              error={fieldErrorText(i18n, errors?.to)}
+              autoComplete="off"
+            />
+          </InlineStack>
+          <InlineStack gap="200">
+            <Button submit variant="primary" loading={loading} id="migration-compare">
+              {t("migration.dates.apply")}
+            </Button>
+            {(custom || errors) && (
+              <Button url="/app/migration" id="migration-reset">
+                {t("migration.dates.reset")}
+              </Button>
+            )}
+          </InlineStack>
+          {custom && (
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="migration-custom">{t("migration.dates.custom")}</span>
+            </Text>
+          )}
+        </BlockStack>
+      </Form>
     </Card>
   );
 }
@@ -119,6 +203,15 @@ export default function Migration() {
     <Page fullWidth>
       <TitleBar title={t("migration.title")} />
       <BlockStack gap="400">
+        {data.dates && (
+          <DatesForm
+            dates={data.dates}
+            errors={data.errors}
+            today={data.today}
+            custom={data.custom}
+            timeZone={data.timeZone}
+          />
+        )}
         <Card>
           <BlockStack gap="100">
             <Text as="h2" variant="headingMd">
@@ -204,7 +297,12 @@ export default function Migration() {
             <InlineStack align="space-between" blockAlign="center" gap="200">
               <BlockStack gap="100">
                 <Text as="h2" variant="headingMd">
-                  {t("migration.matrix.title")}
+                  {data.custom
+                    ? t("migration.matrix.titleDates", {
+                        from: format.date(segments.fromDate),
+                        to: format.date(segments.toDate),
+                      })
+                    : t("migration.matrix.title")}
                 </Text>
                 <Text as="p" variant="bodySm" tone="subdued">
                   {t("migration.matrix.help", {

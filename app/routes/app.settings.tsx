@@ -20,9 +20,9 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { FieldGroup, fieldErrorText, FormSection, type FieldSpec } from "../components/FieldGroup";
 import { useFormat } from "../components/useFormat";
-import { useI18n, type Translator } from "../i18n";
-import type { MessageKey } from "../messages/en";
+import { useI18n } from "../i18n";
 import {
   SETTINGS_FIELD_NAMES,
   type FieldError,
@@ -61,48 +61,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   }
 };
 
-const errorText = (i18n: Translator, error: FieldError | undefined): string | undefined =>
-  error ? i18n.t(error.key as MessageKey, error.params) : undefined;
-
 type Errors = Partial<Record<string, FieldError>>;
-
-function NumberField({
-  field,
-  label,
-  help,
-  suffix,
-  values,
-  errors,
-  onChange,
-  step,
-}: {
-  field: SettingsField;
-  label: string;
-  help?: string;
-  suffix?: string;
-  values: SettingsFormValues;
-  errors: Errors;
-  onChange: (field: SettingsField, value: string) => void;
-  step?: number;
-}) {
-  const i18n = useI18n();
-  return (
-    <TextField
-      label={label}
-      name={field}
-      id={`field-${field}`}
-      type="text"
-      inputMode="decimal"
-      value={values[field]}
-      onChange={(v) => onChange(field, v)}
-      suffix={suffix}
-      helpText={help}
-      error={errorText(i18n, errors[field])}
-      autoComplete="off"
-      step={step}
-    />
-  );
-}
+type SpendField = "month" | "channel" | "amount";
 
 function SpendSection({
   spend,
@@ -118,7 +78,11 @@ function SpendSection({
   const adder = useFetcher<typeof action>();
   const deleter = useFetcher<typeof action>();
   const importer = useFetcher<typeof action>();
-  const [entry, setEntry] = useState({ month: "", channel: "", amount: "" });
+  const [entry, setEntry] = useState<Record<SpendField, string>>({
+    month: "",
+    channel: "",
+    amount: "",
+  });
   const [file, setFile] = useState<File | null>(null);
 
   const added = adder.data?.intent === "spend-add" ? adder.data : undefined;
@@ -172,36 +136,18 @@ function SpendSection({
             </Text>
             <div data-testid="spend-form">
               <FormLayout>
-                <FormLayout.Group condensed>
-                  <TextField
-                    label={t("spend.month")}
-                    name="month"
-                    placeholder="2026-01"
-                    value={entry.month}
-                    onChange={(month) => setEntry((e) => ({ ...e, month }))}
-                    error={errorText(i18n, fieldErrors.month)}
-                    autoComplete="off"
-                  />
-                  <TextField
-                    label={t("spend.channel")}
-                    name="channel"
-                    placeholder="Instagram"
-                    value={entry.channel}
-                    onChange={(channel) => setEntry((e) => ({ ...e, channel }))}
-                    error={errorText(i18n, fieldErrors.channel)}
-                    autoComplete="off"
-                  />
-                  <TextField
-                    label={t("spend.amount")}
-                    name="amount"
-                    inputMode="decimal"
-                    suffix={currency}
-                    value={entry.amount}
-                    onChange={(amount) => setEntry((e) => ({ ...e, amount }))}
-                    error={errorText(i18n, fieldErrors.amount)}
-                    autoComplete="off"
-                  />
-                </FormLayout.Group>
+                <FieldGroup<SpendField>
+                  fields={[
+                    { field: "month", label: t("spend.month"), placeholder: "2026-01" },
+                    { field: "channel", label: t("spend.channel"), placeholder: "Instagram" },
+                    { field: "amount", label: t("spend.amount"), suffix: currency, numeric: true },
+                  ]}
+                  values={entry}
+                  errors={fieldErrors}
+                  onChange={(field, value) => setEntry((e) => ({ ...e, [field]: value }))}
+                  perRow={3}
+                  condensed
+                />
               </FormLayout>
             </div>
             <InlineStack>
@@ -267,7 +213,7 @@ function SpendSection({
                         {t("spend.rowError", {
                           line: e.line,
                           field: fieldLabel(e.field),
-                          message: errorText(i18n, e) ?? "",
+                          message: fieldErrorText(i18n, e) ?? "",
                         })}
                       </List.Item>
                     ))}
@@ -373,6 +319,53 @@ export default function Settings() {
   const discard = () => setValues(data.values);
   const prefixLocked = data.storedTagSync.enabled && values["tagSync.enabled"] === "true";
   const common = { values, errors, onChange: set };
+  const percent = { suffix: "%", numeric: true };
+  const days = { suffix: t("settings.unit.days"), numeric: true };
+  const atLeast = t("settings.targets.min");
+  const targetFields: FieldSpec<SettingsField>[] = [
+    {
+      field: "targets.repeatRate",
+      label: t("settings.targets.repeatRate"),
+      help: atLeast,
+      ...percent,
+    },
+    {
+      field: "targets.secondPurchaseSurvival",
+      label: t("settings.targets.secondPurchaseSurvival"),
+      help: atLeast,
+      ...percent,
+    },
+    {
+      field: "targets.monthlyChurn",
+      label: t("settings.targets.monthlyChurn"),
+      help: t("settings.targets.max"),
+      ...percent,
+    },
+    { field: "targets.nps", label: t("settings.targets.nps"), help: atLeast, numeric: true },
+  ];
+  const windowFields: FieldSpec<SettingsField>[] = [
+    {
+      field: "churnInactivityDays",
+      label: t("settings.churnInactivityDays"),
+      help: t("settings.churnInactivityDays.help"),
+      ...days,
+    },
+    { field: "f2WindowDays", label: t("settings.f2WindowDays"), ...days },
+    { field: "subscriptionWindowDays", label: t("settings.subscriptionWindowDays"), ...days },
+    {
+      field: "grossMarginRatio",
+      label: t("settings.grossMarginRatio"),
+      help: t("settings.grossMarginRatio.help"),
+      ...percent,
+    },
+    {
+      field: "clvHorizonMonths",
+      label: t("settings.clvHorizonMonths"),
+      suffix: t("settings.unit.months"),
+      numeric: true,
+    },
+    { field: "annualDiscountRate", label: t("settings.annualDiscountRate"), ...percent },
+  ];
 
   return (
     <Page
@@ -394,157 +387,70 @@ export default function Settings() {
       <BlockStack gap="500">
         {errors.form && (
           <Banner tone="critical">
-            <p>{errorText(i18n, errors.form)}</p>
+            <p>{fieldErrorText(i18n, errors.form)}</p>
           </Banner>
         )}
         <Layout>
-          <Layout.AnnotatedSection
+          <FormSection
             id="targets"
             title={t("settings.targets.title")}
             description={t("settings.targets.description")}
           >
-            <Card>
-              <FormLayout>
-                <FormLayout.Group>
-                  <NumberField
-                    field="targets.repeatRate"
-                    label={t("settings.targets.repeatRate")}
-                    help={t("settings.targets.min")}
-                    suffix="%"
-                    {...common}
-                  />
-                  <NumberField
-                    field="targets.secondPurchaseSurvival"
-                    label={t("settings.targets.secondPurchaseSurvival")}
-                    help={t("settings.targets.min")}
-                    suffix="%"
-                    {...common}
-                  />
-                </FormLayout.Group>
-                <FormLayout.Group>
-                  <NumberField
-                    field="targets.monthlyChurn"
-                    label={t("settings.targets.monthlyChurn")}
-                    help={t("settings.targets.max")}
-                    suffix="%"
-                    {...common}
-                  />
-                  <NumberField
-                    field="targets.nps"
-                    label={t("settings.targets.nps")}
-                    help={t("settings.targets.min")}
-                    {...common}
-                  />
-                </FormLayout.Group>
-              </FormLayout>
-            </Card>
-          </Layout.AnnotatedSection>
-          <Layout.AnnotatedSection
+            <FieldGroup fields={targetFields} idPrefix="field-" {...common} />
+          </FormSection>
+          <FormSection
             id="windows"
             title={t("settings.windows.title")}
             description={t("settings.windows.description")}
           >
-            <Card>
-              <FormLayout>
-                <FormLayout.Group>
-                  <NumberField
-                    field="churnInactivityDays"
-                    label={t("settings.churnInactivityDays")}
-                    help={t("settings.churnInactivityDays.help")}
-                    suffix={t("settings.unit.days")}
-                    {...common}
-                  />
-                  <NumberField
-                    field="f2WindowDays"
-                    label={t("settings.f2WindowDays")}
-                    suffix={t("settings.unit.days")}
-                    {...common}
-                  />
-                </FormLayout.Group>
-                <FormLayout.Group>
-                  <NumberField
-                    field="subscriptionWindowDays"
-                    label={t("settings.subscriptionWindowDays")}
-                    suffix={t("settings.unit.days")}
-                    {...common}
-                  />
-                  <NumberField
-                    field="grossMarginRatio"
-                    label={t("settings.grossMarginRatio")}
-                    help={t("settings.grossMarginRatio.help")}
-                    suffix="%"
-                    {...common}
-                  />
-                </FormLayout.Group>
-                <FormLayout.Group>
-                  <NumberField
-                    field="clvHorizonMonths"
-                    label={t("settings.clvHorizonMonths")}
-                    suffix={t("settings.unit.months")}
-                    {...common}
-                  />
-                  <NumberField
-                    field="annualDiscountRate"
-                    label={t("settings.annualDiscountRate")}
-                    suffix="%"
-                    {...common}
-                  />
-                </FormLayout.Group>
-              </FormLayout>
-            </Card>
-          </Layout.AnnotatedSection>
-          <Layout.AnnotatedSection
+            <FieldGroup fields={windowFields} idPrefix="field-" {...common} />
+          </FormSection>
+          <FormSection
             id="tags"
             title={t("settings.tags.title")}
             description={t("settings.tags.description")}
           >
-            <Card>
-              <FormLayout>
-                <Checkbox
-                  label={t("settings.tags.enabled")}
-                  id="field-tagSync.enabled"
-                  checked={values["tagSync.enabled"] === "true"}
-                  onChange={(checked) => set("tagSync.enabled", String(checked))}
-                  helpText={t("settings.tags.enabledHelp", {
-                    example: `${values["tagSync.prefix"]}champions`,
-                  })}
-                  error={errorText(i18n, errors["tagSync.enabled"])}
-                />
-                <TextField
-                  label={t("settings.tags.prefix")}
-                  id="field-tagSync.prefix"
-                  name="tagSync.prefix"
-                  value={values["tagSync.prefix"]}
-                  onChange={(v) => set("tagSync.prefix", v)}
-                  disabled={prefixLocked}
-                  helpText={
-                    prefixLocked ? t("settings.tags.prefixLocked") : t("settings.tags.prefixHelp")
-                  }
-                  error={errorText(i18n, errors["tagSync.prefix"])}
-                  autoComplete="off"
-                />
-              </FormLayout>
-            </Card>
-          </Layout.AnnotatedSection>
-          <Layout.AnnotatedSection
+            <Checkbox
+              label={t("settings.tags.enabled")}
+              id="field-tagSync.enabled"
+              checked={values["tagSync.enabled"] === "true"}
+              onChange={(checked) => set("tagSync.enabled", String(checked))}
+              helpText={t("settings.tags.enabledHelp", {
+                example: `${values["tagSync.prefix"]}champions`,
+              })}
+              error={fieldErrorText(i18n, errors["tagSync.enabled"])}
+            />
+            <TextField
+              label={t("settings.tags.prefix")}
+              id="field-tagSync.prefix"
+              name="tagSync.prefix"
+              value={values["tagSync.prefix"]}
+              onChange={(v) => set("tagSync.prefix", v)}
+              disabled={prefixLocked}
+              helpText={
+                prefixLocked ? t("settings.tags.prefixLocked") : t("settings.tags.prefixHelp")
+              }
+              error={fieldErrorText(i18n, errors["tagSync.prefix"])}
+              autoComplete="off"
+            />
+          </FormSection>
+          <FormSection
             id="nightly"
             title={t("settings.nightly.title")}
             description={t("settings.nightly.description", { zone: data.timeZone })}
           >
-            <Card>
-              <Select
-                label={t("settings.nightly.hour")}
-                id="field-nightlyHour"
-                options={Array.from({ length: 24 }, (_, h) => ({
-                  label: `${String(h).padStart(2, "0")}:00`,
-                  value: String(h),
-                }))}
-                value={values.nightlyHour}
-                onChange={(v) => set("nightlyHour", v)}
-                error={errorText(i18n, errors.nightlyHour)}
-              />
-            </Card>
-          </Layout.AnnotatedSection>
+            <Select
+              label={t("settings.nightly.hour")}
+              id="field-nightlyHour"
+              options={Array.from({ length: 24 }, (_, h) => ({
+                label: `${String(h).padStart(2, "0")}:00`,
+                value: String(h),
+              }))}
+              value={values.nightlyHour}
+              onChange={(v) => set("nightlyHour", v)}
+              error={fieldErrorText(i18n, errors.nightlyHour)}
+            />
+          </FormSection>
           <SpendSection spend={data.spend} currency={data.currency} />
         </Layout>
       </BlockStack>

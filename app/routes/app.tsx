@@ -48,11 +48,10 @@ export default function App() {
   const i18n = useMemo(() => createTranslator(locale), [locale]);
   const { t } = i18n;
   useEffect(() => {
-    // root.tsx renders lang="en"; the admin's language is only known here.
-    document.documentElement.lang = locale;
-    // Lets browser tests (and anyone debugging) know the page is interactive.
+    // Lets browser tests (and anyone debugging) know the page is interactive. The
+    // document's lang comes from this loader's locale (root.tsx).
     document.documentElement.dataset.hydrated = "true";
-  }, [locale]);
+  }, []);
   return (
     <AppProvider
       isEmbeddedApp

@@ -1,20 +1,98 @@
 /**
- * The one receiver behind every webhooks.* route: verify (authenticate.webhook checks
- * the HMAC and answers 401 itself), then either act at once (lifecycle topics that are
- * a single small write) or enqueue for the workers, and answer 200 in milliseconds.
+ * The one receiver behind every webhooks.* route: verify, then either act at once
+ * (lifecycle topics that are a single small write) or enqueue for the workers (job id =
+ * the webhook id, durable in Redis before the 200), and answer in milliseconds.
+ *
+ * It checks what authenticate.webhook checks (POST, the HMAC of the raw body with the app
+ * secret, Shopify's headers) but not through it: authenticate.webhook also loads, and
+ * when expired refreshes, the shop's offline session on every delivery (a Prisma read,
+ * sometimes a call to Shopify), which the intake never uses. Under a burst those reads
+ * queued behind the workers' writes and acks took seconds; Shopify retries after 5 s.
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { env } from "../env.server";
 import { enqueueWebhook } from "../jobs/webhooks.server";
 import { onScopesUpdated, onShopUninstalled } from "../shops.server";
-import { authenticate } from "../shopify.server";
+import { MAX_WEBHOOK_BODY_BYTES } from "./webhook-intake.server";
+
+const refuse = (status: number) => new Response(null, { status });
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+/** The body, or a refusal once it passes the limit (never buffered past it). */
+async function boundedBody(request: Request, limit: number): Promise<Buffer | Response> {
+  if (!(Number(request.headers.get("content-length") ?? 0) <= limit)) {
+    await request.body?.cancel().catch(() => {});
+    return refuse(413);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  for (let chunk = await reader?.read(); chunk && !chunk.done; chunk = await reader?.read()) {
+    size += chunk.value.byteLength;
+    if (size > limit) {
+      await reader?.cancel().catch(() => {});
+      return refuse(413);
+    }
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function signedBy(secret: string, body: Buffer, hmac: string): boolean {
+  const expected = createHmac("sha256", secret).update(body).digest();
+  const given = Buffer.from(hmac, "base64");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export interface VerifiedWebhook {
+  shop: string;
+  /** As the Shopify libraries name it: "orders/updated" → "ORDERS_UPDATED". */
+  topic: string;
+  webhookId: string;
+  triggeredAt: string | null;
+  payload: unknown;
+}
+
+/** The verified webhook, or the refusal to answer with (405, 415, 413, 400, 401). */
+export async function verifyWebhook(
+  request: Request,
+  limit = MAX_WEBHOOK_BODY_BYTES,
+): Promise<VerifiedWebhook | Response> {
+  if (request.method !== "POST") return refuse(405);
+  if (!JSON_TYPE.test(request.headers.get("content-type") ?? "")) return refuse(415);
+  const body = await boundedBody(request, limit);
+  if (body instanceof Response) return body;
+  const header = (name: string) => request.headers.get(`x-shopify-${name}`);
+  const hmac = header("hmac-sha256");
+  if (!hmac) return refuse(400);
+  if (!signedBy(env().SHOPIFY_API_SECRET, body, hmac)) return refuse(401);
+  const [topic, shop, webhookId] = [header("topic"), header("shop-domain"), header("webhook-id")];
+  if (!topic || !shop || !webhookId || !header("api-version")) return refuse(400);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString("utf8"));
+  } catch {
+    return refuse(400);
+  }
+  return {
+    shop,
+    topic: topic.toUpperCase().replace(/[/.]/g, "_"),
+    webhookId,
+    triggeredAt: header("triggered-at"),
+    payload,
+  };
+}
 
 export async function receiveWebhook(request: Request): Promise<Response> {
-  const { shop, topic, payload, webhookId } = await authenticate.webhook(request);
+  const webhook = await verifyWebhook(request);
+  if (webhook instanceof Response) return webhook;
+  const { shop, topic, webhookId, payload } = webhook;
   switch (topic) {
     case "APP_UNINSTALLED":
       await onShopUninstalled(shop);
       break;
     case "APP_SCOPES_UPDATE": {
-      const current = (payload as { current?: unknown }).current;
+      const current = (payload as { current?: unknown } | null)?.current;
       await onScopesUpdated(shop, Array.isArray(current) ? current.map(String) : []);
       break;
     }
@@ -23,7 +101,7 @@ export async function receiveWebhook(request: Request): Promise<Response> {
         shop,
         topic,
         webhookId,
-        receivedAt: request.headers.get("x-shopify-triggered-at") ?? new Date().toISOString(),
+        receivedAt: webhook.triggeredAt ?? new Date().toISOString(),
         payload,
       });
   }

@@ -149,7 +149,7 @@ async function fillHistory(): Promise<void> {
   const rows = await prisma.metricSnapshot.findMany({
     where: { shopId: shop.id },
     orderBy: { asOf: "asc" },
-    select: { asOf: true, computedAt: true, data: true },
+    select: { asOf: true, computedAt: true, data: true, summary: true },
   });
   const oldest = rows[0]!;
   const missing = HISTORY_DAYS - rows.length;
@@ -160,6 +160,7 @@ async function fillHistory(): Promise<void> {
       asOf: new Date(oldest.asOf.getTime() - (k + 1) * DAY),
       computedAt: new Date(oldest.computedAt.getTime() - (k + 1) * DAY),
       data: oldest.data,
+      summary: oldest.summary,
     })),
   });
   console.log(`  padded the snapshot history to ${HISTORY_DAYS} daily snapshots`);

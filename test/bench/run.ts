@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 
-const ALL = ["analytics", "clv", "compute", "fake-shopify", "sync", "pages"];
+const ALL = ["analytics", "clv", "compute", "fake-shopify", "sync", "webhooks", "pages", "tags"];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 let failed = 0;
 for (const name of chosen) {

@@ -1,6 +1,6 @@
 /**
  * The browser tests' rig: the app's production build (built once, reused while fresh), a
- * `remix-serve` process on a free loopback port, a seeded shop (orders written through the
+ * production server process (app/server.ts) on a free loopback port, a seeded shop (orders written through the
  * sync layer's row store, then the real compute), an offline session so authenticate.admin
  * needs no token exchange, and Chromium opening the app the way Shopify admin frames it:
  * /app?embedded=1&shop=…&host=…&id_token=…&locale=…, with App Bridge replaced by the stub.
@@ -23,10 +23,14 @@ import { E2E_BUILD_DIR } from "./paths";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 export const SERVER_ENTRY = join(ROOT, E2E_BUILD_DIR, "server", "index.js");
+/** Node arguments of the production server (`npm start`, app/server.ts) on this build. */
+export const SERVER_ARGS = ["--import", "tsx", join(ROOT, "app", "server.ts"), SERVER_ENTRY];
+/** The line the server prints once it listens on HOST:PORT. */
+export const listeningLine = (host: string, port: number) => `[kizuna] http://${host}:${port}`;
 export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
 const LOCK = join(ROOT, "test-results", "e2e-build.lock");
 const DAY = 86_400_000;
-const SHOPIFY_APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
+export const SHOPIFY_APP_BRIDGE = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
 
 /** Newest modification time under a path (files only). */
 function newest(path: string): number {
@@ -109,7 +113,7 @@ export interface AppServer {
 }
 
 /**
- * Starts remix-serve on a free port. Two test files may pick the same port between
+ * Starts the production server on a free port. Two test files may pick the same port between
  * freePort() and the bind; the server that loses exits (EADDRINUSE), so readiness is its
  * own "listening" line, never a response that another file's server could have given.
  */
@@ -162,38 +166,34 @@ async function spawnServer(port: number): Promise<AppServer> {
   const stub = await startAppBridgeStub();
   const appBridgeUrl = stub.url;
   const output: string[] = [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), SERVER_ENTRY],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY,
-        SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET,
-        SHOPIFY_APP_URL: origin,
-        DATABASE_URL: process.env.DATABASE_URL,
-        REDIS_URL: redisUrl,
-        QUEUE_PREFIX: queuePrefix,
-        KIZUNA_APP_BRIDGE_URL: appBridgeUrl,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  const child: ChildProcess = spawn(process.execPath, SERVER_ARGS, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY,
+      SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET,
+      SHOPIFY_APP_URL: origin,
+      DATABASE_URL: process.env.DATABASE_URL,
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      KIZUNA_APP_BRIDGE_URL: appBridgeUrl,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const listening = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`remix-serve did not start:\n${output.join("")}`)),
+      () => reject(new Error(`the server did not start:\n${output.join("")}`)),
       30_000,
     );
     const keep = (chunk: Buffer) => {
       output.push(chunk.toString());
       if (output.length > 200) output.shift();
-      if (output.join("").includes(`[remix-serve] http://localhost:${port}`)) {
+      if (output.join("").includes(listeningLine("127.0.0.1", port))) {
         clearTimeout(timer);
         resolve();
       }
@@ -207,7 +207,7 @@ async function spawnServer(port: number): Promise<AppServer> {
       reject(
         log.includes("EADDRINUSE")
           ? new PortTakenError(`port ${port} taken`)
-          : new Error(`remix-serve exited (${child.exitCode}):\n${log}`),
+          : new Error(`the server exited (${child.exitCode}):\n${log}`),
       );
     });
   });
@@ -374,11 +374,13 @@ export interface AppBrowser {
   readonly problems: string[];
   /** Opens a page of the app as Shopify admin frames it. */
   open(path: string, store: string, locale?: string): Promise<Page>;
+  /** Opens any URL (e.g. the demo's fake admin) in a watched page. */
+  visit(url: string): Promise<Page>;
   close(): Promise<void>;
 }
 
 export function adminUrl(
-  server: AppServer,
+  server: Pick<AppServer, "origin">,
   path: string,
   store: string,
   token: string,
@@ -396,7 +398,7 @@ export function adminUrl(
   return url.toString();
 }
 
-export async function openBrowser(server: AppServer): Promise<AppBrowser> {
+export async function openBrowser(server: Pick<AppServer, "origin">): Promise<AppBrowser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
@@ -434,9 +436,9 @@ export async function openBrowser(server: AppServer): Promise<AppBrowser> {
     page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
     page.on("requestfailed", (request) => {
       const failure = request.failure()?.errorText ?? "failed";
-      // The Shopify library's Link header preloads the CDN App Bridge, which the stub
-      // replaces; downloads end as "aborted" navigations. Everything else must load.
-      if (request.url() === SHOPIFY_APP_BRIDGE || failure === "net::ERR_ABORTED") return;
+      // Downloads end as "aborted" navigations. Everything else must load: the Link header
+      // preloads the stand-in the page uses, never Shopify's CDN (unreachable here).
+      if (failure === "net::ERR_ABORTED") return;
       problems.push(`request ${request.url()}: ${failure}`);
     });
     page.on("response", (response) => {
@@ -455,6 +457,12 @@ export async function openBrowser(server: AppServer): Promise<AppBrowser> {
       await page.goto(adminUrl(server, path, store, await adminToken(store), locale));
       // Hydrated: the app's root layout marks the document once React has taken over.
       await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
+      return page;
+    },
+    async visit(url) {
+      const page = await context.newPage();
+      watch(page);
+      await page.goto(url);
       return page;
     },
     async close() {

@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { createFormat, type Format } from "../../app/format";
 import { KPI_IDS, type ShopSnapshot } from "../../app/metrics/snapshot";
+import { formatDay, parseDay } from "../../app/analytics/time";
+import { computeMigration } from "../../app/pages/migration.server";
+import { loadShop } from "../../app/pages/shop.server";
+import { adminToken } from "../extensions/tokens";
 import {
+  adminUrl,
   ensureBuild,
   openBrowser,
   SCREENSHOTS,
@@ -284,6 +289,46 @@ describe("analysis pages", () => {
     await screenshot(page, "migration");
   });
 
+  it("migration: two chosen dates, computed from the stored orders; bad dates are refused", async () => {
+    const page = await app.open("/app/migration", main.store);
+    await page.getByTestId("migration-dates").waitFor();
+    const toDay = parseDay(snapshot.asOfDate);
+    const from = formatDay(toDay - 150);
+    const to = formatDay(toDay - 20);
+    await page.locator("#migration-from").fill(from);
+    await page.locator("#migration-to").fill(to);
+    await page.locator("#migration-compare").click();
+    await page.getByTestId("migration-custom").waitFor();
+    expect(new URL(page.url()).searchParams.get("from")).toBe(from);
+    const shop = (await loadShop(main.domain))!;
+    const expected = await computeMigration(shop, parseDay(from), parseDay(to));
+    expect(expected.segments.toDate).toBe(to);
+    expect(await text(page, "metric-yoy_retention")).toBe(
+      en.metric(expected.yoy.retention.value, "ratio"),
+    );
+    expect(await text(page, "metric-yoy_migration_new")).toBe(
+      en.metric(expected.yoy.newMigration.value, "ratio"),
+    );
+    const row = expected.segments.labels.indexOf("loyal");
+    const column = expected.segments.labels.indexOf("loyal");
+    const count = expected.segments.counts[row]![column]!;
+    expect(await page.getByTestId("migration-loyal-loyal").locator(".kz-value").textContent()).toBe(
+      count === 0 ? "·" : en.number(count),
+    );
+    await screenshot(page, "migration-dates");
+
+    // The second date before the first: the field says why, the page keeps its numbers.
+    await page.locator("#migration-from").fill(to);
+    await page.locator("#migration-to").fill(from);
+    await page.locator("#migration-compare").click();
+    await page.getByText("Must be after the first date").waitFor();
+    expect(await page.getByTestId("migration-custom").count()).toBe(0);
+    expect(await text(page, "metric-yoy_retention")).toBe(
+      en.metric(snapshot.migration.yoy.retention.value, "ratio"),
+    );
+    await screenshot(page, "migration-dates-error");
+  });
+
   it("continuation: survival by purchase count and the subscription curve", async () => {
     const page = await app.open("/app/continuation", main.store);
     await page.getByTestId("continuation-all").waitFor();
@@ -338,6 +383,20 @@ describe("Japanese admin", () => {
     expect(await text(page, "segment-link-champions")).toBe("優良顧客");
     expect(await text(page, "segment-action-promising")).toMatch(/^再購入オファー/);
     await screenshot(page, "segments-ja");
+  });
+
+  it("serves the document in Japanese and preloads the App Bridge the page loads", async () => {
+    const url = adminUrl(server, "/app", main.store, await adminToken(main.store), "ja");
+    const response = await fetch(url, {
+      // shopify-app-remix turns bots away: this is the merchant's browser.
+      headers: { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36" },
+    });
+    expect(response.status).toBe(200);
+    // Shopify's template preloads App Bridge (Link header); here the page loads the stand-in.
+    expect(response.headers.get("link")).toBe(
+      `<${server.appBridgeUrl}>; rel="preload"; as="script"`,
+    );
+    expect(await response.text()).toMatch(/^(<!DOCTYPE html>)?<html lang="ja">/i);
   });
 
   it("shows metric definitions in Japanese", async () => {
