@@ -33,6 +33,41 @@ export interface WebhookOutcome {
 
 const NOTHING: WebhookOutcome = { ordersChanged: false, bulkOperationFinished: false };
 
+/** A payload without the fields its topic needs: retrying cannot help, nothing was written. */
+export class WebhookPayloadError extends Error {
+  override name = "WebhookPayloadError";
+}
+
+/**
+ * The payload fields processing reads, and only those: an order or customer webhook also
+ * carries names, emails, addresses and phones, which must not be kept in Redis (Kizuna stores
+ * ids and aggregates only). The intake trims every payload to these before queueing it.
+ */
+const READ_FIELDS = [
+  "id",
+  "created_at",
+  "updated_at",
+  "tags",
+  "order_id",
+  "orders_to_redact",
+  "admin_graphql_api_id",
+  "status",
+  "error_code",
+] as const;
+
+export function essentialPayload(payload: unknown): Record<string, unknown> {
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return {};
+  const source = payload as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const field of READ_FIELDS) if (field in source) kept[field] = source[field];
+  // Compliance topics name their subject as { customer: { id, email, phone } }: the id only.
+  const customer = source.customer;
+  if (customer !== null && typeof customer === "object" && "id" in customer) {
+    kept.customer = { id: (customer as { id: unknown }).id };
+  }
+  return kept;
+}
+
 const numericId = z
   .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)])
   .transform(BigInt);
@@ -57,6 +92,17 @@ export async function processWebhook(
   ctx: WebhookContext,
   job: WebhookJob,
 ): Promise<WebhookOutcome> {
+  try {
+    return await processValid(ctx, job);
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      throw new WebhookPayloadError(`${job.topic} payload: ${z.prettifyError(error)}`);
+    }
+    throw error;
+  }
+}
+
+async function processValid(ctx: WebhookContext, job: WebhookJob): Promise<WebhookOutcome> {
   // Compliance topics come for shops Kizuna may no longer know; handle them first.
   switch (job.topic) {
     case "SHOP_REDACT":

@@ -14,6 +14,7 @@ import { env } from "../env.server";
 import { enqueueWebhook } from "../jobs/webhooks.server";
 import { onScopesUpdated, onShopUninstalled } from "../shops.server";
 import { MAX_WEBHOOK_BODY_BYTES } from "./webhook-intake.server";
+import { essentialPayload } from "./webhook-processing.server";
 
 const refuse = (status: number) => new Response(null, { status });
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
@@ -102,7 +103,7 @@ export async function receiveWebhook(request: Request): Promise<Response> {
         topic,
         webhookId,
         receivedAt: webhook.triggeredAt ?? new Date().toISOString(),
-        payload,
+        payload: essentialPayload(payload),
       });
   }
   return new Response(null, { status: 200 });

@@ -274,8 +274,8 @@ describe("webhooks under a valid HMAC", () => {
         try {
           await processWebhook(ctx, job);
         } catch (error) {
-          // Refused input is a validation error (the job fails, BullMQ keeps it), never another crash.
-          expect((error as Error).name, String(error)).toBe("ZodError");
+          // Refused input is a payload error (the job fails without retries), never another crash.
+          expect((error as Error).name, String(error)).toBe("WebhookPayloadError");
           refused = true;
         }
         if (refused) {
