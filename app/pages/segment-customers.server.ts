@@ -96,13 +96,13 @@ export async function segmentCustomers(
   if (!snapshot || !row) return null;
   const pages = Math.max(1, Math.ceil(row.customers / PAGE_SIZE));
   const page = Math.min(query.page, pages);
-  // No NULLS LAST: a plain order lets an index on (shopId, segment, column) serve both
-  // directions, and the model columns are null only when the model could not be fitted,
-  // for every row of the shop alike.
+  // No NULLS LAST, and ties broken by customer id in the same direction: then an index on
+  // (shopId, segment, column, customerId) serves either direction without a sort. The model
+  // columns are null only when the model could not be fitted, for every row of the shop alike.
   const order = { [COLUMN[query.sort]]: query.direction };
   const rows = await prisma.customerMetric.findMany({
     where: { shopId: shop.id, segment: segmentId },
-    orderBy: [order, { customerId: "asc" }],
+    orderBy: [order, { customerId: query.direction }],
     skip: (page - 1) * PAGE_SIZE,
     take: PAGE_SIZE,
     select: {

@@ -173,7 +173,7 @@ describe("segment drill-down", () => {
     await page.getByTestId("customer-table").waitFor();
     const expected = await prisma.customerMetric.findMany({
       where: { shopId: main.shopId, segment: id },
-      orderBy: [{ clvMinor: "desc" }, { customerId: "asc" }],
+      orderBy: [{ clvMinor: "desc" }, { customerId: "desc" }],
       take: 50,
     });
     const ids = await page.getByTestId("customer-id").allTextContents();
@@ -197,7 +197,7 @@ describe("segment drill-down", () => {
       .toBe("frequency");
     const top = await prisma.customerMetric.findMany({
       where: { shopId: main.shopId, segment: id },
-      orderBy: [{ frequency: "desc" }, { customerId: "asc" }],
+      orderBy: [{ frequency: "desc" }, { customerId: "desc" }],
       skip: 50,
       take: 50,
     });
