@@ -1,7 +1,9 @@
 /**
  * Shopify's mandatory compliance webhooks. Each runs in one transaction.
  * - customers/data_request: a JSON record of everything Kizuna stores about the
- *   customer, kept as a DataRequest row the merchant can retrieve.
+ *   customer (their row, orders, scores, survey answers incl. those on their orders not
+ *   yet linked to them, and earlier requests), kept as a DataRequest row the merchant can
+ *   retrieve. test/sync/privacy.test.ts checks it against a scan of every table.
  * - customers/redact: the customer, their scores, survey answers and data requests are
  *   deleted and their orders unlinked (the shop keeps its anonymous revenue).
  * - shop/redact: every row of the shop, in every table, and its sessions.
@@ -22,12 +24,26 @@ export async function recordDataRequest(
     const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
     if (!shop) return null;
     const where = { shopId: shop.id, customerId };
-    const [customer, orders, metrics, npsResponses] = await Promise.all([
+    const [customer, orders, metrics, earlierRequests] = await Promise.all([
       tx.customer.findUnique({ where: { shopId_id: { shopId: shop.id, id: customerId } } }),
       tx.order.findMany({ where, orderBy: { processedAt: "asc" } }),
       tx.customerMetric.findUnique({ where: { shopId_customerId: where } }),
-      tx.npsResponse.findMany({ where, orderBy: { createdAt: "asc" } }),
+      // Earlier requests by id and date: their payloads are older copies of this record.
+      tx.dataRequest.findMany({
+        where,
+        select: { id: true, createdAt: true },
+        orderBy: { id: "asc" },
+      }),
     ]);
+    // Survey answers are the customer's by customerId, or by order when given before the
+    // order was linked to them (as redaction treats them).
+    const npsResponses = await tx.npsResponse.findMany({
+      where: {
+        shopId: shop.id,
+        OR: [{ customerId }, { orderId: { in: orders.map((o) => o.id) } }],
+      },
+      orderBy: { createdAt: "asc" },
+    });
     const record = await tx.dataRequest.create({
       data: {
         shopId: shop.id,
@@ -40,6 +56,7 @@ export async function recordDataRequest(
           orders,
           metrics,
           npsResponses,
+          dataRequests: earlierRequests,
         }),
       },
     });

@@ -1,3 +1,13 @@
+/**
+ * Shopify's compliance webhooks against a scan of every table, derived from Prisma's model
+ * list (a new table is covered without touching this file, or fails the scan if it has no
+ * shop column). The data is what the app really stores: customers through their webhooks
+ * (WebhookEvent rows), orders through the sync store, survey answers, marketing spend, and
+ * a real compute (CustomerMetric rows and a MetricSnapshot, whose JSON is searched for the
+ * customer's id too). Not covered here: BullMQ job data in Redis — the intake keeps only
+ * the fields processing reads, but finished webhook jobs (incl. the redact job itself)
+ * still hold the customer's id for up to a day (failed ones 14 days) after the redaction.
+ */
 import { Prisma } from "@prisma/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../app/db.server";
@@ -6,6 +16,7 @@ import { logger } from "../../app/logger.server";
 import type { OrderRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";
 import { processWebhook, type WebhookContext } from "../../app/sync/webhook-processing.server";
+import { computeShop } from "../../app/metrics/compute.server";
 
 const url = process.env.DATABASE_URL!;
 const db = createDatabase(url);
@@ -20,8 +31,11 @@ const ctx: WebhookContext = {
 };
 const stamp = `${process.pid}-${Date.now()}`;
 const domain = `privacy-${stamp}.myshopify.com`;
-const SUBJECT = 4_242n;
-const OTHER = 4_343n;
+// Shopify-sized ids, so a scan of whole rows for the id cannot match an aggregate by chance.
+const SUBJECT = 7_390_551_234_567n;
+const OTHER = 7_390_551_239_876n;
+const SUBJECT_ORDERS = [5_550_000_000_001n, 5_550_000_000_002n];
+const OTHER_ORDER = 5_550_000_000_003n;
 let shopId = 0;
 
 /** Every model of the schema, read from Prisma's own model list: new tables are covered. */
@@ -47,6 +61,57 @@ async function rowsOfCustomer(customerId: bigint): Promise<Record<string, number
   return counts;
 }
 
+/** JSON with bigints as strings and dates as ISO text (as the data_request export is). */
+const toJson = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+
+/** The where clause selecting a model's rows of the shop. */
+function shopWhere(model: (typeof models)[number]): object | null {
+  const fields = new Set(model.fields.map((f) => f.name));
+  if (fields.has("shopId")) return { shopId };
+  if (model.name === "Shop") return { domain };
+  if (model.name === "Session") return { shop: domain };
+  return null;
+}
+
+interface Mention {
+  model: string;
+  row: Record<string, unknown>;
+}
+
+/**
+ * Every row of the shop, in every table, that mentions the customer: their id anywhere in
+ * the row (columns, JSON text such as snapshots and data-request payloads), or one of their
+ * orders in an `orderId` column (e.g. a survey answer given before the order was linked).
+ */
+async function mentionsOf(customerId: bigint, orderIds: readonly bigint[]): Promise<Mention[]> {
+  const id = new RegExp(`(?<![0-9])${customerId}(?![0-9])`);
+  const orders = new Set(orderIds);
+  const out: Mention[] = [];
+  for (const model of models) {
+    const where = shopWhere(model);
+    expect(where, `${model.name} has no shop column: the scan cannot cover it`).not.toBeNull();
+    const rows = await (
+      db as unknown as Record<string, { findMany(args: object): Promise<object[]> }>
+    )[model.name[0]!.toLowerCase() + model.name.slice(1)]!.findMany({ where: where! });
+    for (const row of rows as Record<string, unknown>[]) {
+      const byOrder = typeof row.orderId === "bigint" && orders.has(row.orderId);
+      if (byOrder || id.test(toJson(row))) out.push({ model: model.name, row });
+    }
+  }
+  return out;
+}
+
+/** Every object nested anywhere in a JSON value. */
+function objectsIn(value: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (Array.isArray(value)) for (const v of value) objectsIn(v, out);
+  else if (value && typeof value === "object") {
+    out.push(value as Record<string, unknown>);
+    for (const v of Object.values(value)) objectsIn(v, out);
+  }
+  return out;
+}
+
 /** Rows of every table that belong to the shop (by shopId, or the shop's domain). */
 async function rowsOfShop(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -65,10 +130,10 @@ async function rowsOfShop(): Promise<Record<string, number>> {
   return counts;
 }
 
-const order = (id: bigint, customerId: bigint | null): OrderRow => ({
+const order = (id: bigint, customerId: bigint | null, day = 1): OrderRow => ({
   id,
   customerId,
-  processedAt: new Date("2026-04-01T00:00:00Z"),
+  processedAt: new Date(`2026-04-${String(day).padStart(2, "0")}T00:00:00Z`),
   cancelledAt: null,
   test: false,
   grossMinor: 5_000n,
@@ -80,12 +145,25 @@ const order = (id: bigint, customerId: bigint | null): OrderRow => ({
   shopifyUpdatedAt: new Date("2026-04-01T00:00:00Z"),
 });
 
+let webhookSerial = 0;
 const job = (topic: string, payload: unknown): WebhookJob => ({
   shop: domain,
   topic,
-  webhookId: `${topic}-${stamp}`,
+  webhookId: `${topic}-${stamp}-${++webhookSerial}`,
   receivedAt: new Date().toISOString(),
   payload,
+});
+
+/** A customers/* payload as Shopify sends it (Kizuna keeps id, dates and tags only). */
+const customerPayload = (id: bigint) => ({
+  id: Number(id),
+  email: `c${id}@example.com`,
+  first_name: "Hana",
+  last_name: "Sato",
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-02T00:00:00Z",
+  tags: "vip",
+  phone: null,
 });
 
 beforeAll(async () => {
@@ -93,87 +171,142 @@ beforeAll(async () => {
   await db.session.create({
     data: { id: `offline_${domain}`, shop: domain, state: "x", accessToken: "shpat_x" },
   });
-  const customer = (id: bigint) => ({
-    id,
-    createdAt: new Date("2026-01-01T00:00:00Z"),
-    shopifyUpdatedAt: new Date("2026-01-01T00:00:00Z"),
-    tags: "vip",
-  });
-  await store.upsertCustomers(shopId, [customer(SUBJECT), customer(OTHER)]);
-  await store.upsertOrders(shopId, [order(1n, SUBJECT), order(2n, SUBJECT), order(3n, OTHER)]);
-  for (const customerId of [SUBJECT, OTHER]) {
-    await db.customerMetric.create({
-      data: {
-        shopId,
-        customerId,
-        segment: "champions",
-        recencyScore: 5,
-        frequencyScore: 5,
-        monetaryScore: 5,
-        recencyDays: 1,
-        frequency: 2,
-        monetaryMinor: 10_000n,
-        computedAt: new Date(),
-      },
-    });
+  // Customers arrive as webhooks (which also leaves WebhookEvent rows), orders via sync.
+  for (const id of [SUBJECT, OTHER]) {
+    await processWebhook(ctx, job("CUSTOMERS_CREATE", customerPayload(id)));
   }
+  await store.upsertOrders(shopId, [
+    order(SUBJECT_ORDERS[0]!, SUBJECT, 1),
+    order(SUBJECT_ORDERS[1]!, SUBJECT, 9),
+    order(OTHER_ORDER, OTHER, 5),
+  ]);
+  // Survey answers: one linked to the customer, one given before the order was linked.
   await db.npsResponse.create({
-    data: { shopId, orderId: 1n, customerId: SUBJECT, score: 9, source: "thank-you" },
+    data: {
+      shopId,
+      orderId: SUBJECT_ORDERS[0]!,
+      customerId: SUBJECT,
+      score: 9,
+      comment: "fast",
+      source: "thank-you",
+    },
+  });
+  await db.npsResponse.create({
+    data: {
+      shopId,
+      orderId: SUBJECT_ORDERS[1]!,
+      customerId: null,
+      score: 7,
+      source: "order-status",
+    },
+  });
+  await db.npsResponse.create({
+    data: { shopId, orderId: OTHER_ORDER, customerId: OTHER, score: 3, source: "thank-you" },
   });
   await db.marketingSpend.create({
     data: { shopId, month: "2026-04", channel: "ads", amountMinor: 100_000n },
   });
-  await db.metricSnapshot.create({
-    data: { shopId, computedAt: new Date(), asOf: new Date(), data: "{}" },
-  });
-  await db.webhookEvent.create({
-    data: { shopId, webhookId: `seen-${stamp}`, topic: "ORDERS_CREATE" },
-  });
+  // The real compute: per-customer rows and a snapshot (top-customer lists, Pareto, NPS …),
+  // so the scan sees what the app actually stores, not hand-made rows.
+  await computeShop(domain, { db, databaseUrl: url, asOf: new Date("2026-04-20T00:00:00Z") });
 });
 
 afterAll(async () => {
   await db.shop.deleteMany({ where: { domain } });
+  await db.session.deleteMany({ where: { shop: domain } });
   await store.close();
   await db.$disconnect();
 });
 
 describe("compliance webhooks", () => {
-  it("customers/data_request records everything stored about the customer", async () => {
-    await processWebhook(ctx, job("CUSTOMERS_DATA_REQUEST", { customer: { id: Number(SUBJECT) } }));
-    const request = await db.dataRequest.findFirstOrThrow({
-      where: { shopId, customerId: SUBJECT },
-    });
-    const payload = JSON.parse(request.payload) as {
-      customer: { id: string };
-      orders: { id: string }[];
-      metrics: { segment: string };
-      npsResponses: unknown[];
-    };
-    expect(payload.customer.id).toBe(String(SUBJECT));
-    expect(payload.orders.map((o) => o.id)).toEqual(["1", "2"]);
-    expect(payload.metrics.segment).toBe("champions");
-    expect(payload.npsResponses).toHaveLength(1);
+  it("the scan covers every table and finds the customer in the derived ones", async () => {
+    const found = new Set((await mentionsOf(SUBJECT, SUBJECT_ORDERS)).map((m) => m.model));
+    expect([...found].sort()).toEqual(
+      expect.arrayContaining(["Customer", "CustomerMetric", "NpsResponse", "Order"]),
+    );
+    expect(await db.metricSnapshot.count({ where: { shopId } })).toBe(1);
+    expect(await db.webhookEvent.count({ where: { shopId } })).toBe(2);
   });
 
-  it("customers/redact leaves no row of the customer in any table", async () => {
+  it("customers/data_request exports every row that mentions the customer", async () => {
+    // Twice: the second export must also account for the first request's record.
+    for (let round = 1; round <= 2; round++) {
+      const before = await mentionsOf(SUBJECT, SUBJECT_ORDERS);
+      await processWebhook(
+        ctx,
+        job("CUSTOMERS_DATA_REQUEST", {
+          shop_id: 1,
+          shop_domain: domain,
+          customer: { id: Number(SUBJECT), email: `c${SUBJECT}@example.com`, phone: null },
+          orders_requested: SUBJECT_ORDERS.map(Number),
+          data_request: { id: round },
+        }),
+      );
+      const requests = await db.dataRequest.findMany({
+        where: { shopId, customerId: SUBJECT },
+        orderBy: { id: "asc" },
+      });
+      expect(requests).toHaveLength(round);
+      const exported = objectsIn(JSON.parse(requests.at(-1)!.payload));
+      const missing = before
+        .map(({ model, row }) => ({
+          model,
+          row: JSON.parse(toJson(row)) as Record<string, unknown>,
+        }))
+        .filter(
+          ({ model, row }) =>
+            !exported.some((o) =>
+              // A previous request is listed by id and date (its payload is an older copy of
+              // this export); every other row appears with all of its columns.
+              model === "DataRequest"
+                ? o.id === row.id && o.createdAt === row.createdAt
+                : Object.entries(row).every(([k, v]) => toJson(o[k]) === toJson(v)),
+            ),
+        )
+        .map(({ model, row }) => `${model} ${toJson(row).slice(0, 160)}`);
+      expect(missing).toEqual([]);
+      // Nothing of another customer.
+      expect(requests.at(-1)!.payload).not.toMatch(new RegExp(`(?<![0-9])${OTHER}(?![0-9])`));
+    }
+  });
+
+  it("customers/redact leaves no row or mention of the customer in any table", async () => {
     expect(Object.values(await rowsOfCustomer(SUBJECT)).some((n) => n > 0)).toBe(true);
     await processWebhook(
       ctx,
-      job("CUSTOMERS_REDACT", { customer: { id: Number(SUBJECT) }, orders_to_redact: [1, 2] }),
+      job("CUSTOMERS_REDACT", {
+        shop_id: 1,
+        shop_domain: domain,
+        customer: { id: Number(SUBJECT), email: `c${SUBJECT}@example.com`, phone: null },
+        orders_to_redact: SUBJECT_ORDERS.map(Number),
+      }),
     );
     const left = await rowsOfCustomer(SUBJECT);
     expect(Object.keys(left)).toEqual(
       expect.arrayContaining(["Customer", "Order", "CustomerMetric", "NpsResponse", "DataRequest"]),
     );
     expect(Object.entries(left).filter(([, n]) => n > 0)).toEqual([]);
+    // No mention anywhere either: snapshots, webhook records, survey answers on their orders.
+    expect(
+      (await mentionsOf(SUBJECT, SUBJECT_ORDERS)).map((m) => `${m.model} ${toJson(m.row)}`),
+    ).toEqual([]);
     // The shop keeps its revenue, anonymously, and the other customer is untouched.
     expect(await db.order.count({ where: { shopId, customerId: null } })).toBe(2);
-    expect(await rowsOfCustomer(OTHER)).toMatchObject({ Customer: 1, Order: 1, CustomerMetric: 1 });
+    expect(await rowsOfCustomer(OTHER)).toMatchObject({
+      Customer: 1,
+      Order: 1,
+      CustomerMetric: 1,
+      NpsResponse: 1,
+    });
+    // A recompute after the redaction still knows nothing of them.
+    await computeShop(domain, { db, databaseUrl: url, asOf: new Date("2026-04-21T00:00:00Z") });
+    expect((await mentionsOf(SUBJECT, SUBJECT_ORDERS)).map((m) => m.model)).toEqual([]);
   });
 
   it("shop/redact leaves no row of the shop in any table", async () => {
     expect(Object.values(await rowsOfShop()).some((n) => n > 0)).toBe(true);
     await processWebhook(ctx, job("SHOP_REDACT", { shop_id: 1, shop_domain: domain }));
     expect(Object.entries(await rowsOfShop()).filter(([, n]) => n > 0)).toEqual([]);
+    expect((await mentionsOf(OTHER, [OTHER_ORDER])).map((m) => m.model)).toEqual([]);
   });
 });
