@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const config = env();
   await assertRedisReachable(config.REDIS_URL);
   const running = startWorkers({ queues, redisUrl: config.REDIS_URL });
+  let stopping = false;
   logger.info({ queues }, "workers started");
   // After a Redis restart the queues are empty: queue again what the database says was
   // under way, at start and whenever the connection comes back.
@@ -25,12 +26,30 @@ async function main(): Promise<void> {
     logger.info(await resumeInterruptedWork(), "interrupted work resumed");
   };
   await recover();
+  // After a reconnect the queues' own (fail-fast) connections may still be reconnecting, and
+  // the housekeeping schedule that would retry every 5 minutes went with Redis's data: keep
+  // trying, with backoff, until one recovery has gone through.
+  let recovering = false;
+  const recoverUntilDone = async () => {
+    if (recovering) return;
+    recovering = true;
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        await recover();
+        break;
+      } catch (e: unknown) {
+        const delay = Math.min(30_000, 500 * 2 ** attempt);
+        logger.warn({ err: String(e), retryInMs: delay }, "recovery after reconnect failed");
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    recovering = false;
+  };
   const watcher = createRedis(config.REDIS_URL, "worker");
   let connectedOnce = false;
   watcher.on("error", () => {}); // the workers log connection errors
   watcher.on("ready", () => {
-    if (connectedOnce)
-      recover().catch((e: unknown) => logger.error({ err: String(e) }, "recovery failed"));
+    if (connectedOnce) void recoverUntilDone();
     connectedOnce = true;
   });
   const dashboard = config.ADMIN_SECRET
@@ -48,7 +67,6 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

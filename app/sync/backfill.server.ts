@@ -283,14 +283,17 @@ async function ingest(
     if (item.sellingPlan) subscriptionOrders.add(String(line.__parentId));
   };
 
-  const flush = async (lineNumber: number) => {
+  const write = async (
+    batch: { orders: OrderRow[]; customers: CustomerRow[]; lines: number },
+    lineNumber: number,
+  ) => {
     if (kind === "orders") {
-      for (const row of orders) {
+      for (const row of batch.orders) {
         if (subscriptionOrders.has(`gid://shopify/Order/${row.id}`)) row.subscription = true;
       }
-      await ctx.store.upsertOrders(shopId, orders);
+      await ctx.store.upsertOrders(shopId, batch.orders);
     } else {
-      await ctx.store.upsertCustomers(shopId, customers);
+      await ctx.store.upsertCustomers(shopId, batch.customers);
     }
     await ctx.db.$transaction([
       ctx.db.bulkOperation.update({
@@ -299,55 +302,70 @@ async function ingest(
       }),
       ctx.db.shop.update({
         where: { id: shopId },
-        data: { syncDone: { increment: pendingLines } },
+        data: { syncDone: { increment: batch.lines } },
       }),
     ]);
+  };
+  // One batch is written while the next is parsed: on PostgreSQL the write runs in the
+  // server, so parsing and writing overlap. Batches (and their checkpoints) stay in order.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (lineNumber: number) => {
+    const batch = { orders, customers, lines: pendingLines };
     orders = [];
     customers = [];
     pendingLines = 0;
+    const previous = writing;
+    writing = previous.then(() => write(batch, lineNumber));
+    writing.catch(() => {}); // handled where it is awaited (the next flush or the end)
+    await previous;
   };
 
   let last = done;
   // A line that does not parse is malformed if more lines follow it (fail loudly), or the
   // end of a cut-off file if it is the last one (export again).
   let unparsed: BulkFileError | null = null;
-  await readJsonl(url, {
-    fromLine: done + 1,
-    onSkipped: (text, lineNumber) => {
-      // Resuming: children already read before the crash are only in memory; read them again.
-      if (kind === "orders" && text.includes('"__parentId"')) {
-        noteChild(parseLine(kind, text, lineNumber), lineNumber);
-      }
-    },
-    // Synchronous except when a batch is full, so most lines cost no promise.
-    onLine: (text, lineNumber) => {
-      if (unparsed) throw unparsed;
-      // Most children are line items without a selling plan: nothing to read in them.
-      // A complete JSON object is all that is checked (a cut-off line is not one).
-      if (PLAIN_CHILD.test(text)) {
+  try {
+    await readJsonl(url, {
+      fromLine: done + 1,
+      onSkipped: (text, lineNumber) => {
+        // Resuming: children already read before the crash are only in memory; read them again.
+        if (kind === "orders" && text.includes('"__parentId"')) {
+          noteChild(parseLine(kind, text, lineNumber), lineNumber);
+        }
+      },
+      // Synchronous except when a batch is full, so most lines cost no promise.
+      onLine: (text, lineNumber) => {
+        if (unparsed) throw unparsed;
+        // Most children are line items without a selling plan: nothing to read in them.
+        // A complete JSON object is all that is checked (a cut-off line is not one).
+        if (PLAIN_CHILD.test(text)) {
+          pendingLines++;
+          last = lineNumber;
+          return;
+        }
+        let line: Record<string, unknown>;
+        try {
+          line = parseLine(kind, text, lineNumber);
+        } catch (error) {
+          unparsed = error as BulkFileError;
+          return;
+        }
         pendingLines++;
         last = lineNumber;
-        return;
-      }
-      let line: Record<string, unknown>;
-      try {
-        line = parseLine(kind, text, lineNumber);
-      } catch (error) {
-        unparsed = error as BulkFileError;
-        return;
-      }
-      pendingLines++;
-      last = lineNumber;
-      if ("__parentId" in line) {
-        if (kind === "orders") noteChild(line, lineNumber);
-      } else if (kind === "orders") {
-        orders.push(mapLine(kind, lineNumber, () => orderRowFrom(line, false)));
-      } else {
-        customers.push(mapLine(kind, lineNumber, () => customerRowFrom(line)));
-      }
-      if (orders.length + customers.length >= BATCH_ROWS) return flush(lineNumber);
-    },
-  });
+        if ("__parentId" in line) {
+          if (kind === "orders") noteChild(line, lineNumber);
+        } else if (kind === "orders") {
+          orders.push(mapLine(kind, lineNumber, () => orderRowFrom(line, false)));
+        } else {
+          customers.push(mapLine(kind, lineNumber, () => customerRowFrom(line)));
+        }
+        if (orders.length + customers.length >= BATCH_ROWS) return flush(lineNumber);
+      },
+    });
+  } finally {
+    // Never leave a write running behind a failure: a retry must not race it.
+    await writing.catch(() => {});
+  }
   if (unparsed && expectedLines !== null) {
     throw new BulkFileUnavailableError(`file cut off: ${(unparsed as BulkFileError).message}`);
   }
@@ -355,6 +373,7 @@ async function ingest(
     throw new BulkFileUnavailableError(`file ends at line ${last} of ${expectedLines}`);
   }
   await flush(last);
+  await writing;
   if (subscriptionOrders.size > 0) {
     await ctx.store.markSubscriptionOrders(
       shopId,
