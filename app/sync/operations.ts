@@ -282,3 +282,63 @@ export const BULK_RUN_MUTATION = `#graphql
     }
   }
 `;
+
+/** Orders Shopify has in a processed-at range (the deletion sweep compares it with ours). */
+export const ORDERS_IN_RANGE_COUNT = `#graphql
+  query OrdersInRangeCount($query: String!) {
+    ordersCount(query: $query, limit: null) {
+      count
+    }
+  }
+`;
+
+/** Customers Shopify has in a created-at range (the deletion sweep). */
+export const CUSTOMERS_IN_RANGE_COUNT = `#graphql
+  query CustomersInRangeCount($query: String!) {
+    customersCount(query: $query, limit: null) {
+      count
+    }
+  }
+`;
+
+/** Order ids of a small range, for the deletion sweep: 250 ids cost about 3 points. */
+export const ORDER_IDS = `#graphql
+  query OrderIds($query: String!, $after: String) {
+    orders(first: 250, after: $after, query: $query, sortKey: ID) {
+      nodes {
+        id
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+export const CUSTOMER_IDS = `#graphql
+  query CustomerIds($query: String!, $after: String) {
+    customers(first: 250, after: $after, query: $query, sortKey: ID) {
+      nodes {
+        id
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/**
+ * Which of these ids still exist: `nodes` answers null for a deleted object. Read by id,
+ * not through the search index, so an object the index has not caught up with is not
+ * mistaken for a deleted one.
+ */
+export const EXISTING_NODES = `#graphql
+  query ExistingNodes($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      id
+    }
+  }
+`;

@@ -5,6 +5,7 @@
  */
 import type { CustomersChangedQuery, OrdersChangedQuery } from "../types/admin.generated";
 import { beginBackfill, type SyncContext } from "./backfill.server";
+import { sweepDeletions } from "./deletions.server";
 import { CUSTOMERS_CHANGED, ORDERS_CHANGED, ORDERS_CHANGED_COUNT } from "./operations";
 import { customerRowFrom, hasSellingPlan, orderRowFrom } from "./rows";
 
@@ -15,7 +16,7 @@ const OVERLAP_MS = 5 * 60_000;
 
 export type ReconcileResult =
   | { mode: "skipped"; reason: string }
-  | { mode: "paged"; orders: number; customers: number }
+  | { mode: "paged"; orders: number; customers: number; deleted: number }
   | { mode: "bulk" };
 
 export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<ReconcileResult> {
@@ -64,7 +65,11 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
       : null;
   } while (after);
 
+  // Deletes are in no updated_at search: a lost delete webhook is found by the sweep.
+  const sweep = await sweepDeletions(ctx, shop.id);
+  const deleted = sweep.orders + sweep.customers;
+
   await ctx.db.shop.update({ where: { id: shop.id }, data: { lastReconciledAt: startedAt } });
-  ctx.log.info({ shop: shopDomain, orders, customers }, "reconciled");
-  return { mode: "paged", orders, customers };
+  ctx.log.info({ shop: shopDomain, orders, customers, sweep }, "reconciled");
+  return { mode: "paged", orders, customers, deleted };
 }

@@ -44,6 +44,8 @@ export async function reconcileShop(job: Job<ShopJob>): Promise<string> {
   const log = logger.child({ shop: job.data.shop, jobId: job.id });
   const result = await reconcile(syncContext(job.data.shop, log), job.data.shop);
   if (result.mode === "bulk") await enqueueBackfill(job.data.shop);
-  if (result.mode === "paged" && result.orders > 0) await requestRecompute(job.data.shop);
+  if (result.mode === "paged" && result.orders + result.deleted > 0) {
+    await requestRecompute(job.data.shop);
+  }
   return result.mode;
 }
