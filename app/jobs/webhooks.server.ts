@@ -16,5 +16,12 @@ export interface WebhookJob {
  * queued twice while the first is still known to BullMQ.
  */
 export async function enqueueWebhook(job: WebhookJob): Promise<void> {
-  await getQueue("webhooks").add(job.topic, job, { jobId: `wh-${job.webhookId}` });
+  await getQueue("webhooks").add(job.topic, job, {
+    jobId: `wh-${job.webhookId}`,
+    // A compliance job names the customer it is about: once done, nothing of it stays in
+    // Redis (the WebhookEvent and DataRequest rows are the record).
+    ...(COMPLIANCE_TOPICS.has(job.topic) ? { removeOnComplete: true } : {}),
+  });
 }
+
+const COMPLIANCE_TOPICS = new Set(["CUSTOMERS_REDACT", "CUSTOMERS_DATA_REQUEST", "SHOP_REDACT"]);
