@@ -1537,25 +1537,8 @@ export function previousOf(snapshot: ShopSnapshot): PreviousSnapshot {
   return { computedAt: snapshot.computedAt, kpis };
 }
 
-/** Parses stored snapshot JSON; null for another version or unreadable text. */
-export function parseSnapshot(json: string): ShopSnapshot | null {
-  try {
-    const value: unknown = JSON.parse(json);
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      (value as { version?: unknown }).version === SNAPSHOT_VERSION
-    ) {
-      return value as ShopSnapshot;
-    }
-  } catch {
-    // fall through
-  }
-  return null;
-}
-
-/** Parses a stored summary; null for another version, unreadable text or null. */
-export function parseSummary(json: string | null): SnapshotSummary | null {
+/** Stored JSON of this snapshot version; null for another version or unreadable text. */
+function parseVersioned<T>(json: string | null): T | null {
   if (json === null) return null;
   try {
     const value: unknown = JSON.parse(json);
@@ -1564,10 +1547,18 @@ export function parseSummary(json: string | null): SnapshotSummary | null {
       value !== null &&
       (value as { version?: unknown }).version === SNAPSHOT_VERSION
     ) {
-      return value as SnapshotSummary;
+      return value as T;
     }
   } catch {
     // fall through
   }
   return null;
 }
+
+/** Parses stored snapshot JSON; null for another version or unreadable text. */
+export const parseSnapshot = (json: string): ShopSnapshot | null =>
+  parseVersioned<ShopSnapshot>(json);
+
+/** Parses a stored summary; null for another version, unreadable text or null. */
+export const parseSummary = (json: string | null): SnapshotSummary | null =>
+  parseVersioned<SnapshotSummary>(json);

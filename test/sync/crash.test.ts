@@ -6,15 +6,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/ports";
 import { privateDatabase } from "../helpers/private-database";
+import { PrivateRedis } from "../reliability/infra";
 
 // A database of its own: a worker process re-queues every installed shop's unfinished work
 // at start, which must not reach other test files' shops.
 const database = await privateDatabase("crash");
 process.env.DATABASE_URL = database.url;
-const redisPort = await freePort();
-process.env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+const redis = await PrivateRedis.start();
+process.env.REDIS_URL = redis.url;
 const { startSyncHarness } = await import("./harness");
 const { enqueueBackfill } = await import("../../app/jobs/sync.server");
 const { beginBackfill } = await import("../../app/sync/backfill.server");
@@ -22,42 +22,7 @@ const { closeQueues } = await import("../../app/jobs/queues.server");
 
 type Harness = Awaited<ReturnType<typeof startSyncHarness>>;
 let h: Harness;
-let redis: ChildProcess | undefined;
 const workers = new Set<ChildProcess>();
-
-async function startRedis(): Promise<void> {
-  redis = spawn(
-    "redis-server",
-    ["--port", `${redisPort}`, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  const { Redis } = await import("ioredis");
-  for (let i = 0; i < 100; i++) {
-    const probe = new Redis(process.env.REDIS_URL!, {
-      lazyConnect: true,
-      retryStrategy: () => null,
-    });
-    probe.on("error", () => {});
-    try {
-      await probe.connect();
-      await probe.ping();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      probe.disconnect();
-    }
-  }
-  throw new Error("private redis-server did not start");
-}
-
-async function stopRedis(): Promise<void> {
-  if (!redis) return;
-  const exited = new Promise((resolve) => redis!.once("exit", resolve));
-  redis.kill("SIGKILL");
-  await exited;
-  redis = undefined;
-}
 
 function startWorker(fakeUrl: string): ChildProcess {
   const child = spawn(
@@ -102,7 +67,6 @@ async function backfillStatus(): Promise<string> {
 }
 
 beforeAll(async () => {
-  await startRedis();
   h = await startSyncHarness("crash", { customers: 6_000, seed: 9, currency: "JPY" });
 }, 120_000);
 
@@ -110,7 +74,7 @@ afterAll(async () => {
   for (const child of workers) await kill(child);
   await closeQueues();
   await h?.close();
-  await stopRedis();
+  await redis.stop();
   await database.drop();
 });
 
@@ -129,8 +93,7 @@ describe("a backfill under crashes", () => {
       kills++;
       if (round === 1) {
         // Redis goes away with every queue in it; a new worker finds the work in the database.
-        await stopRedis();
-        await startRedis();
+        await redis.restart();
       }
     }
     startWorker(h.fake.url);
