@@ -19,6 +19,7 @@ import {
   readJsonl,
   startBulkQuery,
 } from "./bulk.server";
+import { sweepDeletions } from "./deletions.server";
 import { BULK_CUSTOMERS, BULK_ORDERS, filteredBulkQuery, SHOP_INFO } from "./operations";
 import {
   customerRowFrom,
@@ -120,6 +121,8 @@ export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Pro
   }
   if (waitMs > 0) return { done: false, checkAgainInMs: waitMs };
 
+  // A reconciliation's filtered export, like its paged pass, sees no deleted objects.
+  if (shop.syncSince) await sweepDeletions(ctx, shop.id);
   await ctx.db.shop.update({
     where: { id: shop.id },
     data: {

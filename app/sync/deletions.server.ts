@@ -8,7 +8,7 @@
  * only ranges whose counts differ, at the stored median, until a range is small enough to
  * list its ids. A stored id Shopify does not list is confirmed deleted by reading it by id
  * (`nodes`, not the search index) before it is tombstoned. With nothing deleted a sweep is
- * one count query per kind; each deletion costs about log2(objects / 250) more.
+ * one count query per kind; each deletion costs about log2(objects / 50) more.
  */
 import type { Database } from "../db.server";
 import type { SyncContext } from "./backfill.server";
@@ -21,8 +21,8 @@ import {
 } from "./operations";
 import { parseGid } from "./rows";
 
-/** A range with at most this many objects on both sides is listed instead of split. */
-const LIST_AT_MOST = 250;
+/** A range with at most this many stored objects is listed (one page) instead of split. */
+const LIST_AT_MOST = 50;
 /**
  * The sweep's whole range. Open-ended rather than "until now": Shopify's clock is not ours,
  * and recent objects need no special care, since nothing is tombstoned on search results
@@ -184,13 +184,12 @@ async function sweepKind(ctx: SyncContext, kind: Kind, budget: { left: number })
       kind.shopifyCount(query),
       kind.storedCount(range),
     ]);
-    // Equal counts: nothing deleted here (or a deletion and a not-yet-synced object
-    // cancelling out, which a later sweep finds once reconciliation stored the object).
-    if (shopify === stored) continue;
-    // Shopify has objects Kizuna has not stored yet (reconciliation's part), none deleted.
-    if (stored === 0) continue;
+    // Only a range where Kizuna stores more than Shopify has can hide a deletion worth the
+    // listing. Objects not stored yet (reconciliation's part, which runs first) can mask one
+    // in the same range; a later sweep finds it once they are stored.
+    if (stored <= shopify) continue;
     const span = range.to.getTime() - range.from.getTime();
-    if ((stored <= LIST_AT_MOST && shopify <= 2 * LIST_AT_MOST) || span <= 1_000) {
+    if (stored <= LIST_AT_MOST || span <= 1_000) {
       const listed = await kind.shopifyIds(query);
       const missing = (await kind.storedIds(range)).filter((id) => !listed.has(id));
       for (const id of await confirmedDeleted(ctx, kind.gidType, missing)) {
