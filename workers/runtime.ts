@@ -50,6 +50,9 @@ export function startWorkers(options: WorkerOptions): RunningWorkers {
       prefix: options.prefix ?? env().QUEUE_PREFIX,
       lockDuration: env().WORKER_LOCK_MS,
       stalledInterval: env().WORKER_LOCK_MS,
+      // Every job is idempotent: a job whose worker was killed (deploys, OOM) twice is still
+      // worth a third try before it counts as failed.
+      maxStalledCount: 3,
       concurrency: CONCURRENCY[queue],
     });
     worker.on("failed", (job, error) =>
