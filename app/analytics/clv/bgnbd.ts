@@ -12,6 +12,7 @@ import {
   logParameterObjective,
   minimizeBfgs,
   newtonPolish,
+  subsampleThenPolish,
   type MinimizeResult,
 } from "./optimize";
 import {
@@ -521,18 +522,13 @@ export function fitBgNbd(data: FrequencyData, options: BgNbdFitOptions = {}): Bg
   } else if (warm) {
     const sub = prepare(data, subsampleRows(data.length));
     if (sub.count > 0) {
-      const r0 = minimizeBfgs(objectiveFor(sub, penalizer), phi, { gradientTolerance: 1e-7 });
-      // Passes over the subsample count as 1/16 of a pass.
-      evaluations += r0.evaluations / 16;
-      if (r0.converged) {
-        const polished = newtonPolish(objective, r0.x);
-        evaluations += polished.evaluations;
-        iterations = polished.iterations;
-        if (polished.converged) {
-          phi = polished.x;
-          converged = true;
-          message = "Newton steps from a subsample fit converged";
-        }
+      const fit = subsampleThenPolish(objectiveFor(sub, penalizer), objective, phi);
+      evaluations += fit.evaluations;
+      iterations = fit.iterations;
+      if (fit.x) {
+        phi = fit.x;
+        converged = true;
+        message = "Newton steps from a subsample fit converged";
       }
     }
   }

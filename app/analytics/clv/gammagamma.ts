@@ -5,7 +5,7 @@
  * customers with repeat purchases, from x (number of repeat purchases) and zbar (their mean).
  */
 
-import { invertSpd, logParameterObjective, minimizeBfgs, newtonPolish } from "./optimize";
+import { invertSpd, logParameterObjective, minimizeBfgs, subsampleThenPolish } from "./optimize";
 import { digamma, lnGamma, lnGammaIncrement, trigamma } from "./special";
 import type { ConvergenceInfo } from "./bgnbd";
 import { TupleIndex } from "./summary";
@@ -309,19 +309,17 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
   let iterations = 0;
   let evaluations = 0;
   if ((options.warmStart ?? prep.count > 50_000) && options.initial === undefined) {
-    const warm = minimizeBfgs(spendObjective(subsetSpend(prep, 16), penalizer), toPhi(starts[0]), {
-      gradientTolerance: 1e-7,
-    });
-    evaluations += warm.evaluations / 16;
-    if (warm.converged) {
-      const polished = newtonPolish(objective, warm.x);
-      evaluations += polished.evaluations;
-      iterations = polished.iterations;
-      if (polished.converged) {
-        phi = polished.x;
-        converged = true;
-        message = "Newton steps from a subsample fit converged";
-      }
+    const fit = subsampleThenPolish(
+      spendObjective(subsetSpend(prep, 16), penalizer),
+      objective,
+      toPhi(starts[0]),
+    );
+    evaluations += fit.evaluations;
+    iterations = fit.iterations;
+    if (fit.x) {
+      phi = fit.x;
+      converged = true;
+      message = "Newton steps from a subsample fit converged";
     }
   }
   if (phi === null) {

@@ -318,6 +318,25 @@ export class TupleIndex {
   }
 }
 
+/** The distinct (x, t_x, T) tuples of an index as weighted rows. */
+function compressedRows(
+  index: TupleIndex,
+  weight: Float64Array,
+  rowOf: Int32Array,
+): CompressedSummary {
+  const length = index.size;
+  const keys = index.values();
+  const x = new Float64Array(length);
+  const tx = new Float64Array(length);
+  const T = new Float64Array(length);
+  for (let r = 0; r < length; r++) {
+    x[r] = keys[3 * r];
+    tx[r] = keys[3 * r + 1];
+    T[r] = keys[3 * r + 2];
+  }
+  return { length, x, tx, T, weight: weight.slice(0, length), rowOf };
+}
+
 /** Group the included customers of a summary by identical (x, t_x, T). */
 export function compressSummary(summary: CustomerSummary): CompressedSummary {
   const { included, x, tx, T, customerCount } = summary;
@@ -335,17 +354,7 @@ export function compressSummary(summary: CustomerSummary): CompressedSummary {
     weight[row] += 1;
     rowOf[i] = row;
   }
-  const length = index.size;
-  const keys = index.values();
-  const outX = new Float64Array(length);
-  const outTx = new Float64Array(length);
-  const outT = new Float64Array(length);
-  for (let r = 0; r < length; r++) {
-    outX[r] = keys[3 * r];
-    outTx[r] = keys[3 * r + 1];
-    outT[r] = keys[3 * r + 2];
-  }
-  return { length, x: outX, tx: outTx, T: outT, weight: weight.slice(0, length), rowOf };
+  return compressedRows(index, weight, rowOf);
 }
 
 /** Compress raw (x, t_x, T) arrays (e.g. the CDNOW summary) into weighted rows. */
@@ -359,15 +368,5 @@ export function compressFrequencyData(data: FrequencyData): CompressedSummary {
     weight[row] += data.weight === undefined ? 1 : data.weight[i];
     rowOf[i] = row;
   }
-  const length = index.size;
-  const keys = index.values();
-  const outX = new Float64Array(length);
-  const outTx = new Float64Array(length);
-  const outT = new Float64Array(length);
-  for (let r = 0; r < length; r++) {
-    outX[r] = keys[3 * r];
-    outTx[r] = keys[3 * r + 1];
-    outT[r] = keys[3 * r + 2];
-  }
-  return { length, x: outX, tx: outTx, T: outT, weight: weight.slice(0, length), rowOf };
+  return compressedRows(index, weight, rowOf);
 }
