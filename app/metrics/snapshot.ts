@@ -74,6 +74,7 @@ import {
   type RfmResult,
   type SegmentMigration,
   type SegmentRule,
+  type SegmentSummary,
   type TargetStatus,
   type YoyMigration,
 } from "../analytics";
@@ -179,24 +180,11 @@ export interface SnapshotCounts {
   readonly lastPurchaseDate: string | null;
 }
 
-export interface SegmentRow {
-  readonly id: string;
-  readonly name: string;
+/** A segment's summary (app/analytics/rfm.ts) with its rule and recommended action. */
+export interface SegmentRow extends SegmentSummary {
   /** The rule's inclusive R score and FM ranges. */
   readonly recency: [number, number];
   readonly fm: [number, number];
-  readonly customers: number;
-  readonly customerShare: number | null;
-  readonly revenueMinor: number;
-  readonly revenueShare: number | null;
-  readonly orders: number;
-  readonly purchases: number;
-  readonly averageOrderValueMinor: number | null;
-  readonly averageRecencyDays: number | null;
-  readonly averageFrequency: number | null;
-  readonly averageMonetaryMinor: number | null;
-  readonly averagePredictedClvMinor: number | null;
-  readonly averagePAlive: number | null;
   /** Recommended action: the merchant's text (custom) or the default. */
   readonly action: string;
   readonly actionIsCustom: boolean;
