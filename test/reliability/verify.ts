@@ -7,6 +7,7 @@
  */
 import type { Database } from "../../app/db.server";
 import type { FakeShop } from "../fake-shopify/index";
+import { orderDifferences } from "../helpers/order-truth";
 
 export interface TruthCheck {
   /** Orders and customers compared. */
@@ -57,33 +58,11 @@ export async function checkAgainstTruth(
       note(`order ${t.id} lost`);
       continue;
     }
-    const expected: Record<string, unknown> = {
-      customerId: t.customerId === null ? null : BigInt(t.customerId),
-      processedAt: t.processedAt,
-      cancelledAt: t.cancelledAt,
-      test: t.test,
-      grossMinor: BigInt(t.totalMinor),
-      refundedMinor: BigInt(t.refundedMinor),
-      netMinor: BigInt(Math.max(0, t.totalMinor - t.refundedMinor)),
-      itemQuantity: t.currentItemQuantity,
-      subscription: t.subscription,
-    };
-    const actual: Record<string, unknown> = {
-      customerId: o.customerId,
-      processedAt: iso(o.processedAt),
-      cancelledAt: iso(o.cancelledAt),
-      test: o.test,
-      grossMinor: o.grossMinor,
-      refundedMinor: o.refundedMinor,
-      netMinor: o.netMinor,
-      itemQuantity: o.itemQuantity,
-      subscription: o.subscription,
-    };
-    const wrong = Object.keys(expected).filter((k) => expected[k] !== actual[k]);
+    const wrong = orderDifferences(t, o);
     if (wrong.length > 0) {
       result.mismatched++;
       note(
-        `order ${t.id} (updatedAt stored ${iso(o.shopifyUpdatedAt)}, Shopify ${t.updatedAt}): ${wrong.map((k) => `${k} stored ${String(actual[k])}, Shopify ${String(expected[k])}`).join("; ")}`,
+        `order ${t.id} (updatedAt stored ${iso(o.shopifyUpdatedAt)}, Shopify ${t.updatedAt}): ${wrong.join("; ")}`,
       );
     }
   }

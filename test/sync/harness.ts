@@ -16,6 +16,7 @@ import {
   type FakeShopifyOptions,
   type ShopOptions,
 } from "../fake-shopify/index";
+import { orderDifferences } from "../helpers/order-truth";
 
 export const redirect = installFetchRedirect();
 const url = process.env.DATABASE_URL!;
@@ -124,33 +125,7 @@ export async function differencesFromTruth(
       out.push(`order ${t.id} missing`);
       continue;
     }
-    const expected = {
-      customerId: t.customerId === null ? null : BigInt(t.customerId),
-      processedAt: t.processedAt,
-      cancelledAt: t.cancelledAt,
-      test: t.test,
-      grossMinor: BigInt(t.totalMinor),
-      refundedMinor: BigInt(t.refundedMinor),
-      netMinor: BigInt(Math.max(0, t.totalMinor - t.refundedMinor)),
-      itemQuantity: t.currentItemQuantity,
-      subscription: t.subscription,
-    };
-    const actual = {
-      customerId: o.customerId,
-      processedAt: o.processedAt.toISOString().replace(".000Z", "Z"),
-      cancelledAt: o.cancelledAt?.toISOString().replace(".000Z", "Z") ?? null,
-      test: o.test,
-      grossMinor: o.grossMinor,
-      refundedMinor: o.refundedMinor,
-      netMinor: o.netMinor,
-      itemQuantity: o.itemQuantity,
-      subscription: o.subscription,
-    };
-    for (const key of Object.keys(expected) as (keyof typeof expected)[]) {
-      if (expected[key] !== actual[key]) {
-        out.push(`order ${t.id} ${key}: stored ${actual[key]}, Shopify ${expected[key]}`);
-      }
-    }
+    for (const difference of orderDifferences(t, o)) out.push(`order ${t.id} ${difference}`);
   }
   const customers = await db.customer.findMany({ where: { shopId, deleted: false } });
   const storedCustomers = new Map(customers.map((c) => [c.id, c]));
