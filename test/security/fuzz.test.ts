@@ -313,11 +313,19 @@ describe("the merchant's forms", () => {
 
   it("settings: stored whole when valid, untouched otherwise", async () => {
     const valid = settingsToForm(DEFAULT_SETTINGS);
+    // Mostly valid forms with a few bad fields. With the 13 fields drawn evenly, a wholly
+    // valid form came up about twice in 1,500 runs and some seeds drew none (a red CI).
+    // Weighted, each field is off its default in 1 run in 6, and about a quarter of the
+    // forms are valid (412 of 1,500 in one run).
     const fields = fc.record(
       Object.fromEntries(
         SETTINGS_FIELD_NAMES.map((f) => [
           f,
-          fc.oneof(fc.constant(valid[f]), nasty, fc.integer({ min: -5, max: 120 }).map(String)),
+          fc.oneof(
+            { arbitrary: fc.constant(valid[f]), weight: 10 },
+            { arbitrary: nasty, weight: 1 },
+            { arbitrary: fc.integer({ min: -5, max: 120 }).map(String), weight: 1 },
+          ),
         ]),
       ) as Record<(typeof SETTINGS_FIELD_NAMES)[number], fc.Arbitrary<string>>,
     );
