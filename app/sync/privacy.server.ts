@@ -1,14 +1,21 @@
 /**
  * Shopify's mandatory compliance webhooks. Each runs in one transaction.
  * - customers/data_request: a JSON record of everything Kizuna stores about the
- *   customer (their row, orders, scores, survey answers incl. those on their orders not
- *   yet linked to them, and earlier requests), kept as a DataRequest row the merchant can
+ *   customer (their row, orders incl. those Shopify lists in `orders_requested` that are
+ *   stored as guest orders, scores, survey answers incl. those on their orders not yet
+ *   linked to them, and earlier requests), kept as a DataRequest row the merchant can
  *   retrieve. test/sync/privacy.test.ts checks it against a scan of every table.
  * - customers/redact: the customer, their scores, survey answers and data requests are
  *   deleted and their orders unlinked (the shop keeps its anonymous revenue).
  * - shop/redact: every row of the shop, in every table, and its sessions.
  */
 import type { Database } from "../db.server";
+
+/** The customer's orders: linked to them, or named by Shopify in the request. */
+const ordersOf = (shopId: number, customerId: bigint, orderIds: readonly bigint[]) => ({
+  shopId,
+  OR: [{ customerId }, { id: { in: [...orderIds] } }],
+});
 
 /** JSON with bigints as strings and dates as ISO text. */
 function toJson(value: unknown): string {
@@ -19,6 +26,8 @@ export async function recordDataRequest(
   db: Database,
   shopDomain: string,
   customerId: bigint,
+  /** Shopify's `orders_requested`. */
+  orderIds: readonly bigint[] = [],
 ): Promise<number | null> {
   return db.$transaction(async (tx) => {
     const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
@@ -26,7 +35,10 @@ export async function recordDataRequest(
     const where = { shopId: shop.id, customerId };
     const [customer, orders, metrics, earlierRequests] = await Promise.all([
       tx.customer.findUnique({ where: { shopId_id: { shopId: shop.id, id: customerId } } }),
-      tx.order.findMany({ where, orderBy: { processedAt: "asc" } }),
+      tx.order.findMany({
+        where: ordersOf(shop.id, customerId, orderIds),
+        orderBy: { processedAt: "asc" },
+      }),
       tx.customerMetric.findUnique({ where: { shopId_customerId: where } }),
       // Earlier requests by id and date: their payloads are older copies of this record.
       tx.dataRequest.findMany({
@@ -74,7 +86,7 @@ export async function redactCustomer(
     const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
     if (!shop) return;
     const where = { shopId: shop.id, customerId };
-    const theirOrders = { shopId: shop.id, OR: [{ customerId }, { id: { in: [...orderIds] } }] };
+    const theirOrders = ordersOf(shop.id, customerId, orderIds);
     const orders = await tx.order.findMany({ where: theirOrders, select: { id: true } });
     await tx.customer.deleteMany({ where: { shopId: shop.id, id: customerId } });
     await tx.customerMetric.deleteMany({ where });

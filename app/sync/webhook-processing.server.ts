@@ -50,6 +50,7 @@ const READ_FIELDS = [
   "tags",
   "order_id",
   "orders_to_redact",
+  "orders_requested",
   "admin_graphql_api_id",
   "status",
   "error_code",
@@ -82,7 +83,10 @@ const bulkFinishPayload = z.object({
   status: z.string(),
   error_code: z.string().nullable().optional(),
 });
-const dataRequestPayload = z.object({ customer: z.object({ id: numericId }) });
+const dataRequestPayload = z.object({
+  customer: z.object({ id: numericId }),
+  orders_requested: z.array(numericId).default([]),
+});
 const redactPayload = z.object({
   customer: z.object({ id: numericId }),
   orders_to_redact: z.array(numericId).default([]),
@@ -114,8 +118,8 @@ async function processValid(ctx: WebhookContext, job: WebhookJob): Promise<Webho
       return { ...NOTHING, ordersChanged: true };
     }
     case "CUSTOMERS_DATA_REQUEST": {
-      const { customer } = dataRequestPayload.parse(job.payload);
-      await recordDataRequest(ctx.db, job.shop, customer.id);
+      const { customer, orders_requested } = dataRequestPayload.parse(job.payload);
+      await recordDataRequest(ctx.db, job.shop, customer.id, orders_requested);
       return NOTHING;
     }
   }

@@ -36,6 +36,8 @@ const SUBJECT = 7_390_551_234_567n;
 const OTHER = 7_390_551_239_876n;
 const SUBJECT_ORDERS = [5_550_000_000_001n, 5_550_000_000_002n];
 const OTHER_ORDER = 5_550_000_000_003n;
+/** Placed as a guest (no customer), later named by Shopify in the customer's requests. */
+const GUEST_ORDER = 5_550_000_000_004n;
 let shopId = 0;
 
 /** Every model of the schema, read from Prisma's own model list: new tables are covered. */
@@ -179,6 +181,7 @@ beforeAll(async () => {
     order(SUBJECT_ORDERS[0]!, SUBJECT, 1),
     order(SUBJECT_ORDERS[1]!, SUBJECT, 9),
     order(OTHER_ORDER, OTHER, 5),
+    order(GUEST_ORDER, null, 7),
   ]);
   // Survey answers: one linked to the customer, one given before the order was linked.
   await db.npsResponse.create({
@@ -238,7 +241,7 @@ describe("compliance webhooks", () => {
           shop_id: 1,
           shop_domain: domain,
           customer: { id: Number(SUBJECT), email: `c${SUBJECT}@example.com`, phone: null },
-          orders_requested: SUBJECT_ORDERS.map(Number),
+          orders_requested: [...SUBJECT_ORDERS, GUEST_ORDER].map(Number),
           data_request: { id: round },
         }),
       );
@@ -265,6 +268,11 @@ describe("compliance webhooks", () => {
         )
         .map(({ model, row }) => `${model} ${toJson(row).slice(0, 160)}`);
       expect(missing).toEqual([]);
+      // The orders Shopify names are in it, the guest order too.
+      const orders = (JSON.parse(requests.at(-1)!.payload) as { orders: { id: string }[] }).orders;
+      expect(orders.map((o) => o.id).sort()).toEqual(
+        [...SUBJECT_ORDERS, GUEST_ORDER].map(String).sort(),
+      );
       // Nothing of another customer.
       expect(requests.at(-1)!.payload).not.toMatch(new RegExp(`(?<![0-9])${OTHER}(?![0-9])`));
     }
@@ -278,7 +286,7 @@ describe("compliance webhooks", () => {
         shop_id: 1,
         shop_domain: domain,
         customer: { id: Number(SUBJECT), email: `c${SUBJECT}@example.com`, phone: null },
-        orders_to_redact: SUBJECT_ORDERS.map(Number),
+        orders_to_redact: [...SUBJECT_ORDERS, GUEST_ORDER].map(Number),
       }),
     );
     const left = await rowsOfCustomer(SUBJECT);
@@ -291,7 +299,7 @@ describe("compliance webhooks", () => {
       (await mentionsOf(SUBJECT, SUBJECT_ORDERS)).map((m) => `${m.model} ${toJson(m.row)}`),
     ).toEqual([]);
     // The shop keeps its revenue, anonymously, and the other customer is untouched.
-    expect(await db.order.count({ where: { shopId, customerId: null } })).toBe(2);
+    expect(await db.order.count({ where: { shopId, customerId: null } })).toBe(3);
     expect(await rowsOfCustomer(OTHER)).toMatchObject({
       Customer: 1,
       Order: 1,
