@@ -7,6 +7,7 @@ import { logger } from "../app/logger.server";
 import { assertRedisReachable, createRedis, RedisUnavailableError } from "../app/redis.server";
 import { closeQueues, getQueue, QUEUE_NAMES } from "../app/jobs/queues.server";
 import { resumeInterruptedWork } from "../app/jobs/recovery.server";
+import { closeRowStore } from "../app/sync/context.server";
 import { scheduleHousekeeping } from "../app/jobs/schedules.server";
 import { startQueueDashboard } from "./dashboard";
 import { parseQueues } from "./queues-arg";
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     watcher.disconnect();
     await running.close();
     await closeQueues();
+    await closeRowStore(); // the SQLite writing thread closes its database cleanly
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
