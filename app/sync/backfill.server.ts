@@ -45,11 +45,14 @@ const KINDS: readonly BulkKind[] = ["customers", "orders"];
 const BULK_QUERIES: Record<BulkKind, string> = { customers: BULK_CUSTOMERS, orders: BULK_ORDERS };
 
 /**
- * Rows per write; the checkpoint moves after each committed batch. Large on purpose: each
- * SQLite commit rewrites every index page the batch touched (customer ids are random), so
- * 5,000-row batches ran at a third of the speed of 50,000-row ones (~15 MB of rows).
+ * Rows per write; the file's progress moves with each batch, in its transaction. Large on
+ * purpose: each SQLite commit rewrites every index page the batch touched (customer ids
+ * are random), so 5,000-row batches ran at a third of the speed of 50,000-row ones
+ * (~15 MB of rows). The SQLite store also lets waiting batches share a commit.
  */
 const BATCH_ROWS = 50_000;
+/** Batches handed to the store and not yet committed: parsing runs this far ahead. */
+const WRITES_IN_FLIGHT = 8;
 /** A bulk operation that fails this many times in one backfill fails the backfill. */
 const MAX_FAILED_OPERATIONS = 3;
 const POLL_MS = 5_000;
@@ -279,48 +282,33 @@ async function ingest(
   const subscriptionOrders = new Set<string>();
   let orders: OrderRow[] = [];
   let customers: CustomerRow[] = [];
-  let pendingLines = 0;
+  let written = done; // lines handed to the store
 
   const noteChild = (line: Record<string, unknown>, lineNumber: number) => {
     const item = mapLine(kind, lineNumber, () => lineItemNodeSchema.parse(line));
     if (item.sellingPlan) subscriptionOrders.add(String(line.__parentId));
   };
 
-  const write = async (
-    batch: { orders: OrderRow[]; customers: CustomerRow[]; lines: number },
-    lineNumber: number,
-  ) => {
+  // Batches are written while the next ones are parsed, each with the file's progress in
+  // the same transaction; the store applies one file's batches in order (BulkProgress).
+  const writes: Promise<void>[] = [];
+  const flush = async (lineNumber: number) => {
+    const progress = { operationId, fromLine: written, toLine: lineNumber };
+    written = lineNumber;
+    let write: Promise<void>;
     if (kind === "orders") {
-      for (const row of batch.orders) {
+      for (const row of orders) {
         if (subscriptionOrders.has(`gid://shopify/Order/${row.id}`)) row.subscription = true;
       }
-      await ctx.store.upsertOrders(shopId, batch.orders);
+      write = ctx.store.upsertOrders(shopId, orders, progress);
     } else {
-      await ctx.store.upsertCustomers(shopId, batch.customers);
+      write = ctx.store.upsertCustomers(shopId, customers, progress);
     }
-    await ctx.db.$transaction([
-      ctx.db.bulkOperation.update({
-        where: { id: operationId },
-        data: { linesProcessed: lineNumber },
-      }),
-      ctx.db.shop.update({
-        where: { id: shopId },
-        data: { syncDone: { increment: batch.lines } },
-      }),
-    ]);
-  };
-  // One batch is written while the next is parsed: on PostgreSQL the write runs in the
-  // server, so parsing and writing overlap. Batches (and their checkpoints) stay in order.
-  let writing: Promise<void> = Promise.resolve();
-  const flush = async (lineNumber: number) => {
-    const batch = { orders, customers, lines: pendingLines };
     orders = [];
     customers = [];
-    pendingLines = 0;
-    const previous = writing;
-    writing = previous.then(() => write(batch, lineNumber));
-    writing.catch(() => {}); // handled where it is awaited (the next flush or the end)
-    await previous;
+    write.catch(() => {}); // handled where it is awaited
+    writes.push(write);
+    if (writes.length >= WRITES_IN_FLIGHT) await writes.shift();
   };
 
   let last = done;
@@ -342,7 +330,6 @@ async function ingest(
         // Most children are line items without a selling plan: nothing to read in them.
         // A complete JSON object is all that is checked (a cut-off line is not one).
         if (PLAIN_CHILD.test(text)) {
-          pendingLines++;
           last = lineNumber;
           return;
         }
@@ -353,7 +340,6 @@ async function ingest(
           unparsed = error as BulkFileError;
           return;
         }
-        pendingLines++;
         last = lineNumber;
         if ("__parentId" in line) {
           if (kind === "orders") noteChild(line, lineNumber);
@@ -367,7 +353,7 @@ async function ingest(
     });
   } finally {
     // Never leave a write running behind a failure: a retry must not race it.
-    await writing.catch(() => {});
+    await Promise.allSettled(writes);
   }
   if (unparsed && expectedLines !== null) {
     throw new BulkFileUnavailableError(`file cut off: ${(unparsed as BulkFileError).message}`);
@@ -375,8 +361,8 @@ async function ingest(
   if (expectedLines !== null && last < expectedLines) {
     throw new BulkFileUnavailableError(`file ends at line ${last} of ${expectedLines}`);
   }
-  await flush(last);
-  await writing;
+  if (last > written) await flush(last);
+  for (const write of writes) await write;
   if (subscriptionOrders.size > 0) {
     await ctx.store.markSubscriptionOrders(
       shopId,

@@ -2,21 +2,38 @@
  * The write path of orders and customers: one raw, batched upsert per provider, used by
  * backfill, reconciliation and webhooks alike. Prisma's createMany costs ~100 µs a row
  * in the Wasm query compiler (docs/decisions/0001-binary-free-prisma.md); these go
- * through the drivers: one prepared statement in one transaction on SQLite, an
- * `INSERT … SELECT unnest(…)` per batch on PostgreSQL.
+ * through the drivers: a prepared statement in a transaction on SQLite (on a thread of
+ * its own), an `INSERT … SELECT unnest(…)` per batch on PostgreSQL.
  *
  * Every write is idempotent and order-independent: a row changes only when Shopify's
  * updatedAt is at least the stored one, and a tombstone (deleted) is never revived.
  */
-import Database from "better-sqlite3";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import type { CustomerRow, OrderRow } from "./rows";
 
+/**
+ * How far a backfill has written a bulk file, stored in the same transaction as the
+ * batch's rows: a crash leaves both or neither. A batch applies only while the stored
+ * progress is still `fromLine`, so batches of one file apply in order, exactly once.
+ */
+export interface BulkProgress {
+  operationId: string;
+  /** Lines of the file written before this batch. */
+  fromLine: number;
+  /** Lines of the file written once this batch is. */
+  toLine: number;
+}
+
 export interface RowStore {
-  upsertOrders(shopId: number, rows: readonly OrderRow[]): Promise<void>;
-  upsertCustomers(shopId: number, rows: readonly CustomerRow[]): Promise<void>;
+  upsertOrders(shopId: number, rows: readonly OrderRow[], progress?: BulkProgress): Promise<void>;
+  upsertCustomers(
+    shopId: number,
+    rows: readonly CustomerRow[],
+    progress?: BulkProgress,
+  ): Promise<void>;
   /** Sets the subscription flag of these orders (bulk files send line items apart). */
   markSubscriptionOrders(shopId: number, orderIds: readonly bigint[]): Promise<void>;
   /** orders/delete: the order stays as a tombstone so a late update cannot revive it. */
@@ -66,103 +83,243 @@ function newestById<T extends { id: bigint; shopifyUpdatedAt: Date }>(rows: read
 
 // ---------------------------------------------------------------- SQLite
 
-/** Prisma's SQLite adapter stores DateTime as ISO text with "+00:00"; so do we. */
-const sqliteDate = (d: Date) => `${d.toISOString().slice(0, -1)}+00:00`;
-const EPOCH = new Date(0);
+/** A batch column as the writing thread reads it (see ./sqlite-writer.mjs). */
+type Column =
+  | { kind: "const"; value: number | string | null }
+  | { kind: "bigint"; values: BigInt64Array<ArrayBuffer>; nulls: Uint8Array<ArrayBuffer> | null }
+  | { kind: "number" | "date"; values: Float64Array<ArrayBuffer> }
+  | { kind: "text"; values: (string | null)[] };
 
-function createSqliteStore(url: string): RowStore {
-  const db = new Database(sqliteFilePath(url), { timeout: 10_000 });
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  // Backfill batches touch pages all over the customer index; keep them cached (64 MB).
-  db.pragma("cache_size = -65536");
-
-  const upsertOrder = db.prepare(
-    `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})
-     ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(ORDER_COLUMNS)} ${newerOnly("Order", "0")}`,
-  );
-  const upsertCustomer = db.prepare(
-    `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(CUSTOMER_COLUMNS)} ${newerOnly("Customer", "0")}`,
-  );
-  const markSubscription = db.prepare(
-    `UPDATE "Order" SET "subscription" = 1 WHERE "shopId" = ? AND "id" = ?`,
-  );
-  const orderTombstone = db.prepare(
-    `INSERT INTO "Order" ("shopId", "id", "processedAt", "grossMinor", "netMinor", "shopifyUpdatedAt", "deleted")
-     VALUES (?, ?, ?, 0, 0, ?, 1) ON CONFLICT ("shopId", "id") DO UPDATE SET "deleted" = 1`,
-  );
-  const customerTombstone = db.prepare(
-    `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "deleted")
-     VALUES (?, ?, ?, ?, 1) ON CONFLICT ("shopId", "id") DO UPDATE SET "deleted" = 1`,
-  );
-
-  const writeOrders = db.transaction((shopId: number, rows: readonly OrderRow[]) => {
-    for (const r of rows) {
-      upsertOrder.run(
-        shopId,
-        r.id,
-        r.customerId,
-        sqliteDate(r.processedAt),
-        r.cancelledAt ? sqliteDate(r.cancelledAt) : null,
-        r.test ? 1 : 0,
-        r.grossMinor,
-        r.refundedMinor,
-        r.netMinor,
-        r.itemQuantity,
-        r.sourceName,
-        r.subscription ? 1 : 0,
-        sqliteDate(r.shopifyUpdatedAt),
-      );
-    }
+const constant = (value: number | string | null): Column => ({ kind: "const", value });
+function bigints<T>(rows: readonly T[], get: (row: T) => bigint | null): Column {
+  const values = new BigInt64Array(rows.length);
+  let nulls: Uint8Array<ArrayBuffer> | null = null;
+  rows.forEach((row, i) => {
+    const value = get(row);
+    if (value === null) (nulls ??= new Uint8Array(rows.length))[i] = 1;
+    else values[i] = value;
   });
-  const writeCustomers = db.transaction((shopId: number, rows: readonly CustomerRow[]) => {
-    for (const r of rows) {
-      upsertCustomer.run(
-        shopId,
-        r.id,
-        sqliteDate(r.createdAt),
-        sqliteDate(r.shopifyUpdatedAt),
-        r.tags,
-      );
-    }
-  });
-  const setTags = db.prepare(`UPDATE "Customer" SET "tags" = ? WHERE "shopId" = ? AND "id" = ?`);
-  const writeTags = db.transaction(
-    (shopId: number, rows: readonly { id: bigint; tags: string }[]) => {
-      for (const r of rows) setTags.run(r.tags, shopId, r.id);
-    },
-  );
-  const writeSubscriptions = db.transaction((shopId: number, ids: readonly bigint[]) => {
-    for (const id of ids) markSubscription.run(shopId, id);
-  });
+  return { kind: "bigint", values, nulls };
+}
+function numbers<T>(rows: readonly T[], get: (row: T) => number | boolean | null): Column {
+  const values = Float64Array.from(rows, (row) => Number(get(row) ?? NaN));
+  return { kind: "number", values };
+}
+function dates<T>(rows: readonly T[], get: (row: T) => Date | null): Column {
+  return { kind: "date", values: Float64Array.from(rows, (row) => get(row)?.getTime() ?? NaN) };
+}
+function texts<T>(rows: readonly T[], get: (row: T) => string | null): Column {
+  return { kind: "text", values: rows.map(get) };
+}
 
+/** One statement run for every row of its columns (see ./sqlite-writer.mjs). */
+interface Step {
+  statement: string;
+  length: number;
+  columns: Column[];
+  /** Fail the write, with this message, unless each row changed exactly one row. */
+  changesEach?: string;
+}
+
+type Request = { resolve: () => void; reject: (error: Error) => void };
+type Reply = { id: number; error?: { name: string; message: string; code?: string } };
+
+/**
+ * The SQLite store writes on its own thread (./sqlite-writer.mjs): better-sqlite3 blocks
+ * while a transaction runs, and a backfill parses its next batches meanwhile. One thread
+ * per store, started on the first write and again after it dies; it holds the process
+ * open only while a write is pending. Writes are applied in the order they are made.
+ */
+function sqliteWriter(file: string, statements: Record<string, string>) {
+  let current: { thread: Worker; pending: Map<number, Request> } | null = null;
+  let nextId = 0;
+  const start = () => {
+    const thread = new Worker(new URL("./sqlite-writer.mjs", import.meta.url), {
+      workerData: { file, statements },
+    });
+    const pending = new Map<number, Request>();
+    const failAll = (error: Error) => {
+      for (const request of pending.values()) request.reject(error);
+      pending.clear();
+    };
+    thread.unref();
+    thread.on("message", (reply: Reply) => {
+      const request = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (pending.size === 0) thread.unref();
+      if (!reply.error) return request?.resolve();
+      request?.reject(Object.assign(new Error(reply.error.message), reply.error));
+    });
+    thread.on("error", failAll);
+    thread.on("exit", (code) => {
+      if (current?.thread === thread) current = null;
+      failAll(new Error(`SQLite writing thread exited (code ${code})`));
+    });
+    return { thread, pending };
+  };
   return {
-    async upsertOrders(shopId, rows) {
-      writeOrders(shopId, rows);
-    },
-    async upsertCustomers(shopId, rows) {
-      writeCustomers(shopId, rows);
-    },
-    async markSubscriptionOrders(shopId, ids) {
-      writeSubscriptions(shopId, ids);
-    },
-    async deleteOrder(shopId, id) {
-      orderTombstone.run(shopId, id, sqliteDate(EPOCH), sqliteDate(EPOCH));
-    },
-    async deleteCustomer(shopId, id) {
-      customerTombstone.run(shopId, id, sqliteDate(EPOCH), sqliteDate(EPOCH));
-    },
-    async setCustomerTags(shopId, rows) {
-      writeTags(shopId, rows);
+    /** Runs the steps in one transaction; resolves once they are committed. */
+    write(steps: Step[]): Promise<void> {
+      if (steps.every((step) => step.length === 0)) return Promise.resolve();
+      current ??= start();
+      const { thread, pending } = current;
+      const id = nextId++;
+      const transfer = steps.flatMap((step) =>
+        step.columns.flatMap((c) =>
+          c.kind === "bigint"
+            ? [c.values.buffer, ...(c.nulls ? [c.nulls.buffer] : [])]
+            : c.kind === "number" || c.kind === "date"
+              ? [c.values.buffer]
+              : [],
+        ),
+      );
+      const done = new Promise<void>((resolve, reject) => pending.set(id, { resolve, reject }));
+      if (pending.size === 1) thread.ref();
+      thread.postMessage({ id, steps }, transfer);
+      return done;
     },
     async close() {
-      db.close();
+      if (!current) return;
+      const { thread } = current;
+      current = null;
+      thread.ref();
+      const exited = new Promise((resolve) => thread.once("exit", resolve));
+      thread.postMessage({ type: "close" }); // after every write already sent
+      await exited;
     },
   };
 }
 
+const EPOCH = new Date(0);
+const BULK_PROGRESS = `UPDATE "BulkOperation" SET "linesProcessed" = ? WHERE "id" = ? AND "linesProcessed" = ?`;
+const SHOP_SYNC_DONE = `UPDATE "Shop" SET "syncDone" = "syncDone" + ?, "updatedAt" = ? WHERE "id" = ?`;
+
+/** The message when a bulk file's progress is not where a batch expects it. */
+const progressConflict = (p: BulkProgress) =>
+  `bulk operation ${p.operationId}: its progress is no longer at line ${p.fromLine} (another run wrote it, or an earlier batch failed)`;
+
+function createSqliteStore(url: string): RowStore {
+  const conflict = `ON CONFLICT ("shopId", "id")`;
+  const writer = sqliteWriter(sqliteFilePath(url), {
+    upsertOrder: `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})
+      ${conflict} DO UPDATE SET ${updates(ORDER_COLUMNS)} ${newerOnly("Order", "0")}`,
+    upsertCustomer: `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, ?)
+      ${conflict} DO UPDATE SET ${updates(CUSTOMER_COLUMNS)} ${newerOnly("Customer", "0")}`,
+    markSubscription: `UPDATE "Order" SET "subscription" = 1 WHERE "shopId" = ? AND "id" = ?`,
+    orderTombstone: `INSERT INTO "Order" ("shopId", "id", "processedAt", "grossMinor", "netMinor", "shopifyUpdatedAt", "deleted")
+      VALUES (?, ?, ?, 0, 0, ?, 1) ${conflict} DO UPDATE SET "deleted" = 1`,
+    customerTombstone: `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "deleted")
+      VALUES (?, ?, ?, ?, 1) ${conflict} DO UPDATE SET "deleted" = 1`,
+    setTags: `UPDATE "Customer" SET "tags" = ? WHERE "shopId" = ? AND "id" = ?`,
+    bulkProgress: BULK_PROGRESS,
+    shopSyncDone: SHOP_SYNC_DONE,
+  });
+  const tombstone = (statement: string, shopId: number, id: bigint) =>
+    writer.write([
+      {
+        statement,
+        length: 1,
+        columns: [
+          constant(shopId),
+          bigints([id], (i) => i),
+          dates([EPOCH], (d) => d),
+          dates([EPOCH], (d) => d),
+        ],
+      },
+    ]);
+  const progressSteps = (shopId: number, progress: BulkProgress | undefined): Step[] =>
+    progress
+      ? [
+          {
+            statement: "bulkProgress",
+            length: 1,
+            columns: [
+              constant(progress.toLine),
+              constant(progress.operationId),
+              constant(progress.fromLine),
+            ],
+            changesEach: progressConflict(progress),
+          },
+          {
+            statement: "shopSyncDone",
+            length: 1,
+            columns: [
+              constant(progress.toLine - progress.fromLine),
+              dates([new Date()], (d) => d),
+              constant(shopId),
+            ],
+          },
+        ]
+      : [];
+
+  return {
+    upsertOrders: (shopId, rows, progress) =>
+      writer.write([
+        {
+          statement: "upsertOrder",
+          length: rows.length,
+          columns: [
+            constant(shopId),
+            bigints(rows, (r) => r.id),
+            bigints(rows, (r) => r.customerId),
+            dates(rows, (r) => r.processedAt),
+            dates(rows, (r) => r.cancelledAt),
+            numbers(rows, (r) => r.test),
+            bigints(rows, (r) => r.grossMinor),
+            bigints(rows, (r) => r.refundedMinor),
+            bigints(rows, (r) => r.netMinor),
+            numbers(rows, (r) => r.itemQuantity),
+            texts(rows, (r) => r.sourceName),
+            numbers(rows, (r) => r.subscription),
+            dates(rows, (r) => r.shopifyUpdatedAt),
+          ],
+        },
+        ...progressSteps(shopId, progress),
+      ]),
+    upsertCustomers: (shopId, rows, progress) =>
+      writer.write([
+        {
+          statement: "upsertCustomer",
+          length: rows.length,
+          columns: [
+            constant(shopId),
+            bigints(rows, (r) => r.id),
+            dates(rows, (r) => r.createdAt),
+            dates(rows, (r) => r.shopifyUpdatedAt),
+            texts(rows, (r) => r.tags),
+          ],
+        },
+        ...progressSteps(shopId, progress),
+      ]),
+    markSubscriptionOrders: (shopId, ids) =>
+      writer.write([
+        {
+          statement: "markSubscription",
+          length: ids.length,
+          columns: [constant(shopId), bigints(ids, (id) => id)],
+        },
+      ]),
+    deleteOrder: (shopId, id) => tombstone("orderTombstone", shopId, id),
+    deleteCustomer: (shopId, id) => tombstone("customerTombstone", shopId, id),
+    setCustomerTags: (shopId, rows) =>
+      writer.write([
+        {
+          statement: "setTags",
+          length: rows.length,
+          columns: [texts(rows, (r) => r.tags), constant(shopId), bigints(rows, (r) => r.id)],
+        },
+      ]),
+    close: () => writer.close(),
+  };
+}
+
 // ---------------------------------------------------------------- PostgreSQL
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …`. */
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
 
 /** Prisma maps DateTime to timestamp(3) without time zone, holding UTC. */
 const pgDate = (d: Date) => d.toISOString().slice(0, 23).replace("T", " ");
@@ -195,36 +352,101 @@ function createPostgresStore(url: string): RowStore {
     ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(CUSTOMER_COLUMNS).replaceAll("excluded.", "EXCLUDED.")}
     ${newerOnly("Customer", "false").replace("excluded.", "EXCLUDED.")}`;
 
+  const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await work(client);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+  const bulkProgressSql = numbered(BULK_PROGRESS);
+  const shopSyncDoneSql = numbered(SHOP_SYNC_DONE);
+  /** A bulk file's batches, one after another in the order they were made. */
+  const progressChains = new Map<string, Promise<void>>();
+  /** `paramsOf` runs when the write's turn comes: waiting batches hold only their rows. */
+  const upsert = (
+    shopId: number,
+    sql: string,
+    paramsOf: () => unknown[] | null,
+    progress?: BulkProgress,
+  ) => {
+    if (!progress) {
+      const params = paramsOf();
+      return params ? pool.query(sql, params).then(() => {}) : Promise.resolve();
+    }
+    const { operationId } = progress;
+    const previous = progressChains.get(operationId) ?? Promise.resolve();
+    const next = previous
+      .catch(() => {}) // the progress check fails this batch in turn
+      .then(() =>
+        inTransaction(async (client) => {
+          const params = paramsOf();
+          if (params) await client.query(sql, params);
+          const { rowCount } = await client.query(bulkProgressSql, [
+            progress.toLine,
+            operationId,
+            progress.fromLine,
+          ]);
+          if (rowCount !== 1) throw new Error(progressConflict(progress));
+          await client.query(shopSyncDoneSql, [
+            progress.toLine - progress.fromLine,
+            pgDate(new Date()),
+            shopId,
+          ]);
+        }),
+      );
+    progressChains.set(operationId, next);
+    const forget = () => {
+      if (progressChains.get(operationId) === next) progressChains.delete(operationId);
+    };
+    next.then(forget, forget);
+    return next;
+  };
+
   return {
-    async upsertOrders(shopId, input) {
-      const rows = newestById(input);
-      if (rows.length === 0) return;
-      await pool.query(upsertOrdersSql, [
-        rows.map(() => shopId),
-        rows.map((r) => r.id.toString()),
-        rows.map((r) => r.customerId?.toString() ?? null),
-        rows.map((r) => pgDate(r.processedAt)),
-        rows.map((r) => (r.cancelledAt ? pgDate(r.cancelledAt) : null)),
-        rows.map((r) => r.test),
-        rows.map((r) => r.grossMinor.toString()),
-        rows.map((r) => r.refundedMinor.toString()),
-        rows.map((r) => r.netMinor.toString()),
-        rows.map((r) => r.itemQuantity),
-        rows.map((r) => r.sourceName),
-        rows.map((r) => r.subscription),
-        rows.map((r) => pgDate(r.shopifyUpdatedAt)),
-      ]);
+    upsertOrders(shopId, input, progress) {
+      const params = () => {
+        const rows = newestById(input);
+        return rows.length === 0
+          ? null
+          : [
+              rows.map(() => shopId),
+              rows.map((r) => r.id.toString()),
+              rows.map((r) => r.customerId?.toString() ?? null),
+              rows.map((r) => pgDate(r.processedAt)),
+              rows.map((r) => (r.cancelledAt ? pgDate(r.cancelledAt) : null)),
+              rows.map((r) => r.test),
+              rows.map((r) => r.grossMinor.toString()),
+              rows.map((r) => r.refundedMinor.toString()),
+              rows.map((r) => r.netMinor.toString()),
+              rows.map((r) => r.itemQuantity),
+              rows.map((r) => r.sourceName),
+              rows.map((r) => r.subscription),
+              rows.map((r) => pgDate(r.shopifyUpdatedAt)),
+            ];
+      };
+      return upsert(shopId, upsertOrdersSql, params, progress);
     },
-    async upsertCustomers(shopId, input) {
-      const rows = newestById(input);
-      if (rows.length === 0) return;
-      await pool.query(upsertCustomersSql, [
-        rows.map(() => shopId),
-        rows.map((r) => r.id.toString()),
-        rows.map((r) => pgDate(r.createdAt)),
-        rows.map((r) => pgDate(r.shopifyUpdatedAt)),
-        rows.map((r) => r.tags),
-      ]);
+    upsertCustomers(shopId, input, progress) {
+      const params = () => {
+        const rows = newestById(input);
+        return rows.length === 0
+          ? null
+          : [
+              rows.map(() => shopId),
+              rows.map((r) => r.id.toString()),
+              rows.map((r) => pgDate(r.createdAt)),
+              rows.map((r) => pgDate(r.shopifyUpdatedAt)),
+              rows.map((r) => r.tags),
+            ];
+      };
+      return upsert(shopId, upsertCustomersSql, params, progress);
     },
     async markSubscriptionOrders(shopId, ids) {
       if (ids.length === 0) return;

@@ -132,4 +132,70 @@ describe("the order and customer store", () => {
       [8n, "", true],
     ]);
   });
+
+  it("writes without blocking the event loop, and reports a refused batch", async () => {
+    // A 50,000-row batch (a backfill's) must leave the event loop free: lock renewals
+    // and webhooks run meanwhile. A synchronous write would let no timer fire.
+    const rows = Array.from({ length: 50_000 }, (_, i) =>
+      order(1_000_000n + BigInt(i), "2026-01-01T00:00:00Z", { customerId: BigInt(i % 997) }),
+    );
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    await store.upsertOrders(shopId, rows);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
+    expect(await db.order.count({ where: { shopId, id: { gte: 1_000_000n } } })).toBe(50_000);
+
+    // A shop that does not exist: the database refuses the whole batch, with its reason.
+    await expect(
+      store.upsertOrders(2_000_000_000, [
+        order(1n, "2026-01-01T00:00:00Z"),
+        order(2n, "2026-01-01T00:00:00Z"),
+      ]),
+    ).rejects.toThrow(/foreign key/i);
+    expect(await db.order.count({ where: { shopId: 2_000_000_000 } })).toBe(0);
+    // The store keeps working after the refusal, and a refused write made together with
+    // others (they may share a commit) takes only itself out.
+    const together = await Promise.allSettled([
+      store.upsertOrders(shopId, [order(6n, "2026-01-01T00:00:00Z")]),
+      store.upsertOrders(2_000_000_000, [order(7n, "2026-01-01T00:00:00Z")]),
+      store.upsertOrders(shopId, [order(8n, "2026-01-01T00:00:00Z")]),
+    ]);
+    expect(together.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(await db.order.count({ where: { shopId, id: { in: [6n, 8n] } } })).toBe(2);
+  });
+
+  it("writes a bulk file's progress with its rows, in order, all or nothing", async () => {
+    const operationId = `gid://shopify/BulkOperation/${process.pid}${Date.now()}`;
+    await db.bulkOperation.create({
+      data: { id: operationId, shopId, kind: "orders", status: "COMPLETED" },
+    });
+    const before = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    const batch = (first: number, fromLine: number, toLine: number) =>
+      store.upsertOrders(
+        shopId,
+        [0, 1].map((i) => order(2_000_000n + BigInt(first + i), "2026-01-01T00:00:00Z")),
+        { operationId, fromLine, toLine },
+      );
+    // Made without waiting, as a backfill does: they apply in the order they were made.
+    await Promise.all([batch(0, 0, 4), batch(2, 4, 9), batch(4, 9, 12)]);
+    const progress = async () => ({
+      lines: (await db.bulkOperation.findUniqueOrThrow({ where: { id: operationId } }))
+        .linesProcessed,
+      syncDone: (await db.shop.findUniqueOrThrow({ where: { id: shopId } })).syncDone,
+      rows: await db.order.count({ where: { shopId, id: { gte: 2_000_000n, lt: 3_000_000n } } }),
+    });
+    expect(await progress()).toEqual({ lines: 12, syncDone: before.syncDone + 12, rows: 6 });
+
+    // A batch that expects other progress (a second run, or a gap) writes nothing, and
+    // the batch made after it fails in turn instead of skipping the gap.
+    const results = await Promise.allSettled([batch(10, 15, 20), batch(12, 20, 25)]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/no longer at line 15/);
+    expect(await progress()).toEqual({ lines: 12, syncDone: before.syncDone + 12, rows: 6 });
+
+    // A last batch with no rows still records the end of the file.
+    await store.upsertOrders(shopId, [], { operationId, fromLine: 12, toLine: 14 });
+    expect((await progress()).lines).toBe(14);
+  });
 });

@@ -1,0 +1,123 @@
+/**
+ * The SQLite row store's writing thread (a worker_threads worker, started by
+ * ./store.server.ts). better-sqlite3 is synchronous: a 50,000-row transaction run on the
+ * main thread would stall its event loop (lock renewals, webhooks) and leave the second
+ * core idle while a backfill parses its next batch. Here it runs beside the main thread.
+ *
+ * Plain JavaScript on purpose: Node loads it as it is under tsx, Vitest and production,
+ * with no TypeScript loader in the thread. It knows no tables: the main thread names its
+ * prepared statements up front and sends each write as steps of typed-array columns
+ * (transferred, not copied).
+ *
+ * A write's steps succeed or fail together (a savepoint). Writes that are already
+ * waiting when one ends share its commit, up to MERGE_ROWS rows: each commit rewrites
+ * every index page it touched, and a backfill sends batches faster than they commit.
+ * A write is answered after its commit.
+ *
+ * Column kinds: const {value}; bigint {values: BigInt64Array, nulls: Uint8Array | null};
+ * number {values: Float64Array, NaN = null}; date {values: Float64Array of epoch ms,
+ * NaN = null}; text {values: (string | null)[]}. A step with `changesEach` fails unless
+ * each of its rows changed exactly one row, with that message.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { sqliteDate } from "./sqlite-date.mjs";
+
+const MERGE_ROWS = 200_000;
+
+/** @type {{ file: string; statements: Record<string, string> }} */
+const { file, statements } = workerData;
+const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
+
+const db = new Database(file, { timeout: 10_000 });
+db.pragma("journal_mode = WAL");
+db.pragma("synchronous = NORMAL");
+// Backfill batches touch pages all over the customer index; keep them cached (64 MB).
+db.pragma("cache_size = -65536");
+
+const preparedByName = new Map(
+  Object.entries(statements).map(([name, sql]) => [name, db.prepare(sql)]),
+);
+
+/** @param {any} column @param {number} i */
+function valueAt(column, i) {
+  switch (column.kind) {
+    case "const":
+      return column.value;
+    case "bigint":
+      return column.nulls?.[i] ? null : column.values[i];
+    case "number":
+      return Number.isNaN(column.values[i]) ? null : column.values[i];
+    case "date":
+      return Number.isNaN(column.values[i]) ? null : sqliteDate(column.values[i]);
+    case "text":
+      return column.values[i];
+    default:
+      throw new Error(`unknown column kind ${column.kind}`);
+  }
+}
+
+/** One write: all its steps or none (a savepoint inside the shared commit). */
+const applyWrite = db.transaction((/** @type {any[]} */ steps) => {
+  for (const { statement, length, columns, changesEach } of steps) {
+    const prepared = preparedByName.get(statement);
+    if (!prepared) throw new Error(`unknown statement ${statement}`);
+    const params = new Array(columns.length);
+    for (let i = 0; i < length; i++) {
+      for (let c = 0; c < columns.length; c++) params[c] = valueAt(columns[c], i);
+      const { changes } = prepared.run(params);
+      if (changesEach && changes !== 1) throw new Error(changesEach);
+    }
+  }
+});
+
+/** @param {unknown} error */
+function describe(error) {
+  const { name, message, code } = /** @type {any} */ (error);
+  return { name, message: String(message), code };
+}
+
+/** Several writes in one commit; a write that fails leaves the others in. */
+const commit = db.transaction((/** @type {any[]} */ writes) =>
+  writes.map(({ id, steps }) => {
+    try {
+      applyWrite(steps);
+      return { id };
+    } catch (error) {
+      // An error that ended the whole transaction (I/O, disk full) fails every write.
+      if (!db.inTransaction) throw error;
+      return { id, error: describe(error) };
+    }
+  }),
+);
+
+const rowsOf = (/** @type {any} */ write) =>
+  write.steps.reduce((/** @type {number} */ n, /** @type {any} */ s) => n + s.length, 0);
+
+port.on("message", (first) => {
+  let closing = first.type === "close";
+  const writes = closing ? [] : [first];
+  let rows = closing ? 0 : rowsOf(first);
+  while (!closing && rows < MERGE_ROWS) {
+    const next = receiveMessageOnPort(port);
+    if (!next) break;
+    if (next.message.type === "close") closing = true;
+    else {
+      writes.push(next.message);
+      rows += rowsOf(next.message);
+    }
+  }
+  if (writes.length > 0) {
+    let replies;
+    try {
+      replies = commit(writes);
+    } catch (error) {
+      replies = writes.map(({ id }) => ({ id, error: describe(error) }));
+    }
+    for (const reply of replies) port.postMessage(reply);
+  }
+  if (closing) {
+    db.close();
+    process.exit(0); // ends this thread only
+  }
+});
