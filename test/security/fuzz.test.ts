@@ -346,7 +346,9 @@ describe("the merchant's forms", () => {
         // Whole: every field was stored and reads back as the engine will use it.
         const stored: unknown = JSON.parse(after.settings);
         expect(settingsSchema.safeParse(stored).success).toBe(true);
-        expect(stored).toMatchObject({ nightlyHour: Number(normalizeInput(values.nightlyHour)) });
+        // JSON has no −0: a typed "-0" is stored as hour 0.
+        const hour = Number(normalizeInput(values.nightlyHour)) + 0;
+        expect(stored).toMatchObject({ nightlyHour: hour });
       }
       return outcome;
     });
