@@ -17,6 +17,7 @@
 import { execFileSync } from "node:child_process";
 import type { AppLoadContext, LoaderFunctionArgs } from "@remix-run/node";
 import { rmSync } from "node:fs";
+import { quantile, seconds } from "../helpers/figures";
 
 const args = process.argv.slice(2);
 const REUSE = args.includes("--reuse");
@@ -51,11 +52,6 @@ console.log = (...parts: unknown[]) => {
 };
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
-const seconds = (x: number) => `${(x / 1000).toFixed(1)} s`;
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 function migrate(fresh: boolean): void {
   if (fresh && URL_.startsWith("file:")) {

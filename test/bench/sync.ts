@@ -11,6 +11,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { quantile, seconds } from "../helpers/figures";
 
 const customers = Number(process.argv[2] ?? 250_000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -50,17 +51,15 @@ const fake = await startFakeShopify({
 });
 redirect.setTarget(fake.url);
 const shop = fake.shop(domain);
-console.log(
-  `fake shop: ${customers} customers generated in ${((performance.now() - t) / 1000).toFixed(1)} s`,
-);
+console.log(`fake shop: ${customers} customers generated in ${seconds(performance.now() - t)}`);
 
 const db = createDatabase(DB);
 const store = createRowStore(DB);
 const token = shop.accessToken().accessToken;
 const api = createAdminApi({ shop: domain, accessToken: async () => token });
 const ctx = { db, store, api, log: logger };
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const ascending = (a: number, b: number) => a - b;
+const median = (values: number[]) => quantile(values.toSorted(ascending), 0.5);
 
 /** One backfill of the fake shop into a fresh Shop row; the times of its two files. */
 async function backfill() {

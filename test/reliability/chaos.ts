@@ -18,6 +18,7 @@
  * its own servers first.
  */
 import { closeSync, openSync } from "node:fs";
+import { quantile } from "../helpers/figures";
 import { migrate, PrivatePostgres, PrivateRedis, WorkerPool } from "./infra";
 import type { CustomerTruth, OrderTruth } from "../fake-shopify/index";
 import type { SegmentCheck, TruthCheck } from "./verify";
@@ -104,8 +105,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+  const at = (q: number) => (sorted.length > 0 ? quantile(sorted, q) : 0);
   return {
     count: sorted.length,
     p50: at(0.5),
