@@ -1,6 +1,8 @@
+// .env before this file reads SHOPIFY_APP_URL and PORT: the Remix plugin loads it for the
+// server code, but only after this config is evaluated.
+import "./app/load-env.server";
 import { vitePlugin as remix } from "@remix-run/dev";
 import { defineConfig, type UserConfig } from "vite";
-import tsconfigPaths from "vite-tsconfig-paths";
 
 declare module "@remix-run/node" {
   interface Future {
@@ -35,7 +37,6 @@ export default defineConfig({
         v3_routeConfig: false,
       },
     }),
-    tsconfigPaths(),
   ],
   build: { assetsInlineLimit: 0 },
   optimizeDeps: { include: ["@shopify/app-bridge-react", "@shopify/polaris"] },

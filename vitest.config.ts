@@ -5,16 +5,22 @@ import { testDatabaseUrl } from "./test/setup/database";
 // SQLite file. Tests isolate themselves by shop: every row is shop-scoped.
 const databaseUrl = testDatabaseUrl();
 const queuePrefix = `kizuna-test-${process.pid}`;
+// Every test runs on a virtual clock anchored here (test/setup/virtual-clock.mjs), never on
+// today's date. `npm run test:anchors` runs the suite at other anchors (DST changes, 29 Feb,
+// the turn of the year in Tokyo).
+const anchor = process.env.KIZUNA_TEST_ANCHOR ?? "2026-11-16T02:00:00.000Z";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx", "extensions/**/*.test.ts"],
     globalSetup: ["test/setup/global.ts"],
+    setupFiles: ["test/setup/clock.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
       NODE_ENV: "test",
+      KIZUNA_TEST_ANCHOR: anchor,
       DATABASE_URL: databaseUrl,
       REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       SHOPIFY_API_KEY: "kizuna-test-api-key",

@@ -5,8 +5,19 @@ import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/
 import { isbot } from "isbot";
 import { allowStandInAdmin } from "./pages/app-bridge.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
+import prisma from "./db.server";
+import { closeQueues } from "./jobs/queues.server";
 
 export const streamTimeout = 5000;
+
+/**
+ * Closes the build's Redis (queue producers) and database connections: app/server.ts calls
+ * it through the build's entry module when it stops. Neither waits on a server that is gone
+ * (the producer connection is disconnected; the caller bounds the whole).
+ */
+export async function closeConnections(): Promise<void> {
+  await Promise.allSettled([closeQueues(), prisma.$disconnect()]);
+}
 
 export default async function handleRequest(
   request: Request,

@@ -1,8 +1,10 @@
 /**
  * The process environment, validated once at start (zod). A missing or malformed
- * variable stops the process with one line naming it; .env.example documents each.
+ * variable stops the process with one line naming it; .env.example documents each. Entry
+ * points read .env into it first (load-env.server.ts).
  */
 import { z } from "zod";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./shutdown.server";
 import { DEFAULT_DATABASE_URL, isPostgresUrl, isSqliteUrl } from "../prisma/database-url.mjs";
 
 const envSchema = z.object({
@@ -35,6 +37,14 @@ const envSchema = z.object({
   // How long a worker's hold on a job lasts without renewal: a killed worker's job is retried
   // after about this long (BullMQ's stalled-job recovery).
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  // How long a process stopped by SIGTERM/SIGINT may take to finish its jobs or requests and
+  // close its connections; past it, it exits anyway (app/shutdown.server.ts).
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
   // Recompute debounce after a change, and the least time between two computes of a shop
   // (also the longest a change waits); app/jobs/compute.server.ts.
   COMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
@@ -50,6 +60,9 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Every variable the app reads (.env.example documents each). */
+export const ENV_NAMES = Object.keys(envSchema.shape) as (keyof Env)[];
 
 export class EnvError extends Error {
   override name = "EnvError";

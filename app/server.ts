@@ -5,13 +5,16 @@
  * its query string, and Shopify admin puts the merchant's session token (id_token) in the
  * URL of every embedded page load; and webhooks, which Shopify wants answered within 5 s
  * and which come in bursts, should not pass through compression and static-file lookups.
+ * SIGTERM/SIGINT: no new connections, requests in flight answered (those still running at
+ * the deadline get a 503 Shopify retries), exit within SHUTDOWN_TIMEOUT_MS
+ * (app/shutdown.server.ts).
  */
+import "./load-env.server"; // first: .env before anything reads the environment
 import type { IncomingHttpHeaders } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   createReadableStreamFromReadable,
-  createRequestHandler,
   installGlobals,
   writeReadableStreamToWritable,
   type ServerBuild,
@@ -20,12 +23,14 @@ import compression from "compression";
 import express, { type NextFunction, type Request as ExpressRequest } from "express";
 import type { Response as ExpressResponse } from "express";
 import { env } from "./env.server";
+import { createAppRequestHandler, securityHeaders } from "./http.server";
 import { logger } from "./logger.server";
+import { installShutdown, startedByHarness, within } from "./shutdown.server";
 
 const buildPath = resolve(process.argv[2] ?? "build/server/index.js");
 const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 installGlobals({ nativeFetch: build.future.v3_singleFetch });
-const handleRequest = createRequestHandler(build, "production");
+const handleRequest = createAppRequestHandler(build, "production");
 const log = logger.child({ component: "http" });
 
 function fetchHeaders(headers: IncomingHttpHeaders): Headers {
@@ -59,7 +64,8 @@ async function sendResponse(res: ExpressResponse, response: Response): Promise<v
   res.statusMessage = response.statusText;
   res.status(response.status);
   for (const [name, value] of response.headers) {
-    if (name !== "set-cookie") res.append(name, value);
+    // A header the response names itself replaces the server-wide one (securityHeaders).
+    if (name !== "set-cookie") res.setHeader(name, value);
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
@@ -87,8 +93,24 @@ async function remix(req: ExpressRequest, res: ExpressResponse, next: NextFuncti
   }
 }
 
+const { PORT, HOST, NODE_ENV, SHUTDOWN_TIMEOUT_MS } = env();
 const app = express();
 app.disable("x-powered-by");
+/** Requests not yet answered, for the shutdown. */
+const inFlight = new Set<ExpressResponse>();
+let stopping = false;
+app.use((_req, res, next) => {
+  inFlight.add(res);
+  res.on("close", () => inFlight.delete(res));
+  // A keep-alive client learns to go elsewhere for its next request.
+  if (stopping) res.set("Connection", "close");
+  next();
+});
+const headers = securityHeaders(NODE_ENV === "production");
+app.use((_req, res, next) => {
+  res.set(headers);
+  next();
+});
 // Access log without query strings: they carry session tokens (id_token) and HMACs.
 app.use((req, res, next) => {
   const started = process.hrtime.bigint();
@@ -110,7 +132,6 @@ app.use(
 app.use(express.static("public", { maxAge: "1h" }));
 app.all("*path", remix);
 
-const { PORT, HOST } = env();
 const server = app.listen(PORT, HOST, () => {
   // A plain line on stdout, as remix-serve printed: tests and scripts wait for it.
   process.stdout.write(`[kizuna] http://${HOST}:${PORT}\n`);
@@ -119,9 +140,45 @@ server.on("error", (error) => {
   log.fatal({ err: error }, "server failed");
   process.exit(1);
 });
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    log.info({ signal }, "closing: finishing requests in flight");
-    server.close(() => process.exit(0));
+/** What the build's entry module offers to close its Redis and database connections. */
+const entry = build.entry.module as { closeConnections?: () => Promise<void> };
+
+const answered = () =>
+  new Promise<void>((resolve) => {
+    const check = () => (inFlight.size === 0 ? resolve() : setTimeout(check, 20));
+    check();
   });
-}
+
+installShutdown({
+  what: "app server",
+  timeoutMs: SHUTDOWN_TIMEOUT_MS,
+  log,
+  withParent: startedByHarness(),
+  async stop(deadline) {
+    stopping = true;
+    // No new connections; idle keep-alive ones are closed (Node closes them on close()).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const reserve = Math.min(2_000, deadline.remaining() / 4);
+    await deadline.step(
+      "requests in flight",
+      within(deadline.remaining() - reserve, answered(), 0),
+    );
+    if (inFlight.size > 0) {
+      log.warn(
+        { requests: inFlight.size },
+        "requests still running at the deadline: refused (503)",
+      );
+      for (const res of inFlight) {
+        if (res.headersSent) res.destroy();
+        else res.status(503).set({ "Retry-After": "5", Connection: "close" }).end();
+      }
+    }
+    server.closeAllConnections();
+    await deadline.step("http server", within(500, closed, undefined));
+    const share = Math.max(0, deadline.remaining() - 100);
+    await deadline.step(
+      "connections",
+      within(share, entry.closeConnections?.() ?? Promise.resolve(), undefined),
+    );
+  },
+});

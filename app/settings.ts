@@ -6,7 +6,12 @@
  */
 import { z } from "zod";
 import { DEFAULT_SEGMENT_RULES, validateSegmentRules } from "./analytics/rfm";
-import { DEFAULT_TARGETS } from "./analytics/targets";
+import {
+  DEFAULT_TARGETS,
+  kpiTargetProblem,
+  TARGET_DIRECTIONS,
+  type KpiTarget,
+} from "./analytics/targets";
 
 const targetValue = (fallback: number | undefined) =>
   z
@@ -35,6 +40,27 @@ export const settingsSchema = z.object({
       ),
     })
     .prefault({}),
+  /**
+   * The merchant's directed target per KPI or monthly series id (≥ / ≤ / range / "none" for
+   * an explicit no target). Overrides the four `targets` above for their KPIs.
+   */
+  kpiTargets: z
+    .record(
+      z.string().regex(/^[a-z0-9_]{1,40}$/),
+      z
+        .object({
+          direction: z.enum(
+            TARGET_DIRECTIONS as [KpiTarget["direction"], ...KpiTarget["direction"][]],
+          ),
+          min: z.number().finite().nullable().default(null),
+          max: z.number().finite().nullable().default(null),
+        })
+        .superRefine((t, ctx) => {
+          const problem = kpiTargetProblem(t);
+          if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+        }),
+    )
+    .default({}),
   /** A customer with no purchase for this many days counts as churned. */
   churnInactivityDays: z.number().int().min(30).max(730).default(180),
   /** Window of F2 conversion (second purchase within N days). */
@@ -53,6 +79,16 @@ export const settingsSchema = z.object({
       prefix: z.string().regex(TAG_PREFIX_PATTERN, "1–40 letters, digits or _-:./").default("rfm:"),
     })
     .prefault({}),
+  /**
+   * Customers with a purchase needed before RFM segments (and their tags) exist: quintiles of
+   * fewer compare too few people to mean anything. 50 = ten customers a quintile.
+   */
+  minSegmentCustomers: z.number().int().min(1).max(10_000).default(50),
+  /**
+   * Month (1–12) the merchant's fiscal year starts in: years and quarters of the KPI history
+   * count from it (4 = April, as many Japanese companies). 1 = calendar years.
+   */
+  fiscalYearStartMonth: z.number().int().min(1).max(12).default(1),
   /** Hour (0–23, shop time zone) of the nightly recompute. */
   nightlyHour: z.number().int().min(0).max(23).default(3),
   /**
@@ -101,3 +137,29 @@ export function parseSettings(json: string | null | undefined): ShopSettings {
 
 /** The segment ids the default rules produce. */
 export const SEGMENT_IDS = DEFAULT_SEGMENT_RULES.map((r) => r.id);
+
+/**
+ * The target in force for a KPI or series id: the merchant's own (kpiTargets), else the
+ * four seeded targets with their directions, else none.
+ */
+export function targetFor(settings: ShopSettings, id: string): KpiTarget | null {
+  const own = settings.kpiTargets[id];
+  if (own !== undefined) return own.direction === "none" ? null : own;
+  const t = settings.targets;
+  switch (id) {
+    case "nps":
+      return { direction: "at_least", min: t.nps, max: null };
+    case "repeat_rate":
+      return { direction: "at_least", min: t.repeatRate, max: null };
+    case "monthly_churn_rate":
+      return { direction: "at_most", min: null, max: t.monthlyChurn };
+    case "second_purchase_survival":
+      return { direction: "at_least", min: t.secondPurchaseSurvival, max: null };
+    default:
+      return null;
+  }
+}
+
+/** True when the merchant chose "no target" for the id. */
+export const targetDeclined = (settings: ShopSettings, id: string): boolean =>
+  settings.kpiTargets[id]?.direction === "none";

@@ -30,3 +30,5 @@ export interface BuildOptions {
 export declare function listExtensions(root?: string): string[];
 export declare function extensionModules(dir: string): string[];
 export declare function buildExtensions(options?: BuildOptions): Promise<BuiltExtension[]>;
+/** The app's origin from APP_URL or SHOPIFY_APP_URL; throws naming the variable when missing or not http(s). */
+export declare function appUrlFrom(env: Record<string, string | undefined>): string;

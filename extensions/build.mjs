@@ -44,12 +44,27 @@ export function extensionModules(dir) {
   return [...modules];
 }
 
-function appUrlFrom(env) {
-  const url = env.APP_URL || env.SHOPIFY_APP_URL;
-  if (!url) {
-    throw new Error("Set SHOPIFY_APP_URL (or APP_URL): the extensions call the app at that URL");
+/**
+ * The app's origin the bundles call, from APP_URL or SHOPIFY_APP_URL (the Shopify CLI sets
+ * the latter). Missing or not an http(s) URL: an error naming the variable.
+ */
+export function appUrlFrom(env) {
+  const name = env.APP_URL ? "APP_URL" : "SHOPIFY_APP_URL";
+  const value = env[name];
+  const usage =
+    "the extensions call the app at that URL, e.g. " +
+    "SHOPIFY_APP_URL=https://kizuna.example.com npm run build:extensions";
+  if (!value) throw new Error(`Set SHOPIFY_APP_URL (or APP_URL): ${usage}`);
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
   }
-  return new URL(url).origin;
+  if (!url || !["https:", "http:"].includes(url.protocol)) {
+    throw new Error(`${name} must be an http(s) URL, got "${value}": ${usage}`);
+  }
+  return url.origin;
 }
 
 /**

@@ -11,3 +11,6 @@ export * from "./nps";
 export * from "./cac";
 export * from "./migration";
 export * from "./targets";
+export * from "./periods";
+export * from "./trends";
+export * from "./deciles";

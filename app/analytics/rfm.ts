@@ -13,10 +13,26 @@
  * customers and w the number of them with a strictly worse value (larger R, smaller F or
  * M). Equal values therefore always get equal scores, the worst value always scores 1,
  * and a value shared by many customers takes the score of the lowest rank it occupies
- * (e.g. if 60 % bought once, all of them get F = 1 and the next value gets F = 4).
+ * (e.g. if 60 % bought once, all of them get F = 1 and the next value gets F = 4). Two
+ * rules keep a tie from posing as a bad score (docs/decisions/0012):
+ * - the best value always scores 5, however many customers share it (where 90 % bought
+ *   today they get R = 5 and the rest R = 1; by the formula alone everyone would get 1);
+ * - a dimension without spread — every scored customer with the same value, as when
+ *   everyone has bought once — scores everyone the neutral middle score 3: the values say
+ *   nothing about anyone, so they must not push everyone into the worst score.
+ * Where the best value is held by at most a fifth of the customers and values differ, the
+ * scores are exactly the formula's (the form 1 + ⌊5 · (RANK − 1) / N⌋ of SQL engines).
+ *
+ * Below a minimum number of scored customers (`minCustomers`) nobody is scored or segmented:
+ * quintiles of a handful of customers compare too few people to mean anything.
+ *
+ * One module (about 600 lines) on purpose: the segment rules, their validation, the scoring
+ * and the segment summaries share the score grid (FM_VALUES, GRID_CELLS) and one definition
+ * of "scored"; split apart, each piece would need the others to be read.
  */
 import type { PurchaseHistory } from "./history";
 import { purchasesEnd } from "./history";
+import type { MetricDefinition } from "./metric";
 import type { DayRange } from "./time";
 
 export const NO_SEGMENT = 255;
@@ -77,6 +93,11 @@ export interface RfmOptions {
   readonly monetaryScale?: ScoreScale;
   /** Segment rules, validated; default DEFAULT_SEGMENT_RULES. */
   readonly rules?: readonly SegmentRule[];
+  /**
+   * Fewer scored customers than this → nobody is scored or segmented (R, F, M are still
+   * measured); default 1 (always score).
+   */
+  readonly minCustomers?: number;
 }
 
 /** Cut-offs actually used: score ≥ k iff the value reaches entry k − 2; null = no customer can. */
@@ -93,6 +114,9 @@ export interface RfmResult {
   readonly customerCount: number;
   /** Customers with ≥ 1 purchase in the window. */
   readonly scoredCount: number;
+  /** False when scoredCount < minCustomers: scores 0 and no segment for everyone. */
+  readonly segmented: boolean;
+  readonly minCustomers: number;
   /** Days since the last purchase; −1 when not scored. */
   readonly recencyDays: Int32Array;
   /** Purchases in the window. */
@@ -257,22 +281,33 @@ function validateScale(scale: ScoreScale, descending: boolean, what: string): vo
 
 /**
  * Quintile cut-offs of values where larger is better: score ≥ k iff value ≥ cut[k − 2]
- * (null: unreachable). Equivalent to 1 + ⌊5 · (#smaller) / N⌋. May reorder the array.
+ * (null: unreachable). Scores 1 + ⌊5 · (#smaller) / N⌋, except that the largest value
+ * always scores 5 and, when all values are equal, they score 3 (see the module comment).
+ * May reorder the array.
  */
 export function quintileCuts(values: Float64Array): (number | null)[] {
   const n = values.length;
   if (n === 0) return [null, null, null, null];
-  // Score ≥ k iff at least m_k values are strictly smaller, i.e. value > (m_k-th smallest).
-  const ranks = [2, 3, 4, 5].map((k) => Math.ceil(((k - 1) * n) / 5));
   let min = Infinity;
   let max = -Infinity;
-  let integral = true;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v < min) min = v;
     if (v > max) max = v;
-    if (integral && !Number.isInteger(v)) integral = false;
   }
+  // No spread: the neutral score 3 for all.
+  if (min === max) return [max, max, null, null];
+  // The best value reaches every cut-off the formula leaves unreachable.
+  return rankCuts(values, min, max).map((cut) => cut ?? max);
+}
+
+/** Cut-offs of 1 + ⌊5 · (#smaller) / N⌋ alone (null: no value reaches them). */
+function rankCuts(values: Float64Array, min: number, max: number): (number | null)[] {
+  const n = values.length;
+  // Score ≥ k iff at least m_k values are strictly smaller, i.e. value > (m_k-th smallest).
+  const ranks = [2, 3, 4, 5].map((k) => Math.ceil(((k - 1) * n) / 5));
+  let integral = true;
+  for (let i = 0; i < n && integral; i++) integral = Number.isInteger(values[i]);
   if (integral && max - min <= 4 * n + 1024) {
     // Small integer range (recency, frequency): a histogram instead of a sort.
     const hist = new Int32Array(max - min + 1);
@@ -326,6 +361,10 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
   }
   const rules = options.rules ?? DEFAULT_SEGMENT_RULES;
   if (rules !== DEFAULT_SEGMENT_RULES) assertValidSegmentRules(rules);
+  const minCustomers = options.minCustomers ?? 1;
+  if (!(Number.isInteger(minCustomers) && minCustomers >= 1)) {
+    throw new RangeError("minCustomers must be a positive integer");
+  }
   const recencyScale = options.recencyScale ?? { kind: "quintile" };
   const frequencyScale = options.frequencyScale ?? { kind: "quintile" };
   const monetaryScale = options.monetaryScale ?? { kind: "quintile" };
@@ -359,26 +398,35 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
     scored++;
   }
 
+  const segmented = scored >= minCustomers;
   // Cut-offs: recency is negated so that "larger is better" holds for all three
-  // (0 - x rather than -x to avoid -0).
-  const rValues = new Float64Array(scored);
-  const fValues = new Float64Array(scored);
-  const mValues = new Float64Array(scored);
-  for (let c = 0, j = 0; c < n; c++) {
+  // (0 - x rather than -x to avoid -0). Not segmented: no cut-offs, nobody scored.
+  const rValues = new Float64Array(segmented ? scored : 0);
+  const fValues = new Float64Array(rValues.length);
+  const mValues = new Float64Array(rValues.length);
+  for (let c = 0, j = 0; c < n && segmented; c++) {
     if (recencyDays[c] < 0) continue;
     rValues[j] = -recencyDays[c];
     fValues[j] = frequency[c];
     mValues[j] = monetaryMinor[c];
     j++;
   }
-  const rCuts =
-    recencyScale.kind === "quintile"
+  const unreachable = [null, null, null, null];
+  const rCuts = !segmented
+    ? unreachable
+    : recencyScale.kind === "quintile"
       ? quintileCuts(rValues).map((x) => (x === null ? null : 0 - x))
       : [...recencyScale.thresholds];
-  const fCuts =
-    frequencyScale.kind === "quintile" ? quintileCuts(fValues) : [...frequencyScale.thresholds];
-  const mCuts =
-    monetaryScale.kind === "quintile" ? quintileCuts(mValues) : [...monetaryScale.thresholds];
+  const fCuts = !segmented
+    ? unreachable
+    : frequencyScale.kind === "quintile"
+      ? quintileCuts(fValues)
+      : [...frequencyScale.thresholds];
+  const mCuts = !segmented
+    ? unreachable
+    : monetaryScale.kind === "quintile"
+      ? quintileCuts(mValues)
+      : [...monetaryScale.thresholds];
 
   const table = segmentTable(rules);
   const scoreR = scorer(rCuts, true);
@@ -388,7 +436,7 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
   const f = new Uint8Array(n);
   const m = new Uint8Array(n);
   const segment = new Uint8Array(n).fill(NO_SEGMENT);
-  for (let c = 0; c < n; c++) {
+  for (let c = 0; c < n && segmented; c++) {
     if (recencyDays[c] < 0) continue;
     const rs = scoreR(recencyDays[c]);
     const fs = scoreF(frequency[c]);
@@ -410,6 +458,8 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
     window: { startDay: windowStart, endDay: asOfDay + 1 },
     customerCount: n,
     scoredCount: scored,
+    segmented,
+    minCustomers,
     recencyDays,
     frequency,
     orders,
@@ -420,6 +470,18 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
     segment,
     rules,
     thresholds: { recency: rCuts, frequency: fCuts, monetary: mCuts },
+  };
+}
+
+/** How the quintile scores are defined (the segments page shows it), for a minimum of customers. */
+export function rfmDefinition(minCustomers: number): MetricDefinition {
+  return {
+    id: "rfm_scores",
+    name: "RFM score",
+    text: `Each customer with a purchase up to the as-of date gets a score from 1 to 5 for recency (days since the last purchase), frequency (purchases; orders on one shop-local day count once) and monetary value (net revenue after refunds), by quintile: 1 + ⌊5 × customers with a strictly worse value ÷ customers scored⌋. Equal values share the score of the lowest rank they occupy, so the worst value scores 1. The best value always scores 5, however many customers share it, and when every customer has the same value (everyone bought once, or on the same day) everyone gets the neutral score 3. Segments follow from R and FM = (F + M) / 2. With fewer than ${minCustomers} customers nobody is scored, segmented or tagged.`,
+    base: "Customers with at least one purchase up to the as-of date",
+    unit: "count",
+    params: { minCustomers },
   };
 }
 

@@ -88,3 +88,54 @@ export function compareWithTargets(
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Targets with a direction, for every KPI and monthly series (settings.kpiTargets).
+
+/** ≥ min, ≤ max, min ≤ value ≤ max, or explicitly no target. */
+export type TargetDirection = "at_least" | "at_most" | "range" | "none";
+export const TARGET_DIRECTIONS: readonly TargetDirection[] = [
+  "at_least",
+  "at_most",
+  "range",
+  "none",
+];
+
+export interface KpiTarget {
+  readonly direction: TargetDirection;
+  /** Used by at_least and range. */
+  readonly min: number | null;
+  /** Used by at_most and range. */
+  readonly max: number | null;
+}
+
+/** Why a target cannot be used (a message key's last part: pages word it per locale). */
+export type KpiTargetProblem = "needs_min" | "needs_max" | "needs_both" | "min_above_max";
+
+/** Why a target cannot be used, or null when it can. */
+export function kpiTargetProblem(t: KpiTarget): KpiTargetProblem | null {
+  const finite = (x: number | null) => x !== null && Number.isFinite(x);
+  if (t.direction === "at_least" && !finite(t.min)) return "needs_min";
+  if (t.direction === "at_most" && !finite(t.max)) return "needs_max";
+  if (t.direction === "range") {
+    if (!finite(t.min) || !finite(t.max)) return "needs_both";
+    if ((t.min as number) > (t.max as number)) return "min_above_max";
+  }
+  return null;
+}
+
+/**
+ * Pass/fail of a value against a directed target; null without a target (or "none"),
+ * "no_data" for a missing value — never a silent pass. Pure, so pages re-evaluate stored
+ * values the moment a target changes.
+ */
+export function evaluateTarget(
+  target: KpiTarget | null | undefined,
+  value: number | null,
+): TargetStatus | null {
+  if (!target || target.direction === "none" || kpiTargetProblem(target) !== null) return null;
+  if (value === null || !Number.isFinite(value)) return "no_data";
+  const low = target.direction !== "at_most" && value < (target.min as number);
+  const high = target.direction !== "at_least" && value > (target.max as number);
+  return low || high ? "fail" : "pass";
+}

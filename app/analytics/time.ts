@@ -92,13 +92,48 @@ export function firstDayOfYear(year: number): number {
   return dayFromCivil(year, 1, 1);
 }
 
-/** Adds whole calendar months to a day, clamping to the target month's last day (Jan 31 + 1 → Feb 28/29). */
-export function addMonthsToDay(dayNumber: number, months: number): number {
-  const c = civilFromDay(dayNumber);
+/**
+ * Moves a day boundary — the start of local day `boundary`, as in DayRange's startDay and
+ * endDay — by whole calendar months. When the target month has no such day (29–31), the
+ * boundary falls at the end of that month, i.e. on the first day of the next one. Clamping
+ * to the month's last day instead would put the boundary one day early (the start of 29 Feb
+ * → the start of 28 Feb) and make a window a day too long. Monotone: adjacent ranges shifted
+ * this way stay adjacent.
+ */
+export function shiftDayBoundary(boundary: number, months: number): number {
+  const c = civilFromDay(boundary);
   const target = c.year * 12 + c.month - 1 + months;
   const first = firstDayOfMonth(target);
-  const length = firstDayOfMonth(target + 1) - first;
-  return first + Math.min(c.day, length) - 1;
+  return Math.min(first + c.day - 1, firstDayOfMonth(target + 1));
+}
+
+/**
+ * The as-of day `months` calendar months before (negative: after) asOfDay: the same day of
+ * the month, or that month's last day when asOfDay is the last day of its month or the day
+ * does not exist there (31 May → 30 Apr, 28 Feb 2025 → 29 Feb 2024, 29 Feb 2024 → 28 Feb 2023).
+ */
+export function monthsBeforeDay(asOfDay: number, months: number): number {
+  return shiftDayBoundary(asOfDay + 1, -months) - 1;
+}
+
+/**
+ * The `months` calendar months ending with asOfDay (included): the days after
+ * monthsBeforeDay(asOfDay, months), through asOfDay. A window ending on a month's last day is
+ * exactly that many whole calendar months; the 12 months ending 28 Feb 2024 start 1 Mar 2023.
+ */
+export function trailingMonths(asOfDay: number, months: number): DayRange {
+  return { startDay: shiftDayBoundary(asOfDay + 1, -months), endDay: asOfDay + 1 };
+}
+
+/**
+ * The last as-of day whose trailingMonths window starts on or before startDay: the end of the
+ * `months` calendar months that begin with startDay (1 Mar 2024 + 12 months → 28 Feb 2025;
+ * 29 Feb 2024 + 12 months → 27 Feb 2025, since the 12 months ending 28 Feb 2025 start on
+ * 1 Mar 2024).
+ */
+export function lastDayOfMonthsFrom(startDay: number, months: number): number {
+  const end = shiftDayBoundary(startDay, months);
+  return shiftDayBoundary(end, -months) > startDay ? end - 2 : end - 1;
 }
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
@@ -146,11 +181,15 @@ export function yearRange(year: number): DayRange {
   return { startDay: firstDayOfYear(year), endDay: firstDayOfYear(year + 1) };
 }
 
-/** The same range one calendar year earlier (Feb 29 maps to Feb 28). */
+/**
+ * The same dates one calendar year earlier: both boundaries shifted by shiftDayBoundary (a
+ * boundary at 29 Feb falls on 1 Mar), so the previous year of trailingMonths(d, 12) ends
+ * exactly where it starts.
+ */
 export function previousYearRange(range: DayRange): DayRange {
   return {
-    startDay: addMonthsToDay(range.startDay, -12),
-    endDay: addMonthsToDay(range.endDay, -12),
+    startDay: shiftDayBoundary(range.startDay, -12),
+    endDay: shiftDayBoundary(range.endDay, -12),
   };
 }
 

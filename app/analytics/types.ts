@@ -53,6 +53,9 @@ export interface MarketingSpend {
   /** Calendar month in the shop's time zone, "YYYY-MM". */
   readonly month: string;
   readonly channel: string;
+  /** Campaign within the channel; absent or "" for the channel as a whole. Per-channel
+   *  figures sum a channel's rows over its campaigns. */
+  readonly campaign?: string;
   readonly amountMinor: number;
 }
 

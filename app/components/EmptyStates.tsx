@@ -5,7 +5,7 @@
 import { BlockStack, Card, EmptyState } from "@shopify/polaris";
 import type { Format } from "../format";
 import { useI18n } from "../i18n";
-import type { ShopStatus } from "../pages/types";
+import type { ShopStatus } from "../pages/shop-status";
 import { isBusy, StatusProblems, StatusProgress, usePolling } from "./ShopStatus";
 
 // A small inline illustration: nothing to fetch from a CDN.

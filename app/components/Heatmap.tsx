@@ -13,6 +13,11 @@ export interface HeatCell {
   readonly testId?: string;
   /** A small caption above the value (e.g. the name of the region the cell starts). */
   readonly caption?: string;
+  /**
+   * The period is still in progress (e.g. the current month): drawn hatched and unshaded,
+   * so a figure that is still growing does not read as a collapse.
+   */
+  readonly partial?: boolean;
   /** Sides drawn as a region boundary. */
   readonly edges?: { top?: boolean; right?: boolean; bottom?: boolean; left?: boolean };
 }
@@ -39,7 +44,34 @@ export interface HeatRow {
   readonly lead?: readonly string[];
 }
 
-const RGB = "44, 110, 203";
+type Rgb = readonly [number, number, number];
+const hex = (c: Rgb) => `#${c.map((v) => Math.round(v).toString(16).padStart(2, "0")).join("")}`;
+const mix = (a: Rgb, b: Rgb, u: number): Rgb =>
+  [0, 1, 2].map((i) => a[i] + (b[i] - a[i]) * u) as unknown as Rgb;
+
+/**
+ * Two bands of opaque blues so that every shade keeps its text at ≥ 4.5:1 (WCAG AA): light
+ * shades (luminance 0.90 → 0.42) carry the dark text, dark shades (0.16 → 0.05) white text.
+ * Every channel falls within a band, so luminance does too and the ends bound it. The
+ * luminance gap between the bands is where neither text colour would reach 4.5:1.
+ */
+const LIGHT: readonly [Rgb, Rgb] = [
+  [0xee, 0xf4, 0xfc],
+  [0x8a, 0xaf, 0xe2],
+];
+const DARK: readonly [Rgb, Rgb] = [
+  [0x3f, 0x6f, 0xb8],
+  [0x0d, 0x3b, 0x80],
+];
+export const HEAT_TEXT_DARK = "#303030";
+
+/** Background and text colour of a cell at `t` (0 = lightest, 1 = darkest). */
+export function heatShade(t: number): { background: string; color: string } {
+  const u = Math.min(1, Math.max(0, t));
+  return u <= 0.5
+    ? { background: hex(mix(LIGHT[0], LIGHT[1], u / 0.5)), color: HEAT_TEXT_DARK }
+    : { background: hex(mix(DARK[0], DARK[1], (u - 0.5) / 0.5)), color: "#ffffff" };
+}
 
 export function HeatmapTable({
   caption,
@@ -111,11 +143,13 @@ export function HeatmapTable({
                     key={i}
                     title={cell.title}
                     data-testid={cell.testId}
-                    style={{
-                      background: `rgba(${RGB}, ${(0.06 + 0.84 * t).toFixed(3)})`,
-                      color: t > 0.55 ? "#fff" : "var(--p-color-text)",
-                      boxShadow: edgeShadow(cell.edges),
-                    }}
+                    className={cell.partial ? "kz-partial" : undefined}
+                    data-partial={cell.partial ? "true" : undefined}
+                    style={
+                      cell.partial
+                        ? { boxShadow: edgeShadow(cell.edges) }
+                        : { ...heatShade(t), boxShadow: edgeShadow(cell.edges) }
+                    }
                   >
                     {cell.caption !== undefined && <em className="kz-caption">{cell.caption}</em>}
                     <span className="kz-value">{cell.text}</span>

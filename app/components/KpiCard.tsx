@@ -2,14 +2,16 @@
  * One KPI: value, target with a pass/fail badge, the trend from the snapshot history and
  * the definition in a popover.
  */
-import { Badge, BlockStack, Card, InlineStack, Text } from "@shopify/polaris";
+import { Badge, BlockStack, Card, InlineStack, Link, Text } from "@shopify/polaris";
 import type { Metric } from "../analytics/metric";
 import type { TargetStatus } from "../analytics/targets";
 import type { Format } from "../format";
 import { metricName, useI18n } from "../i18n";
-import type { SnapshotTarget } from "../metrics/snapshot";
+import type { SnapshotTarget } from "../metrics/snapshot/types";
+import type { PeriodView } from "../pages/dashboard.server";
 import { Sparkline } from "./charts";
 import { MetricInfo } from "./MetricInfo";
+import { periodLabel } from "./period-label";
 
 export function targetText(format: Format, target: SnapshotTarget, metric: Metric): string {
   const unit = metric.definition.unit;
@@ -37,6 +39,7 @@ export function KpiCard({
   trend,
   trendDates,
   format,
+  monthly = null,
 }: {
   metric: Metric;
   target: SnapshotTarget | null;
@@ -45,21 +48,57 @@ export function KpiCard({
   trend: readonly (number | null)[];
   trendDates: readonly string[];
   format: Format;
+  /** The KPI in the dashboard's chosen period (months by default). */
+  monthly?: PeriodView | null;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
   const unit = metric.definition.unit;
   const name = metricName(i18n, metric.definition);
   const points = trend.filter((v) => v !== null).length;
+  const monthlyPoints = monthly ? monthly.values.filter((v) => v !== null).length : 0;
+  const g = monthly?.granularity ?? "month";
+  const label = (month: string, end: string) =>
+    periodLabel(i18n, format, g, monthly?.fiscalStartMonth ?? 1, month, end);
+  const previousKey = (
+    {
+      month: "kpi.vsPreviousMonth",
+      quarter: "kpi.vsPrevious.quarter",
+      year: "kpi.vsPrevious.year",
+      last12: "kpi.vsPrevious.last12",
+      range: null,
+    } as const
+  )[g];
+  const lastYearKey = (
+    {
+      month: "kpi.vsLastYear",
+      quarter: "kpi.vsLastYear.quarter",
+      year: null,
+      last12: null,
+      range: "kpi.vsLastYear.range",
+    } as const
+  )[g];
+  /** Change as the unit reads it: percentage points for ratios, else the unit's own. */
+  const change = (from: number | null | undefined): string | null => {
+    const to = monthly?.latest?.value;
+    if (to === null || to === undefined || from === null || from === undefined) return null;
+    const d = to - from;
+    const sign = d > 0 ? "+" : d < 0 ? "−" : "±";
+    if (unit === "ratio")
+      return t("kpi.changePoints", { sign, value: format.number(Math.abs(d) * 100, 1) });
+    return `${sign}${format.metric(Math.abs(d), unit).replace(/^[+]/, "")}`;
+  };
   return (
     <Card>
-      <div data-testid={`kpi-${metric.id}`} data-status={status ?? "none"}>
+      <div data-testid={`kpi-${metric.id}`} data-status={status ?? "none"} data-period={g}>
         <BlockStack gap="200">
           <InlineStack align="space-between" blockAlign="start" wrap={false} gap="200">
             <Text as="h2" variant="headingSm">
               {name}
             </Text>
-            <MetricInfo definition={metric.definition} metric={metric} format={format} />
+            {metric.definition.text !== "" && (
+              <MetricInfo definition={metric.definition} metric={metric} format={format} />
+            )}
           </InlineStack>
           <InlineStack align="space-between" blockAlign="end" gap="200">
             <Text as="p" variant="heading2xl">
@@ -67,15 +106,42 @@ export function KpiCard({
                 {format.metric(metric.value, unit)}
               </span>
             </Text>
-            {points >= 2 && (
-              <Sparkline
-                values={trend}
-                label={t("kpi.trend", {
-                  name,
-                  from: format.date(trendDates[0]),
-                  to: format.date(trendDates[trendDates.length - 1]),
-                })}
-              />
+            {g === "range" ? null : monthly && monthlyPoints >= 1 ? (
+              <span
+                data-testid={`sparkline-${metric.id}`}
+                data-partial={monthly.partial}
+                data-period={g}
+              >
+                <Sparkline
+                  values={monthly.values}
+                  target={target}
+                  partialLast={monthly.partial}
+                  label={
+                    g === "month"
+                      ? t("kpi.monthlyTrend", {
+                          name,
+                          from: format.month(monthly.months[0]),
+                          to: format.month(monthly.months[monthly.months.length - 1]),
+                        })
+                      : t(`kpi.periodTrend.${g}`, {
+                          name,
+                          from: label(monthly.months[0], monthly.ends[0] ?? ""),
+                          to: label(monthly.months.at(-1) ?? "", monthly.ends.at(-1) ?? ""),
+                        })
+                  }
+                />
+              </span>
+            ) : (
+              points >= 2 && (
+                <Sparkline
+                  values={trend}
+                  label={t("kpi.trend", {
+                    name,
+                    from: format.date(trendDates[0]),
+                    to: format.date(trendDates[trendDates.length - 1]),
+                  })}
+                />
+              )
             )}
           </InlineStack>
           <InlineStack gap="200" blockAlign="center">
@@ -86,6 +152,43 @@ export function KpiCard({
                 : t("kpi.noTarget")}
             </Text>
           </InlineStack>
+          {monthly?.latest && (
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid={`kpi-monthly-${metric.id}`}>
+                {[
+                  g === "month"
+                    ? t("kpi.latestMonth", {
+                        month: format.month(monthly.latest.month),
+                        value: format.metric(monthly.latest.value, unit),
+                      })
+                    : t("kpi.periodLine", {
+                        period: label(monthly.latest.month, monthly.latest.end),
+                        value: format.metric(monthly.latest.value, unit),
+                      }),
+                  change(monthly.previous?.value) &&
+                    previousKey &&
+                    t(previousKey, { change: change(monthly.previous?.value) ?? "" }),
+                  change(monthly.lastYear?.value) &&
+                    lastYearKey &&
+                    t(lastYearKey, { change: change(monthly.lastYear?.value) ?? "" }),
+                ]
+                  .filter(Boolean)
+                  .join(" · ")}
+              </span>
+            </Text>
+          )}
+          {monthly && (
+            <Text as="p" variant="bodySm">
+              <Link
+                url={`/app/kpi/${monthly.id}${g === "month" || g === "range" ? "" : `?period=${g}`}`}
+                removeUnderline
+              >
+                {g === "month" || g === "range"
+                  ? t("kpi.open", { name })
+                  : t("kpi.openPeriod", { name, period: t(`period.${g}`) })}
+              </Link>
+            </Text>
+          )}
           {previousValue !== null && (
             <Text as="p" variant="bodySm" tone="subdued">
               {t("kpi.previous", { value: format.metric(previousValue, unit) })}

@@ -17,7 +17,7 @@ import {
 import { useEffect, useState } from "react";
 import type { Format } from "../format";
 import { useI18n } from "../i18n";
-import type { ShopStatus } from "../pages/types";
+import type { ShopStatus } from "../pages/shop-status";
 
 export const POLL_MS = 3000;
 

@@ -57,17 +57,24 @@ export function Sparkline({
   width = 120,
   height = 32,
   color = SERIES_COLORS[0],
+  target = null,
+  partialLast = false,
 }: {
   values: readonly (number | null)[];
   label: string;
   width?: number;
   height?: number;
   color?: string;
+  /** Target bounds drawn as dashed lines (a range: both). */
+  target?: { readonly min: number | null; readonly max: number | null } | null;
+  /** The last point is a month in progress: drawn hollow, its segment dashed. */
+  partialLast?: boolean;
 }) {
   const points = values.filter(finite);
   if (points.length === 0) return null;
-  const lo = Math.min(...points);
-  const hi = Math.max(...points);
+  const bounds = [target?.min, target?.max].filter(finite);
+  const lo = Math.min(...points, ...bounds);
+  const hi = Math.max(...points, ...bounds);
   const pad = 3;
   const x = (i: number) =>
     values.length === 1 ? width / 2 : pad + (i * (width - 2 * pad)) / (values.length - 1);
@@ -85,8 +92,44 @@ export function Sparkline({
       aria-label={label}
       data-points={points.length}
     >
-      <path d={linePath(values, x, y)} fill="none" stroke={color} strokeWidth={1.75} />
-      {last >= 0 && <circle cx={x(last)} cy={y(values[last] as number)} r={2.5} fill={color} />}
+      {bounds.map((b) => (
+        <line
+          key={b}
+          className="kz-target-line"
+          x1={0}
+          x2={width}
+          y1={y(b)}
+          y2={y(b)}
+          stroke="#8a6116"
+          strokeWidth={1}
+          strokeDasharray="3 2"
+        />
+      ))}
+      <path
+        d={linePath(partialLast ? values.slice(0, -1) : values, x, y)}
+        fill="none"
+        stroke={color}
+        strokeWidth={1.75}
+      />
+      {partialLast && last === values.length - 1 && finite(values[last - 1]) && (
+        <path
+          d={`M${x(last - 1).toFixed(1)} ${y(values[last - 1] as number).toFixed(1)}L${x(last).toFixed(1)} ${y(values[last] as number).toFixed(1)}`}
+          fill="none"
+          stroke={color}
+          strokeWidth={1.25}
+          strokeDasharray="2 2"
+        />
+      )}
+      {last >= 0 && (
+        <circle
+          cx={x(last)}
+          cy={y(values[last] as number)}
+          r={2.5}
+          fill={partialLast && last === values.length - 1 ? "#fff" : color}
+          stroke={color}
+          data-partial={partialLast && last === values.length - 1 ? "true" : undefined}
+        />
+      )}
     </svg>
   );
 }
@@ -100,7 +143,7 @@ export interface LineSeries {
 }
 
 const W = 640;
-const M = { left: 64, right: 16, top: 12, bottom: 28 };
+const MARGIN = { left: 64, right: 16, top: 12, bottom: 28 };
 
 export function LineChart({
   series,
@@ -111,6 +154,9 @@ export function LineChart({
   yMin,
   yMax,
   legend = true,
+  xTitle,
+  yTitle,
+  xTickEvery,
 }: {
   series: readonly LineSeries[];
   xLabels: readonly string[];
@@ -120,7 +166,17 @@ export function LineChart({
   yMin?: number;
   yMax?: number;
   legend?: boolean;
+  /** Axis titles, drawn under the x axis and along the y axis. */
+  xTitle?: string;
+  yTitle?: string;
+  /** Label every n-th x value (default: about eight labels). */
+  xTickEvery?: number;
 }) {
+  const M = {
+    ...MARGIN,
+    left: MARGIN.left + (yTitle ? 18 : 0),
+    bottom: MARGIN.bottom + (xTitle ? 18 : 0),
+  };
   const all = series.flatMap((s) => s.values.filter(finite));
   const n = Math.max(xLabels.length, ...series.map((s) => s.values.length));
   const lo = yMin ?? Math.min(0, ...all);
@@ -131,7 +187,7 @@ export function LineChart({
   const plotH = height - M.top - M.bottom;
   const x = (i: number) => M.left + (n <= 1 ? plotW / 2 : (i * plotW) / (n - 1));
   const y = (v: number) => M.top + plotH - ((v - bottom) / (top - bottom || 1)) * plotH;
-  const every = Math.max(1, Math.ceil(n / 8));
+  const every = xTickEvery ?? Math.max(1, Math.ceil(n / 8));
   return (
     <figure style={{ margin: 0 }}>
       <svg
@@ -151,9 +207,23 @@ export function LineChart({
           </Fragment>
         ))}
         <line className="kz-axis" x1={M.left} x2={W - M.right} y1={y(bottom)} y2={y(bottom)} />
+        {xTitle && (
+          <text className="kz-axis-title" x={M.left + plotW / 2} y={height - 4} textAnchor="middle">
+            {xTitle}
+          </text>
+        )}
+        {yTitle && (
+          <text
+            className="kz-axis-title"
+            transform={`translate(12 ${M.top + plotH / 2}) rotate(-90)`}
+            textAnchor="middle"
+          >
+            {yTitle}
+          </text>
+        )}
         {xLabels.map((label, i) =>
           i % every === 0 || i === n - 1 ? (
-            <text key={i} x={x(i)} y={height - 8} textAnchor="middle">
+            <text key={i} x={x(i)} y={height - M.bottom + 20} textAnchor="middle">
               {label}
             </text>
           ) : null,
@@ -199,20 +269,30 @@ export function BarChart({
   title,
   height = 220,
   color = SERIES_COLORS[0],
+  xTitle,
+  yTitle,
 }: {
   bars: readonly Bar[];
   yFormat: (v: number) => string;
   title: string;
   height?: number;
   color?: string;
+  xTitle?: string;
+  yTitle?: string;
 }) {
+  const M = {
+    ...MARGIN,
+    left: MARGIN.left + (yTitle ? 18 : 0),
+    bottom: MARGIN.bottom + (xTitle ? 18 : 0),
+  };
   const ticks = niceTicks(0, Math.max(1, ...bars.map((b) => b.value)));
   const top = ticks[ticks.length - 1];
   const plotW = W - M.left - M.right;
   const plotH = height - M.top - M.bottom;
   const slot = plotW / Math.max(1, bars.length);
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
-  const every = Math.max(1, Math.ceil(bars.length / 7));
+  // Every bar labelled while they fit (a 0–10 score scale), else about seven labels.
+  const every = bars.length <= 12 ? 1 : Math.max(1, Math.ceil(bars.length / 7));
   return (
     <svg
       className="kz-chart"
@@ -243,13 +323,27 @@ export function BarChart({
             <title>{b.title ?? `${b.label}: ${yFormat(b.value)}`}</title>
           </rect>
           {(i % every === 0 || i === bars.length - 1) && (
-            <text x={M.left + i * slot + slot / 2} y={height - 8} textAnchor="middle">
+            <text x={M.left + i * slot + slot / 2} y={height - M.bottom + 20} textAnchor="middle">
               {b.label}
             </text>
           )}
         </Fragment>
       ))}
       <line className="kz-axis" x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} />
+      {xTitle && (
+        <text className="kz-axis-title" x={M.left + plotW / 2} y={height - 4} textAnchor="middle">
+          {xTitle}
+        </text>
+      )}
+      {yTitle && (
+        <text
+          className="kz-axis-title"
+          transform={`translate(12 ${M.top + plotH / 2}) rotate(-90)`}
+          textAnchor="middle"
+        >
+          {yTitle}
+        </text>
+      )}
     </svg>
   );
 }

@@ -6,50 +6,21 @@
  */
 import { DEFAULT_SEGMENT_RULES } from "../analytics/rfm";
 import type { Database } from "../db.server";
+import { customerResult, type ResultSource } from "../metrics/result-set.server";
 import { parseSettings } from "../settings";
+import { MAX_ID } from "../sync/ids";
 import { fromMinorUnits } from "../sync/money";
+import type { CustomerMetricsBody, Money } from "./customer-metrics-wire";
 import { errorResponse, jsonResponse } from "./http.server";
 
 const CUSTOMER_ID = /^(?:gid:\/\/shopify\/Customer\/)?(\d{1,19})$/;
-const MAX_BIGINT = 2n ** 63n - 1n;
-
-export interface Money {
-  /** Integer minor units of the shop currency, as a decimal string (exact). */
-  minor: string;
-  /** The same amount in major units ("1234.50"; JPY "1234"), for display. */
-  amount: string;
-  currency: string;
-}
-
-export interface CustomerMetricView {
-  /** `custom`: the merchant's own rules name it (else the UI translates the default id). */
-  segment: { id: string; name: string; custom: boolean };
-  scores: { recency: number; frequency: number; monetary: number };
-  recencyDays: number;
-  frequency: number;
-  monetary: Money;
-  /** Probability the customer is still active (BG/NBD), 0..1; null before the model ran. */
-  pAlive: number | null;
-  /** Expected purchases in the next 90 days. */
-  expected90: number | null;
-  /** Predicted customer lifetime value over the shop's CLV horizon. */
-  clv: Money | null;
-  computedAt: string;
-}
-
-export interface CustomerMetricsBody {
-  customerId: string;
-  metric: CustomerMetricView | null;
-  /** The app page of the customer's segment (embedded path). */
-  segmentPath: string | null;
-}
 
 /** "123" or "gid://shopify/Customer/123" → 123n; null when it is neither. */
 export function parseCustomerId(raw: string | undefined): bigint | null {
   const match = raw === undefined ? null : CUSTOMER_ID.exec(raw);
   if (!match) return null;
   const id = BigInt(match[1]!);
-  return id > 0n && id <= MAX_BIGINT ? id : null;
+  return id > 0n && id <= MAX_ID ? id : null;
 }
 
 export function segmentPath(segmentId: string): string {
@@ -60,6 +31,8 @@ export async function findCustomerMetrics(
   db: Database,
   shopDomain: string,
   customerId: bigint,
+  /** Where the result set is read: `db`, or the drivers (resultStore) in the app. */
+  results: ResultSource = db,
 ): Promise<CustomerMetricsBody> {
   const empty = { customerId: customerId.toString(), metric: null, segmentPath: null };
   const shop = await db.shop.findUnique({
@@ -67,9 +40,7 @@ export async function findCustomerMetrics(
     select: { id: true, currency: true, settings: true },
   });
   if (!shop) return empty;
-  const row = await db.customerMetric.findUnique({
-    where: { shopId_customerId: { shopId: shop.id, customerId } },
-  });
+  const row = await customerResult(results, shop.id, customerId);
   if (!row) return empty;
   const custom = parseSettings(shop.settings).segmentRules;
   const name = (custom ?? DEFAULT_SEGMENT_RULES).find((r) => r.id === row.segment)?.name;
@@ -104,6 +75,7 @@ export async function customerMetricsResponse(
   db: Database,
   shopDomain: string,
   rawId: string | undefined,
+  results: ResultSource = db,
 ): Promise<Response> {
   const customerId = parseCustomerId(rawId);
   if (customerId === null) {
@@ -113,6 +85,6 @@ export async function customerMetricsResponse(
       "The customer id must be numeric or gid://shopify/Customer/<id>",
     );
   }
-  const body = await findCustomerMetrics(db, shopDomain, customerId);
+  const body = await findCustomerMetrics(db, shopDomain, customerId, results);
   return jsonResponse(body, { status: body.metric ? 200 : 404 });
 }

@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { Database } from "../db.server";
 import { env } from "../env.server";
 import { logger } from "../logger.server";
+import { MAX_ID, parseJsonExact } from "../sync/ids";
 import { authenticated, errorResponse, jsonResponse, shopDomainFromDest } from "./http.server";
 import type { RateLimiter } from "./rate-limit.server";
 
@@ -26,7 +27,6 @@ export const NPS_COMMENT_MAX = 1_000;
 export const NPS_RATE_LIMIT = { limit: 5, windowSeconds: 3_600, prefix: "kizuna:rate:nps" };
 /** Far above any valid body (1,000 characters escaped as \uXXXX pairs is ~12 KB). */
 const MAX_BODY_BYTES = 32 * 1024;
-const MAX_BIGINT = 2n ** 63n - 1n;
 
 /** The thank-you page gives gid://shopify/Order/…, older versions …/OrderIdentity/…. */
 const ORDER_GID = /^gid:\/\/shopify\/(?:Order|OrderIdentity)\/(\d{1,19})$/;
@@ -36,7 +36,7 @@ const orderIdSchema = z
   .string({ error: "must be an order id like gid://shopify/Order/123" })
   .regex(ORDER_GID, "must be an order id like gid://shopify/Order/123")
   .transform((gid) => BigInt(ORDER_GID.exec(gid)![1]!))
-  .refine((id) => id > 0n && id <= MAX_BIGINT, "is out of range");
+  .refine((id) => id > 0n && id <= MAX_ID, "is out of range");
 
 // C0 controls other than tab, line feed and carriage return (PostgreSQL rejects NUL).
 // eslint-disable-next-line no-control-regex
@@ -202,7 +202,7 @@ async function readJsonBody(request: Request): Promise<JsonBody> {
     }
   }
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown };
+    return { ok: true, value: parseJsonExact(Buffer.concat(chunks).toString("utf8")) };
   } catch {
     return { ok: false, tooLarge: false };
   }

@@ -8,7 +8,7 @@
  */
 import prisma from "../db.server";
 import { env } from "../env.server";
-import { getQueue } from "./queues.server";
+import { addJob, getQueue } from "./queues.server";
 
 export const computeJobId = (shop: string) => `compute-${shop}`;
 
@@ -25,10 +25,6 @@ export const computeTiming = (): ComputeTiming => ({
   debounceMs: env().COMPUTE_DEBOUNCE_MS,
   minIntervalMs: env().COMPUTE_MIN_INTERVAL_MS,
 });
-
-export interface ComputeJob {
-  shop: string;
-}
 
 /** When a recompute asked for at `now` should run. */
 export function recomputeAt(
@@ -88,11 +84,16 @@ export async function requestRecompute(shop: string, immediate = false): Promise
     immediate,
     computeTiming(),
   );
-  await queue.add("compute", { shop } satisfies ComputeJob, {
-    jobId: computeJobId(shop),
-    delay: Math.max(0, at - now),
-    attempts: 3,
-    backoff: { type: "exponential", delay: 60_000 },
-    removeOnComplete: true,
-  });
+  await addJob(
+    "compute",
+    "compute",
+    { shop },
+    {
+      jobId: computeJobId(shop),
+      delay: Math.max(0, at - now),
+      attempts: 3,
+      backoff: { type: "exponential", delay: 60_000 },
+      removeOnComplete: true,
+    },
+  );
 }

@@ -2,13 +2,16 @@
  * Redis keeps no data on disk in many deployments: after a Redis restart the queues are
  * empty while the database still says what was under way. Workers call this at start and
  * every few minutes (housekeeping "recover") to queue that work again; job ids keep it
- * from doubling anything still queued.
+ * from doubling anything still queued. What the database cannot say — webhooks Shopify
+ * delivered and the app acknowledged, still queued when Redis lost them — a reconciliation
+ * of every shop fetches again (reconcileEveryShop, when workers find Redis restarted).
  */
 import prisma from "../db.server";
+import { currentResultSet } from "../metrics/result-set.server";
 import { parseSettings } from "../settings";
 import { requestRecompute } from "./compute.server";
 import { nextNightlyRun, scheduleNightly } from "./schedules.server";
-import { enqueueBackfill } from "./sync.server";
+import { enqueueBackfill, enqueueReconcile } from "./sync.server";
 
 export interface Recovered {
   backfills: number;
@@ -20,6 +23,7 @@ export async function resumeInterruptedWork(): Promise<Recovered> {
   const shops = await prisma.shop.findMany({
     where: { status: "installed" },
     select: {
+      id: true,
       domain: true,
       timezone: true,
       settings: true,
@@ -36,7 +40,12 @@ export async function resumeInterruptedWork(): Promise<Recovered> {
       recovered.backfills++;
     } else if (
       shop.backfilledAt &&
-      (!shop.computedAt || (shop.computeRequestedAt && shop.computeRequestedAt > shop.computedAt))
+      (!shop.computedAt ||
+        (shop.computeRequestedAt && shop.computeRequestedAt > shop.computedAt) ||
+        // Computed before per-customer results were result sets (migration
+        // customer_result_set): drill-downs and tag sync wait for the next compute, so run
+        // it now rather than at the nightly hour. Last, so only a shop not already due is read.
+        (await currentResultSet(prisma, shop.id)) === null)
     ) {
       await requestRecompute(shop.domain, true);
       recovered.computes++;
@@ -47,4 +56,18 @@ export async function resumeInterruptedWork(): Promise<Recovered> {
     }
   }
   return recovered;
+}
+
+/**
+ * A reconciliation for every installed shop, now: each pages through what changed in Shopify
+ * since its last one, so it finds what lost webhooks carried. The deduplication id of
+ * enqueueReconcile absorbs a shop's second request while one waits.
+ */
+export async function reconcileEveryShop(): Promise<number> {
+  const shops = await prisma.shop.findMany({
+    where: { status: "installed" },
+    select: { domain: true },
+  });
+  for (const shop of shops) await enqueueReconcile(shop.domain);
+  return shops.length;
 }

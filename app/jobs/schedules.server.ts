@@ -2,19 +2,18 @@
  * The nightly recompute: one BullMQ job scheduler per installed shop, at the merchant's
  * hour in the shop's own time zone (BullMQ evaluates the cron pattern in `tz`).
  */
-import { getQueue } from "./queues.server";
+import prisma from "../db.server";
+import { requestRecompute } from "./compute.server";
+import { getQueue, scheduledJob } from "./queues.server";
+import { enqueueReconcile } from "./sync.server";
 
 export const nightlySchedulerId = (shop: string) => `nightly-${shop}`;
-
-export interface NightlyJob {
-  shop: string;
-}
 
 export async function scheduleNightly(shop: string, timeZone: string, hour: number): Promise<void> {
   await getQueue("housekeeping").upsertJobScheduler(
     nightlySchedulerId(shop),
     { pattern: `0 ${hour} * * *`, tz: timeZone },
-    { name: "nightly", data: { shop } satisfies NightlyJob, opts: { removeOnComplete: true } },
+    scheduledJob("housekeeping", "nightly", { shop }),
   );
 }
 
@@ -37,11 +36,20 @@ export async function scheduleHousekeeping(): Promise<void> {
   await queue.upsertJobScheduler(
     "prune",
     { pattern: "0 4 * * *", tz: "UTC" },
-    { name: "prune", data: {}, opts: { removeOnComplete: true } },
+    scheduledJob("housekeeping", "prune", {}),
   );
   await queue.upsertJobScheduler(
     "recover",
     { every: 5 * 60_000 },
-    { name: "recover", data: {}, opts: { removeOnComplete: true } },
+    scheduledJob("housekeeping", "recover", {}),
   );
+}
+
+/** A shop's nightly run: catch up with Shopify first (missed webhooks), then recompute. */
+export async function runNightly(domain: string): Promise<"queued" | "skipped: not installed"> {
+  const shop = await prisma.shop.findUnique({ where: { domain }, select: { status: true } });
+  if (shop?.status !== "installed") return "skipped: not installed";
+  await enqueueReconcile(domain);
+  await requestRecompute(domain, true);
+  return "queued";
 }

@@ -9,15 +9,10 @@ import type { MarketingSpend, NpsResponse } from "../analytics/types";
 import { parseSettings } from "../settings";
 import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
-import {
-  parseSnapshot,
-  previousOf,
-  snapshotSteps,
-  summaryOf,
-  type PreviousSnapshot,
-  type SnapshotBuild,
-  type SnapshotStage,
-} from "./snapshot";
+import { parseSnapshot, previousOf, summaryOf } from "./snapshot/codec";
+import { snapshotSteps } from "./snapshot/pipeline";
+import type { SnapshotBuild, SnapshotStage } from "./snapshot/stages";
+import type { PreviousSnapshot } from "./snapshot/types";
 
 export type ComputeStage = "loading" | "analytics" | "clv" | "writing" | "done";
 
@@ -54,7 +49,13 @@ export interface ComputeResult {
     readonly loadOrders: number;
     readonly analytics: number;
     readonly clv: number;
+    /** Of clv: the churn scenarios. */
+    readonly scenarios: number;
+    /** Snapshot JSON text (the write of the snapshot row is part of write). */
+    readonly snapshot: number;
     readonly write: number;
+    /** Of write: the per-customer result set. */
+    readonly writeCustomers: number;
     readonly total: number;
   };
 }
@@ -69,7 +70,7 @@ const STAGE_PROGRESS: Record<SnapshotStage, [number, ComputeStage]> = {
 };
 
 /** Marketing spend and NPS answers in the engine's shapes (NPS mapped to dense indexes). */
-async function loadInputs(
+export async function loadInputs(
   db: Database,
   shopId: number,
   data: ShopData,
@@ -77,7 +78,7 @@ async function loadInputs(
   const [spendRows, npsRows] = await Promise.all([
     db.marketingSpend.findMany({
       where: { shopId },
-      select: { month: true, channel: true, amountMinor: true },
+      select: { month: true, channel: true, campaign: true, amountMinor: true },
     }),
     db.npsResponse.findMany({
       where: { shopId },
@@ -95,6 +96,7 @@ async function loadInputs(
     spend: spendRows.map((s) => ({
       month: s.month,
       channel: s.channel,
+      campaign: s.campaign,
       amountMinor: Number(s.amountMinor),
     })),
     responses: npsRows.map((r) => ({
@@ -189,7 +191,10 @@ export async function computeShop(
       }
       await progress(...STAGE_PROGRESS[step.value]);
     }
+    t = performance.now();
     const snapshotJson = JSON.stringify(build.snapshot);
+    const summaryJson = JSON.stringify(summaryOf(build.snapshot));
+    const snapshotMs = performance.now() - t;
 
     t = performance.now();
     const written = await writeComputeResults(databaseUrl, {
@@ -199,7 +204,7 @@ export async function computeShop(
       computedAt,
       asOf,
       snapshotJson,
-      summaryJson: JSON.stringify(summaryOf(build.snapshot)),
+      summaryJson,
       timeZone: build.snapshot.timeZone,
       retention: options.retention,
     });
@@ -231,7 +236,10 @@ export async function computeShop(
         loadOrders,
         analytics: s.history + s.descriptive + s.assemble,
         clv: s.clv + s.holdout,
+        scenarios: build.scenariosMs,
+        snapshot: snapshotMs,
         write,
+        writeCustomers: written.customersMs,
         total: performance.now() - started,
       },
     };

@@ -1,22 +1,22 @@
 /**
- * Writes one compute's results: a CustomerMetric row per customer with a segment and the
- * MetricSnapshot, in one transaction, straight through the drivers (createMany would cost
- * ~100 µs a row in the Wasm query compiler, docs/decisions/0001-binary-free-prisma.md):
- * prepared statements on SQLite, `INSERT … SELECT unnest(…) … ON CONFLICT` on PostgreSQL.
- *
- * Rows are upserted, never recreated, so taggedSegment (tag sync's record of what it wrote
- * to Shopify) survives for customers that remain. A row is only rewritten when one of its
- * values changed (its computedAt then says when): a recompute soon after the last one
- * touches just the customers who bought. Rows of customers without a segment any more
- * (deleted, or no purchase left) are found by comparing ids and removed. All shop-scoped.
+ * Writes one compute's results in one transaction, straight through the drivers (Prisma's
+ * model writes cost ~100 µs a row, docs/decisions/0001-binary-free-prisma.md): the
+ * MetricSnapshot, and the per-customer result set (result-set.ts) as CustomerResultChunk
+ * rows of that snapshot, which replace the previous compute's set in the same transaction
+ * (docs/decisions/0035-customer-result-set.md). A compute killed before the commit leaves the
+ * previous snapshot and set readable and complete. SQLite: prepared statements on a writer
+ * connection with a larger page cache; PostgreSQL: one binary COPY. All shop-scoped.
  */
+import type { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
-import { NO_SEGMENT } from "../analytics/rfm";
 import { createCalendar } from "../analytics/time";
-import type { PerCustomerResults } from "./snapshot";
+import { buildResultSet, type EncodedPart, type EncodedResultSet } from "./result-set";
+import type { PerCustomerResults } from "./snapshot/types";
 
 export interface SnapshotRetention {
   /** The newest snapshots are all kept (recent trend, debugging); default 48. */
@@ -44,61 +44,14 @@ export interface ComputeResultsInput {
 }
 
 export interface WriteSummary {
-  /** Customers with a segment (one row each). */
+  /** Customers with a segment (one slot each in the result set). */
   readonly customerRows: number;
-  /** Rows inserted or rewritten because a value changed. */
-  readonly changedRows: number;
-  /** Rows of customers without a segment any more, deleted. */
-  readonly removedRows: number;
+  /** Bytes of the result set's chunks. */
+  readonly resultBytes: number;
   readonly snapshotId: number;
   readonly prunedSnapshots: number;
-}
-
-/** Column order of the per-row values below. */
-const METRIC_COLUMNS = [
-  "shopId",
-  "customerId",
-  "segment",
-  "recencyScore",
-  "frequencyScore",
-  "monetaryScore",
-  "recencyDays",
-  "frequency",
-  "monetaryMinor",
-  "pAlive",
-  "expected90",
-  "clvMinor",
-  "computedAt",
-] as const;
-const COLUMN_LIST = METRIC_COLUMNS.map((c) => `"${c}"`).join(", ");
-// Every column but the key and taggedSegment, which only tag sync writes.
-const UPDATED = METRIC_COLUMNS.filter((c) => c !== "shopId" && c !== "customerId");
-const VALUES = UPDATED.filter((c) => c !== "computedAt");
-const UPDATE_SET = UPDATED.map((c) => `"${c}" = excluded."${c}"`).join(", ");
-
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
-const wholeOrNull = (x: number): number | null => (Number.isFinite(x) ? Math.round(x) : null);
-const IDS_PER_DELETE = 10_000;
-
-/** Ids of customers with a segment now, ascending. */
-function currentIds(input: ComputeResultsInput): BigInt64Array {
-  const { perCustomer: p, customerIds } = input;
-  const ids = new BigInt64Array(p.count);
-  let n = 0;
-  for (let c = 0; c < p.count; c++) if (p.segment[c] !== NO_SEGMENT) ids[n++] = customerIds[c];
-  return ids.subarray(0, n).sort();
-}
-
-/** Stored ids (ascending) that are not in `current` (ascending). */
-function departed(stored: readonly (number | string)[], current: BigInt64Array): bigint[] {
-  const out: bigint[] = [];
-  let j = 0;
-  for (const value of stored) {
-    const id = BigInt(value);
-    while (j < current.length && current[j] < id) j++;
-    if (j >= current.length || current[j] !== id) out.push(id);
-  }
-  return out;
+  /** Milliseconds spent building and writing the result set (the rest is the snapshot). */
+  readonly customersMs: number;
 }
 
 /** Snapshot ids to delete: keep the newest `recent`, then the newest per local day up to `max`. */
@@ -133,65 +86,38 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
   const db = new Database(sqliteFilePath(url), { timeout: 10_000 });
   try {
     db.pragma("journal_mode = WAL");
+    // In WAL mode NORMAL keeps the database consistent through a crash (a power cut may
+    // lose the last commits, never corrupt); the default 2 MB page cache made the write
+    // spill and re-read, 64 MB holds a 1M-customer set's index pages and freelist.
     db.pragma("synchronous = NORMAL");
-    const upsert = db.prepare(
-      `INSERT INTO "CustomerMetric" (${COLUMN_LIST}) VALUES (${METRIC_COLUMNS.map(() => "?").join(", ")})
-       ON CONFLICT ("shopId", "customerId") DO UPDATE SET ${UPDATE_SET}
-       WHERE ${VALUES.map((c) => `"${c}" IS NOT excluded."${c}"`).join(" OR ")}`,
-    );
-    // Text keeps ids above 2^53 exact through JSON.
-    const storedIds = db
-      .prepare(
-        `SELECT json_group_array(CAST("customerId" AS TEXT)) FROM (SELECT "customerId"
-         FROM "CustomerMetric" WHERE "shopId" = ? ORDER BY "customerId")`,
-      )
-      .pluck();
-    const remove = (count: number) =>
-      db.prepare(
-        `DELETE FROM "CustomerMetric" WHERE "shopId" = ? AND "customerId" IN (${Array(count).fill("?").join(", ")})`,
-      );
+    db.pragma("cache_size = -65536");
+    db.pragma("temp_store = MEMORY");
     const insertSnapshot = db.prepare(
-      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data", "summary")
-       VALUES (?, ?, ?, ?, ?)`,
+      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data", "summary", "customerResults")
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const insertPart = db.prepare(
+      `INSERT INTO "CustomerResultChunk" ("snapshotId", "shopId", "kind", "key", "part", "firstId", "data")
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const dropOlderParts = db.prepare(
+      `DELETE FROM "CustomerResultChunk" WHERE "shopId" = ? AND "snapshotId" <> ?`,
+    );
+    const dropOlderDirectories = db.prepare(
+      `UPDATE "MetricSnapshot" SET "customerResults" = NULL
+       WHERE "shopId" = ? AND "id" <> ? AND "customerResults" IS NOT NULL`,
     );
     const listSnapshots = db.prepare(
       `SELECT "id", "computedAt" FROM "MetricSnapshot" WHERE "shopId" = ?`,
     );
     const deleteSnapshot = db.prepare(`DELETE FROM "MetricSnapshot" WHERE "id" = ?`);
 
+    const t = performance.now();
+    const set = buildResultSet(input.customerIds, input.perCustomer);
+    let buildMs = performance.now() - t;
     const run = db.transaction((): WriteSummary => {
-      const { shopId, customerIds, perCustomer: p } = input;
+      const { shopId } = input;
       const stamp = sqliteDate(input.computedAt);
-      const gone = departed(
-        JSON.parse(storedIds.get(shopId) as string) as string[],
-        currentIds(input),
-      );
-      for (let i = 0; i < gone.length; i += IDS_PER_DELETE) {
-        const ids = gone.slice(i, i + IDS_PER_DELETE);
-        remove(ids.length).run(shopId, ...ids);
-      }
-      let rows = 0;
-      let changed = 0;
-      for (let c = 0; c < p.count; c++) {
-        const g = p.segment[c];
-        if (g === NO_SEGMENT) continue;
-        changed += upsert.run(
-          shopId,
-          customerIds[c],
-          p.segmentIds[g],
-          p.r[c],
-          p.f[c],
-          p.m[c],
-          p.recencyDays[c],
-          p.frequency[c],
-          Math.round(p.monetaryMinor[c]),
-          finiteOrNull(p.pAlive[c]),
-          finiteOrNull(p.expected90[c]),
-          wholeOrNull(p.clvMinor[c]),
-          stamp,
-        ).changes;
-        rows++;
-      }
       const snapshotId = Number(
         insertSnapshot.run(
           shopId,
@@ -199,20 +125,24 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
           sqliteDate(input.asOf),
           input.snapshotJson,
           input.summaryJson ?? null,
+          JSON.stringify(set.directory),
         ).lastInsertRowid,
       );
+      const t = performance.now();
+      for (const p of set.parts()) {
+        insertPart.run(snapshotId, shopId, p.kind, p.key, p.part, p.firstId, p.data);
+      }
+      dropOlderParts.run(shopId, snapshotId);
+      dropOlderDirectories.run(shopId, snapshotId);
+      buildMs += performance.now() - t;
       const history = (listSnapshots.all(shopId) as { id: number; computedAt: string }[]).map(
         (r) => ({ id: r.id, computedAt: new Date(r.computedAt) }),
       );
-      const prune = snapshotsToPrune(history, input.timeZone, input.retention);
+      const prune = snapshotsToPrune(history, input.timeZone, input.retention).filter(
+        (id) => id !== snapshotId,
+      );
       for (const id of prune) deleteSnapshot.run(id);
-      return {
-        customerRows: rows,
-        changedRows: changed,
-        removedRows: gone.length,
-        snapshotId,
-        prunedSnapshots: prune.length,
-      };
+      return summary(set, snapshotId, prune.length, buildMs);
     });
     return run.immediate();
   } finally {
@@ -220,85 +150,104 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
   }
 }
 
+function summary(
+  set: EncodedResultSet,
+  snapshotId: number,
+  pruned: number,
+  customersMs: number,
+): WriteSummary {
+  return {
+    customerRows: set.customers,
+    resultBytes: set.bytes,
+    snapshotId,
+    prunedSnapshots: pruned,
+    customersMs,
+  };
+}
+
 // ---------------------------------------------------------------- PostgreSQL
 
 /** Prisma maps DateTime to timestamp(3) without time zone, holding UTC. */
 const pgDate = (d: Date) => d.toISOString().slice(0, 23).replace("T", " ");
-/** Rows per INSERT … unnest statement: large enough to amortise, small enough for memory. */
-const PG_BATCH = 20_000;
 
-const PG_UPSERT = `INSERT INTO "CustomerMetric" AS m (${COLUMN_LIST})
-  SELECT $1::int, u.*, $2::timestamp(3)
-  FROM unnest($3::bigint[], $4::text[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[],
-              $10::bigint[], $11::float8[], $12::float8[], $13::bigint[]) AS u
-  ON CONFLICT ("shopId", "customerId") DO UPDATE SET ${UPDATE_SET.replaceAll("excluded.", "EXCLUDED.")}
-  WHERE (${VALUES.map((c) => `m."${c}"`).join(", ")})
-    IS DISTINCT FROM (${VALUES.map((c) => `EXCLUDED."${c}"`).join(", ")})`;
+const COPY_SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
+
+/**
+ * PostgreSQL's binary COPY format for CustomerResultChunk tuples, hand-written: seven
+ * fixed-type fields a tuple, and no library here writes the format (pg-copy-streams only
+ * carries the bytes). Text COPY would hex-encode every chunk, doubling 80 MB.
+ */
+function* copyTuples(snapshotId: number, shopId: number, parts: Iterable<EncodedPart>) {
+  const head = Buffer.alloc(COPY_SIGNATURE.length + 8);
+  COPY_SIGNATURE.copy(head);
+  yield head; // flags 0, header extension 0
+  for (const p of parts) {
+    const kind = Buffer.from(p.kind);
+    const key = Buffer.from(p.key);
+    const fixed = Buffer.alloc(2 + 8 + 8 + 4 + kind.length + 4 + key.length + 8 + 12 + 4);
+    let at = fixed.writeInt16BE(7, 0);
+    at = fixed.writeInt32BE(4, at);
+    at = fixed.writeInt32BE(snapshotId, at);
+    at = fixed.writeInt32BE(4, at);
+    at = fixed.writeInt32BE(shopId, at);
+    at = fixed.writeInt32BE(kind.length, at);
+    at += kind.copy(fixed, at);
+    at = fixed.writeInt32BE(key.length, at);
+    at += key.copy(fixed, at);
+    at = fixed.writeInt32BE(4, at);
+    at = fixed.writeInt32BE(p.part, at);
+    at = fixed.writeInt32BE(8, at);
+    at = fixed.writeBigInt64BE(p.firstId, at);
+    fixed.writeInt32BE(p.data.byteLength, at);
+    yield fixed;
+    yield p.data;
+  }
+  const trailer = Buffer.alloc(2);
+  trailer.writeInt16BE(-1, 0);
+  yield trailer;
+}
 
 async function writePostgres(url: string, input: ComputeResultsInput): Promise<WriteSummary> {
   const client = new pg.Client(parseIntoClientConfig(url));
   await client.connect();
   try {
+    const t = performance.now();
+    const set = buildResultSet(input.customerIds, input.perCustomer);
+    let buildMs = performance.now() - t;
     await client.query("BEGIN");
-    const { shopId, customerIds, perCustomer: p } = input;
+    const { shopId } = input;
     const stamp = pgDate(input.computedAt);
-    const { rows: stored } = await client.query<{ ids: string[] | null }>(
-      `SELECT json_agg("customerId"::text ORDER BY "customerId") AS "ids"
-       FROM "CustomerMetric" WHERE "shopId" = $1`,
-      [shopId],
-    );
-    const gone = departed(stored[0]?.ids ?? [], currentIds(input));
-    for (let i = 0; i < gone.length; i += IDS_PER_DELETE) {
-      await client.query(
-        `DELETE FROM "CustomerMetric" WHERE "shopId" = $1 AND "customerId" = ANY($2::bigint[])`,
-        [shopId, gone.slice(i, i + IDS_PER_DELETE).map(String)],
-      );
-    }
-
-    let rows = 0;
-    let changed = 0;
-    const ids: string[] = [];
-    const segment: string[] = [];
-    const r: number[] = [];
-    const f: number[] = [];
-    const m: number[] = [];
-    const recency: number[] = [];
-    const frequency: number[] = [];
-    const monetary: number[] = [];
-    const alive: (number | null)[] = [];
-    const e90: (number | null)[] = [];
-    const clv: (number | null)[] = [];
-    const columns = [ids, segment, r, f, m, recency, frequency, monetary, alive, e90, clv];
-    const flush = async (): Promise<void> => {
-      if (ids.length === 0) return;
-      const result = await client.query(PG_UPSERT, [shopId, stamp, ...columns]);
-      changed += result.rowCount ?? 0;
-      rows += ids.length;
-      for (const column of columns) column.length = 0;
-    };
-    for (let c = 0; c < p.count; c++) {
-      const g = p.segment[c];
-      if (g === NO_SEGMENT) continue;
-      ids.push(customerIds[c].toString());
-      segment.push(p.segmentIds[g]);
-      r.push(p.r[c]);
-      f.push(p.f[c]);
-      m.push(p.m[c]);
-      recency.push(p.recencyDays[c]);
-      frequency.push(p.frequency[c]);
-      monetary.push(Math.round(p.monetaryMinor[c]));
-      alive.push(finiteOrNull(p.pAlive[c]));
-      e90.push(finiteOrNull(p.expected90[c]));
-      clv.push(wholeOrNull(p.clvMinor[c]));
-      if (ids.length === PG_BATCH) await flush();
-    }
-    await flush();
-
     const inserted = await client.query<{ id: number }>(
-      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data", "summary")
-       VALUES ($1, $2::timestamp(3), $3::timestamp(3), $4, $5) RETURNING "id"`,
-      [shopId, stamp, pgDate(input.asOf), input.snapshotJson, input.summaryJson ?? null],
+      `INSERT INTO "MetricSnapshot" ("shopId", "computedAt", "asOf", "data", "summary", "customerResults")
+       VALUES ($1, $2::timestamp(3), $3::timestamp(3), $4, $5, $6) RETURNING "id"`,
+      [
+        shopId,
+        stamp,
+        pgDate(input.asOf),
+        input.snapshotJson,
+        input.summaryJson ?? null,
+        JSON.stringify(set.directory),
+      ],
     );
+    const snapshotId = inserted.rows[0].id;
+    const t2 = performance.now();
+    const copy = client.query(
+      copyFrom(
+        `COPY "CustomerResultChunk" ("snapshotId", "shopId", "kind", "key", "part", "firstId", "data")
+         FROM STDIN (FORMAT binary)`,
+      ),
+    );
+    await pipeline(copyTuples(snapshotId, shopId, set.parts()), copy as Writable);
+    await client.query(
+      `DELETE FROM "CustomerResultChunk" WHERE "shopId" = $1 AND "snapshotId" <> $2`,
+      [shopId, snapshotId],
+    );
+    await client.query(
+      `UPDATE "MetricSnapshot" SET "customerResults" = NULL
+       WHERE "shopId" = $1 AND "id" <> $2 AND "customerResults" IS NOT NULL`,
+      [shopId, snapshotId],
+    );
+    buildMs += performance.now() - t2;
     // Text, not Date: pg would read timestamp without time zone as local time.
     const { rows: history } = await client.query<{ id: number; at: string }>(
       `SELECT "id", to_char("computedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "at"
@@ -309,7 +258,7 @@ async function writePostgres(url: string, input: ComputeResultsInput): Promise<W
       history.map((h) => ({ id: h.id, computedAt: new Date(h.at) })),
       input.timeZone,
       input.retention,
-    );
+    ).filter((id) => id !== snapshotId);
     if (prune.length > 0) {
       await client.query(
         `DELETE FROM "MetricSnapshot" WHERE "shopId" = $1 AND "id" = ANY($2::int[])`,
@@ -317,13 +266,7 @@ async function writePostgres(url: string, input: ComputeResultsInput): Promise<W
       );
     }
     await client.query("COMMIT");
-    return {
-      customerRows: rows,
-      changedRows: changed,
-      removedRows: gone.length,
-      snapshotId: inserted.rows[0].id,
-      prunedSnapshots: prune.length,
-    };
+    return summary(set, snapshotId, prune.length, buildMs);
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;
@@ -332,7 +275,7 @@ async function writePostgres(url: string, input: ComputeResultsInput): Promise<W
   }
 }
 
-/** Writes a compute's per-customer rows and snapshot for one shop, atomically. */
+/** Writes a compute's snapshot and per-customer result set for one shop, atomically. */
 export async function writeComputeResults(
   databaseUrl: string,
   input: ComputeResultsInput,

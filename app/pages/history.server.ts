@@ -10,7 +10,7 @@ import { isPostgresUrl } from "../../prisma/database-url.mjs";
 import { createCalendar, formatDay } from "../analytics/time";
 import prisma from "../db.server";
 import { env } from "../env.server";
-import { KPI_IDS, type KpiId } from "../metrics/snapshot";
+import { KPI_IDS, type KpiId } from "../metrics/snapshot/types";
 
 export const HISTORY_DAYS = 90;
 

@@ -15,21 +15,21 @@
  */
 import { z } from "zod";
 import {
-  addMonthsToDay,
   buildPurchaseHistory,
   createCalendar,
   DEFAULT_SEGMENT_RULES,
   formatDay,
+  lastDayOfMonthsFrom,
   parseDay,
   segmentMigration,
   yoyMigration,
 } from "../analytics";
 import { env } from "../env.server";
 import { loadShopData } from "../metrics/load.server";
-import { migrationBlock, type MigrationBlock } from "../metrics/snapshot";
+import { migrationBlock } from "../metrics/snapshot/migration-block";
+import type { MigrationBlock } from "../metrics/snapshot/types";
 import type { FieldError } from "./settings-form";
-import type { ShopContext } from "./shop.server";
-import { loadPage } from "./views.server";
+import { loadPage, type ShopContext } from "./page-base.server";
 
 /** Earliest date the page accepts (Shopify itself started in 2006). */
 export const MIN_MIGRATION_DATE = "2000-01-01";
@@ -66,9 +66,11 @@ export function migrationQuerySchema(todayDay: number) {
       if (fromDay < min) issue("from", "migration.error.tooEarly", { min: MIN_MIGRATION_DATE });
       if (toDay > todayDay) issue("to", "migration.error.future", { max: formatDay(todayDay) });
       if (toDay <= fromDay) issue("to", "migration.error.order");
-      // yoyMigration's bound: the same days one year earlier end before the period starts.
-      else if (addMonthsToDay(toDay + 1, -12) > fromDay + 1) {
-        issue("to", "migration.error.tooLong", { max: formatDay(addMonthsToDay(fromDay, 12)) });
+      // yoyMigration's bound: the same days one year earlier end before the period starts,
+      // i.e. the days (from, to] lie within the 12 months ending on `to`.
+      else {
+        const max = lastDayOfMonthsFrom(fromDay + 1, 12);
+        if (toDay > max) issue("to", "migration.error.tooLong", { max: formatDay(max) });
       }
     })
     .transform(({ from, to }) => ({ fromDay: parseDay(from), toDay: parseDay(to) }));
@@ -114,6 +116,7 @@ export async function computeMigration(
     fromAsOfDay: fromDay,
     toAsOfDay: toDay,
     rules: shop.settings.segmentRules ?? DEFAULT_SEGMENT_RULES,
+    minCustomers: shop.settings.minSegmentCustomers,
   });
   return migrationBlock(yoy, segments);
 }

@@ -3,17 +3,19 @@
  * snapshot, with the recommended action in force now (the merchant may have edited it
  * since the compute), and saving an edited action into settings.segmentActions.
  */
-import { DEFAULT_SEGMENT_RULES, type SegmentRule } from "../analytics/rfm";
+import type { MetricDefinition } from "../analytics/metric";
+import { DEFAULT_SEGMENT_RULES, rfmDefinition, type SegmentRule } from "../analytics/rfm";
 import {
   DEFAULT_SEGMENT_ACTIONS,
   defaultSegmentAction,
   segmentAction,
 } from "../metrics/segment-actions";
-import type { GridBlock, SegmentRow } from "../metrics/snapshot";
+import type { GridBlock, SegmentRow } from "../metrics/snapshot/types";
 import type { ShopSettings } from "../settings";
 import { updateSettings } from "./settings.server";
-import { latestSnapshot, loadShop } from "./shop.server";
-import { MAX_ACTION_LENGTH, type ShopStatus } from "./types";
+import { latestSnapshot, loadShop } from "./page-base.server";
+import { MAX_ACTION_LENGTH } from "./segment-params";
+import type { ShopStatus } from "./shop-status";
 
 export interface SegmentAction {
   readonly text: string;
@@ -57,6 +59,11 @@ export interface SegmentsData {
     readonly asOfDate: string;
     readonly computedAt: number;
     readonly scoredCustomers: number;
+    /** False below the minimum of customers: no segments and no tags yet. */
+    readonly segmented: boolean;
+    readonly minCustomers: number;
+    /** How the RFM scores are defined. */
+    readonly definition: MetricDefinition;
     readonly revenueMinor: number;
     readonly customRules: boolean;
     readonly clvOk: boolean;
@@ -98,12 +105,17 @@ export async function segmentsData(domain: string): Promise<SegmentsData> {
   };
   if (!snapshot) return { ...base, snapshot: null };
   const nps = new Map(snapshot.nps.bySegment.map((g) => [g.key, g.metric]));
+  // Snapshots stored before the minimum existed were always segmented.
+  const minCustomers = snapshot.segments.minCustomers ?? 1;
   return {
     ...base,
     snapshot: {
       asOfDate: snapshot.asOfDate,
       computedAt: snapshot.computedAt,
       scoredCustomers: snapshot.segments.scoredCustomers,
+      segmented: snapshot.segments.segmented ?? true,
+      minCustomers,
+      definition: snapshot.segments.definition ?? rfmDefinition(minCustomers),
       revenueMinor: snapshot.segments.revenueMinor,
       customRules: snapshot.segments.customRules,
       clvOk: snapshot.clv.status === "ok",

@@ -18,9 +18,11 @@ export const SETTINGS_FIELDS = {
   grossMarginRatio: "percent",
   clvHorizonMonths: "integer",
   annualDiscountRate: "percent",
+  minSegmentCustomers: "integer",
   "tagSync.enabled": "boolean",
   "tagSync.prefix": "text",
   nightlyHour: "integer",
+  fiscalYearStartMonth: "integer",
 } as const satisfies Record<string, FieldKind>;
 
 export type SettingsField = keyof typeof SETTINGS_FIELDS;

@@ -4,15 +4,23 @@
  * tag sync, nightly schedule), and marketing spend entries including CSV import. Every
  * query is scoped to the session's shop.
  */
-import { parse as parseCsv } from "csv-parse/sync";
 import type { z } from "zod";
 import prisma from "../db.server";
 import { requestRecompute } from "../jobs/compute.server";
 import { scheduleNightly } from "../jobs/schedules.server";
 import { enqueueTagSync } from "../jobs/tags.server";
 import { logger } from "../logger.server";
-import { parseSettings, settingsSchema, type ShopSettings } from "../settings";
-import { fromMinorUnits, toMinorUnits } from "../sync/money";
+import type { KpiTarget } from "../analytics/targets";
+import type { KpiSeries } from "../analytics/trends";
+import {
+  parseSettings,
+  settingsSchema,
+  targetDeclined,
+  targetFor,
+  type ShopSettings,
+} from "../settings";
+import type { Locale } from "../i18n";
+import { fromMinorUnits } from "../sync/money";
 import {
   normalizeInput,
   SETTINGS_FIELD_NAMES,
@@ -24,7 +32,17 @@ import {
   type SettingsField,
   type SettingsFormValues,
 } from "./settings-form";
-import { loadShop } from "./shop.server";
+import { latestSnapshot, loadShop } from "./page-base.server";
+import {
+  parseSpend,
+  parseSpendFile,
+  SPEND_ENCODINGS,
+  spendTemplateCsv,
+  type DetectedEncoding,
+  type SpendEncoding,
+  type SpendImportError,
+  type SpendInput,
+} from "./spend-input";
 
 // ---------------------------------------------------------------------------------------
 // Settings storage.
@@ -95,12 +113,16 @@ export interface SettingsPageData {
   readonly values: SettingsFormValues;
   readonly storedTagSync: ShopSettings["tagSync"];
   readonly spend: SpendRow[];
+  /** Every KPI's directed target (empty before the first compute). */
+  readonly kpiTargets: KpiTargetRow[];
 }
 
 export interface SpendRow {
   readonly id: number;
   readonly month: string;
   readonly channel: string;
+  /** "" for the channel as a whole. */
+  readonly campaign: string;
   /** Exact major units, e.g. "1234.50". */
   readonly amount: string;
   readonly amountMinor: number;
@@ -117,12 +139,13 @@ export async function settingsPageData(domain: string): Promise<SettingsPageData
       values: settingsToForm(settings),
       storedTagSync: settings.tagSync,
       spend: [],
+      kpiTargets: [],
     };
   }
   const spend = await prisma.marketingSpend.findMany({
     where: { shopId: shop.id },
-    orderBy: [{ month: "desc" }, { channel: "asc" }],
-    select: { id: true, month: true, channel: true, amountMinor: true },
+    orderBy: [{ month: "desc" }, { channel: "asc" }, { campaign: "asc" }],
+    select: { id: true, month: true, channel: true, campaign: true, amountMinor: true },
   });
   return {
     found: true,
@@ -130,10 +153,12 @@ export async function settingsPageData(domain: string): Promise<SettingsPageData
     currency: shop.currency,
     values: settingsToForm(settings),
     storedTagSync: settings.tagSync,
+    kpiTargets: kpiTargetRows(settings, (await latestSnapshot(shop.id))?.trends?.series),
     spend: spend.map((s) => ({
       id: s.id,
       month: s.month,
       channel: s.channel,
+      campaign: s.campaign,
       amount: fromMinorUnits(s.amountMinor, shop.currency),
       amountMinor: Number(s.amountMinor),
     })),
@@ -147,8 +172,8 @@ export async function settingsPageData(domain: string): Promise<SettingsPageData
 export async function taggedCustomerCount(domain: string): Promise<number> {
   const shop = await prisma.shop.findUnique({ where: { domain }, select: { id: true } });
   if (!shop) return 0;
-  return prisma.customerMetric.count({
-    where: { shopId: shop.id, taggedSegment: { not: null } },
+  return prisma.customer.count({
+    where: { shopId: shop.id, deleted: false, taggedSegment: { not: null } },
   });
 }
 
@@ -237,6 +262,14 @@ interface SettingsPlan {
   readonly needsConfirmation: boolean;
 }
 
+/** The settings form's four seeded targets and the KPI each one is the target of. */
+const LEGACY_TARGET_IDS: readonly (readonly [keyof ShopSettings["targets"], string])[] = [
+  ["repeatRate", "repeat_rate"],
+  ["secondPurchaseSurvival", "second_purchase_survival"],
+  ["monthlyChurn", "monthly_churn_rate"],
+  ["nps", "nps"],
+];
+
 /** What the form asks to change, and everything wrong with it, field by field. */
 export function planSettings(current: ShopSettings, form: FormData): SettingsPlan {
   const { values, errors } = parseSettingsForm(form);
@@ -249,6 +282,19 @@ export function planSettings(current: ShopSettings, form: FormData): SettingsPla
       value && typeof value === "object" && existing && typeof existing === "object"
         ? { ...existing, ...value }
         : value;
+  }
+  // A changed field among the four seeded targets is the merchant's new target for that KPI:
+  // it replaces a directed target set for the KPI before (which would otherwise win).
+  const targets = patch.targets as Partial<ShopSettings["targets"]> | undefined;
+  if (targets) {
+    const dropped = LEGACY_TARGET_IDS.filter(
+      ([field, id]) => targets[field] !== current.targets[field] && id in current.kpiTargets,
+    ).map(([, id]) => id);
+    if (dropped.length > 0) {
+      patch.kpiTargets = Object.fromEntries(
+        Object.entries(current.kpiTargets).filter(([id]) => !dropped.includes(id)),
+      );
+    }
   }
   const checked = settingsSchema.safeParse({ ...current, ...patch });
   if (!checked.success) {
@@ -317,139 +363,22 @@ export async function saveSettings(domain: string, form: FormData): Promise<Save
 }
 
 // ---------------------------------------------------------------------------------------
-// Marketing spend.
-
-export const MAX_SPEND_ROWS = 5000;
-const MAX_AMOUNT_MINOR = 10n ** 15n;
-const HEADERS: Record<string, "month" | "channel" | "amount"> = {
-  month: "month",
-  月: "month",
-  channel: "channel",
-  チャネル: "channel",
-  媒体: "channel",
-  amount: "amount",
-  金額: "amount",
-};
-
-export interface SpendInput {
-  readonly month: string;
-  readonly channel: string;
-  readonly amountMinor: bigint;
-}
-
-export interface RowError extends FieldError {
-  /** Line of the CSV file (the header is line 1). */
-  readonly line: number;
-  readonly field: "month" | "channel" | "amount" | "row";
-}
-
-/** One entry from text fields; errors per field. */
-export function parseSpend(
-  raw: { month: string; channel: string; amount: string },
-  currency: string,
-): {
-  value: SpendInput | null;
-  errors: Partial<Record<"month" | "channel" | "amount", FieldError>>;
-} {
-  const errors: Partial<Record<"month" | "channel" | "amount", FieldError>> = {};
-  const monthText = normalizeInput(raw.month);
-  const m = /^(\d{4})[-/](\d{1,2})$/.exec(monthText);
-  const monthNumber = m ? Number(m[2]) : 0;
-  if (!m || monthNumber < 1 || monthNumber > 12) errors.month = { key: "errors.month" };
-  const month = m ? `${m[1]}-${String(monthNumber).padStart(2, "0")}` : "";
-
-  // No control character belongs in a channel name (and PostgreSQL text cannot hold NUL).
-  // eslint-disable-next-line no-control-regex
-  const channel = normalizeInput(raw.channel.replace(/[\u0000-\u001F\u007F]/g, ""));
-  if (channel.length === 0) errors.channel = { key: "errors.required" };
-  else if (channel.length > 60) errors.channel = { key: "errors.tooLong", params: { max: 60 } };
-
-  let amountMinor = 0n;
-  // Thousands separators and a currency sign are fine; the amount itself must be exact.
-  let amount = normalizeInput(raw.amount).replace(/^[¥$€£]\s*/, "");
-  if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(amount)) amount = amount.replaceAll(",", "");
-  if (amount === "") {
-    errors.amount = { key: "errors.required" };
-  } else {
-    try {
-      amountMinor = toMinorUnits(amount, currency);
-      if (amountMinor < 0n) errors.amount = { key: "errors.negative" };
-      else if (amountMinor >= MAX_AMOUNT_MINOR) errors.amount = { key: "errors.amountTooLarge" };
-    } catch {
-      errors.amount = /^\d+\.\d+$/.test(amount)
-        ? { key: "errors.decimals", params: { currency } }
-        : { key: "errors.amount" };
-    }
-  }
-  const ok = Object.keys(errors).length === 0;
-  return { value: ok ? { month, channel, amountMinor } : null, errors };
-}
-
-/** Parses a whole CSV file: every row valid, or the list of what is wrong and where. */
-export function parseSpendCsv(
-  text: string,
-  currency: string,
-): { rows: SpendInput[]; errors: RowError[] } {
-  let records: string[][];
-  try {
-    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: true });
-  } catch (error) {
-    const line = (error as { lines?: number }).lines ?? 1;
-    return { rows: [], errors: [{ line, field: "row", key: "errors.csvSyntax" }] };
-  }
-  if (records.length === 0)
-    return { rows: [], errors: [{ line: 1, field: "row", key: "errors.csvEmpty" }] };
-  const header = records[0].map((h) => HEADERS[normalizeInput(h).toLowerCase()]);
-  const index = (name: "month" | "channel" | "amount") => header.indexOf(name);
-  if (index("month") < 0 || index("channel") < 0 || index("amount") < 0) {
-    return { rows: [], errors: [{ line: 1, field: "row", key: "errors.csvHeader" }] };
-  }
-  if (records.length - 1 > MAX_SPEND_ROWS) {
-    return {
-      rows: [],
-      errors: [
-        { line: 1, field: "row", key: "errors.csvTooMany", params: { max: MAX_SPEND_ROWS } },
-      ],
-    };
-  }
-  const rows: SpendInput[] = [];
-  const errors: RowError[] = [];
-  const seen = new Map<string, number>();
-  records.slice(1).forEach((record, i) => {
-    const line = i + 2;
-    const parsed = parseSpend(
-      {
-        month: record[index("month")] ?? "",
-        channel: record[index("channel")] ?? "",
-        amount: record[index("amount")] ?? "",
-      },
-      currency,
-    );
-    for (const [field, error] of Object.entries(parsed.errors)) {
-      errors.push({ line, field: field as RowError["field"], ...error });
-    }
-    if (!parsed.value) return;
-    const key = `${parsed.value.month}\u0000${parsed.value.channel}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      errors.push({ line, field: "row", key: "errors.csvDuplicate", params: { first } });
-      return;
-    }
-    seen.set(key, line);
-    rows.push(parsed.value);
-  });
-  if (rows.length === 0 && errors.length === 0) {
-    errors.push({ line: 1, field: "row", key: "errors.csvEmpty" });
-  }
-  return { rows, errors };
-}
+// Marketing spend (parsing: ./spend-input).
 
 async function upsertSpend(shopId: number, rows: readonly SpendInput[]): Promise<void> {
+  // One transaction: an import is stored whole or not at all.
   await prisma.$transaction(
     rows.map((r) =>
       prisma.marketingSpend.upsert({
-        where: { shopId_month_channel: { shopId, month: r.month, channel: r.channel } },
-        create: { shopId, month: r.month, channel: r.channel, amountMinor: r.amountMinor },
+        where: {
+          shopId_month_channel_campaign: {
+            shopId,
+            month: r.month,
+            channel: r.channel,
+            campaign: r.campaign,
+          },
+        },
+        create: { shopId, ...r },
         update: { amountMinor: r.amountMinor },
       }),
     ),
@@ -457,12 +386,23 @@ async function upsertSpend(shopId: number, rows: readonly SpendInput[]): Promise
 }
 
 export type SpendResult =
-  | { readonly ok: true; readonly saved: number; readonly jobsQueued: boolean }
+  | {
+      readonly ok: true;
+      readonly saved: number;
+      readonly jobsQueued: boolean;
+      /** What an imported file was read as. */
+      readonly encoding?: DetectedEncoding;
+    }
   | {
       readonly ok: false;
       readonly errors?: Partial<Record<string, FieldError>>;
-      readonly rowErrors?: RowError[];
+      /** The first MAX_SHOWN_ERRORS problems of an import, in line order. */
+      readonly rowErrors?: SpendImportError[];
+      /** All problems found (more than rowErrors holds when the file is badly off). */
+      readonly errorCount?: number;
     };
+
+export const MAX_SHOWN_ERRORS = 100;
 
 async function shopOf(domain: string) {
   return prisma.shop.findUnique({ where: { domain }, select: { id: true, currency: true } });
@@ -471,11 +411,13 @@ async function shopOf(domain: string) {
 export async function addSpend(domain: string, form: FormData): Promise<SpendResult> {
   const shop = await shopOf(domain);
   if (!shop) return { ok: false, errors: { form: { key: "errors.noShop" } } };
+  const text = (name: string) => String(form.get(name) ?? "");
   const parsed = parseSpend(
     {
-      month: String(form.get("month") ?? ""),
-      channel: String(form.get("channel") ?? ""),
-      amount: String(form.get("amount") ?? ""),
+      month: text("month"),
+      channel: text("channel"),
+      campaign: text("campaign"),
+      amount: text("amount"),
     },
     shop.currency,
   );
@@ -505,6 +447,7 @@ export async function deleteSpend(domain: string, form: FormData): Promise<Spend
 
 export const MAX_CSV_BYTES = 1_000_000;
 
+/** A CSV file of spend (form fields `file` and `encoding`): all its rows, or none. */
 export async function importSpendCsv(domain: string, form: FormData): Promise<SpendResult> {
   const shop = await shopOf(domain);
   if (!shop) return { ok: false, errors: { form: { key: "errors.noShop" } } };
@@ -518,11 +461,80 @@ export async function importSpendCsv(domain: string, form: FormData): Promise<Sp
       rowErrors: [{ line: 1, field: "row", key: "errors.csvTooBig", params: { max: "1 MB" } }],
     };
   }
-  const { rows, errors } = parseSpendCsv(await file.text(), shop.currency);
-  if (errors.length > 0) return { ok: false, rowErrors: errors.slice(0, 100) };
-  await upsertSpend(shop.id, rows);
+  const choice = String(form.get("encoding") ?? "auto");
+  const encoding = (SPEND_ENCODINGS as readonly string[]).includes(choice)
+    ? (choice as SpendEncoding)
+    : "auto";
+  const parsed = parseSpendFile(new Uint8Array(await file.arrayBuffer()), {
+    currency: shop.currency,
+    encoding,
+  });
+  if (parsed.errors.length > 0) {
+    return {
+      ok: false,
+      rowErrors: parsed.errors.slice(0, MAX_SHOWN_ERRORS),
+      errorCount: parsed.errors.length,
+    };
+  }
+  await upsertSpend(shop.id, parsed.rows);
   const jobsQueued = await runJob("request recompute", domain, () =>
     requestRecompute(domain, true),
   );
-  return { ok: true, saved: rows.length, jobsQueued };
+  return {
+    ok: true,
+    saved: parsed.rows.length,
+    jobsQueued,
+    ...(parsed.encoding ? { encoding: parsed.encoding } : {}),
+  };
+}
+
+/**
+ * The import template as a download: the locale's headings and the shop's entries, so it
+ * doubles as an export to edit in Excel and import again. Null for an unknown shop.
+ */
+export async function spendTemplateResponse(
+  domain: string,
+  locale: Locale,
+): Promise<Response | null> {
+  const shop = await shopOf(domain);
+  if (!shop) return null;
+  const entries = await prisma.marketingSpend.findMany({
+    where: { shopId: shop.id },
+    select: { month: true, channel: true, campaign: true, amountMinor: true },
+  });
+  // Sorted here, by code point: the databases' collations order Japanese differently.
+  const key = (e: (typeof entries)[number]) => [e.month, e.channel, e.campaign].join("\u0000");
+  entries.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const csv = spendTemplateCsv(
+    locale,
+    entries.map((e) => ({ ...e, amount: fromMinorUnits(e.amountMinor, shop.currency) })),
+  );
+  return new Response(csv, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="kizuna-spend-${locale}.csv"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
+/** One row of the settings page's target table: a KPI with its target in force now. */
+export interface KpiTargetRow {
+  readonly id: string;
+  readonly definition: KpiSeries["definition"];
+  readonly target: KpiTarget | null;
+  readonly declined: boolean;
+}
+
+/** Every KPI of the monthly history (TREND_IDS order) with its target; [] before a compute. */
+export function kpiTargetRows(
+  settings: ShopSettings,
+  series: readonly KpiSeries[] | undefined,
+): KpiTargetRow[] {
+  return (series ?? []).map((s) => ({
+    id: s.id,
+    definition: s.definition,
+    target: targetFor(settings, s.id),
+    declined: targetDeclined(settings, s.id),
+  }));
 }

@@ -4,15 +4,22 @@ import { TitleBar } from "@shopify/app-bridge-react";
 import { Banner, BlockStack, Card, InlineGrid, InlineStack, Page, Text } from "@shopify/polaris";
 import { NoSnapshot } from "../components/EmptyStates";
 import { KpiCard } from "../components/KpiCard";
+import { periodLabel } from "../components/period-label";
+import { PeriodSelector } from "../components/PeriodSelector";
 import { isBusy, StatusCard, usePolling } from "../components/ShopStatus";
 import { useFormat } from "../components/useFormat";
 import { useI18n } from "../i18n";
+import { parsePeriod } from "../pages/dashboard-period";
 import { dashboardData } from "../pages/dashboard.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return dashboardData(session.shop);
+  const params = new URL(request.url).searchParams;
+  const from = params.get("from") ?? "";
+  const to = params.get("to") ?? "";
+  const period = parsePeriod(params.get("period"));
+  return { ...(await dashboardData(session.shop, { period, from, to })), from, to };
 };
 
 function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -32,8 +39,21 @@ export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
   const { t } = useI18n();
   const format = useFormat(data.currency, data.timeZone);
+  const i18n = useI18n();
   const snapshot = data.snapshot;
-  usePolling(snapshot !== null && isBusy(data.status));
+  const range = data.range;
+  usePolling(snapshot !== null && (isBusy(data.status) || range?.status === "computing"));
+  const rangeText = (from: string, to: string) =>
+    periodLabel(i18n, format, "range", 1, from, `${to}-01`);
+  const fiscalNote =
+    snapshot && snapshot.fiscalStartMonth !== 1
+      ? t("period.fiscalNote", {
+          month: new Intl.DateTimeFormat(i18n.locale === "ja" ? "ja-JP" : "en-US", {
+            month: "long",
+            timeZone: "UTC",
+          }).format(Date.UTC(2000, snapshot.fiscalStartMonth - 1, 1)),
+        })
+      : null;
 
   return (
     <Page>
@@ -51,15 +71,32 @@ export default function Dashboard() {
                 asOfDate={snapshot.asOfDate}
               />
             )}
-            {snapshot.tiny && (
-              <div data-testid="tiny-shop">
-                <Banner tone="info" title={t("dashboard.tiny.title")}>
-                  <p>
-                    {t("dashboard.tiny.body", {
-                      count: snapshot.customersWithPurchases,
-                      customers: format.number(snapshot.customersWithPurchases),
-                    })}
-                  </p>
+            {(snapshot.tiny || !snapshot.segmented) && (
+              <div data-testid={snapshot.tiny ? "tiny-shop" : "small-shop"}>
+                <Banner
+                  tone="info"
+                  title={
+                    snapshot.tiny ? t("dashboard.tiny.title") : t("dashboard.noSegments.title")
+                  }
+                >
+                  <BlockStack gap="200">
+                    {snapshot.tiny && (
+                      <p>
+                        {t("dashboard.tiny.body", {
+                          count: snapshot.customersWithPurchases,
+                          customers: format.number(snapshot.customersWithPurchases),
+                        })}
+                      </p>
+                    )}
+                    {!snapshot.segmented && (
+                      <p data-testid="no-segments">
+                        {t("dashboard.noSegments.body", {
+                          min: format.number(snapshot.minSegmentCustomers),
+                          customers: format.number(snapshot.customersWithPurchases),
+                        })}
+                      </p>
+                    )}
+                  </BlockStack>
                 </Banner>
               </div>
             )}
@@ -93,6 +130,40 @@ export default function Dashboard() {
                 </InlineStack>
               </BlockStack>
             </Card>
+            <Card>
+              <BlockStack gap="300">
+                <PeriodSelector
+                  period={data.period}
+                  from={data.from}
+                  to={data.to}
+                  fiscalNote={fiscalNote}
+                />
+                {data.period !== "month" && data.period !== "range" && !snapshot.hasPeriods && (
+                  <Banner tone="info">{t("period.noPeriods")}</Banner>
+                )}
+                {range?.status === "invalid" && (
+                  <div data-testid="range-error">
+                    <Banner tone="critical">
+                      {t(`period.error.${range.problem}`, {
+                        month: range.month ? format.month(range.month) : "",
+                      })}
+                    </Banner>
+                  </div>
+                )}
+                {range?.status === "computing" && (
+                  <div data-testid="range-computing" role="status">
+                    <Banner tone="info">
+                      {t("period.computing", { range: rangeText(range.from, range.to) })}
+                    </Banner>
+                  </div>
+                )}
+                {range?.status === "failed" && (
+                  <div data-testid="range-failed">
+                    <Banner tone="critical">{t("period.failed", { reason: range.reason })}</Banner>
+                  </div>
+                )}
+              </BlockStack>
+            </Card>
             <InlineGrid columns={{ xs: 1, sm: 2, lg: 3 }} gap="400">
               {snapshot.kpis.map((kpi) => (
                 <KpiCard
@@ -104,6 +175,7 @@ export default function Dashboard() {
                   trend={kpi.trend}
                   trendDates={snapshot.trendDates}
                   format={format}
+                  monthly={kpi.monthly}
                 />
               ))}
             </InlineGrid>

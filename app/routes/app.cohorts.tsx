@@ -9,7 +9,7 @@ import { HeatmapTable, type HeatRow } from "../components/Heatmap";
 import { MetricInfo } from "../components/MetricInfo";
 import { useFormat } from "../components/useFormat";
 import { useI18n } from "../i18n";
-import { cohortsData } from "../pages/views.server";
+import { cohortsData } from "../pages/cohorts.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -46,8 +46,11 @@ export default function Cohorts() {
       cells: Array.from({ length: width + 1 }, (_, k) => {
         const v = values[k];
         if (v === undefined) return { value: null, text: "" };
+        const partial = k >= row.completeMonths;
         return {
           value: v,
+          partial,
+          ...(partial ? { sub: t("cohorts.partialShort") } : {}),
           text: measure === "share" ? format.percent(v, 0) : format.moneyCompact(v),
           title: `${format.month(row.month)} · M${k}: ${
             measure === "share" ? format.percent(v) : format.money(v)
@@ -139,6 +142,14 @@ export default function Cohorts() {
               rows={heatRows}
               max={measure === "share" ? shareMax : undefined}
             />
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="cohort-partial-legend">
+                <span className="kz-partial-swatch" aria-hidden="true" />
+                {t("cohorts.partialLegend", {
+                  date: data.asOfDate ? format.date(data.asOfDate) : "",
+                })}
+              </span>
+            </Text>
           </BlockStack>
         </Card>
         <Card>
@@ -156,6 +167,8 @@ export default function Cohorts() {
               <LineChart
                 title={t("cohorts.curve.title")}
                 series={series}
+                xTitle={t("cohorts.curve.x")}
+                yTitle={t("cohorts.curve.y")}
                 xLabels={Array.from({ length: curveMonths + 1 }, (_, k) => `M${k}`)}
                 yFormat={(v) => format.moneyCompact(v)}
               />

@@ -17,10 +17,10 @@ import { HeatmapTable, type HeatRow } from "../components/Heatmap";
 import { KpiCard } from "../components/KpiCard";
 import { MetricInfo } from "../components/MetricInfo";
 import { useFormat } from "../components/useFormat";
-import type { Format } from "../format";
+import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
-import type { ContinuationJson } from "../metrics/snapshot";
-import { continuationData } from "../pages/views.server";
+import type { ContinuationJson } from "../metrics/snapshot/types";
+import { continuationData } from "../pages/continuation.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -161,6 +161,7 @@ export default function Continuation() {
     );
   }
   const sbg = c.sbg;
+  const estimate = (x: number | null) => (x === null ? DASH : format.estimate(x));
   const sbgSeries: LineSeries[] =
     sbg?.status === "ok"
       ? [
@@ -196,9 +197,12 @@ export default function Continuation() {
             <ContinuationCard
               table={c.subscription}
               title={t("continuation.sub.title")}
-              help={t("continuation.sub.help", {
-                customers: format.number(c.subscriptionCustomers),
-              })}
+              help={t(
+                sbg?.status === "ok" ? "continuation.sub.help" : "continuation.sub.helpNoModel",
+                {
+                  customers: format.number(c.subscriptionCustomers),
+                },
+              )}
               format={format}
               i18n={i18n}
               testId="continuation-sub"
@@ -246,6 +250,27 @@ export default function Continuation() {
                             })}
                       </Text>
                     </BlockStack>
+                  </div>
+                ) : sbg?.status === "not-identified" ? (
+                  <div data-testid="sbg-not-identified" data-code={sbg.code}>
+                    <Banner tone="warning" title={t("continuation.sbg.notIdentified")}>
+                      <p>
+                        {t(
+                          sbg.code === "boundary"
+                            ? "continuation.sbg.boundary"
+                            : sbg.code === "no-standard-errors"
+                              ? "continuation.sbg.flat"
+                              : "continuation.sbg.notConverged",
+                          {
+                            subscribers: format.number(sbg.subscribers),
+                            cohorts: format.number(sbg.cohorts),
+                            parameter: sbg.parameter ?? "",
+                            estimate: estimate(sbg.estimate),
+                            se: estimate(sbg.standardError),
+                          },
+                        )}
+                      </p>
+                    </Banner>
                   </div>
                 ) : (
                   <Banner tone="info" title={t("continuation.sbg.insufficient")}>

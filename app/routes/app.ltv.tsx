@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
   Badge,
+  Banner,
   BlockStack,
   Card,
   DataTable,
@@ -19,8 +20,8 @@ import { MetricInfo } from "../components/MetricInfo";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { metricName, useI18n } from "../i18n";
-import type { ClvOk } from "../metrics/snapshot";
-import { ltvData } from "../pages/views.server";
+import type { ClvOk } from "../metrics/snapshot/types";
+import { ltvData } from "../pages/ltv.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -67,6 +68,43 @@ function Tile({
 
 const num = (format: Format, x: number | null | undefined) =>
   x === null || x === undefined ? DASH : format.estimate(x);
+
+/** Why predictions use the shop's average order value instead of Gamma-Gamma. */
+function SpendFallback({
+  clv,
+  fallback,
+  format,
+}: {
+  clv: ClvOk;
+  fallback: NonNullable<ClvOk["aovFallback"]>;
+  format: Format;
+}) {
+  const { t } = useI18n();
+  const aov = format.money(clv.meanAovMinor);
+  if (fallback.code === "too-few-spend-customers") {
+    return (
+      <Text as="p" variant="bodySm" tone="subdued">
+        {t("ltv.params.noGammaGamma", { aov })}
+      </Text>
+    );
+  }
+  const body =
+    fallback.code === "boundary"
+      ? t("ltv.params.gammaGammaBoundary", {
+          parameter: fallback.parameter ?? "",
+          estimate: num(format, fallback.estimate),
+          se: num(format, fallback.standardError),
+          aov,
+        })
+      : fallback.code === "no-standard-errors"
+        ? t("ltv.params.gammaGammaFlat", { aov })
+        : t("ltv.params.gammaGammaNotConverged", { aov });
+  return (
+    <Banner tone="warning" title={t("ltv.params.gammaGammaNotIdentified")}>
+      <p>{body}</p>
+    </Banner>
+  );
+}
 
 function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
   const { t } = useI18n();
@@ -203,11 +241,13 @@ function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
                 rows={paramRows}
               />
             </div>
-            {!gammaGamma && (
-              <div style={{ padding: "var(--p-space-400)" }}>
-                <Text as="p" variant="bodySm" tone="subdued">
-                  {t("ltv.params.noGammaGamma")}
-                </Text>
+            {clv.aovFallback && (
+              <div
+                style={{ padding: "var(--p-space-400)" }}
+                data-testid="gamma-gamma-fallback"
+                data-code={clv.aovFallback.code}
+              >
+                <SpendFallback clv={clv} fallback={clv.aovFallback} format={format} />
               </div>
             )}
           </BlockStack>

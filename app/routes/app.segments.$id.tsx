@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import {
+  Form,
   isRouteErrorResponse,
   useLoaderData,
   useNavigation,
@@ -8,8 +9,10 @@ import {
 } from "@remix-run/react";
 import { TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import {
+  Banner,
   BlockStack,
   Box,
+  Button,
   Card,
   EmptyState,
   IndexTable,
@@ -17,24 +20,31 @@ import {
   Link,
   Page,
   Text,
+  TextField,
   type IndexTableProps,
 } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { downloadFile } from "../components/download";
 import { EMPTY_IMAGE } from "../components/EmptyStates";
 import { useFormat } from "../components/useFormat";
 import { DASH } from "../format";
 import { segmentDefaultAction, segmentName, useI18n } from "../i18n";
+import type { MessageKey } from "../messages/en";
+import { pageAdminApi } from "../pages/customer-names.server";
 import { parseListQuery, segmentCustomers } from "../pages/segment-customers.server";
-import { SORT_KEYS, type SortKey } from "../pages/types";
+import { SORT_KEYS, type SortKey } from "../metrics/customer-sort";
+import { FILTER_PARAMS, type FilterParam, type FilterValues } from "../pages/segment-params";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
+  // Names and emails of this page's customers come live from Shopify (never stored).
   const data = await segmentCustomers(
     session.shop,
     params.id ?? "",
     parseListQuery(new URL(request.url)),
+    { api: pageAdminApi(session), scope: session.scope },
   );
   if (!data) throw new Response("Segment not found", { status: 404 });
   return data;
@@ -49,22 +59,6 @@ const SORT_COLUMNS: Record<SortKey, number> = {
   expected90: 6,
   clv: 7,
 };
-
-/** Saves a fetched file: App Bridge adds the session token to fetch, not to plain links. */
-async function downloadCsv(url: string): Promise<void> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`Export failed: ${response.status}`);
-  const disposition = response.headers.get("Content-Disposition") ?? "";
-  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? "kizuna-segment.csv";
-  const href = URL.createObjectURL(await response.blob());
-  const a = document.createElement("a");
-  a.href = href;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 30_000);
-}
 
 export default function SegmentCustomers() {
   const data = useLoaderData<typeof loader>();
@@ -96,7 +90,13 @@ export default function SegmentCustomers() {
   const exportCsv = async () => {
     setExporting(true);
     try {
-      await downloadCsv(`/app/segments/${encodeURIComponent(segment.id)}/export`);
+      // The export carries the page's filters and the admin's language (its headers).
+      const query = new URLSearchParams({ locale: i18n.locale });
+      for (const key of FILTER_PARAMS) if (data.filters[key]) query.set(key, data.filters[key]);
+      await downloadFile(
+        `/app/segments/${encodeURIComponent(segment.id)}/export?${query}`,
+        "kizuna-segment.csv",
+      );
       shopify.toast.show(t("drill.exported"));
     } catch {
       shopify.toast.show(t("drill.exportFailed"), { isError: true });
@@ -108,7 +108,9 @@ export default function SegmentCustomers() {
   const headings: IndexTableProps["headings"] = [
     { title: t("drill.customer") },
     { title: t("drill.rfm") },
-    { title: t("drill.recency"), alignment: "end" },
+    // Sorted by days since the last purchase: ascending is the most recent first, so this
+    // column starts there when clicked (the others start with the highest value).
+    { title: t("drill.recency"), alignment: "end", defaultSortDirection: "ascending" },
     { title: t("drill.frequency"), alignment: "end" },
     { title: t("drill.monetary"), alignment: "end" },
     { title: t("drill.pAlive"), alignment: "end" },
@@ -123,7 +125,8 @@ export default function SegmentCustomers() {
       subtitle={t("drill.subtitle", { customers: format.number(segment.customers) })}
       primaryAction={{
         content: t("drill.export"),
-        onAction: exportCsv,
+        // exportCsv reports its own failure in a toast.
+        onAction: () => void exportCsv(),
         loading: exporting,
         id: "export-csv",
       }}
@@ -166,8 +169,22 @@ export default function SegmentCustomers() {
             </Text>
           </BlockStack>
         </Card>
+        <FilterCard data={data} />
+        {(data.names === "scope" || data.names === "failed") && (
+          <div data-testid="names-unavailable" data-reason={data.names}>
+            <Banner tone="warning">
+              <p>{t(data.names === "scope" ? "drill.namesScope" : "drill.namesFailed")}</p>
+            </Banner>
+          </div>
+        )}
         <Card padding="0">
-          <div data-testid="customer-table" data-page={data.page} data-sort={data.sort}>
+          <div
+            data-testid="customer-table"
+            data-page={data.page}
+            data-sort={data.sort}
+            data-direction={data.direction}
+            data-names={data.names}
+          >
             <IndexTable
               resourceName={{
                 singular: t("drill.customerSingular"),
@@ -193,15 +210,22 @@ export default function SegmentCustomers() {
               {data.rows.map((row, i) => (
                 <IndexTable.Row id={row.id} key={row.id} position={i}>
                   <IndexTable.Cell>
-                    <Link url={`shopify://admin/customers/${row.id}`} target="_top" removeUnderline>
-                      <span data-testid="customer-id">{row.id}</span>
-                    </Link>
+                    <CustomerCell row={row} />
                   </IndexTable.Cell>
                   <IndexTable.Cell>
                     {row.r}-{row.f}-{row.m}
                   </IndexTable.Cell>
                   <IndexTable.Cell>
-                    <Num>{t("drill.daysAgo", { days: format.number(row.recencyDays) })}</Num>
+                    <BlockStack gap="0" inlineAlign="end">
+                      <Text as="span" numeric>
+                        <span data-testid="customer-last-purchase">
+                          {format.date(row.lastPurchase)}
+                        </span>
+                      </Text>
+                      <Text as="span" variant="bodySm" tone="subdued" numeric>
+                        {t("drill.daysAgo", { days: format.number(row.recencyDays) })}
+                      </Text>
+                    </BlockStack>
                   </IndexTable.Cell>
                   <IndexTable.Cell>
                     <Num>{format.number(row.frequency)}</Num>
@@ -232,6 +256,93 @@ export default function SegmentCustomers() {
         </Box>
       </BlockStack>
     </Page>
+  );
+}
+
+type Data = ReturnType<typeof useLoaderData<typeof loader>>;
+type Row = Data["rows"][number];
+
+/**
+ * The customer's name and email (live from Shopify), linked to the customer in Shopify admin;
+ * the id when the name is unavailable. `shopify://admin/…` is App Bridge's admin link: inside
+ * the embedded app it navigates the admin itself (target _top), not the app's iframe.
+ */
+function CustomerCell({ row }: { row: Row }) {
+  const { t } = useI18n();
+  const label = row.name ?? (row.email ? t("drill.noName") : t("drill.customerId", { id: row.id }));
+  return (
+    <BlockStack gap="0">
+      <Link url={`shopify://admin/customers/${row.id}`} target="_top" removeUnderline>
+        <span data-testid="customer-name">{label}</span>
+      </Link>
+      {row.email && (
+        <Text as="span" variant="bodySm" tone="subdued">
+          <span data-testid="customer-email">{row.email}</span>
+        </Text>
+      )}
+      <Text as="span" variant="bodySm" tone="subdued">
+        <span data-testid="customer-id">{row.id}</span>
+      </Text>
+    </BlockStack>
+  );
+}
+
+/** P(alive) and predicted LTV ranges: a GET form, so the filters live in the URL. */
+function FilterCard({ data }: { data: Data }) {
+  const { t } = useI18n();
+  const format = useFormat(data.currency, data.timeZone);
+  const [values, setValues] = useState<FilterValues>(data.filters);
+  useEffect(() => setValues(data.filters), [data.filters]);
+  const field = (key: FilterParam, label: string) => (
+    <div style={{ minWidth: 160, flex: 1 }}>
+      <TextField
+        label={label}
+        name={key}
+        value={values[key]}
+        onChange={(value) => setValues((v) => ({ ...v, [key]: value }))}
+        inputMode="decimal"
+        autoComplete="off"
+        error={data.filterErrors[key] ? t(data.filterErrors[key] as MessageKey) : undefined}
+      />
+    </div>
+  );
+  return (
+    <Card>
+      <Form method="get" data-testid="customer-filters">
+        <input type="hidden" name="sort" value={data.sort} />
+        <input type="hidden" name="direction" value={data.direction} />
+        <BlockStack gap="300">
+          <Text as="h2" variant="headingSm">
+            {t("drill.filters.title")}
+          </Text>
+          <InlineStack gap="300" wrap blockAlign="end">
+            {field("pAliveMin", t("drill.filters.pAliveMin"))}
+            {field("pAliveMax", t("drill.filters.pAliveMax"))}
+            {field("clvMin", t("drill.filters.clvMin", { currency: data.currency }))}
+            {field("clvMax", t("drill.filters.clvMax", { currency: data.currency }))}
+            <Button submit variant="primary">
+              {t("drill.filters.apply")}
+            </Button>
+            {data.filtered && (
+              <Button url={`/app/segments/${encodeURIComponent(data.segment.id)}`}>
+                {t("drill.filters.clear")}
+              </Button>
+            )}
+          </InlineStack>
+          {data.filtered && (
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="filter-matching">
+                {t("drill.filters.matching", {
+                  count: format.number(data.matching),
+                  total: format.number(data.segment.customers),
+                })}
+              </span>{" "}
+              {t("drill.filters.exportNote")}
+            </Text>
+          )}
+        </BlockStack>
+      </Form>
+    </Card>
   );
 }
 

@@ -19,22 +19,46 @@ import {
 import { useEffect, useState } from "react";
 import { NoSnapshot } from "../components/EmptyStates";
 import { HeatmapTable, type HeatRow } from "../components/Heatmap";
+import { MetricInfo } from "../components/MetricInfo";
+import { ShopifySegmentsCard, TagSyncStatusCard } from "../components/TagSync";
 import { useFormat } from "../components/useFormat";
 import { DASH } from "../format";
 import { segmentDefaultAction, segmentName, useI18n, type Translator } from "../i18n";
 import type { MessageKey } from "../messages/en";
 import { saveSegmentAction, segmentsData, type SegmentView } from "../pages/segments.server";
-import { MAX_ACTION_LENGTH } from "../pages/types";
+import { MAX_ACTION_LENGTH } from "../pages/segment-params";
+import { shopifySegments, tagSyncStatus } from "../pages/tag-sync-status.server";
 import { authenticate } from "../shopify.server";
+import { syncContext } from "../sync/shop-context.server";
+import { createShopifySegment } from "../sync/shopify-segments.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return segmentsData(session.shop);
+  const [data, tagSync, kept] = await Promise.all([
+    segmentsData(session.shop),
+    tagSyncStatus(session.shop),
+    shopifySegments(session.shop),
+  ]);
+  return { ...data, tagSync, shopifySegments: kept };
 };
 
+/** One page action (refused cross-site like every page's): "action" saves a segment's
+ * suggested action, "shopify-segment" creates the segment's Shopify customer segment. */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return saveSegmentAction(session.shop, await request.formData());
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  switch (intent) {
+    case "action":
+      return { intent, ...(await saveSegmentAction(session.shop, form)) } as const;
+    case "shopify-segment": {
+      const segment = String(form.get("segment") ?? "");
+      const created = await createShopifySegment(syncContext(session.shop), session.shop, segment);
+      return { intent, ...created } as const;
+    }
+    default:
+      throw new Response("Unknown intent", { status: 400 });
+  }
 };
 
 type Data = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -57,7 +81,7 @@ function ActionEditor({ row, onClose }: { row: Row; onClose: () => void }) {
   );
   const [text, setText] = useState(row.action.custom ? row.action.text : "");
   const saving = fetcher.state !== "idle";
-  const result = fetcher.data;
+  const result = fetcher.data?.intent === "action" ? fetcher.data : undefined;
   useEffect(() => {
     if (fetcher.state === "idle" && result?.ok) {
       shopify.toast.show(t("segments.action.saved"));
@@ -65,7 +89,7 @@ function ActionEditor({ row, onClose }: { row: Row; onClose: () => void }) {
     }
   }, [fetcher.state, result, onClose, shopify, t]);
   const submit = (value: string) =>
-    fetcher.submit({ segment: row.id, text: value }, { method: "post" });
+    fetcher.submit({ intent: "action", segment: row.id, text: value }, { method: "post" });
   const tooLong = text.trim().length > MAX_ACTION_LENGTH;
   const error =
     result && !result.ok
@@ -122,6 +146,31 @@ export default function Segments() {
       <Page>
         <TitleBar title={t("segments.title")} />
         <NoSnapshot status={data.status} format={format} />
+      </Page>
+    );
+  }
+  if (!snapshot.segmented) {
+    return (
+      <Page>
+        <TitleBar title={t("segments.title")} />
+        <Card>
+          <div data-testid="segments-not-yet">
+            <BlockStack gap="300">
+              <InlineStack align="space-between" blockAlign="start" gap="200" wrap={false}>
+                <Text as="h2" variant="headingMd">
+                  {t("segments.notYet.title")}
+                </Text>
+                <MetricInfo definition={snapshot.definition} format={format} />
+              </InlineStack>
+              <Text as="p" variant="bodyMd">
+                {t("segments.notYet.body", {
+                  customers: format.number(snapshot.scoredCustomers),
+                  min: format.number(snapshot.minCustomers),
+                })}
+              </Text>
+            </BlockStack>
+          </div>
+        </Card>
       </Page>
     );
   }
@@ -208,7 +257,7 @@ export default function Segments() {
           <Button
             variant="plain"
             onClick={() => setEditing(row.id)}
-            accessibilityLabel={t("segments.action.editTitle", { name: names.get(row.id) ?? "" })}
+            accessibilityLabel={t("segments.action.editLabel", { name: names.get(row.id) ?? "" })}
           >
             {t("common.edit")}
           </Button>
@@ -225,9 +274,12 @@ export default function Segments() {
           <BlockStack gap="300">
             <InlineStack align="space-between" blockAlign="center" gap="200">
               <BlockStack gap="100">
-                <Text as="h2" variant="headingMd">
-                  {t("segments.grid.title")}
-                </Text>
+                <InlineStack gap="200" blockAlign="center">
+                  <Text as="h2" variant="headingMd">
+                    {t("segments.grid.title")}
+                  </Text>
+                  <MetricInfo definition={snapshot.definition} format={format} />
+                </InlineStack>
                 <Text as="p" variant="bodySm" tone="subdued">
                   {t("segments.grid.help", {
                     customers: format.number(snapshot.scoredCustomers),
@@ -303,6 +355,13 @@ export default function Segments() {
             />
           </div>
         </Card>
+        <ShopifySegmentsCard
+          segments={snapshot.rows.map((r) => ({ id: r.id, name: names.get(r.id) ?? r.id }))}
+          kept={data.shopifySegments}
+          tagSyncEnabled={data.tagSync?.enabled ?? false}
+          prefix={data.tagSync?.prefix ?? ""}
+        />
+        {data.tagSync && <TagSyncStatusCard status={data.tagSync} format={format} />}
       </BlockStack>
       {editingRow && <ActionEditor row={editingRow} onClose={() => setEditing(null)} />}
     </Page>

@@ -4,15 +4,8 @@ import { SaveBar, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import {
   Banner,
   BlockStack,
-  Button,
-  Card,
   Checkbox,
-  DataTable,
-  DropZone,
-  FormLayout,
-  InlineStack,
   Layout,
-  List,
   Modal,
   Page,
   Select,
@@ -21,6 +14,9 @@ import {
 } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { FieldGroup, fieldErrorText, FormSection, type FieldSpec } from "../components/FieldGroup";
+import { KpiTargets } from "../components/KpiTargets";
+import { SpendSection } from "../components/SpendSection";
+import { TagSyncStatusCard } from "../components/TagSync";
 import { useFormat } from "../components/useFormat";
 import { useI18n } from "../i18n";
 import {
@@ -36,11 +32,17 @@ import {
   saveSettings,
   settingsPageData,
 } from "../pages/settings.server";
+import { kpiPageData, saveKpiTarget } from "../pages/kpi.server";
+import { tagSyncStatus } from "../pages/tag-sync-status.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return settingsPageData(session.shop);
+  const [data, tagSync] = await Promise.all([
+    settingsPageData(session.shop),
+    tagSyncStatus(session.shop),
+  ]);
+  return { ...data, tagSync };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -50,6 +52,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   switch (intent) {
     case "settings":
       return { intent, ...(await saveSettings(session.shop, form)) } as const;
+    case "kpi-target": {
+      const id = String(form.get("id") ?? "");
+      const kpi = await kpiPageData(session.shop, id);
+      const unit = kpi.series?.definition.unit ?? "count";
+      return { intent, ...(await saveKpiTarget(session.shop, id, unit, form)) } as const;
+    }
     case "spend-add":
       return { intent, ...(await addSpend(session.shop, form)) } as const;
     case "spend-delete":
@@ -62,209 +70,6 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 type Errors = Partial<Record<string, FieldError>>;
-type SpendField = "month" | "channel" | "amount";
-
-function SpendSection({
-  spend,
-  currency,
-}: {
-  spend: ReturnType<typeof useLoaderData<typeof loader>>["spend"];
-  currency: string;
-}) {
-  const i18n = useI18n();
-  const { t } = i18n;
-  const shopify = useAppBridge();
-  const format = useFormat(currency, "UTC");
-  const adder = useFetcher<typeof action>();
-  const deleter = useFetcher<typeof action>();
-  const importer = useFetcher<typeof action>();
-  const [entry, setEntry] = useState<Record<SpendField, string>>({
-    month: "",
-    channel: "",
-    amount: "",
-  });
-  const [file, setFile] = useState<File | null>(null);
-
-  const added = adder.data?.intent === "spend-add" ? adder.data : undefined;
-  const imported = importer.data?.intent === "spend-import" ? importer.data : undefined;
-  useEffect(() => {
-    if (adder.state === "idle" && added?.ok) {
-      shopify.toast.show(t("spend.added"));
-      setEntry({ month: "", channel: "", amount: "" });
-    }
-  }, [adder.state, added, shopify, t]);
-  useEffect(() => {
-    if (importer.state === "idle" && imported?.ok) {
-      shopify.toast.show(t("spend.imported", { count: imported.saved }));
-      setFile(null);
-    }
-  }, [importer.state, imported, shopify, t]);
-  useEffect(() => {
-    if (deleter.state === "idle" && deleter.data?.ok) shopify.toast.show(t("spend.deleted"));
-  }, [deleter.state, deleter.data, shopify, t]);
-
-  const fieldErrors = added && !added.ok ? (added.errors ?? {}) : {};
-  const rowErrors = imported && !imported.ok ? (imported.rowErrors ?? []) : [];
-  const fieldLabel = (field: string) =>
-    field === "month"
-      ? t("spend.month")
-      : field === "channel"
-        ? t("spend.channel")
-        : field === "amount"
-          ? t("spend.amount")
-          : t("spend.row");
-
-  const upload = () => {
-    if (!file) return;
-    const data = new FormData();
-    data.set("intent", "spend-import");
-    data.set("file", file);
-    importer.submit(data, { method: "post", encType: "multipart/form-data" });
-  };
-
-  return (
-    <Layout.AnnotatedSection
-      id="spend"
-      title={t("spend.title")}
-      description={t("spend.description", { currency })}
-    >
-      <BlockStack gap="400">
-        <Card>
-          <BlockStack gap="300">
-            <Text as="h3" variant="headingSm">
-              {t("spend.add")}
-            </Text>
-            <div data-testid="spend-form">
-              <FormLayout>
-                <FieldGroup<SpendField>
-                  fields={[
-                    { field: "month", label: t("spend.month"), placeholder: "2026-01" },
-                    { field: "channel", label: t("spend.channel"), placeholder: "Instagram" },
-                    { field: "amount", label: t("spend.amount"), suffix: currency, numeric: true },
-                  ]}
-                  values={entry}
-                  errors={fieldErrors}
-                  onChange={(field, value) => setEntry((e) => ({ ...e, [field]: value }))}
-                  perRow={3}
-                  condensed
-                />
-              </FormLayout>
-            </div>
-            <InlineStack>
-              <Button
-                onClick={() => adder.submit({ intent: "spend-add", ...entry }, { method: "post" })}
-                loading={adder.state !== "idle"}
-              >
-                {t("spend.addButton")}
-              </Button>
-            </InlineStack>
-          </BlockStack>
-        </Card>
-        <Card>
-          <BlockStack gap="300">
-            <Text as="h3" variant="headingSm">
-              {t("spend.import")}
-            </Text>
-            <Text as="p" variant="bodySm" tone="subdued">
-              {t("spend.importHelp")}
-            </Text>
-            <div data-testid="spend-dropzone">
-              <DropZone
-                accept=".csv,text/csv"
-                type="file"
-                allowMultiple={false}
-                onDrop={(_all, accepted) => setFile(accepted[0] ?? null)}
-                label={t("spend.file")}
-                labelHidden
-              >
-                {file ? (
-                  <div style={{ padding: "var(--p-space-400)" }}>
-                    <Text as="p" variant="bodyMd">
-                      {file.name}
-                    </Text>
-                  </div>
-                ) : (
-                  <DropZone.FileUpload
-                    actionTitle={t("spend.chooseFile")}
-                    actionHint={t("spend.dropHint")}
-                  />
-                )}
-              </DropZone>
-            </div>
-            <InlineStack>
-              <Button
-                onClick={upload}
-                disabled={!file}
-                loading={importer.state !== "idle"}
-                id="spend-import-button"
-              >
-                {t("spend.importButton")}
-              </Button>
-            </InlineStack>
-            {rowErrors.length > 0 && (
-              <div data-testid="spend-import-errors">
-                <Banner
-                  tone="critical"
-                  title={t("spend.importFailed", { count: rowErrors.length })}
-                >
-                  <List type="bullet">
-                    {rowErrors.map((e, i) => (
-                      <List.Item key={i}>
-                        {t("spend.rowError", {
-                          line: e.line,
-                          field: fieldLabel(e.field),
-                          message: fieldErrorText(i18n, e) ?? "",
-                        })}
-                      </List.Item>
-                    ))}
-                  </List>
-                </Banner>
-              </div>
-            )}
-          </BlockStack>
-        </Card>
-        <Card padding="0">
-          <div data-testid="spend-table">
-            {spend.length === 0 ? (
-              <div style={{ padding: "var(--p-space-400)" }}>
-                <Text as="p" variant="bodyMd" tone="subdued">
-                  {t("spend.empty")}
-                </Text>
-              </div>
-            ) : (
-              <DataTable
-                columnContentTypes={["text", "text", "numeric", "text"]}
-                headings={[t("spend.month"), t("spend.channel"), t("spend.amount"), ""]}
-                rows={spend.map((s) => [
-                  format.month(s.month),
-                  s.channel,
-                  format.money(s.amountMinor),
-                  <Button
-                    key={s.id}
-                    variant="plain"
-                    tone="critical"
-                    accessibilityLabel={t("spend.deleteLabel", {
-                      month: format.month(s.month),
-                      channel: s.channel,
-                    })}
-                    onClick={() =>
-                      deleter.submit(
-                        { intent: "spend-delete", id: String(s.id) },
-                        { method: "post" },
-                      )
-                    }
-                  >
-                    {t("common.delete")}
-                  </Button>,
-                ])}
-              />
-            )}
-          </div>
-        </Card>
-      </BlockStack>
-    </Layout.AnnotatedSection>
-  );
-}
 
 export default function Settings() {
   const data = useLoaderData<typeof loader>();
@@ -365,6 +170,13 @@ export default function Settings() {
       numeric: true,
     },
     { field: "annualDiscountRate", label: t("settings.annualDiscountRate"), ...percent },
+    {
+      field: "minSegmentCustomers",
+      label: t("settings.minSegmentCustomers"),
+      help: t("settings.minSegmentCustomers.help"),
+      suffix: t("settings.unit.customers"),
+      numeric: true,
+    },
   ];
 
   return (
@@ -398,12 +210,34 @@ export default function Settings() {
           >
             <FieldGroup fields={targetFields} idPrefix="field-" {...common} />
           </FormSection>
+          <Layout.AnnotatedSection
+            id="kpi-targets"
+            title={t("kpiTargets.title")}
+            description={t("kpiTargets.description")}
+          >
+            <KpiTargets rows={data.kpiTargets} />
+          </Layout.AnnotatedSection>
           <FormSection
             id="windows"
             title={t("settings.windows.title")}
             description={t("settings.windows.description")}
           >
             <FieldGroup fields={windowFields} idPrefix="field-" {...common} />
+            <Select
+              label={t("settings.fiscalYearStartMonth")}
+              id="field-fiscalYearStartMonth"
+              helpText={t("settings.fiscalYearStartMonth.help")}
+              options={Array.from({ length: 12 }, (_, m) => ({
+                label: new Intl.DateTimeFormat(i18n.locale === "ja" ? "ja-JP" : "en-US", {
+                  month: "long",
+                  timeZone: "UTC",
+                }).format(Date.UTC(2000, m, 1)),
+                value: String(m + 1),
+              }))}
+              value={values.fiscalYearStartMonth}
+              onChange={(v) => set("fiscalYearStartMonth", v)}
+              error={fieldErrorText(i18n, errors.fiscalYearStartMonth)}
+            />
           </FormSection>
           <FormSection
             id="tags"
@@ -434,6 +268,11 @@ export default function Settings() {
               autoComplete="off"
             />
           </FormSection>
+          {data.tagSync && (
+            <Layout.Section>
+              <TagSyncStatusCard status={data.tagSync} format={format} />
+            </Layout.Section>
+          )}
           <FormSection
             id="nightly"
             title={t("settings.nightly.title")}

@@ -69,6 +69,8 @@ export default function App() {
           <Link to="/app/migration">{t("nav.migration")}</Link>
           <Link to="/app/continuation">{t("nav.continuation")}</Link>
           <Link to="/app/ltv">{t("nav.ltv")}</Link>
+          <Link to="/app/pareto">{t("nav.pareto")}</Link>
+          <Link to="/app/nps">{t("nav.nps")}</Link>
           <Link to="/app/settings">{t("nav.settings")}</Link>
         </NavMenu>
         <Outlet />

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import {
   AppProvider as PolarisAppProvider,
@@ -25,9 +25,19 @@ export const loader = async ({ request }: LoaderFunctionArgs) => ({
   error: loginErrorMessage(await login(request)),
 });
 
-export const action = async ({ request }: ActionFunctionArgs) => ({
-  error: loginErrorMessage(await login(request)),
-});
+export const action = async ({ request }: ActionFunctionArgs) => {
+  // login() reads the form itself and throws (a 500) on a body that is no form, or on a
+  // shop field that is a file.
+  const form = await request
+    .clone()
+    .formData()
+    .catch(() => null);
+  const shop = form?.get("shop") ?? null;
+  if (!new URL(request.url).searchParams.has("shop") && (!form || shop instanceof File)) {
+    return data({ error: loginErrorMessage({ shop: LoginErrorType.InvalidShop }) }, 400);
+  }
+  return { error: loginErrorMessage(await login(request)) };
+};
 
 export default function Login() {
   const loaderData = useLoaderData<typeof loader>();

@@ -10,6 +10,7 @@
  */
 import type { AdminOperations } from "@shopify/admin-api-client";
 import { API_VERSION } from "./api-version";
+import { parseJsonExact } from "./ids";
 
 export interface ThrottleStatus {
   maximumAvailable: number;
@@ -212,7 +213,9 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
 
     let body: GraphqlResponse<T>;
     try {
-      body = (await response.json()) as GraphqlResponse<T>;
+      // IDs and UnsignedInt64 are strings in GraphQL; the exact parse keeps it so for any
+      // integer a response may carry past 2^53.
+      body = parseJsonExact(await response.text()) as GraphqlResponse<T>;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return {

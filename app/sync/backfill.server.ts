@@ -10,8 +10,6 @@
  * webhook wakes it early), so no worker slot sits waiting on Shopify.
  */
 import type { Database } from "../db.server";
-import type { Logger } from "../logger.server";
-import type { AdminApi } from "./admin-api.server";
 import {
   BulkFileUnavailableError,
   BulkOperationInProgressError,
@@ -19,7 +17,9 @@ import {
   readJsonl,
   startBulkQuery,
 } from "./bulk.server";
+import type { SyncContext } from "./context.server";
 import { sweepDeletions } from "./deletions.server";
+import { parseJsonExact } from "./ids";
 import { BULK_CUSTOMERS, BULK_ORDERS, filteredBulkQuery, SHOP_INFO } from "./operations";
 import {
   customerRowFrom,
@@ -29,14 +29,6 @@ import {
   type CustomerRow,
   type OrderRow,
 } from "./rows";
-import type { RowStore } from "./store.server";
-
-export interface SyncContext {
-  db: Database;
-  store: RowStore;
-  api: AdminApi;
-  log: Logger;
-}
 
 export type BackfillStep = { done: true } | { done: false; checkAgainInMs: number };
 
@@ -243,7 +235,7 @@ const PLAIN_CHILD = /^\{"sellingPlan":null,"__parentId":"gid:\/\/shopify\/Order\
 
 function parseLine(kind: BulkKind, text: string, lineNumber: number): Record<string, unknown> {
   try {
-    const value: unknown = JSON.parse(text);
+    const value = parseJsonExact(text);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new Error("not a JSON object");
     }

@@ -11,7 +11,7 @@
  * one count query per kind; each deletion costs about log2(objects / 50) more.
  */
 import type { Database } from "../db.server";
-import type { SyncContext } from "./backfill.server";
+import type { SyncContext } from "./context.server";
 import {
   CUSTOMER_IDS,
   CUSTOMERS_IN_RANGE_COUNT,

@@ -51,6 +51,35 @@ export const ORDER_FOR_SYNC = `#graphql
 `;
 
 /**
+ * One customer, when a webhook did not carry enough to apply: its tags since API 2025-01
+ * (customer webhooks carry none), or a customer first seen in a tag webhook.
+ */
+export const CUSTOMER_FOR_SYNC = `#graphql
+  query CustomerForSync($id: ID!) {
+    customer(id: $id) {
+      id
+      createdAt
+      updatedAt
+      tags
+    }
+  }
+`;
+
+/** Customers by id whose tags Kizuna does not know yet (250 a request, like `nodes`). */
+export const CUSTOMERS_BY_ID = `#graphql
+  query CustomersById($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Customer {
+        id
+        createdAt
+        updatedAt
+        tags
+      }
+    }
+  }
+`;
+
+/**
  * Changed orders for reconciliation, oldest change first. Each order with 10 line items
  * and its money objects costs about 28 points: 25 a page keeps the requested cost near
  * 700 of the 1,000 a single query may cost.
@@ -339,6 +368,87 @@ export const EXISTING_NODES = `#graphql
   query ExistingNodes($ids: [ID!]!) {
     nodes(ids: $ids) {
       id
+    }
+  }
+`;
+
+/**
+ * Names and emails of one drill-down page of customers (≤ 50 ids, one request), shown and
+ * never stored. `defaultEmailAddress` replaces the deprecated `email` since 2025-04; both it
+ * and the names are protected customer data (level 2): without that approval Shopify
+ * returns them redacted, and displayName as "•••".
+ */
+export const CUSTOMER_NAMES = `#graphql
+  query CustomerNames($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Customer {
+        id
+        displayName
+        firstName
+        lastName
+        defaultEmailAddress {
+          emailAddress
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * Shopify customer segments Kizuna keeps for its segments (app/sync/shopify-segments.server.ts).
+ * segmentCreate/Update/Delete need write_customers; reading a segment, read_customers.
+ */
+export const SEGMENT_CREATE = `#graphql
+  mutation SegmentCreate($name: String!, $query: String!) {
+    segmentCreate(name: $name, query: $query) {
+      segment {
+        id
+        name
+        query
+      }
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
+export const SEGMENT_UPDATE = `#graphql
+  mutation SegmentUpdate($id: ID!, $name: String, $query: String) {
+    segmentUpdate(id: $id, name: $name, query: $query) {
+      segment {
+        id
+        name
+        query
+      }
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
+export const SEGMENT_DELETE = `#graphql
+  mutation SegmentDelete($id: ID!) {
+    segmentDelete(id: $id) {
+      deletedSegmentId
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;
+
+/** A segment as Shopify has it now (null once someone deleted it in Shopify admin). */
+export const SEGMENT_BY_ID = `#graphql
+  query SegmentById($id: ID!) {
+    segment(id: $id) {
+      id
+      name
+      query
     }
   }
 `;

@@ -5,11 +5,18 @@
  *   stored as guest orders, scores, survey answers incl. those on their orders not yet
  *   linked to them, and earlier requests), kept as a DataRequest row the merchant can
  *   retrieve. test/sync/privacy.test.ts checks it against a scan of every table.
- * - customers/redact: the customer, their scores, survey answers and data requests are
- *   deleted and their orders unlinked (the shop keeps its anonymous revenue).
+ * - customers/redact: the customer's scores, survey answers and data requests are deleted,
+ *   their orders unlinked (the shop keeps its anonymous revenue), and the customer becomes
+ *   a tombstone holding their id and nothing else, so that no later webhook,
+ *   reconciliation or backfill stores them again, nor links an order to them (the row
+ *   store's upserts never revive a tombstone or link an order to one). The tombstone is
+ *   written even for a customer Kizuna never stored.
  * - shop/redact: every row of the shop, in every table, and its sessions.
  */
 import type { Database } from "../db.server";
+import { customerResult, redactCustomerResult } from "../metrics/result-set.server";
+
+const EPOCH = new Date(0);
 
 /** The customer's orders: linked to them, or named by Shopify in the request. */
 const ordersOf = (shopId: number, customerId: bigint, orderIds: readonly bigint[]) => ({
@@ -39,7 +46,7 @@ export async function recordDataRequest(
         where: ordersOf(shop.id, customerId, orderIds),
         orderBy: { processedAt: "asc" },
       }),
-      tx.customerMetric.findUnique({ where: { shopId_customerId: where } }),
+      customerResult(tx, shop.id, customerId),
       // Earlier requests by id and date: their payloads are older copies of this record.
       tx.dataRequest.findMany({
         where,
@@ -88,8 +95,21 @@ export async function redactCustomer(
     const where = { shopId: shop.id, customerId };
     const theirOrders = ordersOf(shop.id, customerId, orderIds);
     const orders = await tx.order.findMany({ where: theirOrders, select: { id: true } });
-    await tx.customer.deleteMany({ where: { shopId: shop.id, id: customerId } });
-    await tx.customerMetric.deleteMany({ where });
+    const tombstone = {
+      createdAt: EPOCH,
+      shopifyUpdatedAt: EPOCH,
+      tags: "",
+      tagsUpdatedAt: null,
+      taggedSegment: null,
+      deleted: true,
+    };
+    await tx.customer.upsert({
+      where: { shopId_id: { shopId: shop.id, id: customerId } },
+      create: { shopId: shop.id, id: customerId, ...tombstone },
+      update: tombstone,
+    });
+    // Their slot in the shop's result set is blanked (the snapshot holds aggregates only).
+    await redactCustomerResult(tx, shop.id, customerId);
     // Answers are tied to the customer or, when given before the order was linked, to the order.
     await tx.npsResponse.deleteMany({
       where: {

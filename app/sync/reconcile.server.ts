@@ -1,10 +1,15 @@
 /**
  * Reconciliation: webhooks are not guaranteed, so a job pages through what Shopify says
  * changed since the last reconciliation and writes it through the same store. A large
- * gap (more than a few thousand changes) goes through a bulk operation instead.
+ * gap (more than a few thousand changes) goes through a bulk operation instead. Tags are
+ * repaired with the rest (a tag change moves a customer's updatedAt; the full rows carry
+ * tags newer than any lost tag webhook), and customers whose tags Kizuna does not know yet
+ * are read by id.
  */
 import type { CustomersChangedQuery, OrdersChangedQuery } from "../types/admin.generated";
-import { beginBackfill, type SyncContext } from "./backfill.server";
+import { beginBackfill } from "./backfill.server";
+import type { SyncContext } from "./context.server";
+import { learnUnknownTags } from "./customers.server";
 import { sweepDeletions } from "./deletions.server";
 import { CUSTOMERS_CHANGED, ORDERS_CHANGED, ORDERS_CHANGED_COUNT } from "./operations";
 import { customerRowFrom, hasSellingPlan, orderRowFrom } from "./rows";
@@ -65,11 +70,13 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
       : null;
   } while (after);
 
+  const tagsLearned = await learnUnknownTags({ ...ctx, api: () => ctx.api }, shop.id);
+
   // Deletes are in no updated_at search: a lost delete webhook is found by the sweep.
   const sweep = await sweepDeletions(ctx, shop.id);
   const deleted = sweep.orders + sweep.customers;
 
   await ctx.db.shop.update({ where: { id: shop.id }, data: { lastReconciledAt: startedAt } });
-  ctx.log.info({ shop: shopDomain, orders, customers, sweep }, "reconciled");
+  ctx.log.info({ shop: shopDomain, orders, customers, tagsLearned, sweep }, "reconciled");
   return { mode: "paged", orders, customers, deleted };
 }

@@ -5,6 +5,7 @@
  * disagree. Only ids, dates, amounts and tags: no names, emails, addresses or phones.
  */
 import { z } from "zod";
+import { exactId } from "./ids";
 import { toMinorUnits } from "./money";
 
 export interface OrderRow {
@@ -26,18 +27,29 @@ export interface CustomerRow {
   id: bigint;
   createdAt: Date;
   shopifyUpdatedAt: Date;
-  /** Shopify's tags joined with ", ". */
+  /** Shopify's tags joined with ", " (ignored when tagsUpdatedAt is null). */
   tags: string;
+  /**
+   * When these tags were Shopify's (default: shopifyUpdatedAt, as for a full read); null
+   * for a source that carries no tags (customers/create and customers/update webhooks since
+   * API 2025-01): the stored tags are then kept.
+   */
+  tagsUpdatedAt?: Date | null;
 }
+
+/** The version of a row's tags: null when the row carries none. */
+export const tagsVersion = (row: CustomerRow): Date | null =>
+  row.tagsUpdatedAt === undefined ? row.shopifyUpdatedAt : row.tagsUpdatedAt;
 
 const GID_TAIL = /^(\d+)(?:\?.*)?$/;
 
-/** gid://shopify/Order/123 → 123n; the type must match. */
+/** gid://shopify/Order/123 → 123n; the type must match and the id fit Kizuna's columns. */
 export function parseGid(gid: string, type: string): bigint {
   const prefix = `gid://shopify/${type}/`;
   const tail = gid.startsWith(prefix) ? GID_TAIL.exec(gid.slice(prefix.length)) : null;
-  if (!tail) throw new Error(`Not a ${type} id: "${gid}"`);
-  return BigInt(tail[1]!);
+  const id = tail ? exactId(tail[1]) : null;
+  if (typeof id !== "bigint") throw new Error(`Not a ${type} id: "${gid}"${id ? ` (${id})` : ""}`);
+  return id;
 }
 
 export function toGid(type: string, id: bigint): string {
@@ -49,7 +61,7 @@ export function toGid(type: string, id: bigint): string {
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 /** The instant of an ISO string, or NaN. */
 const isoMs = (s: string) => (ISO_INSTANT.test(s) ? Date.parse(s) : NaN);
-const isoDate = z.string().transform((s, ctx) => {
+export const isoDate = z.string().transform((s, ctx) => {
   const ms = isoMs(s);
   if (Number.isNaN(ms)) {
     ctx.addIssue({ code: "custom", message: `Not an ISO 8601 instant: "${s}"` });
@@ -201,24 +213,6 @@ export function customerRowFrom(node: unknown): CustomerRow {
     createdAt: customer.createdAt,
     shopifyUpdatedAt: customer.updatedAt,
     tags: customer.tags.join(", "),
-  };
-}
-
-/** customers/create and customers/update webhooks: REST-style JSON. */
-const customerPayloadSchema = z.object({
-  id: z.union([z.number().int(), z.string().regex(/^\d+$/)]),
-  created_at: isoDate,
-  updated_at: isoDate,
-  tags: z.string().default(""),
-});
-
-export function customerRowFromWebhook(payload: unknown): CustomerRow {
-  const customer = customerPayloadSchema.parse(payload);
-  return {
-    id: BigInt(customer.id),
-    createdAt: customer.created_at,
-    shopifyUpdatedAt: customer.updated_at,
-    tags: splitTags(customer.tags).join(", "),
   };
 }
 

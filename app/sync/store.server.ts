@@ -6,13 +6,17 @@
  * its own), an `INSERT … SELECT unnest(…)` per batch on PostgreSQL.
  *
  * Every write is idempotent and order-independent: a row changes only when Shopify's
- * updatedAt is at least the stored one, and a tombstone (deleted) is never revived.
+ * updatedAt is at least the stored one, and a tombstone (deleted) is never revived. A
+ * customer's tags have a version of their own (tagsUpdatedAt): a source without tags (a
+ * customers/update webhook) leaves the stored tags as they are, and tags only replace
+ * tags at least as new. An order is never linked to a tombstoned (deleted or redacted)
+ * customer.
  */
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
-import type { CustomerRow, OrderRow } from "./rows";
+import { tagsVersion, type CustomerRow, type OrderRow } from "./rows";
 
 /**
  * How far a backfill has written a bulk file, stored in the same transaction as the
@@ -27,6 +31,13 @@ export interface BulkProgress {
   toLine: number;
 }
 
+export interface TagsWritten {
+  id: bigint;
+  /** The stored tags the write was computed from. */
+  before: string;
+  tags: string;
+}
+
 export interface RowStore {
   upsertOrders(shopId: number, rows: readonly OrderRow[], progress?: BulkProgress): Promise<void>;
   upsertCustomers(
@@ -38,9 +49,14 @@ export interface RowStore {
   markSubscriptionOrders(shopId: number, orderIds: readonly bigint[]): Promise<void>;
   /** orders/delete: the order stays as a tombstone so a late update cannot revive it. */
   deleteOrder(shopId: number, orderId: bigint): Promise<void>;
+  /** customers/delete and customers/redact: a tombstone holding the id and nothing else. */
   deleteCustomer(shopId: number, customerId: bigint): Promise<void>;
-  /** Tags Kizuna just wrote to Shopify (the webhook that follows confirms them). */
-  setCustomerTags(shopId: number, rows: readonly { id: bigint; tags: string }[]): Promise<void>;
+  /**
+   * Tags Kizuna just wrote to Shopify, for customers whose stored tags are still `before`
+   * (a webhook applied meanwhile wins; the webhooks of the write confirm it anyway). The
+   * version stays: Kizuna does not know when Shopify applied them.
+   */
+  setCustomerTags(shopId: number, rows: readonly TagsWritten[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,7 +75,14 @@ const ORDER_COLUMNS = [
   "subscription",
   "shopifyUpdatedAt",
 ] as const;
-const CUSTOMER_COLUMNS = ["shopId", "id", "createdAt", "shopifyUpdatedAt", "tags"] as const;
+const CUSTOMER_COLUMNS = [
+  "shopId",
+  "id",
+  "createdAt",
+  "shopifyUpdatedAt",
+  "tags",
+  "tagsUpdatedAt",
+] as const;
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(", ");
 /** `"x" = excluded."x"` for every column but the key. */
@@ -71,6 +94,29 @@ const updates = (columns: readonly string[]) =>
 const newerOnly = (table: string, falseValue: string) =>
   `WHERE "${table}"."deleted" = ${falseValue} AND excluded."shopifyUpdatedAt" >= "${table}"."shopifyUpdatedAt"`;
 
+/**
+ * The customer upsert's update: dates when the row is at least as new, tags when they come
+ * with a version at least as new as the stored one (or the stored tags are not known yet),
+ * never a tombstone. A row without tags (tagsUpdatedAt null) keeps the stored tags.
+ */
+const customerUpdate = (falseValue: string) => {
+  const stored = (c: string) => `"Customer"."${c}"`;
+  const newer = `excluded."shopifyUpdatedAt" >= ${stored("shopifyUpdatedAt")}`;
+  const tagsNewer = `excluded."tagsUpdatedAt" IS NOT NULL AND (${stored("tagsUpdatedAt")} IS NULL OR excluded."tagsUpdatedAt" >= ${stored("tagsUpdatedAt")})`;
+  const when = (condition: string, c: string) =>
+    `"${c}" = CASE WHEN ${condition} THEN excluded."${c}" ELSE ${stored(c)} END`;
+  return `ON CONFLICT ("shopId", "id") DO UPDATE SET ${when(newer, "createdAt")}, ${when(newer, "shopifyUpdatedAt")},
+    ${when(tagsNewer, "tags")}, ${when(tagsNewer, "tagsUpdatedAt")}
+    WHERE ${stored("deleted")} = ${falseValue}`;
+};
+
+/** What a customer tombstone keeps besides its key: nothing (the new row holds epoch dates). */
+const CUSTOMER_TOMBSTONE_UPDATE = `"tags" = '', "tagsUpdatedAt" = NULL, "createdAt" = excluded."createdAt", "shopifyUpdatedAt" = excluded."shopifyUpdatedAt"`;
+
+/** An order row's customer, unless a tombstone: `null` when `exists` finds it deleted. */
+const linkedCustomer = (exists: string, customerId: string) =>
+  `CASE WHEN EXISTS (${exists}) THEN NULL ELSE ${customerId} END`;
+
 /** Keeps the newest version of each id: a batch may carry the same object twice. */
 function newestById<T extends { id: bigint; shopifyUpdatedAt: Date }>(rows: readonly T[]): T[] {
   const byId = new Map<bigint, T>();
@@ -79,6 +125,20 @@ function newestById<T extends { id: bigint; shopifyUpdatedAt: Date }>(rows: read
     if (!seen || row.shopifyUpdatedAt >= seen.shopifyUpdatedAt) byId.set(row.id, row);
   }
   return [...byId.values()];
+}
+
+/** One row per customer: the newest dates and, apart from them, the newest tags. */
+function mergedCustomers(rows: readonly CustomerRow[]): CustomerRow[] {
+  const newestTags = new Map<bigint, { tags: string; at: Date }>();
+  for (const row of rows) {
+    const at = tagsVersion(row);
+    const seen = newestTags.get(row.id);
+    if (at && (!seen || at >= seen.at)) newestTags.set(row.id, { tags: row.tags, at });
+  }
+  return newestById(rows).map((row) => {
+    const tagged = newestTags.get(row.id);
+    return { ...row, tags: tagged?.tags ?? "", tagsUpdatedAt: tagged?.at ?? null };
+  });
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -201,16 +261,26 @@ const progressConflict = (p: BulkProgress) =>
 function createSqliteStore(url: string): RowStore {
   const conflict = `ON CONFLICT ("shopId", "id")`;
   const writer = sqliteWriter(sqliteFilePath(url), {
-    upsertOrder: `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)}) VALUES (${ORDER_COLUMNS.map(() => "?").join(", ")})
+    // The customer link is checked against tombstones in the statement itself, which
+    // takes the shop and customer ids twice (better-sqlite3 binds no numbered parameters;
+    // an INSERT … SELECT from a CTE of the row cost a backfill half its speed).
+    upsertOrder: `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)}) VALUES (${ORDER_COLUMNS.map((c) =>
+      c === "customerId"
+        ? linkedCustomer(
+            `SELECT 1 FROM "Customer" t WHERE t."shopId" = ? AND t."id" = ? AND t."deleted" = 1`,
+            "?",
+          )
+        : "?",
+    ).join(", ")})
       ${conflict} DO UPDATE SET ${updates(ORDER_COLUMNS)} ${newerOnly("Order", "0")}`,
-    upsertCustomer: `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, ?)
-      ${conflict} DO UPDATE SET ${updates(CUSTOMER_COLUMNS)} ${newerOnly("Customer", "0")}`,
+    upsertCustomer: `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
+      ${customerUpdate("0")}`,
     markSubscription: `UPDATE "Order" SET "subscription" = 1 WHERE "shopId" = ? AND "id" = ?`,
     orderTombstone: `INSERT INTO "Order" ("shopId", "id", "processedAt", "grossMinor", "netMinor", "shopifyUpdatedAt", "deleted")
       VALUES (?, ?, ?, 0, 0, ?, 1) ${conflict} DO UPDATE SET "deleted" = 1`,
-    customerTombstone: `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "deleted")
-      VALUES (?, ?, ?, ?, 1) ${conflict} DO UPDATE SET "deleted" = 1`,
-    setTags: `UPDATE "Customer" SET "tags" = ? WHERE "shopId" = ? AND "id" = ?`,
+    customerTombstone: `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "tags", "tagsUpdatedAt", "deleted")
+      VALUES (?, ?, ?, ?, '', NULL, 1) ${conflict} DO UPDATE SET "deleted" = 1, ${CUSTOMER_TOMBSTONE_UPDATE}`,
+    setTags: `UPDATE "Customer" SET "tags" = ? WHERE "shopId" = ? AND "id" = ? AND "tags" = ? AND "deleted" = 0`,
     bulkProgress: BULK_PROGRESS,
     shopSyncDone: SHOP_SYNC_DONE,
   });
@@ -261,6 +331,9 @@ function createSqliteStore(url: string): RowStore {
           columns: [
             constant(shopId),
             bigints(rows, (r) => r.id),
+            // The tombstone check's shop and customer, then the customer itself.
+            constant(shopId),
+            bigints(rows, (r) => r.customerId),
             bigints(rows, (r) => r.customerId),
             dates(rows, (r) => r.processedAt),
             dates(rows, (r) => r.cancelledAt),
@@ -286,7 +359,8 @@ function createSqliteStore(url: string): RowStore {
             bigints(rows, (r) => r.id),
             dates(rows, (r) => r.createdAt),
             dates(rows, (r) => r.shopifyUpdatedAt),
-            texts(rows, (r) => r.tags),
+            texts(rows, (r) => (tagsVersion(r) === null ? null : r.tags)),
+            dates(rows, tagsVersion),
           ],
         },
         ...progressSteps(shopId, progress),
@@ -306,7 +380,12 @@ function createSqliteStore(url: string): RowStore {
         {
           statement: "setTags",
           length: rows.length,
-          columns: [texts(rows, (r) => r.tags), constant(shopId), bigints(rows, (r) => r.id)],
+          columns: [
+            texts(rows, (r) => r.tags),
+            constant(shopId),
+            bigints(rows, (r) => r.id),
+            texts(rows, (r) => r.before),
+          ],
         },
       ]),
     close: () => writer.close(),
@@ -344,13 +423,21 @@ function createPostgresStore(url: string): RowStore {
     "timestamp(3)",
   ];
   const upsertOrdersSql = `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)})
-    SELECT * FROM unnest(${orderTypes.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
+    SELECT ${ORDER_COLUMNS.map((c) =>
+      c === "customerId"
+        ? linkedCustomer(
+            `SELECT 1 FROM "Customer" t WHERE t."shopId" = v."shopId" AND t."id" = v."customerId" AND t."deleted"`,
+            `v."customerId"`,
+          )
+        : `v."${c}"`,
+    ).join(", ")}
+    FROM unnest(${orderTypes.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) AS v(${quoted(ORDER_COLUMNS)})
     ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(ORDER_COLUMNS).replaceAll("excluded.", "EXCLUDED.")}
     ${newerOnly("Order", "false").replace("excluded.", "EXCLUDED.")}`;
   const upsertCustomersSql = `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)})
-    SELECT * FROM unnest($1::int[], $2::bigint[], $3::timestamp(3)[], $4::timestamp(3)[], $5::text[])
-    ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(CUSTOMER_COLUMNS).replaceAll("excluded.", "EXCLUDED.")}
-    ${newerOnly("Customer", "false").replace("excluded.", "EXCLUDED.")}`;
+    SELECT s, i, c, u, COALESCE(t, ''), tu
+    FROM unnest($1::int[], $2::bigint[], $3::timestamp(3)[], $4::timestamp(3)[], $5::text[], $6::timestamp(3)[]) AS v(s, i, c, u, t, tu)
+    ${customerUpdate("false")}`;
 
   const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
     const client = await pool.connect();
@@ -435,7 +522,7 @@ function createPostgresStore(url: string): RowStore {
     },
     upsertCustomers(shopId, input, progress) {
       const params = () => {
-        const rows = newestById(input);
+        const rows = mergedCustomers(input);
         return rows.length === 0
           ? null
           : [
@@ -443,7 +530,8 @@ function createPostgresStore(url: string): RowStore {
               rows.map((r) => r.id.toString()),
               rows.map((r) => pgDate(r.createdAt)),
               rows.map((r) => pgDate(r.shopifyUpdatedAt)),
-              rows.map((r) => r.tags),
+              rows.map((r) => (r.tagsUpdatedAt === null ? null : r.tags)),
+              rows.map((r) => (r.tagsUpdatedAt ? pgDate(r.tagsUpdatedAt) : null)),
             ];
       };
       return upsert(shopId, upsertCustomersSql, params, progress);
@@ -464,8 +552,9 @@ function createPostgresStore(url: string): RowStore {
     },
     async deleteCustomer(shopId, id) {
       await pool.query(
-        `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "deleted")
-         VALUES ($1, $2, $3, $3, true) ON CONFLICT ("shopId", "id") DO UPDATE SET "deleted" = true`,
+        `INSERT INTO "Customer" ("shopId", "id", "createdAt", "shopifyUpdatedAt", "tags", "tagsUpdatedAt", "deleted")
+         VALUES ($1, $2, $3, $3, '', NULL, true)
+         ON CONFLICT ("shopId", "id") DO UPDATE SET "deleted" = true, ${CUSTOMER_TOMBSTONE_UPDATE}`,
         [shopId, id.toString(), pgDate(EPOCH)],
       );
     },
@@ -473,9 +562,14 @@ function createPostgresStore(url: string): RowStore {
       if (rows.length === 0) return;
       await pool.query(
         `UPDATE "Customer" AS c SET "tags" = u.tags
-         FROM unnest($2::bigint[], $3::text[]) AS u(id, tags)
-         WHERE c."shopId" = $1 AND c."id" = u.id`,
-        [shopId, rows.map((r) => r.id.toString()), rows.map((r) => r.tags)],
+         FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(id, tags, before)
+         WHERE c."shopId" = $1 AND c."id" = u.id AND c."tags" = u.before AND NOT c."deleted"`,
+        [
+          shopId,
+          rows.map((r) => r.id.toString()),
+          rows.map((r) => r.tags),
+          rows.map((r) => r.before),
+        ],
       );
     },
     async close() {

@@ -5,18 +5,36 @@
  * Only customers whose tags differ from their segment are written: the old prefixed tag
  * removed, the new one added, the merchant's other tags never touched, Shopify's limits
  * (250 tags a customer, 255 characters a tag) respected. A customer without a segment
- * (no purchase left: every order cancelled or deleted) loses Kizuna's tag. Small change
+ * (no purchase left: every order cancelled or deleted) loses Kizuna's tag, and so does
+ * every customer of a shop below the minimum for segments (settings.minSegmentCustomers:
+ * nobody is segmented there, so no segment tag is written). Small change
  * sets go through tagsRemove/tagsAdd; large ones through two bulk mutations
  * (stagedUploadsCreate + bulkOperationRunMutation), whose result files are checked line
  * by line.
  *
- * The customers/update webhooks Shopify sends back for these writes only refresh the
- * stored tags (app/sync/webhook-processing.server.ts) and so never start another write.
+ * The webhooks Shopify sends back for these writes (customers/update, customer.tags_added,
+ * customer.tags_removed) only refresh the stored tags (app/sync/webhook-processing.server.ts)
+ * and so never start another write.
+ *
+ * The old segment tag to take off is found in the stored tags, and also in what Kizuna last
+ * wrote (Customer.taggedSegment): stored tags that went wrong (before issue 14, a
+ * customer webhook without tags erased them) must not leave a second segment tag behind.
+ * Customers whose tags Kizuna does not know yet are read from Shopify first.
  */
+import { currentResultSet, customerResultsInRange } from "../metrics/result-set.server";
+import { resultStore } from "../metrics/result-store.server";
 import { parseSettings } from "../settings";
 import type { AdminApi } from "./admin-api.server";
-import type { SyncContext } from "./backfill.server";
+import type { SyncContext } from "./context.server";
 import { getBulkOperation, readJsonl } from "./bulk.server";
+import { learnUnknownTags } from "./customers.server";
+import { keepShopifySegmentsInStep } from "./shopify-segments.server";
+import {
+  emptyTagSyncReport,
+  FailureReasons,
+  parseTagSyncReport,
+  type TagSyncReport,
+} from "./tag-sync-report";
 import { BULK_RUN_MUTATION, STAGED_UPLOADS_CREATE, TAGS_ADD, TAGS_REMOVE } from "./operations";
 import { splitTags, toGid } from "./rows";
 
@@ -49,18 +67,24 @@ export interface TagSyncResult {
 /**
  * The change that makes a customer's tags match their segment (null: remove Kizuna's
  * tags), or null when nothing needs writing. Shopify compares tags case-insensitively.
+ * `lastWritten`: the segment Kizuna last tagged the customer with, taken off too when
+ * the current tags do not show it (removing a tag a customer does not have is harmless).
  */
 export function tagChange(
   customerId: bigint,
   currentTags: readonly string[],
   segment: string | null,
   prefix: string,
+  lastWritten: string | null = null,
 ): TagChange | null {
   const lowerPrefix = prefix.toLowerCase();
   const desired = segment === null ? null : `${prefix}${segment}`;
   const ours = currentTags.filter((t) => t.toLowerCase().startsWith(lowerPrefix));
+  const written = lastWritten === null ? null : `${prefix}${lastWritten}`;
+  if (written && !ours.some((t) => t.toLowerCase() === written.toLowerCase())) ours.push(written);
   const remove = ours.filter((t) => desired === null || t.toLowerCase() !== desired.toLowerCase());
-  const present = desired !== null && ours.some((t) => t.toLowerCase() === desired.toLowerCase());
+  const present =
+    desired !== null && currentTags.some((t) => t.toLowerCase() === desired.toLowerCase());
   const add = desired !== null && !present ? [desired] : [];
   if (add.length === 0 && remove.length === 0) return null;
   const removed = new Set(remove.map((t) => t.toLowerCase()));
@@ -79,11 +103,17 @@ export async function syncShopTags(
   const mode = enabled ? "sync" : "remove";
 
   const changes: TagChange[] = [];
+  /** The stored tags each change was computed from. */
+  const before = new Map<bigint, string>();
   let skippedTagLimit = 0;
-  // Before the first compute there are no segments yet: nothing to write or take off.
-  const computed = !enabled || shop.computedAt !== null;
+  // Before the first compute there are no segments yet: nothing to write or take off. A shop
+  // computed before result sets existed has none until its next compute: the same.
+  const results = ctx.databaseUrl ? resultStore(ctx.databaseUrl) : ctx.db;
+  const resultSet = enabled ? await currentResultSet(results, shop.id) : null;
+  const computed = !enabled || (shop.computedAt !== null && resultSet !== null);
+  if (computed) await learnUnknownTags({ ...ctx, api: () => ctx.api }, shop.id);
   let after: bigint | undefined;
-  // Customers, not CustomerMetric rows, are paged: a customer whose purchases were all
+  // Customers, not result-set entries, are paged: a customer whose purchases were all
   // cancelled or deleted has no row any more and must lose Kizuna's tag too.
   while (computed) {
     const customers = await ctx.db.customer.findMany({
@@ -94,23 +124,22 @@ export async function syncShopTags(
       },
       orderBy: { id: "asc" },
       take: PAGE,
-      select: { id: true, tags: true },
+      select: { id: true, tags: true, taggedSegment: true },
     });
     if (customers.length === 0) break;
     const first = customers[0]!.id;
     after = customers.at(-1)!.id;
-    const metrics = enabled
-      ? await ctx.db.customerMetric.findMany({
-          // An id range, not an IN list: databases cap bound parameters (SQLite at 32,766).
-          where: { shopId: shop.id, customerId: { gte: first, lte: after } },
-          select: { customerId: true, segment: true },
-        })
+    // The result set's parts covering this id range (a few dozen reads, not a row a customer).
+    const inRange = enabled
+      ? await customerResultsInRange(results, shop.id, first, after, resultSet)
       : [];
-    const segmentOf = new Map(metrics.map((m) => [m.customerId, m.segment]));
+    const segmentOf = new Map(inRange.map((m) => [m.customerId, m.segment]));
     for (const customer of customers) {
-      const segment = segmentOf.get(customer.id) ?? null;
-      const change = tagChange(customer.id, splitTags(customer.tags), segment, prefix);
+      const segment = enabled ? (segmentOf.get(customer.id) ?? null) : null;
+      const tags = splitTags(customer.tags);
+      const change = tagChange(customer.id, tags, segment, prefix, customer.taggedSegment);
       if (!change) continue;
+      before.set(customer.id, customer.tags);
       if (change.tags.length > MAX_TAGS || change.add.some((t) => t.length > MAX_TAG_LENGTH)) {
         skippedTagLimit++;
         continue;
@@ -120,13 +149,18 @@ export async function syncShopTags(
   }
 
   const viaBulk = changes.length > BULK_MUTATION_THRESHOLD;
+  const reasons = new FailureReasons();
   const succeeded = viaBulk
-    ? await writeInBulk(ctx.api, changes, sleep)
-    : await writeOneByOne(ctx.api, changes);
+    ? await writeInBulk(ctx.api, changes, sleep, reasons)
+    : await writeOneByOne(ctx.api, changes, reasons);
 
   await ctx.store.setCustomerTags(
     shop.id,
-    succeeded.map((c) => ({ id: c.customerId, tags: c.tags.join(", ") })),
+    succeeded.map((c) => ({
+      id: c.customerId,
+      before: before.get(c.customerId)!,
+      tags: c.tags.join(", "),
+    })),
   );
   await recordTaggedSegments(ctx, shop.id, succeeded);
   const result = {
@@ -136,8 +170,59 @@ export async function syncShopTags(
     skippedTagLimit,
     viaBulk,
   } satisfies TagSyncResult;
-  ctx.log.info({ shop: shopDomain, ...result }, "tags synced");
+  if (skippedTagLimit > 0) {
+    reasons.add(
+      `Shopify's limits: ${MAX_TAGS} tags a customer, ${MAX_TAG_LENGTH} characters a tag`,
+      skippedTagLimit,
+    );
+  }
+  const segments = await keepShopifySegmentsInStep(ctx, shop.id, parseSettings(shop.settings));
+  const tagged = await ctx.db.customer.count({
+    where: { shopId: shop.id, deleted: false, taggedSegment: { not: null } },
+  });
+  await writeTagSyncReport(ctx.db, shop.id, {
+    finishedAt: new Date().toISOString(),
+    mode,
+    written: result.written,
+    failed: result.failed,
+    skippedTagLimit,
+    tagged,
+    failures: reasons.top(),
+    error: null,
+    errorAt: null,
+    segmentsUpdated: segments.updated,
+    segmentsDeleted: segments.deleted,
+    segmentsFailed: segments.failed,
+  });
+  ctx.log.info({ shop: shopDomain, ...result, segments }, "tags synced");
   return result;
+}
+
+async function writeTagSyncReport(db: SyncContext["db"], shopId: number, report: TagSyncReport) {
+  await db.shop.update({ where: { id: shopId }, data: { tagSyncReport: JSON.stringify(report) } });
+}
+
+/**
+ * A run that failed as a whole (the worker retries it): its reason joins the last report, whose
+ * counts stay those of the last run that finished.
+ */
+export async function recordTagSyncFailure(
+  db: SyncContext["db"],
+  shopDomain: string,
+  error: unknown,
+): Promise<void> {
+  const shop = await db.shop.findUnique({
+    where: { domain: shopDomain },
+    select: { id: true, tagSyncReport: true },
+  });
+  if (!shop) return;
+  const previous = parseTagSyncReport(shop.tagSyncReport) ?? emptyTagSyncReport();
+  const message = error instanceof Error ? error.message : String(error);
+  await writeTagSyncReport(db, shop.id, {
+    ...previous,
+    error: message.slice(0, 500),
+    errorAt: new Date().toISOString(),
+  });
 }
 
 async function recordTaggedSegments(ctx: SyncContext, shopId: number, done: TagChange[]) {
@@ -146,8 +231,8 @@ async function recordTaggedSegments(ctx: SyncContext, shopId: number, done: TagC
     bySegment.set(c.segment, [...(bySegment.get(c.segment) ?? []), c.customerId]);
   for (const [segment, ids] of bySegment) {
     for (let i = 0; i < ids.length; i += 500) {
-      await ctx.db.customerMetric.updateMany({
-        where: { shopId, customerId: { in: ids.slice(i, i + 500) } },
+      await ctx.db.customer.updateMany({
+        where: { shopId, id: { in: ids.slice(i, i + 500) }, deleted: false },
         data: { taggedSegment: segment },
       });
     }
@@ -159,20 +244,25 @@ interface TagsMutationResult {
   userErrors: { field: string[] | null; message: string }[];
 }
 
-async function writeOneByOne(api: AdminApi, changes: TagChange[]): Promise<TagChange[]> {
+async function writeOneByOne(
+  api: AdminApi,
+  changes: TagChange[],
+  reasons: FailureReasons,
+): Promise<TagChange[]> {
   const done: TagChange[] = [];
   for (const change of changes) {
     const id = toGid("Customer", change.customerId);
-    let ok = true;
+    let errors: { message: string }[] = [];
     if (change.remove.length > 0) {
       const r = await api.request(TAGS_REMOVE, { id, tags: change.remove });
-      ok &&= r.tagsRemove?.userErrors.length === 0;
+      errors = r.tagsRemove?.userErrors ?? [{ message: "tagsRemove returned nothing" }];
     }
-    if (ok && change.add.length > 0) {
+    if (errors.length === 0 && change.add.length > 0) {
       const r = await api.request(TAGS_ADD, { id, tags: change.add });
-      ok &&= r.tagsAdd?.userErrors.length === 0;
+      errors = r.tagsAdd?.userErrors ?? [{ message: "tagsAdd returned nothing" }];
     }
-    if (ok) done.push(change);
+    if (errors.length === 0) done.push(change);
+    else reasons.add(errors.map((e) => e.message).join("; "));
   }
   return done;
 }
@@ -185,6 +275,7 @@ async function writeInBulk(
   api: AdminApi,
   changes: TagChange[],
   sleep: (ms: number) => Promise<void>,
+  reasons: FailureReasons,
 ): Promise<TagChange[]> {
   const failed = new Set<bigint>();
   const removals = changes.filter((c) => c.remove.length > 0);
@@ -201,7 +292,7 @@ async function writeInBulk(
         tags: key === "tagsRemove" ? c.remove : c.add,
       }),
     );
-    const ok = await runBulkMutation(api, mutation, key, lines, sleep);
+    const ok = await runBulkMutation(api, mutation, key, lines, sleep, reasons);
     pending.forEach((c, i) => {
       if (!ok.has(i)) failed.add(c.customerId);
     });
@@ -216,6 +307,7 @@ async function runBulkMutation(
   key: "tagsAdd" | "tagsRemove",
   lines: string[],
   sleep: (ms: number) => Promise<void>,
+  reasons: FailureReasons,
 ): Promise<Set<number>> {
   const staged = await api.request(STAGED_UPLOADS_CREATE, {
     input: [
@@ -272,8 +364,14 @@ async function runBulkMutation(
         const payload = result.data?.[key];
         const index = result.__lineNumber ?? lineNumber - 1;
         if (!result.errors?.length && payload && payload.userErrors.length === 0) ok.add(index);
+        else if (payload?.userErrors.length)
+          reasons.add(payload.userErrors.map((e) => e.message).join("; "));
+        else reasons.add(`${key} failed in a bulk mutation`);
       },
     });
   }
+  // Lines missing from a failed operation's partial result were never run.
+  const missing = lines.length - ok.size;
+  if (!url && missing > 0) reasons.add(`Bulk ${key} ${state.status.toLowerCase()}`, missing);
   return ok;
 }

@@ -3,25 +3,24 @@
  * (each X-Shopify-Webhook-Id is applied once) and order-independent: order webhooks
  * re-read the order from the Admin API (the one mapping of app/sync/rows.ts, exact
  * shop-currency amounts incl. refunds) unless the payload is no newer than what is
- * stored; deletes and redactions win over any later update.
+ * stored; customer tags follow the tag topics and are re-read when an event is late
+ * (./customers.server.ts); deletes and redactions win over any later update.
+ *
+ * PAYLOADS is the one list of the topics Kizuna processes and of the payload fields each
+ * reads: the intake keeps only those fields, the worker registers those topics, and
+ * shopify.app.toml's include_fields must name the same fields (test/foundation/app-config).
+ * A field Kizuna can do without is optional: missing or null, processing reads the object
+ * from the Admin API instead of storing a default.
  */
 import { z } from "zod";
 import type { Database } from "../db.server";
-import type { WebhookJob } from "../jobs/webhooks.server";
-import type { Logger } from "../logger.server";
-import type { AdminApi } from "./admin-api.server";
+import type { WebhookJob } from "../jobs/queues.server";
+import type { WebhookContext } from "./context.server";
+import { applyTagEvent, refreshCustomer } from "./customers.server";
+import { shopifyId } from "./ids";
 import { ORDER_FOR_SYNC } from "./operations";
 import { recordDataRequest, redactCustomer, redactShop } from "./privacy.server";
-import { customerRowFromWebhook, hasSellingPlan, orderRowFrom, toGid } from "./rows";
-import type { RowStore } from "./store.server";
-
-export interface WebhookContext {
-  db: Database;
-  store: RowStore;
-  /** Created on demand: most topics never call Shopify. */
-  api: () => AdminApi;
-  log: Logger;
-}
+import { hasSellingPlan, isoDate, orderRowFrom, parseGid, toGid } from "./rows";
 
 /** What the worker should do next. */
 export interface WebhookOutcome {
@@ -33,93 +32,161 @@ export interface WebhookOutcome {
 
 const NOTHING: WebhookOutcome = { ordersChanged: false, bulkOperationFinished: false };
 
-/** A payload without the fields its topic needs: retrying cannot help, nothing was written. */
+/**
+ * A webhook Kizuna cannot apply (a payload without the fields its topic needs, a topic it
+ * does not process): retrying cannot help, nothing was written. The message says why.
+ */
 export class WebhookPayloadError extends Error {
   override name = "WebhookPayloadError";
 }
 
-/**
- * The payload fields processing reads, and only those: an order or customer webhook also
- * carries names, emails, addresses and phones, which must not be kept in Redis (Kizuna stores
- * ids and aggregates only). The intake trims every payload to these before queueing it.
- */
-const READ_FIELDS = [
-  "id",
-  "created_at",
-  "updated_at",
-  "tags",
-  "order_id",
-  "orders_to_redact",
-  "orders_requested",
-  "admin_graphql_api_id",
-  "status",
-  "error_code",
-] as const;
-
-export function essentialPayload(payload: unknown): Record<string, unknown> {
-  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return {};
-  const source = payload as Record<string, unknown>;
-  const kept: Record<string, unknown> = {};
-  for (const field of READ_FIELDS) if (field in source) kept[field] = source[field];
-  // Compliance topics name their subject as { customer: { id, email, phone } }: the id only.
-  const customer = source.customer;
-  if (customer !== null && typeof customer === "object" && "id" in customer) {
-    kept.customer = { id: (customer as { id: unknown }).id };
+/** Ids come as numbers up to 2^53 − 1 or, past it, as the exact digits the intake kept. */
+const numericId = shopifyId;
+const customerGid = z.string().transform((gid, ctx) => {
+  try {
+    return parseGid(gid, "Customer");
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+    return z.NEVER;
   }
-  return kept;
-}
+});
 
-const numericId = z
-  .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)])
-  .transform(BigInt);
-const orderPayload = z.object({
+const orderPayload = z.object({ id: numericId, updated_at: isoDate.nullish() });
+const idPayload = z.object({ id: numericId });
+/** customers/create and customers/update: no tags since API 2025-01 (nor any other field Kizuna keeps). */
+const customerPayload = z.object({
   id: numericId,
-  updated_at: z.iso.datetime({ offset: true }).optional(),
+  created_at: isoDate.nullish(),
+  updated_at: isoDate.nullish(),
 });
-const refundPayload = z.object({ order_id: numericId });
-const deletePayload = z.object({ id: numericId });
-const bulkFinishPayload = z.object({
-  admin_graphql_api_id: z.string(),
-  status: z.string(),
-  error_code: z.string().nullable().optional(),
-});
-const dataRequestPayload = z.object({
-  customer: z.object({ id: numericId }),
-  orders_requested: z.array(numericId).default([]),
+/** customer.tags_added / customer.tags_removed: GraphQL-style, the tags that changed. */
+const customerTagsPayload = z.object({
+  customerId: customerGid,
+  tags: z.array(z.string()).nullish(),
+  occurredAt: isoDate.nullish(),
 });
 const redactPayload = z.object({
   customer: z.object({ id: numericId }),
-  orders_to_redact: z.array(numericId).default([]),
+  orders_to_redact: z.array(numericId).nullish(),
 });
+
+/** Every topic Kizuna processes, as the Shopify libraries name it, and its payload. */
+export const PAYLOADS = {
+  ORDERS_CREATE: orderPayload,
+  ORDERS_UPDATED: orderPayload,
+  ORDERS_CANCELLED: orderPayload,
+  ORDERS_DELETE: idPayload,
+  REFUNDS_CREATE: z.object({ order_id: numericId }),
+  CUSTOMERS_CREATE: customerPayload,
+  CUSTOMERS_UPDATE: customerPayload,
+  CUSTOMERS_DELETE: idPayload,
+  CUSTOMER_TAGS_ADDED: customerTagsPayload,
+  CUSTOMER_TAGS_REMOVED: customerTagsPayload,
+  BULK_OPERATIONS_FINISH: z.object({
+    admin_graphql_api_id: z.string(),
+    status: z.string(),
+    error_code: z.string().nullish(),
+  }),
+  CUSTOMERS_DATA_REQUEST: z.object({
+    customer: z.object({ id: numericId }),
+    orders_requested: z.array(numericId).nullish(),
+  }),
+  CUSTOMERS_REDACT: redactPayload,
+  SHOP_REDACT: z.object({}),
+} as const;
+
+export type WebhookTopic = keyof typeof PAYLOADS;
+export const WEBHOOK_TOPICS = Object.keys(PAYLOADS) as WebhookTopic[];
+const isWebhookTopic = (topic: string): topic is WebhookTopic => Object.hasOwn(PAYLOADS, topic);
+
+/** The schema inside optional/nullable/default wrappers and transforms. */
+function unwrapped(schema: z.core.$ZodType): z.core.$ZodType {
+  const def = schema._zod.def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+  const inner = def.innerType ?? def.in;
+  return inner ? unwrapped(inner) : schema;
+}
+
+/** A payload schema's fields, "a.b" for field b of object a (as include_fields names them). */
+function fieldsOf(schema: z.core.$ZodType, prefix = ""): string[] {
+  const object = unwrapped(schema);
+  if (!(object instanceof z.ZodObject)) return [];
+  return Object.entries(object.shape).flatMap(([name, field]) =>
+    unwrapped(field) instanceof z.ZodObject
+      ? fieldsOf(field, `${prefix}${name}.`)
+      : [`${prefix}${name}`],
+  );
+}
+
+/** The payload fields processing reads of a topic ([] for a topic it does not process). */
+export function payloadFields(topic: string): string[] {
+  return isWebhookTopic(topic) ? fieldsOf(PAYLOADS[topic]) : [];
+}
+
+/** The named fields of an object ("a.b": field b of object a), as include_fields trims. */
+function picked(value: unknown, fields: readonly string[]): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
+  const source = value as Record<string, unknown>;
+  const nested = new Map<string, string[]>();
+  const kept: Record<string, unknown> = {};
+  for (const field of fields) {
+    const dot = field.indexOf(".");
+    const head = dot < 0 ? field : field.slice(0, dot);
+    if (!Object.hasOwn(source, head)) continue;
+    if (dot < 0) kept[head] = source[head];
+    else nested.set(head, [...(nested.get(head) ?? []), field.slice(dot + 1)]);
+  }
+  for (const [head, rest] of nested) kept[head] = picked(source[head], rest);
+  return kept;
+}
+
+/**
+ * What the intake queues of a payload: the fields processing reads, nothing else. Order
+ * and customer webhooks also carry names, emails, addresses and phones (unless the
+ * subscription's include_fields already left them out), which must not be kept in Redis:
+ * Kizuna stores ids and aggregates only. An unknown topic keeps nothing.
+ */
+export function essentialPayload(topic: string, payload: unknown): Record<string, unknown> {
+  return picked(payload, payloadFields(topic));
+}
 
 export async function processWebhook(
   ctx: WebhookContext,
   job: WebhookJob,
 ): Promise<WebhookOutcome> {
-  try {
-    return await processValid(ctx, job);
-  } catch (error) {
-    if (error instanceof z.ZodError) {
-      throw new WebhookPayloadError(`${job.topic} payload: ${z.prettifyError(error)}`);
-    }
-    throw error;
+  const { topic } = job;
+  if (!isWebhookTopic(topic)) {
+    throw new WebhookPayloadError(`No handler for webhook topic ${topic}`);
   }
+  const parsed = PAYLOADS[topic].safeParse(job.payload);
+  if (!parsed.success) {
+    throw new WebhookPayloadError(`${topic} payload: ${z.prettifyError(parsed.error)}`);
+  }
+  return processValid(ctx, job, { topic, payload: parsed.data } as Parsed);
 }
 
-async function processValid(ctx: WebhookContext, job: WebhookJob): Promise<WebhookOutcome> {
+/** A topic with its parsed payload. */
+type Parsed = {
+  [T in WebhookTopic]: { topic: T; payload: z.output<(typeof PAYLOADS)[T]> };
+}[WebhookTopic];
+
+async function processValid(
+  ctx: WebhookContext,
+  job: WebhookJob,
+  webhook: Parsed,
+): Promise<WebhookOutcome> {
   // Compliance topics come for shops Kizuna may no longer know; handle them first.
-  switch (job.topic) {
+  switch (webhook.topic) {
     case "SHOP_REDACT":
       await redactShop(ctx.db, job.shop);
       return NOTHING;
     case "CUSTOMERS_REDACT": {
-      const { customer, orders_to_redact } = redactPayload.parse(job.payload);
-      await redactCustomer(ctx.db, job.shop, customer.id, orders_to_redact);
+      const { customer, orders_to_redact } = webhook.payload;
+      await redactCustomer(ctx.db, job.shop, customer.id, orders_to_redact ?? []);
       return { ...NOTHING, ordersChanged: true };
     }
     case "CUSTOMERS_DATA_REQUEST": {
-      const { customer, orders_requested } = dataRequestPayload.parse(job.payload);
-      await recordDataRequest(ctx.db, job.shop, customer.id, orders_requested);
+      const { customer, orders_requested } = webhook.payload;
+      await recordDataRequest(ctx.db, job.shop, customer.id, orders_requested ?? []);
       return NOTHING;
     }
   }
@@ -134,7 +201,7 @@ async function processValid(ctx: WebhookContext, job: WebhookJob): Promise<Webho
   });
   if (seen) return NOTHING;
 
-  const outcome = await apply(ctx, shop.id, job);
+  const outcome = await apply(ctx, shop.id, webhook);
   // Recorded after the change: a crash in between re-applies an idempotent change.
   await ctx.db.webhookEvent.upsert({
     where: { shopId_webhookId: { shopId: shop.id, webhookId: job.webhookId } },
@@ -147,46 +214,62 @@ async function processValid(ctx: WebhookContext, job: WebhookJob): Promise<Webho
 async function apply(
   ctx: WebhookContext,
   shopId: number,
-  job: WebhookJob,
+  webhook: Parsed,
 ): Promise<WebhookOutcome> {
-  switch (job.topic) {
+  switch (webhook.topic) {
     case "ORDERS_CREATE":
     case "ORDERS_UPDATED":
-    case "ORDERS_CANCELLED":
-    case "ORDERS_PAID": {
-      const { id, updated_at } = orderPayload.parse(job.payload);
-      return refreshOrder(ctx, shopId, id, updated_at ? new Date(updated_at) : null);
+    case "ORDERS_CANCELLED": {
+      const { id, updated_at } = webhook.payload;
+      return refreshOrder(ctx, shopId, id, updated_at ?? null);
     }
-    case "REFUNDS_CREATE": {
-      const { order_id } = refundPayload.parse(job.payload);
-      return refreshOrder(ctx, shopId, order_id, null);
-    }
-    case "ORDERS_DELETE": {
-      const { id } = deletePayload.parse(job.payload);
-      await ctx.store.deleteOrder(shopId, id);
+    case "REFUNDS_CREATE":
+      return refreshOrder(ctx, shopId, webhook.payload.order_id, null);
+    case "ORDERS_DELETE":
+      await ctx.store.deleteOrder(shopId, webhook.payload.id);
       return { ...NOTHING, ordersChanged: true };
-    }
     case "CUSTOMERS_CREATE":
     case "CUSTOMERS_UPDATE": {
-      // Tags (including Kizuna's own) and dates only: a tag write by Kizuna lands here and
-      // changes no order, so it never triggers another compute or tag write.
-      await ctx.store.upsertCustomers(shopId, [customerRowFromWebhook(job.payload)]);
+      // Dates only (the tags are not in the payload and stay as stored): a tag write by
+      // Kizuna lands here and changes no order, so it never triggers another compute.
+      const { id, created_at, updated_at } = webhook.payload;
+      if (!created_at || !updated_at) return customerRead(ctx, shopId, id);
+      const row = { id, createdAt: created_at, shopifyUpdatedAt: updated_at };
+      await ctx.store.upsertCustomers(shopId, [{ ...row, tags: "", tagsUpdatedAt: null }]);
       return NOTHING;
     }
-    case "CUSTOMERS_DELETE": {
-      const { id } = deletePayload.parse(job.payload);
-      await ctx.store.deleteCustomer(shopId, id);
-      return { ...NOTHING, ordersChanged: true };
+    case "CUSTOMER_TAGS_ADDED":
+    case "CUSTOMER_TAGS_REMOVED": {
+      const { customerId, tags, occurredAt } = webhook.payload;
+      const change = webhook.topic === "CUSTOMER_TAGS_ADDED" ? "add" : "remove";
+      const result = await applyTagEvent(ctx, shopId, customerId, {
+        change,
+        tags: tags ?? null,
+        occurredAt: occurredAt ?? null,
+      });
+      return { ...NOTHING, ordersChanged: result === "deleted in Shopify" };
     }
-    case "BULK_OPERATIONS_FINISH": {
+    case "CUSTOMERS_DELETE":
+      await ctx.store.deleteCustomer(shopId, webhook.payload.id);
+      return { ...NOTHING, ordersChanged: true };
+    case "BULK_OPERATIONS_FINISH":
       // Only a wake-up call: the backfill reads the operation's full state (result URL,
       // counts) from the Admin API itself, so a half-known "COMPLETED" is never stored.
-      bulkFinishPayload.parse(job.payload);
       return { ...NOTHING, bulkOperationFinished: true };
-    }
     default:
-      throw new Error(`No handler for webhook topic ${job.topic}`);
+      // The compliance topics, handled before the shop lookup.
+      throw new WebhookPayloadError(`No handler for webhook topic ${webhook.topic}`);
   }
+}
+
+/** A customer webhook that did not say enough: the customer as Shopify has it now. */
+async function customerRead(
+  ctx: WebhookContext,
+  shopId: number,
+  id: bigint,
+): Promise<WebhookOutcome> {
+  const result = await refreshCustomer(ctx, shopId, id);
+  return { ...NOTHING, ordersChanged: result === "deleted in Shopify" };
 }
 
 async function refreshOrder(
@@ -212,4 +295,15 @@ async function refreshOrder(
     ]);
   }
   return { ...NOTHING, ordersChanged: true };
+}
+
+/** Webhook ids are kept this long for idempotency (Shopify retries for 48 hours). */
+export const WEBHOOK_ID_RETENTION_MS = 7 * 24 * 3600_000;
+
+/** Forgets the ids of webhooks processed before the retention: returns how many. */
+export async function pruneWebhookIds(db: Database, now = Date.now()): Promise<number> {
+  const { count } = await db.webhookEvent.deleteMany({
+    where: { processedAt: { lt: new Date(now - WEBHOOK_ID_RETENTION_MS) } },
+  });
+  return count;
 }

@@ -102,6 +102,20 @@ describe("cacByMonth", () => {
     expect(r.channels[0].cac.definition.params).toEqual({ channel: "ads", attributed: true });
   });
 
+  it("sums a channel's campaigns: the same CAC as one row per channel", () => {
+    const code = Int32Array.of(0, -1, 1, 0, -1, -1);
+    const options = { channels: { names: ["ads", "search"], code } };
+    const byCampaign: MarketingSpend[] = [
+      { month: "2024-06", channel: "ads", campaign: "brand", amountMinor: 20000 },
+      { month: "2024-06", channel: "ads", campaign: "retargeting", amountMinor: 10000 },
+      { month: "2024-06", channel: "search", campaign: "", amountMinor: 10000 },
+      { month: "2024-12", channel: "ads", campaign: "", amountMinor: 5000 },
+      { month: "2024-02", channel: "ads", campaign: "brand", amountMinor: 1000 },
+    ];
+    expect(cacByMonth(h, byCampaign, options)).toEqual(cacByMonth(h, spend, options));
+    expect(cacByMonth(h, byCampaign)).toEqual(cacByMonth(h, spend));
+  });
+
   it("rejects malformed spend", () => {
     expect(() => cacByMonth(h, [{ month: "2024-6", channel: "ads", amountMinor: 1 }])).toThrow(
       /Invalid month/,

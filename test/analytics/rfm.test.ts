@@ -15,7 +15,7 @@ import {
 } from "../../app/analytics/rfm";
 import { createCalendar } from "../../app/analytics/time";
 import { FIXTURE_AS_OF, fixtureShop } from "./fixture";
-import { RANDOM_SPAN_DAYS, randomShop, tableFromRaw } from "./shop";
+import { d, RANDOM_SPAN_DAYS, randomShop, shop, tableFromRaw } from "./shop";
 
 const segmentId = (rfm: ReturnType<typeof computeRfm>, c: number) =>
   rfm.segment[c] === NO_SEGMENT ? null : rfm.rules[rfm.segment[c]].id;
@@ -132,6 +132,85 @@ describe("computeRfm on the hand-computed shop", () => {
   });
 });
 
+describe("ties and small shops", () => {
+  const TODAY = "2026-12-05";
+  const at = (day: string) => `${day}T10:00:00+09:00`;
+
+  it("a brand-new shop (everyone bought today, once) is neutral, not Lost", () => {
+    // 60 customers, one order each today, amounts all different.
+    const specs = Array.from({ length: 60 }, (_, c) => ({ c, at: at(TODAY), net: 1000 + 37 * c }));
+    const rfm = computeRfm(shop(specs, 60), { asOfDay: d(TODAY) });
+    const segments = new Set(Array.from({ length: 60 }, (_, c) => segmentId(rfm, c)));
+    expect(segments.has("lost")).toBe(false);
+    expect(segments.has("at_risk")).toBe(false);
+    // R3 with FM 2 … 4: About to Sleep, Need Attention or Loyal — never the R 1–2 segments.
+    for (const id of segments) expect(["about_to_sleep", "need_attention", "loyal"]).toContain(id);
+    // R and F have no spread: 3 for all; M still ranks the customers.
+    expect(new Set(rfm.r)).toEqual(new Set([3]));
+    expect(new Set(rfm.f)).toEqual(new Set([3]));
+    expect(new Set(rfm.m)).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(rfm.thresholds.recency).toEqual([0, 0, null, null]);
+    expect(rfm.thresholds.frequency).toEqual([1, 1, null, null]);
+    expect(rfm.segmented).toBe(true);
+  });
+
+  it("90 % tied at the best value: they score 5, the others are ranked below them", () => {
+    // 54 bought today, 6 on the six days before: R for today's buyers is 5, not 1.
+    const specs = Array.from({ length: 60 }, (_, c) => ({
+      c,
+      at: at(c < 54 ? TODAY : `2026-11-${String(23 + c - 54).padStart(2, "0")}`),
+    }));
+    const rfm = computeRfm(shop(specs, 60), { asOfDay: d(TODAY) });
+    for (let c = 0; c < 54; c++) expect(rfm.r[c]).toBe(5);
+    for (let c = 54; c < 60; c++) expect(rfm.r[c]).toBe(1);
+  });
+
+  it("90 % tied at the worst value: they score 1, the others 5 (unchanged)", () => {
+    // 54 one-time buyers, 6 with 2–7 purchases.
+    const specs = Array.from({ length: 60 }, (_, c) =>
+      Array.from({ length: c < 54 ? 1 : c - 52 }, (_, k) => ({
+        c,
+        at: at(`2026-${String(11 - k).padStart(2, "0")}-01`),
+      })),
+    ).flat();
+    const rfm = computeRfm(shop(specs, 60), { asOfDay: d(TODAY) });
+    for (let c = 0; c < 54; c++) expect(rfm.f[c]).toBe(1);
+    for (let c = 54; c < 60; c++) expect(rfm.f[c]).toBe(5);
+  });
+
+  it("90 % tied in the middle: the formula (the lowest rank they occupy)", () => {
+    // Monetary: 3 refunded to ¥500, 54 at ¥3,000, 3 at ¥6,000.
+    const specs = Array.from({ length: 60 }, (_, c) => ({
+      c,
+      at: at(TODAY),
+      net: c < 3 ? 500 : c < 57 ? 3000 : 6000,
+    }));
+    const rfm = computeRfm(shop(specs, 60), { asOfDay: d(TODAY) });
+    expect([rfm.m[0], rfm.m[3], rfm.m[59]]).toEqual([1, 1, 5]);
+  });
+
+  it("below the minimum number of customers nobody is scored or segmented", () => {
+    const specs = Array.from({ length: 30 }, (_, c) => ({ c, at: at(TODAY), net: 1000 + c }));
+    const history = shop(specs, 31);
+    const small = computeRfm(history, { asOfDay: d(TODAY), minCustomers: 50 });
+    expect(small).toMatchObject({ segmented: false, minCustomers: 50, scoredCount: 30 });
+    expect(Array.from(small.segment).every((g) => g === NO_SEGMENT)).toBe(true);
+    expect(Array.from(small.r).every((x) => x === 0)).toBe(true);
+    expect(small.recencyDays[0]).toBe(0); // still measured
+    expect(small.monetaryMinor[29]).toBe(1029);
+    expect(small.thresholds.monetary).toEqual([null, null, null, null]);
+    expect(summarizeSegments(small).segments.every((g) => g.customers === 0)).toBe(true);
+    expect(rfmGrid(small).customers.every((x) => x === 0)).toBe(true);
+    // At the minimum they are.
+    const enough = computeRfm(history, { asOfDay: d(TODAY), minCustomers: 30 });
+    expect(enough.segmented).toBe(true);
+    expect(Array.from(enough.segment).filter((g) => g !== NO_SEGMENT)).toHaveLength(30);
+    expect(() => computeRfm(history, { asOfDay: d(TODAY), minCustomers: 0 })).toThrow(
+      /minCustomers/,
+    );
+  });
+});
+
 describe("segment rules", () => {
   it("default rules: every cell has a segment and every segment is reachable", () => {
     expect(validateSegmentRules(DEFAULT_SEGMENT_RULES)).toEqual([]);
@@ -198,11 +277,35 @@ describe("quintile scores (properties)", () => {
           const cuts = quintileCuts(Float64Array.from(xs));
           const score = (v: number) => 1 + cuts.filter((c) => c !== null && v >= c).length;
           const n = xs.length;
+          const min = Math.min(...xs);
+          const max = Math.max(...xs);
           for (const v of xs) {
             const worse = xs.filter((x) => x < v).length;
-            expect(score(v)).toBe(1 + Math.floor((5 * worse) / n));
+            const formula = 1 + Math.floor((5 * worse) / n);
+            // No spread: neutral 3. The best value: 5. Everything else: the formula.
+            const expected = min === max ? 3 : v === max ? 5 : formula;
+            expect(score(v)).toBe(expected);
+            for (const u of xs) if (u > v) expect(score(u)).toBeGreaterThanOrEqual(score(v));
           }
-          expect(score(Math.min(...xs))).toBe(1);
+          if (min < max) expect(score(min)).toBe(1);
+        },
+      ),
+    );
+  });
+
+  it("is exactly 1 + ⌊5 · worse / N⌋ where values differ and the best is held by ≤ a fifth", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 2, maxLength: 200 }),
+        (xs) => {
+          const n = xs.length;
+          const max = Math.max(...xs);
+          fc.pre(Math.min(...xs) < max && xs.filter((x) => x === max).length * 5 <= n);
+          const cuts = quintileCuts(Float64Array.from(xs));
+          for (const v of xs) {
+            const score = 1 + cuts.filter((c) => c !== null && v >= c).length;
+            expect(score).toBe(1 + Math.floor((5 * xs.filter((x) => x < v).length) / n));
+          }
         },
       ),
     );

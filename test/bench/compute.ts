@@ -1,11 +1,11 @@
 /**
- * Full recompute benchmark: `npx tsx test/bench/compute.ts [customers] [--reuse]`
- * (default 1,000,000 customers, about 4.2M orders).
+ * Full recompute benchmark: `npm run bench -- compute [--customers N | N] [--reuse]
+ * [--postgres-only | --sqlite-only]` (default 1,000,000 customers, about 4.2M orders).
  *
  * Writes a generated shop (test/metrics/generate.ts) into a fresh SQLite file through the
  * sync layer's row store — and into PostgreSQL too when DATABASE_URL is postgresql:// —
  * then runs computeShop end to end in child processes — first compute, the next night's (every
- * row changes), and a recompute without new orders — printing seconds per stage (load,
+ * customer moves), and a recompute without new orders — printing seconds per stage (load,
  * analytics, CLV, write) and each child's peak RSS. Goal: ≤ 10 s and ≤ 1.5 GB at 1M.
  * `--reuse` keeps an already written shop (same size) instead of generating it again;
  * `--postgres-only` skips SQLite.
@@ -42,17 +42,22 @@ interface ChildReport {
   clvStatus: string;
   snapshotBytes: number;
   customerRows: number;
-  changedRows: number;
+  resultBytes: number;
   timingsMs: {
     load: number;
     loadOrders: number;
     analytics: number;
     clv: number;
+    scenarios: number;
+    snapshot: number;
     write: number;
+    writeCustomers: number;
     total: number;
   };
   stagesMs: Record<string, number>;
   peakRssKb: number;
+  /** User + system CPU of the compute process: on a shared machine, the figure wall time hides. */
+  cpuMs: number;
 }
 
 /** Child mode: compute the shop and print one JSON line. */
@@ -81,10 +86,11 @@ async function computeOnce(url: string, domain: string, asOf: Date): Promise<voi
     clvStatus: result.clvStatus,
     snapshotBytes: result.snapshotBytes,
     customerRows: result.written.customerRows,
-    changedRows: result.written.changedRows,
+    resultBytes: result.written.resultBytes,
     timingsMs: result.timingsMs,
     stagesMs,
     peakRssKb: process.resourceUsage().maxRSS,
+    cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
   };
   console.log(JSON.stringify(report));
 }
@@ -156,12 +162,11 @@ async function prepareShop(url: string, customers: number, reuse: boolean): Prom
   }
 }
 
-/** Earlier runs' results go, so the first compute writes every row. */
+/** Earlier runs' results go, so the first compute writes into an empty table. */
 async function clearResults(url: string, domain: string): Promise<void> {
   const { createDatabase } = await import("../../app/db.server");
   const db = createDatabase(url);
   const shop = await db.shop.findUniqueOrThrow({ where: { domain } });
-  await db.customerMetric.deleteMany({ where: { shopId: shop.id } });
   await db.metricSnapshot.deleteMany({ where: { shopId: shop.id } });
   await db.$disconnect();
 }
@@ -195,22 +200,93 @@ function print(label: string, r: ChildReport): void {
   console.log(
     `\n${label}: ${r.customers.toLocaleString("en")} customers, ${r.orders.toLocaleString("en")} orders, CLV ${r.clvStatus}`,
   );
-  row("load", r.timingsMs.load);
-  row("  of which orders + customers", r.timingsMs.loadOrders);
-  row("analytics (history, descriptive, JSON)", r.timingsMs.analytics);
-  row("CLV (BG/NBD, Gamma-Gamma, holdout)", r.timingsMs.clv);
+  const t = r.timingsMs;
+  row("load", t.load);
+  row("  of which orders + customers", t.loadOrders);
+  row("metrics (history, descriptive, assemble)", t.analytics);
+  row("CLV (fits, predictions, holdout)", t.clv - t.scenarios);
+  row("scenarios (churn reductions)", t.scenarios);
+  row("snapshot JSON", t.snapshot);
   row(
-    "write (CustomerMetric + snapshot)",
-    r.timingsMs.write,
-    `${r.changedRows.toLocaleString("en")} of ${r.customerRows.toLocaleString("en")} rows written, snapshot ${(r.snapshotBytes / 1024).toFixed(0)} KB`,
+    "write: per-customer results",
+    t.writeCustomers,
+    `${r.customerRows.toLocaleString("en")} customers, ${(r.resultBytes / 2 ** 20).toFixed(1)} MB`,
+  );
+  row(
+    "write: snapshot row, prune, commit",
+    t.write - t.writeCustomers,
+    `snapshot ${(r.snapshotBytes / 1024).toFixed(0)} KB`,
   );
   row("computeShop end to end", r.timingsMs.total);
   console.log(`  ${"peak RSS of the compute process".padEnd(36)} ${mb(r.peakRssKb).padStart(9)}`);
+  row("CPU time of the compute process", r.cpuMs, "(user + system; excludes PostgreSQL's own)");
   console.log(
     `  (progress stages: ${Object.entries(r.stagesMs)
       .map(([k, v]) => `${k} ${seconds(v)}`)
       .join(", ")})`,
   );
+}
+
+/** Child mode: time the result set's readers on the computed shop; prints lines of text. */
+async function readOnce(url: string, domain: string): Promise<void> {
+  const { createDatabase } = await import("../../app/db.server");
+  const reader = await import("../../app/metrics/result-set.server");
+  const { resultStore, closeResultStores } = await import("../../app/metrics/result-store.server");
+  const { SORT_KEYS } = await import("../../app/metrics/customer-sort");
+  const prisma = createDatabase(url);
+  const shop = await prisma.shop.findUniqueOrThrow({ where: { domain } });
+  await prisma.$disconnect();
+  // As the app reads: straight through the drivers.
+  const db = resultStore(url);
+  const set = await reader.currentResultSet(db, shop.id);
+  if (!set) throw new Error("no result set");
+  const p95 = (ms: number[]) => ms.sort((a, b) => a - b)[Math.floor(ms.length * 0.95)];
+  const time = async (f: () => Promise<unknown>) => {
+    const t = performance.now();
+    await f();
+    return performance.now() - t;
+  };
+  // Deterministic choices: a small linear congruential sequence.
+  let seed = 12345;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  const segments = set.directory.segments.filter((s) => s.customers > 0);
+  const pages: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const segment = segments[next(segments.length)];
+    const sort = SORT_KEYS[next(SORT_KEYS.length)];
+    const page = next(Math.ceil(segment.customers / 50));
+    const direction = next(2) === 0 ? "asc" : "desc";
+    pages.push(
+      await time(() => reader.segmentPage(db, shop.id, segment.id, sort, direction, page * 50, 50)),
+    );
+  }
+  const all = await reader.customerResultsInRange(db, shop.id);
+  const lookups: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const id = all[next(all.length)].customerId;
+    lookups.push(await time(() => reader.customerResult(db, shop.id, id)));
+  }
+  const largest = [...segments].sort((a, b) => b.customers - a.customers)[0];
+  const csv = await time(async () => {
+    for await (const batch of reader.segmentResults(db, shop.id, largest.id)) void batch;
+  });
+  const diff = await time(async () => {
+    for (let i = 0; i < all.length; i += 20_000) {
+      const to = all[Math.min(all.length, i + 20_000) - 1].customerId;
+      await reader.customerResultsInRange(db, shop.id, all[i].customerId, to, set);
+    }
+  });
+  await closeResultStores();
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  console.log(`  drill-down page (200 random segment/sort/direction/page) p95 ${ms(p95(pages))}`);
+  console.log(`  one customer's results (200 random) p95 ${ms(p95(lookups))}`);
+  console.log(
+    `  whole segment "${largest.id}" in id order (CSV export's read, ${largest.customers.toLocaleString("en")} customers) ${ms(csv)}`,
+  );
+  console.log(`  tag diff reads, every customer in 20k id ranges ${ms(diff)}`);
 }
 
 async function main(): Promise<void> {
@@ -219,11 +295,22 @@ async function main(): Promise<void> {
     await computeOnce(args[1], args[2], new Date(args[3]));
     return;
   }
+  if (args[0] === "--read") {
+    await readOnce(args[1], args[2]);
+    return;
+  }
   const reuse = args.includes("--reuse");
-  const customers = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const flag = args.indexOf("--customers");
+  const sized = flag >= 0 ? args[flag + 1] : args.find((a) => /^\d+$/.test(a));
+  const customers = Number(sized ?? 1_000_000);
+  if (!Number.isSafeInteger(customers) || customers < 1) {
+    throw new Error(`--customers must be a positive whole number, got ${sized}`);
+  }
   const pgUrl = process.env.DATABASE_URL;
   const targets = args.includes("--postgres-only") ? [] : [SQLITE_URL];
-  if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) targets.push(pgUrl);
+  if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl) && !args.includes("--sqlite-only")) {
+    targets.push(pgUrl);
+  }
   for (const url of targets) {
     const label = url.startsWith("file:") ? "SQLite" : "PostgreSQL";
     console.log(`${label} (${url.replace(/\/\/[^@]*@/, "//…@")})`);
@@ -232,11 +319,18 @@ async function main(): Promise<void> {
     const domain = await prepareShop(url, customers, reuse);
     await clearResults(url, domain);
     const nextDay = new Date(AS_OF.getTime() + 86_400_000);
-    // First compute inserts every row; the next night rewrites every row (recency moved);
-    // a recompute without new orders rewrites none.
+    // First compute; the next night (every customer's recency and prediction moved); a
+    // recompute without new orders.
     print(`${label}, first compute`, runChild(url, domain, AS_OF));
     print(`${label}, next night's compute`, runChild(url, domain, nextDay));
     print(`${label}, recompute, nothing changed`, runChild(url, domain, nextDay));
+    console.log(`\n${label}, reading the result set:`);
+    const read = spawnSync(process.execPath, ["--import", "tsx", self, "--read", url, domain], {
+      env: benchEnv(url),
+      encoding: "utf8",
+    });
+    if (read.status !== 0) throw new Error(`reading failed:\n${read.stderr}`);
+    process.stdout.write(read.stdout);
   }
 }
 

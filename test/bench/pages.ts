@@ -166,14 +166,14 @@ async function fillHistory(): Promise<void> {
 async function analyze(): Promise<void> {
   if (URL_.startsWith("file:")) return;
   const { default: prisma } = await import("../../app/db.server");
-  for (const table of ["CustomerMetric", "MetricSnapshot", "Shop"]) {
+  for (const table of ["CustomerResultChunk", "MetricSnapshot", "Shop"]) {
     await prisma.$executeRawUnsafe(`VACUUM ANALYZE "${table}"`);
   }
 }
 
 async function benchLoaders(): Promise<void> {
   const { adminToken } = await import("../extensions/tokens");
-  const { clearSnapshotCache, latestSnapshot } = await import("../../app/pages/shop.server");
+  const { clearSnapshotCache, latestSnapshot } = await import("../../app/pages/page-base.server");
   const { clearHistoryCache } = await import("../../app/pages/history.server");
   const { default: prisma } = await import("../../app/db.server");
   const routes = {

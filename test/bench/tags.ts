@@ -35,6 +35,7 @@ execFileSync(process.execPath, ["prisma/setup.mjs", "--migrate-only"], { stdio: 
 const { installFetchRedirect, startFakeShopify } = await import("../fake-shopify/index");
 const redirect = installFetchRedirect();
 const { createDatabase } = await import("../../app/db.server");
+const { seedResults } = await import("../helpers/result-set");
 const { createRowStore } = await import("../../app/sync/store.server");
 const { createAdminApi } = await import("../../app/sync/admin-api.server");
 const { syncShopTags } = await import("../../app/sync/tags.server");
@@ -104,22 +105,26 @@ await store.upsertCustomers(shopId, batch);
 ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const tagged = ids.slice(0, changes);
 const computedAt = new Date();
-for (let i = 0; i < tagged.length; i += 5_000) {
-  await db.customerMetric.createMany({
-    data: tagged.slice(i, i + 5_000).map((customerId) => ({
-      shopId,
-      customerId,
-      segment: "loyal",
-      recencyScore: 3,
-      frequencyScore: 3,
-      monetaryScore: 3,
-      recencyDays: 30,
-      frequency: 2,
-      monetaryMinor: 10_000n,
-      computedAt,
-    })),
-  });
-}
+const seeded = (segmentOf: (i: number) => string) =>
+  tagged.map((customerId, i) => ({
+    customerId,
+    segment: segmentOf(i),
+    recencyScore: 3,
+    frequencyScore: 3,
+    monetaryScore: 3,
+    recencyDays: 30,
+    frequency: 2,
+    monetaryMinor: 10_000n,
+    pAlive: null,
+    expected90: null,
+    clvMinor: null,
+  }));
+await seedResults(
+  DB,
+  shopId,
+  seeded(() => "loyal"),
+  computedAt,
+);
 console.log(
   `database: ${ids.length} customers, ${tagged.length} with a segment, in ${((performance.now() - t) / 1000).toFixed(1)} s`,
 );
@@ -140,17 +145,24 @@ async function timedSync(label: string) {
 await timedSync(`first tagging (${PREFIX}loyal added)`);
 
 // ---------------------------------------------------------------- 2. every customer moves
-await db.customerMetric.updateMany({ where: { shopId }, data: { segment: "at_risk" } });
+await seedResults(
+  DB,
+  shopId,
+  seeded(() => "at_risk"),
+  new Date(computedAt.getTime() + 1000),
+);
 const moved = await timedSync(`${changes} tag changes (${PREFIX}loyal → ${PREFIX}at_risk)`);
 console.log(
   `  ${changes} tag changes via bulk mutation: ${minutes(moved.ms)} (goal ≤ 10 min: ${moved.ms <= 600_000 ? "met" : "NOT met"})`,
 );
 
 // ---------------------------------------------------------------- 3. one by one, for comparison
-await db.customerMetric.updateMany({
-  where: { shopId, customerId: { in: tagged.slice(0, SAMPLE) } },
-  data: { segment: "champions" },
-});
+await seedResults(
+  DB,
+  shopId,
+  seeded((i) => (i < SAMPLE ? "champions" : "at_risk")),
+  new Date(computedAt.getTime() + 2000),
+);
 const sample = await timedSync(`${SAMPLE} changes one by one (tagsRemove + tagsAdd)`);
 const perChange = sample.points / sample.result.written;
 const oneByOneS = (changes * perChange) / restoreRate;

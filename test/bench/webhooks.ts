@@ -39,7 +39,8 @@ async function load(url: string, rate: number, count: number, firstId: number): 
       const due = start + (i * 1000) / rate;
       const webhookId = `bench-${firstId + i}`;
       const now = new Date().toISOString();
-      // A customers/update as Shopify sends it, PII included (Kizuna keeps id, dates, tags).
+      // A customers/update as Shopify sends it without include_fields, PII included
+      // (Kizuna keeps id and dates; since API 2025-01 there are no tags).
       const body = JSON.stringify({
         id: 9_000_000_000 + firstId + i,
         email: `customer${i}@example.com`,
@@ -47,7 +48,6 @@ async function load(url: string, rate: number, count: number, firstId: number): 
         last_name: "Sato",
         created_at: "2025-01-02T03:04:05+09:00",
         updated_at: now,
-        tags: "vip, newsletter",
         state: "enabled",
         verified_email: true,
         addresses: [{ address1: "1-2-3 Shibuya", city: "Tokyo", zip: "150-0002", country: "JP" }],

@@ -10,12 +10,19 @@
  * Demo-only pieces (the fetch redirect to the fake, the App Bridge stand-in) are loaded
  * by this command alone; the demo binds 127.0.0.1 and refuses to run when the calling
  * environment says NODE_ENV=production.
+ *
+ * SIGINT/SIGTERM, or the death of its parent (npm, a terminal), at any moment — set-up
+ * included — stop the app and workers (each within SHUTDOWN_TIMEOUT_MS) and then this
+ * process; whatever is left after that is SIGKILLed with its process group.
  */
+import "../../app/load-env.server"; // first: .env (REDIS_URL, LOG_LEVEL) before anything reads it
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { assertRedisReachable, RedisUnavailableError } from "../../app/redis.server";
-import { startDemo } from "./setup";
+import { installShutdown } from "../../app/shutdown.server";
+import { spawnInGroup } from "../helpers/processes";
+import { shutdownGraceMs, startDemo, stopDemoProcesses, type Demo } from "./setup";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +36,23 @@ if (process.env.NODE_ENV === "production") {
   console.error("The demo runs a fake Shopify and never runs with NODE_ENV=production.");
   process.exit(1);
 }
+/** Set once the demo is up; a signal may come before. */
+const running: { demo?: Demo } = {};
+installShutdown({
+  what: "demo",
+  // The app's and workers' own deadline, a margin, and the fake Shopify's close.
+  timeoutMs: shutdownGraceMs() + 1_000,
+  log: {
+    info: (_fields: object, line: string) => console.log(`[demo] ${line}`),
+    warn: (_fields: object, line: string) => console.warn(`[demo] ${line}`),
+    error: (_fields: object, line: string) => console.error(`[demo] ${line}`),
+  } as never,
+  withParent: true,
+  stop: async () => {
+    if (running.demo) await running.demo.stop();
+    else await stopDemoProcesses(shutdownGraceMs());
+  },
+});
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 try {
   await assertRedisReachable(REDIS_URL);
@@ -64,8 +88,16 @@ if (
   built < Math.max(newest("app"), newest("package-lock.json"))
 ) {
   say("building the app (production)…");
-  execFileSync(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "vite:build"], {
-    stdio: "ignore",
+  // Not execFileSync: a signal during the build (a minute or more) must stop the demo now.
+  await new Promise<void>((resolve, reject) => {
+    const build = spawnInGroup(
+      process.execPath,
+      ["node_modules/@remix-run/dev/dist/cli.js", "vite:build"],
+      { stdio: "ignore" },
+    );
+    build.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`the build failed (exit ${code})`)),
+    );
   });
 }
 
@@ -94,13 +126,7 @@ const demo = await startDemo({
   say,
 });
 
-const stop = async () => {
-  await demo.stop();
-  process.exit(0);
-};
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
-
+running.demo = demo;
 console.log(
   `\nKizuna is running. Open the app as Shopify admin frames it:\n\n  ${demo.adminUrl}/\n`,
 );

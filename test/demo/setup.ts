@@ -12,12 +12,13 @@
  * DATABASE_URL / QUEUE_PREFIX / REDIS_URL must be the demo's before any app module reads the
  * environment (app modules are imported lazily here for that reason).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { APP_BRIDGE_STUB } from "../e2e/app-bridge-stub";
 import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
+import { killGroup, spawnInGroup } from "../helpers/processes";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const HOST = "127.0.0.1";
@@ -37,7 +38,10 @@ export interface DemoOptions {
   readonly serverEntry: string;
   readonly apiKey: string;
   readonly apiSecret: string;
-  /** Post-purchase survey answers to store (the newest customer orders, one each). */
+  /**
+   * Post-purchase survey answers to store: one each on customer orders spread evenly over the
+   * last 25 months, so the NPS history has every month (default 1,500: ~60 a month).
+   */
   readonly surveyAnswers?: number;
   readonly seed?: number;
   readonly logLevel?: string;
@@ -65,6 +69,44 @@ export interface Demo {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The app server and workers of every demo started by this process. Each runs in a process
+ * group of its own (its children go with it; test/helpers/processes.ts), stops when this
+ * process dies (KIZUNA_EXIT_WITH_PARENT, app/shutdown.server.ts), and is SIGKILLed with its
+ * group if this process exits while it still runs.
+ */
+const started = new Set<ChildProcess>();
+
+/**
+ * SIGTERM to each started process's group; SIGKILL to whatever is left after `graceMs`
+ * (their own shutdown deadline, SHUTDOWN_TIMEOUT_MS, plus a margin).
+ */
+export async function stopDemoProcesses(graceMs: number): Promise<void> {
+  await Promise.all(
+    [...started].map(async (child) => {
+      const exited = new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve(undefined);
+        else child.once("exit", resolve);
+      });
+      killGroup(child, "SIGTERM");
+      await Promise.race([exited, sleep(graceMs)]);
+      // Its children, too, whether it exited or not.
+      killGroup(child, "SIGKILL");
+      started.delete(child);
+    }),
+  );
+}
+
+function startChild(args: string[], env: NodeJS.ProcessEnv, stderr: "inherit" | "ignore") {
+  const child = spawnInGroup(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...env, KIZUNA_EXIT_WITH_PARENT: "1" },
+    stdio: ["ignore", "ignore", stderr],
+  });
+  started.add(child);
+  return child;
+}
+
 /** Survey scores: about 36 % promoters, 36 % passives, the rest detractors (seeded). */
 function surveyScores(count: number, seed = 11): number[] {
   let state = seed;
@@ -77,6 +119,11 @@ function surveyScores(count: number, seed = 11): number[] {
         ? 7 + Math.round(random())
         : Math.floor(random() * 7);
   });
+}
+
+/** How long the app and workers may take to stop: their deadline and a margin. */
+export function shutdownGraceMs(): number {
+  return Number(process.env.SHUTDOWN_TIMEOUT_MS || 10_000) + 2_000;
 }
 
 export async function startDemo(options: DemoOptions): Promise<Demo> {
@@ -97,6 +144,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         currency: "JPY",
         timezone: "Asia/Tokyo",
         plan: "advanced",
+        // Four years and two months: year-over-year KPIs compare a year with the one
+        // before it, so 24 monthly points of them need 48 complete months behind them.
+        historyDays: 4 * 365 + 62,
         horizonDays: 30,
       },
     ],
@@ -106,15 +156,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   });
 
   const stop = async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await Promise.race([exited, sleep(10_000)]);
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      }),
-    );
+    await stopDemoProcesses(shutdownGraceMs());
+    admin?.closeAllConnections();
     admin?.close();
     await fake.close();
   };
@@ -165,18 +208,14 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
       KIZUNA_APP_BRIDGE_URL: `${adminUrl}/app-bridge.js`,
     };
     const redirect = ["--import", join(ROOT, "test/fake-shopify/register.mjs")];
-    const stdio = ["ignore", "ignore", options.stderr ?? "inherit"] as const;
+    const stderr = options.stderr ?? "inherit";
     children.push(
-      spawn(
-        process.execPath,
+      startChild(
         ["--import", "tsx", ...redirect, join(ROOT, "app/server.ts"), options.serverEntry],
-        { cwd: ROOT, env, stdio: [...stdio] },
-      ),
-      spawn(process.execPath, ["--import", "tsx", ...redirect, join(ROOT, "workers/main.ts")], {
-        cwd: ROOT,
         env,
-        stdio: [...stdio],
-      }),
+        stderr,
+      ),
+      startChild(["--import", "tsx", ...redirect, join(ROOT, "workers/main.ts")], env, stderr),
     );
 
     for (let i = 0; ; i++) {
@@ -216,11 +255,28 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
 
     // Post-purchase survey answers, as the NPS extension would have collected them.
     const shop = await prisma.shop.findUniqueOrThrow({ where: { domain } });
-    const orders = await prisma.order.findMany({
-      where: { shopId: shop.id, customerId: { not: null }, test: false, cancelledAt: null },
+    const since = new Date(Date.now() - 25 * 31 * 86_400_000);
+    const candidates = await prisma.order.findMany({
+      where: {
+        shopId: shop.id,
+        customerId: { not: null },
+        test: false,
+        cancelledAt: null,
+        processedAt: { gte: since },
+      },
       select: { id: true, customerId: true, processedAt: true },
       orderBy: [{ processedAt: "desc" }, { id: "asc" }],
-      take: options.surveyAnswers ?? 600,
+    });
+    // The same number of answers in each of the 25 months (as many as a month has orders).
+    const byMonth = new Map<string, typeof candidates>();
+    for (const o of candidates) {
+      const month = o.processedAt.toISOString().slice(0, 7);
+      byMonth.set(month, [...(byMonth.get(month) ?? []), o]);
+    }
+    const perMonth = Math.ceil((options.surveyAnswers ?? 1500) / Math.max(1, byMonth.size));
+    const orders = [...byMonth.values()].flatMap((inMonth) => {
+      const n = Math.min(perMonth, inMonth.length);
+      return Array.from({ length: n }, (_, i) => inMonth[Math.floor((i * inMonth.length) / n)]!);
     });
     const scores = surveyScores(orders.length);
     await prisma.npsResponse.createMany({
@@ -233,10 +289,67 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
         createdAt: new Date(o.processedAt.getTime() + 3_600_000),
       })),
     });
+    // Marketing spend, as a merchant enters it: two channels each month, about ¥4,000 per
+    // new customer of that month, so CAC and LTV:CAC have their history too.
+    const { latestSnapshot } = await import("../../app/pages/page-base.server");
+    const first = await latestSnapshot(shop.id);
+    const newCustomers = first?.trends?.series.find((x) => x.id === "new_customers");
+    const spend = (newCustomers?.points ?? []).flatMap((p, k) => {
+      const yen = Math.round(((p.value ?? 0) * (3500 + 100 * (k % 10))) / 1000) * 1000;
+      return yen <= 0
+        ? []
+        : [
+            {
+              shopId: shop.id,
+              month: p.month,
+              channel: "instagram",
+              amountMinor: BigInt(Math.round(yen * 0.6)),
+            },
+            {
+              shopId: shop.id,
+              month: p.month,
+              channel: "google",
+              amountMinor: BigInt(Math.round(yen * 0.4)),
+            },
+          ];
+    });
+    if (spend.length > 0) await prisma.marketingSpend.createMany({ data: spend });
+
     const seededAt = Date.now();
     const { requestRecompute } = await import("../../app/jobs/compute.server");
     await requestRecompute(domain, true);
-    say(`seeded ${orders.length} survey answers; recomputing`);
+    say(
+      `seeded ${orders.length} survey answers and ${spend.length / 2} months of spend; recomputing`,
+    );
+
+    const recomputed = async (timeoutMs = 120_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await prisma.shop.findUniqueOrThrow({ where: { id: shop.id } });
+        if (row.computeStatus === "failed") throw new Error(`compute failed: ${row.computeError}`);
+        if (
+          row.computeStatus === "idle" &&
+          row.computeStartedAt !== null &&
+          row.computeStartedAt.getTime() >= seededAt &&
+          (row.computedAt?.getTime() ?? 0) >= row.computeStartedAt.getTime()
+        ) {
+          return;
+        }
+        if (Date.now() > deadline) throw new Error("the recompute did not finish in time");
+        await sleep(250);
+      }
+    };
+    // The demo opens on the finished dashboard: history, spend and a target for every KPI.
+    await recomputed(600_000);
+    const { updateSettings } = await import("../../app/pages/settings.server");
+    const { demoTargets } = await import("./targets");
+    const snapshot = await latestSnapshot(shop.id);
+    if (snapshot) {
+      await updateSettings(domain, (current) => ({
+        kpiTargets: { ...demoTargets(snapshot, current), ...current.kpiTargets },
+      }));
+    }
+    say("set example targets for every KPI");
 
     return {
       domain,
@@ -246,24 +359,7 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
       fake,
       frameUrl,
       surveyAnswers: orders.length,
-      async recomputed(timeoutMs = 120_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const row = await prisma.shop.findUniqueOrThrow({ where: { id: shop.id } });
-          if (row.computeStatus === "failed")
-            throw new Error(`compute failed: ${row.computeError}`);
-          if (
-            row.computeStatus === "idle" &&
-            row.computeStartedAt !== null &&
-            row.computeStartedAt.getTime() >= seededAt &&
-            (row.computedAt?.getTime() ?? 0) >= row.computeStartedAt.getTime()
-          ) {
-            return;
-          }
-          if (Date.now() > deadline) throw new Error("the recompute did not finish in time");
-          await sleep(250);
-        }
-      },
+      recomputed,
       stop,
     };
   } catch (error) {

@@ -18,6 +18,7 @@ const { createFormat } = await import("../../app/format");
 const { startDemo } = await import("../demo/setup");
 const { freePort } = await import("../helpers/ports");
 const harness = await import("./harness");
+const { expectAccessible } = await import("./axe");
 
 type Demo = Awaited<ReturnType<typeof startDemo>>;
 type AppBrowser = Awaited<ReturnType<typeof harness.openBrowser>>;
@@ -27,10 +28,19 @@ const DAY = 86_400_000;
 const localDate = (ms: number) =>
   new Intl.DateTimeFormat("sv-SE", { timeZone: TIME_ZONE }).format(ms);
 
-/** "YYYY-MM-DD" of the day after the same date one year earlier: the start of "last 12 months". */
+const daysInMonth = (year: number, month: number) =>
+  new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/**
+ * "YYYY-MM-DD" start of the "last 12 months" ending on `date`: the day after the same date a
+ * year earlier, where the same date of a month's last day is that month's last day (so the
+ * 12 months ending 28 Feb 2025 start 1 Mar 2024, and those ending 28 Feb 2024 start 1 Mar 2023).
+ */
 function yearBeforeNextDay(date: string): string {
   const [y, m, d] = date.split("-").map(Number);
-  return new Date(Date.UTC(y - 1, m - 1, d) + DAY).toISOString().slice(0, 10);
+  const before = daysInMonth(y - 1, m);
+  const same = d === daysInMonth(y, m) ? before : Math.min(d, before);
+  return new Date(Date.UTC(y - 1, m - 1, same) + DAY).toISOString().slice(0, 10);
 }
 
 let demo: Demo;
@@ -42,7 +52,7 @@ const ja = createFormat("ja", "JPY", TIME_ZONE);
 beforeAll(async () => {
   await harness.ensureBuild();
   demo = await startDemo({
-    customers: 400,
+    customers: 700,
     store: harness.storeName("e2e-demo"),
     appPort: await freePort(),
     locale: "ja",
@@ -52,7 +62,7 @@ beforeAll(async () => {
     serverEntry: harness.SERVER_ENTRY,
     apiKey: process.env.SHOPIFY_API_KEY!,
     apiSecret: process.env.SHOPIFY_API_SECRET!,
-    surveyAnswers: 120,
+    surveyAnswers: 900,
     logLevel: "error",
     stderr: "ignore",
   });
@@ -70,6 +80,9 @@ afterAll(async () => {
   if (demo) await harness.removeShops([demo.domain]);
   await prisma.$disconnect();
 });
+
+/** The app's frame in the fake admin page. */
+const appFrame = () => page.frames().find((f) => f.url().startsWith(demo.appUrl))!;
 
 /** The data cut-off of the latest compute (an input of the numbers, not one of them). */
 async function cutOff(): Promise<number> {
@@ -92,6 +105,7 @@ describe("the demo shop in the fake admin", () => {
     expect(await prisma.session.count({ where: { shop: demo.domain } })).toBeGreaterThan(0);
     expect(await frame.locator("html").getAttribute("lang")).toBe("ja");
     expect(await frame.getByTestId("kpi-nps").locator("h2").textContent()).toBe("NPS");
+    await expectAccessible(appFrame(), "demo dashboard (ja)");
     await harness.screenshot(page, "demo-admin-ja");
   });
 
@@ -148,6 +162,48 @@ describe("the demo shop in the fake admin", () => {
     }
     expect(buyers).toBeGreaterThan(0);
     expect(await text("kpi-value-repeat_rate")).toBe(ja.metric(repeaters / buyers, "ratio"));
+  });
+
+  it("opens on a dashboard whose every KPI has 24 months of history and a target line", async () => {
+    const snapshot = await harness.latestSnapshotOf(demo.shopId);
+    const trends = snapshot.trends!;
+    expect(trends.months).toHaveLength(25);
+    const cards = await frame.locator('[data-testid^="sparkline-"]').all();
+    const seen: Record<string, { points: number; targets: number }> = {};
+    for (const spark of cards) {
+      const id = (await spark.getAttribute("data-testid"))!.replace("sparkline-", "");
+      seen[id] = {
+        points: Number(await spark.locator("svg").getAttribute("data-points")),
+        targets: await spark.locator("line.kz-target-line").count(),
+      };
+    }
+    // Month-by-month KPIs: the 24 complete months and the one in progress (a trailing-year
+    // KPI: a point per complete month). Cohort KPIs (F2, LTV by cohort, LTV:CAC) only count
+    // cohorts old enough to be judged, so they have fewer points, but never none.
+    for (const series of trends.series) {
+      const card = seen[series.id];
+      if (!card) continue;
+      const expected = series.kind === "cohort_month" ? 1 : 24;
+      expect(card.points, series.id).toBeGreaterThanOrEqual(expected);
+    }
+    for (const id of [
+      "repeat_rate",
+      "monthly_churn_rate",
+      "nps",
+      "cac",
+      "new_customers",
+      "average_order_value",
+    ]) {
+      expect(seen[id]?.points, id).toBeGreaterThanOrEqual(24);
+    }
+    // Every sparkline draws its target, and every card has one (the demo's example targets).
+    for (const [id, card] of Object.entries(seen)) expect(card.targets, id).toBeGreaterThan(0);
+    for (const card of await frame.locator('[data-testid^="kpi-"][data-status]').all()) {
+      const id = await card.getAttribute("data-testid");
+      expect(await card.getAttribute("data-status"), id!).not.toBe("none");
+    }
+    await expectAccessible(appFrame(), "demo dashboard with history (ja)");
+    await harness.screenshot(page, "demo-dashboard-history-ja");
   });
 
   it("rendered without console errors or failed requests", () => {

@@ -5,7 +5,7 @@
  * needs no token exchange, and Chromium opening the app the way Shopify admin frames it:
  * /app?embedded=1&shop=…&host=…&id_token=…&locale=…, with App Bridge replaced by the stub.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,18 +13,22 @@ import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import prisma from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
-import { parseSnapshot, type ShopSnapshot } from "../../app/metrics/snapshot";
+import { parseSnapshot } from "../../app/metrics/snapshot/codec";
+import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
 import { createRowStore } from "../../app/sync/store.server";
 import { adminToken } from "../extensions/tokens";
 import { freePort } from "../helpers/ports";
 import { FIRST_CUSTOMER_ID, generateShop } from "../metrics/generate";
 import { APP_BRIDGE_STUB } from "./app-bridge-stub";
 import { E2E_BUILD_DIR } from "./paths";
+import { killGroup, spawnInGroup } from "../helpers/processes";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 export const SERVER_ENTRY = join(ROOT, E2E_BUILD_DIR, "server", "index.js");
 /** Node arguments of the production server (`npm start`, app/server.ts) on this build. */
 export const SERVER_ARGS = ["--import", "tsx", join(ROOT, "app", "server.ts"), SERVER_ENTRY];
+/** Redirects a process's Shopify fetches to the fake at $FAKE_SHOPIFY_URL (after tsx). */
+const FAKE_REDIRECT = join(ROOT, "test", "fake-shopify", "register.mjs");
 /** The line the server prints once it listens on HOST:PORT. */
 export const listeningLine = (host: string, port: number) => `[kizuna] http://${host}:${port}`;
 export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
@@ -70,8 +74,10 @@ export async function ensureBuild(): Promise<void> {
       mkdirSync(LOCK);
       break;
     } catch {
-      // Another file is building; a lock older than the deadline is stale.
-      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      // Another file is building; a lock older than the deadline is stale. File times are
+      // the real clock's, and Date is the tests' virtual clock (test/setup/virtual-clock.mjs).
+      const realNow = performance.timeOrigin + performance.now();
+      const age = realNow - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? 0);
       if (age > 180_000) rmSync(LOCK, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error("timed out waiting for the e2e build lock");
       await sleep(500);
@@ -113,14 +119,15 @@ export interface AppServer {
 }
 
 /**
- * Starts the production server on a free port. Two test files may pick the same port between
+ * Starts the production server on a free port (`env` overrides its environment; with
+ * FAKE_SHOPIFY_URL in it, the server's Shopify calls go to that fake). Two test files may pick the same port between
  * freePort() and the bind; the server that loses exits (EADDRINUSE), so readiness is its
  * own "listening" line, never a response that another file's server could have given.
  */
-export async function startServer(): Promise<AppServer> {
+export async function startServer(env: Record<string, string> = {}): Promise<AppServer> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnServer(await freePort());
+      return await spawnServer(await freePort(), env);
     } catch (error) {
       if (attempt >= 5 || !(error instanceof PortTakenError)) throw error;
     }
@@ -158,7 +165,7 @@ export async function startAppBridgeStub(): Promise<{ url: string; server: Serve
   return { url: `http://127.0.0.1:${port}/app-bridge.js`, server };
 }
 
-async function spawnServer(port: number): Promise<AppServer> {
+async function spawnServer(port: number, extraEnv: Record<string, string>): Promise<AppServer> {
   const origin = `http://127.0.0.1:${port}`;
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   // The run's own prefix: jobs the server queues reach no other run's workers.
@@ -166,7 +173,10 @@ async function spawnServer(port: number): Promise<AppServer> {
   const stub = await startAppBridgeStub();
   const appBridgeUrl = stub.url;
   const output: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, SERVER_ARGS, {
+  const args = extraEnv.FAKE_SHOPIFY_URL
+    ? [...SERVER_ARGS.slice(0, 2), "--import", FAKE_REDIRECT, ...SERVER_ARGS.slice(2)]
+    : SERVER_ARGS;
+  const child: ChildProcess = spawnInGroup(process.execPath, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -181,6 +191,7 @@ async function spawnServer(port: number): Promise<AppServer> {
       QUEUE_PREFIX: queuePrefix,
       KIZUNA_APP_BRIDGE_URL: appBridgeUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -220,9 +231,9 @@ async function spawnServer(port: number): Promise<AppServer> {
     queuePrefix,
     output,
     async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null) killGroup(child, "SIGTERM");
       await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
+      if (child.exitCode === null) killGroup(child, "SIGKILL");
       stub.server.close();
     },
   };
@@ -240,6 +251,8 @@ export interface SeedOptions {
   readonly npsResponses?: number;
   readonly spend?: boolean;
   readonly settings?: Record<string, unknown>;
+  /** The customers' ids (one per customer), e.g. a fake Shopify shop's, so names resolve. */
+  readonly customerIds?: readonly bigint[];
 }
 
 export interface SeededShop {
@@ -299,6 +312,7 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
       seed: options.seed ?? 7,
       end: new Date(now),
       firstId,
+      customerId: options.customerIds && ((c) => options.customerIds![c]!),
     })) {
       await store.upsertCustomers(shop.id, batch.customers);
       await store.upsertOrders(shop.id, batch.orders);
@@ -312,7 +326,9 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
       data: Array.from({ length: answers }, (_, i) => ({
         shopId: shop.id,
         orderId: BigInt(900_000 + i),
-        customerId: firstId + BigInt(i * 7),
+        customerId: options.customerIds
+          ? options.customerIds[(i * 7) % options.customerIds.length]!
+          : firstId + BigInt(i * 7),
         score: [10, 9, 9, 8, 7, 10, 3, 6, 9, 10][i % 10],
         source: "thank-you",
         createdAt: new Date(now - (i % 300) * DAY),

@@ -1,8 +1,9 @@
 /**
  * Every page of the embedded app in real Chromium against the production build: the numbers
  * on screen are the stored snapshot's (formatted as the pages format them), the segment
- * drill-down pages and sorts what CustomerMetric holds, the CSV download carries the whole
- * segment, the Japanese admin gets Japanese pages, and new and tiny shops get their empty
+ * drill-down pages and sorts what the result set holds with each customer's name and email
+ * live from a fake Shopify (the main shop's customers are the fake's, ids near 2^63), the CSV
+ * download carries the whole segment for Excel, the Japanese admin gets Japanese pages, and new and tiny shops get their empty
  * states. A PNG of every page goes to test-results/screenshots/.
  */
 import { readFileSync } from "node:fs";
@@ -11,11 +12,15 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { createFormat, type Format } from "../../app/format";
-import { KPI_IDS, type ShopSnapshot } from "../../app/metrics/snapshot";
+import { createTranslator, segmentName } from "../../app/i18n";
+import { KPI_IDS, type ShopSnapshot } from "../../app/metrics/snapshot/types";
+import { allCustomerResults, type CustomerResult } from "../../app/metrics/result-set.server";
 import { formatDay, parseDay } from "../../app/analytics/time";
 import { computeMigration } from "../../app/pages/migration.server";
-import { loadShop } from "../../app/pages/shop.server";
+import { loadShop } from "../../app/pages/page-base.server";
 import { adminToken } from "../extensions/tokens";
+import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
+import { customerEmail } from "../fake-shopify/graphql/nodes";
 import {
   adminUrl,
   ensureBuild,
@@ -31,6 +36,7 @@ import {
   type AppServer,
   type SeededShop,
 } from "./harness";
+import { expectAccessible } from "./axe";
 
 let server: AppServer;
 let app: AppBrowser;
@@ -40,12 +46,29 @@ let fresh: SeededShop;
 let snapshot: ShopSnapshot;
 let en: Format;
 let ja: Format;
+let fake: FakeShopify;
 
 beforeAll(async () => {
   const build = ensureBuild();
+  const mainStore = storeName("e2e-main");
+  // The main shop's customers are this fake shop's, so the drill-down's names resolve.
+  fake = await startFakeShopify({
+    shops: [
+      {
+        domain: mainStore,
+        customers: 3000,
+        currency: "JPY",
+        timezone: "Asia/Tokyo",
+        idBase: 2n ** 63n - 10n ** 13n,
+      },
+    ],
+    appUrl: null,
+  });
+  const customerIds = [...fake.shop().customers()].map((c) => c.id);
   main = await seedShop({
-    store: storeName("e2e-main"),
-    customers: 3000,
+    store: mainStore,
+    customers: customerIds.length,
+    customerIds,
     seed: 21,
     history: 3,
     npsResponses: 150,
@@ -53,11 +76,15 @@ beforeAll(async () => {
   });
   tiny = await seedShop({ store: storeName("e2e-tiny"), customers: 12, seed: 5 });
   fresh = await seedBackfillingShop(storeName("e2e-new"));
+  await prisma.session.update({
+    where: { id: `offline_${main.domain}` },
+    data: { accessToken: fake.shop().accessToken().accessToken },
+  });
   snapshot = await main.snapshot();
   en = createFormat("en", snapshot.currency, snapshot.timeZone);
   ja = createFormat("ja", snapshot.currency, snapshot.timeZone);
   await build;
-  server = await startServer();
+  server = await startServer({ FAKE_SHOPIFY_URL: fake.url });
   app = await openBrowser(server);
 }, 300_000);
 
@@ -65,6 +92,7 @@ afterAll(async () => {
   await app?.close();
   await server?.stop();
   await removeShops([main, tiny, fresh].filter(Boolean).map((s) => s.domain));
+  await fake?.close();
   await prisma.$disconnect();
 });
 
@@ -86,9 +114,13 @@ describe("dashboard", () => {
         card.status ?? "none",
       );
     }
-    // Four computes (three weekly cut-offs and now): one trend point each.
+    // Four computes (three weekly cut-offs and now): one trend point each, on the model-based
+    // cards; the others draw their monthly history from the orders.
     await expect(
-      page.getByTestId("kpi-repeat_rate").locator("svg.kz-sparkline").getAttribute("data-points"),
+      page
+        .getByTestId("kpi-model_churn_share")
+        .locator("svg.kz-sparkline")
+        .getAttribute("data-points"),
     ).resolves.toBe("4");
     expect(await text(page, "fact-customers")).toBe(
       en.number(snapshot.counts.customersWithPurchases),
@@ -105,7 +137,7 @@ describe("dashboard", () => {
   it("explains a KPI's definition, period and base in a popover", async () => {
     await page
       .getByTestId("kpi-repeat_rate")
-      .getByRole("button", { name: "How Repeat rate is calculated" })
+      .getByRole("button", { name: "Definition: how Repeat rate is calculated" })
       .click();
     const definition = page.getByTestId("definition-repeat_rate");
     await definition.waitFor();
@@ -114,8 +146,10 @@ describe("dashboard", () => {
     expect(
       await page.getByText(`Period: ${en.date(period.start)} – ${en.date(period.end)}`).count(),
     ).toBe(1);
+    await expectAccessible(page, "dashboard-definition");
     await screenshot(page, "dashboard-definition");
     await page.keyboard.press("Escape");
+    await expectAccessible(page, "dashboard");
     await screenshot(page, "dashboard");
   });
 });
@@ -141,12 +175,17 @@ describe("segments", () => {
     expect(await text(page, "segment-action-promising")).toBe(
       snapshot.segments.rows.find((r) => r.id === "promising")!.action,
     );
+    // The scoring rule, ties and the minimum of customers included, is one click away.
+    await page.getByRole("button", { name: "Definition: how RFM score is calculated" }).click();
+    expect(await text(page, "definition-rfm_scores")).toBe(snapshot.segments.definition.text);
+    await page.keyboard.press("Escape");
+    await expectAccessible(page, "segments");
     await screenshot(page, "segments");
     await page.getByTestId("rfm-grid").screenshot({ path: `${SCREENSHOTS}/segments-grid.png` });
   });
 
   it("lets the merchant rewrite a recommended action, saved in the settings", async () => {
-    await page.getByRole("button", { name: "Recommended action for Lost" }).click();
+    await page.getByRole("button", { name: "Edit recommended action for Lost" }).click();
     const editor = page.getByTestId("action-editor");
     await editor.locator("textarea").first().fill("Send the autumn catalogue once, then stop.");
     await page.getByRole("button", { name: "Save", exact: true }).click();
@@ -161,31 +200,224 @@ describe("segments", () => {
   });
 });
 
+describe("Shopify segments and tag sync status", () => {
+  const report = {
+    mode: "sync",
+    written: 41,
+    failed: 2,
+    skippedTagLimit: 1,
+    tagged: 2874,
+    failures: [{ reason: "Customer does not exist", count: 2 }],
+  };
+  let settingsBefore: string;
+
+  beforeAll(async () => {
+    // Tag sync on, and the report of a run that ended a minute after the compute (written by
+    // the tag sync job in production; its content is the tags tests' concern).
+    const shop = await prisma.shop.findUniqueOrThrow({ where: { domain: main.domain } });
+    settingsBefore = shop.settings;
+    await prisma.shop.update({
+      where: { id: shop.id },
+      data: {
+        settings: JSON.stringify({ ...JSON.parse(shop.settings), tagSync: { enabled: true } }),
+        tagSyncReport: JSON.stringify({
+          ...report,
+          finishedAt: new Date(snapshot.computedAt + 60_000).toISOString(),
+        }),
+      },
+    });
+  });
+
+  afterAll(async () => {
+    // The later tests see the shop as it was: tag sync off, no Shopify segment kept.
+    await prisma.shopifySegment.deleteMany({ where: { shopId: main.shopId } });
+    await prisma.shop.update({
+      where: { id: main.shopId },
+      data: { settings: settingsBefore, tagSyncReport: null },
+    });
+  });
+
+  /**
+   * Clicks the create button in the segment's list item (which starts with the segment's name:
+   * the button's context); returns the Shopify segment the fake now holds.
+   */
+  const createInShopify = async (page: Page, segment: string, name: string, label: string) => {
+    const before = fake.shop().segments.list().length;
+    const row = page.getByTestId(`shopify-segment-${segment}`);
+    expect((await row.textContent())?.startsWith(`${name}${label}`)).toBe(true);
+    await row.getByRole("button", { name: label, exact: true }).click();
+    await row.getByRole("link").waitFor();
+    const created = fake.shop().segments.list();
+    expect(created).toHaveLength(before + 1);
+    return { row, created: created.at(-1)! };
+  };
+
+  it("creates a segment in Shopify with one click and links to it (English)", async () => {
+    const i18n = createTranslator("en");
+    const { t } = i18n;
+    const name = segmentName(i18n, "at_risk", "At Risk");
+    const page = await app.open("/app/segments", main.store);
+    await page.getByTestId("shopify-segments").waitFor();
+    expect(await text(page, "shopify-segments")).toContain("rfm:at_risk");
+    const { row, created } = await createInShopify(
+      page,
+      "at_risk",
+      name,
+      t("shopifySegments.create"),
+    );
+    await page
+      .getByTestId("toast")
+      .filter({ hasText: t("shopifySegments.created") })
+      .waitFor();
+    expect(created).toMatchObject({
+      name: "Kizuna: At Risk (rfm:at_risk)",
+      query: "customer_tags CONTAINS 'rfm:at_risk'",
+    });
+    // The link opens the segment in Shopify admin, outside the app's frame.
+    const link = row.getByRole("link", { name: t("shopifySegments.open"), exact: true });
+    expect(await link.textContent()).toBe(t("shopifySegments.open"));
+    await expect(link.getAttribute("href")).resolves.toBe(
+      `shopify://admin/customers/segments/${created.id}`,
+    );
+    await expect(link.getAttribute("target")).resolves.toBe("_top");
+    const [kept] = await prisma.shopifySegment.findMany({ where: { shopId: main.shopId } });
+    expect(kept).toMatchObject({
+      segmentId: "at_risk",
+      gid: `gid://shopify/Segment/${created.id}`,
+    });
+    // The other segments still offer the button.
+    const champions = page.getByTestId("shopify-segment-champions");
+    expect(await champions.getByRole("button").textContent()).toBe(t("shopifySegments.create"));
+
+    // The tag sync status: the last run's report, pending changes and failures by reason.
+    expect(await text(page, "tag-sync-last-run")).toBe(en.dateTime(snapshot.computedAt + 60_000));
+    expect(await text(page, "tag-sync-tagged")).toBe(en.number(report.tagged));
+    expect(await text(page, "tag-sync-written")).toBe(en.number(report.written));
+    expect(await text(page, "tag-sync-pending")).toBe(en.number(3));
+    expect(await text(page, "tag-sync-next")).toBe(t("tagSync.nextNone"));
+    expect(await text(page, "tag-sync-failures")).toBe(
+      `Customer does not exist — ${t("tagSync.failureCount", { count: 2 })}`,
+    );
+    expect(await text(page, "tag-sync-status")).toContain(t("tagSync.pendingHelp"));
+    await expectAccessible(page, "segments-shopify");
+    await screenshot(page, "segments-shopify");
+    await page.close();
+  });
+
+  it("does the same in Japanese", async () => {
+    const i18n = createTranslator("ja");
+    const { t } = i18n;
+    const name = segmentName(i18n, "champions", "Champions");
+    const page = await app.open("/app/segments", main.store, "ja");
+    await page.getByTestId("shopify-segments").waitFor();
+    expect(await text(page, "shopify-segments")).toContain(t("shopifySegments.title"));
+    // The segment created in English is kept: opened, not created again.
+    const atRisk = page.getByTestId("shopify-segment-at_risk").getByRole("link");
+    expect(await atRisk.textContent()).toBe(t("shopifySegments.open"));
+    const { row, created } = await createInShopify(
+      page,
+      "champions",
+      name,
+      t("shopifySegments.create"),
+    );
+    await page
+      .getByTestId("toast")
+      .filter({ hasText: t("shopifySegments.created") })
+      .waitFor();
+    // Shopify's segment names stay English (decision 0044-shopify-segments).
+    expect(created).toMatchObject({
+      name: "Kizuna: Champions (rfm:champions)",
+      query: "customer_tags CONTAINS 'rfm:champions'",
+    });
+    const link = row.getByRole("link", { name: t("shopifySegments.open"), exact: true });
+    await expect(link.getAttribute("href")).resolves.toBe(
+      `shopify://admin/customers/segments/${created.id}`,
+    );
+    expect(await text(page, "tag-sync-status")).toContain(t("tagSync.title"));
+    expect(await text(page, "tag-sync-last-run")).toBe(ja.dateTime(snapshot.computedAt + 60_000));
+    expect(await text(page, "tag-sync-tagged")).toBe(ja.number(report.tagged));
+    expect(await text(page, "tag-sync-next")).toBe(t("tagSync.nextNone"));
+    expect(await text(page, "tag-sync-failures")).toBe(
+      `Customer does not exist — ${t("tagSync.failureCount", { count: 2 })}`,
+    );
+    await expectAccessible(page, "segments-shopify-ja");
+    await screenshot(page, "segments-shopify-ja");
+    await page.close();
+  });
+});
+
 describe("segment drill-down", () => {
   let page: Page;
   const segment = () => [...snapshot.segments.rows].sort((a, b) => b.customers - a.customers)[0]!;
+  /** The segment's customers by a value, descending, ties by id descending (as the page). */
+  const segmentDescending = async (id: string, value: (r: CustomerResult) => number) =>
+    (await allCustomerResults(prisma, main.shopId))
+      .filter((r) => r.segment === id)
+      .sort((a, b) => value(b) - value(a) || (b.customerId > a.customerId ? 1 : -1));
 
-  it("lists the segment's customers by predicted LTV, linked to Shopify admin", async () => {
+  it("lists the segment's customers by predicted LTV with names from Shopify", async () => {
     page = await app.open("/app/segments", main.store);
     const { id, customers } = segment();
     await page.getByTestId(`segment-link-${id}`).click();
     await page.waitForURL(`**/app/segments/${id}**`);
     await page.getByTestId("customer-table").waitFor();
-    const expected = await prisma.customerMetric.findMany({
-      where: { shopId: main.shopId, segment: id },
-      orderBy: [{ clvMinor: "desc" }, { customerId: "desc" }],
-      take: 50,
-    });
+    const expected = (await segmentDescending(id, (r) => Number(r.clvMinor))).slice(0, 50);
     const ids = await page.getByTestId("customer-id").allTextContents();
     expect(ids).toEqual(expected.map((r) => r.customerId.toString()));
+    await expect(page.getByTestId("customer-table").getAttribute("data-names")).resolves.toBe("ok");
+    expect(await page.getByTestId("names-unavailable").count()).toBe(0);
+    // Each row: the name and email Shopify holds, linking to the customer in Shopify admin.
+    const shop = fake.shop();
+    const names = await page.getByTestId("customer-name").allTextContents();
+    const emails = await page.getByTestId("customer-email").allTextContents();
+    ids.forEach((customerId, i) => {
+      const slot = shop.store.slotOfCustomerId(BigInt(customerId));
+      const plan = shop.store.customerPlan(slot)!;
+      expect(names[i]).toBe(`${plan.firstName} ${plan.lastName}`);
+      expect(emails[i]).toBe(customerEmail(shop.store.customerState(slot)!));
+    });
+    const link = page.locator(`a[href="shopify://admin/customers/${ids[0]}"]`);
+    await expect(link.getAttribute("target")).resolves.toBe("_top");
+    expect(await link.textContent()).toBe(names[0]);
     expect(await page.getByTestId("customer-clv").first().textContent()).toBe(
       en.money(Number(expected[0]!.clvMinor)),
     );
-    await expect(
-      page.locator(`a[href="shopify://admin/customers/${ids[0]}"]`).getAttribute("target"),
-    ).resolves.toBe("_top");
     expect(await page.getByText(`Page 1 of ${Math.ceil(customers / 50)}`).count()).toBe(1);
+    await expectAccessible(page, "segment-drilldown");
     await screenshot(page, "segment-drilldown");
+  });
+
+  it("sorts by last purchase from the most recent, and filters by P(alive)", async () => {
+    const { id } = segment();
+    await page.getByRole("button", { name: "Last purchase", exact: true }).click();
+    await page.waitForURL(/sort=recency/);
+    await expect
+      .poll(() => page.getByTestId("customer-table").getAttribute("data-direction"))
+      .toBe("asc");
+    const recent = (await allCustomerResults(prisma, main.shopId))
+      .filter((r) => r.segment === id)
+      .sort((a, b) => a.recencyDays - b.recencyDays || (a.customerId > b.customerId ? 1 : -1));
+    await expect
+      .poll(() => page.getByTestId("customer-id").allTextContents())
+      .toEqual(recent.slice(0, 50).map((r) => r.customerId.toString()));
+    await page.getByLabel("P(alive) from (%)").fill("50");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/pAliveMin=50/);
+    const alive = recent.filter((r) => r.pAlive !== null && r.pAlive >= 0.5);
+    await expect
+      .poll(() => page.getByTestId("customer-id").allTextContents())
+      .toEqual(alive.slice(0, 50).map((r) => r.customerId.toString()));
+    expect(await text(page, "filter-matching")).toBe(
+      `${en.number(alive.length)} of ${en.number(recent.length)} customers match`,
+    );
+    // Back at the top: the table's sticky header (shown once the table scrolls under it)
+    // carries Polaris' faded loading row, which is not part of the page at rest.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await expectAccessible(page, "segment-drilldown-filtered");
+    await screenshot(page, "segment-drilldown-filtered");
+    await page.getByRole("link", { name: "Clear filters" }).click();
+    await page.waitForURL((url) => !url.search.includes("pAliveMin"));
+    await page.getByTestId("customer-table").waitFor();
   });
 
   it("sorts by another column and pages through", async () => {
@@ -195,12 +427,7 @@ describe("segment drill-down", () => {
     await expect
       .poll(() => page.getByTestId("customer-table").getAttribute("data-sort"))
       .toBe("frequency");
-    const top = await prisma.customerMetric.findMany({
-      where: { shopId: main.shopId, segment: id },
-      orderBy: [{ frequency: "desc" }, { customerId: "desc" }],
-      skip: 50,
-      take: 50,
-    });
+    const top = (await segmentDescending(id, (r) => r.frequency)).slice(50, 100);
     await page.getByRole("button", { name: "Next" }).click();
     await page.waitForURL(/page=2/);
     await expect
@@ -215,35 +442,43 @@ describe("segment drill-down", () => {
       page.locator("#export-csv").click(),
     ]);
     expect(download.suggestedFilename()).toBe(`kizuna-${id}-${snapshot.asOfDate}.csv`);
-    const rows = parse(readFileSync((await download.path())!, "utf8"), {
-      columns: true,
-    }) as Record<string, string>[];
+    const bytes = readFileSync((await download.path())!);
+    // UTF-8 with a BOM, for Excel.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(bytes.toString("utf8"), { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
     expect(rows).toHaveLength(customers);
     expect(Object.keys(rows[0]!)).toEqual([
-      "customer_id",
-      "segment",
-      "recency_score",
-      "frequency_score",
-      "monetary_score",
-      "recency_days",
-      "purchases",
-      "net_revenue",
-      "p_alive",
-      "expected_purchases_90d",
-      "predicted_clv",
-      "currency",
-      "computed_at",
+      "Customer ID",
+      "Segment",
+      "R score",
+      "F score",
+      "M score",
+      "Last purchase date (Asia/Tokyo)",
+      "Days since last purchase",
+      "Purchases",
+      "Net revenue (JPY)",
+      "P(alive) (%)",
+      "Exp. purchases (90 d)",
+      "Predicted LTV (JPY)",
+      "Computed at (Asia/Tokyo)",
+      "Shopify admin link",
     ]);
-    const stored = await prisma.customerMetric.findMany({
-      where: { shopId: main.shopId, segment: id },
-      orderBy: { customerId: "asc" },
-    });
-    expect(rows.map((r) => r.customer_id)).toEqual(stored.map((s) => s.customerId.toString()));
+    const stored = (await allCustomerResults(prisma, main.shopId)).filter((r) => r.segment === id);
+    // Ids as Excel text: the exact 19 digits, never 9.2E+18.
+    expect(rows.map((r) => r["Customer ID"])).toEqual(
+      stored.map((s) => `="${s.customerId.toString()}"`),
+    );
     expect(rows[0]).toMatchObject({
-      segment: id,
-      purchases: String(stored[0]!.frequency),
-      net_revenue: stored[0]!.monetaryMinor.toString(),
-      currency: "JPY",
+      Segment: segmentName(
+        createTranslator("en"),
+        id,
+        snapshot.segments.rows.find((r) => r.id === id)!.name,
+      ),
+      Purchases: String(stored[0]!.frequency),
+      "Net revenue (JPY)": stored[0]!.monetaryMinor.toString(),
     });
     await page.getByTestId("toast").filter({ hasText: "CSV downloaded" }).waitFor();
   });
@@ -271,7 +506,28 @@ describe("analysis pages", () => {
       en.percent(cohort.activeShare[1]!, 0),
     );
     expect(await text(page, `cohort-${cohort.month}-0`)).toBe("100%");
+    // The month in progress is hatched and says "so far", not shaded like a collapse. On a
+    // month's last day (CI's 29 Feb anchor) that month is complete: nothing is hatched.
+    const newest = rows[rows.length - 1]!;
+    if (newest.activeShare.length > newest.completeMonths) {
+      const current = page.getByTestId(`cohort-${newest.month}-${newest.completeMonths}`);
+      await expect(current.getAttribute("data-partial")).resolves.toBe("true");
+      expect(await current.textContent()).toContain("so far");
+      expect(await current.evaluate((td) => getComputedStyle(td).backgroundImage)).toContain(
+        "repeating-linear-gradient",
+      );
+    } else {
+      const nextDay = new Date(`${snapshot.asOfDate}T00:00:00Z`);
+      nextDay.setUTCDate(nextDay.getUTCDate() + 1);
+      expect(nextDay.getUTCDate(), "only a month's last day completes its month").toBe(1);
+      expect(await page.locator('[data-partial="true"]').count()).toBe(0);
+    }
+    await expect(
+      page.getByTestId(`cohort-${cohort.month}-1`).getAttribute("data-partial"),
+    ).resolves.toBeNull();
+    expect(await text(page, "cohort-partial-legend")).toContain("months still in progress");
     expect(await page.getByTestId("cohort-curves").locator("path").count()).toBeGreaterThan(2);
+    await expectAccessible(page, "cohorts");
     await screenshot(page, "cohorts");
   });
 
@@ -286,6 +542,7 @@ describe("analysis pages", () => {
     expect(
       await page.getByTestId("migration-champions-at_risk").locator(".kz-value").textContent(),
     ).toBe(count === 0 ? "·" : en.number(count));
+    await expectAccessible(page, "migration");
     await screenshot(page, "migration");
   });
 
@@ -315,6 +572,7 @@ describe("analysis pages", () => {
     expect(await page.getByTestId("migration-loyal-loyal").locator(".kz-value").textContent()).toBe(
       count === 0 ? "·" : en.number(count),
     );
+    await expectAccessible(page, "migration-dates");
     await screenshot(page, "migration-dates");
 
     // The second date before the first: the field says why, the page keeps its numbers.
@@ -326,6 +584,7 @@ describe("analysis pages", () => {
     expect(await text(page, "metric-yoy_retention")).toBe(
       en.metric(snapshot.migration.yoy.retention.value, "ratio"),
     );
+    await expectAccessible(page, "migration-dates-error");
     await screenshot(page, "migration-dates-error");
   });
 
@@ -339,6 +598,21 @@ describe("analysis pages", () => {
     // The generated shop has monthly subscribers.
     await page.getByTestId("continuation-sub").waitFor();
     expect(snapshot.continuation.subscription).not.toBeNull();
+    // The sBG projection is drawn only for an identified fit; otherwise the page says why.
+    const sbg = snapshot.continuation.sbg;
+    const projection = page.locator("svg.kz-chart path > title", { hasText: "Model projection" });
+    if (sbg?.status === "not-identified") {
+      const flagged = page.getByTestId("sbg-not-identified");
+      await expect(flagged.getAttribute("data-code")).resolves.toBe(sbg.code);
+      expect(await flagged.textContent()).toContain(
+        "The model cannot be estimated from these subscribers yet",
+      );
+      expect(await projection.count()).toBe(0);
+    } else if (sbg?.status === "ok") {
+      await page.getByTestId("sbg-ok").waitFor();
+      expect(await projection.count()).toBe(1);
+    }
+    await expectAccessible(page, "continuation");
     await screenshot(page, "continuation");
   });
 
@@ -352,10 +626,19 @@ describe("analysis pages", () => {
     expect(await page.getByTestId("scenarios").locator("tbody tr").count()).toBe(
       clv.scenarios.length,
     );
-    expect(await page.getByTestId("model-params").textContent()).toContain(
-      en.number(clv.bgnbd.params.r, 3),
-    );
+    const params = await page.getByTestId("model-params").textContent();
+    expect(params).toContain(en.number(clv.bgnbd.params.r, 3));
+    // Gamma-Gamma rows only for an identified fit; otherwise the reason and the mean used.
+    if (clv.aovFallback) {
+      expect(params).not.toContain("Gamma-Gamma");
+      const fallback = page.getByTestId("gamma-gamma-fallback");
+      await expect(fallback.getAttribute("data-code")).resolves.toBe(clv.aovFallback.code);
+      expect(await fallback.textContent()).toContain(en.money(clv.meanAovMinor));
+    } else {
+      expect(params).toContain("Gamma-Gamma p");
+    }
     if (clv.holdout.status === "ok") await page.getByTestId("holdout-ok").waitFor();
+    await expectAccessible(page, "ltv");
     await screenshot(page, "ltv");
   });
 });
@@ -374,6 +657,7 @@ describe("Japanese admin", () => {
     const badge = snapshot.kpis.repeat_rate.status === "pass" ? "目標達成" : "目標未達";
     expect(await page.getByTestId("kpi-repeat_rate").getByText(badge).count()).toBe(1);
     expect(await text(page, "last-updated")).toBe(`最終更新 ${ja.dateTime(snapshot.computedAt)}`);
+    await expectAccessible(page, "dashboard-ja");
     await screenshot(page, "dashboard-ja");
 
     // The admin's navigation (the stub draws it) moves client-side; the locale stays.
@@ -382,6 +666,7 @@ describe("Japanese admin", () => {
     await page.getByTestId("segment-link-champions").waitFor();
     expect(await text(page, "segment-link-champions")).toBe("優良顧客");
     expect(await text(page, "segment-action-promising")).toMatch(/^再購入オファー/);
+    await expectAccessible(page, "segments-ja");
     await screenshot(page, "segments-ja");
   });
 
@@ -403,12 +688,29 @@ describe("Japanese admin", () => {
     const page = await app.open("/app/cohorts", main.store, "ja");
     await page.getByTestId("cohort-heatmap").waitFor();
     expect(await page.getByRole("heading", { name: "初回購入月別の継続状況" }).count()).toBe(1);
-    await page.getByRole("button", { name: "購入継続率の計算方法" }).click();
+    await page.getByRole("button", { name: "定義：購入継続率の計算方法" }).click();
     await expect(page.getByTestId("definition-cohort_active_share").textContent()).resolves.toMatch(
       /コホートの顧客のうち/,
     );
+    await expectAccessible(page, "cohorts-ja");
     await screenshot(page, "cohorts-ja");
   });
+  it("the analysis pages and the drill-down in Japanese pass the accessibility check", async () => {
+    const segment = [...snapshot.segments.rows].sort((a, b) => b.customers - a.customers)[0]!;
+    for (const [path, ready, name] of [
+      [`/app/segments/${segment.id}`, "customer-table", "segment-drilldown-ja"],
+      ["/app/migration", "migration-matrix", "migration-ja"],
+      ["/app/continuation", "continuation-all", "continuation-ja"],
+      ["/app/ltv", "scenarios", "ltv-ja"],
+    ] as const) {
+      const page = await app.open(path, main.store, "ja");
+      await page.getByTestId(ready).waitFor();
+      expect(await page.locator("html").getAttribute("lang")).toBe("ja");
+      await expectAccessible(page, name);
+      await screenshot(page, name);
+      await page.close();
+    }
+  }, 60_000);
 });
 
 describe("new and small shops", () => {
@@ -419,6 +721,7 @@ describe("new and small shops", () => {
     await expect(empty.getAttribute("data-kind")).resolves.toBe("backfill");
     await expect(page.getByTestId("sync-progress").getAttribute("data-value")).resolves.toBe("40");
     expect(await page.getByText("12,400 of 31,000 records").count()).toBe(1);
+    await expectAccessible(page, "dashboard-backfill");
     await screenshot(page, "dashboard-backfill");
     const segments = await app.open("/app/segments", fresh.store);
     await segments.getByTestId("empty-state").waitFor();
@@ -427,10 +730,25 @@ describe("new and small shops", () => {
   it("a tiny shop is told its numbers are noisy, and predictions need more data", async () => {
     const page = await app.open("/app", tiny.store);
     await page.getByTestId("tiny-shop").waitFor();
+    // Below the minimum of 50 customers: no segments, and the page says so.
+    const tinySnapshot = await tiny.snapshot();
+    expect(tinySnapshot.segments.segmented).toBe(false);
+    const buyers = en.number(tinySnapshot.counts.customersWithPurchases);
+    expect(await text(page, "no-segments")).toBe(
+      `Kizuna segments customers once 50 of them have bought; so far ${buyers} have. With fewer, RFM scores compare too few people to mean anything, so no customer is segmented or tagged in Shopify yet. You can change the minimum in Settings.`,
+    );
+    await expectAccessible(page, "dashboard-tiny");
     await screenshot(page, "dashboard-tiny");
+    const segments = await app.open("/app/segments", tiny.store);
+    await segments.getByTestId("segments-not-yet").waitFor();
+    expect(await segments.getByText("Not enough customers for segments yet").count()).toBe(1);
+    expect(await segments.getByTestId("rfm-grid").count()).toBe(0);
+    await expectAccessible(segments, "segments-not-yet");
+    await screenshot(segments, "segments-not-yet");
     const ltv = await app.open("/app/ltv", tiny.store);
     await ltv.getByTestId("ltv-insufficient").waitFor();
     expect(await ltv.getByText("Not enough data for predictions yet").count()).toBe(1);
+    await expectAccessible(ltv, "ltv-insufficient");
     await screenshot(ltv, "ltv-insufficient");
   });
 

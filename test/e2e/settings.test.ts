@@ -2,14 +2,15 @@
  * The settings page in real Chromium against the production build: server-side validation
  * with field errors (nothing stored), a valid save through App Bridge's save bar that
  * stores the settings and queues what they need (recompute, nightly schedule in the shop's
- * zone, tag sync), the confirmation before tag sync goes off, and marketing spend entries
- * incl. CSV import with row-level errors.
+ * zone, tag sync) and the confirmation before tag sync goes off. Marketing spend entries
+ * and their CSV import have their own file, spend.test.ts.
  */
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
+import { allCustomerResults } from "../../app/metrics/result-set.server";
 import {
   ensureBuild,
   openBrowser,
@@ -22,6 +23,7 @@ import {
   type AppServer,
   type SeededShop,
 } from "./harness";
+import { expectAccessible } from "./axe";
 
 let server: AppServer;
 let app: AppBrowser;
@@ -79,8 +81,10 @@ describe("settings form", () => {
     await expect(field("targets.monthlyChurn").inputValue()).resolves.toBe("4");
     await expect(field("targets.nps").inputValue()).resolves.toBe("-10");
     await expect(field("churnInactivityDays").inputValue()).resolves.toBe("180");
+    await expect(field("minSegmentCustomers").inputValue()).resolves.toBe("50");
     await expect(field("nightlyHour").inputValue()).resolves.toBe("3");
     await expect(saveBar().isVisible()).resolves.toBe(false);
+    await expectAccessible(page, "settings");
     await screenshot(page, "settings");
   });
 
@@ -88,6 +92,7 @@ describe("settings form", () => {
     await field("targets.repeatRate").fill("150");
     await field("churnInactivityDays").fill("12.5");
     await field("grossMarginRatio").fill("abc");
+    await field("minSegmentCustomers").fill("0");
     await field("tagSync.prefix").fill("rfm tags!");
     await saveBar().waitFor();
     await saveBar().locator('button[data-action="save"]').click();
@@ -96,6 +101,8 @@ describe("settings form", () => {
     expect(await page.getByText("Enter a whole number").count()).toBe(1);
     expect(await page.getByText("Enter a number").count()).toBe(1);
     expect(await page.getByText("Use 1–40 letters, digits or _ - : . /").count()).toBe(1);
+    expect(await page.getByText("Must be at least 1").count()).toBe(1);
+    await expectAccessible(page, "settings-errors");
     await screenshot(page, "settings-errors");
     expect(await storedSettings()).toEqual({});
   });
@@ -104,9 +111,12 @@ describe("settings form", () => {
     await field("targets.repeatRate").fill("55");
     await field("churnInactivityDays").fill("120");
     await field("grossMarginRatio").fill("40");
+    await field("minSegmentCustomers").fill("100");
     await field("tagSync.prefix").fill("kizuna:");
     await field("tagSync.enabled").check();
     await field("nightlyHour").selectOption("5");
+    // Fiscal years from April (as many Japanese companies): quarters and years count from it.
+    await field("fiscalYearStartMonth").selectOption("4");
     await saveBar().locator('button[data-action="save"]').click();
     await toast("Settings saved. Your numbers are being recalculated.").waitFor();
     const stored = await storedSettings();
@@ -114,8 +124,10 @@ describe("settings form", () => {
       targets: { repeatRate: 0.55, secondPurchaseSurvival: 0.87, monthlyChurn: 0.04, nps: -10 },
       churnInactivityDays: 120,
       grossMarginRatio: 0.4,
+      minSegmentCustomers: 100,
       tagSync: { enabled: true, prefix: "kizuna:" },
       nightlyHour: 5,
+      fiscalYearStartMonth: 4,
     });
     await expect.poll(() => saveBar().isVisible()).toBe(false);
     expect(await page.getByText("Must be at most 100").count()).toBe(0);
@@ -131,14 +143,10 @@ describe("settings form", () => {
   it("asks before turning tag sync off, then removes Kizuna's tags through the tag job", async () => {
     await queue("tags").remove(`tags-${shop.domain}`);
     // Some customers carry Kizuna's tags now.
-    const tagged = await prisma.customerMetric.findMany({
-      where: { shopId: shop.shopId },
-      take: 7,
-      select: { customerId: true, segment: true },
-    });
+    const tagged = (await allCustomerResults(prisma, shop.shopId)).slice(0, 7);
     for (const c of tagged) {
-      await prisma.customerMetric.update({
-        where: { shopId_customerId: { shopId: shop.shopId, customerId: c.customerId } },
+      await prisma.customer.update({
+        where: { shopId_id: { shopId: shop.shopId, id: c.customerId } },
         data: { taggedSegment: c.segment },
       });
     }
@@ -154,6 +162,7 @@ describe("settings form", () => {
         "Kizuna will remove its tags (starting with “kizuna:”) from 7 customers in Shopify.",
       )
       .waitFor();
+    await expectAccessible(page, "settings-confirm-tag-removal");
     await screenshot(page, "settings-confirm-tag-removal");
     // Nothing is saved before the merchant confirms.
     expect((await storedSettings()).tagSync).toEqual({ enabled: true, prefix: "kizuna:" });
@@ -165,79 +174,62 @@ describe("settings form", () => {
   });
 });
 
-describe("marketing spend", () => {
-  const spendRows = () =>
-    prisma.marketingSpend.findMany({
-      where: { shopId: shop.shopId },
-      orderBy: [{ month: "asc" }, { channel: "asc" }],
-      select: { month: true, channel: true, amountMinor: true },
-    });
-  const spendForm = () => page.getByTestId("spend-form");
+describe("targets for every KPI", () => {
+  const row = (id: string) => page.getByTestId(`kpi-target-${id}`);
 
-  it("adds an entry in major units of the shop currency, with field errors first", async () => {
+  it("sets a range on a KPI without a seeded target and no target on another", async () => {
     page = await app.open("/app/settings", shop.store);
-    await spendForm().waitFor();
-    await spendForm().getByLabel("Month").fill("2026-13");
-    await spendForm().getByLabel("Channel").fill("LINE");
-    await spendForm().getByLabel("Amount").fill("1200.5");
-    await page.getByRole("button", { name: "Save entry" }).click();
-    await page.getByText("Use a month like 2026-01").waitFor();
-    expect(await page.getByText("Too many decimals for JPY").count()).toBe(1);
-    expect(await spendRows()).toEqual([]);
-
-    await spendForm().getByLabel("Month").fill("2026-01");
-    await spendForm().getByLabel("Amount").fill("12,000");
-    await page.getByRole("button", { name: "Save entry" }).click();
-    await toast("Spend entry saved").waitFor();
-    expect(await spendRows()).toEqual([
-      { month: "2026-01", channel: "LINE", amountMinor: 12_000n },
-    ]);
-    await page.getByTestId("spend-table").getByText("¥12,000").waitFor();
+    await row("average_order_value").waitFor();
+    // Every KPI of the monthly history has a row, with the seeded targets shown.
+    const snapshot = await shop.snapshot();
+    expect(await page.locator('[data-testid^="kpi-target-"]').count()).toBe(
+      snapshot.trends!.series.length,
+    );
+    await expect(row("monthly_churn_rate").getByLabel("Direction for").inputValue()).resolves.toBe(
+      "at_most",
+    );
+    await row("average_order_value").getByLabel("Direction for").selectOption("range");
+    await row("average_order_value").getByLabel("Minimum for").fill("3,000");
+    await row("average_order_value").getByLabel("Maximum for").fill("9000");
+    await row("average_order_value").getByRole("button", { name: "Save target for" }).click();
+    await toast("Target for Average order value saved").waitFor();
+    await row("new_customers").getByLabel("Direction for").selectOption("at_most");
+    await row("new_customers").getByLabel("Maximum for").fill("abc");
+    await row("new_customers").getByRole("button", { name: "Save target for" }).click();
+    await row("new_customers")
+      .getByText("Enter a number for each bound, the minimum not above the maximum.")
+      .waitFor();
+    await row("repeat_rate").getByLabel("Direction for").selectOption("none");
+    await row("repeat_rate").getByRole("button", { name: "Save target for" }).click();
+    await toast("Target for Repeat rate saved").waitFor();
+    expect((await storedSettings()).kpiTargets).toEqual({
+      average_order_value: { direction: "range", min: 3000, max: 9000 },
+      repeat_rate: { direction: "none", min: null, max: null },
+    });
+    await expectAccessible(page, "settings, KPI targets");
+    await screenshot(page, "settings-kpi-targets");
+    // The dashboard evaluates the new targets from the stored values at once.
+    const dashboard = await app.open("/app", shop.store);
+    await dashboard.getByTestId("kpi-average_order_value").waitFor();
+    await expect(
+      dashboard.getByTestId("kpi-repeat_rate").getAttribute("data-status"),
+    ).resolves.toBe("none");
+    await dashboard.close();
   });
 
-  it("imports a CSV file only when every row is valid, naming the bad rows", async () => {
-    const input = page.getByTestId("spend-dropzone").locator('input[type="file"]');
-    await input.setInputFiles({
-      name: "spend.csv",
-      mimeType: "text/csv",
-      buffer: Buffer.from(
-        "month,channel,amount\n2026-02,google,30000\n2026-2x,meta,100\n2026-02,google,5\n2026-03,meta,-4\n",
-      ),
+  it("a new seeded target in the form above replaces the KPI's own target", async () => {
+    page = await app.open("/app/settings", shop.store);
+    await field("targets.repeatRate").waitFor();
+    await field("targets.repeatRate").fill("58");
+    await saveBar().locator('button[data-action="save"]').click();
+    await toast("Settings saved").waitFor();
+    const stored = await storedSettings();
+    expect(stored.kpiTargets).toEqual({
+      average_order_value: { direction: "range", min: 3000, max: 9000 },
     });
-    await page.locator("#spend-import-button").click();
-    const errors = page.getByTestId("spend-import-errors");
-    await errors.waitFor();
-    expect(await errors.getByText("Nothing was imported: 3 problems").count()).toBe(1);
-    expect(await errors.locator("li").allTextContents()).toEqual([
-      "Line 3, Month: Use a month like 2026-01",
-      "Line 4, Row: Same month and channel as line 2",
-      "Line 5, Amount: Must not be negative",
-    ]);
-    await screenshot(page, "settings-spend-errors");
-    expect(await spendRows()).toHaveLength(1);
-
-    await input.setInputFiles({
-      name: "spend-ja.csv",
-      mimeType: "text/csv",
-      buffer: Buffer.from(
-        '\uFEFF月,チャネル,金額\n2026/02,google,"30,000"\n2026-03,meta,45000\n2026-01,LINE,15000\n',
-      ),
-    });
-    await page.locator("#spend-import-button").click();
-    await toast("3 entries imported").waitFor();
-    expect(await spendRows()).toEqual([
-      { month: "2026-01", channel: "LINE", amountMinor: 15_000n },
-      { month: "2026-02", channel: "google", amountMinor: 30_000n },
-      { month: "2026-03", channel: "meta", amountMinor: 45_000n },
-    ]);
-    expect(await page.getByTestId("spend-import-errors").count()).toBe(0);
-    await screenshot(page, "settings-spend");
-  });
-
-  it("deletes an entry", async () => {
-    await page.getByRole("button", { name: "Delete meta, Mar 2026" }).click();
-    await toast("Spend entry deleted").waitFor();
-    expect((await spendRows()).map((r) => r.channel)).toEqual(["LINE", "google"]);
+    expect((stored.targets as { repeatRate: number }).repeatRate).toBe(0.58);
+    page = await app.open("/app/settings", shop.store);
+    await expect(row("repeat_rate").getByLabel("Minimum for").inputValue()).resolves.toBe("58");
   });
 });
 
@@ -249,6 +241,7 @@ describe("settings in Japanese", () => {
     await field("targets.repeatRate").fill("abc");
     await saveBar().locator('button[data-action="save"]').click();
     await page.getByText("数値を入力してください").waitFor();
+    await expectAccessible(page, "settings-ja");
     await screenshot(page, "settings-ja");
   });
 

@@ -3,10 +3,16 @@
  * bundle per target module, with a default export (what Shopify's runtime calls), the
  * app's URL compiled in and no Node globals left, under Shopify's size limit.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildExtensions, EXTENSIONS_DIR, MAX_BUNDLE_BYTES } from "../../extensions/build.mjs";
+import {
+  appUrlFrom,
+  buildExtensions,
+  EXTENSIONS_DIR,
+  MAX_BUNDLE_BYTES,
+} from "../../extensions/build.mjs";
 
 describe("extensions/build.mjs", () => {
   it("bundles every extension to extensions/<name>/dist", async () => {
@@ -39,5 +45,30 @@ describe("extensions/build.mjs", () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain('Could not resolve "not-installed-package"');
     expect((error as Error).message).toContain("@shopify/ui-extensions");
+  });
+
+  it("fails without SHOPIFY_APP_URL, naming the variable", () => {
+    const env = { ...process.env };
+    delete env.SHOPIFY_APP_URL;
+    delete env.APP_URL;
+    const run = spawnSync(process.execPath, [join(EXTENSIONS_DIR, "build.mjs")], {
+      env,
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("Set SHOPIFY_APP_URL (or APP_URL)");
+    expect(run.stdout).toBe("");
+  });
+
+  it("refuses an app URL that is not http(s), naming the variable", () => {
+    expect(() => appUrlFrom({ SHOPIFY_APP_URL: "kizuna.example.com" })).toThrow(
+      'SHOPIFY_APP_URL must be an http(s) URL, got "kizuna.example.com"',
+    );
+    expect(() => appUrlFrom({ APP_URL: "ftp://kizuna.example.com" })).toThrow(
+      "APP_URL must be an http(s) URL",
+    );
+    expect(appUrlFrom({ SHOPIFY_APP_URL: "https://kizuna.example.com/x?y" })).toBe(
+      "https://kizuna.example.com",
+    );
   });
 });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { loader } from "../../app/routes/api.customer-metrics.$id";
+import { seedResults } from "../helpers/result-set";
 import { adminToken, domainOf, storeName } from "./tokens";
 
 const ORIGIN = "https://extensions.shopifycdn.com";
@@ -14,6 +15,9 @@ const otherStore = storeName("metrics-b");
 const CUSTOMER = 8_000_000_001n;
 const OTHER_SHOPS_CUSTOMER = 8_000_000_002n;
 const UNSCORED = 8_000_000_003n;
+/** Ids past 2^53: 2^63 − 1 and Shopify's 18-digit sample customer id. */
+const LARGEST = 2n ** 63n - 1n;
+const SAMPLE_CUSTOMER = 115310627314723954n;
 
 /** Calls the loader as Remix would; authenticate.admin throws its 401 and 204 responses. */
 async function call(request: Request, id: string): Promise<Response> {
@@ -48,8 +52,7 @@ async function installShop(domain: string, currency: string): Promise<number> {
   return shop.id;
 }
 
-const metric = (shopId: number, customerId: bigint, segment: string) => ({
-  shopId,
+const metric = (customerId: bigint, segment: string) => ({
   customerId,
   segment,
   recencyScore: 5,
@@ -61,18 +64,25 @@ const metric = (shopId: number, customerId: bigint, segment: string) => ({
   pAlive: 0.93,
   expected90: 1.25,
   clvMinor: 123_456n,
-  computedAt: new Date("2026-11-20T03:00:00Z"),
 });
+const COMPUTED_AT = new Date("2026-11-20T03:00:00Z");
 
 beforeAll(async () => {
   const shopId = await installShop(domainOf(store), "JPY");
   const otherId = await installShop(domainOf(otherStore), "USD");
-  await prisma.customerMetric.createMany({
-    data: [
-      metric(shopId, CUSTOMER, "champions"),
-      { ...metric(otherId, OTHER_SHOPS_CUSTOMER, "lost"), pAlive: null, clvMinor: null },
-    ],
-  });
+  const url = process.env.DATABASE_URL!;
+  const ours = [
+    metric(CUSTOMER, "champions"),
+    metric(SAMPLE_CUSTOMER, "at_risk"),
+    metric(LARGEST, "loyal"),
+  ].sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
+  await seedResults(url, shopId, ours, COMPUTED_AT);
+  await seedResults(
+    url,
+    otherId,
+    [{ ...metric(OTHER_SHOPS_CUSTOMER, "lost"), pAlive: null, clvMinor: null }],
+    COMPUTED_AT,
+  );
 });
 
 afterAll(async () => {
@@ -130,6 +140,26 @@ describe("GET /api/customer-metrics/$id", () => {
     });
     const reverse = await fetchMetrics(String(OTHER_SHOPS_CUSTOMER), await adminToken(store));
     expect(reverse.status).toBe(404);
+  });
+
+  it("finds customers by ids past 2^53 exactly, and refuses ids past 2^63 − 1", async () => {
+    const token = await adminToken(store);
+    for (const [id, segment] of [
+      [LARGEST, "loyal"],
+      [SAMPLE_CUSTOMER, "at_risk"],
+    ] as const) {
+      for (const raw of [String(id), encodeURIComponent(`gid://shopify/Customer/${id}`)]) {
+        const response = await fetchMetrics(raw, token);
+        expect(response.status, raw).toBe(200);
+        expect(await response.json(), raw).toMatchObject({
+          customerId: String(id),
+          metric: { segment: { id: segment } },
+        });
+      }
+    }
+    // One past: 2^63 (and the rounded neighbour of the sample id finds nobody).
+    expect((await fetchMetrics(String(2n ** 63n), token)).status).toBe(400);
+    expect((await fetchMetrics("115310627314723950", token)).status).toBe(404);
   });
 
   it("answers 404 for a customer without scores and 400 for a malformed id", async () => {

@@ -189,6 +189,31 @@ describe("POST /api/nps with a valid session token", () => {
     expect((await rowsOf(shopId, orderId))[0]?.comment).toBe("good value\nthanks");
   });
 
+  it("keeps 64-bit order and customer ids exact (2^63 − 1, Shopify's 18-digit samples)", async () => {
+    const orderId = 2n ** 63n - 1n;
+    const buyer = 115310627314723954n;
+    const token = await extensionToken(store, { customerId: buyer });
+    const response = await post({ orderId: gid(orderId), score: 7, source: "thank-you" }, token);
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { answer: { orderId: string } };
+    expect(body.answer.orderId).toBe("gid://shopify/Order/9223372036854775807");
+    expect(await rowsOf(shopId, orderId)).toMatchObject([{ orderId, customerId: buyer }]);
+    const own = await get({ orderId: gid(orderId), source: "order-status" }, token);
+    expect(((await own.json()) as { answer: unknown }).answer).toMatchObject({ score: 7 });
+    // Past the signed 64-bit range, and an id sent as a bare (rounded) JSON number.
+    const tooLarge = await post({ orderId: gid(2n ** 63n), score: 7, source: "thank-you" }, token);
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.text()).toContain("orderId: is out of range");
+    const bare = await post(
+      null,
+      token,
+      '{"orderId":820982911946154508,"score":7,"source":"thank-you"}',
+    );
+    expect(bare.status).toBe(400);
+    expect(await bare.text()).toContain("orderId: must be an order id");
+    expect(await rowsOf(shopId, 820982911946154508n)).toEqual([]);
+  });
+
   it("keeps shops apart: another shop's token writes only to that shop", async () => {
     const response = await post(
       { orderId: gid(OWNED_ORDER), score: 1, source: "thank-you" },

@@ -7,10 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { closeSharedRateLimiters } from "../../app/extensions/rate-limit.server";
-import type { WebhookJob } from "../../app/jobs/webhooks.server";
+import type { WebhookJob } from "../../app/jobs/queues.server";
 import { logger } from "../../app/logger.server";
 import { action } from "../../app/routes/api.nps";
-import { processWebhook, type WebhookContext } from "../../app/sync/webhook-processing.server";
+import type { WebhookContext } from "../../app/sync/context.server";
+import { processWebhook } from "../../app/sync/webhook-processing.server";
 import { createRowStore } from "../../app/sync/store.server";
 import { domainOf, extensionToken, storeName } from "./tokens";
 

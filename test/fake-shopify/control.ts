@@ -19,12 +19,14 @@
 //   GET  /__fake/webhooks                          delivery log;  PUT options;  POST /flush
 //   GET  /__fake/requests                          request log
 import type { ServerResponse } from "node:http";
-import type { FakeShopify } from "./index";
-import type { FaultKind, FaultPlan } from "./faults";
+import type { FaultInjector, FaultKind, FaultPlan } from "./faults";
 import type { CancelReason } from "./generator/plans";
-import { sendJson, type ControlHandler } from "./server";
-import type { Duration } from "./shop";
+import { sendJson, type ControlHandler, type RequestLogEntry } from "./server";
+import type { Duration, FakeShop, WorldClock } from "./shop";
+import type { ShopChange } from "./store/changes";
 import type { CreateOrderInput, RefundInput } from "./store/shop-store";
+import type { DeliveryOptions, DeliveryRecord } from "./webhooks/dispatcher";
+import { stringifyJson } from "./util/json";
 
 function record(body: unknown): Record<string, unknown> {
   return typeof body === "object" && body !== null && !Array.isArray(body)
@@ -36,7 +38,7 @@ async function streamJsonl(res: ServerResponse, rows: Iterable<unknown>): Promis
   res.writeHead(200, { "content-type": "application/jsonl; charset=utf-8" });
   let buffer = "";
   for (const row of rows) {
-    buffer += `${JSON.stringify(row)}\n`;
+    buffer += `${stringifyJson(row)}\n`;
     if (buffer.length > 1 << 16) {
       if (!res.write(buffer)) await new Promise((resolve) => res.once("drain", resolve));
       buffer = "";
@@ -45,7 +47,34 @@ async function streamJsonl(res: ServerResponse, rows: Iterable<unknown>): Promis
   res.end(buffer);
 }
 
-export function createControlApi(fake: FakeShopify): ControlHandler {
+/** An order or customer id: digits (a path segment or string) or an exact JSON integer. */
+function idOf(raw: unknown): bigint {
+  if (typeof raw === "bigint") return raw;
+  if ((typeof raw === "string" && /^\d{1,20}$/.test(raw)) || Number.isSafeInteger(raw)) {
+    return BigInt(raw as string | number);
+  }
+  throw new Error(`not an id: ${String(raw)}`);
+}
+
+/** What the control API drives: the parts of FakeShopify (index.ts) it needs, no import cycle. */
+export interface ControlledFake {
+  url: string;
+  apiKey: string;
+  shops: Map<string, FakeShop>;
+  shop(domain?: string): FakeShop;
+  faults: FaultInjector;
+  clock: WorldClock;
+  webhooks: {
+    configure(options: Partial<DeliveryOptions>): void;
+    flush(): Promise<void>;
+    deliveries(): DeliveryRecord[];
+    options(): DeliveryOptions;
+  };
+  advance(duration?: Duration): Map<string, ShopChange[]>;
+  requests(): RequestLogEntry[];
+}
+
+export function createControlApi(fake: ControlledFake): ControlHandler {
   return async (method, path, _query, body, res) => {
     const input = record(body);
     const ok = (payload: unknown = { ok: true }) => {
@@ -107,8 +136,8 @@ export function createControlApi(fake: FakeShopify): ControlHandler {
         await streamJsonl(res, shop.customers());
         return true;
       }
-      if (method === "GET" && sub === "orders" && id) return ok(shop.order(Number(id)));
-      if (method === "GET" && sub === "customers" && id) return ok(shop.customer(Number(id)));
+      if (method === "GET" && sub === "orders" && id) return ok(shop.order(idOf(id)));
+      if (method === "GET" && sub === "customers" && id) return ok(shop.customer(idOf(id)));
       if (method !== "POST") return false;
       switch (sub) {
         case "session-token":
@@ -137,8 +166,11 @@ export function createControlApi(fake: FakeShopify): ControlHandler {
             shop.sendWebhook(String(input.topic), input.payload ?? {}).map((w) => w.webhookId),
           );
         case "orders": {
-          if (id === undefined) return ok(shop.createOrder(input as CreateOrderInput));
-          const orderId = Number(id);
+          if (id === undefined) {
+            const customerId = input.customerId == null ? null : idOf(input.customerId);
+            return ok(shop.createOrder({ ...(input as CreateOrderInput), customerId }));
+          }
+          const orderId = idOf(id);
           if (action === "refund") return ok(shop.refundOrder(orderId, input as RefundInput));
           if (action === "cancel") {
             return ok(
@@ -161,7 +193,7 @@ export function createControlApi(fake: FakeShopify): ControlHandler {
         }
         case "customers": {
           if (id === undefined) return ok(shop.createCustomer(input));
-          const customerId = Number(id);
+          const customerId = idOf(id);
           if (action === "tags")
             shop.setCustomerTags(
               customerId,

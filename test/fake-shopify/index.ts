@@ -25,6 +25,7 @@ import {
   type DeliveryOptions,
   type DeliveryRecord,
 } from "./webhooks/dispatcher";
+import { toSec } from "./util/time";
 import { readAppConfig, type AppConfig } from "./webhooks/subscriptions";
 
 export { FakeShop } from "./shop";
@@ -58,6 +59,13 @@ export interface FakeShopifyOptions {
   faults?: FaultPlan;
   /** Seed for fault and delivery randomness. */
   seed?: number;
+  /**
+   * The world's "now" when the fake starts: shops' generated histories end here unless a
+   * shop sets its own `end`. Default: $KIZUNA_TEST_ANCHOR when set (the test suite's
+   * anchor date, see test/setup/virtual-clock.mjs), else the current time. With the same
+   * seed and anchor, the generated shop is the same whatever today's date is.
+   */
+  anchor?: Date | string | number; // a number is epoch seconds, as `end` is
   /** Fold generated events continuously (ms interval; true = 1000). */
   live?: boolean | number;
   /** Install the fetch redirect in this process, pointed at the fake. */
@@ -104,6 +112,7 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
   adminSchema();
   const storage = await FileStorage.create();
   const clock = new WorldClock();
+  const anchorSec = toSec(options.anchor ?? process.env.KIZUNA_TEST_ANCHOR ?? new Date());
   const faults = new FaultInjector(seed, options.faults);
   const dispatcher = new WebhookDispatcher(apiSecret, appConfig.apiVersion, seed, {
     ...options.webhooks,
@@ -130,6 +139,8 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
     apiSecret,
     defaultScopes: appConfig.scopes,
     seed,
+    // A shop added after `advance()` ends its history at the advanced world time.
+    defaultEndSec: () => anchorSec + Math.floor(clock.offsetMs / 1000),
   };
   const addShop = (shopOptions: ShopOptions): FakeShop => {
     const shop = new FakeShop(shopOptions, shops.size, env);

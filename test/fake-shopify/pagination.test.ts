@@ -68,18 +68,19 @@ async function pageAll(
   }
 }
 
-const numericId = (gid: string) => Number(gid.split("/").at(-1));
+const numericId = (gid: string) => BigInt(gid.split("/").at(-1)!);
+const ascending = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 describe("pagination", () => {
   it("returns every order exactly once in id order", async () => {
-    const truth = [...fake.shop(small).orders()].map((o) => o.id).sort((a, b) => a - b);
+    const truth = [...fake.shop(small).orders()].map((o) => o.id).sort(ascending);
     const got = (await pageAll(small, "orders", "sortKey: ID")).map((n) => numericId(n.id));
     expect(truth.length).toBeGreaterThan(4000);
     expect(new Set(got).size).toBe(got.length);
     expect(got).toEqual(truth);
     // The default sort key of `orders` is PROCESSED_AT: backdated orders sort earlier.
     const byDefault = (await pageAll(small, "orders", "", 250)).map((n) => numericId(n.id));
-    expect([...byDefault].sort((a, b) => a - b)).toEqual(truth);
+    expect([...byDefault].sort(ascending)).toEqual(truth);
     expect(byDefault).not.toEqual(truth);
   });
 
@@ -92,14 +93,14 @@ describe("pagination", () => {
     const expected = orders
       .filter((o) => o.updatedAt > pivot.updatedAt)
       .map((o) => o.id)
-      .sort((a, b) => a - b);
+      .sort(ascending);
     const got = await pageAll(
       small,
       "orders",
       `sortKey: UPDATED_AT, query: "updated_at:>'${pivot.updatedAt}'"`,
       97,
     );
-    expect(got.map((n) => numericId(n.id)).sort((a, b) => a - b)).toEqual(expected);
+    expect(got.map((n) => numericId(n.id)).sort(ascending)).toEqual(expected);
     const times = got.map((n) => n.updatedAt);
     expect([...times].sort()).toEqual(times);
     const reversed = await pageAll(
@@ -115,9 +116,9 @@ describe("pagination", () => {
   });
 
   it("returns every customer exactly once by CREATED_AT, and pages backwards with last/before", async () => {
-    const truth = [...fake.shop(small).customers()].map((c) => c.id).sort((a, b) => a - b);
+    const truth = [...fake.shop(small).customers()].map((c) => c.id).sort(ascending);
     const forward = await pageAll(small, "customers", "sortKey: CREATED_AT", 250);
-    expect(forward.map((n) => numericId(n.id)).sort((a, b) => a - b)).toEqual(truth);
+    expect(forward.map((n) => numericId(n.id)).sort(ascending)).toEqual(truth);
     const created = forward.map((n) => n.createdAt);
     expect([...created].sort()).toEqual(created);
     const token = fake.shop(small).accessToken().accessToken;

@@ -62,8 +62,8 @@ describe("another process", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { id: number; totalMinor: number });
     expect(orders.length).toBe(counts.orders);
-    expect(orders.map((o) => o.id).sort()).toEqual(
-      [...fake.shop().orders()].map((o) => o.id).sort(),
+    expect(orders.map((o) => String(o.id)).sort()).toEqual(
+      [...fake.shop().orders()].map((o) => String(o.id)).sort(),
     );
     const token = (await (
       await fetch(`${fake.url}/__fake/shops/${domain}/session-token`, {
@@ -79,7 +79,7 @@ describe("another process", () => {
       })
     ).json()) as { id: number; itemQuantity: number };
     expect(created.itemQuantity).toBe(2);
-    expect(fake.shop().order(created.id)?.id).toBe(created.id);
+    expect(fake.shop().order(BigInt(created.id))?.id).toBe(BigInt(created.id));
     await fetch(`${fake.url}/__fake/faults`, {
       method: "PUT",
       body: JSON.stringify({ http5xx: 1 }),

@@ -92,7 +92,18 @@ export function installFetchRedirect(
       count: 0,
     };
     g[STATE_KEY] = state;
-    globalThis.fetch = redirectedFetch as typeof fetch;
+    const installed = state;
+    // A later `globalThis.fetch = …` (Remix's installGlobals in app/server.ts swaps in
+    // undici's fetch after the build is imported) replaces what the redirect forwards to,
+    // not the redirect itself: code that calls fetch at call time still reaches the fake.
+    Object.defineProperty(globalThis, "fetch", {
+      configurable: true,
+      enumerable: true,
+      get: () => redirectedFetch as typeof fetch,
+      set: (next: typeof fetch) => {
+        installed.original = next;
+      },
+    });
   } else {
     state.target = target ?? state.target;
     if (options.hosts) state.hosts = options.hosts;
@@ -110,7 +121,12 @@ export function installFetchRedirect(
     },
     uninstall() {
       if (g[STATE_KEY] !== current) return;
-      globalThis.fetch = current.original;
+      Object.defineProperty(globalThis, "fetch", {
+        configurable: true,
+        enumerable: true,
+        writable: true,
+        value: current.original,
+      });
       delete g[STATE_KEY];
     },
   };

@@ -11,6 +11,7 @@ import type { FaultInjector, RequestFault } from "./faults";
 import { executeGraphql, parseRequestBody, throttledBody } from "./graphql/executor";
 import { ADMIN_API_VERSION } from "./graphql/schema";
 import type { FakeShop, WorldClock } from "./shop";
+import { parseJson, stringifyJson } from "./util/json";
 import { writeFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -66,7 +67,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": String(Buffer.byteLength(text)),
@@ -184,7 +185,7 @@ export class FakeShopifyServer {
         let parsed: unknown = null;
         if (body && body.length > 0) {
           try {
-            parsed = JSON.parse(body.toString("utf8"));
+            parsed = parseJson(body.toString("utf8"));
           } catch {
             return sendJson(res, 400, { error: "control API bodies are JSON" });
           }
@@ -365,14 +366,14 @@ export class FakeShopifyServer {
       return sendJson(res, 200, { count: store.counts().customers }, limitHeaders);
     const order = /^orders\/(\d+)\.json$/.exec(resource);
     if (order) {
-      const serial = store.serialOfOrderId(Number(order[1]));
+      const serial = store.serialOfOrderId(BigInt(order[1]!));
       if (serial < 0 || !store.isOrderVisible(serial))
         return sendJson(res, 404, { errors: "Not Found" }, limitHeaders);
       return sendJson(res, 200, { order: shop.payloads.order(serial, store.upTo) }, limitHeaders);
     }
     const customer = /^customers\/(\d+)\.json$/.exec(resource);
     if (customer) {
-      const slot = store.slotOfCustomerId(Number(customer[1]));
+      const slot = store.slotOfCustomerId(BigInt(customer[1]!));
       const state = slot >= 0 && store.isCustomerVisible(slot) ? store.customerState(slot) : null;
       if (!state) return sendJson(res, 404, { errors: "Not Found" }, limitHeaders);
       return sendJson(res, 200, { customer: shop.payloads.customer(state) }, limitHeaders);

@@ -13,6 +13,7 @@ import type { ResolverContext } from "./graphql/context";
 import { adminSchema } from "./graphql/schema";
 import { GRAPHQL_LIMITS, LeakyBucket, REST_LIMITS } from "./graphql/throttle";
 import type { ShopChange } from "./store/changes";
+import { SegmentStore } from "./store/segments";
 import {
   ShopStore,
   ShopStoreError,
@@ -22,11 +23,16 @@ import {
 } from "./store/shop-store";
 import { customerTruth, orderTruth, type CustomerTruth, type OrderTruth } from "./truth";
 import { hash32 } from "./util/random";
+import { isoUtc } from "./util/time";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
 import { PayloadBuilder } from "./webhooks/payloads";
-import type { Subscription } from "./webhooks/subscriptions";
+import { includedFields, type Subscription } from "./webhooks/subscriptions";
 
-/** The fake's single world clock (data time); `advance()` moves it ahead of the wall clock. */
+/**
+ * The fake's single world clock (data time): the process clock plus what `advance()` added.
+ * In the test suite the process clock is itself virtual (test/setup/virtual-clock.mjs), so
+ * the world starts at the suite's anchor date, not at today's date.
+ */
 export class WorldClock {
   offsetMs = 0;
 
@@ -52,6 +58,8 @@ export interface ShopEnvironment {
   apiSecret: string;
   defaultScopes: string[];
   seed: number;
+  /** Epoch seconds where a new shop's generated history ends unless it sets its own `end`. */
+  defaultEndSec: () => number;
 }
 
 export interface Duration {
@@ -92,10 +100,12 @@ export class FakeShop {
   /** Tag writes the app made (tagsAdd/tagsRemove, also inside bulk mutations). */
   readonly appTagWrites: Array<{
     at: number;
-    customerId: number;
+    customerId: bigint;
     add: string[];
     remove: string[];
   }> = [];
+  /** Customer segments (segmentCreate / segmentUpdate / segmentDelete). */
+  readonly segments: SegmentStore;
   /** Every webhook this shop emitted, in emission order. */
   readonly sent: SentWebhook[] = [];
   private readonly env: ShopEnvironment;
@@ -103,7 +113,7 @@ export class FakeShop {
 
   constructor(options: ShopOptions, index: number, env: ShopEnvironment) {
     this.env = env;
-    this.spec = resolveSpec(options, index);
+    this.spec = resolveSpec({ ...options, end: options.end ?? env.defaultEndSec() }, index);
     this.domain = this.spec.domain;
     this.store = new ShopStore(this.spec, () => env.clock.nowSec());
     this.shopId = 60_000_000_000 + (hash32(this.spec.seed, index) % 1_000_000_000);
@@ -112,6 +122,7 @@ export class FakeShop {
     this.graphqlBucket = new LeakyBucket(GRAPHQL_LIMITS[this.spec.plan]);
     this.restBucket = new LeakyBucket(REST_LIMITS[this.spec.plan]);
     this.payloads = new PayloadBuilder(this.store, this.shopId);
+    this.segments = new SegmentStore(400_000_000 + index * 1000, () => isoUtc(env.clock.nowSec()));
     this.bulk = new BulkOperationManager({
       schema: adminSchema(),
       store: this.store,
@@ -129,7 +140,7 @@ export class FakeShop {
 
   // ── API plumbing ────────────────────────────────────────────────────────────────────
 
-  private readonly api: ShopApi = {
+  private readonly api: Omit<ShopApi, "segments"> = {
     bulk: {
       runQuery: (q, g, s) => this.bulk.runQuery(q, g, s),
       runMutation: (m, p, c, s) => this.bulk.runMutation(m, p, c, s),
@@ -150,7 +161,9 @@ export class FakeShop {
       shopId: this.shopId,
       scopes,
       search: [],
-      api: withApi ? { ...this.api, installationId: this.installationId } : null,
+      api: withApi
+        ? { ...this.api, installationId: this.installationId, segments: this.segments }
+        : null,
     };
   }
 
@@ -182,16 +195,18 @@ export class FakeShop {
     for (const sub of this.env.subscriptions()) {
       if (sub.topic !== topic) continue;
       const webhookId = randomUUID();
+      // As Shopify does, a subscription's include_fields trims the payload it delivers.
+      const delivered = sub.includeFields ? includedFields(payload, sub.includeFields) : payload;
       this.env.dispatcher.send({
         shop: this.domain,
         topic,
         uri: sub.uri,
-        payload,
+        payload: delivered,
         webhookId,
         eventId,
         triggeredAtMs: atSec * 1000,
       });
-      const sent = { topic, webhookId, eventId, payload };
+      const sent = { topic, webhookId, eventId, payload: delivered };
       out.push(sent);
       this.sent.push(sent);
     }
@@ -248,6 +263,19 @@ export class FakeShop {
         at,
         eventId,
       );
+      // Since API 2025-01 tags travel only in these topics (one event each, their own id).
+      const tags = change.change === "created" ? { add: state.tags, remove: [] } : change.tags;
+      if (tags?.remove.length) {
+        const payload = this.payloads.customerTags(state.id, tags.remove, at);
+        this.sendWebhook("customer.tags_removed", payload, at);
+      }
+      if (tags?.add.length) {
+        this.sendWebhook(
+          "customer.tags_added",
+          this.payloads.customerTags(state.id, tags.add, at),
+          at,
+        );
+      }
     }
   }
 
@@ -292,13 +320,13 @@ export class FakeShop {
     }
   }
 
-  private serial(orderId: number): number {
+  private serial(orderId: bigint): number {
     const serial = this.store.serialOfOrderId(orderId);
     if (serial < 0) throw new Error(`${this.domain}: no order ${orderId}`);
     return serial;
   }
 
-  private slot(customerId: number): number {
+  private slot(customerId: bigint): number {
     const slot = this.store.slotOfCustomerId(customerId);
     if (slot < 0) throw new Error(`${this.domain}: no customer ${customerId}`);
     return slot;
@@ -310,27 +338,27 @@ export class FakeShop {
     return orderTruth(this.store, serial, this.store.orderState(serial));
   }
 
-  refundOrder(orderId: number, input: RefundInput = { all: true }): OrderTruth {
+  refundOrder(orderId: bigint, input: RefundInput = { all: true }): OrderTruth {
     const serial = this.serial(orderId);
     this.emit(this.run(() => this.store.refundOrder(serial, input)));
     return orderTruth(this.store, serial, this.store.orderState(serial));
   }
 
-  cancelOrder(orderId: number, reason: CancelReason = "CUSTOMER", refund = true): OrderTruth {
+  cancelOrder(orderId: bigint, reason: CancelReason = "CUSTOMER", refund = true): OrderTruth {
     const serial = this.serial(orderId);
     this.emit(this.run(() => this.store.cancelOrder(serial, reason, refund)));
     return orderTruth(this.store, serial, this.store.orderState(serial));
   }
 
-  fulfillOrder(orderId: number): void {
+  fulfillOrder(orderId: bigint): void {
     this.emit(this.run(() => this.store.fulfillOrder(this.serial(orderId))));
   }
 
-  deleteOrder(orderId: number): void {
+  deleteOrder(orderId: bigint): void {
     this.emit(this.run(() => this.store.deleteOrder(this.serial(orderId))));
   }
 
-  tagOrder(orderId: number, add: string[], remove: string[] = []): void {
+  tagOrder(orderId: bigint, add: string[], remove: string[] = []): void {
     this.emit(this.run(() => this.store.tagOrder(this.serial(orderId), add, remove)));
   }
 
@@ -342,8 +370,8 @@ export class FakeShop {
     return customerTruth(state);
   }
 
-  /** Merchant edits a customer's tags in the admin (customers/update). */
-  setCustomerTags(customerId: number, tags: string[]): void {
+  /** Merchant edits a customer's tags in the admin (customers/update, customer.tags_*). */
+  setCustomerTags(customerId: bigint, tags: string[]): void {
     const slot = this.slot(customerId);
     const current = this.store.customerState(slot, this.store.upTo, false)?.tags ?? [];
     const lower = new Set(tags.map((t) => t.toLowerCase()));
@@ -351,11 +379,11 @@ export class FakeShop {
     this.emit(this.run(() => this.store.changeCustomerTags(slot, tags, remove, "merchant")));
   }
 
-  touchCustomer(customerId: number): void {
+  touchCustomer(customerId: bigint): void {
     this.emit(this.run(() => this.store.touchCustomer(this.slot(customerId))));
   }
 
-  deleteCustomer(customerId: number): void {
+  deleteCustomer(customerId: bigint): void {
     this.emit(this.run(() => this.store.deleteCustomer(this.slot(customerId))));
   }
 
@@ -382,7 +410,7 @@ export class FakeShop {
   }
 
   /** The merchant forwards a customer's data request (customers/data_request). */
-  requestCustomerData(customerId: number): void {
+  requestCustomerData(customerId: bigint): void {
     const slot = this.slot(customerId);
     const state = this.store.customerState(slot);
     if (!state) throw new Error(`${this.domain}: no customer ${customerId}`);
@@ -394,7 +422,7 @@ export class FakeShop {
   }
 
   /** Customer erasure: sends customers/redact and erases the customer from the shop. */
-  redactCustomer(customerId: number): void {
+  redactCustomer(customerId: bigint): void {
     const slot = this.slot(customerId);
     const state = this.store.customerState(slot);
     if (!state) throw new Error(`${this.domain}: no customer ${customerId}`);
@@ -425,13 +453,13 @@ export class FakeShop {
       if (slot.customer) yield customerTruth(slot.customer);
   }
 
-  order(id: number): OrderTruth | null {
+  order(id: bigint): OrderTruth | null {
     const serial = this.store.serialOfOrderId(id);
     if (serial < 0 || !this.store.isOrderVisible(serial)) return null;
     return orderTruth(this.store, serial, this.store.orderState(serial));
   }
 
-  customer(id: number): CustomerTruth | null {
+  customer(id: bigint): CustomerTruth | null {
     const slot = this.store.slotOfCustomerId(id);
     if (slot < 0 || !this.store.isCustomerVisible(slot)) return null;
     const state = this.store.customerState(slot);

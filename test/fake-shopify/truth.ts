@@ -1,4 +1,5 @@
-// Ground truth in plain JSON-friendly records, for tests to compare the app's database with.
+// Ground truth in plain records, for tests to compare the app's database with. Order and
+// customer ids are bigints (64-bit, exact); util/json.ts writes them as JSON.
 import type { CustomerState } from "./model/customer-state";
 import { financialStatus, isSubscriptionOrder, type OrderState } from "./model/order-state";
 import type { ShopStore } from "./store/shop-store";
@@ -22,10 +23,10 @@ export interface RefundTruth {
 
 /** One order as Shopify has it now. Money: shop currency, integer minor units. */
 export interface OrderTruth {
-  id: number;
+  id: bigint;
   gid: string;
   name: string;
-  customerId: number | null;
+  customerId: bigint | null;
   createdAt: string;
   processedAt: string;
   updatedAt: string;
@@ -57,7 +58,7 @@ export interface OrderTruth {
 }
 
 export interface CustomerTruth {
-  id: number;
+  id: bigint;
   gid: string;
   createdAt: string;
   updatedAt: string;

@@ -2,11 +2,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { API_VERSION } from "../../app/sync/api-version";
+import { payloadFields, WEBHOOK_TOPICS } from "../../app/sync/webhook-processing.server";
 
 interface Subscription {
   topics?: string[];
   compliance_topics?: string[];
   uri: string;
+  include_fields?: string[];
 }
 interface AppToml {
   embedded: boolean;
@@ -16,6 +18,11 @@ interface AppToml {
 
 const toml = parse(readFileSync("shopify.app.toml", "utf8")) as unknown as AppToml;
 const routeFiles = readdirSync("app/routes");
+
+/** The topic as the Shopify libraries and Kizuna's jobs name it: "orders/create" → "ORDERS_CREATE". */
+const storageName = (topic: string) => topic.toUpperCase().replace(/[/.]/g, "_");
+/** Topics the intake handles itself (a single small write), not the webhooks worker. */
+const INTAKE_TOPICS = ["APP_UNINSTALLED", "APP_SCOPES_UPDATE"];
 
 /** Remix flat routes: "/webhooks/orders/create" is app/routes/webhooks.orders.create.tsx. */
 function routeFileFor(uri: string): string {
@@ -45,8 +52,37 @@ describe("shopify.app.toml and the routes stay in step", () => {
     for (const s of toml.webhooks.subscriptions) {
       const topics = [...(s.topics ?? []), ...(s.compliance_topics ?? [])];
       expect(topics).toHaveLength(1);
-      expect(s.uri).toBe(`/webhooks/${topics[0]}`);
+      // "customer.tags_added" → /webhooks/customer/tags_added (a dot would split the route
+      // file name anyway: webhooks.customer.tags_added.tsx).
+      expect(s.uri).toBe(`/webhooks/${topics[0]!.replaceAll(".", "/")}`);
     }
+  });
+
+  it("subscribes to exactly the topics Kizuna processes", () => {
+    const subscribed = toml.webhooks.subscriptions
+      .flatMap((s) => [...(s.topics ?? []), ...(s.compliance_topics ?? [])])
+      .map(storageName);
+    expect(subscribed.filter((t) => !INTAKE_TOPICS.includes(t)).sort()).toEqual(
+      [...WEBHOOK_TOPICS].sort(),
+    );
+  });
+
+  it("asks for exactly the fields processing reads of order, refund and customer webhooks", () => {
+    // Their payloads carry names, emails and addresses: include_fields keeps them at Shopify.
+    const personal = /^(orders|refunds|customers)\/|^customer\./;
+    let trimmed = 0;
+    for (const s of toml.webhooks.subscriptions) {
+      for (const topic of s.topics ?? []) {
+        if (!personal.test(topic) && s.include_fields === undefined) continue;
+        const reads = payloadFields(storageName(topic));
+        expect(reads.length, `${topic}: processing reads no field`).toBeGreaterThan(0);
+        expect([...(s.include_fields ?? [])].sort(), topic).toEqual([...reads].sort());
+        trimmed++;
+      }
+      // Compliance payloads are not trimmed: the intake keeps the customer's id only.
+      if (s.compliance_topics) expect(s.include_fields).toBeUndefined();
+    }
+    expect(trimmed).toBe(10);
   });
 
   it("declares the compliance topics an App Store app must handle", () => {
@@ -69,5 +105,32 @@ describe("shopify.app.toml and the routes stay in step", () => {
     const defaultScopes = /\.default\("(read_orders[^"]*)"\)/.exec(env)?.[1];
     expect(toml.access_scopes.scopes).toBe(defaultScopes);
     expect(toml.embedded).toBe(true);
+  });
+});
+
+describe("shopify.web.toml", () => {
+  const web = parse(readFileSync("shopify.web.toml", "utf8")) as {
+    roles?: string[];
+    webhooks_path?: string;
+    commands?: { dev?: string };
+  };
+  const scripts = (
+    JSON.parse(readFileSync("package.json", "utf8")) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+
+  it("makes `shopify app dev` start the app for pages and webhooks alike", () => {
+    expect(web.roles?.sort()).toEqual(["backend", "frontend"]);
+    // Every npm script the dev command runs exists.
+    const used = [...(web.commands?.dev ?? "").matchAll(/npm run (?:-s )?([\w:-]+)/g)].map(
+      (m) => m[1]!,
+    );
+    expect(used).toContain("dev");
+    for (const name of used) expect(Object.keys(scripts)).toContain(name);
+  });
+
+  it("names a webhook path the app serves", () => {
+    expect(routeFiles).toContain(routeFileFor(web.webhooks_path ?? ""));
   });
 });

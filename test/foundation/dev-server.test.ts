@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/ports";
+import { killGroup, spawnInGroup } from "../helpers/processes";
 
 let server: ChildProcess | undefined;
 
 afterAll(() => {
-  server?.kill("SIGTERM");
+  if (server) killGroup(server, "SIGTERM");
 });
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
@@ -23,7 +24,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
 describe("development server", () => {
   it("answers GET / with the landing page", async () => {
     const port = await freePort();
-    server = spawn(
+    server = spawnInGroup(
       process.execPath,
       [
         "node_modules/@remix-run/dev/dist/cli.js",

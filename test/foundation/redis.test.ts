@@ -64,6 +64,7 @@ describe("workers", () => {
         webhooks: {},
         compute: {},
         tags: {},
+        periods: {},
         housekeeping: {
           echo: async (job) => {
             seen.push(job.data);

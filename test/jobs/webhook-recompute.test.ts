@@ -3,7 +3,8 @@
  * workers (in-process, real Redis) do the rest: the debounced recompute updates what the
  * dashboard reads and the tag sync rewrites the customer's segment tag in Shopify. A customer
  * whose every order is cancelled or deleted has no segment any more and loses Kizuna's tag.
- * The customers/update webhooks caused by Kizuna's own tag writes start no recompute.
+ * The webhooks caused by Kizuna's own tag writes (customers/update, customer.tags_*) start no
+ * recompute.
  */
 import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,7 @@ const { computeShop } = await import("../../app/metrics/compute.server");
 const { syncShopTags } = await import("../../app/sync/tags.server");
 const { dashboardData } = await import("../../app/pages/dashboard.server");
 const { DEFAULT_SETTINGS } = await import("../../app/settings");
+const { allCustomerResults, customerResult } = await import("../../app/metrics/result-set.server");
 
 type Harness = Awaited<ReturnType<typeof startSyncHarness>>;
 let h: Harness;
@@ -55,19 +57,16 @@ async function settled(): Promise<void> {
   });
 }
 
-function customerTags(customerId: number): string[] {
+function customerTags(customerId: bigint): string[] {
   for (const c of h.shop.customers()) if (c.id === customerId) return c.tags;
   throw new Error(`customer ${customerId} not in Shopify`);
 }
 
-const kizunaTags = (customerId: number) =>
+const kizunaTags = (customerId: bigint) =>
   customerTags(customerId).filter((t) => t.toLowerCase().startsWith(PREFIX));
 
-async function segmentOf(customerId: number): Promise<string | null> {
-  const row = await h.ctx.db.customerMetric.findUnique({
-    where: { shopId_customerId: { shopId: h.shopId, customerId: BigInt(customerId) } },
-    select: { segment: true },
-  });
+async function segmentOf(customerId: bigint): Promise<string | null> {
+  const row = await customerResult(h.ctx.db, h.shopId, customerId);
   return row?.segment ?? null;
 }
 
@@ -88,7 +87,7 @@ beforeAll(async () => {
   // The state after install: computed once, every segmented customer tagged.
   await computeShop(h.domain, { db: h.ctx.db });
   await syncShopTags(h.ctx, h.domain, async () => {});
-  await h.fake.webhooks.flush(); // the customers/update webhooks of those writes, before any worker
+  await h.fake.webhooks.flush(); // the webhooks of those writes, before any worker
 
   workers = startWorkers({
     queues: ["webhooks", "compute", "tags"],
@@ -115,12 +114,8 @@ afterAll(async () => {
 
 describe("webhooks → debounced recompute → dashboard and tags", () => {
   it("moves a customer who buys again to another segment, on the dashboard and in their tag", async () => {
-    const lost = await h.ctx.db.customerMetric.findFirstOrThrow({
-      where: { shopId: h.shopId, segment: "lost" },
-      orderBy: { customerId: "asc" },
-      select: { customerId: true },
-    });
-    const customerId = Number(lost.customerId);
+    const lost = (await allCustomerResults(h.ctx.db, h.shopId)).find((r) => r.segment === "lost");
+    const customerId = lost!.customerId;
     expect(kizunaTags(customerId)).toEqual([`${PREFIX}lost`]);
     const merchantTags = customerTags(customerId).filter((t) => !t.startsWith(PREFIX));
     const before = (await dashboardData(h.domain)).snapshot!;
@@ -150,7 +145,7 @@ describe("webhooks → debounced recompute → dashboard and tags", () => {
     expect(done.computes.length).toBeGreaterThanOrEqual(1);
     expect(done.computes.length).toBeLessThan(done.ordersChanged);
     for (const run of done.computes) expect(run.waitedMs).toBeGreaterThanOrEqual(1_000);
-    // Kizuna's own tag writes came back as customers/update webhooks and started nothing.
+    // Kizuna's own tag writes came back as customers/update and tag webhooks, starting nothing.
     const computes = done.computes.length;
     await settled();
     expect(done.computes.length).toBe(computes);
@@ -158,19 +153,15 @@ describe("webhooks → debounced recompute → dashboard and tags", () => {
   }, 120_000);
 
   it("takes Kizuna's tag off a customer whose every order is cancelled or deleted", async () => {
-    const orders = new Map<number, number[]>();
+    const orders = new Map<bigint, bigint[]>();
     for (const o of h.shop.orders()) {
       if (o.customerId === null || o.cancelledAt !== null || o.test) continue;
       orders.set(o.customerId, [...(orders.get(o.customerId) ?? []), o.id]);
     }
-    const metrics = await h.ctx.db.customerMetric.findMany({
-      where: { shopId: h.shopId },
-      orderBy: { customerId: "asc" },
-      select: { customerId: true, segment: true },
-    });
+    const metrics = await allCustomerResults(h.ctx.db, h.shopId);
     // A tagged customer with more than one order: one is cancelled, the rest deleted.
-    const target = metrics.find((m) => (orders.get(Number(m.customerId))?.length ?? 0) >= 2)!;
-    const customerId = Number(target.customerId);
+    const target = metrics.find((m) => (orders.get(m.customerId)?.length ?? 0) >= 2)!;
+    const customerId = target.customerId;
     expect(kizunaTags(customerId)).toEqual([`${PREFIX}${target.segment}`]);
     const merchantTags = customerTags(customerId).filter((t) => !t.startsWith(PREFIX));
     const [first, ...rest] = orders.get(customerId)!;

@@ -3,12 +3,13 @@
  * shop. Each process logs a "compute started" and a "computed" line around every run; the
  * runs of both, read from those lines, never overlap. A process SIGKILLed mid-compute
  * leaves its job to BullMQ's stalled-job recovery: the other process runs it to the end,
- * and the CustomerMetric rows and the snapshot equal those of an uninterrupted run.
+ * and the per-customer result set and the snapshot equal those of an uninterrupted run.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateDatabase } from "../helpers/private-database";
+import { killGroup, spawnInGroup } from "../helpers/processes";
 
 // A database of its own: a worker process re-queues every installed shop's unfinished work
 // at start, which must not reach other test files' shops.
@@ -22,7 +23,8 @@ process.env.COMPUTE_MIN_INTERVAL_MS = "500";
 const { startSyncHarness } = await import("../sync/harness");
 const { computeJobId, requestRecompute } = await import("../../app/jobs/compute.server");
 const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");
-const { parseSnapshot } = await import("../../app/metrics/snapshot");
+const { parseSnapshot } = await import("../../app/metrics/snapshot/codec");
+const { allCustomerResults } = await import("../../app/metrics/result-set.server");
 const { createRedis } = await import("../../app/redis.server");
 const { QueueEvents } = await import("bullmq");
 
@@ -54,7 +56,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 }
 
 function startWorker(name: string): WorkerProcess {
-  const child = spawn(
+  const child = spawnInGroup(
     process.execPath,
     ["--import", "tsx", "workers/main.ts", "--queues", "compute"],
     { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
@@ -76,7 +78,7 @@ function startWorker(name: string): WorkerProcess {
 async function kill(worker: WorkerProcess, signal: NodeJS.Signals): Promise<void> {
   if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
   const exited = new Promise((resolve) => worker.child.once("exit", resolve));
-  worker.child.kill(signal);
+  killGroup(worker.child, signal);
   await exited;
 }
 
@@ -142,29 +144,13 @@ async function shopRow() {
 
 /** Start from nothing: no per-customer rows, no snapshot (so no "previous" values either). */
 async function clearResults(): Promise<void> {
-  await h.ctx.db.customerMetric.deleteMany({ where: { shopId: h.shopId } });
+  // Snapshots take their result sets with them (cascade).
   await h.ctx.db.metricSnapshot.deleteMany({ where: { shopId: h.shopId } });
 }
 
 /** The shop's results without the stamps that say when they were made. */
 async function results() {
-  const rows = await h.ctx.db.customerMetric.findMany({
-    where: { shopId: h.shopId },
-    orderBy: { customerId: "asc" },
-    select: {
-      customerId: true,
-      segment: true,
-      recencyScore: true,
-      frequencyScore: true,
-      monetaryScore: true,
-      recencyDays: true,
-      frequency: true,
-      monetaryMinor: true,
-      pAlive: true,
-      expected90: true,
-      clvMinor: true,
-    },
-  });
+  const rows = await allCustomerResults(h.ctx.db, h.shopId);
   const snapshots = await h.ctx.db.metricSnapshot.findMany({ where: { shopId: h.shopId } });
   expect(snapshots).toHaveLength(1);
   const snapshot = parseSnapshot(snapshots[0]!.data);

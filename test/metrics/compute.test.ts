@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../app/db.server";
+import { allCustomerResults, customerResult } from "../../app/metrics/result-set.server";
 import { computeShop, type ComputeStage } from "../../app/metrics/compute.server";
 import { loadShopData } from "../../app/metrics/load.server";
-import {
-  buildShopSnapshot,
-  parseSnapshot,
-  segmentIdOf,
-  type ShopSnapshot,
-} from "../../app/metrics/snapshot";
+import { parseSnapshot } from "../../app/metrics/snapshot/codec";
+import { buildShopSnapshot } from "../../app/metrics/snapshot/pipeline";
+import { segmentIdOf, type ShopSnapshot } from "../../app/metrics/snapshot/types";
 import { parseSettings } from "../../app/settings";
 import { createRowStore } from "../../app/sync/store.server";
 import { FIRST_CUSTOMER_ID, generateShop } from "./generate";
@@ -143,7 +141,7 @@ describe("computeShop end to end", () => {
       actionIsCustom: true,
     });
 
-    const rows = await db.customerMetric.findMany({ where: { shopId } });
+    const rows = await allCustomerResults(db, shopId);
     const p = build.perCustomer;
     expect(rows).toHaveLength(first.segments.scoredCustomers);
     const byId = new Map(rows.map((r) => [r.customerId, r]));
@@ -163,17 +161,21 @@ describe("computeShop end to end", () => {
         frequency: p.frequency[c],
         monetaryMinor: BigInt(p.monetaryMinor[c]),
         clvMinor: BigInt(Math.round(p.clvMinor[c])),
-        computedAt: result.computedAt,
       });
-      expect(row!.pAlive).toBeCloseTo(p.pAlive[c], 12);
+      expect(row!.pAlive).toBe(Number.isFinite(p.pAlive[c]) ? p.pAlive[c] : null);
     }
+    const one = await customerResult(db, shopId, rows[0].customerId);
+    expect(one).toEqual({ ...rows[0], computedAt: result.computedAt });
   });
 
   it("recomputes after changes: tag state kept, departed customers gone, previous values carried", async () => {
-    const rows = await db.customerMetric.findMany({ where: { shopId } });
+    const rows = await allCustomerResults(db, shopId);
     for (const segment of new Set(rows.map((r) => r.segment))) {
-      await db.customerMetric.updateMany({
-        where: { shopId, segment },
+      await db.customer.updateMany({
+        where: {
+          shopId,
+          id: { in: rows.filter((r) => r.segment === segment).map((r) => r.customerId) },
+        },
         data: { taggedSegment: segment },
       });
     }
@@ -208,13 +210,23 @@ describe("computeShop end to end", () => {
     ]);
 
     const result = await computeShop(domain, { db, databaseUrl: url, asOf: AS_OF });
-    expect(result.written.removedRows).toBe(1);
-    const after = await db.customerMetric.findMany({ where: { shopId } });
+    const after = await allCustomerResults(db, shopId);
+    expect(result.written.customerRows).toBe(after.length);
     expect(after.find((r) => r.customerId === gone)).toBeUndefined();
-    expect(after.find((r) => r.customerId === newcomer)).toMatchObject({ taggedSegment: null });
+    expect(after.find((r) => r.customerId === newcomer)).toBeDefined();
     const kept = after.filter((r) => r.customerId !== newcomer);
     expect(kept.length).toBe(rows.length - 1);
-    expect(kept.every((r) => r.taggedSegment !== null)).toBe(true);
+    // Tag sync's record lives on the customer and survives every recompute.
+    const tagged = await db.customer.findMany({
+      where: { shopId, id: { in: [gone, kept[0].customerId] } },
+      select: { id: true, taggedSegment: true },
+    });
+    expect(new Map(tagged.map((t) => [t.id, t.taggedSegment]))).toEqual(
+      new Map([
+        [gone, rows[0].segment],
+        [kept[0].customerId, rows.find((r) => r.customerId === kept[0].customerId)!.segment],
+      ]),
+    );
 
     const second = await latestSnapshot();
     expect(second.previousComputedAt).toBe(first.computedAt);
@@ -223,10 +235,10 @@ describe("computeShop end to end", () => {
     expect(second).toEqual(build.snapshot);
     expect(await db.metricSnapshot.count({ where: { shopId } })).toBe(2);
 
-    // Nothing changed since: no customer row is rewritten.
+    // Nothing changed since: the same results again.
     const again = await computeShop(domain, { db, databaseUrl: url, asOf: AS_OF });
-    expect(again.written).toMatchObject({ changedRows: 0, removedRows: 0 });
     expect(again.written.customerRows).toBe(after.length);
+    expect(await allCustomerResults(db, shopId)).toEqual(after);
   });
 
   it("records a failure so the UI can say why, and keeps the last snapshot", async () => {

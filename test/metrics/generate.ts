@@ -19,6 +19,8 @@ export interface GenerateOptions {
   readonly batch?: number;
   /** Shopify ids start here (customers) and at 10× (orders). */
   readonly firstId?: bigint;
+  /** The id of the c-th customer instead of firstId + c (e.g. a fake Shopify shop's ids). */
+  readonly customerId?: (c: number) => bigint;
 }
 
 export interface GeneratedBatch {
@@ -61,7 +63,7 @@ export function* generateShop(options: GenerateOptions): Generator<GeneratedBatc
   };
 
   for (let c = 0; c < options.customers; c++) {
-    const id = firstId + BigInt(c);
+    const id = options.customerId?.(c) ?? firstId + BigInt(c);
     const first = start + (end - start) * rng.uniform();
     const u = rng.uniform();
     const createdAt = new Date(Math.floor(first - rng.uniform() * 30 * DAY));

@@ -2,11 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NO_SEGMENT } from "../../app/analytics/rfm";
 import { createDatabase } from "../../app/db.server";
 import {
+  allCustomerResults,
+  customerResult,
+  customerResultsInRange,
+  redactCustomerResult,
+  segmentPage,
+  segmentResults,
+} from "../../app/metrics/result-set.server";
+import {
   snapshotsToPrune,
   writeComputeResults,
   type ComputeResultsInput,
 } from "../../app/metrics/results.server";
-import type { PerCustomerResults } from "../../app/metrics/snapshot";
+import type { PerCustomerResults } from "../../app/metrics/snapshot/types";
 
 const url = process.env.DATABASE_URL!;
 const db = createDatabase(url);
@@ -54,8 +62,7 @@ function input(
   };
 }
 
-const rowsOf = (id: number) =>
-  db.customerMetric.findMany({ where: { shopId: id }, orderBy: { customerId: "asc" } });
+const rowsOf = (id: number) => allCustomerResults(db, id);
 
 beforeAll(async () => {
   shopId = (await db.shop.create({ data: { domain: `results-${stamp}.myshopify.com` } })).id;
@@ -69,18 +76,14 @@ afterAll(async () => {
 });
 
 describe("writing per-customer results and snapshots", () => {
-  it("writes one row per customer with a segment, exact money, nulls for missing model values", async () => {
+  it("writes one entry per customer with a segment, exact money, nulls for missing model values", async () => {
     const first = new Date("2026-03-01T00:00:00.123Z");
     const summary = await writeComputeResults(
       url,
       input(shopId, results([0, 1, NO_SEGMENT, 2, 0]), first),
     );
-    expect(summary).toMatchObject({
-      customerRows: 4,
-      changedRows: 4,
-      removedRows: 0,
-      prunedSnapshots: 0,
-    });
+    expect(summary).toMatchObject({ customerRows: 4, prunedSnapshots: 0 });
+    expect(summary.resultBytes).toBeGreaterThan(0);
     const rows = await rowsOf(shopId);
     expect(rows.map((r) => [r.customerId, r.segment])).toEqual([
       [101n, "champions"],
@@ -88,7 +91,9 @@ describe("writing per-customer results and snapshots", () => {
       [104n, "lost"],
       [9_007_199_254_740_993n, "champions"],
     ]);
-    expect(rows[0]).toMatchObject({
+    expect(rows[0]).toEqual({
+      customerId: 101n,
+      segment: "champions",
       recencyScore: 1,
       frequencyScore: 2,
       monetaryScore: 3,
@@ -98,11 +103,12 @@ describe("writing per-customer results and snapshots", () => {
       pAlive: 0,
       expected90: 0.5,
       clvMinor: 1000n,
-      taggedSegment: null,
-      computedAt: first,
     });
     expect(rows[1]).toMatchObject({ pAlive: null, expected90: null, clvMinor: null });
     expect(rows[3]).toMatchObject({ clvMinor: 1004n, pAlive: 1 });
+    const one = await customerResult(db, shopId, 9_007_199_254_740_993n);
+    expect(one).toMatchObject({ segment: "champions", computedAt: first });
+    expect(await customerResult(db, shopId, 103n)).toBeNull();
     const snapshots = await db.metricSnapshot.findMany({ where: { shopId } });
     expect(snapshots).toHaveLength(1);
     expect(snapshots[0]).toMatchObject({
@@ -111,63 +117,110 @@ describe("writing per-customer results and snapshots", () => {
       asOf: new Date(first.getTime() - 1000),
     });
     expect(JSON.parse(snapshots[0].data)).toEqual({ version: 1, at: first.toISOString() });
+    expect(JSON.parse(snapshots[0].customerResults!)).toMatchObject({
+      customers: 4,
+      segments: [
+        { id: "champions", customers: 2 },
+        { id: "loyal", customers: 1 },
+        { id: "lost", customers: 1 },
+      ],
+    });
   });
 
-  it("keeps taggedSegment of remaining customers, updates values, removes departed ones", async () => {
-    await db.customerMetric.updateMany({
-      where: { shopId, customerId: { in: [101n, 102n, 104n] } },
-      data: { taggedSegment: "champions" },
-    });
-    // Another shop's rows with the same customer ids must not be touched.
+  it("replaces the shop's previous set, and no other shop's", async () => {
     await writeComputeResults(
       url,
       input(otherShopId, results([2, 2, 2]), new Date("2026-01-01T00:00:00Z")),
     );
-    await db.customerMetric.updateMany({
-      where: { shopId: otherShopId },
-      data: { taggedSegment: "x" },
-    });
-
     const second = new Date("2026-03-02T00:00:00Z");
     // 102 loses its segment, 103 gains one, 104 moves, 9007… is gone from the shop.
     const summary = await writeComputeResults(
       url,
       input(shopId, results([0, NO_SEGMENT, 1, 1], 5000), second),
     );
-    expect(summary).toMatchObject({ customerRows: 3, changedRows: 3, removedRows: 2 });
+    expect(summary).toMatchObject({ customerRows: 3 });
     const rows = await rowsOf(shopId);
-    expect(rows.map((r) => [r.customerId, r.segment, r.taggedSegment])).toEqual([
-      [101n, "champions", "champions"],
-      [103n, "loyal", null],
-      [104n, "loyal", "champions"],
+    expect(rows.map((r) => [r.customerId, r.segment])).toEqual([
+      [101n, "champions"],
+      [103n, "loyal"],
+      [104n, "loyal"],
     ]);
-    expect(rows.every((r) => r.computedAt.getTime() === second.getTime())).toBe(true);
     expect(rows[0].clvMinor).toBe(5000n);
+    expect((await customerResult(db, shopId, 101n))?.computedAt).toEqual(second);
+    // Only the newest snapshot keeps a set; older chunks are gone.
+    const chunks = await db.customerResultChunk.groupBy({
+      by: ["snapshotId"],
+      where: { shopId },
+      _count: true,
+    });
+    expect(chunks.map((c) => c.snapshotId)).toEqual([summary.snapshotId]);
+    expect(
+      await db.metricSnapshot.count({ where: { shopId, customerResults: { not: null } } }),
+    ).toBe(1);
     const other = await rowsOf(otherShopId);
-    expect(other.map((r) => [r.customerId, r.segment, r.taggedSegment])).toEqual([
-      [101n, "lost", "x"],
-      [102n, "lost", "x"],
-      [103n, "lost", "x"],
+    expect(other.map((r) => [r.customerId, r.segment])).toEqual([
+      [101n, "lost"],
+      [102n, "lost"],
+      [103n, "lost"],
     ]);
     expect(await db.metricSnapshot.count({ where: { shopId } })).toBe(2);
   });
 
-  it("rewrites only rows whose values changed", async () => {
-    const before = await rowsOf(shopId);
-    const third = new Date("2026-03-03T00:00:00Z");
-    // Same results as the last write, except customer 104 (index 3) moves to "lost".
-    const summary = await writeComputeResults(
-      url,
-      input(shopId, results([0, NO_SEGMENT, 1, 2], 5000), third),
+  it("pages a segment in every sort order, both directions, ties by id, nulls first", async () => {
+    // 600 customers (three rows parts), all "loyal" but every 7th "lost"; clv repeats so ties
+    // are common; customer 5's model values are missing.
+    const n = 600;
+    const ids = BigInt64Array.from({ length: n }, (_, c) => 1_000n + BigInt(c) * 3n);
+    const segment = Array.from({ length: n }, (_, c) => (c % 7 === 0 ? 2 : 1));
+    const p = results(segment);
+    const clv = Float64Array.from({ length: n }, (_, c) => (c === 5 ? NaN : (c * 37) % 50));
+    const perCustomer = { ...p, clvMinor: clv, pAlive: clv.map((x) => x / 100) };
+    await writeComputeResults(url, {
+      ...input(otherShopId, perCustomer, new Date("2026-02-01T00:00:00Z")),
+      customerIds: ids,
+    });
+    const loyal = [...Array(n).keys()].filter((c) => segment[c] === 1);
+    const expected = [...loyal].sort(
+      (a, b) =>
+        (Number.isNaN(clv[a]) ? -Infinity : clv[a]) - (Number.isNaN(clv[b]) ? -Infinity : clv[b]) ||
+        a - b,
     );
-    expect(summary).toMatchObject({ customerRows: 3, changedRows: 1, removedRows: 0 });
-    const rows = await rowsOf(shopId);
-    expect(rows.map((r) => [r.customerId, r.segment, r.computedAt.toISOString()])).toEqual([
-      [101n, "champions", before[0].computedAt.toISOString()],
-      [103n, "loyal", before[1].computedAt.toISOString()],
-      [104n, "lost", third.toISOString()],
-    ]);
-    expect(rows[2].taggedSegment).toBe("champions");
+    const idsOf = (cs: number[]) => cs.map((c) => ids[c]);
+    const asc = await segmentPage(db, otherShopId, "loyal", "clv", "asc", 0, 1000);
+    expect(asc.map((r) => r.customerId)).toEqual(idsOf(expected));
+    expect(asc[0]).toMatchObject({ customerId: ids[5], clvMinor: null, pAlive: null });
+    const desc = await segmentPage(db, otherShopId, "loyal", "clv", "desc", 50, 50);
+    expect(desc.map((r) => r.customerId)).toEqual(idsOf([...expected].reverse().slice(50, 100)));
+    const pAlive = await segmentPage(db, otherShopId, "loyal", "pAlive", "asc", 490, 50);
+    expect(pAlive.map((r) => r.customerId)).toEqual(idsOf(expected.slice(490, 540)));
+    const recency = await segmentPage(db, otherShopId, "lost", "recency", "desc", 0, 5);
+    const lost = [...Array(n).keys()].filter((c) => segment[c] === 2).reverse();
+    expect(recency.map((r) => r.customerId)).toEqual(idsOf(lost.slice(0, 5)));
+    expect(await segmentPage(db, otherShopId, "loyal", "clv", "asc", 1000, 50)).toEqual([]);
+    expect(await segmentPage(db, otherShopId, "nobody", "clv", "asc", 0, 50)).toEqual([]);
+    const all = [];
+    for await (const batch of segmentResults(db, otherShopId, "lost")) all.push(...batch);
+    expect(all.map((r) => r.customerId)).toEqual(idsOf(lost.reverse()));
+    const range = await customerResultsInRange(db, otherShopId, ids[250], ids[260]);
+    expect(range.map((r) => r.customerId)).toEqual(
+      idsOf([...Array(11).keys()].map((i) => 250 + i)),
+    );
+  });
+
+  it("redaction blanks a customer's slot and leaves the others readable", async () => {
+    const before = await segmentPage(db, otherShopId, "loyal", "clv", "desc", 0, 1000);
+    const victim = before[3].customerId;
+    expect(await redactCustomerResult(db, otherShopId, victim)).toBe(true);
+    expect(await customerResult(db, otherShopId, victim)).toBeNull();
+    const after = await segmentPage(db, otherShopId, "loyal", "clv", "desc", 0, 1000);
+    expect(after).toEqual(before.filter((r) => r.customerId !== victim));
+    // No chunk holds the id any more, in any byte order a scan might look for.
+    const needle = Buffer.alloc(8);
+    needle.writeBigInt64LE(victim);
+    const chunks = await db.customerResultChunk.findMany({ where: { shopId: otherShopId } });
+    expect(chunks.some((c) => Buffer.from(c.data).includes(needle))).toBe(false);
+    expect(chunks.some((c) => c.firstId === victim)).toBe(false);
+    expect(await redactCustomerResult(db, otherShopId, victim)).toBe(false);
   });
 
   it("thins the snapshot history: the newest kept, then one a local day up to the cap", async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  addMonthsToDay,
   buildPurchaseHistory,
   cacByMonth,
   cohortRetention,
@@ -12,6 +11,7 @@ import {
   modelChurnShare,
   monthlyChurn,
   monthOfDay,
+  monthsBeforeDay,
   NO_SEGMENT,
   nps,
   npsBySegment,
@@ -24,6 +24,7 @@ import {
   secondPurchaseSurvival,
   segmentMigration,
   summarizeSegments,
+  trailingMonths,
   yoyMigration,
   type MarketingSpend,
   type NpsResponse,
@@ -31,17 +32,13 @@ import {
   type SegmentRule,
 } from "../../app/analytics";
 import { fitClvModels, validateHoldout } from "../../app/analytics/clv";
-import { simulateOrders } from "../../app/analytics/clv/simulate";
+import { Rng, simulateOrders, simulateSbgCohort } from "../../app/analytics/clv/simulate";
 import { DEFAULT_SEGMENT_ACTIONS, defaultSegmentAction } from "../../app/metrics/segment-actions";
-import {
-  assertJsonSafe,
-  buildShopSnapshot,
-  KPI_IDS,
-  parseSnapshot,
-  previousOf,
-  SCENARIO_POINTS,
-  type SnapshotInput,
-} from "../../app/metrics/snapshot";
+import { parseSnapshot, previousOf, summaryOf } from "../../app/metrics/snapshot/codec";
+import { assertJsonSafe } from "../../app/metrics/snapshot/json";
+import { buildShopSnapshot, SCENARIO_POINTS } from "../../app/metrics/snapshot/pipeline";
+import type { SnapshotInput } from "../../app/metrics/snapshot/stages";
+import { KPI_IDS } from "../../app/metrics/snapshot/types";
 import { DEFAULT_SETTINGS, settingsSchema, type ShopSettings } from "../../app/settings";
 import { orderTable } from "../analytics/shop";
 
@@ -49,7 +46,7 @@ const ZONE = "Asia/Tokyo";
 const AS_OF = Date.parse("2025-06-30T12:00:00+09:00");
 const calendar = createCalendar(ZONE);
 const asOfDay = calendar.dayOf(AS_OF);
-const last12 = { startDay: addMonthsToDay(asOfDay + 1, -12), endDay: asOfDay + 1 };
+const last12 = trailingMonths(asOfDay, 12);
 
 /**
  * c0 three purchases (one a year ago); c1 one recent; c2 lapsed since 2023; c3 a monthly
@@ -89,7 +86,10 @@ const SMALL_SPEND: MarketingSpend[] = [
   { month: "2023-05", channel: "google", amountMinor: 3_000 },
 ];
 
-const settingsWith = (patch: Record<string, unknown>): ShopSettings => settingsSchema.parse(patch);
+/** Settings for the tests; the hand-made shop's 6 customers are segmented (the minimum of 50 is tested on its own). */
+const settingsWith = (patch: Record<string, unknown>): ShopSettings =>
+  settingsSchema.parse({ minSegmentCustomers: 1, ...patch });
+const SMALL_SETTINGS = settingsWith({});
 
 function smallInput(overrides: Partial<SnapshotInput> = {}): SnapshotInput {
   return {
@@ -99,7 +99,7 @@ function smallInput(overrides: Partial<SnapshotInput> = {}): SnapshotInput {
     currency: "JPY",
     asOf: AS_OF,
     computedAt: AS_OF + 60_000,
-    settings: DEFAULT_SETTINGS,
+    settings: SMALL_SETTINGS,
     npsResponses: SMALL_NPS,
     marketingSpend: SMALL_SPEND,
     ...overrides,
@@ -157,10 +157,7 @@ describe("buildShopSnapshot on a small hand-made shop", () => {
     const f2Window = DEFAULT_SETTINGS.f2WindowDays;
     expect(k.f2_conversion.metric).toEqual(
       f2Conversion(history, {
-        cohort: {
-          startDay: addMonthsToDay(asOfDay - f2Window + 1, -12),
-          endDay: asOfDay - f2Window + 1,
-        },
+        cohort: trailingMonths(asOfDay - f2Window, 12),
         asOfDay,
         windowDays: f2Window,
       }),
@@ -168,10 +165,7 @@ describe("buildShopSnapshot on a small hand-made shop", () => {
     const subWindow = DEFAULT_SETTINGS.subscriptionWindowDays;
     expect(k.second_purchase_survival.metric).toEqual(
       secondPurchaseSurvival(history, {
-        cohort: {
-          startDay: addMonthsToDay(asOfDay - subWindow + 1, -12),
-          endDay: asOfDay - subWindow + 1,
-        },
+        cohort: trailingMonths(asOfDay - subWindow, 12),
         asOfDay,
         windowDays: subWindow,
       }),
@@ -255,7 +249,7 @@ describe("buildShopSnapshot on a small hand-made shop", () => {
     expect(snapshot.grid.segment.flat()).toEqual([...grid.segment].map((g) => rfm.rules[g].id));
 
     const migration = segmentMigration(history, {
-      fromAsOfDay: addMonthsToDay(asOfDay, -12),
+      fromAsOfDay: monthsBeforeDay(asOfDay, 12),
       toAsOfDay: asOfDay,
     });
     expect(snapshot.migration.segments.counts.flat()).toEqual([...migration.counts]);
@@ -343,6 +337,52 @@ describe("buildShopSnapshot on a small hand-made shop", () => {
     expect(next.kpis.model_churn_share.previousValue).toBeNull();
   });
 
+  it("does not segment a shop below the minimum of customers, and says so", () => {
+    const { snapshot: s, perCustomer } = buildShopSnapshot(
+      smallInput({ settings: DEFAULT_SETTINGS }),
+    );
+    expect(DEFAULT_SETTINGS.minSegmentCustomers).toBe(50);
+    expect(s.segments).toMatchObject({ segmented: false, minCustomers: 50, scoredCustomers: 6 });
+    expect(s.segments.definition).toMatchObject({ id: "rfm_scores", params: { minCustomers: 50 } });
+    expect(s.segments.definition.text).toMatch(/fewer than 50 customers nobody is scored/);
+    expect(s.segments.rows.every((r) => r.customers === 0)).toBe(true);
+    expect(s.grid.customers.flat().every((n) => n === 0)).toBe(true);
+    expect(Array.from(perCustomer.segment).every((g) => g === NO_SEGMENT)).toBe(true);
+    expect(Array.from(perCustomer.r).every((x) => x === 0)).toBe(true);
+    expect(perCustomer.recencyDays[1]).toBe(10); // R, F, M are still measured
+    expect(summaryOf(s)).toMatchObject({ segmented: false, minSegmentCustomers: 50 });
+    // The migration matrix has nobody in a segment at either date.
+    const none = s.migration.segments.labels.indexOf("none");
+    expect(s.migration.segments.counts[none][none]).toBe(
+      s.migration.segments.counts.flat().reduce((a, b) => a + b, 0),
+    );
+    // The numbers that do not depend on segments stay.
+    expect(s.kpis.average_historical_ltv.metric.denominator).toBe(6);
+    expect(json(s)).toEqual(s);
+    expect(snapshot.segments).toMatchObject({ segmented: true, minCustomers: 1 });
+  });
+
+  it("a brand-new shop (everyone bought today, once) is not labelled Lost", () => {
+    const today = "2025-06-30T10:00:00+09:00";
+    const orders = orderTable(
+      Array.from({ length: 60 }, (_, c) => ({ c, at: today, net: 2000 + 50 * c })),
+    );
+    const { snapshot: s } = buildShopSnapshot(
+      smallInput({
+        orders,
+        customers: { count: 60, createdAt: new Float64Array(60) },
+        settings: DEFAULT_SETTINGS,
+      }),
+    );
+    expect(s.segments.segmented).toBe(true);
+    const count = (id: string) => s.segments.rows.find((r) => r.id === id)?.customers;
+    expect(count("lost")).toBe(0);
+    expect(count("at_risk")).toBe(0);
+    expect(s.segments.thresholds.recencyDays).toEqual([0, 0, null, null]);
+    // R = 3 for everyone (no spread): the third row of the grid holds all 60.
+    expect(s.grid.customers[2].reduce((a, b) => a + b, 0)).toBe(60);
+  });
+
   it("handles a shop without any order", () => {
     const empty: OrderTable = {
       length: 0,
@@ -361,6 +401,39 @@ describe("buildShopSnapshot on a small hand-made shop", () => {
     expect(s.kpis.repeat_rate.status).toBe("no_data");
     expect(s.continuation.subscription).toBeNull();
     expect(s.continuation.sbg).toBeNull();
+  });
+
+  it("windows exactly 12 months around 29 February (leap-year as-of dates)", () => {
+    const build = (iso: string, settings = DEFAULT_SETTINGS) =>
+      buildShopSnapshot(smallInput({ asOf: Date.parse(iso), settings })).snapshot;
+    const period = (p: { start: string; end: string } | null) => p && [p.start, p.end];
+
+    // 28 Feb 2024: the 12 months ending that day start on 1 Mar 2023, not 28 Feb 2023.
+    const leap = build("2024-02-28T12:00:00+09:00");
+    expect(period(leap.last12Months)).toEqual(["2023-03-01", "2024-02-28"]);
+    expect(period(leap.kpis.repeat_rate.metric.period)).toEqual(["2023-03-01", "2024-02-28"]);
+    expect(period(leap.kpis.nps.metric.period)).toEqual(["2023-03-01", "2024-02-28"]);
+    expect(period(leap.pareto.topShare.period)).toEqual(["2023-03-01", "2024-02-28"]);
+    // The year before ends where the 12 months start: 28 Feb 2023 belongs to it.
+    expect(period(leap.migration.yoy.previous)).toEqual(["2022-03-01", "2023-02-28"]);
+    expect(leap.migration.segments.fromDate).toBe("2023-02-28");
+
+    // 28 Feb 2025 is a month end: Mar 2024–Feb 2025, and segments move from 29 Feb 2024.
+    const after = build("2025-02-28T12:00:00+09:00");
+    expect(period(after.last12Months)).toEqual(["2024-03-01", "2025-02-28"]);
+    expect(period(after.migration.yoy.previous)).toEqual(["2023-03-01", "2024-02-29"]);
+    expect(after.migration.segments.fromDate).toBe("2024-02-29");
+
+    // Mature cohorts: the F2 base of 28 May 2024 with a 90-day window ends 28 Feb 2024.
+    const mature = build(
+      "2024-05-28T12:00:00+09:00",
+      settingsWith({ f2WindowDays: 90, subscriptionWindowDays: 90 }),
+    );
+    expect(period(mature.kpis.f2_conversion.metric.period)).toEqual(["2023-03-01", "2024-02-28"]);
+    expect(period(mature.kpis.second_purchase_survival.metric.period)).toEqual([
+      "2023-03-01",
+      "2024-02-28",
+    ]);
   });
 });
 
@@ -484,13 +557,110 @@ describe("buildShopSnapshot with a fitted CLV model", () => {
     expect(snapshot.clv.status === "ok" && snapshot.clv.holdout).toMatchObject({ sampleEvery: 1 });
   });
 
-  it("fits sBG on the subscription cohorts and stays JSON-exact", () => {
+  it("fits sBG on the subscription cohorts, or says it is not identified, JSON-exact", () => {
+    // These "subscribers" buy like everyone else (BG/NBD), so monthly renewals barely tell
+    // them apart: β = 210 ± 1,100 is on the boundary (sBG on heterogeneous subscribers below).
+    const sbg = snapshot.continuation.sbg;
+    expect(sbg).toMatchObject({ status: "not-identified", code: "boundary", parameter: "β" });
+    expect(json(snapshot)).toEqual(snapshot);
+  });
+});
+
+describe("buildShopSnapshot with fits that are not identified", () => {
+  it("Gamma-Gamma on the boundary: the shop's average order value, with the reason", () => {
+    // 87 customers: the spend fit runs off to p ≈ 1e7, γ → 0 (test/clv/identification.test.ts).
+    const end = Date.UTC(2025, 0, 1) - 1;
+    const orders = simulateOrders({
+      customers: 87,
+      seed: 27,
+      bgnbd: { r: 0.8, alpha: 60, a: 0.7, b: 4 },
+      gammaGamma: { p: 4, q: 5, gamma: 5000 },
+      start: Date.UTC(2023, 0, 1),
+      end,
+    });
+    const { snapshot } = buildShopSnapshot({
+      orders,
+      customers: { count: 87, createdAt: new Float64Array(87) },
+      timeZone: "UTC",
+      currency: "USD",
+      asOf: end,
+      settings: DEFAULT_SETTINGS,
+      npsResponses: [],
+      marketingSpend: [],
+    });
+    const clv = snapshot.clv;
+    if (clv.status !== "ok") throw new Error(`expected predictions: ${clv.reason}`);
+    expect(clv.gammaGamma).toBeNull();
+    expect(clv.aovSource).toBe("empirical-mean");
+    expect(clv.aovFallback?.code).toMatch(/^(boundary|no-standard-errors)$/);
+    expect(clv.aovFallback?.reason).toMatch(/^Gamma-Gamma is not identified/);
+    expect(clv.meanAovMinor).toBeGreaterThan(0);
+    expect(snapshot.kpis.average_predicted_clv.metric.definition.text).toContain(
+      "the shop's mean for order value",
+    );
+    expect(json(snapshot)).toEqual(snapshot);
+  });
+
+  /** Monthly subscription orders (on the 10th, from 2024-01) of cohorts' survivor counts. */
+  function subscriptionShop(cohorts: ArrayLike<number>[]): SnapshotInput {
+    const rows: { c: number; at: string; net: number; flags: number }[] = [];
+    let c = 0;
+    cohorts.forEach((alive, k) => {
+      for (let i = 0; i < alive[0]; i++, c++) {
+        let count = 0; // subscriber i stays for the renewals where more than i are alive
+        while (count < alive.length && alive[count] > i) count++;
+        for (let t = 0; t < count; t++) {
+          const month = String(k + t + 1).padStart(2, "0");
+          rows.push({ c, at: `2024-${month}-10T10:00:00Z`, net: 3000, flags: ORDER_SUBSCRIPTION });
+        }
+      }
+    });
+    return {
+      orders: orderTable(rows),
+      customers: { count: c, createdAt: new Float64Array(c) },
+      timeZone: "UTC",
+      currency: "USD",
+      asOf: Date.UTC(2024, 11, 31, 12),
+      settings: DEFAULT_SETTINGS,
+      npsResponses: [],
+      marketingSpend: [],
+    };
+  }
+  /** Cohort k starts in month k + 1 of 2024: 12 − k monthly deliveries up to December. */
+  const deliveries = (k: number) => 12 - k;
+
+  it("sBG of subscribers who all churn alike: flagged, no projection", () => {
+    // Six monthly cohorts of 20 subscribers; each loses 20 % at every renewal.
+    const cohorts = Array.from({ length: 6 }, (_, k) =>
+      Array.from({ length: deliveries(k) }, (_, t) => Math.round(20 * 0.8 ** t)),
+    );
+    const { snapshot } = buildShopSnapshot(subscriptionShop(cohorts));
+    const sbg = snapshot.continuation.sbg;
+    expect(sbg?.status).toBe("not-identified");
+    if (sbg?.status !== "not-identified") return;
+    expect(sbg.subscribers).toBe(120);
+    expect(sbg.cohorts).toBe(6);
+    expect(sbg.code).toMatch(/^(boundary|no-standard-errors)$/);
+    expect(sbg.reason).toMatch(/^sBG is not identified/);
+    expect(sbg).not.toHaveProperty("survival");
+    expect(json(snapshot)).toEqual(snapshot);
+  });
+
+  it("sBG of subscribers who churn at different rates: fitted and projected", () => {
+    // Fader & Hardie's regular segment (α = 0.7, β = 1.2): six cohorts of 60.
+    const rng = new Rng(3);
+    const cohorts = Array.from({ length: 6 }, (_, k) =>
+      simulateSbgCohort({ alpha: 0.7, beta: 1.2 }, 60, deliveries(k), rng),
+    );
+    const { snapshot } = buildShopSnapshot(subscriptionShop(cohorts));
     const sbg = snapshot.continuation.sbg;
     expect(sbg?.status).toBe("ok");
-    if (sbg?.status === "ok") {
-      expect(sbg.survival[0]).toBe(1);
-      expect(sbg.params.alpha).toBeGreaterThan(0);
-      expect(sbg.subscribers).toBeGreaterThanOrEqual(30);
+    if (sbg?.status !== "ok") return;
+    expect(sbg.survival[0]).toBe(1);
+    expect(sbg.subscribers).toBe(360);
+    expect(sbg.standardErrors).not.toBeNull();
+    for (const k of ["alpha", "beta"] as const) {
+      expect(sbg.standardErrors![k] / sbg.params[k]).toBeLessThan(1);
     }
     expect(json(snapshot)).toEqual(snapshot);
   });

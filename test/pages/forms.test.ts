@@ -1,7 +1,7 @@
 /**
  * The pages' pure parts, without a browser: the message catalogues (every key in Japanese,
  * the same placeholders), number and date formatting, the settings form's server-side
- * validation and the marketing spend CSV parser (exact minor units, row-level errors).
+ * validation (the marketing spend parser has its own file, spend-input.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import { createFormat } from "../../app/format";
@@ -9,7 +9,7 @@ import { createTranslator, metricName, metricText, segmentName } from "../../app
 import { enMessages, type Message } from "../../app/messages/en";
 import { jaMessages } from "../../app/messages/ja";
 import { settingsToForm } from "../../app/pages/settings-form";
-import { parseSpend, parseSpendCsv, planSettings } from "../../app/pages/settings.server";
+import { planSettings } from "../../app/pages/settings.server";
 import { DEFAULT_SETTINGS } from "../../app/settings";
 
 const placeholders = (m: Message) =>
@@ -44,8 +44,12 @@ describe("message catalogues", () => {
     expect(metricName(ja, { id: "brand_new_metric", name: "Brand new" })).toBe("Brand new");
     expect(segmentName(ja, "champions", "Champions")).toBe("優良顧客");
     expect(segmentName(ja, "my_vips", "My VIPs")).toBe("My VIPs");
-    expect(en.t("spend.imported", { count: 1 })).toBe("1 entry imported");
-    expect(en.t("spend.imported", { count: 3 })).toBe("3 entries imported");
+    expect(en.t("spend.imported", { count: 1, encoding: "UTF-8" })).toBe(
+      "1 entry imported (UTF-8)",
+    );
+    expect(en.t("spend.imported", { count: 3, encoding: "UTF-8" })).toBe(
+      "3 entries imported (UTF-8)",
+    );
   });
 });
 
@@ -119,45 +123,5 @@ describe("settings form", () => {
     expect(
       planSettings(on, form({ "tagSync.enabled": "true", "tagSync.prefix": "seg:" })).errors,
     ).toEqual({ "tagSync.prefix": { key: "errors.prefixLocked" } });
-  });
-});
-
-describe("marketing spend", () => {
-  it("converts amounts to exact minor units and rejects what is not exact", () => {
-    expect(parseSpend({ month: "2026/1", channel: " LINE ", amount: "12,000" }, "JPY")).toEqual({
-      value: { month: "2026-01", channel: "LINE", amountMinor: 12_000n },
-      errors: {},
-    });
-    expect(parseSpend({ month: "2026-01", channel: "x", amount: "1234.5" }, "USD").value).toEqual({
-      month: "2026-01",
-      channel: "x",
-      amountMinor: 123_450n,
-    });
-    expect(parseSpend({ month: "2026-13", channel: "", amount: "10.5" }, "JPY").errors).toEqual({
-      month: { key: "errors.month" },
-      channel: { key: "errors.required" },
-      amount: { key: "errors.decimals", params: { currency: "JPY" } },
-    });
-  });
-
-  it("imports a CSV file only when every row is valid, naming each bad line", () => {
-    const bad = parseSpendCsv(
-      "month,channel,amount\n2026-01,google,100\n2026-01,google,200\nnope,meta,1\n2026-02,meta,abc\n",
-      "JPY",
-    );
-    expect(bad.errors).toEqual([
-      { line: 3, field: "row", key: "errors.csvDuplicate", params: { first: 2 } },
-      { line: 4, field: "month", key: "errors.month" },
-      { line: 5, field: "amount", key: "errors.amount" },
-    ]);
-    expect(parseSpendCsv("date,cost\n2026-01,1\n", "JPY").errors[0]?.key).toBe("errors.csvHeader");
-    expect(parseSpendCsv('month,channel,amount\n"2026-01,x\n', "JPY").errors[0]?.key).toBe(
-      "errors.csvSyntax",
-    );
-    const good = parseSpendCsv('\uFEFF月,チャネル,金額\n2026-01,meta,"1,200"\n', "JPY");
-    expect(good).toEqual({
-      rows: [{ month: "2026-01", channel: "meta", amountMinor: 1_200n }],
-      errors: [],
-    });
   });
 });

@@ -7,16 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCalendar, formatDay, parseDay } from "../../app/analytics/time";
 import prisma from "../../app/db.server";
-import { parseSnapshot, parseSummary, summaryOf } from "../../app/metrics/snapshot";
+import { parseSnapshot, parseSummary, summaryOf } from "../../app/metrics/snapshot/codec";
 import { allowStandInAdmin } from "../../app/pages/app-bridge.server";
-import { dashboardData } from "../../app/pages/dashboard.server";
+import { dashboardData, MONTHLY_CARD_IDS } from "../../app/pages/dashboard.server";
 import { clearHistoryCache } from "../../app/pages/history.server";
 import {
   computeMigration,
   migrationData,
   parseMigrationQuery,
 } from "../../app/pages/migration.server";
-import { clearSnapshotCache, latestSummary, loadShop } from "../../app/pages/shop.server";
+import { clearSnapshotCache, latestSummary, loadShop } from "../../app/pages/page-base.server";
 import { removeShops, seedShop, storeName, type SeededShop } from "../e2e/harness";
 
 const TODAY = parseDay("2026-11-22");
@@ -36,6 +36,22 @@ describe("the migration page's dates", () => {
     });
     expect(query("?from=2024-02-29&to=2025-02-28")).toMatchObject({ kind: "dates" });
     expect(query("?from=2026-01-01&to=2026-03-31")).toMatchObject({ kind: "dates" });
+  });
+
+  it("allows at most the 12 months ending on `to`, across 29 February", () => {
+    // (2023-02-27, 2024-02-28] holds 28 Feb twice: the 12 months ending 2024-02-28 start 1 Mar.
+    expect(query("?from=2023-02-27&to=2024-02-28")).toEqual({
+      kind: "invalid",
+      errors: { to: { key: "migration.error.tooLong", params: { max: "2024-02-27" } } },
+    });
+    expect(query("?from=2023-02-28&to=2024-02-28")).toMatchObject({ kind: "dates" });
+    expect(query("?from=2023-02-28&to=2024-02-29")).toMatchObject({ kind: "dates" });
+    // The latest allowed date is itself allowed, the day after it is not.
+    expect(query("?from=2024-02-28&to=2025-02-28")).toEqual({
+      kind: "invalid",
+      errors: { to: { key: "migration.error.tooLong", params: { max: "2025-02-27" } } },
+    });
+    expect(query("?from=2024-02-28&to=2025-02-27")).toMatchObject({ kind: "dates" });
   });
 
   it("answers a clear error per field for bad input", () => {
@@ -153,8 +169,13 @@ describe("stored shops", () => {
     expect(withoutColumn).toEqual(withColumn);
     expect(withColumn.snapshot!.trendDates.length).toBe(3);
     expect(withColumn.snapshot!.kpis.find((k) => k.id === "nps")!.trend).toHaveLength(3);
-    expect(withColumn.snapshot!.kpis.map((k) => k.metric.value)).toEqual(
-      Object.values(snapshot.kpis).map((card) => card.metric.value),
+    // The snapshot's cards first, then the cards drawn from the monthly history only.
+    const cards = Object.values(snapshot.kpis);
+    expect(withColumn.snapshot!.kpis.slice(0, cards.length).map((k) => k.metric.value)).toEqual(
+      cards.map((card) => card.metric.value),
+    );
+    expect(withColumn.snapshot!.kpis.slice(cards.length).map((k) => k.id)).toEqual(
+      MONTHLY_CARD_IDS,
     );
   });
 });

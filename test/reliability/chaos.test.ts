@@ -33,6 +33,8 @@ describe("the chaos run", () => {
       postgres: onPostgres ? "private" : { url: suiteUrl },
       seed: 11,
       merchantActionsPerDay: 30,
+      // Its stages, as they happen: a run cut by the test timeout shows where it was.
+      log: (line) => console.log(`[chaos] ${line}`),
     });
     const summary = formatReport(report);
     console.log(summary);

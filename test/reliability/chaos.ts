@@ -377,22 +377,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const quietAt = performance.now();
     log(`chaos over after ${((quietAt - started) / 1000).toFixed(0)} s; converging`);
 
+    // Convergence waits on conditions, never fixed sleeps; the bounds are generous (a loaded
+    // 2-core machine) and a timeout says what was still pending.
     const drained = async (deadlineMs: number) => {
       const end = Date.now() + deadlineMs;
+      let pending = "";
       while (Date.now() < end) {
         await watchBackfill();
         const row = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
         let busy = row.syncStatus !== "idle";
+        const counts: Record<string, Record<string, number>> = {};
         for (const name of ["webhooks", "sync"] as const) {
-          const counts = await getQueue(name)
+          counts[name] = await getQueue(name)
             .getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children")
             .catch(() => ({ unknown: 1 }));
-          if (Object.values(counts).some((n) => n > 0)) busy = true;
+          if (Object.values(counts[name]).some((n) => n > 0)) busy = true;
         }
         if (!busy) return;
+        pending = `sync status ${row.syncStatus}; queues ${JSON.stringify(counts)}`;
         await sleep(250);
       }
-      throw new Error("queues did not drain");
+      throw new Error(`queues did not drain within ${deadlineMs} ms: ${pending}`);
     };
     const nightlyRound = async () => {
       const asked = new Date();
@@ -402,6 +407,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (row.lastReconciledAt && row.lastReconciledAt >= asked) break;
         // A reconciliation may have turned into a filtered bulk export: that sets backfilling.
         if (row.syncStatus === "failed") throw new Error(`sync failed: ${row.syncError}`);
+        if (i === 2_399) {
+          const counts = await getQueue("sync")
+            .getJobCounts()
+            .catch(() => ({}));
+          throw new Error(
+            `no reconciliation within 600 s of asking: sync status ${row.syncStatus}, ` +
+              `last reconciled ${row.lastReconciledAt?.toISOString() ?? "never"}, ` +
+              `sync queue ${JSON.stringify(counts)}`,
+          );
+        }
         await sleep(250);
       }
     };
@@ -438,7 +453,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (i % 40 === 0) {
         await getQueue("housekeeping").add("nightly", { shop: domain }, { removeOnComplete: true });
       }
-      if (i > 4_800) throw new Error("no compute of the final data");
+      if (i > 4_800) {
+        const counts = await getQueue("compute")
+          .getJobCounts()
+          .catch(() => ({}));
+        throw new Error(
+          `no compute of the final data within 1200 s: compute ${row.computeStatus}` +
+            ` (started ${row.computeStartedAt?.toISOString() ?? "never"}, done ` +
+            `${row.computedAt?.toISOString() ?? "never"}, error ${row.computeError ?? "none"}); ` +
+            `compute queue ${JSON.stringify(counts)}; truth ${JSON.stringify(truth && { lost: truth.lost, duplicated: truth.duplicated, mismatched: truth.mismatched })}`,
+        );
+      }
       await sleep(250);
     }
     const segmentsSeconds = (performance.now() - quietAt) / 1000;
@@ -508,7 +533,7 @@ export function formatReport(r: ChaosReport): string {
     `  merchant actions (refund, cancel, delete, tag, order): ${r.faults.merchantActions}`,
     `records verified against Shopify: ${r.truth.checked.orders} orders + ${r.truth.checked.customers} customers`,
     `  lost = ${r.truth.lost}, duplicated = ${r.truth.duplicated}, mismatched = ${r.truth.mismatched}${r.truth.examples.length ? `: ${r.truth.examples.slice(0, 5).join(" | ")}` : ""}`,
-    `segments: ${r.segments.rows} CustomerMetric rows vs ${r.segments.cleanRows} of a clean recompute, ${r.segments.differing} differ${r.segments.examples.length ? `: ${r.segments.examples.slice(0, 3).join(" | ")}` : ""}`,
+    `segments: ${r.segments.rows} customer results vs ${r.segments.cleanRows} of a clean recompute, ${r.segments.differing} differ${r.segments.examples.length ? `: ${r.segments.examples.slice(0, 3).join(" | ")}` : ""}`,
     `  by segment: ${Object.entries(r.segments.segments)
       .sort()
       .map(([k, n]) => `${k} ${n}`)

@@ -4,24 +4,39 @@
  * and a pool of real worker processes (`workers/main.ts`) that can be SIGKILLed and
  * restarted, with their peak memory sampled from /proc.
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort } from "../helpers/ports";
+import { killGroup, spawnInGroup } from "../helpers/processes";
+import { tempRoot } from "../setup/reaper.mjs";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ───────────────────────────────────────────────────────────────────────── Redis
 
+export interface PrivateRedisOptions {
+  /** Keep an append-only file (appendonly yes, in a directory of its own): restarts keep data. */
+  appendOnly?: boolean;
+  /** Further redis-server arguments, e.g. ["--maxmemory-policy", "allkeys-lru"]. */
+  args?: readonly string[];
+}
+
 export class PrivateRedis {
   private child: ChildProcess | undefined;
   restarts = 0;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly options: PrivateRedisOptions,
+    private readonly dir: string | undefined,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+    const dir = options.appendOnly
+      ? mkdtempSync(path.join(tempRoot(), "kizuna-redis-"))
+      : undefined;
+    const redis = new PrivateRedis(await freePort(), options, dir);
     await redis.up();
     return redis;
   }
@@ -31,10 +46,22 @@ export class PrivateRedis {
   }
 
   private async up(): Promise<void> {
-    // No persistence: a restart loses every queue, the worst case for the app.
-    this.child = spawn(
+    // By default no persistence: a restart loses every queue, the worst case for the app.
+    const persistence = this.dir
+      ? ["--appendonly", "yes", "--dir", this.dir]
+      : ["--appendonly", "no"];
+    this.child = spawnInGroup(
       "redis-server",
-      ["--port", `${this.port}`, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      [
+        "--port",
+        `${this.port}`,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        ...persistence,
+        ...(this.options.args ?? []),
+      ],
       { stdio: "ignore" },
     );
     const { Redis } = await import("ioredis");
@@ -58,12 +85,18 @@ export class PrivateRedis {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
+    killGroup(child, "SIGKILL");
     await exited;
     this.child = undefined;
   }
 
-  /** SIGKILL and start again, empty. */
+  /** Stops it for good and removes its append-only file. */
+  async close(): Promise<void> {
+    await this.stop();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** SIGKILL and start again: empty, unless it keeps an append-only file. */
   async restart(downMs = 300): Promise<void> {
     await this.stop();
     await sleep(downMs);
@@ -114,7 +147,7 @@ export class PrivatePostgres {
   static async start(): Promise<PrivatePostgres> {
     const bin = postgresBinDir();
     const user = runAs();
-    const dir = mkdtempSync(path.join(tmpdir(), "kizuna-chaos-pg-"));
+    const dir = mkdtempSync(path.join(tempRoot(), "kizuna-chaos-pg-"));
     if (user) chownSync(dir, user.uid, user.gid);
     execFileSync(
       path.join(bin, "initdb"),
@@ -131,7 +164,7 @@ export class PrivatePostgres {
   }
 
   private async up(): Promise<void> {
-    this.child = spawn(
+    this.child = spawnInGroup(
       path.join(this.bin, "postgres"),
       [
         "-D",
@@ -273,7 +306,7 @@ export class WorkerPool {
     ];
     if (this.options.queues) args.push("--queues", this.options.queues);
     const fd = this.options.logFd;
-    const child = spawn(process.execPath, args, {
+    const child = spawnInGroup(process.execPath, args, {
       env: this.options.env,
       stdio: ["ignore", fd ?? "ignore", fd ?? "ignore"],
     });
@@ -305,7 +338,7 @@ export class WorkerPool {
     this.expected.add(child);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
+    killGroup(child, "SIGKILL");
     await exited;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The two end checks of the chaos run, with counts rather than a yes/no:
  *  - the database against the fake Shopify's ground truth, record by record;
- *  - the CustomerMetric rows the workers wrote against a clean recompute of the same data
+ *  - the per-customer results the workers wrote against a clean recompute of the same data
  *    (a copy of the shop's orders and customers under a fresh shop, computed once, quietly,
  *    with the same cut-off).
  */
@@ -102,7 +102,7 @@ export async function checkAgainstTruth(
 }
 
 export interface SegmentCheck {
-  /** CustomerMetric rows of the run, and of the clean recompute. */
+  /** Per-customer results of the run, and of the clean recompute. */
   rows: number;
   cleanRows: number;
   /** Customers whose row differs (or exists on one side only). */
@@ -149,6 +149,7 @@ export async function checkSegments(
 ): Promise<SegmentCheck> {
   const { createRowStore } = await import("../../app/sync/store.server");
   const { computeShop } = await import("../../app/metrics/compute.server");
+  const { allCustomerResults } = await import("../../app/metrics/result-set.server");
   const shop = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
   const last = await db.metricSnapshot.findFirstOrThrow({
     where: { shopId },
@@ -177,13 +178,8 @@ export async function checkSegments(
     }
     await computeShop(cleanDomain, { db, databaseUrl, asOf: last.asOf });
 
-    const run = await db.customerMetric.findMany({ where: { shopId } });
-    const fresh = new Map(
-      (await db.customerMetric.findMany({ where: { shopId: clean.id } })).map((m) => [
-        m.customerId,
-        m,
-      ]),
-    );
+    const run = await allCustomerResults(db, shopId);
+    const fresh = new Map((await allCustomerResults(db, clean.id)).map((m) => [m.customerId, m]));
     const check: SegmentCheck = {
       rows: run.length,
       cleanRows: fresh.size,

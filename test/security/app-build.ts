@@ -1,8 +1,9 @@
 /**
  * The security tests' rig: the app's real production server build (the browser tests'
  * build, test/e2e/harness.ts, built once and reused while fresh) loaded in this process
- * behind Remix's own request handler, so every request runs exactly what ships: route
- * matching, shopify-app-remix's auth, the loaders/actions and entry.server's headers.
+ * behind the production server's request handler (app/http.server.ts: Remix's, with its
+ * cross-site refusal), so every request runs exactly what ships: route matching,
+ * shopify-app-remix's auth, the loaders/actions and entry.server's headers.
  *
  * Shopify itself is a small stand-in reached through the fake's fetch redirect (installed
  * before the build's @shopify/shopify-api captures fetch): it refuses every token exchange
@@ -11,8 +12,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { createRequestHandler, type ServerBuild } from "@remix-run/node";
+import type { ServerBuild } from "@remix-run/node";
 import prisma from "../../app/db.server";
+import { createAppRequestHandler } from "../../app/http.server";
 import { ensureBuild, SERVER_ENTRY } from "../e2e/harness";
 import {
   adminToken,
@@ -62,7 +64,7 @@ export async function loadApp(): Promise<AppUnderTest> {
   const shopify = await startRefusingShopify(exchanges);
   redirect.setTarget(`http://127.0.0.1:${(shopify.address() as AddressInfo).port}`);
   const build = (await import(/* @vite-ignore */ pathToFileURL(SERVER_ENTRY).href)) as ServerBuild;
-  const handler = createRequestHandler(build, "production");
+  const handler = createAppRequestHandler(build, "production");
   return {
     build,
     handle: (request) => handler(request),
@@ -93,7 +95,10 @@ export async function shopState(domain: string): Promise<string> {
     await Promise.all([
       prisma.customer.findMany({ where, orderBy: { id: "asc" } }),
       prisma.order.findMany({ where, orderBy: { id: "asc" } }),
-      prisma.customerMetric.findMany({ where, orderBy: { customerId: "asc" } }),
+      prisma.customerResultChunk.findMany({
+        where,
+        orderBy: [{ snapshotId: "asc" }, { kind: "asc" }, { key: "asc" }, { part: "asc" }],
+      }),
       prisma.metricSnapshot.findMany({ where, orderBy: { id: "asc" }, select: { id: true } }),
       prisma.npsResponse.findMany({ where, orderBy: { orderId: "asc" } }),
       prisma.marketingSpend.findMany({ where, orderBy: { id: "asc" } }),

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { closeSharedRateLimiters } from "../../app/extensions/rate-limit.server";
 import { closeQueues, getQueue } from "../../app/jobs/queues.server";
-import type { WebhookJob } from "../../app/jobs/webhooks.server";
+import type { WebhookJob } from "../../app/jobs/queues.server";
 import { logger } from "../../app/logger.server";
+import { allCustomerResults } from "../../app/metrics/result-set.server";
 import {
   normalizeInput,
   SETTINGS_FIELD_NAMES,
@@ -22,7 +23,8 @@ import {
 } from "../../app/pages/settings-form";
 import { DEFAULT_SETTINGS, parseSettings, settingsSchema } from "../../app/settings";
 import type { AdminApi } from "../../app/sync/admin-api.server";
-import { processWebhook, type WebhookContext } from "../../app/sync/webhook-processing.server";
+import type { WebhookContext } from "../../app/sync/context.server";
+import { processWebhook } from "../../app/sync/webhook-processing.server";
 import { createRowStore, type RowStore } from "../../app/sync/store.server";
 import { removeShops, seedShop, type SeededShop } from "../e2e/harness";
 import {
@@ -63,8 +65,10 @@ const RUNS = {
 type Outcome = "accepted" | "refused";
 
 beforeAll(async () => {
-  shop = await seedShop({ store, customers: 30, npsResponses: 3 });
-  other = await seedShop({ store: bystander, customers: 10 });
+  // Small shops, segmented anyway (the minimum is 50), so segments and customer rows exist.
+  const settings = { minSegmentCustomers: 1 };
+  shop = await seedShop({ store, customers: 30, npsResponses: 3, settings });
+  other = await seedShop({ store: bystander, customers: 10, settings });
   rows = createRowStore(process.env.DATABASE_URL!);
   const api = {
     // Shopify knows none of the fuzzed orders.
@@ -451,7 +455,12 @@ describe("the merchant's forms", () => {
         const [month, channel, amount] = line.split(",");
         const row = await prisma.marketingSpend.findUnique({
           where: {
-            shopId_month_channel: { shopId: shop.shopId, month: month!, channel: channel! },
+            shopId_month_channel_campaign: {
+              shopId: shop.shopId,
+              month: month!,
+              channel: channel!,
+              campaign: "",
+            },
           },
         });
         expect(row?.amountMinor, line).toBe(BigInt(amount!));
@@ -462,7 +471,8 @@ describe("the merchant's forms", () => {
   }, 300_000);
 
   it("segment actions: saved for a known segment, nothing otherwise", async () => {
-    const metric = await prisma.customerMetric.findFirstOrThrow({ where: { shopId: shop.shopId } });
+    const [metric] = await allCustomerResults(prisma, shop.shopId);
+    if (!metric) throw new Error("the shop has no results");
     const input = fc.record({
       segment: fc.oneof(
         fc.constant(metric.segment),
@@ -475,7 +485,7 @@ describe("the merchant's forms", () => {
       const before = await prisma.shop.findUniqueOrThrow({ where: { id: shop.shopId } });
       const response = await post(
         "/app/segments.data?index",
-        form({ segment, text: actionText }),
+        form({ intent: "action", segment, text: actionText }),
         await fresh(),
       );
       const body = await text(response);
@@ -581,9 +591,8 @@ describe("the extension APIs", () => {
   }, 300_000);
 
   it("customer metrics: any id is the shop's own row, a 404 or a 4xx, never another shop's", async () => {
-    const otherCustomer = await prisma.customerMetric.findFirstOrThrow({
-      where: { shopId: other.shopId },
-    });
+    const [otherCustomer] = await allCustomerResults(prisma, other.shopId);
+    if (!otherCustomer) throw new Error("the other shop has no results");
     const id = fc.oneof(
       nasty,
       fc.constant(otherCustomer.customerId.toString()),

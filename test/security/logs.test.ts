@@ -6,7 +6,7 @@
  * Everything both processes print is captured; no API secret, ADMIN_SECRET, access or
  * refresh token, session token or webhook HMAC may appear in it.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
@@ -16,6 +16,7 @@ import { ensureBuild, SERVER_ARGS } from "../e2e/harness";
 import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
 import { freePort } from "../helpers/ports";
 import { BROWSER_UA, storeName } from "./app-build";
+import { killGroup, spawnInGroup } from "../helpers/processes";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ADMIN_SECRET = `ops-${crypto.randomUUID()}`;
@@ -33,7 +34,7 @@ const sessionTokens: string[] = [];
 const storedTokens: string[] = [];
 
 function start(name: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, {
+  const child = spawnInGroup(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -92,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const { child } of children) {
-    if (child.exitCode === null) child.kill("SIGTERM");
+    if (child.exitCode === null) killGroup(child, "SIGTERM");
   }
   await Promise.all(
     children.map(
@@ -100,7 +101,7 @@ afterAll(async () => {
         new Promise<void>((resolve) => {
           if (child.exitCode !== null) return resolve();
           const timer = setTimeout(() => {
-            child.kill("SIGKILL");
+            killGroup(child, "SIGKILL");
             resolve();
           }, 10_000);
           child.once("exit", () => {
@@ -156,7 +157,7 @@ describe("secrets in the logs of a full run", () => {
     expect(saved.status).toBe(200);
     const shopId = (await prisma.shop.findUniqueOrThrow({ where: { domain } })).id;
     await until("tags written to Shopify", () =>
-      prisma.customerMetric.count({ where: { shopId, taggedSegment: { not: null } } }),
+      prisma.customer.count({ where: { shopId, taggedSegment: { not: null } } }),
     );
 
     // Days of orders: their webhooks reach the app and the workers apply them.

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { closeSharedRateLimiters } from "../../app/extensions/rate-limit.server";
 import { closeQueues, getQueue } from "../../app/jobs/queues.server";
+import { allCustomerResults } from "../../app/metrics/result-set.server";
 import { removeShops, seedShop, type SeededShop } from "../e2e/harness";
 import {
   adminToken,
@@ -121,10 +122,8 @@ async function seed(who: Who): Promise<void> {
       amountMinor: 123_456n,
     },
   });
-  const metric = await prisma.customerMetric.findFirstOrThrow({
-    where: { shopId: shop.shopId },
-    orderBy: { customerId: "asc" },
-  });
+  const [metric] = await allCustomerResults(prisma, shop.shopId);
+  if (!metric) throw new Error("the shop has no results");
   await prisma.shop.update({
     where: { id: shop.shopId },
     data: {
@@ -215,6 +214,8 @@ function paramValue(route: AppRoute, name: string, target: Who): string {
   if (name === "id" && route.path.includes("/segments/")) return ids[target].segment;
   if (name === "id" && route.path.includes("/customer-metrics/"))
     return ids[target].customer.toString();
+  // KPI ids are the same in every shop; the session decides whose target is read or set.
+  if (name === "id" && route.path.includes("/kpi/")) return "repeat_rate";
   throw new Error(`${route.id}: add a value for the parameter :${name} to paramValue()`);
 }
 
@@ -243,7 +244,12 @@ function formsOf(route: AppRoute, target: Who): FormData[] {
         }),
       ];
     case "routes/app.segments._index":
-      return [form({ segment: ids[target].segment, text: "posted action" })];
+      return [
+        form({ intent: "action", segment: ids[target].segment, text: "posted action" }),
+        form({ intent: "shopify-segment", segment: ids[target].segment }),
+      ];
+    case "routes/app.kpi.$id":
+      return [form({ direction: "at_least", min: "61" })];
     case "routes/auth.login":
       return [form({ shop: domainOf(stores[target]) })];
     default:
@@ -517,6 +523,213 @@ describe("Content-Security-Policy frame-ancestors on document responses", () => 
       await response.text();
       expect(response.status).toBe(200);
       expect(frameAncestors(response)).toEqual(["'none'"]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Refusals. shopify-app-remix and Remix refuse each of these requests by throwing a plain
+// error, which Remix answers with a 500 (and logs as a server fault); each is the caller's
+// fault and must be a 4xx.
+
+describe("refusals are 4xx, never 500", () => {
+  const adminRoutes = ROUTES.filter(
+    (r) =>
+      (r.hasLoader || r.hasAction) &&
+      !(r.id in PUBLIC) &&
+      !isWebhook(r) &&
+      !EXTENSION_ROUTES.has(r.id),
+  );
+  const hostOf = (who: Who) =>
+    Buffer.from(`admin.shopify.com/store/${stores[who]}`).toString("base64url");
+  /** Pages as the admin loads them; resource routes and actions with a Bearer token. */
+  function adminRequests(route: AppRoute, token: string, host = hostOf("own")): Request[] {
+    const out: Request[] = [];
+    const page = () => {
+      const url = urlOf(route, "own");
+      url.searchParams.set("shop", domainOf(stores.own));
+      url.searchParams.set("host", host);
+      return url;
+    };
+    const bearer = { "User-Agent": BROWSER_UA, Authorization: `Bearer ${token}` };
+    if (route.hasLoader && route.document) {
+      const url = page();
+      url.searchParams.set("embedded", "1");
+      url.searchParams.set("id_token", token);
+      out.push(new Request(url, { headers: { "User-Agent": BROWSER_UA } }));
+    } else if (route.hasLoader) {
+      out.push(new Request(page(), { headers: bearer }));
+    }
+    if (route.hasAction) {
+      const url = page();
+      if (app.build.routes[route.id]?.index) url.searchParams.set("index", "");
+      out.push(
+        new Request(url, { method: "POST", headers: bearer, body: formsOf(route, "own")[0] }),
+      );
+    }
+    return out;
+  }
+
+  it("refuses a validly signed session token whose dest is no shop's URL with 401", async () => {
+    const exchangesBefore = app.exchanges.length;
+    // Another host, a bare word, the bare domain an extension's token carries, none at all.
+    const dests = ["https://evil.example.com", "not a shop", domainOf(stores.own), ""];
+    let sent = 0;
+    for (const route of adminRoutes) {
+      for (const dest of dests) {
+        const token = await adminToken(stores.own, { overrides: { dest } });
+        for (const request of adminRequests(route, token)) {
+          const answer = await send(request);
+          expect(answer.status, `dest ${JSON.stringify(dest)}: ${answer.request}`).toBe(401);
+          expect(leaks(answer, "own")).toEqual([]);
+          sent++;
+        }
+      }
+    }
+    expect(sent).toBeGreaterThanOrEqual(adminRoutes.length * dests.length);
+    // Refused before Shopify is asked to exchange it.
+    expect(app.exchanges.length).toBe(exchangesBefore);
+  });
+
+  it("refuses a host parameter that decodes to no host name with 400", async () => {
+    // base64 of "a b", "[::1" and "hello world": base64 the library decodes, then fails on.
+    const hosts = ["YSBi", "Wzo6MQ==", "aGVsbG8gd29ybGQ"];
+    for (const route of adminRoutes) {
+      for (const host of hosts) {
+        const token = await adminToken(stores.own);
+        for (const request of adminRequests(route, token, host)) {
+          const answer = await send(request);
+          expect(answer.status, `host ${host}: ${answer.request}`).toBe(400);
+          expect(answer.body).not.toContain(host);
+          expect(leaks(answer, "own")).toEqual([]);
+        }
+      }
+    }
+    // The public routes pass it on (the landing page into /app) or ignore it.
+    for (const path of ["/", "/auth/login", "/auth/session-token"]) {
+      const url = new URL(path, APP_ORIGIN);
+      url.searchParams.set("shop", domainOf(stores.own));
+      url.searchParams.set("host", hosts[0]!);
+      const answer = await send(new Request(url, { headers: { "User-Agent": BROWSER_UA } }));
+      expect(answer.status, path).toBeLessThan(500);
+    }
+  });
+
+  it("refuses a cross-origin form POST without a token with 403, and lets same-origin ones through", async () => {
+    const before = await shopState(seeded.own.domain);
+    const crossSite = {
+      "User-Agent": BROWSER_UA,
+      Host: new URL(APP_ORIGIN).host,
+      Origin: "https://evil.example.com",
+      "Content-Type": "application/x-www-form-urlencoded",
+    };
+    const posted = ROUTES.filter((r) => r.hasAction);
+    expect(posted.length).toBeGreaterThanOrEqual(5);
+    for (const route of posted) {
+      const url = urlOf(route, "own");
+      url.searchParams.set("shop", domainOf(stores.own));
+      url.searchParams.set("host", hostOf("own"));
+      if (app.build.routes[route.id]?.index) url.searchParams.set("index", "");
+      const urls = route.document
+        ? [url, new URL(`${url.pathname}.data${url.search}`, url)]
+        : [url];
+      for (const target of urls) {
+        const body = new URLSearchParams({ intent: "spend-add", shop: domainOf(stores.own) });
+        const answer = await send(
+          new Request(target, { method: "POST", headers: crossSite, body }),
+        );
+        const context = `${answer.request} → ${answer.status}`;
+        // Pages: refused as cross-site. Resource routes (webhooks, extension endpoints)
+        // are called cross-origin by design and refuse the missing token or HMAC themselves.
+        if (route.document) expect(answer.status, context).toBe(403);
+        else expect([400, 401, 405, 415], context).toContain(answer.status);
+      }
+    }
+    expect(await shopState(seeded.own.domain)).toBe(before);
+
+    // The login form, posted by the browser from the app's own origin.
+    const login = await send(
+      new Request(new URL("/auth/login", APP_ORIGIN), {
+        method: "POST",
+        headers: { ...crossSite, Origin: APP_ORIGIN },
+        body: new URLSearchParams({ shop: stores.own }),
+      }),
+    );
+    expect(login.status).toBe(302);
+    // A same-origin action with the session token still does its work.
+    const save = await send(
+      new Request(new URL(`/app/settings?shop=${domainOf(stores.own)}`, APP_ORIGIN), {
+        method: "POST",
+        headers: {
+          ...crossSite,
+          Origin: APP_ORIGIN,
+          Authorization: `Bearer ${await adminToken(stores.own)}`,
+        },
+        body: new URLSearchParams({
+          intent: "spend-add",
+          month: "2025-04",
+          channel: "same-origin",
+          amount: "100",
+        }),
+      }),
+    );
+    expect(save.status).toBe(200);
+    expect(
+      await prisma.marketingSpend.count({
+        where: { shopId: seeded.own.shopId, channel: "same-origin" },
+      }),
+    ).toBe(1);
+  });
+
+  it("refuses a login post that is no form, or whose shop is a file, with 400", async () => {
+    const json = await send(
+      new Request(new URL("/auth/login", APP_ORIGIN), {
+        method: "POST",
+        headers: { "User-Agent": BROWSER_UA, "Content-Type": "application/json" },
+        body: JSON.stringify({ shop: stores.own }),
+      }),
+    );
+    const form = new FormData();
+    form.set("shop", new Blob([domainOf(stores.own)]), "shop.txt");
+    const file = await send(
+      new Request(new URL("/auth/login", APP_ORIGIN), {
+        method: "POST",
+        headers: { "User-Agent": BROWSER_UA },
+        body: form,
+      }),
+    );
+    for (const answer of [json, file]) {
+      expect(answer.status).toBe(400);
+      expect(answer.body).toContain("Please enter a valid shop domain");
+    }
+  });
+
+  it("refuses an exit-iframe redirect to an untrusted destination with 400", async () => {
+    const exit = (destination: string) => {
+      const url = new URL("/auth/exit-iframe", APP_ORIGIN);
+      url.searchParams.set("shop", domainOf(stores.own));
+      url.searchParams.set("host", hostOf("own"));
+      url.searchParams.set("exitIframe", destination);
+      return send(new Request(url, { headers: { "User-Agent": BROWSER_UA } }));
+    };
+    const untrusted = [
+      "https://evil.example.com/",
+      "//evil.example.com/",
+      "javascript:alert(1)",
+      `https://${domainOf(stores.own)}/`, // the storefront, not its admin
+      "https://admin.shopify.com.evil.example/",
+      "https://admin.shopify.com:8443/",
+      "",
+    ];
+    for (const destination of untrusted) {
+      const answer = await exit(destination);
+      expect(answer.status, destination).toBe(400);
+      expect(answer.body).not.toContain("window.open");
+    }
+    for (const destination of ["/app", `https://admin.shopify.com/store/${stores.own}/apps`]) {
+      const answer = await exit(destination);
+      expect(answer.status, destination).toBe(200);
+      expect(answer.body).toContain("window.open");
     }
   });
 });

@@ -1,11 +1,15 @@
 /**
  * Once per run: a fresh SQLite file (or the given PostgreSQL database) with every
- * committed migration applied, the same way `npm install` sets up a user's database.
+ * committed migration applied, the same way `npm install` sets up a user's database; the
+ * run's directory and its watchdog, so that nothing the run starts outlives it
+ * (test/setup/reaper.mjs).
  */
-import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { testDatabaseUrl } from "./database";
+import { reap, runDirFor } from "./reaper.mjs";
 
 /** Removes this run's queues from Redis once every test file is done. */
 async function removeQueues(): Promise<void> {
@@ -30,7 +34,39 @@ async function removeQueues(): Promise<void> {
   }
 }
 
+/** This process's environment without the marks of test runs (test/setup/reaper.mjs). */
+function unmarked(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("KIZUNA_TEST_RUN")),
+  ) as NodeJS.ProcessEnv;
+}
+
+/** The run's directory, and a watchdog that reaps it if this runner dies without teardown. */
+function startReaping(): () => void {
+  const runDir = runDirFor(process.pid);
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  process.env.KIZUNA_TEST_RUN_DIR = runDir;
+  const watchdog = spawn(
+    process.execPath,
+    [join(import.meta.dirname, "reaper.mjs"), runDir, `${process.pid}`],
+    // Without any run's marks: it is no run's process (an enclosing run must not reap it).
+    { detached: true, stdio: "ignore", env: unmarked() },
+  );
+  watchdog.unref();
+  return () => {
+    const killed = reap(runDir);
+    if (killed.length > 0) {
+      console.warn(
+        `[teardown] killed ${killed.length} processes the tests left: ${killed.join(" ")}`,
+      );
+    }
+    watchdog.kill();
+  };
+}
+
 export default function setup(): () => Promise<void> {
+  const stopReaping = startReaping();
   const url = testDatabaseUrl();
   if (isSqliteUrl(url)) {
     const file = sqliteFilePath(url);
@@ -40,5 +76,8 @@ export default function setup(): () => Promise<void> {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, DATABASE_URL: url },
   });
-  return removeQueues;
+  return async () => {
+    stopReaping();
+    await removeQueues();
+  };
 }

@@ -4,10 +4,11 @@
  * Workers run as real processes (`workers/main.ts`) reaching the fake through the fetch
  * redirect; Redis is a private server of this test so restarting it disturbs no one else.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateDatabase } from "../helpers/private-database";
 import { PrivateRedis } from "../reliability/infra";
+import { killGroup, spawnInGroup } from "../helpers/processes";
 
 // A database of its own: a worker process re-queues every installed shop's unfinished work
 // at start, which must not reach other test files' shops.
@@ -25,7 +26,7 @@ let h: Harness;
 const workers = new Set<ChildProcess>();
 
 function startWorker(fakeUrl: string): ChildProcess {
-  const child = spawn(
+  const child = spawnInGroup(
     process.execPath,
     [
       "--import",
@@ -54,7 +55,7 @@ function startWorker(fakeUrl: string): ChildProcess {
 async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
+  killGroup(child, "SIGKILL");
   await exited;
 }
 

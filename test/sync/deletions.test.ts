@@ -24,8 +24,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-const stored = async (id: number) =>
-  h.ctx.db.order.findUnique({ where: { shopId_id: { shopId: h.shopId, id: BigInt(id) } } });
+const stored = async (id: bigint) =>
+  h.ctx.db.order.findUnique({ where: { shopId_id: { shopId: h.shopId, id } } });
 
 describe("deletion sweep", () => {
   it("costs one count query per kind when the shop is in step", async () => {

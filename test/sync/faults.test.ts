@@ -35,8 +35,8 @@ describe("Shopify misbehaving", () => {
 
     // What the backfill stored. Deletes below pick from these: an object both created and
     // deleted during the advance never reached Kizuna, so no sweep has anything to find.
-    // (The generated timeline is anchored at the wall clock, so which of the first 1,000
-    // orders are new after the advance changes as time passes.)
+    // The shop's history ends at the suite's anchor date, not today's, so the same orders
+    // and customers are picked on every run at a given anchor.
     const backfilled = {
       orders: new Set([...h.shop.orders()].map((o) => o.id)),
       customers: new Set([...h.shop.customers()].map((c) => c.id)),

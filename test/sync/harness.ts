@@ -6,7 +6,8 @@
 import { createDatabase } from "../../app/db.server";
 import { logger } from "../../app/logger.server";
 import { createAdminApi } from "../../app/sync/admin-api.server";
-import { advanceBackfill, beginBackfill, type SyncContext } from "../../app/sync/backfill.server";
+import { advanceBackfill, beginBackfill } from "../../app/sync/backfill.server";
+import type { SyncContext } from "../../app/sync/context.server";
 import { createRowStore } from "../../app/sync/store.server";
 import {
   installFetchRedirect,

@@ -3,30 +3,43 @@
  * list (a new table is covered without touching this file, or fails the scan if it has no
  * shop column). The data is what the app really stores: customers through their webhooks
  * (WebhookEvent rows), orders through the sync store, survey answers, marketing spend, and
- * a real compute (CustomerMetric rows and a MetricSnapshot, whose JSON is searched for the
- * customer's id too). Not covered here: BullMQ job data in Redis — the intake keeps only
- * the fields processing reads, but finished webhook jobs (incl. the redact job itself)
- * still hold the customer's id for up to a day (failed ones 14 days) after the redaction.
+ * a real compute (the per-customer result set, whose binary chunks are searched for the id's
+ * bytes and decoded, and a MetricSnapshot, whose JSON is searched for the customer's id too). After a redaction the customer stays a tombstone (their id and
+ * nothing else), and late webhooks and sync writes about them (customers/update, tag
+ * events, an order refresh that still names them, rows as a reconciliation or backfill
+ * writes them) store nothing of them again. Not covered here: BullMQ job data in Redis —
+ * the intake keeps only the fields processing reads, but finished webhook jobs (incl. the
+ * redact job itself) still hold the customer's id for up to a day (failed ones 14 days)
+ * after the redaction.
  */
 import { Prisma } from "@prisma/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../app/db.server";
-import type { WebhookJob } from "../../app/jobs/webhooks.server";
+import type { WebhookJob } from "../../app/jobs/queues.server";
 import { logger } from "../../app/logger.server";
+import type { AdminApi } from "../../app/sync/admin-api.server";
+import { CUSTOMER_FOR_SYNC, ORDER_FOR_SYNC } from "../../app/sync/operations";
 import type { OrderRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";
-import { processWebhook, type WebhookContext } from "../../app/sync/webhook-processing.server";
+import type { WebhookContext } from "../../app/sync/context.server";
+import { processWebhook } from "../../app/sync/webhook-processing.server";
 import { computeShop } from "../../app/metrics/compute.server";
+import { customerResult } from "../../app/metrics/result-set.server";
+import { DEFAULT_SETTINGS } from "../../app/settings";
 
 const url = process.env.DATABASE_URL!;
 const db = createDatabase(url);
 const store = createRowStore(url);
+/**
+ * Shopify, as far as these tests need it: compliance topics never call it; after the
+ * redaction it still answers with the customer and their orders linked to them (the
+ * redaction request is days old, Shopify's own erasure may not have happened yet).
+ */
+const shopify = { calls: [] as string[] };
 const ctx: WebhookContext = {
   db,
   store,
-  api: () => {
-    throw new Error("compliance topics never call Shopify");
-  },
+  api: () => ({ request: stubRequest }) as unknown as AdminApi,
   log: logger,
 };
 const stamp = `${process.pid}-${Date.now()}`;
@@ -54,12 +67,15 @@ async function rowsOfCustomer(customerId: bigint): Promise<Record<string, number
     const fields = new Set(model.fields.map((f) => f.name));
     const where =
       model.name === "Customer"
-        ? { shopId, id: customerId }
+        ? // A tombstone holds nothing of them (checked apart).
+          { shopId, id: customerId, deleted: false }
         : fields.has("customerId") && fields.has("shopId")
           ? { shopId, customerId }
           : null;
     if (where) counts[model.name] = await delegate(model.name).count({ where });
   }
+  // The result set keeps customers inside binary chunks: counted by decoding them.
+  counts.CustomerResult = (await customerResult(db, shopId, customerId)) ? 1 : 0;
   return counts;
 }
 
@@ -97,11 +113,47 @@ async function mentionsOf(customerId: bigint, orderIds: readonly bigint[]): Prom
       db as unknown as Record<string, { findMany(args: object): Promise<object[]> }>
     )[model.name[0]!.toLowerCase() + model.name.slice(1)]!.findMany({ where: where! });
     for (const row of rows as Record<string, unknown>[]) {
+      if (model.name === "Customer" && isTombstone(row)) continue;
+      if (model.name === "CustomerResultChunk") {
+        const mention = await resultSetMention(row, customerId);
+        if (mention) out.push(mention);
+        continue;
+      }
       const byOrder = typeof row.orderId === "bigint" && orders.has(row.orderId);
       if (byOrder || id.test(toJson(row))) out.push({ model: model.name, row });
     }
   }
   return out;
+}
+
+/**
+ * A result-set chunk that holds the customer: their decoded result (what a data request must
+ * export), or the raw chunk when its bytes or lookup key hold the id without a readable result.
+ */
+async function resultSetMention(
+  row: Record<string, unknown>,
+  customerId: bigint,
+): Promise<Mention | null> {
+  const bytes = Buffer.from(row.data as Uint8Array);
+  const le = Buffer.alloc(8);
+  le.writeBigInt64LE(customerId);
+  const be = Buffer.alloc(8);
+  be.writeBigInt64BE(customerId);
+  const text = new RegExp(`(?<![0-9])${customerId}(?![0-9])`);
+  const holds =
+    bytes.includes(le) ||
+    bytes.includes(be) ||
+    bytes.includes(Buffer.from(String(customerId))) ||
+    row.firstId === customerId ||
+    text.test(toJson({ ...row, data: null }));
+  if (!holds) return null;
+  const result = row.kind === "rows" ? await customerResult(db, shopId, customerId) : null;
+  if (result === null || row.part === undefined) {
+    const { data: _bytes, ...chunk } = row;
+    return { model: "CustomerResultChunk", row: chunk };
+  }
+  const { computedAt: _at, ...values } = result;
+  return { model: "CustomerResult", row: values };
 }
 
 /** Every object nested anywhere in a JSON value. */
@@ -156,20 +208,64 @@ const job = (topic: string, payload: unknown): WebhookJob => ({
   payload,
 });
 
-/** A customers/* payload as Shopify sends it (Kizuna keeps id, dates and tags only). */
-const customerPayload = (id: bigint) => ({
+/** A customers/* payload as Shopify sends it since API 2025-01 (Kizuna keeps id and dates). */
+const customerPayload = (id: bigint, updatedAt = "2026-01-02T00:00:00Z") => ({
   id: Number(id),
   email: `c${id}@example.com`,
   first_name: "Hana",
   last_name: "Sato",
   created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-02T00:00:00Z",
-  tags: "vip",
+  updated_at: updatedAt,
   phone: null,
 });
+const gid = (type: string, id: bigint) => `gid://shopify/${type}/${id}`;
+
+async function stubRequest(query: string, variables: { id: string }): Promise<unknown> {
+  shopify.calls.push(variables.id);
+  if (query === CUSTOMER_FOR_SYNC) {
+    return {
+      customer: {
+        id: variables.id,
+        createdAt: "2026-01-01T00:00:00Z",
+        updatedAt: "2026-06-01T00:00:00Z",
+        tags: ["vip", "rfm:champions"],
+      },
+    };
+  }
+  if (query === ORDER_FOR_SYNC) {
+    return {
+      order: {
+        id: variables.id,
+        processedAt: "2026-04-01T00:00:00Z",
+        updatedAt: "2026-06-01T00:00:00Z",
+        cancelledAt: null,
+        test: false,
+        sourceName: "web",
+        customer: { id: gid("Customer", SUBJECT) },
+        totalPriceSet: { shopMoney: { amount: "50.00", currencyCode: "USD" } },
+        totalRefundedSet: { shopMoney: { amount: "0.00", currencyCode: "USD" } },
+        currentSubtotalLineItemsQuantity: 1,
+        lineItems: { nodes: [] },
+      },
+    };
+  }
+  throw new Error(`unexpected query ${query.slice(0, 60)}`);
+}
+
+/** The tombstone a redaction leaves: the customer's id, and nothing else. */
+const isTombstone = (row: Record<string, unknown>) =>
+  row.deleted === true &&
+  row.tags === "" &&
+  row.tagsUpdatedAt === null &&
+  row.taggedSegment === null &&
+  (row.createdAt as Date).getTime() === 0 &&
+  (row.shopifyUpdatedAt as Date).getTime() === 0;
 
 beforeAll(async () => {
-  shopId = (await db.shop.create({ data: { domain } })).id;
+  // Two customers: segmented all the same (the default minimum would leave no per-customer
+  // rows for the scan to find).
+  const settings = JSON.stringify({ ...DEFAULT_SETTINGS, minSegmentCustomers: 1 });
+  shopId = (await db.shop.create({ data: { domain, settings } })).id;
   await db.session.create({
     data: { id: `offline_${domain}`, shop: domain, state: "x", accessToken: "shpat_x" },
   });
@@ -225,7 +321,7 @@ describe("compliance webhooks", () => {
   it("the scan covers every table and finds the customer in the derived ones", async () => {
     const found = new Set((await mentionsOf(SUBJECT, SUBJECT_ORDERS)).map((m) => m.model));
     expect([...found].sort()).toEqual(
-      expect.arrayContaining(["Customer", "CustomerMetric", "NpsResponse", "Order"]),
+      expect.arrayContaining(["Customer", "CustomerResult", "NpsResponse", "Order"]),
     );
     expect(await db.metricSnapshot.count({ where: { shopId } })).toBe(1);
     expect(await db.webhookEvent.count({ where: { shopId } })).toBe(2);
@@ -291,7 +387,7 @@ describe("compliance webhooks", () => {
     );
     const left = await rowsOfCustomer(SUBJECT);
     expect(Object.keys(left)).toEqual(
-      expect.arrayContaining(["Customer", "Order", "CustomerMetric", "NpsResponse", "DataRequest"]),
+      expect.arrayContaining(["Customer", "Order", "CustomerResult", "NpsResponse", "DataRequest"]),
     );
     expect(Object.entries(left).filter(([, n]) => n > 0)).toEqual([]);
     // No mention anywhere either: snapshots, webhook records, survey answers on their orders.
@@ -303,12 +399,83 @@ describe("compliance webhooks", () => {
     expect(await rowsOfCustomer(OTHER)).toMatchObject({
       Customer: 1,
       Order: 1,
-      CustomerMetric: 1,
+      CustomerResult: 1,
       NpsResponse: 1,
     });
+    // What stays is a tombstone: their id, and nothing else.
+    const tombstone = await db.customer.findUniqueOrThrow({
+      where: { shopId_id: { shopId, id: SUBJECT } },
+    });
+    expect(isTombstone(tombstone)).toBe(true);
     // A recompute after the redaction still knows nothing of them.
     await computeShop(domain, { db, databaseUrl: url, asOf: new Date("2026-04-21T00:00:00Z") });
     expect((await mentionsOf(SUBJECT, SUBJECT_ORDERS)).map((m) => m.model)).toEqual([]);
+  });
+
+  it("late webhooks and sync writes after customers/redact store nothing of the customer again", async () => {
+    const before = await rowsOfCustomer(OTHER);
+    // A late customers/update (newer than anything stored), tag events old and new, an
+    // orders/updated whose order Shopify still links to them, a refund on it.
+    await processWebhook(
+      ctx,
+      job("CUSTOMERS_UPDATE", customerPayload(SUBJECT, "2026-06-01T00:00:00Z")),
+    );
+    await processWebhook(ctx, job("CUSTOMERS_UPDATE", { id: Number(SUBJECT), updated_at: null }));
+    for (const [topic, occurredAt] of [
+      ["CUSTOMER_TAGS_ADDED", "2026-06-02T00:00:00.000Z"],
+      ["CUSTOMER_TAGS_REMOVED", "2020-01-01T00:00:00.000Z"],
+    ] as const) {
+      await processWebhook(
+        ctx,
+        job(topic, { customerId: gid("Customer", SUBJECT), tags: ["vip"], occurredAt }),
+      );
+    }
+    // Nothing about the tombstoned customer was even asked of Shopify.
+    expect(shopify.calls).toEqual([]);
+    for (const orderId of SUBJECT_ORDERS) {
+      await processWebhook(
+        ctx,
+        job("ORDERS_UPDATED", { id: Number(orderId), updated_at: "2026-06-01T00:00:00Z" }),
+      );
+    }
+    await processWebhook(ctx, job("REFUNDS_CREATE", { order_id: Number(SUBJECT_ORDERS[0]!) }));
+    expect(shopify.calls.length).toBe(3);
+    // Reconciliation and backfill write through the same store: a customer row with tags
+    // and newer dates, orders linked to them.
+    await store.upsertCustomers(shopId, [
+      {
+        id: SUBJECT,
+        createdAt: new Date("2026-01-01T00:00:00Z"),
+        shopifyUpdatedAt: new Date("2026-07-01T00:00:00Z"),
+        tags: "vip, rfm:champions",
+      },
+    ]);
+    await store.upsertOrders(shopId, [
+      {
+        ...order(SUBJECT_ORDERS[1]!, SUBJECT, 9),
+        shopifyUpdatedAt: new Date("2026-07-01T00:00:00Z"),
+      },
+      {
+        ...order(5_550_000_000_009n, SUBJECT, 10),
+        shopifyUpdatedAt: new Date("2026-07-01T00:00:00Z"),
+      },
+    ]);
+    await computeShop(domain, { db, databaseUrl: url, asOf: new Date("2026-07-02T00:00:00Z") });
+
+    expect(Object.entries(await rowsOfCustomer(SUBJECT)).filter(([, n]) => n > 0)).toEqual([]);
+    expect(
+      (await mentionsOf(SUBJECT, [...SUBJECT_ORDERS, 5_550_000_000_009n])).map(
+        (m) => `${m.model} ${toJson(m.row)}`,
+      ),
+    ).toEqual([]);
+    expect(
+      isTombstone(
+        await db.customer.findUniqueOrThrow({ where: { shopId_id: { shopId, id: SUBJECT } } }),
+      ),
+    ).toBe(true);
+    // The orders stay, anonymous; the other customer is untouched.
+    expect(await db.order.count({ where: { shopId, id: { in: SUBJECT_ORDERS } } })).toBe(2);
+    expect(await rowsOfCustomer(OTHER)).toEqual(before);
   });
 
   it("shop/redact leaves no row of the shop in any table", async () => {

@@ -133,6 +133,92 @@ describe("the order and customer store", () => {
     ]);
   });
 
+  it("keeps what a row does not carry, versions tags apart, blanks tombstones and links no order to one", async () => {
+    const at = (iso: string) => new Date(iso);
+    const customer = (id: bigint, updatedAt: string, tags: string, tagsAt?: string | null) => ({
+      id,
+      createdAt: at("2025-01-01T00:00:00Z"),
+      shopifyUpdatedAt: at(updatedAt),
+      tags,
+      ...(tagsAt === undefined ? {} : { tagsUpdatedAt: tagsAt === null ? null : at(tagsAt) }),
+    });
+    const read = async (id: bigint) => {
+      const row = await db.customer.findUniqueOrThrow({ where: { shopId_id: { shopId, id } } });
+      return {
+        tags: row.tags,
+        tagsUpdatedAt: row.tagsUpdatedAt?.toISOString() ?? null,
+        shopifyUpdatedAt: row.shopifyUpdatedAt.toISOString(),
+        createdAt: row.createdAt.toISOString(),
+        deleted: row.deleted,
+      };
+    };
+    await store.upsertCustomers(shopId, [customer(20n, "2026-01-01T00:00:00Z", "vip")]);
+    // Newer dates without tags (a customers/update since API 2025-01): the tags stay.
+    await store.upsertCustomers(shopId, [customer(20n, "2026-02-01T00:00:00Z", "", null)]);
+    expect(await read(20n)).toMatchObject({
+      tags: "vip",
+      tagsUpdatedAt: "2026-01-01T00:00:00.000Z",
+      shopifyUpdatedAt: "2026-02-01T00:00:00.000Z",
+    });
+    // Older dates with newer tags: the tags only; an older full row: nothing.
+    await store.upsertCustomers(shopId, [
+      customer(20n, "2026-01-15T00:00:00Z", "vip, gift", "2026-03-01T00:00:00Z"),
+    ]);
+    await store.upsertCustomers(shopId, [customer(20n, "2025-12-01T00:00:00Z", "old")]);
+    expect(await read(20n)).toMatchObject({
+      tags: "vip, gift",
+      tagsUpdatedAt: "2026-03-01T00:00:00.000Z",
+      shopifyUpdatedAt: "2026-02-01T00:00:00.000Z",
+    });
+    // A customer first seen without tags: not known yet. One batch naming a customer twice:
+    // the newest dates and, apart, the newest tags.
+    await store.upsertCustomers(shopId, [customer(21n, "2026-01-01T00:00:00Z", "x", null)]);
+    await store.upsertCustomers(shopId, [
+      customer(22n, "2026-02-01T00:00:00Z", "", null),
+      customer(22n, "2026-01-01T00:00:00Z", "a, b", "2026-01-01T00:00:00Z"),
+    ]);
+    expect(await read(21n)).toMatchObject({ tags: "", tagsUpdatedAt: null });
+    expect(await read(22n)).toMatchObject({
+      tags: "a, b",
+      shopifyUpdatedAt: "2026-02-01T00:00:00.000Z",
+    });
+    // Tags Kizuna wrote are stored only where the stored tags are still those it read.
+    await store.setCustomerTags(shopId, [
+      { id: 20n, before: "vip, gift", tags: "vip, gift, rfm:new" },
+      { id: 22n, before: "a", tags: "a, rfm:new" },
+    ]);
+    expect((await read(20n)).tags).toBe("vip, gift, rfm:new");
+    expect((await read(22n)).tags).toBe("a, b");
+
+    // A tombstone holds the id and nothing else, and nothing revives it.
+    await store.deleteCustomer(shopId, 20n);
+    await store.upsertCustomers(shopId, [customer(20n, "2027-01-01T00:00:00Z", "vip")]);
+    await store.upsertCustomers(shopId, [customer(20n, "2027-01-01T00:00:00Z", "", null)]);
+    const epoch = new Date(0).toISOString();
+    expect(await read(20n)).toEqual({
+      tags: "",
+      tagsUpdatedAt: null,
+      shopifyUpdatedAt: epoch,
+      createdAt: epoch,
+      deleted: true,
+    });
+    // No order is linked to it: not on insert, not on a newer update.
+    await store.upsertOrders(shopId, [
+      order(30n, "2026-05-01T00:00:00Z", { customerId: 20n }),
+      order(31n, "2026-05-01T00:00:00Z", { customerId: 21n }),
+    ]);
+    await store.upsertOrders(shopId, [order(31n, "2026-06-01T00:00:00Z", { customerId: 20n })]);
+    const linked = await db.order.findMany({
+      where: { shopId, id: { in: [30n, 31n] } },
+      orderBy: { id: "asc" },
+      select: { id: true, customerId: true, shopifyUpdatedAt: true },
+    });
+    expect(linked.map((o) => [o.id, o.customerId, o.shopifyUpdatedAt.toISOString()])).toEqual([
+      [30n, null, "2026-05-01T00:00:00.000Z"],
+      [31n, null, "2026-06-01T00:00:00.000Z"],
+    ]);
+  });
+
   it("writes without blocking the event loop, and reports a refused batch", async () => {
     // A 50,000-row batch (a backfill's) must leave the event loop free: lock renewals
     // and webhooks run meanwhile. A synchronous write would let no timer fire.

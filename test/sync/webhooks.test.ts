@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSyncHarness, type SyncHarness } from "./harness";
 import { startAppEndpoint, type AppEndpoint } from "./app-endpoint";
+import { webhooksQueueDrained } from "../helpers/queues";
 
 // The harness installed the fetch redirect; Shopify's libraries load after it.
 const { getQueue, closeQueues } = await import("../../app/jobs/queues.server");
@@ -10,17 +11,7 @@ const { closeRowStore } = await import("../../app/sync/context.server");
 
 let h: SyncHarness;
 let app: AppEndpoint;
-let workers: { close(): Promise<void> };
-
-async function drained(): Promise<void> {
-  const queue = getQueue("webhooks");
-  for (let i = 0; i < 600; i++) {
-    const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");
-    if (Object.values(counts).every((n) => n === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("webhooks queue did not drain");
-}
+let workers: { close(): Promise<unknown> };
 
 beforeAll(async () => {
   app = await startAppEndpoint();
@@ -58,7 +49,7 @@ describe("webhooks", () => {
     h.shop.createOrder({});
 
     await h.fake.webhooks.flush();
-    await drained();
+    await webhooksQueueDrained();
     const deliveries = h.fake.webhooks.deliveries();
     expect(deliveries.length).toBeGreaterThan(50);
     expect(app.statuses.every((s) => s === 200)).toBe(true);

@@ -1,14 +1,14 @@
-/** The sync queue: backfill (a self-delaying state machine) and reconciliation. */
+/** The sync queue: backfill (a self-delaying state machine in app/sync) and reconciliation. */
 import { DelayedError, type Job } from "bullmq";
 import prisma from "../../app/db.server";
 import { requestRecompute } from "../../app/jobs/compute.server";
-import { scheduleNightly } from "../../app/jobs/schedules.server";
-import { enqueueBackfill, type ShopJob } from "../../app/jobs/sync.server";
+import type { ShopJob } from "../../app/jobs/queues.server";
+import { enqueueBackfill } from "../../app/jobs/sync.server";
 import { logger } from "../../app/logger.server";
+import { onShopBackfilled } from "../../app/shop-lifecycle.server";
 import { advanceBackfill, failBackfill } from "../../app/sync/backfill.server";
-import { syncContext } from "../../app/sync/context.server";
+import { syncContext } from "../../app/sync/shop-context.server";
 import { reconcile } from "../../app/sync/reconcile.server";
-import { parseSettings } from "../../app/settings";
 
 export async function backfill(job: Job<ShopJob>, token?: string): Promise<string> {
   const log = logger.child({ shop: job.data.shop, jobId: job.id });
@@ -18,12 +18,7 @@ export async function backfill(job: Job<ShopJob>, token?: string): Promise<strin
       await job.moveToDelayed(Date.now() + step.checkAgainInMs, token);
       throw new DelayedError();
     }
-    // The backfill learnt the shop's time zone: the nightly run moves to its hour.
-    const shop = await prisma.shop.findUnique({ where: { domain: job.data.shop } });
-    if (shop?.status === "installed") {
-      await scheduleNightly(shop.domain, shop.timezone, parseSettings(shop.settings).nightlyHour);
-      await requestRecompute(shop.domain, true);
-    }
+    await onShopBackfilled(job.data.shop);
     return "done";
   } catch (error) {
     if (error instanceof DelayedError) throw error;

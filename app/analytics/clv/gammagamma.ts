@@ -5,9 +5,15 @@
  * customers with repeat purchases, from x (number of repeat purchases) and zbar (their mean).
  */
 
-import { invertSpd, logParameterObjective, minimizeBfgs, subsampleThenPolish } from "./optimize";
+import {
+  logParamStandardErrors,
+  logParameterObjective,
+  minimizeBfgs,
+  subsampleThenPolish,
+} from "./optimize";
 import { digamma, lnGamma, lnGammaIncrement, trigamma } from "./special";
 import type { ConvergenceInfo } from "./bgnbd";
+import { identificationProblem, type Unidentified } from "./status";
 import { TupleIndex } from "./summary";
 
 export interface GammaGammaParams {
@@ -351,15 +357,8 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
   const logLikelihood =
     spendLogLikelihood(prep, p, q, gammaScaled, null) - W * Math.log(prep.scale);
   // SE(θ) = θ · SE(ln θ) from the inverse of the total objective's Hessian (delta method).
-  const cov = invertSpd(
-    Float64Array.from(hPhi, (v) => v * W),
-    3,
-  );
-  let standardErrors: GammaGammaParams | null = null;
-  if (cov !== null) {
-    const se = [p, q, gammaScaled * prep.scale].map((t, i) => t * Math.sqrt(cov[i * 3 + i]));
-    if (se.every(Number.isFinite)) standardErrors = { p: se[0], q: se[1], gamma: se[2] };
-  }
+  const se = logParamStandardErrors([p, q, gammaScaled * prep.scale], hPhi, W);
+  const standardErrors: GammaGammaParams | null = se && { p: se[0], q: se[1], gamma: se[2] };
   return {
     params: { p, q, gamma: gammaScaled * prep.scale },
     standardErrors,
@@ -374,6 +373,16 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
       message,
     },
   };
+}
+
+/**
+ * Null when the fit's parameters are identified; otherwise why not. On small shops the
+ * likelihood often rises all the way to p → ∞ with γ → 0 (pγ fixed: every customer always
+ * spends exactly their own mean), where BFGS stops on the plateau and reports convergence at
+ * p ≈ 1e7 with no finite standard errors: such a fit is on the boundary, not an estimate.
+ */
+export function gammaGammaProblem(fit: GammaGammaFit): Unidentified | null {
+  return identificationProblem("Gamma-Gamma", fit, { p: "p", q: "q", gamma: "γ" });
 }
 
 /**

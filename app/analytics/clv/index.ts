@@ -9,21 +9,36 @@
 
 import type { OrderTable } from "../types";
 import { fitBgNbd, type BgNbdFit } from "./bgnbd";
-import { countSpendCustomers, fitGammaGamma, type GammaGammaFit } from "./gammagamma";
+import {
+  countSpendCustomers,
+  fitGammaGamma,
+  gammaGammaProblem,
+  type GammaGammaFit,
+} from "./gammagamma";
 import {
   predictContext,
   predictWithContext,
   type ClvHorizonOptions,
   type ClvPredictions,
 } from "./predict";
-import { churnReductionScenario, type ChurnScenarioResult } from "./scenario";
-import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData } from "./status";
+import {
+  churnReductionScenario,
+  scenarioBasis,
+  scenarioExpectations,
+  scenarioTotals,
+  type ChurnScenarioResult,
+} from "./scenario";
+import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData, type Unidentified } from "./status";
 import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "./summary";
 
 export * from "./bgnbd";
+export * from "./choice";
 export * from "./gammagamma";
 export * from "./hyp2f1";
 export * from "./holdout";
+export * from "./mbgnbd";
+export * from "./models";
+export * from "./paretonbd";
 export * from "./predict";
 export * from "./sbg";
 export * from "./scenario";
@@ -50,6 +65,12 @@ export interface ClvOptions extends ClvHorizonOptions {
   readonly scenarios?: readonly number[];
 }
 
+/** Why the expected order value is the shop's mean rather than Gamma-Gamma's. */
+export interface AovFallback extends Omit<Unidentified, "code"> {
+  /** "too-few-spend-customers", or why the Gamma-Gamma fit is not identified. */
+  readonly code: "too-few-spend-customers" | Unidentified["code"];
+}
+
 export interface ClvModels {
   readonly status: "ok";
   readonly unit: TimeUnit;
@@ -62,8 +83,13 @@ export interface ClvModels {
     readonly compressedRows: number;
   };
   readonly bgnbd: BgNbdFit;
-  /** Null when too few repeat buyers with positive spend (then AOV is the shop mean). */
+  /**
+   * Null when too few repeat buyers have positive spend or the fit is not identified (on the
+   * boundary, no finite standard errors, not converged): AOV is then the shop mean.
+   */
   readonly gammaGamma: GammaGammaFit | null;
+  /** Why Gamma-Gamma is not used; null when it is. */
+  readonly aovFallback: AovFallback | null;
   readonly predictions: ClvPredictions;
   readonly scenarios: readonly ChurnScenarioResult[];
   /** Wall-clock milliseconds per stage (for logs and the benchmark). */
@@ -113,21 +139,50 @@ export function fitClvModels(
   const spendData = { length: summary.customerCount, x: summary.x, zbar: summary.zbar };
   const minSpend = options.minSpendCustomers ?? DEFAULT_MIN_REPEAT_CUSTOMERS;
   let gammaGamma: GammaGammaFit | null = null;
-  if (countSpendCustomers(spendData) >= Math.max(2, minSpend)) {
+  let aovFallback: AovFallback | null = null;
+  const spendCustomers = countSpendCustomers(spendData);
+  if (spendCustomers >= Math.max(2, minSpend)) {
     const fit = fitGammaGamma(spendData, { penalizer: options.spendPenalizer });
-    gammaGamma = fit.convergence.converged ? fit : null;
+    aovFallback = gammaGammaProblem(fit);
+    if (aovFallback === null) gammaGamma = fit;
+  } else {
+    aovFallback = {
+      code: "too-few-spend-customers",
+      parameter: null,
+      estimate: null,
+      standardError: null,
+      reason: `${spendCustomers} repeat buyers with positive spend; Gamma-Gamma needs at least ${Math.max(2, minSpend)}`,
+    };
   }
   const tGammaGamma = clock() - t;
 
   t = clock();
   const ctx = predictContext(summary, rows);
   const spend = gammaGamma === null ? null : gammaGamma.params;
-  const predictions = predictWithContext(ctx, bgnbd.params, spend, options);
+  // The pairs' expectations are shared by the predictions and the scenarios' baseline.
+  const expectations = scenarioExpectations(ctx, bgnbd.params, options);
+  const predictions = predictWithContext(
+    ctx,
+    bgnbd.params,
+    spend,
+    options,
+    undefined,
+    expectations,
+  );
   const tPredictions = clock() - t;
 
   t = clock();
-  const scenarios = (options.scenarios ?? []).map((points) =>
-    churnReductionScenario(ctx, bgnbd.params, spend, points, options, predictions.totals),
+  const points = options.scenarios ?? [];
+  const basis =
+    points.length > 0
+      ? scenarioBasis(ctx, bgnbd.params, predictions.perCustomer.expectedAov)
+      : null;
+  const baseline = basis && scenarioTotals(ctx, bgnbd.params, basis, options, expectations);
+  const scenarios = points.map((k) =>
+    churnReductionScenario(ctx, bgnbd.params, spend, k, options, {
+      basis: basis!,
+      baseline: baseline!,
+    }),
   );
   const tScenarios = clock() - t;
 
@@ -142,6 +197,7 @@ export function fitClvModels(
     },
     bgnbd,
     gammaGamma,
+    aovFallback,
     predictions,
     scenarios,
     timingsMs: {

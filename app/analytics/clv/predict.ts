@@ -60,6 +60,8 @@ export interface ClvPredictions {
   readonly perCustomer: PerCustomerPredictions;
   readonly totals: PredictionTotals;
   readonly aovSource: AovSource;
+  /** The shop's mean net value per purchase-day: the order value without Gamma-Gamma. */
+  readonly meanAovMinor: number;
   readonly horizonMonths: number;
   readonly annualDiscountRate: number;
   /** Values that were not finite and were written as 0 (should always be 0). */
@@ -149,7 +151,7 @@ export function pairExpectations(
 export function expectedAovPerCustomer(
   summary: CustomerSummary,
   spend: GammaGammaParams | null,
-): { aov: Float64Array; source: AovSource } {
+): { aov: Float64Array; source: AovSource; mean: number } {
   const { included, x, zbar, firstNet, customerCount } = summary;
   let totalNet = 0;
   let totalDays = 0;
@@ -165,7 +167,7 @@ export function expectedAovPerCustomer(
     const v = spend === null ? null : gammaGammaExpectedSpend(spend, x[i], zbar[i]);
     aov[i] = v !== null && Number.isFinite(v) ? v : empirical;
   }
-  return { aov, source: spend === null ? "empirical-mean" : "gamma-gamma" };
+  return { aov, source: spend === null ? "empirical-mean" : "gamma-gamma", mean: empirical };
 }
 
 export interface PredictContext {
@@ -193,17 +195,8 @@ function finiteOr0(v: number, counter: { n: number }): number {
   return 0;
 }
 
-/**
- * Per-customer predictions and totals. `pAliveByRow` lets scenarios keep today's P(alive)
- * while changing the future drop-out process.
- */
-export function predictWithContext(
-  ctx: PredictContext,
-  bgnbd: BgNbdParams,
-  spend: GammaGammaParams | null,
-  options: ClvHorizonOptions = {},
-  pAliveByRow?: Float64Array,
-): ClvPredictions {
+/** The horizon options with their defaults, validated. */
+export function clvHorizon(options: ClvHorizonOptions): Required<ClvHorizonOptions> {
   const horizonMonths = options.horizonMonths ?? 12;
   const annualDiscountRate = options.annualDiscountRate ?? 0.1;
   if (!(Number.isInteger(horizonMonths) && horizonMonths >= 1 && horizonMonths <= 1200)) {
@@ -212,11 +205,29 @@ export function predictWithContext(
   if (!(annualDiscountRate >= 0 && annualDiscountRate < 10)) {
     throw new RangeError(`annualDiscountRate must be in [0, 10), got ${annualDiscountRate}`);
   }
+  return { horizonMonths, annualDiscountRate };
+}
+
+/**
+ * Per-customer predictions and totals. `pAliveByRow` lets scenarios keep today's P(alive)
+ * while changing the future drop-out process; `expectations` passes the pairs' expectations
+ * when the caller already has them (they are most of the cost).
+ */
+export function predictWithContext(
+  ctx: PredictContext,
+  bgnbd: BgNbdParams,
+  spend: GammaGammaParams | null,
+  options: ClvHorizonOptions = {},
+  pAliveByRow?: Float64Array,
+  expectations?: PairExpectations,
+): ClvPredictions {
+  const { horizonMonths, annualDiscountRate } = clvHorizon(options);
   const { summary, rows, pairs } = ctx;
   const n = summary.customerCount;
   const alive = pAliveByRow ?? rowPAlive(bgnbd, rows);
-  const pe = pairExpectations(bgnbd, pairs, summary.unit, horizonMonths, annualDiscountRate);
-  const { aov, source } = expectedAovPerCustomer(summary, spend);
+  const pe =
+    expectations ?? pairExpectations(bgnbd, pairs, summary.unit, horizonMonths, annualDiscountRate);
+  const { aov, source, mean } = expectedAovPerCustomer(summary, spend);
   const pAlive = new Float64Array(n);
   const e30 = new Float64Array(n);
   const e90 = new Float64Array(n);
@@ -270,6 +281,7 @@ export function predictWithContext(
       clv: totalClv,
     },
     aovSource: source,
+    meanAovMinor: mean,
     horizonMonths,
     annualDiscountRate,
     nonFiniteValues: bad.n,

@@ -9,6 +9,7 @@ import { hyp2f1 } from "./hyp2f1";
 import { minimizeBfgs, invertSpd, numericalHessian } from "./optimize";
 import { digamma, lnBeta } from "./special";
 import type { ConvergenceInfo } from "./bgnbd";
+import { identificationProblem, type Unidentified } from "./status";
 
 export interface SbgParams {
   readonly alpha: number;
@@ -190,4 +191,16 @@ export function fitShiftedBetaGeometric(
     survival,
     retentionRates,
   };
+}
+
+/**
+ * Null when the fit's parameters are identified; otherwise why not. When subscribers churn
+ * at about the same rate, the likelihood rises towards α, β → ∞ with α/(α+β) fixed (one
+ * churn probability for all), and the fit reports e.g. α ≈ 5e6 ± 3e7: on the boundary.
+ */
+export function sbgProblem(fit: SbgFit): Unidentified | null {
+  return identificationProblem("sBG", fit, {
+    alpha: "α",
+    beta: "β",
+  });
 }

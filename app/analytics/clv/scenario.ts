@@ -16,9 +16,12 @@
 import type { BgNbdParams } from "./bgnbd";
 import type { GammaGammaParams } from "./gammagamma";
 import {
-  predictWithContext,
+  clvHorizon,
+  expectedAovPerCustomer,
+  pairExpectations,
   rowPAlive,
   type ClvHorizonOptions,
+  type PairExpectations,
   type PredictContext,
   type PredictionTotals,
 } from "./predict";
@@ -69,19 +72,110 @@ export interface ChurnScenarioResult extends ChurnScenarioParams {
   readonly revenueGainShare: number;
 }
 
-/** Baseline vs "k points less churn" totals over the same customers and horizon. */
+/**
+ * What every scenario of one fit shares. Scenarios change only the future drop-out process:
+ * today's P(alive) depends on (x, t_x, T) and the expected order value on the spend model,
+ * so per compressed row its customers and their summed order value are enough, and a
+ * scenario costs one pass over the rows and the (x, T) pairs, not over every customer.
+ */
+export interface ScenarioBasis {
+  /** Today's P(alive) per compressed row. */
+  readonly alive: Float64Array;
+  /** Customers of each row. */
+  readonly customers: Float64Array;
+  /** Σ expected order value (minor units) of each row's customers. */
+  readonly aovSum: Float64Array;
+}
+
+export function scenarioBasis(
+  ctx: PredictContext,
+  params: BgNbdParams,
+  expectedAov: Float64Array,
+): ScenarioBasis {
+  const { rows, summary } = ctx;
+  const customers = new Float64Array(rows.length);
+  const aovSum = new Float64Array(rows.length);
+  for (let i = 0; i < summary.customerCount; i++) {
+    const r = rows.rowOf[i];
+    if (r < 0) continue;
+    customers[r]++;
+    const aov = expectedAov[i];
+    aovSum[r] += Number.isFinite(aov) ? aov : 0;
+  }
+  return { alive: rowPAlive(params, rows), customers, aovSum };
+}
+
+const finiteOr0 = (v: number): number => (Number.isFinite(v) ? v : 0);
+
+/** The pairs' expectations under a BG/NBD process: what a scenario mostly costs. */
+export function scenarioExpectations(
+  ctx: PredictContext,
+  params: BgNbdParams,
+  options: ClvHorizonOptions = {},
+): PairExpectations {
+  const { horizonMonths, annualDiscountRate } = clvHorizon(options);
+  return pairExpectations(params, ctx.pairs, ctx.summary.unit, horizonMonths, annualDiscountRate);
+}
+
+/** Prediction totals of a BG/NBD process over a basis (as predictWithContext's totals). */
+export function scenarioTotals(
+  ctx: PredictContext,
+  params: BgNbdParams,
+  basis: ScenarioBasis,
+  options: ClvHorizonOptions = {},
+  expectations?: PairExpectations,
+): PredictionTotals {
+  const pe = expectations ?? scenarioExpectations(ctx, params, options);
+  const { rows, pairs } = ctx;
+  let customers = 0;
+  let t30 = 0;
+  let t90 = 0;
+  let t365 = 0;
+  let tH = 0;
+  let revenue = 0;
+  let clv = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const c = basis.customers[r];
+    if (c === 0) continue;
+    const k = pairs.pairOfRow[r];
+    const pa = finiteOr0(basis.alive[r]);
+    const purchasesH = finiteOr0(pa * pe.horizon[k]);
+    customers += c;
+    t30 += c * finiteOr0(pa * pe.next30[k]);
+    t90 += c * finiteOr0(pa * pe.next90[k]);
+    t365 += c * finiteOr0(pa * pe.next365[k]);
+    tH += c * purchasesH;
+    revenue += purchasesH * basis.aovSum[r];
+    clv += finiteOr0(pa * pe.discounted[k]) * basis.aovSum[r];
+  }
+  return {
+    customers,
+    expectedPurchases30: t30,
+    expectedPurchases90: t90,
+    expectedPurchases365: t365,
+    expectedPurchasesHorizon: tH,
+    revenueHorizon: revenue,
+    clv,
+  };
+}
+
+/**
+ * Baseline vs "k points less churn" totals over the same customers and horizon. Pass the
+ * fit's basis and baseline (scenarioBasis, scenarioTotals) when running several scenarios.
+ */
 export function churnReductionScenario(
   ctx: PredictContext,
   params: BgNbdParams,
   spend: GammaGammaParams | null,
   points: number,
   options: ClvHorizonOptions = {},
-  baseline?: PredictionTotals,
+  shared?: { readonly basis: ScenarioBasis; readonly baseline: PredictionTotals },
 ): ChurnScenarioResult {
   const changed = churnReductionParams(params, points);
-  const alive = rowPAlive(params, ctx.rows);
-  const base = baseline ?? predictWithContext(ctx, params, spend, options, alive).totals;
-  const scenario = predictWithContext(ctx, changed.params, spend, options, alive).totals;
+  const basis =
+    shared?.basis ?? scenarioBasis(ctx, params, expectedAovPerCustomer(ctx.summary, spend).aov);
+  const base = shared?.baseline ?? scenarioTotals(ctx, params, basis, options);
+  const scenario = scenarioTotals(ctx, changed.params, basis, options);
   const share = (gain: number, of: number): number => (of > 0 ? gain / of : 0);
   return {
     ...changed,

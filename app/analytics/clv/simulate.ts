@@ -7,6 +7,8 @@ import { Rng as SharedRng } from "../random";
 import type { OrderTable } from "../types";
 import type { BgNbdParams } from "./bgnbd";
 import type { GammaGammaParams } from "./gammagamma";
+import type { ParetoNbdParams } from "./paretonbd";
+import type { SbgParams } from "./sbg";
 
 /**
  * The shared generator (../random.ts) with the rate parametrisation the models are written in.
@@ -49,7 +51,10 @@ export interface SimulatedCustomers {
   readonly T: Float64Array;
   /** Repeat purchases in (T, T + holdout], when a holdout length was given. */
   readonly holdoutX: Float64Array;
-  /** Each customer's true purchase rate and drop-out probability. */
+  /**
+   * Each customer's true purchase rate and drop-out probability per purchase (BG/NBD,
+   * MBG/NBD) or drop-out rate (Pareto/NBD).
+   */
   readonly lambda: Float64Array;
   readonly p: Float64Array;
 }
@@ -73,6 +78,25 @@ export function simulateBgNbd(
   params: BgNbdParams,
   options: SimulateBgNbdOptions,
 ): SimulatedCustomers {
+  return simulateDropout(params, options, false);
+}
+
+/**
+ * MBG/NBD's story (Batislam et al. 2007): BG/NBD's, except that the customer may also drop
+ * out right after the first purchase (at 0), with the same probability p.
+ */
+export function simulateMbgNbd(
+  params: BgNbdParams,
+  options: SimulateBgNbdOptions,
+): SimulatedCustomers {
+  return simulateDropout(params, options, true);
+}
+
+function simulateDropout(
+  params: BgNbdParams,
+  options: SimulateBgNbdOptions,
+  afterFirst: boolean,
+): SimulatedCustomers {
   const n = options.customers;
   const rng = new Rng(options.seed);
   const holdout = options.holdout ?? 0;
@@ -93,7 +117,9 @@ export function simulateBgNbd(
     let count = 0;
     let last = 0;
     let later = 0;
-    for (;;) {
+    // MBG/NBD: an extra drop-out opportunity right after the first purchase.
+    const goneAtOnce = afterFirst && rng.uniform() < drop;
+    while (!goneAtOnce) {
       t += rng.exponential(lam);
       if (t > Ti + holdout) break;
       if (t <= Ti) {
@@ -107,6 +133,51 @@ export function simulateBgNbd(
     holdoutX[i] = later;
   }
   return { length: n, x, tx, T, holdoutX, lambda, p };
+}
+
+/**
+ * Pareto/NBD's story (Schmittlein et al. 1987): λ ~ Gamma(r, α), μ ~ Gamma(s, β); an
+ * exponential lifetime of rate μ from the first purchase at 0, Poisson purchases at rate λ
+ * while alive. `p` holds μ.
+ */
+export function simulateParetoNbd(
+  params: ParetoNbdParams,
+  options: SimulateBgNbdOptions,
+): SimulatedCustomers {
+  const n = options.customers;
+  const rng = new Rng(options.seed);
+  const holdout = options.holdout ?? 0;
+  const x = new Float64Array(n);
+  const tx = new Float64Array(n);
+  const T = new Float64Array(n);
+  const holdoutX = new Float64Array(n);
+  const lambda = new Float64Array(n);
+  const mu = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const lam = rng.gamma(params.r, params.alpha);
+    const m = rng.gamma(params.s, params.beta);
+    const Ti = options.minT + (options.maxT - options.minT) * rng.uniform();
+    const end = Math.min(rng.exponential(m), Ti + holdout);
+    lambda[i] = lam;
+    mu[i] = m;
+    T[i] = Ti;
+    let t = 0;
+    let count = 0;
+    let last = 0;
+    let later = 0;
+    for (;;) {
+      t += rng.exponential(lam);
+      if (t > end) break;
+      if (t <= Ti) {
+        count++;
+        last = t;
+      } else later++;
+    }
+    x[i] = count;
+    tx[i] = last;
+    holdoutX[i] = later;
+  }
+  return { length: n, x, tx, T, holdoutX, lambda, p: mu };
 }
 
 /**
@@ -125,6 +196,26 @@ export function simulateGammaGamma(
     if (x[i] > 0) zbar[i] = rng.gamma(params.p * x[i], x[i] * nu);
   }
   return zbar;
+}
+
+/**
+ * sBG's story (Fader & Hardie 2007): each subscriber churns at every renewal with probability
+ * θ ~ Beta(α, β). Survivor counts of one cohort: alive[t] subscribers still subscribed after
+ * t renewals, t = 0 … periods − 1 (alive[0] = size).
+ */
+export function simulateSbgCohort(
+  params: SbgParams,
+  size: number,
+  periods: number,
+  rng: Rng,
+): Int32Array {
+  const alive = new Int32Array(periods);
+  for (let i = 0; i < size; i++) {
+    const churn = rng.beta(params.alpha, params.beta);
+    alive[0]++;
+    for (let t = 1; t < periods && rng.uniform() > churn; t++) alive[t]++;
+  }
+  return alive;
 }
 
 export interface SimulateOrdersOptions {

@@ -9,6 +9,10 @@ import "@shopify/ui-extensions/preact";
 import type { Api } from "@shopify/ui-extensions/admin.customer-details.block.render";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import type {
+  CustomerMetricsBody,
+  CustomerMetricView,
+} from "../../../app/extensions/customer-metrics-wire";
 import { APP_URL } from "./config";
 
 declare const shopify: Api;
@@ -17,32 +21,9 @@ export default async () => {
   render(<CustomerSegmentBlock />, document.body);
 };
 
-/** The body of GET /api/customer-metrics/<id> (app/extensions/customer-metrics.server.ts). */
-interface Money {
-  minor: string;
-  amount: string;
-  currency: string;
-}
-interface MetricView {
-  segment: { id: string; name: string; custom: boolean };
-  scores: { recency: number; frequency: number; monetary: number };
-  recencyDays: number;
-  frequency: number;
-  monetary: Money;
-  pAlive: number | null;
-  expected90: number | null;
-  clv: Money | null;
-  computedAt: string;
-}
-interface MetricsBody {
-  customerId: string;
-  metric: MetricView | null;
-  segmentPath: string | null;
-}
-
 type State =
   | { kind: "loading" }
-  | { kind: "ready"; metric: MetricView; segmentPath: string | null }
+  | { kind: "ready"; metric: CustomerMetricView; segmentPath: string | null }
   | { kind: "missing" }
   | { kind: "error" };
 
@@ -58,7 +39,7 @@ async function loadMetrics(customerId: string): Promise<State> {
   });
   if (response.status === 404) return { kind: "missing" };
   if (!response.ok) return { kind: "error" };
-  const body = (await response.json()) as MetricsBody;
+  const body = (await response.json()) as CustomerMetricsBody;
   return body.metric
     ? { kind: "ready", metric: body.metric, segmentPath: body.segmentPath }
     : { kind: "missing" };

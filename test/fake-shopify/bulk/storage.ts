@@ -4,8 +4,8 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join, normalize } from "node:path";
+import { tempRoot } from "../../setup/reaper.mjs";
 
 export const RESULTS_HOST = "storage.googleapis.com";
 export const RESULTS_BUCKET = "shopify-tiers-assets-prod-us-east1";
@@ -51,7 +51,8 @@ export class FileStorage {
   }
 
   static async create(): Promise<FileStorage> {
-    return new FileStorage(await mkdtemp(join(tmpdir(), "fake-shopify-")));
+    // In a test run, under the run's directory: removed even when the run is killed.
+    return new FileStorage(await mkdtemp(join(tempRoot(), "fake-shopify-")));
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { SegmentStore } from "../store/segments";
 // Bulk operation shapes shared by the GraphQL resolvers and the bulk engine.
 import type { ShopChange } from "../store/changes";
 
@@ -65,6 +66,8 @@ export interface StagedUploadsApi {
 export interface ShopApi {
   bulk: BulkOperationsApi;
   staged: StagedUploadsApi;
+  /** The shop's customer segments (segmentCreate and friends). */
+  segments: SegmentStore;
   emit(changes: ShopChange[]): void;
   installationId: number;
 }

@@ -69,6 +69,11 @@ export interface ShopOptions {
   /** Scopes granted on install. Default: the app's scopes from shopify.app.toml. */
   scopes?: string[];
   mix?: Partial<GenerationMix>;
+  /**
+   * Added to every order and customer id. Shopify's ids are 64-bit and its samples have 18
+   * digits; a shop near 2^63 (e.g. 2n ** 63n - 10n ** 13n) proves no id passes a float.
+   */
+  idBase?: bigint;
 }
 
 interface Regional {
@@ -235,6 +240,7 @@ export interface ShopSpec {
   region: Regional;
   /** Minor units per major unit of the shop currency. */
   minorPerMajor: number;
+  idBase: bigint;
 }
 
 export function normalizeDomain(domain: string): string {
@@ -276,5 +282,6 @@ export function resolveSpec(options: ShopOptions, index = 0): ShopSpec {
     mix: { ...DEFAULT_MIX, ...options.mix },
     region,
     minorPerMajor: 10 ** currency.decimals,
+    idBase: options.idBase ?? 0n,
   };
 }

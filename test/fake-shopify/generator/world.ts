@@ -1,5 +1,6 @@
 // A shop's generation context and slot layout. Slots are the unit of regeneration:
 // slot 0 is the merchant's staff account, then customers in signup order, then guest checkouts.
+import { IdScheme } from "../model/ids";
 import { buildCatalog, type Catalog } from "./catalog";
 import { ShopCalendar } from "./calendar";
 import type { ShopSpec } from "./spec";
@@ -20,6 +21,8 @@ export interface World {
   layout: SlotLayout;
   /** Typical order value, shop currency minor units. */
   orderValueMinor: number;
+  /** Order and customer ids. */
+  ids: IdScheme;
 }
 
 export const STAFF_SLOT = 0;
@@ -46,6 +49,7 @@ export function buildWorld(spec: ShopSpec): World {
     catalog,
     layout,
     orderValueMinor: Math.round(spec.region.orderValue * spec.minorPerMajor),
+    ids: new IdScheme(spec.idBase),
   };
 }
 

@@ -118,7 +118,7 @@ export function checkPageArgs(field: string, args: PageArgs): void {
 export function connection<T>(
   field: string,
   items: readonly T[],
-  idOf: (item: T) => number,
+  idOf: (item: T) => number | bigint,
   args: Args,
 ): { edges: Array<{ cursor: string; node: T }>; nodes: T[]; pageInfo: Record<string, unknown> } {
   const page = pageArgs(args);
@@ -174,14 +174,14 @@ function orderBag(
 // ── emails (synthetic; the app must not store them) ───────────────────────────────────
 
 export function customerEmail(state: CustomerState): string {
-  return `${state.plan.emailLocal}.${state.id % 100000}@example.com`;
+  return `${state.plan.emailLocal}.${state.id % 100000n}@example.com`;
 }
 
 export function orderEmail(ctx: ResolverContext, node: OrderNode): string {
   const slot = ctx.store.orderCustomerSlot(node.serial);
   const customer = slot === null ? null : ctx.store.customerPlan(slot);
   return customer
-    ? `${customer.emailLocal}.${ctx.store.customerId(slot ?? 0) % 100000}@example.com`
+    ? `${customer.emailLocal}.${ctx.store.customerId(slot ?? 0) % 100000n}@example.com`
     : `guest.${node.state.number}@example.net`;
 }
 
@@ -334,6 +334,12 @@ const customer: TypeResolvers<CustomerNode> = {
   amountSpent: (c, _a, ctx) => money(ctx, c.state.amountSpentMinor),
   state: (c) => c.state.state,
   email: (c) => customerEmail(c.state),
+  // Since 2025-04 (2026-10 deprecates `email` for it); the fake's customers all have one.
+  defaultEmailAddress: (c) => ({
+    __typename: "CustomerEmailAddress",
+    emailAddress: customerEmail(c.state),
+    validFormat: true,
+  }),
   firstName: (c) => c.state.plan.firstName,
   lastName: (c) => c.state.plan.lastName,
   displayName: (c) => `${c.state.plan.firstName} ${c.state.plan.lastName}`,

@@ -4,6 +4,7 @@ import { GraphQLError } from "graphql";
 import type { BulkOperationView } from "../bulk/types";
 import { normalizeTags } from "../model/customer-state";
 import { paginate, PaginationError, type SortedRows } from "../store/pagination";
+import type { FakeSegment } from "../store/segments";
 import { ShopStoreError, type CustomerSortKey, type OrderSortKey } from "../store/shop-store";
 import { gid, parseGid } from "../util/gid";
 import { isoUtc } from "../util/time";
@@ -167,7 +168,7 @@ export function lookupNode(ctx: ResolverContext, id: string): unknown {
       return slot >= 0 && ctx.store.isCustomerVisible(slot) ? customerNode(ctx, slot) : null;
     }
     case "BulkOperation": {
-      const op = ctx.api?.bulk.get(parsed.id);
+      const op = ctx.api?.bulk.get(Number(parsed.id));
       return op ? bulkOperationNode(op) : null;
     }
     default:
@@ -247,6 +248,15 @@ function shopNode(ctx: ResolverContext): Record<string, unknown> {
 
 const query: TypeResolvers<unknown> = {
   shop: (_s, _a, ctx) => shopNode(ctx),
+  segment: (_s, args, ctx) => {
+    requireScope(ctx, "segment", "read_customers");
+    const id = segmentIdOf(args.id);
+    return id === null ? null : segmentNode(requireApi(ctx, "segment").segments.get(id));
+  },
+  segments: (_s, args, ctx) => {
+    requireScope(ctx, "segments", "read_customers");
+    return segmentsConnection(ctx, args);
+  },
   currentAppInstallation: (_s, _a, ctx) => ({
     __typename: "AppInstallation",
     id: gid("AppInstallation", ctx.api?.installationId ?? 0),
@@ -296,7 +306,7 @@ const query: TypeResolvers<unknown> = {
   bulkOperation: (_s, args, ctx) => {
     const parsed = parseGid(str(args.id) ?? "");
     if (!parsed) throw invalidId(str(args.id) ?? "");
-    const op = parsed.type === "BulkOperation" ? ctx.api?.bulk.get(parsed.id) : null;
+    const op = parsed.type === "BulkOperation" ? ctx.api?.bulk.get(Number(parsed.id)) : null;
     return op ? bulkOperationNode(op) : null;
   },
   currentBulkOperation: (_s, args, ctx) => {
@@ -403,9 +413,81 @@ function requireApi(ctx: ResolverContext, field: string) {
   return ctx.api;
 }
 
+// ── customer segments ─────────────────────────────────────────────────────────────────
+// Scopes as Shopify documents them: read_customers to read, write_customers to change.
+
+function segmentNode(segment: FakeSegment | null) {
+  return segment === null
+    ? null
+    : { __typename: "Segment", ...segment, id: gid("Segment", segment.id) };
+}
+
+/** A Segment gid's number, or null for another type (Shopify: "invalid id"). */
+function segmentIdOf(value: unknown): number | null {
+  const id = str(value) ?? "";
+  const parsed = parseGid(id);
+  if (!parsed) throw invalidId(id);
+  return parsed.type === "Segment" ? Number(parsed.id) : null;
+}
+
+const SEGMENT_NOT_FOUND = [{ field: ["id"], message: "Segment does not exist" }];
+
+function segmentsConnection(ctx: ResolverContext, args: Args) {
+  const all = requireApi(ctx, "segments").segments.list();
+  const first = typeof args.first === "number" ? args.first : null;
+  if (first === null || first < 1 || first > 250) {
+    throw new GraphQLError(
+      "You must provide `first` between 1 and 250 (the fake pages forward only)",
+    );
+  }
+  const after = str(args.after);
+  const start =
+    after === null
+      ? 0
+      : all.findIndex((s) => String(s.id) === Buffer.from(after, "base64").toString()) + 1;
+  const page = all.slice(start, start + first);
+  const nodes = page.map(segmentNode);
+  const cursors = page.map((s) => Buffer.from(String(s.id)).toString("base64"));
+  return {
+    edges: nodes.map((node, i) => ({ cursor: cursors[i], node })),
+    nodes,
+    pageInfo: {
+      hasNextPage: start + first < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: cursors[0] ?? null,
+      endCursor: cursors.at(-1) ?? null,
+    },
+  };
+}
+
 const mutation: TypeResolvers<unknown> = {
   tagsAdd: tagsMutation("add"),
   tagsRemove: tagsMutation("remove"),
+  segmentCreate: (_s, args, ctx) => {
+    requireScope(ctx, "segmentCreate", "write_customers");
+    const result = requireApi(ctx, "segmentCreate").segments.create(
+      str(args.name) ?? "",
+      str(args.query) ?? "",
+    );
+    return { segment: segmentNode(result.segment), userErrors: result.userErrors };
+  },
+  segmentUpdate: (_s, args, ctx) => {
+    requireScope(ctx, "segmentUpdate", "write_customers");
+    const id = segmentIdOf(args.id);
+    if (id === null) return { segment: null, userErrors: SEGMENT_NOT_FOUND };
+    const result = requireApi(ctx, "segmentUpdate").segments.update(
+      id,
+      str(args.name),
+      str(args.query),
+    );
+    return { segment: segmentNode(result.segment), userErrors: result.userErrors };
+  },
+  segmentDelete: (_s, args, ctx) => {
+    requireScope(ctx, "segmentDelete", "write_customers");
+    const id = segmentIdOf(args.id);
+    if (id === null) return { deletedSegmentId: null, userErrors: SEGMENT_NOT_FOUND };
+    return requireApi(ctx, "segmentDelete").segments.delete(id);
+  },
   bulkOperationRunQuery: (_s, args, ctx) => {
     const result = requireApi(ctx, "bulkOperationRunQuery").bulk.runQuery(
       str(args.query) ?? "",
@@ -432,7 +514,7 @@ const mutation: TypeResolvers<unknown> = {
   bulkOperationCancel: (_s, args, ctx) => {
     const parsed = parseGid(str(args.id) ?? "");
     if (!parsed) throw invalidId(str(args.id) ?? "");
-    const result = requireApi(ctx, "bulkOperationCancel").bulk.cancel(parsed.id);
+    const result = requireApi(ctx, "bulkOperationCancel").bulk.cancel(Number(parsed.id));
     return {
       bulkOperation: result.operation ? bulkOperationNode(result.operation) : null,
       userErrors: result.userErrors.map((e) => ({ field: e.field, message: e.message })),

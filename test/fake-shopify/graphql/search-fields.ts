@@ -18,11 +18,11 @@ export interface CustomerCandidate {
 const orderState = (c: OrderCandidate) => c.store.orderState(c.serial);
 
 const ORDER_FIELDS: Record<string, FieldSpec<OrderCandidate>> = {
-  id: { kind: "number", get: (c) => c.store.orderId(c.serial) },
+  id: { kind: "id", get: (c) => c.store.orderId(c.serial) },
   created_at: { kind: "time", get: (c) => c.store.orderKey(c.serial, "CREATED_AT") },
   updated_at: { kind: "time", get: (c) => c.store.orderKey(c.serial, "UPDATED_AT") },
   processed_at: { kind: "time", get: (c) => c.store.orderKey(c.serial, "PROCESSED_AT") },
-  customer_id: { kind: "number", get: (c) => c.store.orderCustomerId(c.serial) },
+  customer_id: { kind: "id", get: (c) => c.store.orderCustomerId(c.serial) },
   test: { kind: "boolean", get: (c) => c.store.isTestOrder(c.serial) },
   name: {
     kind: "string",
@@ -56,7 +56,7 @@ const ORDER_FIELDS: Record<string, FieldSpec<OrderCandidate>> = {
 };
 
 const CUSTOMER_FIELDS: Record<string, FieldSpec<CustomerCandidate>> = {
-  id: { kind: "number", get: (c) => c.store.customerId(c.slot) },
+  id: { kind: "id", get: (c) => c.store.customerId(c.slot) },
   created_at: { kind: "time", get: (c) => c.store.customerKey(c.slot, "CREATED_AT") },
   customer_date: { kind: "time", get: (c) => c.store.customerKey(c.slot, "CREATED_AT") },
   updated_at: { kind: "time", get: (c) => c.store.customerKey(c.slot, "UPDATED_AT") },

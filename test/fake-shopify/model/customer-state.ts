@@ -1,12 +1,12 @@
 // A customer's state at a moment: the fold of the customer's events, plus aggregates over
 // the orders the customer had placed by then.
 import type { CustomerEventPlan, CustomerPlan, CustomerStateName } from "../generator/plans";
-import { customerIdOfSlot } from "./ids";
+import type { IdScheme } from "./ids";
 import type { OrderState, OrderTotals } from "./order-state";
 
 export interface CustomerState {
   plan: CustomerPlan;
-  id: number;
+  id: bigint;
   createdAt: number;
   updatedAt: number;
   state: CustomerStateName;
@@ -17,7 +17,7 @@ export interface CustomerState {
   numberOfOrders: number;
   /** Σ net payments (paid − refunded) of the customer's non-test orders, shop currency. */
   amountSpentMinor: number;
-  lastOrderId: number | null;
+  lastOrderId: bigint | null;
   lastOrderName: string | null;
 }
 
@@ -45,18 +45,40 @@ export function applyTagChange(
   return normalizeTags([...tags.filter((t) => !removed.has(t.toLowerCase())), ...add]);
 }
 
+/**
+ * What a tag change really changes on `tags`, as the customer.tags_added / tags_removed
+ * webhooks report it: tags not yet there that it adds, tags there that it removes.
+ */
+export function effectiveTagChange(
+  tags: readonly string[],
+  add: readonly string[],
+  remove: readonly string[],
+): { add: string[]; remove: string[] } {
+  const present = new Set(tags.map((t) => t.toLowerCase()));
+  const added = normalizeTags(add).filter((t) => !present.has(t.toLowerCase()));
+  const kept = new Set(normalizeTags(add).map((t) => t.toLowerCase()));
+  const removed = tags.filter(
+    (t) =>
+      !kept.has(t.toLowerCase()) &&
+      normalizeTags(remove).some((r) => r.toLowerCase() === t.toLowerCase()),
+  );
+  return { add: added, remove: removed };
+}
+
 export function foldCustomer(
   plan: CustomerPlan,
+  ids: IdScheme,
   asOf: number,
   orders: readonly OrderState[],
   extraEvents: readonly CustomerEventPlan[] = [],
   /** Money aggregates are skipped when absent (index maintenance only needs times). */
   totalsOf?: (order: OrderState) => OrderTotals,
-  onApplied?: (event: CustomerEventPlan) => void,
+  /** Called with each event and the state before it (its tags not yet changed). */
+  onApplied?: (event: CustomerEventPlan, before: CustomerState) => void,
 ): CustomerState {
   const state: CustomerState = {
     plan,
-    id: customerIdOfSlot(plan.slot),
+    id: ids.customer(plan.slot),
     createdAt: plan.createdAt,
     updatedAt: plan.createdAt,
     state: plan.state,
@@ -79,7 +101,7 @@ export function foldCustomer(
       break;
     }
     state.updatedAt = Math.max(state.updatedAt, event.at);
-    onApplied?.(event);
+    onApplied?.(event, state);
     if (event.kind === "tagged") state.tags = applyTagChange(state.tags, event.add, event.remove);
     if (event.kind === "deleted") state.deletedAt = event.at;
     if (event.kind === "redacted") {

@@ -8,7 +8,6 @@ import {
   lineItemId,
   MAX_LINES_PER_ORDER,
   MAX_REFUNDS_PER_ORDER,
-  orderIdOfRank,
   orderNumberOfRank,
   refundId,
   refundLineItemId,
@@ -53,7 +52,7 @@ export interface RefundState {
 export interface OrderState {
   plan: OrderPlan;
   rank: number;
-  id: number;
+  id: bigint;
   number: number;
   name: string;
   createdAt: number;
@@ -97,7 +96,7 @@ export interface OrderTotals {
 export class MoneyRules {
   readonly taxRate: number;
   readonly taxesIncluded: boolean;
-  private readonly world: World;
+  readonly world: World;
 
   constructor(world: World) {
     this.world = world;
@@ -308,7 +307,7 @@ export function foldOrder(
   const state: OrderState = {
     plan,
     rank,
-    id: orderIdOfRank(rank),
+    id: rules.world.ids.order(rank),
     number: orderNumberOfRank(rank),
     name: `#${orderNumberOfRank(rank)}`,
     createdAt: plan.createdAt,

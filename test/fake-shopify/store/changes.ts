@@ -21,6 +21,6 @@ export type ShopChange =
       slot: number;
       change: CustomerChangeKind;
       source: "shop" | "app";
-      /** Tags added/removed by a tag change. */
+      /** What a tag change really added and removed (not what was asked: see effectiveTagChange). */
       tags?: { add: string[]; remove: string[] };
     };

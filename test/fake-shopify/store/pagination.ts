@@ -1,5 +1,6 @@
 // Cursor pagination over a sorted index, Shopify style: opaque base64 cursors holding the
 // last id and sort value, first/after and last/before, reverse, and the 25,000-object cap.
+import { parseJson, stringifyJson } from "../util/json";
 
 export const MAX_PAGE_SIZE = 250;
 export const PAGINATION_CAP = 25_000;
@@ -21,9 +22,9 @@ export interface SortedRows {
   /** Bounds on `key` that every accepted row satisfies (seek instead of scan). */
   bounds: { lo: number; hi: number } | null;
   /** Cursor content: the legacy id and the sort value. */
-  cursorOf: (row: number) => { id: number; value: string };
+  cursorOf: (row: number) => { id: bigint; value: string };
   /** Resolves a cursor back to (key, row); null if it does not decode. */
-  resolveCursor: (id: number, value: string) => { key: number; row: number } | null;
+  resolveCursor: (id: bigint, value: string) => { key: number; row: number } | null;
 }
 
 export interface Page {
@@ -37,18 +38,22 @@ export interface Page {
 
 export class PaginationError extends Error {}
 
-export function encodeCursor(id: number, value: string): string {
-  return Buffer.from(JSON.stringify({ last_id: id, last_value: value })).toString("base64");
+/** The last id is an integer literal, exact up to 2^63 (ids are 64-bit). */
+export function encodeCursor(id: number | bigint, value: string): string {
+  return Buffer.from(stringifyJson({ last_id: BigInt(id), last_value: value })).toString("base64");
 }
 
-export function decodeCursor(cursor: string): { id: number; value: string } | null {
+export function decodeCursor(cursor: string): { id: bigint; value: string } | null {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64").toString("utf8"));
+    const parsed = parseJson(Buffer.from(cursor, "base64").toString("utf8"));
     if (typeof parsed !== "object" || parsed === null) return null;
     const { last_id: id, last_value: value } = parsed as Record<string, unknown>;
-    if (typeof id !== "number" || (typeof value !== "string" && typeof value !== "number"))
+    if (
+      !(typeof id === "bigint" || Number.isSafeInteger(id)) ||
+      (typeof value !== "string" && typeof value !== "number")
+    )
       return null;
-    return { id, value: String(value) };
+    return { id: BigInt(id as number | bigint), value: String(value) };
   } catch {
     return null;
   }
@@ -209,13 +214,13 @@ function finish(
 /** Pagination of a small in-memory list (line items of one order, …). */
 export function paginateList<T>(
   items: readonly T[],
-  idOf: (item: T) => number,
+  idOf: (item: T) => number | bigint,
   args: PageArgs,
 ): { items: T[]; cursors: string[]; hasNextPage: boolean; hasPreviousPage: boolean } {
   const ordered = args.reverse ? [...items].reverse() : [...items];
   const indexOfCursor = (cursor: string) => {
     const decoded = decodeCursor(cursor);
-    const index = decoded ? ordered.findIndex((item) => idOf(item) === decoded.id) : -1;
+    const index = decoded ? ordered.findIndex((item) => BigInt(idOf(item)) === decoded.id) : -1;
     if (index < 0) throw new PaginationError("Invalid cursor.");
     return index;
   };

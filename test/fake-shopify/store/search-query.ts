@@ -133,12 +133,12 @@ export function parseSearch(input: string): SearchNode | null {
 }
 
 /** How a field's value is compared. */
-export type FieldKind = "time" | "number" | "string" | "boolean";
+export type FieldKind = "time" | "number" | "id" | "string" | "boolean";
 
 export interface FieldSpec<C> {
   kind: FieldKind;
   /** Value of the field for a candidate; arrays match if any element matches (tags). */
-  get: (candidate: C) => number | string | boolean | null | readonly string[];
+  get: (candidate: C) => number | bigint | string | boolean | null | readonly string[];
 }
 
 export interface SearchWarning {
@@ -241,6 +241,24 @@ export function compileSearch<C>(
         return (c) => {
           const v = spec.get(c);
           if (typeof v !== "number") return false;
+          if (cmp === ":>") return v > n;
+          if (cmp === ":>=") return v >= n;
+          if (cmp === ":<") return v < n;
+          if (cmp === ":<=") return v <= n;
+          return v === n;
+        };
+      }
+      case "id": {
+        // Ids are 64-bit: compared exactly, never as floats.
+        if (!/^\d{1,20}$/.test(value)) {
+          warnings.push({ field: node.field ?? "default", message: `Invalid number: ${value}` });
+          return null;
+        }
+        const n = BigInt(value);
+        const cmp = node.comparator;
+        return (c) => {
+          const v = spec.get(c);
+          if (typeof v !== "bigint") return false;
           if (cmp === ":>") return v > n;
           if (cmp === ":>=") return v >= n;
           if (cmp === ":<") return v < n;

@@ -15,14 +15,13 @@ import type {
 import { generateSlot } from "../generator/slots";
 import type { ShopSpec } from "../generator/spec";
 import { buildWorld, slotKind, STAFF_SLOT, type World } from "../generator/world";
-import { foldCustomer, normalizeTags, type CustomerState } from "../model/customer-state";
 import {
-  customerIdOfSlot,
-  MAX_LINES_PER_ORDER,
-  orderIdOfRank,
-  rankOfOrderId,
-  slotOfCustomerId,
-} from "../model/ids";
+  effectiveTagChange,
+  foldCustomer,
+  normalizeTags,
+  type CustomerState,
+} from "../model/customer-state";
+import { MAX_LINES_PER_ORDER } from "../model/ids";
 import {
   foldOrder,
   MoneyRules,
@@ -46,7 +45,7 @@ export type CustomerSortKey = "ID" | "CREATED_AT" | "UPDATED_AT";
 
 export interface CreateOrderInput {
   /** Legacy customer id; omit or null for a guest checkout. */
-  customerId?: number | null;
+  customerId?: bigint | null;
   lines?: Array<{
     product?: number;
     quantity?: number;
@@ -195,18 +194,18 @@ export class ShopStore {
     return this.custCreated.length;
   }
 
-  serialOfOrderId(id: number): number {
-    const rank = rankOfOrderId(id);
+  serialOfOrderId(id: bigint): number {
+    const rank = this.world.ids.rankOfOrder(id);
     return rank >= 0 && rank < this.serialOfRank.length ? this.serialOfRank.get(rank) : -1;
   }
 
-  orderId(serial: number): number {
-    return orderIdOfRank(this.rankOf.get(serial));
+  orderId(serial: number): bigint {
+    return this.world.ids.order(this.rankOf.get(serial));
   }
 
   /** Slot of a legacy customer id, or -1 (also for guest slots, which have no customer). */
-  slotOfCustomerId(id: number): number {
-    const slot = slotOfCustomerId(id);
+  slotOfCustomerId(id: bigint): number {
+    const slot = this.world.ids.slotOfCustomer(id);
     return slot >= 0 &&
       slot < this.customerSlots &&
       (this.custFlags.get(slot) & CUSTOMER_EXISTS) !== 0
@@ -214,8 +213,8 @@ export class ShopStore {
       : -1;
   }
 
-  customerId(slot: number): number {
-    return customerIdOfSlot(slot);
+  customerId(slot: number): bigint {
+    return this.world.ids.customer(slot);
   }
 
   slotOfSerial(serial: number): number {
@@ -441,6 +440,7 @@ export class ShopStore {
     const orders = orderStates ?? this.serialsOfSlot(slot).map((s) => this.orderState(s, asOf));
     return foldCustomer(
       plan,
+      this.world.ids,
       asOf,
       orders,
       this.manualCustomerEvents.get(slot),
@@ -449,12 +449,12 @@ export class ShopStore {
   }
 
   /** Legacy customer id of an order's customer as of `asOf` (null: guest or redacted). */
-  orderCustomerId(serial: number, asOf = this.upTo): number | null {
+  orderCustomerId(serial: number, asOf = this.upTo): bigint | null {
     const slot = this.slotOfSerial(serial);
     if (!this.isCustomerSlot(slot)) return null;
     const redaction = this.manualCustomerEvents.get(slot)?.find((e) => e.kind === "redacted");
     if (redaction && redaction.at <= asOf) return null;
-    return customerIdOfSlot(slot);
+    return this.customerId(slot);
   }
 
   /** Visible customer slot that placed an order (for joins), or null. */
@@ -479,7 +479,13 @@ export class ShopStore {
   }
 
   private refreshCustomer(slot: number, plan: CustomerPlan, orders: OrderState[]): void {
-    const state = foldCustomer(plan, this.upTo, orders, this.manualCustomerEvents.get(slot));
+    const state = foldCustomer(
+      plan,
+      this.world.ids,
+      this.upTo,
+      orders,
+      this.manualCustomerEvents.get(slot),
+    );
     this.custCreated.set(slot, this.rel(plan.createdAt));
     this.custUpdated.set(slot, this.rel(state.updatedAt));
     const next = plan.createdAt > this.upTo ? plan.createdAt : state.nextEventAt;
@@ -592,20 +598,26 @@ export class ShopStore {
       }
       foldCustomer(
         customerPlan,
+        this.world.ids,
         to,
         [],
         this.manualCustomerEvents.get(slot),
         undefined,
-        (event) => {
+        (event, before) => {
           if (event.at <= from) return;
           const source =
             event.kind === "tagged" ? (event.source === "app" ? "app" : "shop") : "shop";
+          const tags =
+            event.kind === "tagged"
+              ? effectiveTagChange(before.tags, event.add, event.remove)
+              : undefined;
           changes.push({
             kind: "customer",
             at: event.at,
             slot,
             change: customerChangeOf(event),
             source,
+            ...(tags ? { tags } : {}),
           });
         },
       );
@@ -668,13 +680,20 @@ export class ShopStore {
     const { at, changes } = this.begin();
     this.requireVisibleCustomer(slot);
     const event = make(at);
+    const tags =
+      event.kind === "tagged"
+        ? effectiveTagChange(
+            this.customerState(slot, at, false)?.tags ?? [],
+            event.add,
+            event.remove,
+          )
+        : undefined;
     const events = this.manualCustomerEvents.get(slot) ?? [];
     events.push(event);
     this.manualCustomerEvents.set(slot, events);
     this.refreshSlot(slot);
     this.invalidatePerms();
     const source = event.kind === "tagged" && event.source === "app" ? "app" : "shop";
-    const tags = event.kind === "tagged" ? { add: event.add, remove: event.remove } : undefined;
     changes.push({
       kind: "customer",
       at: event.at,

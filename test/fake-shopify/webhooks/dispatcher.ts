@@ -4,6 +4,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { stringifyJson } from "../util/json";
 import { Rng } from "../util/random";
 
 export interface DeliveryOptions {
@@ -141,7 +142,8 @@ export class WebhookDispatcher {
 
   /** Queues a webhook; deliveries happen in the background (see flush()). */
   send(webhook: Webhook): DeliveryRecord {
-    const body = JSON.stringify(webhook.payload);
+    // Ids as Shopify writes them: bare integer literals, exact past 2^53.
+    const body = stringifyJson(webhook.payload);
     const record: DeliveryRecord = {
       webhook,
       body,

@@ -45,7 +45,7 @@ export class PayloadBuilder {
     if (!state) return null;
     const japan = this.store.spec.region.locale === "ja";
     return {
-      id: state.id + 1,
+      id: state.id + 1n,
       customer_id: state.id,
       first_name: state.plan.firstName,
       last_name: state.plan.lastName,
@@ -65,10 +65,15 @@ export class PayloadBuilder {
     };
   }
 
+  /**
+   * customers/create and customers/update as of API 2025-01: no `tags` (they come as
+   * customer.tags_added / customer.tags_removed), no marketing consents, no order
+   * aggregates (see README, "Sources").
+   */
   customer(state: CustomerState): Json {
     return {
       id: state.id,
-      email: `${state.plan.emailLocal}.${state.id % 100000}@example.com`,
+      email: `${state.plan.emailLocal}.${state.id % 100000n}@example.com`,
       created_at: this.time(state.createdAt),
       updated_at: this.time(state.updatedAt),
       first_name: state.plan.firstName,
@@ -82,28 +87,21 @@ export class PayloadBuilder {
       currency: this.store.spec.currency.code,
       addresses: [this.address(state)],
       tax_exemptions: [],
-      email_marketing_consent: {
-        state: state.plan.acceptsMarketing ? "subscribed" : "not_subscribed",
-        opt_in_level: "single_opt_in",
-        consent_updated_at: state.plan.acceptsMarketing ? this.time(state.createdAt) : null,
-      },
-      sms_marketing_consent: null,
-      // Shopify joins tags with ", " in REST payloads.
-      tags: state.tags.join(", "),
       admin_graphql_api_id: gid("Customer", state.id),
       default_address: this.address(state),
     };
   }
 
-  customerDeleted(id: number): Json {
+  customerDeleted(id: bigint): Json {
+    return { id, tax_exemptions: [], admin_graphql_api_id: gid("Customer", id) };
+  }
+
+  /** customer.tags_added / customer.tags_removed: GraphQL-style, the tags that changed. */
+  customerTags(id: bigint, tags: readonly string[], atSec: number): Json {
     return {
-      id,
-      phone: null,
-      addresses: [],
-      tax_exemptions: [],
-      email_marketing_consent: null,
-      sms_marketing_consent: null,
-      admin_graphql_api_id: gid("Customer", id),
+      customerId: gid("Customer", id),
+      tags: [...tags],
+      occurredAt: new Date(atSec * 1000).toISOString(),
     };
   }
 
@@ -256,7 +254,7 @@ export class PayloadBuilder {
       store.orderCustomerId(serial, asOf) === null ? null : store.slotOfSerial(serial);
     const customer = customerSlot === null ? null : store.customerState(customerSlot, asOf, false);
     const email = customer
-      ? `${customer.plan.emailLocal}.${customer.id % 100000}@example.com`
+      ? `${customer.plan.emailLocal}.${customer.id % 100000n}@example.com`
       : `guest.${order.number}@example.net`;
     const status = financialStatus(order, totals).toLowerCase();
     const shippingTax = store.rules.tax(totals.shipping.shop);
@@ -269,7 +267,7 @@ export class PayloadBuilder {
       cancel_reason: order.cancelReason?.toLowerCase() ?? null,
       cancelled_at: this.time(order.cancelledAt),
       cart_token: null,
-      checkout_id: order.id + 11,
+      checkout_id: order.id + 11n,
       checkout_token: `c${order.id.toString(36)}`,
       client_details: null,
       closed_at: this.time(order.closedAt),
@@ -366,11 +364,7 @@ export class PayloadBuilder {
       updated_at: this.time(order.updatedAt),
       user_id: null,
       billing_address: this.address(customer),
-      customer: customer
-        ? (({ addresses: _a, email_marketing_consent: _e, ...rest }) => rest)(
-            this.customer(customer),
-          )
-        : null,
+      customer: customer ? (({ addresses: _a, ...rest }) => rest)(this.customer(customer)) : null,
       discount_applications: order.plan.discountCode
         ? [
             {
@@ -391,7 +385,7 @@ export class PayloadBuilder {
       shipping_address: this.address(customer),
       shipping_lines: [
         {
-          id: order.id + 3,
+          id: order.id + 3n,
           carrier_identifier: null,
           code: "Standard",
           discounted_price: this.amount(totals.shipping.shop),
@@ -417,7 +411,7 @@ export class PayloadBuilder {
     };
   }
 
-  orderDeleted(id: number): Json {
+  orderDeleted(id: bigint): Json {
     return { id };
   }
 
@@ -508,27 +502,27 @@ export class PayloadBuilder {
     return { id: installationId, previous, current, updated_at: now, created_at: now };
   }
 
-  customerDataRequest(customer: CustomerState, orderIds: number[], requestId: number): Json {
+  customerDataRequest(customer: CustomerState, orderIds: bigint[], requestId: number): Json {
     return {
       shop_id: this.shopId,
       shop_domain: this.store.spec.domain,
       orders_requested: orderIds,
       customer: {
         id: customer.id,
-        email: `${customer.plan.emailLocal}.${customer.id % 100000}@example.com`,
+        email: `${customer.plan.emailLocal}.${customer.id % 100000n}@example.com`,
         phone: null,
       },
       data_request: { id: requestId },
     };
   }
 
-  customerRedact(customer: CustomerState, orderIds: number[]): Json {
+  customerRedact(customer: CustomerState, orderIds: bigint[]): Json {
     return {
       shop_id: this.shopId,
       shop_domain: this.store.spec.domain,
       customer: {
         id: customer.id,
-        email: `${customer.plan.emailLocal}.${customer.id % 100000}@example.com`,
+        email: `${customer.plan.emailLocal}.${customer.id % 100000n}@example.com`,
         phone: null,
       },
       orders_to_redact: orderIds,

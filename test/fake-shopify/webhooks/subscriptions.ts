@@ -1,5 +1,5 @@
 // Webhook subscriptions as the app declares them in shopify.app.toml (app-specific
-// subscriptions, including compliance topics).
+// subscriptions, including compliance topics), with their include_fields.
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 
@@ -7,6 +7,8 @@ export interface Subscription {
   topic: string;
   uri: string;
   compliance: boolean;
+  /** include_fields: only these fields are delivered ("a.b" names a nested one). */
+  includeFields: string[] | null;
 }
 
 export interface AppConfig {
@@ -34,9 +36,11 @@ export function readAppConfig(path: string): AppConfig {
     const sub = table(entry);
     const uri = typeof sub.uri === "string" ? sub.uri : null;
     if (!uri) continue;
-    for (const topic of strings(sub.topics)) subscriptions.push({ topic, uri, compliance: false });
+    const includeFields = Array.isArray(sub.include_fields) ? strings(sub.include_fields) : null;
+    for (const topic of strings(sub.topics))
+      subscriptions.push({ topic, uri, compliance: false, includeFields });
     for (const topic of strings(sub.compliance_topics))
-      subscriptions.push({ topic, uri, compliance: true });
+      subscriptions.push({ topic, uri, compliance: true, includeFields });
   }
   const scopes =
     typeof table(doc.access_scopes).scopes === "string"
@@ -51,4 +55,28 @@ export function readAppConfig(path: string): AppConfig {
       .filter(Boolean),
     subscriptions,
   };
+}
+
+/**
+ * The payload as a subscription with include_fields delivers it: only the named fields,
+ * "a.b" keeping field b of object a (of each element, when a is a list). A field the
+ * payload does not have is left out.
+ */
+export function includedFields(payload: unknown, fields: readonly string[]): unknown {
+  if (Array.isArray(payload)) return payload.map((item) => includedFields(item, fields));
+  if (payload === null || typeof payload !== "object") return payload;
+  const source = payload as Record<string, unknown>;
+  const nested = new Map<string, string[]>();
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const dot = field.indexOf(".");
+    const head = dot < 0 ? field : field.slice(0, dot);
+    if (!(head in source)) continue;
+    if (dot < 0) out[head] = source[head];
+    else nested.set(head, [...(nested.get(head) ?? []), field.slice(dot + 1)]);
+  }
+  for (const [head, rest] of nested) {
+    if (!(head in out)) out[head] = includedFields(source[head], rest);
+  }
+  return out;
 }

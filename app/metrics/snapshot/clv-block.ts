@@ -1,0 +1,165 @@
+/**
+ * The LTV page's block: the BG/NBD and Gamma-Gamma fits, predicted CLV and P(alive)
+ * distributions, the holdout check and the churn scenarios.
+ */
+import { formatDay } from "../../analytics";
+import { cleanConvergence, finiteOrNull, plain } from "./json";
+import type { ClvStage, Context, HoldoutOutcome } from "./stages";
+import type { ClvInsufficient, ClvOk, HistogramBin } from "./types";
+
+/** Value at quantile q of ascending values (nearest rank). */
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Smallest 1, 2, 2.5 or 5 × 10^k that is ≥ x (x > 0). */
+function niceCeil(x: number): number {
+  const power = 10 ** Math.floor(Math.log10(x));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= x) return step * power;
+  return 10 * power;
+}
+
+/**
+ * Counts of ascending values in bins [edges[k], edges[k + 1]); values below edges[0] count in
+ * the first bin. `open`: one more bin [last edge, ∞); otherwise the last bin also takes values
+ * equal to (or above) the last edge.
+ */
+function histogram(sorted: Float64Array, edges: readonly number[], open: boolean): HistogramBin[] {
+  const bins = open ? edges.length : edges.length - 1;
+  const counts = new Array<number>(bins).fill(0);
+  let b = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (b < bins - 1 && sorted[i] >= edges[b + 1]) b++;
+    counts[b]++;
+  }
+  return counts.map((customers, k) => ({
+    from: plain(edges[k]),
+    to: k + 1 < edges.length ? plain(edges[k + 1]) : null,
+    customers,
+  }));
+}
+
+export function clvBlock(
+  ctx: Context,
+  clv: ClvStage,
+  holdout: HoldoutOutcome,
+): ClvOk | ClvInsufficient {
+  const { settings } = ctx.input;
+  const models = clv.models;
+  if (models.status !== "ok") {
+    return {
+      status: "insufficient-data",
+      reason: models.reason,
+      horizonMonths: settings.clvHorizonMonths,
+      annualDiscountRate: settings.annualDiscountRate,
+      customers: models.customers,
+      repeatCustomers: models.repeatCustomers,
+      requiredRepeatCustomers: models.requiredRepeatCustomers,
+    };
+  }
+  const included = models.predictions.totals.customers;
+  const clvValues = new Float64Array(included);
+  const aliveValues = new Float64Array(included);
+  let aliveSum = 0;
+  let e90Sum = 0;
+  for (let c = 0, j = 0; c < clv.clv.length; c++) {
+    if (Number.isNaN(clv.clv[c])) continue;
+    clvValues[j] = clv.clv[c];
+    aliveValues[j] = clv.pAlive[c];
+    aliveSum += clv.pAlive[c];
+    e90Sum += clv.expected90[c];
+    j++;
+  }
+  clvValues.sort();
+  aliveValues.sort();
+  const top = quantile(clvValues, 0.99);
+  const width = top > 0 ? niceCeil(top / 20) : 1;
+  const clvEdges = Array.from({ length: 21 }, (_, k) => k * width);
+  const aliveEdges = Array.from({ length: 21 }, (_, k) => k / 20);
+  const totals = models.predictions.totals;
+  const { bgnbd, gammaGamma } = models;
+  return {
+    status: "ok",
+    horizonMonths: models.predictions.horizonMonths,
+    annualDiscountRate: models.predictions.annualDiscountRate,
+    unit: models.unit,
+    calibrationEndDate: formatDay(models.calibrationEndDay),
+    customers: { ...models.customers },
+    bgnbd: {
+      params: bgnbd.params,
+      standardErrors: bgnbd.standardErrors,
+      logLikelihood: bgnbd.logLikelihood,
+      customers: bgnbd.customers,
+      convergence: cleanConvergence(bgnbd.convergence),
+    },
+    gammaGamma:
+      gammaGamma === null
+        ? null
+        : {
+            params: gammaGamma.params,
+            standardErrors: gammaGamma.standardErrors,
+            logLikelihood: gammaGamma.logLikelihood,
+            customers: gammaGamma.customers,
+            convergence: cleanConvergence(gammaGamma.convergence),
+          },
+    aovSource: models.predictions.aovSource,
+    aovFallback:
+      models.aovFallback === null
+        ? null
+        : {
+            ...models.aovFallback,
+            estimate: finiteOrNull(models.aovFallback.estimate),
+            standardError: finiteOrNull(models.aovFallback.standardError),
+          },
+    meanAovMinor: plain(models.predictions.meanAovMinor),
+    totals,
+    averages: {
+      clvMinor: included > 0 ? totals.clv / included : null,
+      pAlive: included > 0 ? aliveSum / included : null,
+      expectedPurchases90: included > 0 ? e90Sum / included : null,
+    },
+    distributions: {
+      clvMinor: histogram(clvValues, clvEdges, true),
+      clvQuantiles: [0.1, 0.25, 0.5, 0.75, 0.9, 0.99].map((q) => ({
+        q,
+        valueMinor: plain(quantile(clvValues, q)),
+      })),
+      pAlive: histogram(aliveValues, aliveEdges, false),
+    },
+    holdout:
+      holdout.status === "ok"
+        ? {
+            status: "ok",
+            sampleEvery: holdout.sampleEvery,
+            holdoutDays: holdout.holdoutDays,
+            calibrationEndDate: formatDay(holdout.calibrationEndDay),
+            observationEndDate: formatDay(holdout.observationEndDay),
+            customers: holdout.customers,
+            params: holdout.fit.params,
+            converged: holdout.fit.convergence.converged,
+            mae: holdout.mae,
+            rmse: holdout.rmse,
+            naiveMae: holdout.naiveMae,
+            naiveRmse: holdout.naiveRmse,
+            predictedTotal: holdout.predictedTotal,
+            actualTotal: holdout.actualTotal,
+            totalRelativeError: finiteOrNull(holdout.totalRelativeError),
+            byFrequency: holdout.byFrequency.map((b) => ({ ...b })),
+          }
+        : { status: "insufficient-data", reason: holdout.reason },
+    scenarios: models.scenarios.map((s) => ({
+      points: s.points,
+      baselineDropout: s.baselineDropout,
+      scenarioDropout: s.scenarioDropout,
+      clamped: s.clamped,
+      params: s.params,
+      baseline: s.baseline,
+      scenario: s.scenario,
+      clvGain: plain(s.clvGain),
+      clvGainShare: plain(s.clvGainShare),
+      revenueGain: plain(s.revenueGain),
+      revenueGainShare: plain(s.revenueGainShare),
+    })),
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * The snapshot pipeline: from a shop's loaded tables to the stored snapshot and the
+ * per-customer results, in stages (history → descriptive → clv → holdout → assemble). Pure:
+ * plain data in, plain data out; the database side is in ../results.server.ts and
+ * ../compute.server.ts. The JSON shape is types.ts; each page's block is built in *-block.ts.
+ *
+ * Periods (shop-local days, asOfDay = the local day of `asOf`, included):
+ * - "last 12 months": the 12 calendar months ending with asOfDay (trailingMonths in
+ *   analytics/time.ts: from the day after the same date a year earlier) — repeat rate, NPS,
+ *   Pareto, YoY retention (against the 12 months before); segment migration from the as-of
+ *   day a year earlier (monthsBeforeDay).
+ * - F2 / second-delivery survival: first purchases in the 12 months that ended `window` days
+ *   before asOfDay, so every customer in the base has had the full window.
+ * - Monthly churn: the last 12 complete calendar months, pooled.
+ * - RFM, cohorts, continuation, historical LTV: all history up to asOfDay.
+ * - CAC card: spend of the 12 calendar months up to asOf's month; the CAC table: every month.
+ * Money is minor units of `currency`: sums are whole numbers, averages are left unrounded.
+ */
+import {
+  buildPurchaseHistory,
+  cacByMonth,
+  cohortRetention,
+  computeRfm,
+  continuationByCohort,
+  createCalendar,
+  DEFAULT_SEGMENT_RULES,
+  f2Conversion,
+  historicalLtvCurve,
+  monthlyChurn,
+  monthOfDay,
+  monthsBeforeDay,
+  nps,
+  npsByCohort,
+  npsBySegment,
+  pareto,
+  parseMonth,
+  repeatRate,
+  rfmGrid,
+  secondPurchaseSurvival,
+  segmentMigration,
+  trailingMonths,
+  yoyMigration,
+  type DayRange,
+  type OrderTable,
+} from "../../analytics";
+import {
+  DEFAULT_MIN_REPEAT_CUSTOMERS,
+  fitClvModels,
+  validateHoldout,
+  type ClvModels,
+  type InsufficientData,
+} from "../../analytics/clv";
+import { assemble } from "./assemble";
+import type {
+  ClvStage,
+  Context,
+  Descriptive,
+  HoldoutOutcome,
+  SnapshotBuild,
+  SnapshotInput,
+  SnapshotStage,
+} from "./stages";
+import { trendsBlock } from "./trends-block";
+
+/** Churn reductions of the retention scenario, percentage points of drop-out probability. */
+export const SCENARIO_POINTS = [1, 2, 5] as const;
+/** Columns of the cohort table (months since the first purchase). */
+export const MAX_COHORT_MONTHS = 60;
+/** Shortest holdout window worth reporting, days. */
+export const MIN_HOLDOUT_DAYS = 28;
+const MAX_HOLDOUT_DAYS = 182;
+/**
+ * Above this many customers the holdout check runs on every k-th customer: its refit and
+ * per-customer forecasts would otherwise cost more than the model itself, and 200,000
+ * customers measure the error as well as a million.
+ */
+export const HOLDOUT_SAMPLE_CUSTOMERS = 200_000;
+
+function prepare(input: SnapshotInput): Context {
+  const calendar = createCalendar(input.timeZone);
+  const history = buildPurchaseHistory(input.orders, input.customers, calendar);
+  const asOfDay = calendar.dayOf(input.asOf);
+  const rules = input.settings.segmentRules ?? DEFAULT_SEGMENT_RULES;
+  return {
+    input,
+    calendar,
+    history,
+    asOfDay,
+    last12: trailingMonths(asOfDay, 12),
+    rules,
+  };
+}
+
+/** First purchases in the 12 months that ended `windowDays` before asOfDay (all mature). */
+function matureCohort(asOfDay: number, windowDays: number): DayRange {
+  return trailingMonths(asOfDay - windowDays, 12);
+}
+
+function runDescriptive(ctx: Context): Descriptive {
+  const { history, asOfDay, last12, input, rules } = ctx;
+  const { settings } = input;
+  const minCustomers = settings.minSegmentCustomers;
+  const rfm = computeRfm(history, { asOfDay, rules, minCustomers });
+  const cohorts = cohortRetention(history, { asOfDay, maxMonths: MAX_COHORT_MONTHS });
+  const asOfMonth = monthOfDay(asOfDay);
+  const last12Spend = input.marketingSpend.filter((s) => {
+    const month = parseMonth(s.month);
+    return month > asOfMonth - 12 && month <= asOfMonth;
+  });
+  const channels = input.channels === undefined ? {} : { channels: input.channels };
+  const yoy = yoyMigration(history, last12);
+  return {
+    rfm,
+    grid: rfmGrid(rfm),
+    cohorts,
+    ltvCurve: historicalLtvCurve(cohorts),
+    repeat: repeatRate(history, last12),
+    f2: f2Conversion(history, {
+      cohort: matureCohort(asOfDay, settings.f2WindowDays),
+      asOfDay,
+      windowDays: settings.f2WindowDays,
+    }),
+    secondDelivery: secondPurchaseSurvival(history, {
+      cohort: matureCohort(asOfDay, settings.subscriptionWindowDays),
+      asOfDay,
+      windowDays: settings.subscriptionWindowDays,
+    }),
+    churn: monthlyChurn(history, {
+      fromMonth: asOfMonth - 12,
+      toMonth: asOfMonth - 1,
+      asOfDay,
+      inactivityDays: settings.churnInactivityDays,
+    }),
+    yoy,
+    segmentMigration: segmentMigration(history, {
+      fromAsOfDay: monthsBeforeDay(asOfDay, 12),
+      toAsOfDay: asOfDay,
+      rules,
+      minCustomers,
+    }),
+    continuation: continuationByCohort(history, { asOfDay }),
+    subscription: continuationByCohort(history, {
+      asOfDay,
+      subscriptionOnly: true,
+      maxPurchases: 24,
+    }),
+    pareto: pareto(history, { period: last12 }),
+    npsLast12: nps(input.npsResponses, ctx.calendar, last12),
+    npsAllTime: nps(input.npsResponses, ctx.calendar),
+    npsBySegment: npsBySegment(input.npsResponses, ctx.calendar, rfm, last12),
+    npsByCohort: npsByCohort(input.npsResponses, history, last12),
+    cacAll: cacByMonth(history, input.marketingSpend, channels),
+    cacLast12: cacByMonth(history, last12Spend, channels),
+    trends: trendsBlock(history, { ...input, asOfDay, cohorts, currentYoy: yoy }),
+  };
+}
+
+const nanArray = (n: number): Float64Array => new Float64Array(n).fill(NaN);
+
+function runClv(ctx: Context): ClvStage {
+  const { input, calendar } = ctx;
+  const n = input.customers.count;
+  const pAlive = nanArray(n);
+  const expected90 = nanArray(n);
+  const clv = nanArray(n);
+  let models: ClvModels | InsufficientData;
+  try {
+    models = fitClvModels(input.orders, {
+      asOf: input.asOf,
+      dayOf: calendar.dayOf,
+      customerCount: n,
+      horizonMonths: input.settings.clvHorizonMonths,
+      annualDiscountRate: input.settings.annualDiscountRate,
+      scenarios: SCENARIO_POINTS,
+    });
+  } catch (error) {
+    // A numerical failure must not cost the shop its descriptive numbers.
+    models = {
+      status: "insufficient-data",
+      reason: `The model could not be fitted: ${error instanceof Error ? error.message : String(error)}`,
+      customers: ctx.history.customerCount,
+      repeatCustomers: 0,
+      requiredRepeatCustomers: DEFAULT_MIN_REPEAT_CUSTOMERS,
+    };
+  }
+  if (models.status === "ok") {
+    const p = models.predictions.perCustomer;
+    for (let c = 0; c < n; c++) {
+      if (p.included[c] === 0) continue;
+      pAlive[c] = p.pAlive[c];
+      expected90[c] = p.expectedPurchases90[c];
+      clv[c] = p.clv[c];
+    }
+  }
+  return { models, pAlive, expected90, clv };
+}
+
+/** The orders of every k-th customer (guests dropped), re-indexed 0, 1, 2, … */
+function everyKthCustomer(orders: OrderTable, k: number): OrderTable {
+  let n = 0;
+  for (let i = 0; i < orders.length; i++) {
+    if (orders.customer[i] >= 0 && orders.customer[i] % k === 0) n++;
+  }
+  const out = {
+    length: n,
+    customer: new Int32Array(n),
+    processedAt: new Float64Array(n),
+    grossMinor: new Float64Array(n),
+    netMinor: new Float64Array(n),
+    flags: new Uint8Array(n),
+  };
+  for (let i = 0, j = 0; i < orders.length; i++) {
+    const c = orders.customer[i];
+    if (c < 0 || c % k !== 0) continue;
+    out.customer[j] = c / k;
+    out.processedAt[j] = orders.processedAt[i];
+    out.grossMinor[j] = orders.grossMinor[i];
+    out.netMinor[j] = orders.netMinor[i];
+    out.flags[j] = orders.flags[i];
+    j++;
+  }
+  return out;
+}
+
+function runHoldout(ctx: Context, clv: ClvStage): HoldoutOutcome {
+  if (clv.models.status !== "ok") {
+    return { status: "insufficient-data", reason: clv.models.reason };
+  }
+  const { history, asOfDay, input } = ctx;
+  const span = Number.isFinite(history.minDay) ? asOfDay - history.minDay : 0;
+  // A third of the history, at most 26 weeks: calibration keeps at least two thirds.
+  const holdoutDays = Math.min(MAX_HOLDOUT_DAYS, Math.floor(span / 3));
+  if (holdoutDays < MIN_HOLDOUT_DAYS) {
+    return {
+      status: "insufficient-data",
+      reason: `${span} days of orders; the holdout check needs at least ${3 * MIN_HOLDOUT_DAYS}`,
+    };
+  }
+  const count = input.customers.count;
+  const cap = input.holdoutSampleCustomers ?? HOLDOUT_SAMPLE_CUSTOMERS;
+  const every = Math.max(1, Math.ceil(count / cap));
+  try {
+    const result = validateHoldout(
+      every === 1 ? input.orders : everyKthCustomer(input.orders, every),
+      {
+        asOf: input.asOf,
+        dayOf: ctx.calendar.dayOf,
+        customerCount: Math.ceil(count / every),
+        holdoutDays,
+      },
+    );
+    return result.status === "ok"
+      ? { ...result, sampleEvery: every }
+      : { status: result.status, reason: result.reason };
+  } catch (error) {
+    return {
+      status: "insufficient-data",
+      reason: `The holdout fit failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+/**
+ * The build as steps: yields after each stage so an async caller can report progress (and
+ * let its event loop breathe) between them; buildShopSnapshot runs them all.
+ */
+export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, SnapshotBuild> {
+  const timings: Record<SnapshotStage, number> = {
+    history: 0,
+    descriptive: 0,
+    clv: 0,
+    holdout: 0,
+    assemble: 0,
+  };
+  let t = performance.now();
+  const lap = (stage: SnapshotStage): void => {
+    const now = performance.now();
+    timings[stage] = now - t;
+    t = now;
+  };
+  const ctx = prepare(input);
+  lap("history");
+  yield "history";
+  const descriptive = runDescriptive(ctx);
+  lap("descriptive");
+  yield "descriptive";
+  const clv = runClv(ctx);
+  lap("clv");
+  yield "clv";
+  const holdout = runHoldout(ctx, clv);
+  lap("holdout");
+  yield "holdout";
+  const built = assemble(ctx, descriptive, clv, holdout);
+  lap("assemble");
+  const scenariosMs = clv.models.status === "ok" ? clv.models.timingsMs.scenarios : 0;
+  return { ...built, timingsMs: timings, scenariosMs };
+}
+
+/** Builds the snapshot and the per-customer results in one synchronous call. */
+export function buildShopSnapshot(input: SnapshotInput): SnapshotBuild {
+  const steps = snapshotSteps(input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}

@@ -1,0 +1,105 @@
+/** What the pipeline's stages (pipeline.ts) take and hand on to the block builders. */
+import type {
+  CacResult,
+  Calendar,
+  CohortTable,
+  ContinuationTable,
+  CustomerChannels,
+  CustomerTable,
+  DayRange,
+  LtvCurve,
+  MarketingSpend,
+  Metric,
+  MonthlyChurn,
+  NpsGroup,
+  NpsResponse,
+  OrderTable,
+  ParetoResult,
+  PurchaseHistory,
+  RfmGrid,
+  RfmResult,
+  SegmentMigration,
+  SegmentRule,
+  YoyMigration,
+} from "../../analytics";
+import type { ClvModels, HoldoutValidation, InsufficientData } from "../../analytics/clv";
+import type { ShopSettings } from "../../settings";
+import type { TrendsBlock } from "./trends-block";
+import type { NotEnoughData, PerCustomerResults, PreviousSnapshot, ShopSnapshot } from "./types";
+
+export interface SnapshotInput {
+  readonly orders: OrderTable;
+  readonly customers: CustomerTable;
+  /** IANA zone of the shop. */
+  readonly timeZone: string;
+  /** ISO 4217 code; money is in its minor units. */
+  readonly currency: string;
+  /** Data cut-off, epoch ms (its whole shop-local day is included). */
+  readonly asOf: number;
+  /** Stamped on the snapshot; default asOf. */
+  readonly computedAt?: number;
+  readonly settings: ShopSettings;
+  readonly npsResponses: readonly NpsResponse[];
+  readonly marketingSpend: readonly MarketingSpend[];
+  /** Acquisition channel per customer, for CAC by channel; absent = not attributed. */
+  readonly channels?: CustomerChannels;
+  readonly previous?: PreviousSnapshot | null;
+  /** Holdout check sample cap; default HOLDOUT_SAMPLE_CUSTOMERS. */
+  readonly holdoutSampleCustomers?: number;
+}
+
+export type SnapshotStage = "history" | "descriptive" | "clv" | "holdout" | "assemble";
+
+export interface SnapshotBuild {
+  readonly snapshot: ShopSnapshot;
+  readonly perCustomer: PerCustomerResults;
+  /** Milliseconds per stage. */
+  readonly timingsMs: Readonly<Record<SnapshotStage, number>>;
+  /** Of the clv stage, the churn scenarios' milliseconds (0 when the model was not fitted). */
+  readonly scenariosMs: number;
+}
+
+/** What every stage reads: the input and the purchase history built from it. */
+export interface Context {
+  readonly input: SnapshotInput;
+  readonly calendar: Calendar;
+  readonly history: PurchaseHistory;
+  readonly asOfDay: number;
+  readonly last12: DayRange;
+  readonly rules: readonly SegmentRule[];
+}
+
+/** The descriptive stage's results (analytics/ engines, before any JSON shaping). */
+export interface Descriptive {
+  readonly rfm: RfmResult;
+  readonly grid: RfmGrid;
+  readonly cohorts: CohortTable;
+  readonly ltvCurve: LtvCurve;
+  readonly repeat: Metric;
+  readonly f2: Metric;
+  readonly secondDelivery: Metric;
+  readonly churn: MonthlyChurn;
+  readonly yoy: YoyMigration;
+  readonly segmentMigration: SegmentMigration;
+  readonly continuation: ContinuationTable;
+  readonly subscription: ContinuationTable;
+  readonly pareto: ParetoResult;
+  readonly npsLast12: Metric;
+  readonly npsAllTime: Metric;
+  readonly npsBySegment: NpsGroup[];
+  readonly npsByCohort: NpsGroup[];
+  readonly cacAll: CacResult;
+  readonly cacLast12: CacResult;
+  readonly trends: TrendsBlock;
+}
+
+/** The clv stage's models and per-customer predictions. */
+export interface ClvStage {
+  readonly models: ClvModels | InsufficientData;
+  /** Per customer, NaN where the model has no value. */
+  readonly pAlive: Float64Array;
+  readonly expected90: Float64Array;
+  readonly clv: Float64Array;
+}
+
+export type HoldoutOutcome = (HoldoutValidation & { readonly sampleEvery: number }) | NotEnoughData;

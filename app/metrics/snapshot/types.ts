@@ -1,0 +1,487 @@
+/**
+ * The stored snapshot's shape: every number the pages show, as JSON (MetricSnapshot.data and,
+ * for the dashboard, MetricSnapshot.summary). The pipeline (pipeline.ts) builds it once per
+ * recompute, one module per page block fills its part (*-block.ts), codec.ts reads it back.
+ * One module: it is the document's schema, and the pages read it as one.
+ */
+import {
+  NO_SEGMENT,
+  type CacChannel,
+  type CacMonth,
+  type CohortTable,
+  type Metric,
+  type MetricDefinition,
+  type MetricPeriod,
+  type SegmentSummary,
+  type TargetStatus,
+  type YoyMigration,
+} from "../../analytics";
+import type {
+  AovFallback,
+  AovSource,
+  BgNbdParams,
+  GammaGammaParams,
+  HoldoutBucket,
+  PredictionTotals,
+  SbgParams,
+  TimeUnit,
+  Unidentified,
+} from "../../analytics/clv";
+import type { TrendsBlock, TrendsSummary } from "./trends-block";
+
+export const SNAPSHOT_VERSION = 1;
+
+/** The KPI cards, in dashboard order. */
+export const KPI_IDS = [
+  "repeat_rate",
+  "second_purchase_survival",
+  "f2_conversion",
+  "monthly_churn_rate",
+  "model_churn_share",
+  "yoy_retention",
+  "nps",
+  "average_historical_ltv",
+  "average_predicted_clv",
+  "cac",
+  "ltv_cac_ratio",
+  "payback_months",
+] as const;
+export type KpiId = (typeof KPI_IDS)[number];
+
+/** "No segment": no purchase up to the date. Such customers have no per-customer result. */
+export const NO_SEGMENT_ID = "none";
+/** Newest cohorts kept in the heatmap and continuation tables (older ones still feed totals). */
+export const MAX_COHORT_ROWS = 36;
+
+// ---------------------------------------------------------------------------------------------
+// The snapshot type. Only numbers, strings, booleans, null, arrays and objects: it is stored
+// as JSON and read back by the pages, and JSON.parse(JSON.stringify(s)) equals s.
+
+export interface SnapshotTarget {
+  readonly min: number | null;
+  readonly max: number | null;
+  /** English fallback, e.g. "≥ 60 %". */
+  readonly label: string;
+}
+
+export interface KpiCard {
+  readonly id: KpiId;
+  /** Value, base and definition (id, text, base, unit, params) and period. */
+  readonly metric: Metric;
+  /** Null for KPIs the settings have no target for. */
+  readonly target: SnapshotTarget | null;
+  readonly status: TargetStatus | null;
+  /** The value in the previous snapshot (null when there was none or it had no value). */
+  readonly previousValue: number | null;
+}
+
+export interface SnapshotCounts {
+  /** Customers known to the shop (customer rows plus customers only seen on orders). */
+  readonly customers: number;
+  readonly customersWithPurchases: number;
+  /** Customers with at least one subscription purchase. */
+  readonly subscriptionCustomers: number;
+  /** Orders loaded, cancelled and test orders included. */
+  readonly ordersLoaded: number;
+  /** Orders counted (not cancelled, not test), customers' and guests'. */
+  readonly orders: number;
+  readonly customerOrders: number;
+  readonly guestOrders: number;
+  readonly guestNetMinor: number;
+  readonly excludedCancelled: number;
+  readonly excludedTest: number;
+  /** Net revenue (after refunds) of the counted orders, guests included. */
+  readonly netRevenueMinor: number;
+  readonly firstPurchaseDate: string | null;
+  readonly lastPurchaseDate: string | null;
+}
+
+/** A segment's summary (app/analytics/rfm.ts) with its rule and recommended action. */
+export interface SegmentRow extends SegmentSummary {
+  /** The rule's inclusive R score and FM ranges. */
+  readonly recency: [number, number];
+  readonly fm: [number, number];
+  /** Recommended action: the merchant's text (custom) or the default. */
+  readonly action: string;
+  readonly actionIsCustom: boolean;
+}
+
+export interface SegmentsBlock {
+  /** The purchases scored: all history up to the as-of date. */
+  readonly window: MetricPeriod;
+  /** Customers with a purchase up to the as-of date. */
+  readonly scoredCustomers: number;
+  /**
+   * False below `minCustomers` (settings.minSegmentCustomers): nobody is scored, segmented
+   * or tagged, every row counts 0 customers.
+   */
+  readonly segmented: boolean;
+  readonly minCustomers: number;
+  /** How the scores are defined (rfmDefinition). */
+  readonly definition: MetricDefinition;
+  readonly revenueMinor: number;
+  readonly orders: number;
+  /** Score cut-offs: score ≥ k iff the value reaches entry k − 2 (null: unreachable). */
+  readonly thresholds: {
+    readonly recencyDays: (number | null)[];
+    readonly frequency: (number | null)[];
+    readonly monetaryMinor: (number | null)[];
+  };
+  /** True when the merchant's own rules are in force. */
+  readonly customRules: boolean;
+  /** One row per rule, in rule order (empty segments included). */
+  readonly rows: SegmentRow[];
+}
+
+export interface GridBlock {
+  /** Rows: R score 1..5; columns: FM = (F + M) / 2 in FM_VALUES order. */
+  readonly recencyScores: number[];
+  readonly fmValues: number[];
+  readonly customers: number[][];
+  readonly revenueMinor: number[][];
+  /** Segment id of each cell under the rules in force. */
+  readonly segment: string[][];
+}
+
+export interface CohortRowJson {
+  /** "YYYY-MM" of the first purchases. */
+  readonly month: string;
+  readonly size: number;
+  readonly observedMonths: number;
+  readonly completeMonths: number;
+  /** Per month since the first purchase (k = 0 is the first-purchase month). */
+  readonly activeCustomers: number[];
+  readonly activeShare: number[];
+  readonly orders: number[];
+  readonly netMinor: number[];
+  readonly cumulativeNetPerCustomer: number[];
+}
+
+export interface CohortsBlock {
+  readonly asOfMonth: string;
+  readonly totalCohorts: number;
+  /** The newest MAX_COHORT_ROWS cohorts, oldest first. */
+  readonly rows: CohortRowJson[];
+  /** Pooled over all cohorts: historical LTV by months since the first purchase. */
+  readonly ltvCurve: {
+    readonly cumulativeNetPerCustomer: number[];
+    readonly customers: number[];
+    readonly definition: MetricDefinition;
+  };
+  readonly definitions: CohortTable["definitions"];
+}
+
+export interface SegmentMigrationJson {
+  readonly fromDate: string;
+  readonly toDate: string;
+  /** Rule ids then "none" (not a scored customer at that date). */
+  readonly labels: string[];
+  readonly names: string[];
+  /** counts[from][to]. */
+  readonly counts: number[][];
+  /** Net revenue of those customers' purchases between the two dates. */
+  readonly revenueMinor: number[][];
+}
+
+export interface MigrationBlock {
+  /** Last 12 months against the 12 months before. */
+  readonly yoy: YoyMigration;
+  /** Segments one year ago → segments now. */
+  readonly segments: SegmentMigrationJson;
+}
+
+export interface ContinuationRowJson {
+  /** "YYYY-MM", or "all" for the pooled row. */
+  readonly label: string;
+  readonly size: number;
+  readonly ageMonths: number;
+  /** reached[n − 1]: customers with at least n purchases. */
+  readonly reached: number[];
+  readonly share: number[];
+}
+
+export interface ContinuationJson {
+  readonly maxPurchases: number;
+  readonly definition: MetricDefinition;
+  readonly total: ContinuationRowJson | null;
+  readonly totalCohorts: number;
+  /** The newest MAX_COHORT_ROWS cohorts, oldest first. */
+  readonly rows: ContinuationRowJson[];
+}
+
+export interface SbgOk {
+  readonly status: "ok";
+  /** Cohorts and subscribers the fit used. */
+  readonly cohorts: number;
+  readonly subscribers: number;
+  readonly params: SbgParams;
+  readonly standardErrors: SbgParams | null;
+  readonly logLikelihood: number;
+  readonly convergence: ConvergenceJson;
+  /** Mean lifetime in deliveries; null when infinite (α ≤ 1). */
+  readonly expectedLifetime: number | null;
+  readonly discountedExpectedLifetime: number | null;
+  readonly horizonLifetime: number;
+  /** S(0) = 1, S(1), … S(24): share still subscribed after t renewals. */
+  readonly survival: number[];
+  readonly retentionRates: number[];
+}
+
+export interface NotEnoughData {
+  readonly status: "insufficient-data";
+  readonly reason: string;
+}
+
+/** A fit whose parameters are not identified (analytics/clv/status.ts): shown as such, never drawn. */
+export interface NotIdentified extends Omit<Unidentified, "estimate" | "standardError"> {
+  readonly status: "not-identified";
+  readonly estimate: number | null;
+  readonly standardError: number | null;
+}
+
+export interface ContinuationBlock {
+  readonly all: ContinuationJson;
+  /** Null when the shop has no subscription purchases. */
+  readonly subscription: ContinuationJson | null;
+  /** Null when the shop has no subscription purchases. */
+  readonly sbg:
+    | SbgOk
+    | (NotEnoughData & { readonly subscribers: number })
+    | (NotIdentified & { readonly subscribers: number; readonly cohorts: number })
+    | null;
+}
+
+export interface ParetoBlock {
+  readonly topShare: Metric;
+  readonly gini: Metric;
+  readonly lorenz: { readonly customerShare: number[]; readonly revenueShare: number[] };
+  readonly customers: number;
+  readonly revenueMinor: number;
+}
+
+export interface NpsGroupJson {
+  /** Segment id, cohort "YYYY-MM" or "none". */
+  readonly key: string;
+  readonly name: string;
+  readonly metric: Metric;
+}
+
+export interface NpsBlock {
+  readonly period: MetricPeriod;
+  /** Last 12 months (the KPI). */
+  readonly overall: Metric;
+  readonly allTime: Metric;
+  readonly bySegment: NpsGroupJson[];
+  readonly byCohort: NpsGroupJson[];
+}
+
+export interface CacBlock {
+  /** Every month with spend entries, oldest first. */
+  readonly months: CacMonth[];
+  readonly total: Metric;
+  readonly channels: CacChannel[];
+  /** Whether new customers are attributed to channels (per-channel CAC). */
+  readonly attributed: boolean;
+}
+
+export interface ConvergenceJson {
+  readonly converged: boolean;
+  readonly iterations: number;
+  readonly evaluations: number;
+  readonly gradientMaxAbs: number | null;
+  readonly message: string;
+}
+
+export interface HistogramBin {
+  readonly from: number;
+  /** Exclusive upper edge; null for the open last bin. */
+  readonly to: number | null;
+  readonly customers: number;
+}
+
+export interface HoldoutOk {
+  readonly status: "ok";
+  /** 1 when every customer was checked, k when every k-th (by dense index) was. */
+  readonly sampleEvery: number;
+  readonly holdoutDays: number;
+  readonly calibrationEndDate: string;
+  readonly observationEndDate: string;
+  readonly customers: number;
+  readonly params: BgNbdParams;
+  readonly converged: boolean;
+  readonly mae: number;
+  readonly rmse: number;
+  readonly naiveMae: number;
+  readonly naiveRmse: number;
+  readonly predictedTotal: number;
+  readonly actualTotal: number;
+  readonly totalRelativeError: number | null;
+  readonly byFrequency: HoldoutBucket[];
+}
+
+export interface ScenarioJson {
+  readonly points: number;
+  readonly baselineDropout: number;
+  readonly scenarioDropout: number;
+  readonly clamped: boolean;
+  readonly params: BgNbdParams;
+  readonly baseline: PredictionTotals;
+  readonly scenario: PredictionTotals;
+  readonly clvGain: number;
+  readonly clvGainShare: number;
+  readonly revenueGain: number;
+  readonly revenueGainShare: number;
+}
+
+export interface ClvOk {
+  readonly status: "ok";
+  readonly horizonMonths: number;
+  readonly annualDiscountRate: number;
+  readonly unit: TimeUnit;
+  readonly calibrationEndDate: string;
+  readonly customers: {
+    readonly included: number;
+    readonly repeat: number;
+    readonly compressedRows: number;
+  };
+  readonly bgnbd: {
+    readonly params: BgNbdParams;
+    readonly standardErrors: BgNbdParams | null;
+    readonly logLikelihood: number;
+    readonly customers: number;
+    readonly convergence: ConvergenceJson;
+  };
+  /** Null when Gamma-Gamma is not used (aovFallback says why): AOV is then the shop mean. */
+  readonly gammaGamma: {
+    readonly params: GammaGammaParams;
+    readonly standardErrors: GammaGammaParams | null;
+    readonly logLikelihood: number;
+    readonly customers: number;
+    readonly convergence: ConvergenceJson;
+  } | null;
+  readonly aovSource: AovSource;
+  /** Why the order value is the shop's mean (meanAovMinor); null when Gamma-Gamma is used. */
+  readonly aovFallback:
+    | (Omit<AovFallback, "estimate" | "standardError"> & {
+        readonly estimate: number | null;
+        readonly standardError: number | null;
+      })
+    | null;
+  readonly meanAovMinor: number;
+  readonly totals: PredictionTotals;
+  readonly averages: {
+    readonly clvMinor: number | null;
+    readonly pAlive: number | null;
+    readonly expectedPurchases90: number | null;
+  };
+  readonly distributions: {
+    /** 20 equal bins up to about the 99th percentile, then an open bin. */
+    readonly clvMinor: HistogramBin[];
+    readonly clvQuantiles: { readonly q: number; readonly valueMinor: number }[];
+    /** 20 bins of 0.05; the last includes 1. */
+    readonly pAlive: HistogramBin[];
+  };
+  readonly holdout: HoldoutOk | NotEnoughData;
+  readonly scenarios: ScenarioJson[];
+}
+
+export interface ClvInsufficient extends NotEnoughData {
+  readonly horizonMonths: number;
+  readonly annualDiscountRate: number;
+  readonly customers: number;
+  readonly repeatCustomers: number;
+  readonly requiredRepeatCustomers: number;
+}
+
+export interface ShopSnapshot {
+  readonly version: typeof SNAPSHOT_VERSION;
+  readonly currency: string;
+  readonly timeZone: string;
+  /** Epoch ms of the data cut-off; asOfDate is its shop-local day. */
+  readonly asOf: number;
+  readonly asOfDate: string;
+  readonly computedAt: number;
+  /** computedAt of the snapshot the previous values come from. */
+  readonly previousComputedAt: number | null;
+  readonly last12Months: MetricPeriod;
+  /** The settings the numbers depend on. */
+  readonly parameters: {
+    readonly churnInactivityDays: number;
+    readonly f2WindowDays: number;
+    readonly subscriptionWindowDays: number;
+    readonly grossMarginRatio: number;
+    readonly clvHorizonMonths: number;
+    readonly annualDiscountRate: number;
+  };
+  readonly counts: SnapshotCounts;
+  readonly kpis: { readonly [K in KpiId]: KpiCard };
+  /** Monthly churn of the last 12 complete months (the churn card pools them). */
+  readonly churnByMonth: {
+    readonly month: string;
+    readonly value: number | null;
+    readonly churned: number;
+    readonly active: number;
+  }[];
+  readonly segments: SegmentsBlock;
+  readonly grid: GridBlock;
+  readonly cohorts: CohortsBlock;
+  readonly migration: MigrationBlock;
+  readonly continuation: ContinuationBlock;
+  readonly pareto: ParetoBlock;
+  readonly nps: NpsBlock;
+  readonly cac: CacBlock;
+  readonly clv: ClvOk | ClvInsufficient;
+  /** Every KPI month by month from the orders (absent in snapshots stored before it). */
+  readonly trends?: TrendsBlock;
+}
+
+/**
+ * The dashboard's part of a snapshot, stored beside it (MetricSnapshot.summary): the KPI cards
+ * and counts, a tenth of the document or less, so the dashboard and its trend lines never
+ * parse the whole snapshot. Derived from the snapshot alone (`summaryOf`).
+ */
+export interface SnapshotSummary {
+  readonly version: typeof SNAPSHOT_VERSION;
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly asOf: number;
+  readonly asOfDate: string;
+  readonly computedAt: number;
+  readonly counts: SnapshotCounts;
+  readonly kpis: { readonly [K in KpiId]: KpiCard };
+  readonly clvStatus: "ok" | "insufficient-data";
+  /** Whether customers are segmented (SegmentsBlock.segmented) and the minimum in force. */
+  readonly segmented: boolean;
+  readonly minSegmentCustomers: number;
+  /** The monthly series' values for the sparklines (absent before the history existed). */
+  readonly trends?: TrendsSummary;
+}
+
+/** Per customer (dense index), for the per-customer result set. NaN = no model value. */
+export interface PerCustomerResults {
+  readonly count: number;
+  /** Segment id of each segment index; NO_SEGMENT (255) means NO_SEGMENT_ID. */
+  readonly segmentIds: readonly string[];
+  readonly segment: Uint8Array;
+  readonly r: Uint8Array;
+  readonly f: Uint8Array;
+  readonly m: Uint8Array;
+  /** −1 when the customer has no purchase. */
+  readonly recencyDays: Int32Array;
+  readonly frequency: Int32Array;
+  readonly monetaryMinor: Float64Array;
+  readonly pAlive: Float64Array;
+  readonly expected90: Float64Array;
+  readonly clvMinor: Float64Array;
+}
+
+/** What a snapshot needs from the one before it. */
+export interface PreviousSnapshot {
+  readonly computedAt: number;
+  readonly kpis: Partial<Record<KpiId, number | null>>;
+}
+
+/** Segment id of a per-customer segment index. */
+export function segmentIdOf(perCustomer: PerCustomerResults, index: number): string {
+  return index === NO_SEGMENT ? NO_SEGMENT_ID : (perCustomer.segmentIds[index] ?? NO_SEGMENT_ID);
+}

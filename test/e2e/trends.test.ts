@@ -1,0 +1,221 @@
+/**
+ * The monthly KPI history in real Chromium, in English and Japanese: dashboard sparklines
+ * with the target line and the partial month, and a KPI page with its chart, table and
+ * definition. Screenshots go to test-results/screenshots/ (trends-*.png).
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import prisma from "../../app/db.server";
+import { createFormat } from "../../app/format";
+import { parseSettings } from "../../app/settings";
+import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
+import {
+  ensureBuild,
+  openBrowser,
+  removeShops,
+  screenshot,
+  seedShop,
+  startServer,
+  storeName,
+  type AppBrowser,
+  type AppServer,
+  type SeededShop,
+} from "./harness";
+import { expectAccessible } from "./axe";
+
+let server: AppServer;
+let app: AppBrowser;
+let shop: SeededShop;
+let snapshot: ShopSnapshot;
+
+beforeAll(async () => {
+  const build = ensureBuild();
+  shop = await seedShop({
+    store: storeName("e2e-trends"),
+    customers: 800,
+    seed: 7,
+    npsResponses: 120,
+    spend: true,
+  });
+  snapshot = await shop.snapshot();
+  await build;
+  server = await startServer();
+  app = await openBrowser(server);
+}, 300_000);
+
+afterAll(async () => {
+  await app?.close();
+  await server?.stop();
+  await removeShops(shop ? [shop.domain] : []);
+  await prisma.$disconnect();
+});
+
+describe.each(["en", "ja"] as const)("monthly history (%s)", (locale) => {
+  let page: Page;
+  const format = () => createFormat(locale, snapshot.currency, snapshot.timeZone);
+
+  it("dashboard cards carry 24 months, the target line and the partial month", async () => {
+    const trends = snapshot.trends!;
+    expect(trends.months).toHaveLength(25);
+    page = await app.open("/app", shop.store, locale);
+    const card = page.getByTestId("kpi-repeat_rate");
+    await card.waitFor();
+    const spark = page.getByTestId("sparkline-repeat_rate");
+    await expect(spark.getAttribute("data-partial")).resolves.toBe(String(trends.partial));
+    // The default repeat target (≥ 60 %) is drawn as a line.
+    expect(await spark.locator("line.kz-target-line").count()).toBe(1);
+    const points = Number(await spark.locator("svg").getAttribute("data-points"));
+    expect(points).toBeGreaterThanOrEqual(20);
+    const series = trends.series.find((s) => s.id === "repeat_rate")!;
+    const latest = series.points[trends.partial ? 23 : 24];
+    const monthly = await page.getByTestId("kpi-monthly-repeat_rate").textContent();
+    expect(monthly).toContain(format().percent(latest.value!));
+    expect(monthly).toContain(format().month(latest.month));
+    for (const id of ["average_order_value", "new_customers"]) {
+      await page.getByTestId(`kpi-${id}`).waitFor();
+    }
+    await expectAccessible(page, `dashboard (${locale})`);
+    await screenshot(page, `trends-dashboard-${locale}`);
+  });
+
+  it("the period selector switches the cards, kept in the URL", async () => {
+    const quarter = snapshot.trends!.periods!.quarter;
+    const series = quarter.series.find((s) => s.id === "repeat_rate")!;
+    const latest =
+      series.points[quarter.partial ? series.points.length - 2 : series.points.length - 1];
+    page = await app.open("/app", shop.store, locale);
+    const selector = page.getByTestId("period-selector");
+    await selector.waitFor();
+    const monthValue = await page.getByTestId("kpi-value-repeat_rate").textContent();
+    await selector.getByRole("button", { name: locale === "en" ? "Quarterly" : "四半期" }).click();
+    const card = page.getByTestId("kpi-repeat_rate");
+    await page.waitForURL(/period=quarter/);
+    await expect.poll(() => card.getAttribute("data-period")).toBe("quarter");
+    const value = await page.getByTestId("kpi-value-repeat_rate").textContent();
+    expect(value).toBe(format().percent(latest.value!));
+    expect(value).not.toBe(monthValue);
+    const line = (await page.getByTestId("kpi-monthly-repeat_rate").textContent()) ?? "";
+    expect(line).toContain(locale === "en" ? "vs previous quarter" : "前四半期比");
+    expect(line).toContain(locale === "en" ? "vs same quarter last year" : "前年同期比");
+    const spark = page.getByTestId("sparkline-repeat_rate");
+    await expect(spark.getAttribute("data-period")).resolves.toBe("quarter");
+    expect(Number(await spark.locator("svg").getAttribute("data-points"))).toBe(
+      series.points.filter((p) => p.value !== null && p.denominator >= series.minBase).length,
+    );
+    await expectAccessible(page, `dashboard by quarter (${locale})`);
+    await screenshot(page, `trends-dashboard-quarter-${locale}`);
+
+    // Years, then a reload keeps the choice.
+    await selector.getByRole("button", { name: locale === "en" ? "Yearly" : "年次" }).click();
+    await page.waitForURL(/period=year/);
+    await expect.poll(() => card.getAttribute("data-period")).toBe("year");
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId("kpi-repeat_rate").getAttribute("data-period"))
+      .toBe("year");
+    expect(await page.getByTestId("kpi-monthly-repeat_rate").textContent()).toContain(
+      locale === "en" ? "vs previous year" : "前年比",
+    );
+
+    // A custom range that ends before it starts is refused in the merchant's language.
+    await page
+      .getByTestId("period-selector")
+      .getByRole("button", { name: locale === "en" ? "Custom range" : "期間指定" })
+      .click();
+    const form = page.getByTestId("range-form");
+    await form.waitFor();
+    await form.getByLabel(locale === "en" ? "From month" : "開始月").fill("2025-06");
+    await form.getByLabel(locale === "en" ? "To month" : "終了月").fill("2025-03");
+    await form
+      .getByRole("button", { name: locale === "en" ? "Show range" : "この期間で表示" })
+      .click();
+    await expect
+      .poll(() => page.getByTestId("range-error").textContent())
+      .toBe(
+        locale === "en"
+          ? "The end month is before the start month."
+          : "終了月が開始月より前になっています。",
+      );
+    await expectAccessible(page, `dashboard with a refused range (${locale})`);
+    await screenshot(page, `trends-dashboard-range-error-${locale}`);
+  });
+
+  it("the KPI page shows the chart, the month table and the definition", async () => {
+    page = await app.open("/app/kpi/repeat_rate", shop.store, locale);
+    await page.getByTestId("kpi-chart").waitFor();
+    const rows = page.getByTestId("kpi-table").locator("tbody tr");
+    await expect(rows.count()).resolves.toBe(25);
+    const series = snapshot.trends!.series.find((s) => s.id === "repeat_rate")!;
+    const newest = series.points[24];
+    const firstRow = (await rows.first().textContent()) ?? "";
+    expect(firstRow).toContain(format().month(newest.month));
+    expect(firstRow).toContain(`${format().number(newest.denominator)}`);
+    expect(await page.getByTestId("kpi-definition").textContent()).toBe(
+      locale === "en"
+        ? series.definition.text
+        : "期間中に購入した顧客のうち、期間末までに通算2回以上購入した顧客の割合（同じ日の注文は1回の購入と数えます）。",
+    );
+    expect(await page.locator("svg.kz-chart title").first().textContent()).toMatch(
+      locale === "en" ? /Repeat rate by month/ : /リピート率の月次推移/,
+    );
+    await expectAccessible(page, `KPI page (${locale})`);
+    await screenshot(page, `trends-kpi-repeat_rate-${locale}`);
+
+    // By quarter: one row per quarter, labelled as quarters.
+    await page
+      .getByTestId("kpi-period")
+      .getByRole("link", { name: locale === "en" ? "Quarterly" : "四半期" })
+      .click();
+    await page.waitForURL(/period=quarter/);
+    await expect
+      .poll(() => page.getByTestId("kpi-chart").getAttribute("data-period"))
+      .toBe("quarter");
+    const quarterRows = page.getByTestId("kpi-table").locator("tbody tr");
+    await expect(quarterRows.count()).resolves.toBe(
+      snapshot.trends!.periods!.quarter.months.length,
+    );
+    expect(await quarterRows.first().textContent()).toMatch(
+      locale === "en" ? /Q\d \d{4}/ : /第\d四半期/,
+    );
+    await expectAccessible(page, `KPI page by quarter (${locale})`);
+    await screenshot(page, `trends-kpi-repeat_rate-quarter-${locale}`);
+  });
+});
+
+describe("targets", () => {
+  it("a new target re-evaluates pass/fail at once from the stored values", async () => {
+    const page = await app.open("/app/kpi/average_order_value", shop.store);
+    await page.getByTestId("kpi-chart").waitFor();
+    await page.getByLabel("Direction").selectOption("at_least");
+    await page.getByLabel("Minimum").fill("1");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Target saved").waitFor();
+    const table = page.getByTestId("kpi-table");
+    await table.getByText("On target").first().waitFor();
+    const computedBefore = snapshot.computedAt;
+    expect((await shop.snapshot()).computedAt).toBe(computedBefore);
+    const dashboard = await app.open("/app", shop.store);
+    await expect(
+      dashboard.getByTestId("kpi-average_order_value").getAttribute("data-status"),
+    ).resolves.toBe("pass");
+    await expectAccessible(page, "KPI page after a target change");
+    await screenshot(page, "trends-kpi-target-en");
+  });
+
+  it("a range whose minimum is above its maximum is refused in the merchant's language", async () => {
+    const page = await app.open("/app/kpi/repeat_rate", shop.store, "ja");
+    await page.getByTestId("kpi-chart").waitFor();
+    const storedTarget = async () => {
+      const row = await prisma.shop.findUniqueOrThrow({ where: { id: shop.shopId } });
+      return parseSettings(row.settings).kpiTargets.repeat_rate ?? null;
+    };
+    const before = await storedTarget();
+    await page.getByLabel("目標の種類").selectOption("range");
+    await page.getByLabel("下限").fill("70");
+    await page.getByLabel("上限").fill("60");
+    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByText("下限が上限を上回っています。").waitFor();
+    expect(await storedTarget()).toEqual(before);
+    await expectAccessible(page, "KPI page with a refused target (ja)");
+  });
+});

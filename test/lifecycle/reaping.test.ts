@@ -1,0 +1,138 @@
+/**
+ * Issue 20: nothing a test run starts outlives it. A test run of its own (vitest, the suite's
+ * global setup, test/lifecycle/fixtures/leaves-processes.fixture.ts) starts a worker process,
+ * a private redis-server, a private PostgreSQL cluster (in the SIGKILL case: initdb is slow)
+ * and a shell with a child, and leaves them running; then its runner is killed (SIGTERM, SIGKILL) mid-test, or the test fails.
+ * Afterwards no process of that run is left — none carrying its mark, none of the process
+ * groups it started, no redis-server or postgres on their ports — and its run directory (temp
+ * directories included) is gone. How: test/setup/reaper.mjs.
+ */
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { privateDatabase } from "../helpers/private-database";
+import { killGroup, spawnInGroup } from "../helpers/processes";
+import { runDirFor, survivors, tempRoot } from "../setup/reaper.mjs";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const database = await privateDatabase("reaping");
+afterAll(() => database.drop());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Alive and not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+interface Report {
+  pids: number[];
+  redisPort: number;
+  pgPort: number;
+}
+
+async function runFixture(mode: "hang" | "fail", postgres = false) {
+  const report = join(tempRoot(), `reaping-${mode}-${Date.now()}.json`);
+  const output: string[] = [];
+  const runner: ChildProcess = spawnInGroup(
+    process.execPath,
+    [
+      "node_modules/vitest/vitest.mjs",
+      "run",
+      "--config",
+      "test/lifecycle/fixtures/vitest.config.ts",
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        REDIS_URL: process.env.REDIS_URL,
+        REAPING_REPORT: report,
+        REAPING_MODE: mode,
+        REAPING_POSTGRES: postgres ? "1" : "0",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  runner.stdout!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  runner.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => runner.once("exit", resolve));
+  const runDir = runDirFor(runner.pid!);
+  for (let i = 0; !existsSync(report); i++) {
+    if (runner.exitCode !== null || i > 2_400) {
+      throw new Error(`the fixture run did not start its processes:\n${output.join("")}`);
+    }
+    await sleep(50);
+  }
+  const started = JSON.parse(readFileSync(report, "utf8")) as Report;
+  const marked = survivors(runDir, true).map((p) => p.pid);
+  return { runner, exited, runDir, started, marked, output };
+}
+
+/** What is left of a run, after waiting up to `ms` for its reaping. */
+async function leftovers(runDir: string, started: Report, pids: number[], ms = 30_000) {
+  const left = () => {
+    const ps = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+    return {
+      pids: pids.filter(alive),
+      marked: survivors(runDir, true).map((p) => p.pid),
+      servers: ps
+        .split("\n")
+        .filter(
+          (line) =>
+            (line.includes("redis-server") && line.includes(`:${started.redisPort}`)) ||
+            (started.pgPort > 0 &&
+              line.includes("postgres") &&
+              line.includes(`-p ${started.pgPort}`)),
+        ),
+      runDir: existsSync(runDir),
+    };
+  };
+  const end = Date.now() + ms;
+  for (;;) {
+    const now = left();
+    const clean = now.pids.length + now.marked.length + now.servers.length === 0 && !now.runDir;
+    if (clean || Date.now() > end) return now;
+    await sleep(250);
+  }
+}
+
+const nothing = { pids: [], marked: [], servers: [], runDir: false };
+
+describe("a test run's processes", () => {
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    it(`are all gone after its runner gets ${signal} mid-test`, async () => {
+      const run = await runFixture("hang", signal === "SIGKILL");
+      const pids = [...new Set([...run.started.pids, ...run.marked])];
+      // (A failure before the kill leaves the run to its watchdog, through the finally below.)
+      // A worker, redis-server, sh and sleep; postgres and its helper processes.
+      expect(pids.length, run.output.join("")).toBeGreaterThanOrEqual(signal === "SIGKILL" ? 5 : 4);
+      try {
+        process.kill(run.runner.pid!, signal);
+        await run.exited;
+        expect(await leftovers(run.runDir, run.started, pids)).toEqual(nothing);
+      } finally {
+        killGroup(run.runner, "SIGKILL"); // on any failure too: its watchdog then reaps
+      }
+    }, 240_000);
+  }
+
+  it("are all gone after a failing run", async () => {
+    const run = await runFixture("fail");
+    try {
+      const pids = [...new Set([...run.started.pids, ...run.marked])];
+      expect(pids.length, run.output.join("")).toBeGreaterThanOrEqual(4);
+      expect(await run.exited).not.toBe(0);
+      expect(await leftovers(run.runDir, run.started, pids, 5_000)).toEqual(nothing);
+    } finally {
+      killGroup(run.runner, "SIGKILL");
+    }
+  }, 240_000);
+});

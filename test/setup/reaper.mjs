@@ -1,0 +1,202 @@
+/**
+ * Nothing a test run starts outlives it (issue 20). The run has a directory of its own,
+ * $TMPDIR/kizuna-test-run-<runner pid>, named in KIZUNA_TEST_RUN_DIR (set by the global
+ * setup, inherited by every test process):
+ *   groups/<pgid>  one file per process group a test started (test/helpers/processes.ts
+ *                  starts every process in a group of its own, marked with
+ *                  KIZUNA_TEST_RUN_<run id>=1 in its environment, which its children
+ *                  inherit);
+ *   tmp/           the run's temporary directories (private Redis and PostgreSQL data, …).
+ * reap() SIGKILLs every recorded group and every process still carrying the run's mark
+ * (one that left its group), then removes the directory. The global teardown calls it when
+ * the run ends; a watchdog (this file run as a script, started detached by the global setup)
+ * calls it when the runner dies without a teardown — interrupted by SIGINT/SIGTERM, killed,
+ * crashed. Plain JavaScript: the watchdog runs under node alone.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/**
+ * The environment variable that marks the processes of the run `runDir`: one variable per
+ * run, so a process started inside a nested run (a test that runs vitest) carries the marks of
+ * both and either run's reaper finds it.
+ */
+export function markOf(runDir) {
+  return `KIZUNA_TEST_RUN_${basename(runDir).replace(/\W/g, "_")}`;
+}
+
+/** The run directory of the runner with this pid. */
+export function runDirFor(runnerPid) {
+  return join(tmpdir(), `kizuna-test-run-${runnerPid}`);
+}
+
+/** This run's directory, or undefined outside a test run (benchmarks, the demo). */
+export function currentRunDir() {
+  return process.env.KIZUNA_TEST_RUN_DIR || undefined;
+}
+
+/** Where temporary directories go: under the run's directory when in a run. */
+export function tempRoot() {
+  const dir = currentRunDir();
+  if (!dir) return tmpdir();
+  const root = join(dir, "tmp");
+  mkdirSync(root, { recursive: true });
+  return root;
+}
+
+/** The environment marks a process started in this run carries. */
+export function runMarks() {
+  const dir = currentRunDir();
+  return dir ? { [markOf(dir)]: "1", KIZUNA_EXIT_WITH_PARENT: "1" } : {};
+}
+
+/** Records a process group a test started (its leader's pid). */
+export function recordGroup(pgid) {
+  const dir = currentRunDir();
+  // After the teardown (the directory gone) there is no run left to record it in.
+  if (!dir || !existsSync(dir)) return;
+  mkdirSync(join(dir, "groups"), { recursive: true });
+  // The leader's start time: a group id reused later by someone else's process is told apart.
+  writeFileSync(join(dir, "groups", `${pgid}`), startTime(pgid) ?? "");
+}
+
+/** A process's start time (clock ticks since boot), or undefined when it is gone. */
+function startTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Forgets a group once it has exited. */
+export function forgetGroup(pgid) {
+  const dir = currentRunDir();
+  if (dir) rmSync(join(dir, "groups", `${pgid}`), { force: true });
+}
+
+/** Live processes of this machine: pid, process group, and whether it carries `mark`. */
+function processes(mark) {
+  const found = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z") continue;
+      let marked = false;
+      try {
+        marked = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(mark);
+      } catch {
+        // not ours to read
+      }
+      if (Number(entry) !== process.pid)
+        found.push({ pid: Number(entry), pgid: Number(fields[2]), marked });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+/**
+ * The processes of the run `runDir` still alive (none once reaped): those the tests started
+ * or, with `testProcesses`, also the runner's own test processes (they carry the run's
+ * directory in the environment they were started with; the runner itself does not).
+ */
+export function survivors(runDir, testProcesses = false) {
+  if (!existsSync("/proc")) return [];
+  const started = processes(`${markOf(runDir)}=1`).filter((p) => p.marked);
+  if (!testProcesses) return started;
+  const forks = processes(`KIZUNA_TEST_RUN_DIR=${runDir}`).filter((p) => p.marked);
+  return [...started, ...forks.filter((f) => !started.some((p) => p.pid === f.pid))];
+}
+
+/**
+ * SIGKILLs what the run `runDir` left: each recorded group that still holds a marked
+ * process (a group id reused by someone else's process is left alone), then any marked
+ * process outside them; with `testProcesses` (the runner is dead), its test processes too.
+ * Removes the run's directory. Returns the pids killed.
+ */
+export function reap(runDir, testProcesses = false) {
+  const killed = [];
+  const kill = (target) => {
+    try {
+      process.kill(target, "SIGKILL");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (existsSync("/proc")) {
+    // Groups: only those of processes the tests started (never the runner's own group, which
+    // may hold npm and the shell or CI script that ran it).
+    const started = survivors(runDir);
+    // A recorded group whose leader still runs (same start time) goes whole, marked or not:
+    // some servers (redis-server) overwrite the environment their mark was in.
+    let groups = [];
+    try {
+      for (const name of readdirSync(join(runDir, "groups"))) {
+        const started = readFileSync(join(runDir, "groups", name), "utf8");
+        if (started !== "" && startTime(Number(name)) === started) groups.push(Number(name));
+      }
+    } catch {
+      // none recorded
+    }
+    const self = readFileSync("/proc/self/stat", "utf8");
+    const ownGroup = Number(self.slice(self.lastIndexOf(")") + 2).split(" ")[2]);
+    for (const pgid of groups) if (pgid !== ownGroup && kill(-pgid)) killed.push(pgid);
+    for (const pgid of new Set(started.map((p) => p.pgid))) {
+      const members = started.filter((p) => p.pgid === pgid);
+      if (pgid !== ownGroup && !groups.includes(pgid) && kill(-pgid)) {
+        killed.push(...members.map((p) => p.pid));
+      }
+    }
+    for (const p of survivors(runDir, testProcesses)) if (kill(p.pid)) killed.push(p.pid);
+  } else {
+    // No /proc: the recorded groups are all there is to go by.
+    try {
+      for (const pgid of readdirSync(join(runDir, "groups")).map(Number)) {
+        if (kill(-pgid)) killed.push(pgid);
+      }
+    } catch {
+      // none recorded
+    }
+  }
+  rmSync(runDir, { recursive: true, force: true });
+  return killed;
+}
+
+/** Alive and not a zombie (PID 1 may take its time to reap an orphan's exit). */
+const alive = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return !existsSync("/proc"); // no /proc: kill(0) is all there is
+    } catch (error) {
+      return error.code === "EPERM";
+    }
+  }
+};
+
+// `node test/setup/reaper.mjs <run dir> <runner pid>`: the watchdog. It reaps once the runner
+// is gone, and leaves quietly when the run's teardown has already removed the directory.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const [runDir, runnerPid] = [process.argv[2], Number(process.argv[3])];
+  const timer = setInterval(() => {
+    if (!existsSync(runDir)) {
+      clearInterval(timer);
+      return;
+    }
+    if (alive(runnerPid)) return;
+    clearInterval(timer);
+    reap(runDir, true);
+  }, 250);
+}
