@@ -9,18 +9,30 @@ const queuePrefix = `kizuna-test-${process.pid}`;
 // today's date. `npm run test:anchors` runs the suite at other anchors (DST changes, 29 Feb,
 // the turn of the year in Tokyo).
 const anchor = process.env.KIZUNA_TEST_ANCHOR ?? "2026-11-16T02:00:00.000Z";
+// Property tests draw from one seed per run (test/setup/seed.ts): a fixed one unless
+// KIZUNA_TEST_SEED names another, or "random" explores (the seed is printed to reproduce).
+const seed = resolveSeed(process.env.KIZUNA_TEST_SEED);
+
+function resolveSeed(raw: string | undefined): string {
+  if (raw === undefined || raw === "") return "20261205";
+  if (raw !== "random") return raw;
+  const drawn = String(Math.floor(Math.random() * 2 ** 31));
+  console.log(`property tests: KIZUNA_TEST_SEED=${drawn}`);
+  return drawn;
+}
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx", "extensions/**/*.test.ts"],
     globalSetup: ["test/setup/global.ts"],
-    setupFiles: ["test/setup/clock.ts"],
+    setupFiles: ["test/setup/clock.ts", "test/setup/seed.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
       NODE_ENV: "test",
       KIZUNA_TEST_ANCHOR: anchor,
+      KIZUNA_TEST_SEED: seed,
       DATABASE_URL: databaseUrl,
       REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       SHOPIFY_API_KEY: "kizuna-test-api-key",

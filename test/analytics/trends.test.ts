@@ -286,7 +286,15 @@ describe("monthlyTrends: every point equals the single-period function", () => {
             calendar,
           });
           const s = new Map(list.map((x) => [x.id, x]));
-          const cac = new Map(cacByMonth(h, spend).months.map((m) => [m.month, m.cac]));
+          // cacByMonth counts every first purchase it is given; the series stop at the
+          // as-of day, so its oracle gets only the orders up to then (seed 1851031946: a
+          // first order the day after the as-of day).
+          const known = buildPurchaseHistory(
+            tableFromRaw(orders.filter((o) => calendar.dayOf(o.ms) <= asOfDay)),
+            customers,
+            calendar,
+          );
+          const cac = new Map(cacByMonth(known, spend).months.map((m) => [m.month, m.cac]));
           const rows = new Map(cohorts.rows.map((r) => [r.label, r]));
           const points = s.get("repeat_rate")!.points;
           const churn = churnRates(
