@@ -70,6 +70,21 @@ export function spawnInGroup(
   return child;
 }
 
+/**
+ * Node arguments for `workers/main.ts` with Shopify redirected to the fake (FAKE_SHOPIFY_URL
+ * in the environment), optionally on some queues only; run with the repository as cwd.
+ */
+export function fakeWorkerArgs(queues?: string): string[] {
+  const args = [
+    "--import",
+    "tsx",
+    "--import",
+    "./test/fake-shopify/register.mjs",
+    "workers/main.ts",
+  ];
+  return queues === undefined ? args : [...args, "--queues", queues];
+}
+
 export function startProcess(
   command: string,
   args: readonly string[],

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { privateDatabase } from "../helpers/private-database";
-import { startProcess, type TestProcess } from "../helpers/processes";
+import { fakeWorkerArgs, startProcess, type TestProcess } from "../helpers/processes";
 import { PrivateRedis } from "../reliability/infra";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -57,22 +57,10 @@ afterAll(async () => {
 
 /** `npm run workers -- --queues <queues>` against `redisUrl`, Shopify being the fake. */
 function startWorkers(redisUrl: string, queues: string): TestProcess {
-  const workers = startProcess(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--import",
-      "./test/fake-shopify/register.mjs",
-      "workers/main.ts",
-      "--queues",
-      queues,
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, REDIS_URL: redisUrl, FAKE_SHOPIFY_URL: h.fake.url, LOG_LEVEL: "info" },
-    },
-  );
+  const workers = startProcess(process.execPath, fakeWorkerArgs(queues), {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: redisUrl, FAKE_SHOPIFY_URL: h.fake.url, LOG_LEVEL: "info" },
+  });
   processes.push(workers);
   return workers;
 }

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { privateDatabase } from "../helpers/private-database";
-import { startProcess, type TestProcess } from "../helpers/processes";
+import { fakeWorkerArgs, startProcess, type TestProcess } from "../helpers/processes";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { migrate, PrivatePostgres, PrivateRedis } from "../reliability/infra";
 
@@ -63,28 +63,16 @@ afterAll(async () => {
 });
 
 function startWorkers(env: Record<string, string>, queues = "sync"): TestProcess {
-  const worker = startProcess(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--import",
-      "./test/fake-shopify/register.mjs",
-      "workers/main.ts",
-      "--queues",
-      queues,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        FAKE_SHOPIFY_URL: h.fake.url,
-        LOG_LEVEL: "info",
-        WORKER_LOCK_MS: "3000",
-        ...env,
-      },
+  const worker = startProcess(process.execPath, fakeWorkerArgs(queues), {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FAKE_SHOPIFY_URL: h.fake.url,
+      LOG_LEVEL: "info",
+      WORKER_LOCK_MS: "3000",
+      ...env,
     },
-  );
+  });
   processes.push(worker);
   return worker;
 }

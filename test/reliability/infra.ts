@@ -8,7 +8,7 @@ import { execFileSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../helpers/ports";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { fakeWorkerArgs, killGroup, spawnInGroup } from "../helpers/processes";
 import { tempRoot } from "../setup/reaper.mjs";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -297,14 +297,7 @@ export class WorkerPool {
   }
 
   start(): ChildProcess {
-    const args = [
-      "--import",
-      "tsx",
-      "--import",
-      "./test/fake-shopify/register.mjs",
-      "workers/main.ts",
-    ];
-    if (this.options.queues) args.push("--queues", this.options.queues);
+    const args = fakeWorkerArgs(this.options.queues || undefined);
     const fd = this.options.logFd;
     const child = spawnInGroup(process.execPath, args, {
       env: this.options.env,

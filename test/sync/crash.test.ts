@@ -8,7 +8,7 @@ import { type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateDatabase } from "../helpers/private-database";
 import { PrivateRedis } from "../reliability/infra";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { fakeWorkerArgs, killGroup, spawnInGroup } from "../helpers/processes";
 
 // A database of its own: a worker process re-queues every installed shop's unfinished work
 // at start, which must not reach other test files' shops.
@@ -26,27 +26,15 @@ let h: Harness;
 const workers = new Set<ChildProcess>();
 
 function startWorker(fakeUrl: string): ChildProcess {
-  const child = spawnInGroup(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--import",
-      "./test/fake-shopify/register.mjs",
-      "workers/main.ts",
-      "--queues",
-      "sync",
-    ],
-    {
-      env: {
-        ...process.env,
-        FAKE_SHOPIFY_URL: fakeUrl,
-        WORKER_LOCK_MS: "2000",
-        LOG_LEVEL: "silent",
-      },
-      stdio: "ignore",
+  const child = spawnInGroup(process.execPath, fakeWorkerArgs("sync"), {
+    env: {
+      ...process.env,
+      FAKE_SHOPIFY_URL: fakeUrl,
+      WORKER_LOCK_MS: "2000",
+      LOG_LEVEL: "silent",
     },
-  );
+    stdio: "ignore",
+  });
   workers.add(child);
   child.once("exit", () => workers.delete(child));
   return child;
