@@ -114,6 +114,18 @@ export function rangeLayout(fromMonth: number, toMonth: number): BucketLayout {
   };
 }
 
+/** Every month from `fromMonth` through `toMonth` (inclusive): a range's months one by one. */
+export function rangeMonthsLayout(fromMonth: number, toMonth: number): BucketLayout {
+  if (!(toMonth >= fromMonth)) throw new RangeError("A range must not end before it starts");
+  return {
+    granularity: "month",
+    startMonths: Array.from({ length: toMonth - fromMonth + 1 }, (_, k) => fromMonth + k),
+    lastMonth: toMonth,
+    span: 1,
+    fiscalStartMonth: 1,
+  };
+}
+
 /** The same layout `months` months earlier (a year earlier: 12). */
 export function shiftLayout(layout: BucketLayout, months: number): BucketLayout {
   return {

@@ -23,6 +23,16 @@ export function targetText(format: Format, target: SnapshotTarget, metric: Metri
   return target.label;
 }
 
+/** The KPI page's query for the card's period (a range names its months). */
+function kpiQuery(view: PeriodView): string {
+  const g = view.granularity;
+  if (g === "month") return "";
+  if (g !== "range") return `?period=${g}`;
+  const from = view.latest?.month ?? "";
+  const to = (view.latest?.end ?? "").slice(0, 7);
+  return from && to ? `?period=range&from=${from}&to=${to}` : "";
+}
+
 export function StatusBadge({ status }: { status: TargetStatus | null }) {
   const { t } = useI18n();
   if (status === "pass") return <Badge tone="success">{t("kpi.pass")}</Badge>;
@@ -106,7 +116,26 @@ export function KpiCard({
                 {format.metric(metric.value, unit)}
               </span>
             </Text>
-            {g === "range" ? null : monthly && monthlyPoints >= 1 ? (
+            {g === "range" ? (
+              monthly?.inside && (
+                <span
+                  data-testid={`sparkline-${metric.id}`}
+                  data-partial={monthly.inside.partial}
+                  data-period={g}
+                >
+                  <Sparkline
+                    values={monthly.inside.values}
+                    target={target}
+                    partialLast={monthly.inside.partial}
+                    label={t("kpi.monthlyTrend", {
+                      name,
+                      from: format.month(monthly.inside.months[0]),
+                      to: format.month(monthly.inside.months.at(-1) ?? ""),
+                    })}
+                  />
+                </span>
+              )
+            ) : monthly && monthlyPoints >= 1 ? (
               <span
                 data-testid={`sparkline-${metric.id}`}
                 data-partial={monthly.partial}
@@ -179,11 +208,8 @@ export function KpiCard({
           )}
           {monthly && (
             <Text as="p" variant="bodySm">
-              <Link
-                url={`/app/kpi/${monthly.id}${g === "month" || g === "range" ? "" : `?period=${g}`}`}
-                removeUnderline
-              >
-                {g === "month" || g === "range"
+              <Link url={`/app/kpi/${monthly.id}${kpiQuery(monthly)}`} removeUnderline>
+                {g === "month"
                   ? t("kpi.open", { name })
                   : t("kpi.openPeriod", { name, period: t(`period.${g}`) })}
               </Link>

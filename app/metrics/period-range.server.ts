@@ -16,6 +16,7 @@ import {
   monthsBeforeDay,
   periodTrends,
   rangeLayout,
+  rangeMonthsLayout,
   shiftLayout,
   type KpiSeries,
 } from "../analytics";
@@ -24,15 +25,46 @@ import { parseSettings } from "../settings";
 import { loadInputs } from "./compute.server";
 import { loadShopData } from "./load.server";
 import { MAX_COHORT_MONTHS } from "./snapshot/pipeline";
-import { seriesSummary, trendOptions, type PeriodSummary } from "./snapshot/trends-block";
+import {
+  seriesSummary,
+  trendOptions,
+  type PeriodSummary,
+  type SeriesSummary,
+} from "./snapshot/trends-block";
 
-/** What a custom range stores: the same range a year earlier, then the range. */
-export type RangeResult = Omit<PeriodSummary, "granularity">;
+/** A series of a range with each point's numerator (the KPI page's n/N). */
+export interface RangeSeries extends SeriesSummary {
+  readonly numerators: number[];
+}
+
+/** The range's months one by one (the cards' sparkline, the KPI page's chart and table). */
+export interface RangeMonths {
+  readonly months: string[];
+  /** Last local date of every month ("YYYY-MM-DD"; the as-of date for one in progress). */
+  readonly ends: string[];
+  /** The last month is in progress. */
+  readonly partial: boolean;
+  readonly series: RangeSeries[];
+}
+
+/**
+ * What a custom range stores: the same range a year earlier, then the range; and the range
+ * month by month (absent in results stored before it existed).
+ */
+export type RangeResult = Omit<PeriodSummary, "granularity" | "series"> & {
+  readonly series: RangeSeries[];
+  readonly monthly?: RangeMonths;
+};
 
 export type RangeOutcome = "done" | "failed" | "gone";
 
-/** Pairs the year-earlier and the range series point by point. */
-function pairSeries(earlier: KpiSeries[], range: KpiSeries[]): RangeResult {
+const withNumerators = (s: KpiSeries): RangeSeries => ({
+  ...seriesSummary(s),
+  numerators: s.points.map((p) => p.numerator),
+});
+
+/** Pairs the year-earlier and the range series point by point; adds the range's months. */
+function pairSeries(earlier: KpiSeries[], range: KpiSeries[], months: KpiSeries[]): RangeResult {
   const a = earlier[0].points[0];
   const b = range[0].points[0];
   return {
@@ -41,15 +73,22 @@ function pairSeries(earlier: KpiSeries[], range: KpiSeries[]): RangeResult {
     ends: [a.end, b.end],
     partial: b.partial,
     series: range.map((s, i) => {
-      const e = seriesSummary(earlier[i]);
-      const r = seriesSummary(s);
+      const e = withNumerators(earlier[i]);
+      const r = withNumerators(s);
       return {
         ...r,
         values: [e.values[0], r.values[0]],
         bases: [e.bases[0], r.bases[0]],
         immature: [e.immature[0], r.immature[0]],
+        numerators: [e.numerators[0], r.numerators[0]],
       };
     }),
+    monthly: {
+      months: months[0].points.map((p) => p.month),
+      ends: months[0].points.map((p) => p.end),
+      partial: months[0].points.at(-1)!.partial,
+      series: months.map(withNumerators),
+    },
   };
 }
 
@@ -137,12 +176,16 @@ async function computeRow(
       }),
       layouts,
     );
-  const [range, sameDay] = run(asOfDay, [layout, earlierLayout]);
+  const [range, sameDay, months] = run(asOfDay, [
+    layout,
+    earlierLayout,
+    rangeMonthsLayout(checked.fromMonth, checked.toMonth),
+  ]);
   // Ending in the month in progress: the year earlier is cut at the same date.
   const earlier = range[0].points[0].partial
     ? run(monthsBeforeDay(asOfDay, 12), [earlierLayout])[0]
     : sameDay;
-  const result = pairSeries(earlier, range);
+  const result = pairSeries(earlier, range, months);
   await db.periodResult.updateMany({
     where: { id: row.id, shopId: shop.id },
     data: { status: "done", data: JSON.stringify(result), error: null },

@@ -9,11 +9,12 @@ import type { Granularity } from "../analytics/periods";
 import { parseDay } from "../analytics/time";
 import { TREND_IDS, type TrendId } from "../analytics/trends";
 import { KPI_IDS, type KpiId, type SnapshotTarget } from "../metrics/snapshot/types";
-import type { PeriodSummary, SeriesSummary, TrendsSummary } from "../metrics/snapshot/trends-block";
+import type { RangeResult } from "../metrics/period-range.server";
+import type { SeriesSummary, TrendsSummary } from "../metrics/snapshot/trends-block";
 import { targetFor } from "../settings";
 import type { DashboardPeriod } from "./dashboard-period";
 import { kpiHistory } from "./history.server";
-import { periodRangeState, type RangeState } from "./period-range.server";
+import { periodRangeState, retryPeriodRange, type RangeState } from "./period-range.server";
 import { latestSummary, loadShop } from "./page-base.server";
 import type { ShopStatus } from "./shop-status";
 
@@ -47,6 +48,16 @@ export interface PeriodView {
   readonly latest: PeriodPoint | null;
   readonly previous: PeriodPoint | null;
   readonly lastYear: PeriodPoint | null;
+  /** A custom range of two months or more: its months one by one (the card's sparkline). */
+  readonly inside: RangeInside | null;
+}
+
+export interface RangeInside {
+  readonly months: string[];
+  /** null where the month has no value or too small a base. */
+  readonly values: (number | null)[];
+  /** The last month is in progress. */
+  readonly partial: boolean;
 }
 
 export interface PeriodPoint {
@@ -64,6 +75,7 @@ function periodView(
     readonly series: SeriesSummary[];
     readonly ends?: string[];
     readonly fiscalStartMonth?: number;
+    readonly monthly?: RangeResult["monthly"];
   },
   granularity: Granularity,
   id: TrendId,
@@ -84,6 +96,8 @@ function periodView(
       ? { month: summary.months[k], end: ends[k] ?? "", value: values[k], base: s.bases[k] }
       : null;
   const back = YEAR_BACK[granularity];
+  const m = summary.monthly;
+  const ms = m?.series.find((x) => x.id === id);
   return {
     id,
     granularity,
@@ -97,18 +111,23 @@ function periodView(
     latest: at(latest),
     previous: granularity === "range" ? null : at(latest - 1),
     lastYear: back === null ? null : at(latest - back),
+    inside:
+      granularity === "range" && m && ms && m.months.length >= 2
+        ? {
+            months: m.months,
+            values: ms.values.map((v, k) => (v !== null && ms.bases[k] >= ms.minBase ? v : null)),
+            partial: m.partial,
+          }
+        : null,
   };
 }
-
-/** A custom range's stored result: the same range a year earlier, then the range. */
-export type RangeSummary = Omit<PeriodSummary, "granularity">;
 
 /** The view of one KPI in the chosen period (null: no history stored for it). */
 function viewFor(
   trends: TrendsSummary | undefined,
   period: DashboardPeriod,
   id: TrendId,
-  range: RangeSummary | null,
+  range: RangeResult | null,
 ): PeriodView | null {
   if (period === "range") return range ? periodView(range, "range", id) : null;
   if (!trends) return null;
@@ -319,4 +338,20 @@ export async function dashboardData(
       ],
     },
   };
+}
+
+/** The Retry of a failed custom range (null: no such shop or no snapshot yet). */
+export async function retryRange(
+  domain: string,
+  from: string,
+  to: string,
+): Promise<RangeState | null> {
+  const shop = await loadShop(domain);
+  if (!shop) return null;
+  const snapshot = await latestSummary(shop.id);
+  if (!snapshot) return null;
+  return retryPeriodRange(shop, from, to, {
+    asOfDate: snapshot.asOfDate,
+    firstPurchaseDate: snapshot.counts.firstPurchaseDate,
+  });
 }

@@ -15,10 +15,15 @@ import {
 } from "../analytics/targets";
 import type { KpiSeries, TrendPoint } from "../analytics/trends";
 import { TREND_IDS } from "../analytics/trends";
+import type { RangeResult, RangeSeries } from "../metrics/period-range.server";
 import { STORED_PERIODS, type StoredPeriod } from "../metrics/snapshot/trends-block";
 import { targetDeclined, targetFor } from "../settings";
 import { updateSettings } from "./settings.server";
 import { latestSnapshot, loadShop } from "./page-base.server";
+import { periodRangeState, retryPeriodRange, type RangeState } from "./period-range.server";
+
+/** The KPI page's granularities: the stored ones, or a merchant's custom range. */
+export type KpiPeriod = StoredPeriod | "month" | "range";
 
 export interface KpiPoint extends TrendPoint {
   readonly status: TargetStatus | null;
@@ -29,8 +34,8 @@ export interface KpiPoint extends TrendPoint {
 export interface KpiPageData {
   readonly found: boolean;
   readonly id: string;
-  /** The granularity shown (?period=quarter|year|last12; months otherwise). */
-  readonly period: StoredPeriod | "month";
+  /** The granularity shown (?period=quarter|year|last12|range; months otherwise). */
+  readonly period: KpiPeriod;
   /** Quarters and years count from this month (1–12). */
   readonly fiscalStartMonth: number;
   readonly currency: string;
@@ -39,7 +44,21 @@ export interface KpiPageData {
   readonly series: (Omit<KpiSeries, "points"> & { readonly points: KpiPoint[] }) | null;
   readonly target: KpiTarget | null;
   readonly declined: boolean;
+  /**
+   * A custom range (period "range"): its state, and once ready the range as a whole and the
+   * same months a year earlier; `series.points` are then the range's months.
+   */
+  readonly range: RangeState | null;
+  readonly rangeRows: { readonly range: KpiPoint; readonly lastYear: KpiPoint } | null;
 }
+
+const EMPTY_RESULT: RangeResult = {
+  fiscalStartMonth: 1,
+  months: [],
+  ends: [],
+  partial: false,
+  series: [],
+};
 
 export const isTrendId = (id: string): boolean => (TREND_IDS as readonly string[]).includes(id);
 
@@ -47,17 +66,75 @@ export const isTrendId = (id: string): boolean => (TREND_IDS as readonly string[
 export const readable = (p: TrendPoint, minBase: number): boolean =>
   p.value !== null && p.denominator >= minBase;
 
-/** The KPI page's granularities besides months (a custom range stays on the dashboard). */
-export function parseKpiPeriod(value: string | null): StoredPeriod | "month" {
+/** The KPI page's granularities besides months. */
+export function parseKpiPeriod(value: string | null): KpiPeriod {
+  if (value === "range") return "range";
   return (STORED_PERIODS as readonly string[]).includes(value ?? "")
     ? (value as StoredPeriod)
     : "month";
 }
 
+/** Point k of a stored range series (the as-of month's point is partial). */
+function rangePoint(
+  s: RangeSeries,
+  k: number,
+  month: string,
+  end: string,
+  partial: boolean,
+): TrendPoint {
+  return {
+    month,
+    start: `${month}-01`,
+    end,
+    value: s.values[k],
+    // Results stored before numerators were: the ratio's count from its value.
+    numerator: s.numerators?.[k] ?? Math.round((s.values[k] ?? 0) * s.bases[k]),
+    denominator: s.bases[k],
+    partial,
+    immature: s.immature[k],
+  };
+}
+
+/** The range's months (if stored) and its two whole-range rows, from its stored result. */
+function rangeSeries(
+  result: RangeResult,
+  id: string,
+): { months: TrendPoint[]; range: TrendPoint; lastYear: TrendPoint } | null {
+  const s = result.series.find((x) => x.id === id);
+  if (!s) return null;
+  const m = result.monthly;
+  const ms = m?.series.find((x) => x.id === id);
+  const last = (m?.months.length ?? 0) - 1;
+  return {
+    months:
+      m && ms
+        ? m.months.map((month, k) => rangePoint(ms, k, month, m.ends[k], m.partial && k === last))
+        : [],
+    lastYear: rangePoint(s, 0, result.months[0], result.ends[0], false),
+    range: rangePoint(s, 1, result.months[1], result.ends[1], result.partial),
+  };
+}
+
+/** Retry of a failed custom range from the KPI page (null: no shop or no snapshot yet). */
+export async function retryKpiRange(
+  domain: string,
+  from: string,
+  to: string,
+): Promise<RangeState | null> {
+  const shop = await loadShop(domain);
+  const snapshot = shop && (await latestSnapshot(shop.id));
+  if (!shop || !snapshot) return null;
+  return retryPeriodRange(shop, from, to, {
+    asOfDate: snapshot.asOfDate,
+    firstPurchaseDate: snapshot.counts.firstPurchaseDate,
+  });
+}
+
 export async function kpiPageData(
   domain: string,
   id: string,
-  period: StoredPeriod | "month" = "month",
+  period: KpiPeriod = "month",
+  custom: { readonly from: string; readonly to: string } = { from: "", to: "" },
 ): Promise<KpiPageData> {
   const shop = await loadShop(domain);
   const empty = {
@@ -71,12 +148,33 @@ export async function kpiPageData(
     series: null,
     target: null,
     declined: false,
+    range: null,
+    rangeRows: null,
   };
   if (!shop || !isTrendId(id)) return empty;
   const snapshot = await latestSnapshot(shop.id);
   const target = targetFor(shop.settings, id);
-  const block = period === "month" ? snapshot?.trends : snapshot?.trends?.periods?.[period];
-  const series = block?.series.find((s) => s.id === id) ?? null;
+  const block =
+    period === "month" || period === "range"
+      ? snapshot?.trends
+      : snapshot?.trends?.periods?.[period];
+  let series = block?.series.find((s) => s.id === id) ?? null;
+  // A range: its state (stored result, or its job queued), its months as the points.
+  let range: RangeState | null = null;
+  let rows: { range: TrendPoint; lastYear: TrendPoint } | null = null;
+  if (period === "range" && snapshot && series) {
+    range = await periodRangeState(shop, custom.from, custom.to, {
+      asOfDate: snapshot.asOfDate,
+      firstPurchaseDate: snapshot.counts.firstPurchaseDate,
+    });
+    const stored = range.status === "ready" ? rangeSeries(range.result, id) : null;
+    rows = stored && { range: stored.range, lastYear: stored.lastYear };
+    series = { ...series, points: stored?.months ?? [] };
+  }
+  const judge = (p: TrendPoint, minBase: number): KpiPoint => {
+    const tooFew = !readable(p, minBase);
+    return { ...p, tooFew, status: tooFew ? null : evaluateTarget(target, p.value) };
+  };
   return {
     found: true,
     id,
@@ -87,16 +185,19 @@ export async function kpiPageData(
     asOfDate: snapshot?.asOfDate ?? null,
     target,
     declined: targetDeclined(shop.settings, id),
+    // The state without the stored result (the page gets it as points and rows).
+    range: range?.status === "ready" ? { ...range, result: EMPTY_RESULT } : range,
+    rangeRows:
+      rows && series
+        ? {
+            range: judge(rows.range, series.minBase),
+            lastYear: judge(rows.lastYear, series.minBase),
+          }
+        : null,
     series:
       series === null
         ? null
-        : {
-            ...series,
-            points: series.points.map((p) => {
-              const tooFew = !readable(p, series.minBase);
-              return { ...p, tooFew, status: tooFew ? null : evaluateTarget(target, p.value) };
-            }),
-          },
+        : { ...series, points: series.points.map((p) => judge(p, series!.minBase)) },
   };
 }
 

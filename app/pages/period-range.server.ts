@@ -12,7 +12,11 @@ import {
   type RangeProblem,
 } from "../analytics";
 import prisma from "../db.server";
-import { enqueuePeriodRange } from "../jobs/periods.server";
+import {
+  enqueuePeriodRange,
+  periodRangeJobFailure,
+  clearFinishedPeriodRange,
+} from "../jobs/periods.server";
 import type { RangeResult } from "../metrics/period-range.server";
 
 export type RangeState =
@@ -29,7 +33,11 @@ export type RangeState =
       readonly status: "failed";
       readonly from: string;
       readonly to: string;
-      readonly reason: string;
+      /**
+       * What the merchant is told: the range no longer fits the data (e.g. orders deleted
+       * since), or the computation failed. The stored error stays on the server.
+       */
+      readonly problem: RangeProblem | "no_data" | "error";
     }
   | {
       readonly status: "ready";
@@ -48,19 +56,46 @@ function parseResult(text: string | null): RangeResult | null {
   }
 }
 
-export async function periodRangeState(
-  shop: { readonly id: number; readonly domain: string },
+const RANGE_PROBLEMS: readonly string[] = [
+  "format",
+  "end_before_start",
+  "future",
+  "before_first_order",
+  "too_long",
+] satisfies readonly RangeProblem[];
+
+/** The merchant-facing kind of a stored error (the job writes "range: <problem>"). */
+export function failureProblem(error: string | null): RangeProblem | "error" {
+  const match = /^range: (\w+)$/.exec(error ?? "");
+  return match && RANGE_PROBLEMS.includes(match[1]) ? (match[1] as RangeProblem) : "error";
+}
+
+type Checked =
+  | { readonly ok: false; readonly state: RangeState }
+  | {
+      readonly ok: true;
+      readonly key: {
+        readonly shopId: number;
+        readonly snapshotId: number;
+        readonly fromMonth: string;
+        readonly toMonth: string;
+      };
+    };
+
+/** The range checked against the data, and its row's key (the latest snapshot's). */
+async function checkRange(
+  shop: { readonly id: number },
   from: string,
   to: string,
   snapshot: { readonly asOfDate: string; readonly firstPurchaseDate: string | null },
-): Promise<RangeState> {
-  if (from === "" && to === "") return { status: "none" };
+): Promise<Checked> {
+  if (from === "" && to === "") return { ok: false, state: { status: "none" } };
   const asOfDay = parseDay(snapshot.asOfDate);
   const firstDay = snapshot.firstPurchaseDate ? parseDay(snapshot.firstPurchaseDate) : null;
   const checked = checkMonthRange(from, to, { asOfDay, firstDay });
   if (!checked.ok) {
     if (checked.problem === "before_first_order" && firstDay === null) {
-      return { status: "invalid", problem: "no_data", month: null };
+      return { ok: false, state: { status: "invalid", problem: "no_data", month: null } };
     }
     const month =
       checked.problem === "future"
@@ -68,20 +103,38 @@ export async function periodRangeState(
         : checked.problem === "before_first_order" && firstDay !== null
           ? formatMonth(monthOfDay(firstDay))
           : null;
-    return { status: "invalid", problem: checked.problem, month };
+    return { ok: false, state: { status: "invalid", problem: checked.problem, month } };
   }
   const head = await prisma.metricSnapshot.findFirst({
     where: { shopId: shop.id },
     orderBy: [{ computedAt: "desc" }, { id: "desc" }],
     select: { id: true },
   });
-  if (!head) return { status: "invalid", problem: "no_data", month: null };
-  const key = {
-    shopId: shop.id,
-    snapshotId: head.id,
-    fromMonth: formatMonth(checked.fromMonth),
-    toMonth: formatMonth(checked.toMonth),
+  if (!head) return { ok: false, state: { status: "invalid", problem: "no_data", month: null } };
+  return {
+    ok: true,
+    key: {
+      shopId: shop.id,
+      snapshotId: head.id,
+      fromMonth: formatMonth(checked.fromMonth),
+      toMonth: formatMonth(checked.toMonth),
+    },
   };
+}
+
+/**
+ * The range's state for a page: its stored result, or that it is computing (its job queued,
+ * once per row), or why it failed. Reads stored rows only; the job computes.
+ */
+export async function periodRangeState(
+  shop: { readonly id: number; readonly domain: string },
+  from: string,
+  to: string,
+  snapshot: { readonly asOfDate: string; readonly firstPurchaseDate: string | null },
+): Promise<RangeState> {
+  const checked = await checkRange(shop, from, to, snapshot);
+  if (!checked.ok) return checked.state;
+  const key = checked.key;
   const range = { from: key.fromMonth, to: key.toMonth };
   let row = await prisma.periodResult.findUnique({
     where: { shopId_snapshotId_fromMonth_toMonth: key },
@@ -107,10 +160,51 @@ export async function periodRangeState(
   if (row.status === "done") {
     const result = parseResult(row.data);
     if (result) return { status: "ready", ...range, result };
-    return { status: "failed", ...range, reason: "unreadable result" };
+    return { status: "failed", ...range, problem: "error" };
   }
-  if (row.status === "failed") return { status: "failed", ...range, reason: row.error ?? "" };
-  // Queued (again, idempotently: the job id is the row's) or running.
+  if (row.status === "failed") {
+    return { status: "failed", ...range, problem: failureProblem(row.error) };
+  }
+  // Queued or running, unless its job failed for good without the row saying so.
+  const lost = await periodRangeJobFailure(row.id);
+  if (lost !== null) {
+    await prisma.periodResult.updateMany({
+      where: { id: row.id, shopId: shop.id, status: { in: ["queued", "running"] } },
+      data: { status: "failed", error: lost.slice(0, 2000) },
+    });
+    return { status: "failed", ...range, problem: failureProblem(lost) };
+  }
+  // Queued (again, idempotently: the job id is the row's).
   if (row.status === "queued") await enqueuePeriodRange(shop.domain, row.id);
   return { status: "computing", ...range };
+}
+
+/**
+ * The merchant's Retry on a failed range: the row goes back to "queued" and its job is
+ * queued again (under the row's id, as the first time). Only a failed row is retried, and only by one of several concurrent asks
+ * (the conditional update), so a range has at most one job however often Retry is pressed.
+ */
+export async function retryPeriodRange(
+  shop: { readonly id: number; readonly domain: string },
+  from: string,
+  to: string,
+  snapshot: { readonly asOfDate: string; readonly firstPurchaseDate: string | null },
+): Promise<RangeState> {
+  const checked = await checkRange(shop, from, to, snapshot);
+  if (!checked.ok) return checked.state;
+  const row = await prisma.periodResult.findUnique({
+    where: { shopId_snapshotId_fromMonth_toMonth: checked.key },
+    select: { id: true, status: true },
+  });
+  if (row?.status === "failed") {
+    // The failed job goes before the row is "queued" again: a page reading the row in
+    // between must not take that job's failure for the new attempt's.
+    await clearFinishedPeriodRange(row.id);
+    const flipped = await prisma.periodResult.updateMany({
+      where: { id: row.id, shopId: shop.id, status: "failed" },
+      data: { status: "queued", error: null },
+    });
+    if (flipped.count === 1) await enqueuePeriodRange(shop.domain, row.id);
+  }
+  return periodRangeState(shop, from, to, snapshot);
 }

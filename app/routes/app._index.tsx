@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { Banner, BlockStack, Card, InlineGrid, InlineStack, Page, Text } from "@shopify/polaris";
@@ -6,11 +6,12 @@ import { NoSnapshot } from "../components/EmptyStates";
 import { KpiCard } from "../components/KpiCard";
 import { periodLabel } from "../components/period-label";
 import { PeriodSelector } from "../components/PeriodSelector";
+import { RangeStatus, RETRY_RANGE_INTENT } from "../components/RangeStatus";
 import { isBusy, StatusCard, usePolling } from "../components/ShopStatus";
 import { useFormat } from "../components/useFormat";
 import { useI18n } from "../i18n";
 import { parsePeriod } from "../pages/dashboard-period";
-import { dashboardData } from "../pages/dashboard.server";
+import { dashboardData, retryRange } from "../pages/dashboard.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -20,6 +21,21 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const to = params.get("to") ?? "";
   const period = parsePeriod(params.get("period"));
   return { ...(await dashboardData(session.shop, { period, from, to })), from, to };
+};
+
+/** Retry of a failed custom range: queues it again; the loader then shows it computing. */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData();
+  if (form.get("intent") !== RETRY_RANGE_INTENT) {
+    throw new Response("Unknown action", { status: 400 });
+  }
+  const state = await retryRange(
+    session.shop,
+    String(form.get("from") ?? ""),
+    String(form.get("to") ?? ""),
+  );
+  return { retried: state?.status ?? null };
 };
 
 function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
@@ -150,18 +166,7 @@ export default function Dashboard() {
                     </Banner>
                   </div>
                 )}
-                {range?.status === "computing" && (
-                  <div data-testid="range-computing" role="status">
-                    <Banner tone="info">
-                      {t("period.computing", { range: rangeText(range.from, range.to) })}
-                    </Banner>
-                  </div>
-                )}
-                {range?.status === "failed" && (
-                  <div data-testid="range-failed">
-                    <Banner tone="critical">{t("period.failed", { reason: range.reason })}</Banner>
-                  </div>
-                )}
+                <RangeStatus range={range} rangeText={rangeText} />
               </BlockStack>
             </Card>
             <InlineGrid columns={{ xs: 1, sm: 2, lg: 3 }} gap="400">

@@ -21,15 +21,21 @@ import type { TargetDirection } from "../analytics/targets";
 import { LineChart } from "../components/charts";
 import { StatusBadge, targetText } from "../components/KpiCard";
 import { periodLabel } from "../components/period-label";
+import { RangeStatus, RETRY_RANGE_INTENT } from "../components/RangeStatus";
+import { usePolling } from "../components/ShopStatus";
 import { useFormat } from "../components/useFormat";
 import { metricBase, metricName, metricText, useI18n } from "../i18n";
-import { kpiPageData, parseKpiPeriod, saveKpiTarget } from "../pages/kpi.server";
+import { kpiPageData, parseKpiPeriod, retryKpiRange, saveKpiTarget } from "../pages/kpi.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const period = parseKpiPeriod(new URL(request.url).searchParams.get("period"));
-  const data = await kpiPageData(session.shop, params.id ?? "", period);
+  const search = new URL(request.url).searchParams;
+  const period = parseKpiPeriod(search.get("period"));
+  const data = await kpiPageData(session.shop, params.id ?? "", period, {
+    from: search.get("from") ?? "",
+    to: search.get("to") ?? "",
+  });
   if (!data.found) throw new Response("Not found", { status: 404 });
   return data;
 };
@@ -37,9 +43,14 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const id = params.id ?? "";
+  const form = await request.formData();
+  if (form.get("intent") === RETRY_RANGE_INTENT) {
+    await retryKpiRange(session.shop, String(form.get("from") ?? ""), String(form.get("to") ?? ""));
+    return null;
+  }
   const data = await kpiPageData(session.shop, id);
   const unit: MetricUnit = data.series?.definition.unit ?? "count";
-  return saveKpiTarget(session.shop, id, unit, await request.formData());
+  return saveKpiTarget(session.shop, id, unit, form);
 };
 
 const tidy = (x: number): string => String(+x.toPrecision(12));
@@ -70,10 +81,39 @@ export default function KpiPage() {
     : null;
   const valueOf = (p: { value: number | null; tooFew: boolean }) => (p.tooFew ? null : p.value);
   const g = data.period;
+  // A range's chart and table go month by month.
   const label = (p: { month: string; end: string }) =>
-    periodLabel(i18n, format, g, data.fiscalStartMonth, p.month, p.end);
+    periodLabel(i18n, format, g === "range" ? "month" : g, data.fiscalStartMonth, p.month, p.end);
+  const range = data.range;
+  usePolling(range?.status === "computing");
+  const rangeText = (from: string, to: string) =>
+    periodLabel(i18n, format, "range", 1, from, `${to}-01`);
+  const rangeName = range && "from" in range ? rangeText(range.from, range.to) : "";
+  const rows = data.rangeRows;
   const chartTitle =
-    g === "month" ? t("kpiPage.chartTitle", { name }) : t(`kpiPage.chartTitle.${g}`, { name });
+    g === "month"
+      ? t("kpiPage.chartTitle", { name })
+      : g === "range"
+        ? t("kpiPage.chartTitle.range", { name, range: rangeName })
+        : t(`kpiPage.chartTitle.${g}`, { name });
+  const periodQuery = (p: typeof g) =>
+    p === "month"
+      ? ""
+      : p === "range" && range && "from" in range
+        ? `?period=range&from=${range.from}&to=${range.to}`
+        : `?period=${p}`;
+  const noteOf = (p: { partial: boolean; immature: boolean; end: string }) =>
+    p.partial
+      ? ` — ${t("kpiPage.partial", { date: format.date(p.end) })}`
+      : p.immature
+        ? ` — ${t("kpiPage.immature")}`
+        : "";
+  const row = (p: (typeof series & object)["points"][number], text: string) => [
+    `${text}${noteOf(p)}`,
+    p.tooFew ? t("kpiPage.tooFew") : format.metric(p.value, unit),
+    `${format.number(p.numerator, 0)} / ${format.number(p.denominator)}`,
+    <StatusBadge key="s" status={p.status} />,
+  ];
 
   return (
     <Page backAction={{ content: t("kpiPage.back"), url: "/app" }} title={name}>
@@ -94,11 +134,14 @@ export default function KpiPage() {
                     </Text>
                     <div role="group" aria-label={t("period.label")} data-testid="kpi-period">
                       <ButtonGroup variant="segmented">
-                        {(["month", "quarter", "year", "last12"] as const).map((p) => (
+                        {(g === "range"
+                          ? (["month", "quarter", "year", "last12", "range"] as const)
+                          : (["month", "quarter", "year", "last12"] as const)
+                        ).map((p) => (
                           <Button
                             key={p}
                             pressed={p === g}
-                            url={`/app/kpi/${data.id}${p === "month" ? "" : `?period=${p}`}`}
+                            url={`/app/kpi/${data.id}${periodQuery(p)}`}
                           >
                             {t(`period.${p}`)}
                           </Button>
@@ -106,43 +149,85 @@ export default function KpiPage() {
                       </ButtonGroup>
                     </div>
                   </InlineStack>
-                  {g !== "month" && (
+                  {range?.status === "none" && (
+                    <Banner tone="info">{t("kpiPage.rangeChoose")}</Banner>
+                  )}
+                  {range?.status === "invalid" && (
+                    <div data-testid="range-error">
+                      <Banner tone="critical">
+                        {t(`period.error.${range.problem}`, {
+                          month: range.month ? format.month(range.month) : "",
+                        })}
+                      </Banner>
+                    </div>
+                  )}
+                  <RangeStatus range={range} rangeText={rangeText} />
+                  {rows && (
+                    <Text as="p" variant="bodyMd">
+                      <span data-testid="kpi-range-summary">
+                        {t("kpiPage.rangeSummary", {
+                          range: rangeName,
+                          value: rows.range.tooFew
+                            ? t("kpiPage.tooFew")
+                            : format.metric(rows.range.value, unit),
+                          earlier: periodLabel(
+                            i18n,
+                            format,
+                            "range",
+                            1,
+                            rows.lastYear.month,
+                            rows.lastYear.end,
+                          ),
+                          before: rows.lastYear.tooFew
+                            ? t("kpiPage.tooFew")
+                            : format.metric(rows.lastYear.value, unit),
+                        })}
+                      </span>
+                    </Text>
+                  )}
+                  {g !== "month" && g !== "range" && (
                     <Text as="p" variant="bodySm" tone="subdued">
                       {t("kpiPage.periodNote", { period: t(`kpiPage.periodNoun.${g}`) })}
                     </Text>
                   )}
-                  <div data-testid="kpi-chart" data-period={g}>
-                    <LineChart
-                      title={chartTitle}
-                      xTitle={g === "month" ? t("kpiPage.axisMonth") : t(`kpiPage.axis.${g}`)}
-                      yTitle={name}
-                      xLabels={series.points.map(label)}
-                      yFormat={(v) => format.metric(v, unit)}
-                      series={[
-                        { label: name, values: series.points.map(valueOf) },
-                        ...(bounds?.min != null
-                          ? [
-                              {
-                                label: `${t("kpiPage.targetLine")} ${format.metric(bounds.min, unit)}`,
-                                values: series.points.map(() => bounds.min),
-                                dashed: true,
-                                color: "#8a6116",
-                              },
-                            ]
-                          : []),
-                        ...(bounds?.max != null
-                          ? [
-                              {
-                                label: `${t("kpiPage.targetLine")} ${format.metric(bounds.max, unit)}`,
-                                values: series.points.map(() => bounds.max),
-                                dashed: true,
-                                color: "#8a6116",
-                              },
-                            ]
-                          : []),
-                      ]}
-                    />
-                  </div>
+                  {series.points.length > 0 && (
+                    <div data-testid="kpi-chart" data-period={g}>
+                      <LineChart
+                        title={chartTitle}
+                        xTitle={
+                          g === "month" || g === "range"
+                            ? t("kpiPage.axisMonth")
+                            : t(`kpiPage.axis.${g}`)
+                        }
+                        yTitle={name}
+                        xLabels={series.points.map(label)}
+                        yFormat={(v) => format.metric(v, unit)}
+                        series={[
+                          { label: name, values: series.points.map(valueOf) },
+                          ...(bounds?.min != null
+                            ? [
+                                {
+                                  label: `${t("kpiPage.targetLine")} ${format.metric(bounds.min, unit)}`,
+                                  values: series.points.map(() => bounds.min),
+                                  dashed: true,
+                                  color: "#8a6116",
+                                },
+                              ]
+                            : []),
+                          ...(bounds?.max != null
+                            ? [
+                                {
+                                  label: `${t("kpiPage.targetLine")} ${format.metric(bounds.max, unit)}`,
+                                  values: series.points.map(() => bounds.max),
+                                  dashed: true,
+                                  color: "#8a6116",
+                                },
+                              ]
+                            : []),
+                        ]}
+                      />
+                    </div>
+                  )}
                 </BlockStack>
               </Card>
             </Layout.Section>
@@ -220,40 +305,49 @@ export default function KpiPage() {
                 </Card>
               </BlockStack>
             </Layout.Section>
-            <Layout.Section>
-              <Card>
-                <BlockStack gap="300">
-                  <Text as="h2" variant="headingMd">
-                    {g === "month" ? t("kpiPage.table") : t(`kpiPage.table.${g}`)}
-                  </Text>
-                  <div data-testid="kpi-table">
-                    <DataTable
-                      columnContentTypes={["text", "numeric", "numeric", "text"]}
-                      headings={[
-                        g === "month" ? t("kpiPage.col.month") : t("kpiPage.col.period"),
-                        t("kpiPage.col.value"),
-                        t("kpiPage.col.base"),
-                        t("kpiPage.col.status"),
-                      ]}
-                      rows={[...series.points]
-                        .reverse()
-                        .map((p) => [
-                          `${label(p)}${
-                            p.partial
-                              ? ` — ${t("kpiPage.partial", { date: format.date(p.end) })}`
-                              : p.immature
-                                ? ` — ${t("kpiPage.immature")}`
-                                : ""
-                          }`,
-                          p.tooFew ? t("kpiPage.tooFew") : format.metric(p.value, unit),
-                          `${format.number(p.numerator, unit === "ratio" || unit === "count" ? 0 : 0)} / ${format.number(p.denominator)}`,
-                          <StatusBadge key="s" status={p.status} />,
-                        ])}
-                    />
-                  </div>
-                </BlockStack>
-              </Card>
-            </Layout.Section>
+            {(rows !== null || series.points.length > 0) && (
+              <Layout.Section>
+                <Card>
+                  <BlockStack gap="300">
+                    <Text as="h2" variant="headingMd">
+                      {g === "month" ? t("kpiPage.table") : t(`kpiPage.table.${g}`)}
+                    </Text>
+                    <div data-testid="kpi-table">
+                      <DataTable
+                        columnContentTypes={["text", "numeric", "numeric", "text"]}
+                        headings={[
+                          g === "month" ? t("kpiPage.col.month") : t("kpiPage.col.period"),
+                          t("kpiPage.col.value"),
+                          t("kpiPage.col.base"),
+                          t("kpiPage.col.status"),
+                        ]}
+                        rows={[
+                          ...(rows
+                            ? [
+                                row(rows.range, t("kpiPage.row.range", { range: rangeName })),
+                                row(
+                                  rows.lastYear,
+                                  t("kpiPage.row.lastYear", {
+                                    range: periodLabel(
+                                      i18n,
+                                      format,
+                                      "range",
+                                      1,
+                                      rows.lastYear.month,
+                                      rows.lastYear.end,
+                                    ),
+                                  }),
+                                ),
+                              ]
+                            : []),
+                          ...[...series.points].reverse().map((p) => row(p, label(p))),
+                        ]}
+                      />
+                    </div>
+                  </BlockStack>
+                </Card>
+              </Layout.Section>
+            )}
           </>
         )}
       </Layout>

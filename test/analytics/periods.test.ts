@@ -10,6 +10,7 @@ import {
   checkMonthRange,
   cohortRetention,
   createCalendar,
+  formatDay,
   last12Layout,
   monthLayout,
   parseMonth,
@@ -17,6 +18,7 @@ import {
   periodTrends,
   quarterLayout,
   rangeLayout,
+  rangeMonthsLayout,
   repeatRate,
   shiftLayout,
   yearLayout,
@@ -343,6 +345,37 @@ describe("periodTrends on random shops", () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it("a range's months, one by one, are the monthly series' points for those months", () => {
+    fc.assert(
+      fc.property(
+        randomShop(30, 120),
+        fc.integer({ min: 400, max: RANDOM_SPAN_DAYS + 40 }),
+        // Inside the 31 months of the monthly layout below.
+        fc.integer({ min: 0, max: 16 }),
+        fc.integer({ min: 1, max: 14 }),
+        ({ customers, orders }, asOfOffset, back, length) => {
+          const calendar = createCalendar(TOKYO);
+          const h = buildPurchaseHistory(tableFromRaw(orders), customers, calendar);
+          const asOfDay = calendar.dayOf(RANDOM_START_MS) + asOfOffset;
+          const asOf = formatDay(asOfDay);
+          const months = monthLayout(asOfDay, 30);
+          const to = months.lastMonth - back;
+          const from = to - length + 1;
+          const inRange = rangeMonthsLayout(from, to);
+          expect(inRange.startMonths).toHaveLength(length);
+          const [all, mine, whole] = run(h, asOf, [months, inRange, rangeLayout(from, to)]);
+          for (const [id, s] of mine) {
+            const expected = all.get(id)!.points.filter((p) => p.month >= s.points[0].month);
+            expect(s.points, id).toEqual(expected.slice(0, length));
+            // The range as one bucket ends where its last month ends.
+            expect(whole.get(id)!.points[0].end, id).toBe(s.points.at(-1)!.end);
+          }
+        },
+      ),
+      { numRuns: 25 },
     );
   });
 

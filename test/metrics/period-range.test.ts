@@ -24,7 +24,8 @@ const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");
 const { periodRangeJobId } = await import("../../app/jobs/periods.server");
 const { computeShop } = await import("../../app/metrics/compute.server");
 const { loadShopData } = await import("../../app/metrics/load.server");
-const { periodRangeState } = await import("../../app/pages/period-range.server");
+const { periodRangeState, retryPeriodRange } = await import("../../app/pages/period-range.server");
+const { kpiPageData } = await import("../../app/pages/kpi.server");
 const { dashboardData } = await import("../../app/pages/dashboard.server");
 const { redactShop } = await import("../../app/sync/privacy.server");
 const { createRowStore } = await import("../../app/sync/store.server");
@@ -151,6 +152,27 @@ describe("custom range", () => {
     const yoyNow = yoyMigration(h, trailingMonths(h.calendar.dayOf(AS_OF.getTime()), 12));
     expect(yoy.bases[1]).toBe(yoyNow.previousBuyers);
 
+    // The range month by month: each month's own repeat rate, the last one in progress.
+    const monthly = result.monthly!;
+    expect(monthly.months).toEqual(
+      Array.from({ length: 12 }, (_, k) =>
+        k < 9 ? `2025-${String(k + 4).padStart(2, "0")}` : `2026-0${k - 8}`,
+      ),
+    );
+    expect(monthly.ends.at(-1)).toBe("2026-03-10");
+    expect(monthly.partial).toBe(true);
+    const byMonth = monthly.series.find((s) => s.id === "repeat_rate")!;
+    monthly.months.forEach((m, k) => {
+      const r = repeatRate(h, {
+        startDay: monthRange(parseMonth(m)).startDay,
+        endDay: k === 11 ? range("2026-03", "2026-03-10").endDay : monthRange(parseMonth(m)).endDay,
+      });
+      expect(byMonth.values[k], m).toBe(r.value);
+      expect(byMonth.bases[k], m).toBe(r.denominator);
+      expect(byMonth.numerators[k], m).toBe(r.numerator);
+    });
+    expect(repeat.numerators).toEqual([before.numerator, now.numerator]);
+
     // The dashboard's cards read it: the value and the year-earlier comparison.
     const page = await dashboardData(domain, { period: "range", from: "2025-04", to: "2026-03" });
     expect(page.range?.status).toBe("ready");
@@ -161,6 +183,36 @@ describe("custom range", () => {
       latest: { month: "2025-04", end: "2026-03-10", value: now.value },
       lastYear: { month: "2024-04", value: before.value },
       previous: null,
+    });
+    // Its sparkline: the range's months (too small a base shows as a gap).
+    expect(card.monthly!.inside).toEqual({
+      months: monthly.months,
+      values: byMonth.values.map((v, k) => (byMonth.bases[k] >= byMonth.minBase ? v : null)),
+      partial: true,
+    });
+
+    // The KPI page of the range: its months, the range and the year earlier, pass/fail.
+    const kpi = await kpiPageData(domain, "repeat_rate", "range", {
+      from: "2025-04",
+      to: "2026-03",
+    });
+    expect(kpi.range?.status).toBe("ready");
+    expect(kpi.series!.points.map((p) => p.month)).toEqual(monthly.months);
+    expect(kpi.series!.points.at(-1)).toMatchObject({ partial: true, end: "2026-03-10" });
+    expect(kpi.rangeRows!.range).toMatchObject({
+      month: "2025-04",
+      end: "2026-03-10",
+      value: now.value,
+      numerator: now.numerator,
+      denominator: now.denominator,
+      partial: true,
+      status: now.value! >= 0.6 ? "pass" : "fail",
+    });
+    expect(kpi.rangeRows!.lastYear).toMatchObject({
+      month: "2024-04",
+      end: "2025-03-10",
+      value: before.value,
+      partial: false,
     });
   }, 90_000);
 
@@ -191,4 +243,72 @@ describe("custom range", () => {
     expect(await prisma.periodResult.count({ where: { shopId: otherShop.id } })).toBe(0);
     expect(await prisma.periodResult.count({ where: { shopId: shop.id } })).toBe(1);
   }, 90_000);
+
+  it("a failed range says so, and Retry queues it once again until it is computed", async () => {
+    const head = await prisma.metricSnapshot.findFirstOrThrow({
+      where: { shopId: shop.id },
+      orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    });
+    const row = await prisma.periodResult.create({
+      data: { shopId: shop.id, snapshotId: head.id, fromMonth: "2024-10", toMonth: "2025-09" },
+    });
+    const queue = getQueue("periods");
+    // Its job fails for good (a malformed job under the row's id) without the row saying so.
+    await queue.add(
+      "period-range",
+      { shop: domain, resultId: "not-a-row" as unknown as number },
+      { jobId: periodRangeJobId(row.id), attempts: 1 },
+    );
+    await expect
+      .poll(async () => (await queue.getJob(periodRangeJobId(row.id)))?.getState(), {
+        timeout: 30_000,
+      })
+      .toBe("failed");
+    const failed = await periodRangeState(shop, "2024-10", "2025-09", snapshot);
+    expect(failed).toEqual({ status: "failed", from: "2024-10", to: "2025-09", problem: "error" });
+    expect(await prisma.periodResult.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
+      status: "failed",
+    });
+    // Asking again does not queue it again: the merchant decides (Retry).
+    expect((await periodRangeState(shop, "2024-10", "2025-09", snapshot)).status).toBe("failed");
+    expect(await (await queue.getJob(periodRangeJobId(row.id)))?.getState()).toBe("failed");
+
+    // Two Retry presses at once: one flips the row, one job runs.
+    const [a, b] = await Promise.all([
+      retryPeriodRange(shop, "2024-10", "2025-09", snapshot),
+      retryPeriodRange(shop, "2024-10", "2025-09", snapshot),
+    ]);
+    // (the job may be done before the later of the two reads the row)
+    for (const state of [a, b]) expect(["computing", "ready"]).toContain(state.status);
+    await waitForJob(row.id);
+    const jobs = await queue.getJobs(["waiting", "active", "delayed", "completed", "failed"]);
+    expect(jobs.filter((j) => j.id === periodRangeJobId(row.id))).toHaveLength(1);
+    const ready = await periodRangeState(shop, "2024-10", "2025-09", snapshot);
+    expect(ready.status).toBe("ready");
+    // Retry of a range that is done changes nothing.
+    expect((await retryPeriodRange(shop, "2024-10", "2025-09", snapshot)).status).toBe("ready");
+    expect(
+      await prisma.periodResult.count({ where: { shopId: shop.id, fromMonth: "2024-10" } }),
+    ).toBe(1);
+  }, 90_000);
+
+  it("a range that no longer fits the data fails with that reason, in the job", async () => {
+    const { computePeriodRange } = await import("../../app/metrics/period-range.server");
+    const head = await prisma.metricSnapshot.findFirstOrThrow({
+      where: { shopId: shop.id },
+      orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    });
+    // Queued when it fitted; the orders of its first months are gone since.
+    const row = await prisma.periodResult.create({
+      data: { shopId: shop.id, snapshotId: head.id, fromMonth: "2019-01", toMonth: "2019-12" },
+    });
+    expect(await computePeriodRange(domain, row.id)).toBe("failed");
+    expect(await prisma.periodResult.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({
+      status: "failed",
+      error: "range: before_first_order",
+    });
+    const { failureProblem } = await import("../../app/pages/period-range.server");
+    expect(failureProblem("range: before_first_order")).toBe("before_first_order");
+    expect(failureProblem("connect ECONNREFUSED")).toBe("error");
+  });
 });
