@@ -36,14 +36,17 @@ export function MetricInfo({
       onClose={toggle}
       preferredAlignment="right"
       activator={
-        <Button
-          variant="plain"
-          onClick={toggle}
-          accessibilityLabel={t("metric.info.label", { name })}
-          disclosure={active ? "up" : "down"}
-        >
-          {t("metric.info.button")}
-        </Button>
+        // One line: a wrapped "定義" reads as "定 義", not as the start of its name.
+        <span className="kz-nowrap">
+          <Button
+            variant="plain"
+            onClick={toggle}
+            accessibilityLabel={t("metric.info.label", { name })}
+            disclosure={active ? "up" : "down"}
+          >
+            {t("metric.info.button")}
+          </Button>
+        </span>
       }
     >
       <Box padding="400" maxWidth="360px">
