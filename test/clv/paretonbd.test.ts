@@ -3,6 +3,10 @@ import { describe, expect, it } from "vitest";
 import {
   compressFrequencyData,
   fitParetoNbd,
+  fitQuality,
+  PARETO_NBD_MAX_EVALUATIONS,
+  PARETO_NBD_MODEL,
+  PARETO_NBD_RUNAWAY_S,
   hyp2f1,
   paretoNbdConditionalExpected,
   paretoNbdExpectedPerAlive,
@@ -216,5 +220,42 @@ describe("Pareto/NBD recovers the parameters of data simulated from it", () => {
       /Pareto\/NBD needs repeat purchases/,
     );
     expect(() => fitParetoNbd({ length: 1, x: [1], tx: [5], T: [3] })).toThrow(RangeError);
+  });
+});
+
+describe("Pareto/NBD at the s, β → ∞ edge (nobody drops out)", () => {
+  // Drop-out rates μ ~ Gamma(1, 1e12): nobody drops out within the observation. The
+  // likelihood's supremum is the limit s, β → ∞ (one rate μ = s/β → 0: the NBD without
+  // drop-out); before the runaway check the fit crawled there for ~160 passes to β = 1e6.
+  const sim = simulateParetoNbd(
+    { r: 0.8, alpha: 20, s: 1, beta: 1e12 },
+    { customers: 5_000, seed: 7, minT: 10, maxT: 78 },
+  );
+
+  it("stops within its evaluation bound and is flagged not identified with the reason", () => {
+    const fit = fitParetoNbd(sim);
+    expect(fit.convergence.evaluations).toBeLessThanOrEqual(PARETO_NBD_MAX_EVALUATIONS);
+    expect(fit.convergence.converged).toBe(false);
+    expect(fit.limit).not.toBeNull();
+    expect(fit.limit?.code).toBe("boundary");
+    expect(fit.limit?.parameter).toBe("s");
+    expect(fit.params.s).toBeGreaterThan(PARETO_NBD_RUNAWAY_S);
+    expect(fit.limit?.reason).toMatch(/s and β run to infinity together/);
+    expect(fit.standardErrors).toBeNull();
+    // The purchase part is still estimated (it is the NBD's), the drop-out rate near 0.
+    expect(fit.params.r).toBeGreaterThan(0.6);
+    expect(fit.params.r).toBeLessThan(1);
+    expect(fit.params.s / fit.params.beta).toBeLessThan(1e-3);
+    const quality = fitQuality(PARETO_NBD_MODEL, fit);
+    expect(quality.status).toBe("not-identified");
+    if (quality.status === "not-identified") expect(quality.reason).toBe(fit.limit?.reason);
+  });
+
+  it("a smaller evaluation budget is respected and reported as not converged", () => {
+    const fit = fitParetoNbd(sim, { maxEvaluations: 20 });
+    expect(fit.convergence.evaluations).toBeLessThanOrEqual(20);
+    expect(fit.limit?.code).toBe("not-converged");
+    expect(fit.limit?.reason).toMatch(/within 20 likelihood evaluations/);
+    expect(fitQuality(PARETO_NBD_MODEL, fit).status).toBe("not-identified");
   });
 });

@@ -104,8 +104,10 @@ export function fitQuality<P extends object>(
     readonly params: P;
     readonly standardErrors: P | null;
     readonly convergence: ConvergenceInfo;
+    readonly limit?: Unidentified | null;
   },
 ): FitQuality {
+  if (fit.limit) return { status: "not-identified", ...fit.limit };
   const problem = identificationProblem(
     model.label,
     fit as unknown as {

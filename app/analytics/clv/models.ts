@@ -33,6 +33,7 @@ import {
   paretoNbdUnconditionalExpected,
   type ParetoNbdParams,
 } from "./paretonbd";
+import type { Unidentified } from "./status";
 import type { FrequencyData } from "./summary";
 
 export type PurchaseModelName = "bgnbd" | "mbgnbd" | "pareto-nbd";
@@ -44,6 +45,8 @@ export interface PurchaseModelFit<P> {
   readonly customers: number;
   readonly penalizer: number;
   readonly convergence: ConvergenceInfo;
+  /** Set when the fit stopped at a limit of the model (Pareto/NBD's s, β → ∞): why. */
+  readonly limit?: Unidentified | null;
 }
 
 export interface PurchaseModelFitOptions {

@@ -22,6 +22,12 @@ export interface MinimizeOptions {
   readonly valueTolerance?: number;
   /** Starting inverse Hessian (row-major n×n), e.g. from a fit on a subsample. */
   readonly initialInverseHessian?: Float64Array;
+  /**
+   * Called at each iterate before the next step; a non-null string stops the minimisation
+   * there (not converged, that string as the message). Lets a caller stop a fit that runs
+   * to a known limit or has spent its evaluation budget.
+   */
+  readonly stop?: (x: Float64Array, value: number) => string | null;
 }
 
 export interface MinimizeResult {
@@ -182,6 +188,11 @@ export function minimizeBfgs(
     if (maxAbs(g) <= gtol) {
       converged = true;
       message = "gradient below tolerance";
+      break;
+    }
+    const stopped = options.stop?.(x, fx) ?? null;
+    if (stopped !== null) {
+      message = stopped;
       break;
     }
     for (let i = 0; i < n; i++) {

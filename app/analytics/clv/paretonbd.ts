@@ -48,6 +48,7 @@ import {
   type MinimizeResult,
 } from "./optimize";
 import { digamma, lnGamma, log1pExp, logLogistic } from "./special";
+import type { Unidentified } from "./status";
 import { TupleIndex, type FrequencyData } from "./summary";
 
 export interface ParetoNbdParams {
@@ -67,7 +68,34 @@ export interface ParetoNbdFit {
   readonly customers: number;
   readonly penalizer: number;
   readonly convergence: ConvergenceInfo;
+  /**
+   * Set when the fit was stopped at a limit of the model instead of an interior maximum
+   * (s, β → ∞ together, or the evaluation budget spent on the way): why the estimates are
+   * not identified. Null for an ordinary fit (which status.ts still checks).
+   */
+  readonly limit: Unidentified | null;
 }
+
+/**
+ * Drop-out heterogeneity is measured by s (the coefficient of variation of the customers'
+ * drop-out rates μ ~ Gamma(s, β) is 1/√s). Past this s the rates differ by less than 10 %
+ * between customers, and the fit checks at each BFGS iterate whether the likelihood still
+ * rises along the ray (s, β) → (2s, 2β), which keeps the mean rate s/β: if it does, its
+ * supremum is the limit s, β → ∞ — one drop-out rate μ = s/β for every customer, the NBD
+ * without drop-out when μ → 0 — and the fit stops there as "not identified".
+ */
+export const PARETO_NBD_RUNAWAY_S = 100;
+
+/**
+ * Most likelihood evaluations (passes over the rows) one fit may spend, standard errors
+ * included; evaluations on the warm start's 1/16 subsample count 1/16. A shop whose fit has
+ * not converged within it is reported as not converged rather than fitted for longer (one
+ * evaluation costs about 1 s on 250,000 customers when β is large).
+ */
+export const PARETO_NBD_MAX_EVALUATIONS = 150;
+
+/** Evaluations kept back for the standard errors (forward-difference Hessian + the value). */
+const STANDARD_ERROR_EVALUATIONS = 6;
 
 export interface ParetoNbdFitOptions {
   /** L2 penalty λ·Σ(ln θ)² on the four log-parameters, per customer; default 0. */
@@ -80,6 +108,8 @@ export interface ParetoNbdFitOptions {
    * inverse Hessian (default: when there are more than 50,000 rows).
    */
   readonly warmStart?: boolean;
+  /** Evaluation budget (see PARETO_NBD_MAX_EVALUATIONS, the default). */
+  readonly maxEvaluations?: number;
 }
 
 /**
@@ -534,6 +564,10 @@ function subsampleRows(n: number): Int32Array {
  * Standard errors from the Hessian at the optimum, by forward differences of the analytic
  * gradient (5 passes; an analytic Hessian would need second derivatives of 2F1 in q and c
  * for a one-off cost). Needs repeat buyers, like BG/NBD.
+ *
+ * The cost is bounded: at most `maxEvaluations` likelihood passes (PARETO_NBD_MAX_EVALUATIONS)
+ * in all, and a fit running to s, β → ∞ (PARETO_NBD_RUNAWAY_S) stops as soon as the
+ * likelihood is seen to rise along that ray; both come back with `limit` saying why.
  */
 export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions = {}): ParetoNbdFit {
   const penalizer = options.penalizer ?? 0;
@@ -542,14 +576,72 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
   if (!(prep.repeatWeight > 0) && penalizer === 0) {
     throw new RangeError("Pareto/NBD needs repeat purchases (or a penalizer) to have a maximum");
   }
-  const objective = objectiveFor(prep, penalizer);
+  const maxEvaluations = Math.max(
+    STANDARD_ERROR_EVALUATIONS + 1,
+    options.maxEvaluations ?? PARETO_NBD_MAX_EVALUATIONS,
+  );
+  const budget = maxEvaluations - STANDARD_ERROR_EVALUATIONS;
+  // Passes spent so far, in full-data passes (a subsample pass costs 1/16).
+  let spent = 0;
+  let runaway: Unidentified | null = null;
+  let exhausted = false;
+  /** The objective, refusing (+∞, no pass) once the budget is spent. */
+  const guarded = (p: PreparedRows, cost: number) => {
+    const f = objectiveFor(p, penalizer);
+    return (phi: Float64Array, grad: Float64Array): number => {
+      if (spent + cost > budget) {
+        exhausted = true;
+        grad.fill(0);
+        return Infinity;
+      }
+      spent += cost;
+      return f(phi, grad);
+    };
+  };
+  /**
+   * Stops BFGS at an iterate past PARETO_NBD_RUNAWAY_S whose likelihood is below that of
+   * (2s, 2β) (one more pass, once per doubling of s), or once the budget is spent.
+   */
+  const stopFor = (p: PreparedRows, cost: number) => {
+    const scratch = scratchFor(p);
+    let checkedS = 0;
+    return (phi: Float64Array, value: number): string | null => {
+      if (exhausted) return `evaluation budget of ${maxEvaluations} likelihood passes spent`;
+      const [r, alpha, s, beta] = Array.from(phi, Math.exp);
+      if (!(s > PARETO_NBD_RUNAWAY_S) || s < 2 * checkedS) return null;
+      if (spent + cost > budget) {
+        exhausted = true;
+        return `evaluation budget of ${maxEvaluations} likelihood passes spent`;
+      }
+      checkedS = s;
+      spent += cost;
+      let penalty = boundaryPenalty(phi, null, null);
+      for (let i = 0; i < 4; i++) penalty += penalizer * phi[i] * phi[i];
+      const here = -(value - penalty) * p.totalWeight;
+      const further = evaluateLikelihood(p, scratch, r, alpha, 2 * s, 2 * beta, null);
+      if (!(further >= here)) return null;
+      const rate = s / beta;
+      runaway = {
+        code: "boundary",
+        parameter: "s",
+        estimate: s,
+        standardError: null,
+        reason:
+          `Pareto/NBD is not identified: s and β run to infinity together (s = ${s.toPrecision(3)}, ` +
+          `β = ${beta.toPrecision(3)}, the likelihood still rising by ${(further - here).toPrecision(2)} ` +
+          `when both double); its limit gives every customer one drop-out rate μ = s/β = ` +
+          `${rate.toPrecision(3)} per time unit (the NBD without drop-out as μ → 0)`,
+      };
+      return "stopped: s and β run to infinity together";
+    };
+  };
+  const objective = guarded(prep, 1);
+  const stop = stopFor(prep, 1);
   const maxIterations = options.maxIterations ?? 300;
   const start = options.initial ?? defaultStart(prep, data);
-  let evaluations = 0;
   let iterations = 0;
   let best: MinimizeResult | null = null;
   const consider = (res: MinimizeResult): void => {
-    evaluations += res.evaluations;
     iterations += res.iterations;
     if (
       best === null ||
@@ -559,20 +651,25 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
       best = res;
     }
   };
+  const halted = (): boolean => runaway !== null || exhausted;
   const warm = (options.warmStart ?? data.length > 50_000) && options.initial === undefined;
   if (warm) {
     const rows = subsampleRows(data.length);
     const sub = prepare(data, rows);
     if (sub.repeatWeight > 0) {
-      const rough = minimizeBfgs(objectiveFor(sub, penalizer), toPhi(start), {
+      const cost = sub.count / Math.max(1, prep.count);
+      const rough = minimizeBfgs(guarded(sub, cost), toPhi(start), {
         gradientTolerance: 1e-7,
+        stop: stopFor(sub, cost),
       });
-      evaluations += rough.evaluations / 16;
-      if (rough.converged) {
+      // A subsample running away says nothing certain about the full data: start over there.
+      runaway = null;
+      if (rough.converged && !exhausted) {
         consider(
           minimizeBfgs(objective, rough.x, {
             maxIterations,
             initialInverseHessian: rough.inverseHessian,
+            stop,
           }),
         );
       }
@@ -580,33 +677,55 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
   }
   const starts = [start, { r: 0.5, alpha: start.alpha / 2, s: 0.5, beta: start.beta * 4 }];
   for (const p of starts) {
-    if (best !== null && (best as MinimizeResult).converged) break;
-    consider(minimizeBfgs(objective, toPhi(p), { maxIterations }));
+    if (halted() || (best !== null && (best as MinimizeResult).converged)) break;
+    consider(minimizeBfgs(objective, toPhi(p), { maxIterations, stop }));
   }
   const result = best as MinimizeResult | null;
-  if (result === null) throw new Error("unreachable");
+  if (result === null) throw new Error("the Pareto/NBD fit spent its budget before any step");
   const phi = result.x;
-  const gPhi = new Float64Array(4);
-  const value = objective(phi, gPhi);
-  // Forward differences: 5 passes, O(h) = 1e-5 relative error, plenty for standard errors.
-  const hPhi = numericalHessian(objective, phi, 1e-5, "forward");
-  evaluations += 6;
+  const params = fromPhi(phi);
   let penalty = boundaryPenalty(phi, null, null);
   for (let i = 0; i < 4; i++) penalty += penalizer * phi[i] * phi[i];
-  const params = fromPhi(phi);
+  const found = runaway as Unidentified | null;
+  const limit: Unidentified | null =
+    found ??
+    (exhausted && !result.converged
+      ? {
+          code: "not-converged",
+          parameter: null,
+          estimate: null,
+          standardError: null,
+          reason: `The Pareto/NBD fit did not converge within ${maxEvaluations} likelihood evaluations (r = ${params.r.toPrecision(3)}, α = ${params.alpha.toPrecision(3)}, s = ${params.s.toPrecision(3)}, β = ${params.beta.toPrecision(3)})`,
+        }
+      : null);
+  let value = result.value;
+  let gradientMaxAbs = Math.max(...Array.from(result.gradient, Math.abs));
+  let se: ParetoNbdParams | null = null;
+  if (limit === null) {
+    // Standard errors only for an interior optimum (a stopped fit has none to give).
+    const plain = objectiveFor(prep, penalizer);
+    const gPhi = new Float64Array(4);
+    value = plain(phi, gPhi);
+    gradientMaxAbs = Math.max(...Array.from(gPhi, Math.abs));
+    // Forward differences: 5 passes, O(h) = 1e-5 relative error, plenty for standard errors.
+    const hPhi = numericalHessian(plain, phi, 1e-5, "forward");
+    spent += STANDARD_ERROR_EVALUATIONS;
+    se = standardErrors(params, hPhi, prep.totalWeight);
+  }
   return {
     params,
-    standardErrors: standardErrors(params, hPhi, prep.totalWeight),
+    standardErrors: se,
     logLikelihood: -(value - penalty) * prep.totalWeight,
     customers: prep.totalWeight,
     penalizer,
     convergence: {
-      converged: result.converged,
+      converged: result.converged && limit === null,
       iterations,
-      evaluations: Math.round(evaluations * 10) / 10,
-      gradientMaxAbs: Math.max(...Array.from(gPhi, Math.abs)),
+      evaluations: Math.round(spent * 10) / 10,
+      gradientMaxAbs,
       message: result.message,
     },
+    limit,
   };
 }
 
