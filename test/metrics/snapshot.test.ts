@@ -120,7 +120,7 @@ describe("buildShopSnapshot on a small hand-made shop", () => {
     expect(parseSnapshot(JSON.stringify({ ...snapshot, version: 0 }))).toBeNull();
     expect(() => assertJsonSafe(snapshot)).not.toThrow();
     expect(snapshot).toMatchObject({
-      version: 1,
+      version: 2,
       currency: "JPY",
       timeZone: "Asia/Tokyo",
       asOf: AS_OF,
@@ -470,7 +470,10 @@ describe("buildShopSnapshot with a fitted CLV model", () => {
   };
   const { snapshot, perCustomer } = buildShopSnapshot(input);
   const utc = createCalendar("UTC");
+  // Whichever purchase model the holdout chose (which one wins is not this test's concern).
+  const used = snapshot.clv.status === "ok" ? snapshot.clv.modelChoice.used : "bgnbd";
   const models = fitClvModels(orders, {
+    purchaseModel: used,
     asOf,
     dayOf: utc.dayOf,
     customerCount: 3000,

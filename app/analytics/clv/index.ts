@@ -8,7 +8,8 @@
  */
 
 import type { OrderTable } from "../types";
-import { fitBgNbd, type BgNbdFit } from "./bgnbd";
+import { fitBgNbd, type BgNbdFit, type BgNbdParams } from "./bgnbd";
+import { fitQuality, type FitQuality } from "./choice";
 import {
   countSpendCustomers,
   fitGammaGamma,
@@ -16,6 +17,15 @@ import {
   type GammaGammaFit,
 } from "./gammagamma";
 import {
+  PURCHASE_MODELS,
+  type PurchaseModel,
+  type PurchaseModelFit,
+  type PurchaseModelName,
+} from "./models";
+import type { ParetoNbdParams } from "./paretonbd";
+import {
+  clvHorizon,
+  pairExpectationsOf,
   predictContext,
   predictWithContext,
   type ClvHorizonOptions,
@@ -63,6 +73,27 @@ export interface ClvOptions extends ClvHorizonOptions {
   readonly minSpendCustomers?: number;
   /** Churn reductions to evaluate, in percentage points of drop-out probability, e.g. [1, 5]. */
   readonly scenarios?: readonly number[];
+  /**
+   * The purchase model the predictions use (e.g. the one chooseClvModel picked); default
+   * BG/NBD. BG/NBD is fitted anyway (the churn scenarios modify its drop-out process); when
+   * this model's fit on the full data is not identified the predictions fall back to BG/NBD.
+   */
+  readonly purchaseModel?: PurchaseModelName;
+}
+
+/** The purchase model behind the predictions, fitted on all the shop's customers. */
+export interface PurchaseModelUsed {
+  readonly model: PurchaseModelName;
+  readonly label: string;
+  /** True when the model fixes P(alive) = 1 for customers without a repeat purchase. */
+  readonly oneTimeBuyersSurelyAlive: boolean;
+  readonly fit: PurchaseModelFit<BgNbdParams> | PurchaseModelFit<ParetoNbdParams>;
+  /** Its verdict on the full data. */
+  readonly quality: FitQuality;
+  /** The model asked for. */
+  readonly requested: PurchaseModelName;
+  /** Why the requested model is not the one used (its full-data fit not identified); else null. */
+  readonly fallbackReason: string | null;
 }
 
 /** Why the expected order value is the shop's mean rather than Gamma-Gamma's. */
@@ -82,7 +113,10 @@ export interface ClvModels {
     /** Distinct (x, t_x, T) rows the likelihood was evaluated on. */
     readonly compressedRows: number;
   };
+  /** Always fitted: the churn scenarios modify its drop-out process. */
   readonly bgnbd: BgNbdFit;
+  /** The model the predictions come from (BG/NBD unless another was asked for and identified). */
+  readonly purchase: PurchaseModelUsed;
   /**
    * Null when too few repeat buyers have positive spend or the fit is not identified (on the
    * boundary, no finite standard errors, not converged): AOV is then the shop mean.
@@ -97,6 +131,8 @@ export interface ClvModels {
     readonly summary: number;
     readonly compression: number;
     readonly bgnbdFit: number;
+    /** The requested model's fit when it is not BG/NBD (else 0). */
+    readonly purchaseFit: number;
     readonly gammaGammaFit: number;
     readonly predictions: number;
     readonly scenarios: number;
@@ -136,6 +172,10 @@ export function fitClvModels(
   const tBgNbd = clock() - t;
 
   t = clock();
+  const purchase = purchaseModelUsed(rows, bgnbd, options);
+  const tPurchase = clock() - t;
+
+  t = clock();
   const spendData = { length: summary.customerCount, x: summary.x, zbar: summary.zbar };
   const minSpend = options.minSpendCustomers ?? DEFAULT_MIN_REPEAT_CUSTOMERS;
   let gammaGamma: GammaGammaFit | null = null;
@@ -161,14 +201,10 @@ export function fitClvModels(
   const spend = gammaGamma === null ? null : gammaGamma.params;
   // The pairs' expectations are shared by the predictions and the scenarios' baseline.
   const expectations = scenarioExpectations(ctx, bgnbd.params, options);
-  const predictions = predictWithContext(
-    ctx,
-    bgnbd.params,
-    spend,
-    options,
-    undefined,
-    expectations,
-  );
+  const predictions =
+    purchase.model === "bgnbd"
+      ? predictWithContext(ctx, bgnbd.params, spend, options, undefined, expectations)
+      : predictOther(ctx, purchase, spend, options);
   const tPredictions = clock() - t;
 
   t = clock();
@@ -196,6 +232,7 @@ export function fitClvModels(
       compressedRows: rows.length,
     },
     bgnbd,
+    purchase,
     gammaGamma,
     aovFallback,
     predictions,
@@ -204,9 +241,78 @@ export function fitClvModels(
       summary: tSummary,
       compression: tCompression,
       bgnbdFit: tBgNbd,
+      purchaseFit: tPurchase,
       gammaGammaFit: tGammaGamma,
       predictions: tPredictions,
       scenarios: tScenarios,
     },
   };
+}
+
+function modelNamed(name: PurchaseModelName): PurchaseModel<BgNbdParams | ParetoNbdParams> {
+  const model = PURCHASE_MODELS.find((m) => m.name === name);
+  if (model === undefined) throw new RangeError(`unknown purchase model ${name}`);
+  return model as PurchaseModel<BgNbdParams | ParetoNbdParams>;
+}
+
+/** Fit the requested model on all rows; BG/NBD (already fitted) when it is not identified. */
+function purchaseModelUsed(
+  rows: ReturnType<typeof compressSummary>,
+  bgnbd: BgNbdFit,
+  options: ClvOptions,
+): PurchaseModelUsed {
+  const requested = options.purchaseModel ?? "bgnbd";
+  const bg = modelNamed("bgnbd");
+  const bgUsed = (fallbackReason: string | null): PurchaseModelUsed => ({
+    model: "bgnbd",
+    label: bg.label,
+    oneTimeBuyersSurelyAlive: bg.oneTimeBuyersSurelyAlive,
+    fit: bgnbd,
+    quality: fitQuality(bg, bgnbd),
+    requested,
+    fallbackReason,
+  });
+  if (requested === "bgnbd") return bgUsed(null);
+  const model = modelNamed(requested);
+  let fit: PurchaseModelFit<BgNbdParams | ParetoNbdParams>;
+  try {
+    fit = model.fit(rows, { penalizer: options.penalizer });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return bgUsed(`The ${model.label} fit on all customers failed (${message}); BG/NBD is used`);
+  }
+  const quality = fitQuality(model, fit);
+  if (quality.status !== "converged") {
+    return bgUsed(`${quality.reason}; on all customers, so BG/NBD is used`);
+  }
+  return {
+    model: model.name,
+    label: model.label,
+    oneTimeBuyersSurelyAlive: model.oneTimeBuyersSurelyAlive,
+    fit: fit as PurchaseModelUsed["fit"],
+    quality,
+    requested,
+    fallbackReason: null,
+  };
+}
+
+/** Predictions of a purchase model other than BG/NBD: its P(alive) and expectations. */
+function predictOther(
+  ctx: ReturnType<typeof predictContext>,
+  purchase: PurchaseModelUsed,
+  spend: GammaGammaFit["params"] | null,
+  options: ClvOptions,
+) {
+  const model = modelNamed(purchase.model);
+  const params = purchase.fit.params;
+  const { horizonMonths, annualDiscountRate } = clvHorizon(options);
+  const alive = model.pAliveRows(params, ctx.rows);
+  const expectations = pairExpectationsOf(
+    (t, x, T) => model.expectedPerAlive(params, t, x, T),
+    ctx.pairs,
+    ctx.summary.unit,
+    horizonMonths,
+    annualDiscountRate,
+  );
+  return predictWithContext(ctx, null, spend, options, alive, expectations);
 }

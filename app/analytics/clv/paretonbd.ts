@@ -87,6 +87,13 @@ export interface ParetoNbdFit {
 export const PARETO_NBD_RUNAWAY_S = 100;
 
 /**
+ * The other way to the same limit: β past this many times the longest observation T (mean
+ * lifetimes far beyond the data, (1 + T/β)^−s ≈ e^(−sT/β)) with the likelihood still rising
+ * along (s, β) → (s, 2β), i.e. towards a drop-out rate of 0: the NBD without drop-out.
+ */
+export const PARETO_NBD_RUNAWAY_BETA_SPANS = 100;
+
+/**
  * Most likelihood evaluations (passes over the rows) one fit may spend, standard errors
  * included; evaluations on the warm start's 1/16 subsample count 1/16. A shop whose fit has
  * not converged within it is reported as not converged rather than fitted for longer (one
@@ -604,35 +611,64 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
    */
   const stopFor = (p: PreparedRows, cost: number) => {
     const scratch = scratchFor(p);
+    let maxT = 0;
+    for (let k = 0; k < p.aliveTau.length; k++) maxT = Math.max(maxT, p.aliveTau[k]);
+    const betaBound = PARETO_NBD_RUNAWAY_BETA_SPANS * Math.max(maxT, 1e-9);
     let checkedS = 0;
-    return (phi: Float64Array, value: number): string | null => {
-      if (exhausted) return `evaluation budget of ${maxEvaluations} likelihood passes spent`;
-      const [r, alpha, s, beta] = Array.from(phi, Math.exp);
-      if (!(s > PARETO_NBD_RUNAWAY_S) || s < 2 * checkedS) return null;
+    let checkedBeta = 0;
+    const spend = (): boolean => {
       if (spent + cost > budget) {
         exhausted = true;
-        return `evaluation budget of ${maxEvaluations} likelihood passes spent`;
+        return false;
       }
-      checkedS = s;
       spent += cost;
+      return true;
+    };
+    const spentMessage = `evaluation budget of ${maxEvaluations} likelihood passes spent`;
+    return (phi: Float64Array, value: number): string | null => {
+      if (exhausted) return spentMessage;
+      const [r, alpha, s, beta] = Array.from(phi, Math.exp);
+      const inRegion = s > PARETO_NBD_RUNAWAY_S || beta > betaBound;
+      // Once per doubling of s or β (β may sit at the log-parameter wall while s grows).
+      if (!inRegion || (s < 2 * checkedS && beta < 2 * checkedBeta)) return null;
+      checkedS = s;
+      checkedBeta = beta;
+      if (!spend()) return spentMessage;
       let penalty = boundaryPenalty(phi, null, null);
       for (let i = 0; i < 4; i++) penalty += penalizer * phi[i] * phi[i];
       const here = -(value - penalty) * p.totalWeight;
-      const further = evaluateLikelihood(p, scratch, r, alpha, 2 * s, 2 * beta, null);
+      const estimates = `r = ${r.toPrecision(3)}, α = ${alpha.toPrecision(3)}, s = ${s.toPrecision(3)}, β = ${beta.toPrecision(3)}`;
+      const together = evaluateLikelihood(p, scratch, r, alpha, 2 * s, 2 * beta, null);
+      if (together >= here) {
+        runaway = {
+          code: "boundary",
+          parameter: "s",
+          estimate: s,
+          standardError: null,
+          reason:
+            `Pareto/NBD is not identified: s and β run to infinity together (${estimates}; the ` +
+            `likelihood still rises by ${(together - here).toPrecision(2)} when both double). Its ` +
+            `limit gives every customer one drop-out rate s/β = ${(s / beta).toPrecision(3)} per ` +
+            `time unit, and the NBD without drop-out as that rate goes to 0`,
+        };
+        return "stopped: s and β run to infinity together";
+      }
+      if (!(beta > betaBound)) return null;
+      if (!spend()) return spentMessage;
+      const further = evaluateLikelihood(p, scratch, r, alpha, s, 2 * beta, null);
       if (!(further >= here)) return null;
-      const rate = s / beta;
       runaway = {
         code: "boundary",
-        parameter: "s",
-        estimate: s,
+        parameter: "β",
+        estimate: beta,
         standardError: null,
         reason:
-          `Pareto/NBD is not identified: s and β run to infinity together (s = ${s.toPrecision(3)}, ` +
-          `β = ${beta.toPrecision(3)}, the likelihood still rising by ${(further - here).toPrecision(2)} ` +
-          `when both double); its limit gives every customer one drop-out rate μ = s/β = ` +
-          `${rate.toPrecision(3)} per time unit (the NBD without drop-out as μ → 0)`,
+          `Pareto/NBD is not identified: β runs to infinity (${estimates}; mean lifetimes beyond ` +
+          `${PARETO_NBD_RUNAWAY_BETA_SPANS} times the longest history, the likelihood still ` +
+          `rising by ${(further - here).toPrecision(2)} when β doubles). Its limit is the NBD ` +
+          `without drop-out`,
       };
-      return "stopped: s and β run to infinity together";
+      return "stopped: β runs to infinity";
     };
   };
   const objective = guarded(prep, 1);

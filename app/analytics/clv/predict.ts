@@ -113,6 +113,23 @@ export function pairExpectations(
   horizonMonths: number,
   annualDiscountRate: number,
 ): PairExpectations {
+  return pairExpectationsOf(
+    (t, x, T) => bgnbdExpectedPerAlive(params, t, x, T),
+    pairs,
+    unit,
+    horizonMonths,
+    annualDiscountRate,
+  );
+}
+
+/** pairExpectations for any purchase model, given its E[Y(t) | alive, x, T]. */
+export function pairExpectationsOf(
+  expectedPerAlive: (t: number, x: number, T: number) => number,
+  pairs: PairIndex,
+  unit: TimeUnit,
+  horizonMonths: number,
+  annualDiscountRate: number,
+): PairExpectations {
   const perUnit = 1 / daysPerUnit(unit);
   const monthly = monthlyDiscountRate(annualDiscountRate);
   const n = pairs.length;
@@ -124,14 +141,14 @@ export function pairExpectations(
   for (let k = 0; k < n; k++) {
     const x = pairs.x[k];
     const T = pairs.T[k];
-    next30[k] = bgnbdExpectedPerAlive(params, 30 * perUnit, x, T);
-    next90[k] = bgnbdExpectedPerAlive(params, 90 * perUnit, x, T);
-    next365[k] = bgnbdExpectedPerAlive(params, 365 * perUnit, x, T);
+    next30[k] = expectedPerAlive(30 * perUnit, x, T);
+    next90[k] = expectedPerAlive(90 * perUnit, x, T);
+    next365[k] = expectedPerAlive(365 * perUnit, x, T);
     let previous = 0;
     let sum = 0;
     let factor = 1;
     for (let m = 1; m <= horizonMonths; m++) {
-      const cumulative = bgnbdExpectedPerAlive(params, m * DAYS_PER_MONTH * perUnit, x, T);
+      const cumulative = expectedPerAlive(m * DAYS_PER_MONTH * perUnit, x, T);
       factor /= 1 + monthly;
       // Cumulative expectations are increasing in t; guard rounding so months never go negative.
       sum += Math.max(0, cumulative - previous) * factor;
@@ -211,11 +228,12 @@ export function clvHorizon(options: ClvHorizonOptions): Required<ClvHorizonOptio
 /**
  * Per-customer predictions and totals. `pAliveByRow` lets scenarios keep today's P(alive)
  * while changing the future drop-out process; `expectations` passes the pairs' expectations
- * when the caller already has them (they are most of the cost).
+ * when the caller already has them (they are most of the cost). `bgnbd` null: another
+ * purchase model's P(alive) and expectations are given in those two instead.
  */
 export function predictWithContext(
   ctx: PredictContext,
-  bgnbd: BgNbdParams,
+  bgnbd: BgNbdParams | null,
   spend: GammaGammaParams | null,
   options: ClvHorizonOptions = {},
   pAliveByRow?: Float64Array,
@@ -224,9 +242,13 @@ export function predictWithContext(
   const { horizonMonths, annualDiscountRate } = clvHorizon(options);
   const { summary, rows, pairs } = ctx;
   const n = summary.customerCount;
-  const alive = pAliveByRow ?? rowPAlive(bgnbd, rows);
+  if (bgnbd === null && (pAliveByRow === undefined || expectations === undefined)) {
+    throw new RangeError("without BG/NBD parameters, P(alive) and expectations must be given");
+  }
+  const alive = pAliveByRow ?? rowPAlive(bgnbd!, rows);
   const pe =
-    expectations ?? pairExpectations(bgnbd, pairs, summary.unit, horizonMonths, annualDiscountRate);
+    expectations ??
+    pairExpectations(bgnbd!, pairs, summary.unit, horizonMonths, annualDiscountRate);
   const { aov, source, mean } = expectedAovPerCustomer(summary, spend);
   const pAlive = new Float64Array(n);
   const e30 = new Float64Array(n);

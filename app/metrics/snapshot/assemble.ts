@@ -58,7 +58,7 @@ export function assemble(
           {
             id: "average_predicted_clv",
             name: "Average predicted CLV",
-            text: `Expected net revenue of each customer's purchases in the next ${models.predictions.horizonMonths} months (BG/NBD for purchases, ${models.predictions.aovSource === "gamma-gamma" ? "Gamma-Gamma" : "the shop's mean"} for order value), discounted at ${+(models.predictions.annualDiscountRate * 100).toFixed(2)} % a year, averaged over customers.`,
+            text: `Expected net revenue of each customer's purchases in the next ${models.predictions.horizonMonths} months (${models.purchase.label} for purchases, ${models.predictions.aovSource === "gamma-gamma" ? "Gamma-Gamma" : "the shop's mean"} for order value), discounted at ${+(models.predictions.annualDiscountRate * 100).toFixed(2)} % a year, averaged over customers.`,
             base: "Customers with at least one purchase up to the as-of date",
             unit: "minor",
             params: {

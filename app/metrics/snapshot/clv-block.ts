@@ -3,9 +3,17 @@
  * distributions, the holdout check and the churn scenarios.
  */
 import { formatDay } from "../../analytics";
+import { PURCHASE_MODELS, type ClvModels, type ModelAssessment } from "../../analytics/clv";
 import { cleanConvergence, finiteOrNull, plain } from "./json";
-import type { ClvStage, Context, HoldoutOutcome } from "./stages";
-import type { ClvInsufficient, ClvOk, HistogramBin } from "./types";
+import type { ChoiceOutcome, ClvStage, Context, HoldoutOutcome } from "./stages";
+import type {
+  ClvInsufficient,
+  ClvOk,
+  HistogramBin,
+  ModelChoiceJson,
+  PurchaseModelJson,
+  PurchaseModelRow,
+} from "./types";
 
 /** Value at quantile q of ascending values (nearest rank). */
 function quantile(sorted: Float64Array, q: number): number {
@@ -38,6 +46,88 @@ function histogram(sorted: Float64Array, edges: readonly number[], open: boolean
     to: k + 1 < edges.length ? plain(edges[k + 1]) : null,
     customers,
   }));
+}
+
+function assessmentRow(a: ModelAssessment): PurchaseModelRow {
+  const q = a.quality;
+  const model = PURCHASE_MODELS.find((m) => m.name === a.model)!;
+  return {
+    model: a.model,
+    label: a.label,
+    status: q.status,
+    code: q.status === "not-identified" ? q.code : null,
+    parameter: q.status === "not-identified" ? q.parameter : null,
+    reason: q.reason,
+    rmse: a.holdout === null ? null : finiteOrNull(a.holdout.rmse),
+    mae: a.holdout === null ? null : finiteOrNull(a.holdout.mae),
+    oneTimeBuyersSurelyAlive: model.oneTimeBuyersSurelyAlive,
+  };
+}
+
+/** The comparison table and the reason for the model the predictions use. */
+export function modelChoiceJson(choice: ChoiceOutcome, models: ClvModels): ModelChoiceJson {
+  const { purchase } = models;
+  const used = purchase.model;
+  if (choice.status !== "ok") {
+    return {
+      status: "not-compared",
+      chosen: null,
+      used,
+      reason: `${purchase.label} is used without a holdout comparison: ${choice.reason}`,
+      fallback: true,
+      criterion: "rmse",
+      holdoutDays: null,
+      sampleEvery: null,
+      customers: null,
+      naiveRmse: null,
+      models: PURCHASE_MODELS.map((m) => ({
+        model: m.name,
+        label: m.label,
+        status: "not-compared",
+        code: null,
+        parameter: null,
+        reason: choice.reason,
+        rmse: null,
+        mae: null,
+        oneTimeBuyersSurelyAlive: m.oneTimeBuyersSurelyAlive,
+      })),
+    };
+  }
+  const c = choice.choice;
+  const reason =
+    purchase.fallbackReason !== null
+      ? `${c.reason}. ${purchase.fallbackReason}`
+      : c.chosen === null
+        ? `${c.reason}. BG/NBD is used as the fallback`
+        : c.reason;
+  return {
+    status: "compared",
+    chosen: c.chosen,
+    used,
+    reason,
+    fallback: c.chosen === null || c.chosen !== used,
+    criterion: c.criterion,
+    holdoutDays: c.holdoutDays,
+    sampleEvery: choice.sampleEvery,
+    customers: c.customers,
+    naiveRmse: finiteOrNull(c.naive.rmse),
+    models: c.models.map(assessmentRow),
+  };
+}
+
+function purchaseModelJson(models: ClvModels): PurchaseModelJson {
+  const { purchase } = models;
+  const fit = purchase.fit;
+  return {
+    model: purchase.model,
+    label: purchase.label,
+    oneTimeBuyersSurelyAlive: purchase.oneTimeBuyersSurelyAlive,
+    params: { ...fit.params },
+    standardErrors: fit.standardErrors === null ? null : { ...fit.standardErrors },
+    logLikelihood: fit.logLikelihood,
+    customers: fit.customers,
+    convergence: cleanConvergence(fit.convergence),
+  };
 }
 
 export function clvBlock(
@@ -93,6 +183,8 @@ export function clvBlock(
       customers: bgnbd.customers,
       convergence: cleanConvergence(bgnbd.convergence),
     },
+    modelChoice: modelChoiceJson(clv.choice, models),
+    purchaseModel: purchaseModelJson(models),
     gammaGamma:
       gammaGamma === null
         ? null

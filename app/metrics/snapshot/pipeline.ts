@@ -44,14 +44,17 @@ import {
   type OrderTable,
 } from "../../analytics";
 import {
+  chooseClvModel,
   DEFAULT_MIN_REPEAT_CUSTOMERS,
   fitClvModels,
+  summarizeCustomers,
   validateHoldout,
   type ClvModels,
   type InsufficientData,
 } from "../../analytics/clv";
 import { assemble } from "./assemble";
 import type {
+  ChoiceOutcome,
   ClvStage,
   Context,
   Descriptive,
@@ -157,15 +160,72 @@ function runDescriptive(ctx: Context): Descriptive {
 
 const nanArray = (n: number): Float64Array => new Float64Array(n).fill(NaN);
 
+/** Holdout length: a third of the history, at most 26 weeks; or why there is none. */
+function holdoutWindow(ctx: Context): { days: number } | { reason: string } {
+  const { history, asOfDay } = ctx;
+  const span = Number.isFinite(history.minDay) ? asOfDay - history.minDay : 0;
+  // A third of the history, at most 26 weeks: calibration keeps at least two thirds.
+  const days = Math.min(MAX_HOLDOUT_DAYS, Math.floor(span / 3));
+  if (days < MIN_HOLDOUT_DAYS) {
+    return {
+      reason: `${span} days of orders; the holdout check needs at least ${3 * MIN_HOLDOUT_DAYS}`,
+    };
+  }
+  return { days };
+}
+
+/** Every k-th customer for the holdout checks: at most `holdoutSampleCustomers`. */
+function holdoutSample(ctx: Context): { orders: OrderTable; every: number; customers: number } {
+  const { input } = ctx;
+  const count = input.customers.count;
+  const cap = input.holdoutSampleCustomers ?? HOLDOUT_SAMPLE_CUSTOMERS;
+  const every = Math.max(1, Math.ceil(count / cap));
+  return {
+    orders: every === 1 ? input.orders : everyKthCustomer(input.orders, every),
+    every,
+    customers: Math.ceil(count / every),
+  };
+}
+
+/**
+ * The purchase model's choice (analytics/clv/choice.ts): BG/NBD, MBG/NBD and Pareto/NBD
+ * fitted on the calibration part of the holdout sample, chosen by holdout RMSE among the
+ * converged fits (docs/decisions: clv-model-in-compute).
+ */
+function runChoice(ctx: Context): ChoiceOutcome {
+  const window = holdoutWindow(ctx);
+  if ("reason" in window) return { status: "insufficient-data", reason: window.reason };
+  const sample = holdoutSample(ctx);
+  try {
+    const summary = summarizeCustomers(sample.orders, {
+      asOf: ctx.input.asOf,
+      dayOf: ctx.calendar.dayOf,
+      customerCount: sample.customers,
+      holdoutDays: window.days,
+    });
+    const choice = chooseClvModel(summary, window.days);
+    return { status: "ok", choice, sampleEvery: sample.every };
+  } catch (error) {
+    return {
+      status: "insufficient-data",
+      reason: `The model comparison failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
 function runClv(ctx: Context): ClvStage {
   const { input, calendar } = ctx;
   const n = input.customers.count;
   const pAlive = nanArray(n);
   const expected90 = nanArray(n);
   const clv = nanArray(n);
+  const choice = runChoice(ctx);
+  const purchaseModel =
+    choice.status === "ok" && choice.choice.chosen !== null ? choice.choice.chosen : "bgnbd";
   let models: ClvModels | InsufficientData;
   try {
     models = fitClvModels(input.orders, {
+      purchaseModel,
       asOf: input.asOf,
       dayOf: calendar.dayOf,
       customerCount: n,
@@ -192,7 +252,7 @@ function runClv(ctx: Context): ClvStage {
       clv[c] = p.clv[c];
     }
   }
-  return { models, pAlive, expected90, clv };
+  return { models, choice, pAlive, expected90, clv };
 }
 
 /** The orders of every k-th customer (guests dropped), re-indexed 0, 1, 2, … */
@@ -226,31 +286,20 @@ function runHoldout(ctx: Context, clv: ClvStage): HoldoutOutcome {
   if (clv.models.status !== "ok") {
     return { status: "insufficient-data", reason: clv.models.reason };
   }
-  const { history, asOfDay, input } = ctx;
-  const span = Number.isFinite(history.minDay) ? asOfDay - history.minDay : 0;
-  // A third of the history, at most 26 weeks: calibration keeps at least two thirds.
-  const holdoutDays = Math.min(MAX_HOLDOUT_DAYS, Math.floor(span / 3));
-  if (holdoutDays < MIN_HOLDOUT_DAYS) {
-    return {
-      status: "insufficient-data",
-      reason: `${span} days of orders; the holdout check needs at least ${3 * MIN_HOLDOUT_DAYS}`,
-    };
-  }
-  const count = input.customers.count;
-  const cap = input.holdoutSampleCustomers ?? HOLDOUT_SAMPLE_CUSTOMERS;
-  const every = Math.max(1, Math.ceil(count / cap));
+  const window = holdoutWindow(ctx);
+  if ("reason" in window) return { status: "insufficient-data", reason: window.reason };
+  const holdoutDays = window.days;
+  const { input } = ctx;
+  const sample = holdoutSample(ctx);
   try {
-    const result = validateHoldout(
-      every === 1 ? input.orders : everyKthCustomer(input.orders, every),
-      {
-        asOf: input.asOf,
-        dayOf: ctx.calendar.dayOf,
-        customerCount: Math.ceil(count / every),
-        holdoutDays,
-      },
-    );
+    const result = validateHoldout(sample.orders, {
+      asOf: input.asOf,
+      dayOf: ctx.calendar.dayOf,
+      customerCount: sample.customers,
+      holdoutDays,
+    });
     return result.status === "ok"
-      ? { ...result, sampleEvery: every }
+      ? { ...result, sampleEvery: sample.every }
       : { status: result.status, reason: result.reason };
   } catch (error) {
     return {

@@ -22,7 +22,12 @@ import type {
   SegmentRule,
   YoyMigration,
 } from "../../analytics";
-import type { ClvModels, HoldoutValidation, InsufficientData } from "../../analytics/clv";
+import type {
+  ClvModels,
+  HoldoutValidation,
+  InsufficientData,
+  ModelChoice,
+} from "../../analytics/clv";
 import type { ShopSettings } from "../../settings";
 import type { TrendsBlock } from "./trends-block";
 import type { NotEnoughData, PerCustomerResults, PreviousSnapshot, ShopSnapshot } from "./types";
@@ -96,6 +101,8 @@ export interface Descriptive {
 /** The clv stage's models and per-customer predictions. */
 export interface ClvStage {
   readonly models: ClvModels | InsufficientData;
+  /** The purchase models compared on the holdout sample, or why they were not. */
+  readonly choice: ChoiceOutcome;
   /** Per customer, NaN where the model has no value. */
   readonly pAlive: Float64Array;
   readonly expected90: Float64Array;
@@ -103,3 +110,8 @@ export interface ClvStage {
 }
 
 export type HoldoutOutcome = (HoldoutValidation & { readonly sampleEvery: number }) | NotEnoughData;
+
+/** The model choice on the holdout sample (every `sampleEvery`-th customer). */
+export type ChoiceOutcome =
+  | { readonly status: "ok"; readonly choice: ModelChoice; readonly sampleEvery: number }
+  | NotEnoughData;

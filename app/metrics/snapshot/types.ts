@@ -23,13 +23,19 @@ import type {
   GammaGammaParams,
   HoldoutBucket,
   PredictionTotals,
+  PurchaseModelName,
   SbgParams,
   TimeUnit,
   Unidentified,
 } from "../../analytics/clv";
 import type { TrendsBlock, TrendsSummary } from "./trends-block";
 
-export const SNAPSHOT_VERSION = 1;
+/**
+ * 2: the LTV block gained `modelChoice` and `purchaseModel` (the purchase model compared on
+ * the holdout and the one behind the predictions). Version 1 documents are upgraded when read
+ * (codec.ts); older ones are not read.
+ */
+export const SNAPSHOT_VERSION = 2;
 
 /** The KPI cards, in dashboard order. */
 export const KPI_IDS = [
@@ -333,6 +339,58 @@ export interface ScenarioJson {
   readonly revenueGainShare: number;
 }
 
+/** One purchase model's row of the LTV page's comparison table. */
+export interface PurchaseModelRow {
+  readonly model: PurchaseModelName;
+  readonly label: string;
+  /** "not-compared": no holdout comparison ran (short history, or an older snapshot). */
+  readonly status: "converged" | "not-identified" | "too-little-data" | "not-compared";
+  /** Why not identified (status.ts codes, "fit-failed"); null otherwise. */
+  readonly code: string | null;
+  /** The parameter on the boundary, when there is one. */
+  readonly parameter: string | null;
+  /** English sentence stored by the compute. */
+  readonly reason: string;
+  /** Per-customer holdout errors (purchases); null without a fit. */
+  readonly rmse: number | null;
+  readonly mae: number | null;
+  readonly oneTimeBuyersSurelyAlive: boolean;
+}
+
+/** How the purchase model behind the predictions was chosen. */
+export interface ModelChoiceJson {
+  /** "compared": the three models were fitted on the holdout sample; else why not in reason. */
+  readonly status: "compared" | "not-compared";
+  /** The model with the lowest holdout RMSE among converged fits; null when none converged. */
+  readonly chosen: PurchaseModelName | null;
+  /** The model the predictions use (the chosen one, or BG/NBD as the fallback). */
+  readonly used: PurchaseModelName;
+  /** English sentence: why `used` (the choice's reason, or the fallback's). */
+  readonly reason: string;
+  /** True when `used` is not a chosen model (no comparison, none converged, refit failed). */
+  readonly fallback: boolean;
+  readonly criterion: "rmse";
+  readonly holdoutDays: number | null;
+  readonly sampleEvery: number | null;
+  /** Calibration customers compared. */
+  readonly customers: number | null;
+  readonly naiveRmse: number | null;
+  /** BG/NBD, MBG/NBD, Pareto/NBD. */
+  readonly models: PurchaseModelRow[];
+}
+
+/** The purchase model's fit on all customers. */
+export interface PurchaseModelJson {
+  readonly model: PurchaseModelName;
+  readonly label: string;
+  readonly oneTimeBuyersSurelyAlive: boolean;
+  readonly params: Record<string, number>;
+  readonly standardErrors: Record<string, number> | null;
+  readonly logLikelihood: number;
+  readonly customers: number;
+  readonly convergence: ConvergenceJson;
+}
+
 export interface ClvOk {
   readonly status: "ok";
   readonly horizonMonths: number;
@@ -351,6 +409,10 @@ export interface ClvOk {
     readonly customers: number;
     readonly convergence: ConvergenceJson;
   };
+  /** How the purchase model was chosen, with every model's holdout error and status. */
+  readonly modelChoice: ModelChoiceJson;
+  /** The model behind P(alive), expected purchases and predicted CLV. */
+  readonly purchaseModel: PurchaseModelJson;
   /** Null when Gamma-Gamma is not used (aovFallback says why): AOV is then the shop mean. */
   readonly gammaGamma: {
     readonly params: GammaGammaParams;

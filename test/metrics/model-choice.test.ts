@@ -1,0 +1,259 @@
+/**
+ * The compute's purchase-model choice (pipeline.ts runChoice → fitClvModels → clv-block.ts),
+ * tested by invariants, never by which model wins: on simulated shops BG/NBD, MBG/NBD and
+ * Pareto/NBD often tie within noise, so the winner depends on the seed.
+ */
+import { describe, expect, it } from "vitest";
+import { createCalendar } from "../../app/analytics";
+import { fitClvModels, PURCHASE_MODELS, summarizeCustomers } from "../../app/analytics/clv";
+import { simulateOrders } from "../../app/analytics/clv/simulate";
+import { parseSnapshot, parseSummary, summaryOf } from "../../app/metrics/snapshot/codec";
+import { buildShopSnapshot, SCENARIO_POINTS } from "../../app/metrics/snapshot/pipeline";
+import type { SnapshotInput } from "../../app/metrics/snapshot/stages";
+import { SNAPSHOT_VERSION, type ClvOk, type ShopSnapshot } from "../../app/metrics/snapshot/types";
+import { settingsSchema } from "../../app/settings";
+
+const DAY = 86_400_000;
+const END = Date.UTC(2025, 0, 1);
+const SPEND = { p: 4, q: 5, gamma: 5000 };
+
+function shop(options: {
+  customers: number;
+  seed: number;
+  a: number;
+  b: number;
+  start?: number;
+}): SnapshotInput {
+  const orders = simulateOrders({
+    customers: options.customers,
+    seed: options.seed,
+    bgnbd: { r: 0.8, alpha: 60, a: options.a, b: options.b },
+    gammaGamma: SPEND,
+    start: options.start ?? Date.UTC(2023, 0, 1),
+    end: END,
+  });
+  return {
+    orders,
+    customers: { count: options.customers, createdAt: new Float64Array(options.customers) },
+    timeZone: "UTC",
+    currency: "USD",
+    asOf: END - DAY,
+    settings: settingsSchema.parse({ minSegmentCustomers: 1 }),
+    npsResponses: [],
+    marketingSpend: [],
+  };
+}
+
+function clvOf(snapshot: ShopSnapshot): ClvOk {
+  if (snapshot.clv.status !== "ok")
+    throw new Error(`expected a fitted model: ${snapshot.clv.reason}`);
+  return snapshot.clv;
+}
+
+describe("the compute chooses the purchase model by holdout error (invariants)", () => {
+  // Shops simulated with drop-out, three seeds: whichever model wins, the rules hold.
+  const builds = [11, 12, 13].map((seed) => ({
+    seed,
+    input: shop({ customers: 2000, seed, a: 0.7, b: 4 }),
+  }));
+
+  for (const { seed, input } of builds) {
+    it(`seed ${seed}: the chosen model converged, has the least holdout RMSE among converged models, and makes the predictions`, () => {
+      const { snapshot, perCustomer } = buildShopSnapshot(input);
+      const clv = clvOf(snapshot);
+      const choice = clv.modelChoice;
+      expect(choice.status).toBe("compared");
+      expect(choice.models.map((m) => m.model)).toEqual(PURCHASE_MODELS.map((m) => m.name));
+      for (const row of choice.models) {
+        expect(row.reason.length).toBeGreaterThan(0);
+        expect(["converged", "not-identified", "too-little-data"]).toContain(row.status);
+        if (row.status === "not-identified") expect(choice.chosen).not.toBe(row.model);
+      }
+      const converged = choice.models.filter((m) => m.status === "converged" && m.rmse !== null);
+      expect(converged.length).toBeGreaterThan(0);
+      const chosen = choice.models.find((m) => m.model === choice.chosen);
+      expect(chosen?.status).toBe("converged");
+      for (const row of converged) expect(chosen!.rmse!).toBeLessThanOrEqual(row.rmse!);
+      expect(choice.reason).toContain(chosen!.label);
+      // The chosen model, refitted on all customers, makes the predictions (or BG/NBD with
+      // the refit's reason).
+      expect(clv.purchaseModel.model).toBe(choice.used);
+      if (choice.used !== choice.chosen) {
+        expect(choice.fallback).toBe(true);
+        expect(choice.reason).toMatch(/BG\/NBD is used/);
+      } else expect(choice.fallback).toBe(false);
+      const utc = createCalendar("UTC");
+      const direct = fitClvModels(input.orders, {
+        purchaseModel: choice.used,
+        asOf: input.asOf,
+        dayOf: utc.dayOf,
+        customerCount: input.customers.count,
+        horizonMonths: input.settings.clvHorizonMonths,
+        annualDiscountRate: input.settings.annualDiscountRate,
+        scenarios: SCENARIO_POINTS,
+      });
+      if (direct.status !== "ok") throw new Error("expected ok");
+      expect(direct.purchase.model).toBe(choice.used);
+      expect(clv.purchaseModel.params).toEqual({ ...direct.purchase.fit.params });
+      expect(clv.totals).toEqual(direct.predictions.totals);
+      for (let c = 0; c < perCustomer.count; c++) {
+        if (direct.predictions.perCustomer.included[c] === 0) continue;
+        expect(perCustomer.pAlive[c]).toBe(direct.predictions.perCustomer.pAlive[c]);
+      }
+      // Only BG/NBD fixes one-time buyers' P(alive) at 1, and the snapshot says which it is.
+      expect(clv.purchaseModel.oneTimeBuyersSurelyAlive).toBe(choice.used === "bgnbd");
+    });
+  }
+
+  it("every model not identified (nobody drops out): BG/NBD as the fallback, with the reason", () => {
+    // Drop-out probability ~ Beta(0.001, 1e5): no drop-out. BG/NBD and MBG/NBD run to b → ∞,
+    // Pareto/NBD to s, β → ∞: none is identified.
+    const { snapshot } = buildShopSnapshot(shop({ customers: 3000, seed: 11, a: 0.001, b: 1e5 }));
+    const clv = clvOf(snapshot);
+    const choice = clv.modelChoice;
+    expect(choice.status).toBe("compared");
+    expect(choice.models.map((m) => m.status)).toEqual([
+      "not-identified",
+      "not-identified",
+      "not-identified",
+    ]);
+    for (const row of choice.models) {
+      expect(row.rmse).not.toBeNull();
+      expect(row.reason).toMatch(/is not identified/);
+    }
+    expect(choice.models[2].reason).toMatch(/run to infinity/);
+    expect(choice.chosen).toBeNull();
+    expect(choice.used).toBe("bgnbd");
+    expect(choice.fallback).toBe(true);
+    expect(choice.reason).toMatch(/No model has a trustworthy fit/);
+    expect(choice.reason).toMatch(/BG\/NBD is used as the fallback/);
+    expect(clv.purchaseModel.model).toBe("bgnbd");
+  });
+
+  it("a history too short for a holdout: not compared, BG/NBD, with the reason", () => {
+    const input = shop({ customers: 1500, seed: 5, a: 0.7, b: 4, start: END - 70 * DAY });
+    const clv = clvOf(buildShopSnapshot(input).snapshot);
+    expect(clv.modelChoice.status).toBe("not-compared");
+    expect(clv.modelChoice.used).toBe("bgnbd");
+    expect(clv.modelChoice.fallback).toBe(true);
+    expect(clv.modelChoice.reason).toMatch(/without a holdout comparison: \d+ days of orders/);
+    for (const row of clv.modelChoice.models) {
+      expect(row.status).toBe("not-compared");
+      expect(row.rmse).toBeNull();
+    }
+  });
+});
+
+describe("snapshot codec with the model choice", () => {
+  const { snapshot } = buildShopSnapshot(shop({ customers: 1500, seed: 3, a: 0.7, b: 4 }));
+
+  it("round-trips the current version unchanged", () => {
+    expect(snapshot.version).toBe(SNAPSHOT_VERSION);
+    expect(parseSnapshot(JSON.stringify(snapshot))).toEqual(snapshot);
+    const summary = summaryOf(snapshot);
+    expect(parseSummary(JSON.stringify(summary))).toEqual(summary);
+  });
+
+  it("reads a version-1 snapshot (BG/NBD only, no model choice) as BG/NBD, not compared", () => {
+    const clv = clvOf(snapshot);
+    const { modelChoice: _choice, purchaseModel: _model, ...oldClv } = clv;
+    const old = { ...snapshot, version: 1, clv: oldClv };
+    const read = parseSnapshot(JSON.stringify(old));
+    expect(read).not.toBeNull();
+    expect(read!.version).toBe(SNAPSHOT_VERSION);
+    const upgraded = clvOf(read!);
+    expect(upgraded.modelChoice).toMatchObject({
+      status: "not-compared",
+      chosen: null,
+      used: "bgnbd",
+      fallback: true,
+    });
+    expect(upgraded.modelChoice.reason).toMatch(/snapshot version 1/);
+    expect(upgraded.modelChoice.models.map((m) => m.status)).toEqual([
+      "not-compared",
+      "not-compared",
+      "not-compared",
+    ]);
+    expect(upgraded.purchaseModel).toMatchObject({
+      model: "bgnbd",
+      oneTimeBuyersSurelyAlive: true,
+      params: { ...clv.bgnbd.params },
+      logLikelihood: clv.bgnbd.logLikelihood,
+    });
+    // Everything else is as stored.
+    const { modelChoice: _c, purchaseModel: _p, ...rest } = upgraded;
+    expect(rest).toEqual(oldClv);
+    expect({ ...read!, clv: null }).toEqual({ ...snapshot, clv: null });
+    // A version-1 summary has this version's shape.
+    const summary = summaryOf(snapshot);
+    expect(parseSummary(JSON.stringify({ ...summary, version: 1 }))).toEqual(summary);
+    // An insufficient-data block of version 1 reads unchanged.
+    const insufficient = { ...snapshot, version: 1, clv: { status: "insufficient-data" } };
+    expect(parseSnapshot(JSON.stringify(insufficient))?.clv).toEqual({
+      status: "insufficient-data",
+    });
+  });
+
+  it("does not read other versions or bad text", () => {
+    expect(parseSnapshot(JSON.stringify({ ...snapshot, version: 0 }))).toBeNull();
+    expect(
+      parseSnapshot(JSON.stringify({ ...snapshot, version: SNAPSHOT_VERSION + 1 })),
+    ).toBeNull();
+    expect(parseSnapshot("{")).toBeNull();
+    expect(parseSummary(null)).toBeNull();
+  });
+});
+
+describe("fitClvModels with another purchase model", () => {
+  const input = shop({ customers: 1500, seed: 21, a: 0.7, b: 4 });
+  const utc = createCalendar("UTC");
+  const options = { asOf: input.asOf, dayOf: utc.dayOf, customerCount: 1500, scenarios: [5] };
+
+  for (const name of ["mbgnbd", "pareto-nbd"] as const) {
+    it(`${name}: its own P(alive) (below 1 for one-time buyers) and expectations, BG/NBD's scenarios`, () => {
+      const models = fitClvModels(input.orders, { ...options, purchaseModel: name });
+      const bg = fitClvModels(input.orders, options);
+      if (models.status !== "ok" || bg.status !== "ok") throw new Error("expected ok");
+      expect(models.purchase.model).toBe(name);
+      expect(models.purchase.fallbackReason).toBeNull();
+      expect(models.purchase.quality.status).toBe("converged");
+      const model = PURCHASE_MODELS.find((m) => m.name === name)!;
+      const p = models.predictions.perCustomer;
+      let oneTime = 0;
+      for (let c = 0; c < 1500; c++) {
+        if (p.included[c] === 0) continue;
+        expect(p.pAlive[c]).toBeGreaterThan(0);
+        expect(p.pAlive[c]).toBeLessThanOrEqual(1);
+        expect(p.clv[c]).toBeGreaterThanOrEqual(0);
+        expect(Number.isFinite(p.expectedPurchases90[c])).toBe(true);
+      }
+      // One-time buyers: P(alive) < 1 under this model (1 under BG/NBD by construction).
+      const bp = bg.predictions.perCustomer;
+      const { x, tx, T } = summaryRows(models);
+      for (let c = 0; c < 1500; c++) {
+        if (p.included[c] === 0 || x[c] !== 0 || T[c] <= 30) continue;
+        oneTime++;
+        expect(bp.pAlive[c]).toBe(1);
+        expect(p.pAlive[c]).toBeLessThan(1);
+        expect(p.pAlive[c]).toBeCloseTo(
+          model.pAlive(models.purchase.fit.params as never, x[c], tx[c], T[c]),
+          12,
+        );
+      }
+      expect(oneTime).toBeGreaterThan(0);
+      // Scenarios stay BG/NBD's (they modify its drop-out process).
+      expect(models.scenarios[0].baseline).toEqual(bg.scenarios[0].baseline);
+    });
+  }
+
+  function summaryRows(models: { calibrationEndDay: number; unit: string }) {
+    // Per-customer (x, t_x, T) as fitClvModels summarised them.
+    const summary = summarizeCustomers(input.orders, {
+      asOf: input.asOf,
+      dayOf: utc.dayOf,
+      customerCount: 1500,
+    });
+    expect(summary.calibrationEndDay).toBe(models.calibrationEndDay);
+    return { x: summary.x, tx: summary.tx, T: summary.T };
+  }
+});
