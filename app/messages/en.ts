@@ -527,6 +527,40 @@ export const enMessages = {
     "This shop's orders do not pin down the Gamma-Gamma spend model: its likelihood is flat around the estimate, so the parameters have no finite standard errors. Predictions use the shop's average order value, {aov}, instead.",
   "ltv.params.gammaGammaNotConverged":
     "The Gamma-Gamma spend model did not converge on this shop's orders. Predictions use the shop's average order value, {aov}, instead.",
+  "ltv.params.helpModel":
+    "{model} fitted on {customers} customers (time unit: {unit}), data up to {date}.",
+  "ltv.pAlive.oneTimeFixed":
+    "Under BG/NBD, customers who bought only once are counted as active (P(alive) = 1) by construction: the model lets customers drop out only after a repeat purchase.",
+  "ltv.fit.title": "Fit quality of each model",
+  "ltv.fit.help":
+    "Each purchase model was fitted on the orders up to {date} and asked to forecast every customer's purchases in the following {days} days ({customers} customers). Error: root-mean-square and mean absolute difference per customer; a naive guess (past rate × days) scores {naive}.",
+  "ltv.fit.helpNotCompared": "The purchase models have not been compared on a holdout yet.",
+  "ltv.fit.model": "Model",
+  "ltv.fit.rmse": "Holdout RMSE",
+  "ltv.fit.mae": "Holdout MAE",
+  "ltv.fit.status": "Status",
+  "ltv.fit.reason": "Reason (from the compute)",
+  "ltv.fit.used": "Used",
+  "ltv.fit.usedMark": "Used for predictions",
+  "ltv.fit.status.converged": "Converged",
+  "ltv.fit.status.notIdentified": "Not identified",
+  "ltv.fit.status.tooLittleData": "Too little data",
+  "ltv.fit.status.notCompared": "Not compared",
+  "ltv.fit.status.noData": "No subscriptions",
+  "ltv.fit.why.chosen":
+    "{model} is used: it has the lowest holdout error among the models that converged with every parameter identified.",
+  "ltv.fit.why.noneIdentified":
+    "No purchase model converged with every parameter identified on the holdout, so {model} is used as the fallback.",
+  "ltv.fit.why.refitFailed":
+    "{chosen} had the lowest holdout error but could not be estimated on all customers, so {model} is used as the fallback.",
+  "ltv.fit.why.notCompared": "{model} is used without a holdout comparison.",
+  "ltv.fit.otherTitle": "Spend and subscription models",
+  "ltv.fit.otherModel": "Model",
+  "ltv.fit.gammaGamma": "Gamma-Gamma (order value)",
+  "ltv.fit.sbg": "sBG (subscription renewals)",
+  "ltv.fit.gammaGammaOk": "Converged with every parameter identified ({message}).",
+  "ltv.fit.sbgOk": "Converged with every parameter identified ({message}).",
+  "ltv.fit.sbgNone": "The shop has no subscription purchases.",
   "ltv.unit.day": "day",
   "ltv.unit.week": "week",
   "ltv.holdout.title": "Holdout accuracy",

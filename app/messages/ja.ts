@@ -519,6 +519,40 @@ const messages: Record<MessageKey, Message> = {
     "このショップの注文からはGamma-Gamma購入金額モデルを推定できません。推定値のまわりで尤度が平坦で、パラメータの標準誤差が有限になりません。予測には代わりにショップの平均注文単価（{aov}）を使っています。",
   "ltv.params.gammaGammaNotConverged":
     "このショップの注文ではGamma-Gamma購入金額モデルの推定が収束しませんでした。予測には代わりにショップの平均注文単価（{aov}）を使っています。",
+  "ltv.params.helpModel":
+    "{model}を{customers}人の顧客で推定（時間単位：{unit}）、{date}までのデータ。",
+  "ltv.pAlive.oneTimeFixed":
+    "BG/NBDでは、1回しか購入していない顧客は構造上つねにアクティブ（P(alive) = 1）とみなされます。このモデルでは離脱はリピート購入の後にしか起こらないためです。",
+  "ltv.fit.title": "モデルごとの当てはまり",
+  "ltv.fit.help":
+    "各購入モデルを{date}までの注文で推定し、その後{days}日間の購入数を顧客ごと（{customers}人）に予測させました。誤差は顧客あたりの二乗平均平方根と平均絶対誤差です。単純推定（過去の購入ペース × 日数）の誤差は{naive}です。",
+  "ltv.fit.helpNotCompared": "購入モデルはまだホールドアウトで比較されていません。",
+  "ltv.fit.model": "モデル",
+  "ltv.fit.rmse": "ホールドアウトRMSE",
+  "ltv.fit.mae": "ホールドアウトMAE",
+  "ltv.fit.status": "状態",
+  "ltv.fit.reason": "理由（計算時の記録）",
+  "ltv.fit.used": "使用",
+  "ltv.fit.usedMark": "予測に使用",
+  "ltv.fit.status.converged": "収束",
+  "ltv.fit.status.notIdentified": "推定不能",
+  "ltv.fit.status.tooLittleData": "データ不足",
+  "ltv.fit.status.notCompared": "未比較",
+  "ltv.fit.status.noData": "定期購入なし",
+  "ltv.fit.why.chosen":
+    "{model}を使っています。すべてのパラメータを推定できたモデルの中で、ホールドアウト誤差が最も小さいためです。",
+  "ltv.fit.why.noneIdentified":
+    "ホールドアウトで、すべてのパラメータを推定できた購入モデルがなかったため、代わりに{model}を使っています。",
+  "ltv.fit.why.refitFailed":
+    "ホールドアウト誤差が最も小さいのは{chosen}でしたが、全顧客では推定できなかったため、代わりに{model}を使っています。",
+  "ltv.fit.why.notCompared": "ホールドアウトで比較せずに{model}を使っています。",
+  "ltv.fit.otherTitle": "購入金額モデルと定期継続モデル",
+  "ltv.fit.otherModel": "モデル",
+  "ltv.fit.gammaGamma": "Gamma-Gamma（注文金額）",
+  "ltv.fit.sbg": "sBG（定期の継続）",
+  "ltv.fit.gammaGammaOk": "収束し、すべてのパラメータを推定できました（{message}）。",
+  "ltv.fit.sbgOk": "収束し、すべてのパラメータを推定できました（{message}）。",
+  "ltv.fit.sbgNone": "このショップには定期購入がありません。",
   "ltv.unit.day": "日",
   "ltv.unit.week": "週",
   "ltv.holdout.title": "ホールドアウト精度",

@@ -2,7 +2,6 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import {
-  Badge,
   Banner,
   BlockStack,
   Card,
@@ -17,10 +16,11 @@ import type { Metric } from "../analytics/metric";
 import { BarChart, LineChart } from "../components/charts";
 import { EMPTY_IMAGE, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
+import { OtherModelsFit, PurchaseModelFit } from "../components/ModelFit";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { metricName, useI18n } from "../i18n";
-import type { ClvOk } from "../metrics/snapshot/types";
+import type { ClvOk, ContinuationBlock } from "../metrics/snapshot/types";
 import { ltvData } from "../pages/ltv.server";
 import { authenticate } from "../shopify.server";
 
@@ -106,7 +106,25 @@ function SpendFallback({
   );
 }
 
-function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
+/** Display names of the purchase models' parameters. */
+const PARAMETER_NAMES: Readonly<Record<string, string>> = {
+  r: "r",
+  alpha: "α",
+  a: "a",
+  b: "b",
+  s: "s",
+  beta: "β",
+};
+
+function Predictions({
+  clv,
+  sbg,
+  format,
+}: {
+  clv: ClvOk;
+  sbg: ContinuationBlock["sbg"];
+  format: Format;
+}) {
   const { t } = useI18n();
   const clvBars = clv.distributions.clvMinor.map((b) => ({
     label: b.to === null ? `${format.moneyCompact(b.from)}+` : format.moneyCompact(b.from),
@@ -127,15 +145,12 @@ function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
       customers: format.number(b.customers),
     }),
   }));
-  const { bgnbd, gammaGamma, holdout } = clv;
-  const paramRows = (
-    [
-      ["r", bgnbd.params.r, bgnbd.standardErrors?.r],
-      ["α", bgnbd.params.alpha, bgnbd.standardErrors?.alpha],
-      ["a", bgnbd.params.a, bgnbd.standardErrors?.a],
-      ["b", bgnbd.params.b, bgnbd.standardErrors?.b],
-    ] as const
-  ).map(([name, v, se]) => [`BG/NBD ${name}`, num(format, v), num(format, se)]);
+  const { gammaGamma, holdout, purchaseModel } = clv;
+  const paramRows = Object.entries(purchaseModel.params).map(([key, v]) => [
+    `${purchaseModel.label} ${PARAMETER_NAMES[key] ?? key}`,
+    num(format, v),
+    num(format, purchaseModel.standardErrors?.[key]),
+  ]);
   if (gammaGamma) {
     paramRows.push(
       ...(
@@ -176,9 +191,16 @@ function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
               title={t("ltv.dist.pAlive")}
               color="#008060"
             />
+            {clv.purchaseModel.oneTimeBuyersSurelyAlive && (
+              <Text as="p" variant="bodySm" tone="subdued">
+                <span data-testid="palive-one-time-fixed">{t("ltv.pAlive.oneTimeFixed")}</span>
+              </Text>
+            )}
           </BlockStack>
         </Card>
       </InlineGrid>
+      <PurchaseModelFit clv={clv} format={format} />
+      <OtherModelsFit clv={clv} sbg={sbg} />
       <Card padding="0">
         <BlockStack>
           <div style={{ padding: "var(--p-space-400)" }}>
@@ -215,19 +237,13 @@ function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
           <BlockStack>
             <div style={{ padding: "var(--p-space-400)" }}>
               <BlockStack gap="100">
-                <InlineStack gap="200" blockAlign="center">
-                  <Text as="h2" variant="headingMd">
-                    {t("ltv.params.title")}
-                  </Text>
-                  <Badge tone={bgnbd.convergence.converged ? "success" : "warning"}>
-                    {bgnbd.convergence.converged
-                      ? t("ltv.params.converged")
-                      : t("ltv.params.notConverged")}
-                  </Badge>
-                </InlineStack>
+                <Text as="h2" variant="headingMd">
+                  {t("ltv.params.title")}
+                </Text>
                 <Text as="p" variant="bodySm" tone="subdued">
-                  {t("ltv.params.help", {
-                    customers: format.number(bgnbd.customers),
+                  {t("ltv.params.helpModel", {
+                    model: purchaseModel.label,
+                    customers: format.number(purchaseModel.customers),
                     unit: clv.unit === "week" ? t("ltv.unit.week") : t("ltv.unit.day"),
                     date: format.date(clv.calibrationEndDate),
                   })}
@@ -270,7 +286,7 @@ function Predictions({ clv, format }: { clv: ClvOk; format: Format }) {
                   </Text>
                   <DataTable
                     columnContentTypes={["text", "numeric", "numeric"]}
-                    headings={["", t("ltv.holdout.model"), t("ltv.holdout.naive")]}
+                    headings={["", "BG/NBD", t("ltv.holdout.naive")]}
                     rows={[
                       ["MAE", num(format, holdout.mae), num(format, holdout.naiveMae)],
                       ["RMSE", num(format, holdout.rmse), num(format, holdout.naiveRmse)],
@@ -352,9 +368,12 @@ export default function PredictiveLtv() {
               <Tile
                 label={t("ltv.pAlive")}
                 value={format.metric(clv.averages.pAlive, "ratio")}
-                help={t("ltv.modelChurn", {
-                  share: format.metric(data.modelChurn.value, "ratio"),
-                })}
+                help={
+                  t("ltv.modelChurn", { share: format.metric(data.modelChurn.value, "ratio") }) +
+                  (clv.purchaseModel.oneTimeBuyersSurelyAlive
+                    ? ` ${t("ltv.pAlive.oneTimeFixed")}`
+                    : "")
+                }
                 metric={data.modelChurn}
                 format={format}
                 testId="ltv-average-palive"
@@ -377,7 +396,7 @@ export default function PredictiveLtv() {
                 testId="ltv-historical"
               />
             </InlineGrid>
-            <Predictions clv={clv} format={format} />
+            <Predictions clv={clv} sbg={data.sbg} format={format} />
           </>
         ) : (
           <Card>

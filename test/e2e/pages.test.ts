@@ -627,7 +627,49 @@ describe("analysis pages", () => {
       clv.scenarios.length,
     );
     const params = await page.getByTestId("model-params").textContent();
-    expect(params).toContain(en.number(clv.bgnbd.params.r, 3));
+    // The parameters of the purchase model the predictions use.
+    expect(params).toContain(`${clv.purchaseModel.label} r`);
+    expect(params).toContain(en.number(clv.purchaseModel.params.r!, 3));
+    // Fit quality per model: each purchase model's holdout error and status, which is used
+    // and why; Gamma-Gamma and sBG each with their own status.
+    const fit = page.getByTestId("model-fit");
+    expect(await fit.locator("tbody tr").count()).toBe(clv.modelChoice.models.length);
+    for (const row of clv.modelChoice.models) {
+      const cell = page.getByTestId(`fit-model-${row.model}`);
+      await expect(cell.getAttribute("data-status")).resolves.toBe(row.status);
+      const rowText = await fit.locator("tbody tr", { has: cell }).textContent();
+      if (row.rmse !== null) expect(rowText).toContain(en.number(row.rmse, 4));
+      expect(rowText).toContain(row.reason);
+    }
+    await expect(page.getByTestId("model-used").getAttribute("data-model")).resolves.toBe(
+      clv.modelChoice.used,
+    );
+    expect(await text(page, "model-used")).toContain(clv.purchaseModel.label);
+    expect(await page.getByTestId("other-model-fit").locator("tbody tr").count()).toBe(2);
+    const spendStatus = clv.aovFallback === null ? "converged" : undefined;
+    if (spendStatus) {
+      await expect(
+        page.getByTestId("fit-model-gamma-gamma").getAttribute("data-status"),
+      ).resolves.toBe(spendStatus);
+    } else {
+      expect(await page.getByTestId("other-model-fit").textContent()).toContain(
+        clv.aovFallback!.reason,
+      );
+    }
+    const sbgStatus = snapshot.continuation.sbg;
+    await expect(page.getByTestId("fit-model-sbg").getAttribute("data-status")).resolves.toBe(
+      sbgStatus === null
+        ? "no-data"
+        : sbgStatus.status === "ok"
+          ? "converged"
+          : sbgStatus.status === "not-identified"
+            ? "not-identified"
+            : "too-little-data",
+    );
+    // Under BG/NBD one-time buyers' P(alive) is 1 by construction: the page says so.
+    expect(await page.getByTestId("palive-one-time-fixed").count()).toBe(
+      clv.modelChoice.used === "bgnbd" ? 1 : 0,
+    );
     // Gamma-Gamma rows only for an identified fit; otherwise the reason and the mean used.
     if (clv.aovFallback) {
       expect(params).not.toContain("Gamma-Gamma");
@@ -706,6 +748,13 @@ describe("Japanese admin", () => {
       const page = await app.open(path, main.store, "ja");
       await page.getByTestId(ready).waitFor();
       expect(await page.locator("html").getAttribute("lang")).toBe("ja");
+      if (name === "ltv-ja") {
+        // The fit-quality tables in Japanese.
+        expect(await page.getByRole("heading", { name: "モデルごとの当てはまり" }).count()).toBe(1);
+        expect(await page.getByTestId("model-fit").locator("tbody tr").count()).toBe(3);
+        expect(await page.getByTestId("model-fit").textContent()).toContain("予測に使用");
+        expect(await page.getByTestId("other-model-fit").locator("tbody tr").count()).toBe(2);
+      }
       await expectAccessible(page, name);
       await screenshot(page, name);
       await page.close();

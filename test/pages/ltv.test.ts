@@ -1,0 +1,85 @@
+/**
+ * The predictive LTV page's loader: the purchase models' comparison table (each model's
+ * holdout error and status, the one used and why), Gamma-Gamma's and sBG's own status, from
+ * a stored snapshot of this version and from a version-1 snapshot (before the comparison).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import prisma from "../../app/db.server";
+import { PURCHASE_MODELS } from "../../app/analytics/clv";
+import { clearHistoryCache } from "../../app/pages/history.server";
+import { ltvData } from "../../app/pages/ltv.server";
+import { clearSnapshotCache } from "../../app/pages/page-base.server";
+import { SNAPSHOT_VERSION } from "../../app/metrics/snapshot/types";
+import { removeShops, seedShop, storeName, type SeededShop } from "../e2e/harness";
+
+describe("the LTV page loader", () => {
+  let shop: SeededShop;
+
+  beforeAll(async () => {
+    shop = await seedShop({ store: storeName("pages-ltv"), customers: 800, seed: 5 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await removeShops([shop].filter(Boolean).map((s) => s.domain));
+  });
+
+  it("returns every purchase model's holdout error and status, the one used and why", async () => {
+    clearSnapshotCache();
+    const snapshot = await shop.snapshot();
+    const data = await ltvData(shop.domain);
+    const clv = data.clv;
+    if (clv === null || clv.status !== "ok") throw new Error("expected fitted models");
+    expect(clv).toEqual(snapshot.clv);
+    const choice = clv.modelChoice;
+    expect(choice.models.map((m) => m.model)).toEqual(PURCHASE_MODELS.map((m) => m.name));
+    for (const row of choice.models) {
+      expect(["converged", "not-identified", "too-little-data", "not-compared"]).toContain(
+        row.status,
+      );
+      expect(row.reason.length).toBeGreaterThan(0);
+      if (choice.status === "compared" && row.status !== "too-little-data") {
+        expect(row.rmse).toBeGreaterThan(0);
+      }
+    }
+    expect(clv.purchaseModel.model).toBe(choice.used);
+    if (choice.chosen !== null) {
+      const chosen = choice.models.find((m) => m.model === choice.chosen)!;
+      expect(chosen.status).toBe("converged");
+    }
+    expect(choice.reason.length).toBeGreaterThan(0);
+    // sBG's own status and reason come with it (Gamma-Gamma's are in clv.aovFallback).
+    expect(data.sbg).toEqual(snapshot.continuation.sbg);
+  });
+
+  it("reads a stored version-1 snapshot: BG/NBD, not compared, with the reason", async () => {
+    const row = await prisma.metricSnapshot.findFirstOrThrow({
+      where: { shopId: shop.shopId },
+      orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    });
+    const stored = JSON.parse(row.data) as Record<string, unknown> & {
+      clv: Record<string, unknown>;
+    };
+    expect(stored.version).toBe(SNAPSHOT_VERSION);
+    const { modelChoice: _choice, purchaseModel: _model, ...oldClv } = stored.clv;
+    await prisma.metricSnapshot.update({
+      where: { id: row.id },
+      data: { data: JSON.stringify({ ...stored, version: 1, clv: oldClv }) },
+    });
+    try {
+      clearSnapshotCache();
+      clearHistoryCache();
+      const data = await ltvData(shop.domain);
+      if (data.clv === null || data.clv.status !== "ok") throw new Error("expected fitted models");
+      expect(data.clv.modelChoice).toMatchObject({
+        status: "not-compared",
+        used: "bgnbd",
+        chosen: null,
+      });
+      expect(data.clv.modelChoice.reason).toMatch(/snapshot version 1/);
+      expect(data.clv.purchaseModel.oneTimeBuyersSurelyAlive).toBe(true);
+    } finally {
+      await prisma.metricSnapshot.update({ where: { id: row.id }, data: { data: row.data } });
+      clearSnapshotCache();
+    }
+  });
+});
