@@ -33,9 +33,10 @@
  * Speed: J(·; T) depends on (x, T) and J(·; t_x) on (x, t_x) only, so a likelihood pass sums
  * the series once per distinct pair and then does one log-sum-exp per row, like BG/NBD.
  *
- * One module (about 680 lines) on purpose, like bgnbd.ts: H, the likelihood and its
- * gradient, the fit and the per-customer quantities share the J terms and are checked
- * against each other in test/clv/paretonbd.test.ts.
+ * One module (about 860 lines) on purpose, like bgnbd.ts: H, the likelihood and its
+ * gradient, the fit (with its stop at the s, β → ∞ edge, which needs the likelihood pass)
+ * and the per-customer quantities share the J terms and are checked against each other in
+ * test/clv/paretonbd.test.ts.
  */
 
 import type { ConvergenceInfo } from "./bgnbd";
