@@ -29,18 +29,60 @@ function StatusBadge({ status }: { status: Status }) {
   return <Badge tone={tone}>{t(key)}</Badge>;
 }
 
-const Reason = ({ children }: { children: ReactNode }) => (
-  <Text as="span" variant="bodySm" tone="subdued" breakWord>
-    {children}
-  </Text>
+const Reason = ({ children, title }: { children: ReactNode; title?: string }) => (
+  <span title={title}>
+    <Text as="span" variant="bodySm" tone="subdued" breakWord>
+      {children}
+    </Text>
+  </span>
 );
 
-/** Why the predictions use the model they use, in the admin's language. */
-function whyUsed(
-  t: ReturnType<typeof useI18n>["t"],
-  choice: ClvOk["modelChoice"],
-  label: string,
+type Translate = ReturnType<typeof useI18n>["t"];
+
+/** The compute's reason codes (analytics/clv/status.ts, choice.ts, AovFallback), worded. */
+const CODE: Record<string, MessageKey> = {
+  boundary: "ltv.fit.code.boundary",
+  "no-standard-errors": "ltv.fit.code.noStandardErrors",
+  "not-converged": "ltv.fit.code.notConverged",
+  "fit-failed": "ltv.fit.code.fitFailed",
+  "too-few-spend-customers": "ltv.fit.code.tooFewSpendCustomers",
+};
+
+/**
+ * A stored reason in the admin's language: the compute stores English sentences (with
+ * figures) for logs and definitions, and a code; other languages word the code, and the
+ * English sentence stays available as the cell's title.
+ */
+function reasonText(
+  t: Translate,
+  locale: string,
+  status: Status,
+  code: string | null,
+  parameter: string | null,
+  stored: string,
 ): string {
+  if (locale === "en") return stored;
+  const byCode = code === null ? undefined : CODE[code];
+  if (byCode !== undefined) return t(byCode, { parameter: parameter ?? "—" });
+  if (status === "converged") return t("ltv.fit.code.converged");
+  if (status === "too-little-data") return t("ltv.fit.code.tooLittleData");
+  if (status === "not-compared") return t("ltv.fit.code.notCompared");
+  return stored;
+}
+
+function fallbackRow(
+  t: Translate,
+  locale: string,
+  status: Status,
+  code: string | null,
+  parameter: string | null,
+  stored: string,
+): [Status, string] {
+  return [status, reasonText(t, locale, status, code, parameter, stored)];
+}
+
+/** Why the predictions use the model they use, in the admin's language. */
+function whyUsed(t: Translate, choice: ClvOk["modelChoice"], label: string): string {
   if (choice.status === "not-compared") return t("ltv.fit.why.notCompared", { model: label });
   if (choice.chosen === null) return t("ltv.fit.why.noneIdentified", { model: label });
   if (choice.chosen !== choice.used) {
@@ -51,7 +93,7 @@ function whyUsed(
 }
 
 export function PurchaseModelFit({ clv, format }: { clv: ClvOk; format: Format }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const choice = clv.modelChoice;
   const err = (v: number | null) => (v === null ? DASH : format.number(v, 4));
   const rows = choice.models.map((m) => [
@@ -68,7 +110,9 @@ export function PurchaseModelFit({ clv, format }: { clv: ClvOk; format: Format }
     ) : (
       ""
     ),
-    <Reason key="reason">{m.reason}</Reason>,
+    <Reason key="reason" title={m.reason}>
+      {reasonText(t, locale, m.status, m.code, m.parameter, m.reason)}
+    </Reason>,
   ]);
   return (
     <Card padding="0">
@@ -114,7 +158,7 @@ export function PurchaseModelFit({ clv, format }: { clv: ClvOk; format: Format }
                 {whyUsed(t, choice, clv.purchaseModel.label)}
               </span>
             </Text>
-            <Reason>{choice.reason}</Reason>
+            {locale === "en" && <Reason>{choice.reason}</Reason>}
           </BlockStack>
         </div>
       </BlockStack>
@@ -123,25 +167,29 @@ export function PurchaseModelFit({ clv, format }: { clv: ClvOk; format: Format }
 }
 
 export function OtherModelsFit({ clv, sbg }: { clv: ClvOk; sbg: ContinuationBlock["sbg"] }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const gg: [Status, string] =
     clv.aovFallback === null
       ? [
           "converged",
           t("ltv.fit.gammaGammaOk", { message: clv.gammaGamma?.convergence.message ?? "" }),
         ]
-      : [
+      : fallbackRow(
+          t,
+          locale,
           clv.aovFallback.code === "too-few-spend-customers" ? "too-little-data" : "not-identified",
+          clv.aovFallback.code,
+          clv.aovFallback.parameter,
           clv.aovFallback.reason,
-        ];
+        );
   const sb: [Status, string] =
     sbg === null
       ? ["no-data", t("ltv.fit.sbgNone")]
       : sbg.status === "ok"
         ? ["converged", t("ltv.fit.sbgOk", { message: sbg.convergence.message })]
         : sbg.status === "not-identified"
-          ? ["not-identified", sbg.reason]
-          : ["too-little-data", sbg.reason];
+          ? fallbackRow(t, locale, "not-identified", sbg.code, sbg.parameter, sbg.reason)
+          : fallbackRow(t, locale, "too-little-data", null, null, sbg.reason);
   const rows = (
     [
       ["gamma-gamma", t("ltv.fit.gammaGamma"), gg],

@@ -561,6 +561,17 @@ export const enMessages = {
   "ltv.fit.gammaGammaOk": "Converged with every parameter identified ({message}).",
   "ltv.fit.sbgOk": "Converged with every parameter identified ({message}).",
   "ltv.fit.sbgNone": "The shop has no subscription purchases.",
+  "ltv.fit.code.boundary":
+    "Parameter {parameter} ran to the edge of its range: the data cannot pin it down.",
+  "ltv.fit.code.noStandardErrors":
+    "The fit has no standard errors: the likelihood is flat at the estimate.",
+  "ltv.fit.code.notConverged": "The fit did not converge.",
+  "ltv.fit.code.fitFailed": "The fit failed.",
+  "ltv.fit.code.tooFewSpendCustomers":
+    "Too few repeat customers to fit order values: the shop's average order value is used.",
+  "ltv.fit.code.converged": "Converged with every parameter identified.",
+  "ltv.fit.code.tooLittleData": "Too little data for this model.",
+  "ltv.fit.code.notCompared": "Not compared on a holdout.",
   "ltv.unit.day": "day",
   "ltv.unit.week": "week",
   "ltv.holdout.title": "Holdout accuracy",

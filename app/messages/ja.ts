@@ -553,6 +553,16 @@ const messages: Record<MessageKey, Message> = {
   "ltv.fit.gammaGammaOk": "収束し、すべてのパラメータを推定できました（{message}）。",
   "ltv.fit.sbgOk": "収束し、すべてのパラメータを推定できました（{message}）。",
   "ltv.fit.sbgNone": "このショップには定期購入がありません。",
+  "ltv.fit.code.boundary":
+    "パラメータ {parameter} が推定範囲の端まで発散し、データから値を定められません。",
+  "ltv.fit.code.noStandardErrors": "推定値の標準誤差を計算できません（尤度が平坦です）。",
+  "ltv.fit.code.notConverged": "推定が収束しませんでした。",
+  "ltv.fit.code.fitFailed": "推定に失敗しました。",
+  "ltv.fit.code.tooFewSpendCustomers":
+    "注文金額のモデルを推定するにはリピート顧客が少ないため、ショップの平均注文額を使っています。",
+  "ltv.fit.code.converged": "収束し、すべてのパラメータを推定できました。",
+  "ltv.fit.code.tooLittleData": "このモデルを推定するにはデータが足りません。",
+  "ltv.fit.code.notCompared": "ホールドアウトでの比較はまだ行っていません。",
   "ltv.unit.day": "日",
   "ltv.unit.week": "週",
   "ltv.holdout.title": "ホールドアウト精度",

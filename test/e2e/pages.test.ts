@@ -754,6 +754,12 @@ describe("Japanese admin", () => {
         expect(await page.getByTestId("model-fit").locator("tbody tr").count()).toBe(3);
         expect(await page.getByTestId("model-fit").textContent()).toContain("予測に使用");
         expect(await page.getByTestId("other-model-fit").locator("tbody tr").count()).toBe(2);
+        // Reasons are worded from the compute's codes, not its English sentences.
+        const fitText = await page.getByTestId("model-fit").textContent();
+        if (snapshot.clv.status !== "ok") throw new Error("expected CLV predictions");
+        for (const row of snapshot.clv.modelChoice.models) {
+          expect(fitText).not.toContain(row.reason);
+        }
       }
       await expectAccessible(page, name);
       await screenshot(page, name);
