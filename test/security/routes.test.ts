@@ -9,6 +9,7 @@
  * new route is covered the day it is added: it needs no entry here unless it is public
  * (then PUBLIC says why) or takes a parameter this file does not know yet.
  */
+import { RETRY_RANGE_INTENT } from "../../app/components/RangeStatus";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createHmac, randomUUID } from "node:crypto";
@@ -248,8 +249,13 @@ function formsOf(route: AppRoute, target: Who): FormData[] {
         form({ intent: "action", segment: ids[target].segment, text: "posted action" }),
         form({ intent: "shopify-segment", segment: ids[target].segment }),
       ];
+    case "routes/app._index":
+      return [form({ intent: RETRY_RANGE_INTENT, from: "2025-01", to: "2025-03" })];
     case "routes/app.kpi.$id":
-      return [form({ direction: "at_least", min: "61" })];
+      return [
+        form({ direction: "at_least", min: "61" }),
+        form({ intent: RETRY_RANGE_INTENT, from: "2025-01", to: "2025-03" }),
+      ];
     case "routes/auth.login":
       return [form({ shop: domainOf(stores[target]) })];
     default:
