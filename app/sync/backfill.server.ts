@@ -23,10 +23,11 @@ import { parseJsonExact } from "./ids";
 import { BULK_CUSTOMERS, BULK_ORDERS, filteredBulkQuery, SHOP_INFO } from "./operations";
 import {
   customerRowFrom,
-  lineItemNodeSchema,
+  lineItemRowFrom,
   orderRowFrom,
   parseGid,
   type CustomerRow,
+  type LineItemRow,
   type OrderRow,
 } from "./rows";
 
@@ -153,9 +154,12 @@ async function advanceKind(
       );
     }
     try {
+      // Taken before Shopify starts the export: the file's data is at least this new, and
+      // its line items carry this instant as their version (OrderLineItem.versionAt).
+      const requestedAt = new Date();
       const id = await startBulkQuery(ctx.api, query);
       op = await ctx.db.bulkOperation.create({
-        data: { id, shopId, kind, status: "CREATED" },
+        data: { id, shopId, kind, status: "CREATED", startedAt: requestedAt },
       });
       ctx.log.info({ shopId, kind, bulkOperation: id }, "bulk operation started");
     } catch (error) {
@@ -200,6 +204,7 @@ async function advanceKind(
         url,
         op.linesProcessed,
         complete ? op.objectCount : null,
+        op.startedAt,
       );
     } catch (error) {
       if (!(error instanceof BulkFileUnavailableError)) throw error;
@@ -230,9 +235,6 @@ async function advanceKind(
   return { done: true };
 }
 
-/** A line item line with no selling plan, as Shopify writes it. */
-const PLAIN_CHILD = /^\{"sellingPlan":null,"__parentId":"gid:\/\/shopify\/Order\/\d+"\}$/;
-
 function parseLine(kind: BulkKind, text: string, lineNumber: number): Record<string, unknown> {
   try {
     const value = parseJsonExact(text);
@@ -258,8 +260,10 @@ function mapLine<T>(kind: BulkKind, lineNumber: number, map: () => T): T {
 
 /**
  * Streams one bulk file into the store from line `done + 1`. Line items (children of
- * orders, in any order relative to their parent) only say whether an order was bought
- * on a selling plan; their parents are collected and flagged once the file is read.
+ * orders, in any order relative to their parent) are written with the batch they come in,
+ * versioned by when the export was requested (`versionAt`): a newer read of their order
+ * (a webhook's) is never replaced by the file's. Whether an order was bought on a selling
+ * plan is collected from them and flagged once the file is read.
  */
 async function ingest(
   ctx: SyncContext,
@@ -270,15 +274,21 @@ async function ingest(
   done: number,
   /** Lines a complete file has (Shopify's objectCount); null for partial data. */
   expectedLines: number | null,
+  /** When the export was requested: the version of its line items. */
+  versionAt: Date,
 ): Promise<void> {
   const subscriptionOrders = new Set<string>();
   let orders: OrderRow[] = [];
+  let items: LineItemRow[] = [];
   let customers: CustomerRow[] = [];
   let written = done; // lines handed to the store
 
   const noteChild = (line: Record<string, unknown>, lineNumber: number) => {
-    const item = mapLine(kind, lineNumber, () => lineItemNodeSchema.parse(line));
-    if (item.sellingPlan) subscriptionOrders.add(String(line.__parentId));
+    const item = mapLine(kind, lineNumber, () =>
+      lineItemRowFrom(line, parseGid(String(line.__parentId), "Order"), versionAt),
+    );
+    if (item.subscription) subscriptionOrders.add(String(line.__parentId));
+    return item;
   };
 
   // Batches are written while the next ones are parsed, each with the file's progress in
@@ -292,11 +302,12 @@ async function ingest(
       for (const row of orders) {
         if (subscriptionOrders.has(`gid://shopify/Order/${row.id}`)) row.subscription = true;
       }
-      write = ctx.store.upsertOrders(shopId, orders, progress);
+      write = ctx.store.upsertOrders(shopId, orders, progress, items);
     } else {
       write = ctx.store.upsertCustomers(shopId, customers, progress);
     }
     orders = [];
+    items = [];
     customers = [];
     write.catch(() => {}); // handled where it is awaited
     writes.push(write);
@@ -319,12 +330,6 @@ async function ingest(
       // Synchronous except when a batch is full, so most lines cost no promise.
       onLine: (text, lineNumber) => {
         if (unparsed) throw unparsed;
-        // Most children are line items without a selling plan: nothing to read in them.
-        // A complete JSON object is all that is checked (a cut-off line is not one).
-        if (PLAIN_CHILD.test(text)) {
-          last = lineNumber;
-          return;
-        }
         let line: Record<string, unknown>;
         try {
           line = parseLine(kind, text, lineNumber);
@@ -334,13 +339,15 @@ async function ingest(
         }
         last = lineNumber;
         if ("__parentId" in line) {
-          if (kind === "orders") noteChild(line, lineNumber);
+          if (kind === "orders") items.push(noteChild(line, lineNumber));
         } else if (kind === "orders") {
           orders.push(mapLine(kind, lineNumber, () => orderRowFrom(line, false)));
         } else {
           customers.push(mapLine(kind, lineNumber, () => customerRowFrom(line)));
         }
-        if (orders.length + customers.length >= BATCH_ROWS) return flush(lineNumber);
+        if (orders.length + items.length + customers.length >= BATCH_ROWS) {
+          return flush(lineNumber);
+        }
       },
     });
   } finally {

@@ -11,7 +11,12 @@ import { beginBackfill } from "./backfill.server";
 import type { SyncContext } from "./context.server";
 import { learnUnknownTags } from "./customers.server";
 import { sweepDeletions } from "./deletions.server";
-import { CUSTOMERS_CHANGED, ORDERS_CHANGED, ORDERS_CHANGED_COUNT } from "./operations";
+import {
+  CUSTOMERS_CHANGED,
+  ORDER_FOR_SYNC,
+  ORDERS_CHANGED,
+  ORDERS_CHANGED_COUNT,
+} from "./operations";
 import { customerRowFrom, hasSellingPlan, orderRowFrom } from "./rows";
 
 /** Above this many changed orders, a filtered bulk export is cheaper than paging. */
@@ -51,6 +56,16 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
       orderRowFrom(node, hasSellingPlan(node.lineItems.nodes)),
     );
     await ctx.store.upsertOrders(shop.id, rows);
+    // A page carries 8 line items an order: one with more is read again alone.
+    for (const node of page.orders.nodes) {
+      if (!node.lineItems.pageInfo.hasNextPage) continue;
+      const { order } = await ctx.api.request(ORDER_FOR_SYNC, { id: node.id });
+      if (order) {
+        await ctx.store.upsertOrders(shop.id, [
+          orderRowFrom(order, hasSellingPlan(order.lineItems.nodes)),
+        ]);
+      }
+    }
     orders += rows.length;
     after = page.orders.pageInfo.hasNextPage ? (page.orders.pageInfo.endCursor ?? null) : null;
   } while (after);

@@ -5,8 +5,27 @@
  * disagree. Only ids, dates, amounts and tags: no names, emails, addresses or phones.
  */
 import { z } from "zod";
+import { categorical, journeyFrom, journeySchema, type Journey } from "./attribution";
 import { exactId } from "./ids";
 import { toMinorUnits } from "./money";
+
+export type { Journey } from "./attribution";
+
+/** One line item as Kizuna keeps it (the OrderLineItem table). */
+export interface LineItemRow {
+  id: bigint;
+  orderId: bigint;
+  productId: bigint | null;
+  variantId: bigint | null;
+  quantity: number;
+  currentQuantity: number;
+  /** originalTotalSet minus every discount allocated to the line, shop currency. */
+  netMinor: bigint;
+  subscription: boolean;
+  giftCard: boolean;
+  /** The order version the row matches (see OrderLineItem.versionAt). */
+  versionAt: Date;
+}
 
 export interface OrderRow {
   id: bigint;
@@ -21,6 +40,18 @@ export interface OrderRow {
   sourceName: string | null;
   subscription: boolean;
   shopifyUpdatedAt: Date;
+  /*
+   * What a read that selects them carries (./attribution.ts); undefined or null: the read
+   * did not carry it, and the stored value stays.
+   */
+  /** Order.attribution.handle: the sales channel. */
+  channelHandle?: string | null;
+  /** Order.discountCodes ([] for none). */
+  discountCodeList?: string[] | null;
+  /** First touch; null when not known yet (a summary not ready). */
+  firstTouch?: Journey | null;
+  /** The order's line items, when the read carries them all (not in bulk files). */
+  lineItems?: LineItemRow[] | null;
 }
 
 export interface CustomerRow {
@@ -85,6 +116,9 @@ export const orderNodeSchema = z.object({
   totalPriceSet: shopMoney,
   totalRefundedSet: shopMoney,
   currentSubtotalLineItemsQuantity: z.number().int().nonnegative(),
+  attribution: z.object({ handle: z.string() }).nullish(),
+  discountCodes: z.array(z.string()).optional(),
+  customerJourneySummary: journeySchema.nullish(),
 });
 export type OrderNode = z.input<typeof orderNodeSchema>;
 type ParsedOrder = z.output<typeof orderNodeSchema>;
@@ -167,15 +201,106 @@ function checkedCustomer(node: unknown): ParsedCustomer | undefined {
   return { id, createdAt, updatedAt, tags: tags as string[] };
 }
 
-/** A line item as the operations select it: only whether it was bought on a selling plan. */
+type ParsedLineItem = z.output<typeof lineItemNodeSchema>;
+const idObject = (v: unknown) =>
+  v === null ? null : isObject(v) && typeof v.id === "string" ? { id: v.id } : undefined;
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** The line item schema's fast path (see checkedOrder): one per line of a bulk file. */
+function checkedLineItem(node: unknown): ParsedLineItem | undefined {
+  if (!isObject(node)) return undefined;
+  const { id, quantity, currentQuantity, isGiftCard, sellingPlan } = node;
+  const product = idObject(node.product);
+  const variant = idObject(node.variant);
+  const originalTotalSet = moneyOf(node.originalTotalSet);
+  if (
+    typeof id !== "string" ||
+    !isCount(quantity) ||
+    !isCount(currentQuantity) ||
+    typeof isGiftCard !== "boolean" ||
+    product === undefined ||
+    variant === undefined ||
+    !originalTotalSet ||
+    !Array.isArray(node.discountAllocations) ||
+    !(sellingPlan === null || isObject(sellingPlan))
+  ) {
+    return undefined;
+  }
+  const discountAllocations = [];
+  for (const allocation of node.discountAllocations as unknown[]) {
+    const allocatedAmountSet = isObject(allocation)
+      ? moneyOf(allocation.allocatedAmountSet)
+      : undefined;
+    if (!allocatedAmountSet) return undefined;
+    discountAllocations.push({ allocatedAmountSet });
+  }
+  let plan: ParsedLineItem["sellingPlan"] = null;
+  if (isObject(sellingPlan)) {
+    const planId = sellingPlan.sellingPlanId;
+    if (planId !== null && typeof planId !== "string") return undefined;
+    plan = { sellingPlanId: planId };
+  }
+  return {
+    id,
+    quantity,
+    currentQuantity,
+    isGiftCard,
+    product,
+    variant,
+    originalTotalSet,
+    discountAllocations,
+    sellingPlan: plan,
+  };
+}
+
+/** A line item as the operations select it. */
 export const lineItemNodeSchema = z.object({
+  id: z.string(),
+  quantity: z.number().int().nonnegative(),
+  currentQuantity: z.number().int().nonnegative(),
+  isGiftCard: z.boolean(),
+  product: z.object({ id: z.string() }).nullable(),
+  variant: z.object({ id: z.string() }).nullable(),
+  originalTotalSet: shopMoney,
+  discountAllocations: z.array(z.object({ allocatedAmountSet: shopMoney })),
   sellingPlan: z.object({ sellingPlanId: z.string().nullable() }).nullable(),
 });
+export type LineItemNode = z.input<typeof lineItemNodeSchema>;
+
+/**
+ * Maps a line item node of order `orderId`, as of the order version `versionAt`. Net is the
+ * original total less every discount allocated to the line (line- and order-level, incl.
+ * those on refunded units), never below 0: a gift or free line is 0.
+ */
+export function lineItemRowFrom(node: unknown, orderId: bigint, versionAt: Date): LineItemRow {
+  const item = checkedLineItem(node) ?? lineItemNodeSchema.parse(node);
+  const { amount, currencyCode } = item.originalTotalSet.shopMoney;
+  let netMinor = toMinorUnits(amount, currencyCode);
+  for (const { allocatedAmountSet } of item.discountAllocations) {
+    const money = allocatedAmountSet.shopMoney;
+    netMinor -= toMinorUnits(money.amount, money.currencyCode);
+  }
+  return {
+    id: parseGid(item.id, "LineItem"),
+    orderId,
+    productId: item.product ? parseGid(item.product.id, "Product") : null,
+    variantId: item.variant ? parseGid(item.variant.id, "ProductVariant") : null,
+    quantity: item.quantity,
+    currentQuantity: item.currentQuantity,
+    netMinor: netMinor > 0n ? netMinor : 0n,
+    subscription: item.sellingPlan !== null,
+    giftCard: item.isGiftCard,
+    versionAt,
+  };
+}
 
 /** Whether any of an order's line items was bought on a selling plan (a subscription). */
 export function hasSellingPlan(lineItems: readonly unknown[]): boolean {
-  return lineItems.some((item) => lineItemNodeSchema.parse(item).sellingPlan !== null);
+  return lineItems.some((item) => sellingPlanOnly.parse(item).sellingPlan !== null);
 }
+const sellingPlanOnly = z.object({
+  sellingPlan: z.object({ sellingPlanId: z.string().nullable() }).nullable(),
+});
 
 /**
  * Maps a validated order node. `subscription`: whether any line item has a selling plan
@@ -203,7 +328,43 @@ export function orderRowFrom(node: unknown, subscription: boolean): OrderRow {
     sourceName: order.sourceName,
     subscription,
     shopifyUpdatedAt: order.updatedAt,
+    ...extrasOf(node as Json, order.updatedAt),
   };
+}
+
+/**
+ * The attribution fields of an order node, those it carries: a field the read did not
+ * select is left out, so the stored value stays. `attribution` null is Shopify naming no
+ * channel, which does not clear a stored one either.
+ */
+function extrasOf(node: Json, version: Date): Partial<OrderRow> {
+  const extras: Partial<OrderRow> = {};
+  if ("attribution" in node) {
+    const attribution = z.object({ handle: z.string() }).nullable().parse(node.attribution);
+    extras.channelHandle = attribution ? categorical(attribution.handle) : null;
+  }
+  if ("discountCodes" in node) {
+    const codes = z.array(z.string()).parse(node.discountCodes);
+    extras.discountCodeList = codes.map(categorical).filter((c): c is string => c !== null);
+  }
+  if ("customerJourneySummary" in node)
+    extras.firstTouch = journeyFrom(node.customerJourneySummary);
+  // Line items are upserted by id and never removed (an edit or refund changes their
+  // current quantity), so a read that carries only the first page of them is still exact
+  // for those it carries.
+  const lineItems = node.lineItems;
+  // A read that selects no line item ids (only their selling plan) carries no line items.
+  if (
+    isObject(lineItems) &&
+    Array.isArray(lineItems.nodes) &&
+    lineItems.nodes.every((item) => isObject(item) && "id" in item)
+  ) {
+    const orderId = parseGid(String(node.id), "Order");
+    extras.lineItems = lineItems.nodes.map((item: unknown) =>
+      lineItemRowFrom(item, orderId, version),
+    );
+  }
+  return extras;
 }
 
 export function customerRowFrom(node: unknown): CustomerRow {

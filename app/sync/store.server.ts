@@ -16,7 +16,7 @@ import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
-import { tagsVersion, type CustomerRow, type OrderRow } from "./rows";
+import { tagsVersion, type CustomerRow, type LineItemRow, type OrderRow } from "./rows";
 
 /**
  * How far a backfill has written a bulk file, stored in the same transaction as the
@@ -39,7 +39,16 @@ export interface TagsWritten {
 }
 
 export interface RowStore {
-  upsertOrders(shopId: number, rows: readonly OrderRow[], progress?: BulkProgress): Promise<void>;
+  /**
+   * Orders with the line items they carry, and `lineItems` besides (a bulk file's, which
+   * come apart from their orders), in one transaction with the bulk progress.
+   */
+  upsertOrders(
+    shopId: number,
+    rows: readonly OrderRow[],
+    progress?: BulkProgress,
+    lineItems?: readonly LineItemRow[],
+  ): Promise<void>;
   upsertCustomers(
     shopId: number,
     rows: readonly CustomerRow[],
@@ -60,6 +69,71 @@ export interface RowStore {
   close(): Promise<void>;
 }
 
+/** The first-touch columns: written together, only by a row that carries a journey. */
+const JOURNEY_COLUMNS = [
+  "firstSource",
+  "firstSourceType",
+  "utmSource",
+  "utmMedium",
+  "utmCampaign",
+  "utmContent",
+  "utmTerm",
+  "referrerHost",
+  "landingPath",
+] as const;
+/** Columns a row without the field (null) leaves as stored. */
+const KEPT_WHEN_NULL = new Set<string>(["channelHandle", "discountCodes"]);
+const JOURNEY_KEPT = new Set<string>(["journey", ...JOURNEY_COLUMNS]);
+const LINE_ITEM_COLUMNS = [
+  "shopId",
+  "id",
+  "orderId",
+  "productId",
+  "variantId",
+  "quantity",
+  "currentQuantity",
+  "netMinor",
+  "subscription",
+  "giftCard",
+  "versionAt",
+] as const;
+
+/** The stored journey of a row that carries none, else the row's (and so on per column). */
+const journeyValues = (row: OrderRow) => {
+  const j = row.firstTouch;
+  const visit = j?.kind === "visit" ? j : null;
+  return {
+    journey: j ? j.kind : null,
+    firstSource: visit?.source ?? null,
+    firstSourceType: visit?.sourceType ?? null,
+    utmSource: visit?.utmSource ?? null,
+    utmMedium: visit?.utmMedium ?? null,
+    utmCampaign: visit?.utmCampaign ?? null,
+    utmContent: visit?.utmContent ?? null,
+    utmTerm: visit?.utmTerm ?? null,
+    referrerHost: visit?.referrerHost ?? null,
+    landingPath: visit?.landingPath ?? null,
+  };
+};
+const discountCodesText = (row: OrderRow) =>
+  row.discountCodeList ? JSON.stringify(row.discountCodeList) : null;
+
+/** Every line item of a write: those the orders carry, then the separate ones. */
+const lineItemsOf = (rows: readonly OrderRow[], extra: readonly LineItemRow[] = []) => {
+  const items = rows.flatMap((r) => r.lineItems ?? []);
+  return extra.length === 0 ? items : items.concat(extra);
+};
+
+/** The newest version of each line item (PostgreSQL updates a row once per statement). */
+function newestLineItems(items: readonly LineItemRow[]): LineItemRow[] {
+  const byId = new Map<bigint, LineItemRow>();
+  for (const item of items) {
+    const seen = byId.get(item.id);
+    if (!seen || item.versionAt >= seen.versionAt) byId.set(item.id, item);
+  }
+  return [...byId.values()];
+}
+
 const ORDER_COLUMNS = [
   "shopId",
   "id",
@@ -74,6 +148,10 @@ const ORDER_COLUMNS = [
   "sourceName",
   "subscription",
   "shopifyUpdatedAt",
+  "channelHandle",
+  "discountCodes",
+  "journey",
+  ...JOURNEY_COLUMNS,
 ] as const;
 const CUSTOMER_COLUMNS = [
   "shopId",
@@ -91,6 +169,24 @@ const updates = (columns: readonly string[]) =>
     .filter((c) => c !== "shopId" && c !== "id")
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(", ");
+/**
+ * The order upsert's SET: every column from the row, except that a row without the channel
+ * or discount codes keeps the stored ones, and a row without a journey keeps the stored
+ * first touch.
+ */
+const orderUpdates = () =>
+  ORDER_COLUMNS.filter((c) => c !== "shopId" && c !== "id")
+    .map((c) =>
+      KEPT_WHEN_NULL.has(c)
+        ? `"${c}" = COALESCE(excluded."${c}", "Order"."${c}")`
+        : JOURNEY_KEPT.has(c)
+          ? `"${c}" = CASE WHEN excluded."journey" IS NULL THEN "Order"."${c}" ELSE excluded."${c}" END`
+          : `"${c}" = excluded."${c}"`,
+    )
+    .join(", ");
+/** A line item changes only for a version at least as new as the stored one. */
+const LINE_ITEM_UPDATE = `ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(LINE_ITEM_COLUMNS)}
+  WHERE excluded."versionAt" >= "OrderLineItem"."versionAt"`;
 const newerOnly = (table: string, falseValue: string) =>
   `WHERE "${table}"."deleted" = ${falseValue} AND excluded."shopifyUpdatedAt" >= "${table}"."shopifyUpdatedAt"`;
 
@@ -272,7 +368,13 @@ function createSqliteStore(url: string): RowStore {
           )
         : "?",
     ).join(", ")})
-      ${conflict} DO UPDATE SET ${updates(ORDER_COLUMNS)} ${newerOnly("Order", "0")}`,
+      ${conflict} DO UPDATE SET ${orderUpdates()} ${newerOnly("Order", "0")}`,
+    // Not for an order that is a tombstone (its line items went with it).
+    upsertLineItem: `INSERT INTO "OrderLineItem" (${quoted(LINE_ITEM_COLUMNS)})
+      SELECT ${LINE_ITEM_COLUMNS.map(() => "?").join(", ")}
+      WHERE NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."shopId" = ? AND o."id" = ? AND o."deleted" = 1)
+      ${LINE_ITEM_UPDATE}`,
+    deleteLineItems: `DELETE FROM "OrderLineItem" WHERE "shopId" = ? AND "orderId" = ?`,
     upsertCustomer: `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
       ${customerUpdate("0")}`,
     markSubscription: `UPDATE "Order" SET "subscription" = 1 WHERE "shopId" = ? AND "id" = ?`,
@@ -284,8 +386,9 @@ function createSqliteStore(url: string): RowStore {
     bulkProgress: BULK_PROGRESS,
     shopSyncDone: SHOP_SYNC_DONE,
   });
-  const tombstone = (statement: string, shopId: number, id: bigint) =>
+  const tombstone = (statement: string, shopId: number, id: bigint, ...more: Step[]) =>
     writer.write([
+      ...more,
       {
         statement,
         length: 1,
@@ -322,8 +425,29 @@ function createSqliteStore(url: string): RowStore {
         ]
       : [];
 
+  const journeyColumns = (journeys: ReturnType<typeof journeyValues>[]) =>
+    (["journey", ...JOURNEY_COLUMNS] as const).map((c) => texts(journeys, (v) => v[c]));
+  const lineItemStep = (shopId: number, items: readonly LineItemRow[]): Step => ({
+    statement: "upsertLineItem",
+    length: items.length,
+    columns: [
+      constant(shopId),
+      bigints(items, (r) => r.id),
+      bigints(items, (r) => r.orderId),
+      bigints(items, (r) => r.productId),
+      bigints(items, (r) => r.variantId),
+      numbers(items, (r) => r.quantity),
+      numbers(items, (r) => r.currentQuantity),
+      bigints(items, (r) => r.netMinor),
+      numbers(items, (r) => r.subscription),
+      numbers(items, (r) => r.giftCard),
+      dates(items, (r) => r.versionAt),
+      constant(shopId),
+      bigints(items, (r) => r.orderId),
+    ],
+  });
   return {
-    upsertOrders: (shopId, rows, progress) =>
+    upsertOrders: (shopId, rows, progress, extraItems) =>
       writer.write([
         {
           statement: "upsertOrder",
@@ -345,8 +469,12 @@ function createSqliteStore(url: string): RowStore {
             texts(rows, (r) => r.sourceName),
             numbers(rows, (r) => r.subscription),
             dates(rows, (r) => r.shopifyUpdatedAt),
+            texts(rows, (r) => r.channelHandle ?? null),
+            texts(rows, discountCodesText),
+            ...journeyColumns(rows.map(journeyValues)),
           ],
         },
+        lineItemStep(shopId, lineItemsOf(rows, extraItems)),
         ...progressSteps(shopId, progress),
       ]),
     upsertCustomers: (shopId, rows, progress) =>
@@ -373,7 +501,12 @@ function createSqliteStore(url: string): RowStore {
           columns: [constant(shopId), bigints(ids, (id) => id)],
         },
       ]),
-    deleteOrder: (shopId, id) => tombstone("orderTombstone", shopId, id),
+    deleteOrder: (shopId, id) =>
+      tombstone("orderTombstone", shopId, id, {
+        statement: "deleteLineItems",
+        length: 1,
+        columns: [constant(shopId), bigints([id], (i) => i)],
+      }),
     deleteCustomer: (shopId, id) => tombstone("customerTombstone", shopId, id),
     setCustomerTags: (shopId, rows) =>
       writer.write([
@@ -421,7 +554,31 @@ function createPostgresStore(url: string): RowStore {
     "text",
     "boolean",
     "timestamp(3)",
+    ...Array<string>(2 + 1 + JOURNEY_COLUMNS.length).fill("text"),
   ];
+  const upsertLineItemsSql = `INSERT INTO "OrderLineItem" (${quoted(LINE_ITEM_COLUMNS)})
+    SELECT v.* FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[], $7::int[],
+      $8::bigint[], $9::boolean[], $10::boolean[], $11::timestamp(3)[]) AS v(${quoted(LINE_ITEM_COLUMNS)})
+    WHERE NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."shopId" = v."shopId" AND o."id" = v."orderId" AND o."deleted")
+    ${LINE_ITEM_UPDATE.replaceAll("excluded.", "EXCLUDED.")}`;
+  const lineItemParams = (shopId: number, input: readonly LineItemRow[]) => {
+    const items = newestLineItems(input);
+    return items.length === 0
+      ? null
+      : [
+          items.map(() => shopId),
+          items.map((r) => r.id.toString()),
+          items.map((r) => r.orderId.toString()),
+          items.map((r) => r.productId?.toString() ?? null),
+          items.map((r) => r.variantId?.toString() ?? null),
+          items.map((r) => r.quantity),
+          items.map((r) => r.currentQuantity),
+          items.map((r) => r.netMinor.toString()),
+          items.map((r) => r.subscription),
+          items.map((r) => r.giftCard),
+          items.map((r) => pgDate(r.versionAt)),
+        ];
+  };
   const upsertOrdersSql = `INSERT INTO "Order" (${quoted(ORDER_COLUMNS)})
     SELECT ${ORDER_COLUMNS.map((c) =>
       c === "customerId"
@@ -432,7 +589,7 @@ function createPostgresStore(url: string): RowStore {
         : `v."${c}"`,
     ).join(", ")}
     FROM unnest(${orderTypes.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) AS v(${quoted(ORDER_COLUMNS)})
-    ON CONFLICT ("shopId", "id") DO UPDATE SET ${updates(ORDER_COLUMNS).replaceAll("excluded.", "EXCLUDED.")}
+    ON CONFLICT ("shopId", "id") DO UPDATE SET ${orderUpdates().replaceAll("excluded.", "EXCLUDED.")}
     ${newerOnly("Order", "false").replace("excluded.", "EXCLUDED.")}`;
   const upsertCustomersSql = `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)})
     SELECT s, i, c, u, COALESCE(t, ''), tu
@@ -462,10 +619,19 @@ function createPostgresStore(url: string): RowStore {
     sql: string,
     paramsOf: () => unknown[] | null,
     progress?: BulkProgress,
+    /** A second statement of the same write (line items after their orders). */
+    then?: { sql: string; paramsOf: () => unknown[] | null },
   ) => {
     if (!progress) {
       const params = paramsOf();
-      return params ? pool.query(sql, params).then(() => {}) : Promise.resolve();
+      const thenParams = then?.paramsOf() ?? null;
+      if (!thenParams) {
+        return params ? pool.query(sql, params).then(() => {}) : Promise.resolve();
+      }
+      return inTransaction(async (client) => {
+        if (params) await client.query(sql, params);
+        await client.query(then!.sql, thenParams);
+      });
     }
     const { operationId } = progress;
     const previous = progressChains.get(operationId) ?? Promise.resolve();
@@ -475,6 +641,8 @@ function createPostgresStore(url: string): RowStore {
         inTransaction(async (client) => {
           const params = paramsOf();
           if (params) await client.query(sql, params);
+          const thenParams = then?.paramsOf() ?? null;
+          if (thenParams) await client.query(then!.sql, thenParams);
           const { rowCount } = await client.query(bulkProgressSql, [
             progress.toLine,
             operationId,
@@ -497,9 +665,10 @@ function createPostgresStore(url: string): RowStore {
   };
 
   return {
-    upsertOrders(shopId, input, progress) {
+    upsertOrders(shopId, input, progress, extraItems) {
       const params = () => {
         const rows = newestById(input);
+        journeys = rows.map(journeyValues);
         return rows.length === 0
           ? null
           : [
@@ -516,9 +685,16 @@ function createPostgresStore(url: string): RowStore {
               rows.map((r) => r.sourceName),
               rows.map((r) => r.subscription),
               rows.map((r) => pgDate(r.shopifyUpdatedAt)),
+              rows.map((r) => r.channelHandle ?? null),
+              rows.map(discountCodesText),
+              ...(["journey", ...JOURNEY_COLUMNS] as const).map((c) => journeys.map((j) => j[c])),
             ];
       };
-      return upsert(shopId, upsertOrdersSql, params, progress);
+      let journeys: ReturnType<typeof journeyValues>[] = [];
+      return upsert(shopId, upsertOrdersSql, params, progress, {
+        sql: upsertLineItemsSql,
+        paramsOf: () => lineItemParams(shopId, lineItemsOf(input, extraItems)),
+      });
     },
     upsertCustomers(shopId, input, progress) {
       const params = () => {
@@ -544,6 +720,10 @@ function createPostgresStore(url: string): RowStore {
       );
     },
     async deleteOrder(shopId, id) {
+      await pool.query(`DELETE FROM "OrderLineItem" WHERE "shopId" = $1 AND "orderId" = $2`, [
+        shopId,
+        id.toString(),
+      ]);
       await pool.query(
         `INSERT INTO "Order" ("shopId", "id", "processedAt", "grossMinor", "netMinor", "shopifyUpdatedAt", "deleted")
          VALUES ($1, $2, $3, 0, 0, $3, true) ON CONFLICT ("shopId", "id") DO UPDATE SET "deleted" = true`,

@@ -1,5 +1,6 @@
 // Ground truth in plain records, for tests to compare the app's database with. Order and
 // customer ids are bigints (64-bit, exact); util/json.ts writes them as JSON.
+import { attributionOf, journeyOf, type FakeJourneySummary } from "./generator/journey";
 import type { CustomerState } from "./model/customer-state";
 import { financialStatus, isSubscriptionOrder, type OrderState } from "./model/order-state";
 import type { ShopStore } from "./store/shop-store";
@@ -9,9 +10,12 @@ import { isoUtc } from "./util/time";
 export interface LineItemTruth {
   id: number;
   productId: number | null;
+  variantId: number | null;
   quantity: number;
   currentQuantity: number;
   unitPriceMinor: number;
+  /** Original total less the line's discount allocations, shop currency. */
+  netMinor: number;
   sellingPlanId: number | null;
 }
 
@@ -53,6 +57,11 @@ export interface OrderTruth {
   currentItemQuantity: number;
   subscription: boolean;
   tags: string[];
+  /** Order.attribution.handle (null: none). */
+  channelHandle: string | null;
+  discountCodes: string[];
+  /** Order.customerJourneySummary as the fake serves it. */
+  journey: FakeJourneySummary | null;
   lineItems: LineItemTruth[];
   refunds: RefundTruth[];
 }
@@ -103,9 +112,16 @@ export function orderTruth(store: ShopStore, serial: number, state: OrderState):
     currentItemQuantity: totals.currentQuantity,
     subscription: isSubscriptionOrder(state),
     tags: [...state.tags].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())),
+    channelHandle: attributionOf(state.plan.sourceName)?.handle ?? null,
+    discountCodes: state.plan.discountCode ? [state.plan.discountCode] : [],
+    journey: journeyOf(store.world, state),
     lineItems: state.lines.map((line) => ({
       id: line.id,
       productId: catalog.products[line.plan.product]?.productId ?? null,
+      variantId: catalog.products[line.plan.product]?.variantId ?? null,
+      netMinor:
+        line.plan.unitMinor * line.plan.quantity -
+        store.rules.lineDiscount(line.plan, line.plan.quantity, false),
       quantity: line.plan.quantity,
       currentQuantity: line.currentQuantity,
       unitPriceMinor: line.plan.unitMinor,

@@ -3,6 +3,7 @@
  * fetch redirect (installed before any Shopify library is imported), a shop row, a
  * stored offline session, the Admin API client and a comparison with ground truth.
  */
+import type { OrderLineItem } from "@prisma/client";
 import { createDatabase } from "../../app/db.server";
 import { logger } from "../../app/logger.server";
 import { createAdminApi } from "../../app/sync/admin-api.server";
@@ -17,7 +18,7 @@ import {
   type FakeShopifyOptions,
   type ShopOptions,
 } from "../fake-shopify/index";
-import { orderDifferences } from "../helpers/order-truth";
+import { lineItemDifferences, orderDifferences } from "../helpers/order-truth";
 
 export const redirect = installFetchRedirect();
 const url = process.env.DATABASE_URL!;
@@ -117,6 +118,12 @@ export async function differencesFromTruth(
   const out: string[] = [];
   const orders = await db.order.findMany({ where: { shopId, deleted: false } });
   const stored = new Map(orders.map((o) => [o.id, o]));
+  const itemsByOrder = new Map<bigint, OrderLineItem[]>();
+  for (const item of await db.orderLineItem.findMany({ where: { shopId } })) {
+    const list = itemsByOrder.get(item.orderId) ?? [];
+    list.push(item);
+    itemsByOrder.set(item.orderId, list);
+  }
   const truth = [...shop.orders()];
   if (orders.length !== truth.length)
     out.push(`orders: ${orders.length} stored, ${truth.length} in Shopify`);
@@ -127,6 +134,9 @@ export async function differencesFromTruth(
       continue;
     }
     for (const difference of orderDifferences(t, o)) out.push(`order ${t.id} ${difference}`);
+    for (const difference of lineItemDifferences(t, itemsByOrder.get(o.id) ?? [])) {
+      out.push(`order ${t.id} ${difference}`);
+    }
   }
   const customers = await db.customer.findMany({ where: { shopId, deleted: false } });
   const storedCustomers = new Map(customers.map((c) => [c.id, c]));

@@ -1,7 +1,8 @@
 // ORDER_FOR_SYNC, ORDERS_CHANGED and BULK_ORDERS repeat the Order fields on purpose (codegen
 // types only static #graphql text), and rows.ts maps one shape from all three: they must
 // select the same fields. Allowed differences: connection arguments (page sizes, none in
-// bulk queries) and edges { node } in bulk queries where the others use nodes.
+// bulk queries), a connection's pageInfo (reconciliation pages ask whether an order has more
+// line items) and edges { node } in bulk queries where the others use nodes.
 import {
   Kind,
   parse,
@@ -29,12 +30,14 @@ function child(set: SelectionSetNode | undefined, name: string): SelectionSetNod
  * written as `nodes { … }`.
  */
 function normalise(set: SelectionSetNode | undefined): string {
-  const parts = fields(set).map((f) => {
-    const sub = f.selectionSet;
-    if (sub === undefined) return f.name.value;
-    if (f.name.value === "edges") return `nodes{${normalise(child(sub, "node"))}}`;
-    return `${f.name.value}{${normalise(sub)}}`;
-  });
+  const parts = fields(set)
+    .filter((f) => f.name.value !== "pageInfo")
+    .map((f) => {
+      const sub = f.selectionSet;
+      if (sub === undefined) return f.name.value;
+      if (f.name.value === "edges") return `nodes{${normalise(child(sub, "node"))}}`;
+      return `${f.name.value}{${normalise(sub)}}`;
+    });
   return [...new Set(parts)].sort().join(" ");
 }
 
@@ -74,9 +77,27 @@ describe("the Order selection of the sync operations", () => {
       "cancelledAt",
       "test",
       "customer{id}",
-      "lineItems{nodes{sellingPlan{sellingPlanId}}}",
+      "attribution{handle}",
+      "discountCodes",
     ]) {
       expect(single.split(" ")).toContain(f);
+    }
+    expect(single).toContain(
+      "customerJourneySummary{firstVisit{landingPage referrerUrl source sourceType utmParameters{campaign content medium source term}} ready}",
+    );
+    const lineItems = single.slice(single.indexOf("lineItems{"));
+    for (const f of [
+      "id",
+      "quantity",
+      "currentQuantity",
+      "isGiftCard",
+      "product{id}",
+      "variant{id}",
+      "originalTotalSet{shopMoney{amount currencyCode}}",
+      "discountAllocations{allocatedAmountSet{shopMoney{amount currencyCode}}}",
+      "sellingPlan{sellingPlanId}",
+    ]) {
+      expect(lineItems).toContain(f);
     }
     expect(single).toContain("totalRefundedSet{shopMoney{amount currencyCode}}");
   });
@@ -91,7 +112,7 @@ describe("the Order selection of the sync operations", () => {
     const extra = ORDERS_CHANGED.replace("cancelledAt", "cancelledAt\n        closedAt");
     expect(orderSelection(extra)).not.toBe(single);
     // Reordering fields or changing page sizes is not a drift.
-    const reordered = ORDERS_CHANGED.replace("lineItems(first: 10)", "lineItems(first: 50)")
+    const reordered = ORDERS_CHANGED.replace("lineItems(first: 8)", "lineItems(first: 50)")
       .replace("processedAt\n", "")
       .replace("updatedAt\n", "updatedAt\n        processedAt\n");
     expect(orderSelection(reordered)).toBe(single);

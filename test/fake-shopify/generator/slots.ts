@@ -453,6 +453,23 @@ function makeOrder(world: World, rng: Rng, ctx: OrderContext): OrderPlan {
     events.push({ kind: "deleted", at: cancelAt + 30 * DAY + rng.int(60 * DAY) });
   }
   events.sort((a, b) => a.at - b.at);
+  // A free gift (zero-price line) with 6 % of orders, chosen by hash so the random stream and
+  // so every other generated value stay as they were.
+  const cheapest = world.catalog.byPrice[0];
+  if (
+    cheapest &&
+    !test &&
+    ctx.kind !== "subscription-renewal" &&
+    hashUnit(spec.seed, ctx.slot, ctx.local, 0x67696674) < 0.06
+  ) {
+    lines.push({
+      product: cheapest.index,
+      quantity: 1,
+      unitMinor: 0,
+      discountMinor: 0,
+      sellingPlan: null,
+    });
+  }
   return {
     slot: ctx.slot,
     local: ctx.local,

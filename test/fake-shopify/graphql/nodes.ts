@@ -5,6 +5,7 @@ import type { LineState, OrderState, RefundLineState, RefundState } from "../mod
 import { financialStatus } from "../model/order-state";
 import type { Amounts } from "../model/order-state";
 import { transactionId } from "../model/ids";
+import { attributionOf, journeyOf } from "../generator/journey";
 import { gid } from "../util/gid";
 import { graphqlDecimal } from "../util/money";
 import { isoUtc } from "../util/time";
@@ -294,6 +295,9 @@ const order: TypeResolvers<OrderNode> = {
   taxesIncluded: (_o, _a, ctx) => ctx.store.rules.taxesIncluded,
   paymentGatewayNames: (o) => [o.state.plan.gateway],
   discountCode: (o) => o.state.plan.discountCode,
+  discountCodes: (o) => (o.state.plan.discountCode ? [o.state.plan.discountCode] : []),
+  attribution: (o) => attributionOf(o.state.plan.sourceName),
+  customerJourneySummary: (o, _a, ctx) => journeyOf(ctx.store.world, o.state),
   customer: (o, _a, ctx) => {
     requireScope(ctx, "customer", "read_customers");
     const slot = ctx.store.orderCustomerSlot(o.serial);
@@ -378,6 +382,24 @@ const lineItem: TypeResolvers<LineItemNode> = {
   requiresShipping: () => true,
   taxable: () => true,
   isGiftCard: () => false,
+  product: (l, _a, ctx) => {
+    const p = ctx.store.world.catalog.products[l.line.plan.product];
+    return p ? { id: gid("Product", p.productId) } : null;
+  },
+  variant: (l, _a, ctx) => {
+    const p = ctx.store.world.catalog.products[l.line.plan.product];
+    return p ? { id: gid("ProductVariant", p.variantId) } : null;
+  },
+  // The line's discount as one allocation (the fake's discounts are per line).
+  discountAllocations: (l, _a, ctx) => {
+    const f = l.order.state.plan.foreignPresentment;
+    const rules = ctx.store.rules;
+    const q = l.line.plan.quantity;
+    const shop = rules.lineDiscount(l.line.plan, q, false);
+    if (shop === 0) return [];
+    const amounts = { shop, presentment: rules.lineDiscount(l.line.plan, q, f) };
+    return [{ allocatedAmountSet: moneyBag(ctx, amounts, f) }];
+  },
   sellingPlan: (l, _a, ctx) => {
     const index = l.line.plan.sellingPlan;
     const plan = index === null ? undefined : ctx.store.world.catalog.sellingPlans[index];

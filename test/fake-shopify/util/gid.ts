@@ -14,7 +14,8 @@ export type GidType =
   | "ProductVariant"
   | "AppInstallation"
   | "App"
-  | "Segment";
+  | "Segment"
+  | "CustomerVisit";
 
 export function gid(type: GidType, id: number | bigint | string): string {
   return `gid://shopify/${type}/${id}`;

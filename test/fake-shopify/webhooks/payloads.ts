@@ -1,5 +1,6 @@
 // REST-style JSON as Shopify sends in webhooks (and the REST Admin API returns): numeric ids,
 // snake_case, money as fixed-decimal strings with *_set pairs, times in shop local offset.
+import { journeyOf } from "../generator/journey";
 import type { BulkOperationView } from "../bulk/types";
 import type { CustomerState } from "../model/customer-state";
 import {
@@ -14,6 +15,13 @@ import { gid } from "../util/gid";
 import { restDecimal } from "../util/money";
 
 type Json = Record<string, unknown>;
+
+/** "https://shop/path?q" → "/path?q" (REST's landing_site is relative). */
+function landingSite(url: string | null | undefined): string | null {
+  if (!url) return null;
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
 
 export class PayloadBuilder {
   constructor(
@@ -303,7 +311,9 @@ export class PayloadBuilder {
       estimated_taxes: false,
       financial_status: status,
       fulfillment_status: order.fulfilledAt === null ? null : "fulfilled",
-      landing_site: null,
+      // The REST payload's only journey fields: the order's (last) visit, as a relative
+      // landing URL with its query and the referrer. No first touch, no UTM breakdown.
+      landing_site: landingSite(journeyOf(this.store.world, order)?.lastVisit?.landingPage),
       landing_site_ref: null,
       location_id: null,
       merchant_of_record_app_id: null,
@@ -321,7 +331,7 @@ export class PayloadBuilder {
       presentment_currency: (f ? spec.presentment.currency : spec.currency).code,
       processed_at: this.time(order.processedAt),
       reference: null,
-      referring_site: null,
+      referring_site: journeyOf(this.store.world, order)?.lastVisit?.referrerUrl ?? null,
       source_identifier: null,
       source_name: order.plan.sourceName,
       source_url: null,
