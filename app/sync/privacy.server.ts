@@ -63,6 +63,10 @@ export async function recordDataRequest(
       },
       orderBy: { createdAt: "asc" },
     });
+    const orderLineItems = await tx.orderLineItem.findMany({
+      where: { shopId: shop.id, orderId: { in: orders.map((o) => o.id) } },
+      orderBy: [{ orderId: "asc" }, { id: "asc" }],
+    });
     const record = await tx.dataRequest.create({
       data: {
         shopId: shop.id,
@@ -73,6 +77,7 @@ export async function recordDataRequest(
           generatedAt: new Date(),
           customer,
           orders,
+          orderLineItems,
           metrics,
           npsResponses,
           dataRequests: earlierRequests,

@@ -101,10 +101,17 @@ interface Mention {
  * Every row of the shop, in every table, that mentions the customer: their id anywhere in
  * the row (columns, JSON text such as snapshots and data-request payloads), or one of their
  * orders in an `orderId` column (e.g. a survey answer given before the order was linked).
+ * A line item is part of its order: like the Order row, which a redaction keeps as the shop's
+ * anonymous revenue, it mentions the customer while its order is linked to them.
  */
 async function mentionsOf(customerId: bigint, orderIds: readonly bigint[]): Promise<Mention[]> {
   const id = new RegExp(`(?<![0-9])${customerId}(?![0-9])`);
   const orders = new Set(orderIds);
+  const linked = new Set(
+    (await db.order.findMany({ where: { shopId, customerId }, select: { id: true } })).map(
+      (o) => o.id,
+    ),
+  );
   const out: Mention[] = [];
   for (const model of models) {
     const where = shopWhere(model);
@@ -119,7 +126,9 @@ async function mentionsOf(customerId: bigint, orderIds: readonly bigint[]): Prom
         if (mention) out.push(mention);
         continue;
       }
-      const byOrder = typeof row.orderId === "bigint" && orders.has(row.orderId);
+      const byOrder =
+        typeof row.orderId === "bigint" &&
+        (model.name === "OrderLineItem" ? linked : orders).has(row.orderId);
       if (byOrder || id.test(toJson(row))) out.push({ model: model.name, row });
     }
   }
@@ -197,6 +206,21 @@ const order = (id: bigint, customerId: bigint | null, day = 1): OrderRow => ({
   sourceName: "web",
   subscription: false,
   shopifyUpdatedAt: new Date("2026-04-01T00:00:00Z"),
+  // One line item per order: a data request exports it with the order.
+  lineItems: [
+    {
+      id: id * 10n + 2n,
+      orderId: id,
+      productId: 11n,
+      variantId: 12n,
+      quantity: 1,
+      currentQuantity: 1,
+      netMinor: 5_000n,
+      subscription: false,
+      giftCard: false,
+      versionAt: new Date("2026-04-01T00:00:00Z"),
+    },
+  ],
 });
 
 let webhookSerial = 0;
@@ -245,7 +269,40 @@ async function stubRequest(query: string, variables: { id: string }): Promise<un
         totalPriceSet: { shopMoney: { amount: "50.00", currencyCode: "USD" } },
         totalRefundedSet: { shopMoney: { amount: "0.00", currencyCode: "USD" } },
         currentSubtotalLineItemsQuantity: 1,
-        lineItems: { nodes: [] },
+        attribution: { handle: "online_store" },
+        discountCodes: ["WELCOME10"],
+        // A newsletter link that carries the subscriber's address: none of it is stored.
+        customerJourneySummary: {
+          ready: true,
+          firstVisit: {
+            source: "email",
+            sourceType: "NEWSLETTER",
+            referrerUrl: `https://mail.example.com/u/c${SUBJECT}@example.com`,
+            landingPage: `https://${domain}/products/a?utm_content=c${SUBJECT}%40example.com&customer=${SUBJECT}`,
+            utmParameters: {
+              source: "newsletter",
+              medium: "email",
+              campaign: "winter",
+              content: `c${SUBJECT}@example.com`,
+              term: null,
+            },
+          },
+        },
+        lineItems: {
+          nodes: [
+            {
+              id: `gid://shopify/LineItem/${variables.id.split("/").at(-1)}1`,
+              quantity: 1,
+              currentQuantity: 1,
+              isGiftCard: false,
+              product: { id: "gid://shopify/Product/11" },
+              variant: { id: "gid://shopify/ProductVariant/12" },
+              originalTotalSet: { shopMoney: { amount: "50.00", currencyCode: "USD" } },
+              discountAllocations: [],
+              sellingPlan: null,
+            },
+          ],
+        },
       },
     };
   }
