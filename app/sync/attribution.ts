@@ -95,6 +95,31 @@ export const journeySchema = z.object({
   firstVisit: visitSchema.nullish(),
 });
 
+type Summary = z.output<typeof journeySchema>;
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const optionalText = (v: unknown) => v === null || v === undefined || typeof v === "string";
+
+/** The summary schema's fast path (one per order of a bulk file); undefined: use the schema. */
+function checkedSummary(summary: unknown): Summary | undefined {
+  if (!isObject(summary) || typeof summary.ready !== "boolean") return undefined;
+  const visit = summary.firstVisit;
+  if (visit === null || visit === undefined) {
+    return { ready: summary.ready, firstVisit: visit as null | undefined };
+  }
+  if (!isObject(visit)) return undefined;
+  const { source, sourceType, referrerUrl, landingPage, utmParameters: utm } = visit;
+  if (![source, sourceType, referrerUrl, landingPage].every(optionalText)) return undefined;
+  if (utm !== null && utm !== undefined) {
+    if (!isObject(utm)) return undefined;
+    if (![utm.source, utm.medium, utm.campaign, utm.content, utm.term].every(optionalText)) {
+      return undefined;
+    }
+  }
+  return { ready: summary.ready, firstVisit: visit as Summary["firstVisit"] };
+}
+
 /**
  * The first touch of a summary: null while Shopify has not attributed the order yet
  * (`ready: false`: the stored value stays); "none" when there is no summary or no first
@@ -102,7 +127,7 @@ export const journeySchema = z.object({
  */
 export function journeyFrom(summary: unknown): Journey | null {
   if (summary === null || summary === undefined) return { kind: "none" };
-  const parsed = journeySchema.parse(summary);
+  const parsed = checkedSummary(summary) ?? journeySchema.parse(summary);
   if (!parsed.ready) return null;
   const visit = parsed.firstVisit;
   if (!visit) return { kind: "none" };

@@ -332,6 +332,9 @@ export function orderRowFrom(node: unknown, subscription: boolean): OrderRow {
   };
 }
 
+const attributionSchema = z.object({ handle: z.string() }).nullable();
+const codesSchema = z.array(z.string());
+
 /**
  * The attribution fields of an order node, those it carries: a field the read did not
  * select is left out, so the stored value stays. `attribution` null is Shopify naming no
@@ -339,12 +342,21 @@ export function orderRowFrom(node: unknown, subscription: boolean): OrderRow {
  */
 function extrasOf(node: Json, version: Date): Partial<OrderRow> {
   const extras: Partial<OrderRow> = {};
+  // Hand-checked first (one order per bulk line), the schemas for the message otherwise.
   if ("attribution" in node) {
-    const attribution = z.object({ handle: z.string() }).nullable().parse(node.attribution);
+    const value = node.attribution;
+    const attribution =
+      value === null || (isObject(value) && typeof value.handle === "string")
+        ? (value as { handle: string } | null)
+        : attributionSchema.parse(value);
     extras.channelHandle = attribution ? categorical(attribution.handle) : null;
   }
   if ("discountCodes" in node) {
-    const codes = z.array(z.string()).parse(node.discountCodes);
+    const value = node.discountCodes;
+    const codes =
+      Array.isArray(value) && value.every((c) => typeof c === "string")
+        ? (value as string[])
+        : codesSchema.parse(value);
     extras.discountCodeList = codes.map(categorical).filter((c): c is string => c !== null);
   }
   if ("customerJourneySummary" in node)
