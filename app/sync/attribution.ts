@@ -1,6 +1,6 @@
 /**
  * First-touch attribution of an order, from Shopify's Order.customerJourneySummary, reduced
- * to categorical values (docs/decisions/00XX-order-attribution-sync.md): the first visit's
+ * to categorical values (docs/decisions/0046-order-attribution-sync.md): the first visit's
  * source and marketing tactic, its UTM parameters, the referrer's host and the landing
  * page's path. Never a whole URL (a query string can carry an email address, a token or a
  * click id), never a name: a value that looks like an email address is dropped, and a path
