@@ -17,7 +17,7 @@ function resolveSeed(raw: string | undefined): string {
   if (raw === undefined || raw === "") return "20261205";
   if (raw !== "random") return raw;
   const drawn = String(Math.floor(Math.random() * 2 ** 31));
-  console.log(`property tests: KIZUNA_TEST_SEED=${drawn}`);
+  console.warn(`property tests: KIZUNA_TEST_SEED=${drawn}`);
   return drawn;
 }
 
