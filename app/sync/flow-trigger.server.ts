@@ -21,6 +21,10 @@ import { z } from "zod";
 import type { Database } from "../db.server";
 import type { CustomerResult } from "../metrics/result-set";
 import { customerResultsInRange, type ResultSource } from "../metrics/result-set.server";
+import type {
+  FlowTriggerReceiveBatchMutation as BatchResult,
+  FlowTriggerReceiveBatchMutationVariables as BatchVariables,
+} from "../types/admin.generated";
 import { ShopifyApiError, type AdminApi } from "./admin-api.server";
 import { fromMinorUnits } from "./money";
 import { FLOW_TRIGGER_RECEIVE_BATCH } from "./operations";
@@ -99,6 +103,19 @@ export function flowPayload(
     payload[FLOW_FIELDS.currency] = currency;
   }
   return payload;
+}
+
+/** FLOW_TRIGGER_RECEIVE_BATCH's variables: payload k in pK, sK true for each one sent. */
+export function batchVariables(payloads: readonly unknown[]): BatchVariables {
+  const p = (k: number) => (k < payloads.length ? payloads[k] : null);
+  const s = (k: number) => k < payloads.length;
+  return {
+    handle: FLOW_TRIGGER_HANDLE,
+    ...{ p0: p(0), p1: p(1), p2: p(2), p3: p(3), p4: p(4) },
+    ...{ p5: p(5), p6: p(6), p7: p(7), p8: p(8), p9: p(9) },
+    ...{ s1: s(1), s2: s(2), s3: s(3), s4: s(4), s5: s(5) },
+    ...{ s6: s(6), s7: s(7), s8: s(8), s9: s(9) },
+  };
 }
 
 export const payloadBytes = (payload: unknown): number =>
@@ -242,17 +259,12 @@ export async function deliverFlowTriggers(
         where: { id: { in: events.map((e) => e.id) } },
         data: { claimedAt: now(), attempts: { increment: 1 } },
       });
-      const variables: Record<string, unknown> = { handle: FLOW_TRIGGER_HANDLE };
-      for (let k = 0; k < FLOW_BATCH_SIZE; k++) {
-        variables[`p${k}`] = k < batch.length ? payloads[batch[k]!] : null;
-        if (k > 0) variables[`s${k}`] = k < batch.length;
-      }
-      let data: Record<string, { userErrors: { message: string }[] } | null | undefined>;
+      let data: BatchResult;
       try {
-        data = (await api.request(
+        data = await api.request(
           FLOW_TRIGGER_RECEIVE_BATCH,
-          variables as never,
-        )) as unknown as typeof data;
+          batchVariables(batch.map((i) => payloads[i])),
+        );
       } catch (error) {
         // Shopify answered with a failure (or the client gave up on it): nothing ran.
         // Anything else is a crash: the claim stays and the next run reports it.
@@ -261,9 +273,11 @@ export async function deliverFlowTriggers(
         stopped = true; // Flow or the API is unavailable: the rest waits for the next run
         break;
       }
+      const answers = [data.t0, data.t1, data.t2, data.t3, data.t4];
+      answers.push(data.t5, data.t6, data.t7, data.t8, data.t9);
       const ok: number[] = [];
       for (const [k, event] of events.entries()) {
-        const result = data[`t${k}`];
+        const result = answers[k];
         const errors = result ? result.userErrors : [{ message: "flowTriggerReceive: no result" }];
         if (errors.length === 0) ok.push(event.id);
         else
