@@ -1,7 +1,7 @@
 /**
  * The Shopify Flow trigger "Customer's RFM segment changed" (extensions/rfm-segment-changed),
  * fired by the tag sync for each customer whose segment tag it moved
- * (docs/decisions/00XX-flow-trigger.md).
+ * (docs/decisions/0047-flow-trigger.md).
  *
  * - Outbox: the tag sync records a FlowTriggerEvent (customer id and segment keys only) in
  *   the same transaction that sets Customer.taggedSegment, so the change that caused it is
