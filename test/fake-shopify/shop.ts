@@ -13,7 +13,6 @@ import type { ResolverContext } from "./graphql/context";
 import { adminSchema } from "./graphql/schema";
 import { GRAPHQL_LIMITS, LeakyBucket, REST_LIMITS } from "./graphql/throttle";
 import type { ShopChange } from "./store/changes";
-import { FlowTriggerStore } from "./store/flow-triggers";
 import { SegmentStore } from "./store/segments";
 import {
   ShopStore,
@@ -107,8 +106,6 @@ export class FakeShop {
   }> = [];
   /** Customer segments (segmentCreate / segmentUpdate / segmentDelete). */
   readonly segments: SegmentStore;
-  /** Shopify Flow triggers received (flowTriggerReceive), with fault injection. */
-  readonly flow: FlowTriggerStore;
   /** Every webhook this shop emitted, in emission order. */
   readonly sent: SentWebhook[] = [];
   private readonly env: ShopEnvironment;
@@ -126,7 +123,6 @@ export class FakeShop {
     this.restBucket = new LeakyBucket(REST_LIMITS[this.spec.plan]);
     this.payloads = new PayloadBuilder(this.store, this.shopId);
     this.segments = new SegmentStore(400_000_000 + index * 1000, () => isoUtc(env.clock.nowSec()));
-    this.flow = new FlowTriggerStore(() => isoUtc(env.clock.nowSec()));
     this.bulk = new BulkOperationManager({
       schema: adminSchema(),
       store: this.store,
@@ -144,9 +140,7 @@ export class FakeShop {
 
   // ── API plumbing ────────────────────────────────────────────────────────────────────
 
-  private requests = 0;
-
-  private readonly api: Omit<ShopApi, "segments" | "flow" | "request"> = {
+  private readonly api: Omit<ShopApi, "segments"> = {
     bulk: {
       runQuery: (q, g, s) => this.bulk.runQuery(q, g, s),
       runMutation: (m, p, c, s) => this.bulk.runMutation(m, p, c, s),
@@ -168,13 +162,7 @@ export class FakeShop {
       scopes,
       search: [],
       api: withApi
-        ? {
-            ...this.api,
-            installationId: this.installationId,
-            segments: this.segments,
-            flow: this.flow,
-            request: ++this.requests,
-          }
+        ? { ...this.api, installationId: this.installationId, segments: this.segments }
         : null,
     };
   }

@@ -22,7 +22,6 @@ import { NODE_RESOLVERS } from "./nodes";
 import { ROOT_RESOLVERS } from "./root";
 import { adminSchema } from "./schema";
 import type { LeakyBucket, ThrottleStatus } from "./throttle";
-import { parseJson } from "../util/json";
 
 export const RATE_LIMIT_DOCS = "https://shopify.dev/api/usage/rate-limits";
 const MAX_INPUT_ARRAY = 250;
@@ -66,8 +65,7 @@ export function parseRequestBody(raw: string, contentType: string): GraphqlBody 
   if (contentType.includes("application/graphql"))
     return { query: raw, variables: {}, operationName: null };
   try {
-    // 64-bit integers in variables (a Flow payload's customer_id) keep every digit.
-    const parsed: unknown = parseJson(raw);
+    const parsed: unknown = JSON.parse(raw);
     if (typeof parsed !== "object" || parsed === null) return null;
     const record = parsed as Record<string, unknown>;
     if (typeof record.query !== "string") return null;
