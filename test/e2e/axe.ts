@@ -19,6 +19,7 @@ const BLOCKING = new Set(["serious", "critical"]);
 
 /** Runs axe-core on the page (or frame) as it stands; returns the blocking violations. */
 export async function axeViolations(target: Page | Frame): Promise<AxeResults["violations"]> {
+  await settled(target);
   // Evaluated (not a <script> tag): the page's Content-Security-Policy does not apply.
   if (!(await target.evaluate(() => "axe" in window))) await target.evaluate(AXE_SOURCE);
   const results = await target.evaluate(
@@ -30,6 +31,23 @@ export async function axeViolations(target: Page | Frame): Promise<AxeResults["v
     TAGS,
   );
   return results.violations.filter((v) => BLOCKING.has(v.impact ?? ""));
+}
+
+/**
+ * Waits for the page's finite CSS transitions and animations to end. A panel fading out
+ * (Polaris' table loading row takes 100 ms) is half transparent while it goes, and axe
+ * would judge its text's contrast mid-fade: the check is of the page at rest. Endless
+ * animations (spinners) are left alone.
+ */
+async function settled(target: Page | Frame): Promise<void> {
+  await target.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
 }
 
 /** Fails with a readable list when the page has a serious or critical violation. */
