@@ -466,6 +466,9 @@ export const enMessages = {
     "{customers} subscription customers: share of each cohort still subscribed at the n-th delivery, with the model's projection (red).",
   "continuation.sub.helpNoModel":
     "{customers} subscription customers: share of each cohort still subscribed at the n-th delivery.",
+  "continuation.axisPurchase": "Purchase number",
+  "continuation.axisDelivery": "Delivery number",
+  "continuation.axisShare": "Share of the cohort",
   "continuation.purchaseN": "#{n}",
   "continuation.deliveryN": "#{n}",
   "continuation.pooled": "All cohorts",

@@ -459,6 +459,9 @@ const messages: Record<MessageKey, Message> = {
     "定期購入の顧客{customers}人：n回目のお届けまで継続しているコホート内の割合と、モデルによる予測（赤）。",
   "continuation.sub.helpNoModel":
     "定期購入の顧客{customers}人：n回目のお届けまで継続しているコホート内の割合。",
+  "continuation.axisPurchase": "購入回数",
+  "continuation.axisDelivery": "お届け回数",
+  "continuation.axisShare": "コホート内の割合",
   "continuation.purchaseN": "{n}回目",
   "continuation.deliveryN": "{n}回目",
   "continuation.pooled": "全コホート",

@@ -12,6 +12,11 @@ import {
   Text,
 } from "@shopify/polaris";
 import { LineChart, type LineSeries } from "../components/charts";
+import {
+  continuationCurves,
+  CURVE_COLUMNS,
+  PROJECTION_COLOR,
+} from "../components/continuation-series";
 import { NoSnapshot } from "../components/EmptyStates";
 import { HeatmapTable, type HeatRow } from "../components/Heatmap";
 import { KpiCard } from "../components/KpiCard";
@@ -30,9 +35,6 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 /** Cohorts shown in the table, newest first. */
 const TABLE_COHORTS = 24;
-const CURVE_COHORTS = 5;
-/** Smaller cohorts make jagged curves that say little. */
-const MIN_CURVE_SIZE = 20;
 
 function ContinuationCard({
   table,
@@ -44,6 +46,7 @@ function ContinuationCard({
   extra = [],
   columnLabel,
   pooledLine,
+  xTitle,
   monthly = false,
 }: {
   table: ContinuationJson;
@@ -55,12 +58,14 @@ function ContinuationCard({
   extra?: LineSeries[];
   columnLabel: (n: number) => string;
   pooledLine: (customers: string, second: string) => string;
+  /** The x axis: purchases or deliveries. */
+  xTitle: string;
   /** One purchase a month at most (subscriptions): later columns are not reachable yet. */
   monthly?: boolean;
 }) {
   const { t } = i18n;
   const n = table.maxPurchases;
-  const columns = Array.from({ length: Math.min(n, 12) }, (_, k) => k + 1);
+  const columns = Array.from({ length: Math.min(n, CURVE_COLUMNS) }, (_, k) => k + 1);
   const rows: HeatRow[] = [...table.rows]
     .reverse()
     .slice(0, TABLE_COHORTS)
@@ -84,22 +89,12 @@ function ContinuationCard({
             },
       ),
     }));
-  const curveRows = table.rows
-    .filter((r) => r.ageMonths >= 3 && r.size >= MIN_CURVE_SIZE)
-    .slice(-CURVE_COHORTS);
   const series: LineSeries[] = [
-    ...curveRows.map((r) => ({ label: format.month(r.label), values: r.share.slice(0, 12) })),
-    ...(table.total
-      ? [
-          {
-            label: t("continuation.pooled"),
-            values: table.total.share.slice(0, 12),
-            color: "#202223",
-            dashed: true,
-            width: 2.5,
-          },
-        ]
-      : []),
+    ...continuationCurves(table, {
+      monthly,
+      cohortLabel: (month) => format.month(month),
+      pooledLabel: t("continuation.pooled"),
+    }),
     ...extra,
   ];
   return (
@@ -121,6 +116,8 @@ function ContinuationCard({
           yFormat={(v) => format.percent(v, 0)}
           yMin={0}
           yMax={1}
+          xTitle={xTitle}
+          yTitle={t("continuation.axisShare")}
         />
         {table.total && (
           <Text as="p" variant="bodySm">
@@ -139,7 +136,7 @@ function ContinuationCard({
           leadHeaders={[t("cohorts.size")]}
           columns={columns.map(columnLabel)}
           rows={rows}
-          max={Math.max(0.01, ...table.rows.flatMap((r) => r.share.slice(1, 12)))}
+          max={Math.max(0.01, ...table.rows.flatMap((r) => r.share.slice(1, CURVE_COLUMNS)))}
         />
       </BlockStack>
     </Card>
@@ -168,8 +165,8 @@ export default function Continuation() {
           {
             label: t("continuation.sbg.projection"),
             // S(t) is "still subscribed after t renewals": the (t + 1)-th delivery.
-            values: sbg.survival.slice(0, 12),
-            color: "#d72c0d",
+            values: sbg.survival.slice(0, CURVE_COLUMNS),
+            color: PROJECTION_COLOR,
             width: 2,
           },
         ]
@@ -190,6 +187,7 @@ export default function Continuation() {
           i18n={i18n}
           testId="continuation-all"
           columnLabel={(n) => t("continuation.purchaseN", { n })}
+          xTitle={t("continuation.axisPurchase")}
           pooledLine={(customers, second) => t("continuation.pooledLine", { customers, second })}
         />
         {c.subscription ? (
@@ -208,6 +206,7 @@ export default function Continuation() {
               testId="continuation-sub"
               extra={sbgSeries}
               columnLabel={(n) => t("continuation.deliveryN", { n })}
+              xTitle={t("continuation.axisDelivery")}
               pooledLine={(customers, second) =>
                 t("continuation.pooledLineSub", { customers, second })
               }
