@@ -42,6 +42,11 @@ export interface HeatRow {
   readonly cells: readonly HeatCell[];
   /** Extra leading cells (e.g. cohort size), unshaded. */
   readonly lead?: readonly string[];
+  /**
+   * Too few customers behind the row for its shares to mean much: marked in the row header
+   * and left unshaded, so one customer's purchase does not read as a dark, solid result.
+   */
+  readonly few?: boolean;
 }
 
 type Rgb = readonly [number, number, number];
@@ -81,6 +86,7 @@ export function HeatmapTable({
   rows,
   max,
   testId,
+  fewMark,
 }: {
   caption: string;
   corner: string;
@@ -90,6 +96,8 @@ export function HeatmapTable({
   /** Value of the darkest shade; default the largest value. */
   max?: number;
   testId?: string;
+  /** Shown under the header of a row with `few` customers (e.g. "fewer than 20"). */
+  fewMark?: string;
 }) {
   let top = max ?? 0;
   if (max === undefined) {
@@ -122,8 +130,13 @@ export function HeatmapTable({
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.key}>
-              <th scope="row">{row.label}</th>
+            <tr key={row.key} data-few={row.few ? "true" : undefined}>
+              <th scope="row">
+                {row.label}
+                {row.few && fewMark !== undefined && (
+                  <small className="kz-few-mark">{fewMark}</small>
+                )}
+              </th>
               {row.lead?.map((text, i) => (
                 <td key={`lead-${i}`} className="kz-plain">
                   {text}
@@ -143,10 +156,10 @@ export function HeatmapTable({
                     key={i}
                     title={cell.title}
                     data-testid={cell.testId}
-                    className={cell.partial ? "kz-partial" : undefined}
+                    className={cell.partial ? "kz-partial" : row.few ? "kz-few" : undefined}
                     data-partial={cell.partial ? "true" : undefined}
                     style={
-                      cell.partial
+                      cell.partial || row.few
                         ? { boxShadow: edgeShadow(cell.edges) }
                         : { ...heatShade(t), boxShadow: edgeShadow(cell.edges) }
                     }

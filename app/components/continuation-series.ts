@@ -3,6 +3,7 @@
  * subscription model's projection. Kept apart from the page so the rules a chart must not
  * break (no reachable-looking 0 % for a young cohort, no two lines in one colour) are tested.
  */
+import { MIN_TREND_BASE } from "../analytics/trends";
 import type { ContinuationJson } from "../metrics/snapshot/types";
 import { SERIES_COLORS, type LineSeries } from "./charts";
 
@@ -11,10 +12,11 @@ export const PROJECTION_COLOR = "#d72c0d";
 const POOLED_COLOR = "#202223";
 /** Cohort curves take every series colour except the projection's. */
 const CURVE_COLORS = SERIES_COLORS.filter((c) => c !== PROJECTION_COLOR);
-/** Curves drawn: the newest cohorts old and large enough to say something. */
+/**
+ * Curves drawn: the newest cohorts old and large enough to say something (smaller cohorts,
+ * under the trends' minimum base, make jagged curves that say little).
+ */
 export const CURVE_COHORTS = 5;
-/** Smaller cohorts make jagged curves that say little. */
-const MIN_CURVE_SIZE = 20;
 /** Columns (purchases or deliveries) drawn. */
 export const CURVE_COLUMNS = 12;
 
@@ -28,7 +30,7 @@ export function continuationCurves(
   },
 ): LineSeries[] {
   const curves = table.rows
-    .filter((r) => r.ageMonths >= 3 && r.size >= MIN_CURVE_SIZE)
+    .filter((r) => r.ageMonths >= 3 && r.size >= MIN_TREND_BASE)
     .slice(-CURVE_COHORTS)
     .map((r, k) => ({
       label: options.cohortLabel(r.label),

@@ -410,6 +410,9 @@ export const enMessages = {
   "cohorts.cohort": "Cohort",
   "cohorts.size": "Customers",
   "cohorts.nps": "NPS",
+  "cohorts.fewMark": "under {min} customers",
+  "cohorts.fewLegend":
+    "Cohorts with fewer than {min} customers are left unshaded and in italics: with so few people, one customer moves a share a lot.",
   "cohorts.partialShort": "so far",
   "cohorts.partialLegend":
     "Hatched cells are months still in progress (data through {date}): their figures will still grow, they have not dropped.",

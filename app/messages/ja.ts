@@ -403,6 +403,9 @@ const messages: Record<MessageKey, Message> = {
   "cohorts.cohort": "コホート",
   "cohorts.size": "顧客数",
   "cohorts.nps": "NPS",
+  "cohorts.fewMark": "{min}人未満",
+  "cohorts.fewLegend":
+    "顧客が{min}人未満のコホートは色を付けず斜体で表示しています。人数が少ないと、1人の購入で割合が大きく動くためです。",
   "cohorts.partialShort": "途中",
   "cohorts.partialLegend":
     "斜線のセルは集計途中の月です（{date}までのデータ）。今後まだ増えるため、落ち込みではありません。",

@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { TitleBar } from "@shopify/app-bridge-react";
 import { BlockStack, Card, InlineStack, Page, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
+import { MIN_TREND_BASE } from "../analytics/trends";
 import { LineChart, type LineSeries } from "../components/charts";
 import { NoSnapshot } from "../components/EmptyStates";
 import { HeatmapTable, type HeatRow } from "../components/Heatmap";
@@ -43,6 +44,7 @@ export default function Cohorts() {
       key: row.month,
       label: format.month(row.month),
       lead: [format.number(row.size), row.nps === null ? "—" : format.metric(row.nps, "points")],
+      few: row.size < MIN_TREND_BASE,
       cells: Array.from({ length: width + 1 }, (_, k) => {
         const v = values[k];
         if (v === undefined) return { value: null, text: "" };
@@ -141,7 +143,15 @@ export default function Cohorts() {
               columns={Array.from({ length: width + 1 }, (_, k) => `M${k}`)}
               rows={heatRows}
               max={measure === "share" ? shareMax : undefined}
+              fewMark={t("cohorts.fewMark", { min: format.number(MIN_TREND_BASE) })}
             />
+            {heatRows.some((r) => r.few) && (
+              <Text as="p" variant="bodySm" tone="subdued">
+                <span data-testid="cohort-few-legend">
+                  {t("cohorts.fewLegend", { min: format.number(MIN_TREND_BASE) })}
+                </span>
+              </Text>
+            )}
             <Text as="p" variant="bodySm" tone="subdued">
               <span data-testid="cohort-partial-legend">
                 <span className="kz-partial-swatch" aria-hidden="true" />

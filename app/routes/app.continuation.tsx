@@ -11,6 +11,7 @@ import {
   Page,
   Text,
 } from "@shopify/polaris";
+import { MIN_TREND_BASE } from "../analytics/trends";
 import { LineChart, type LineSeries } from "../components/charts";
 import {
   continuationCurves,
@@ -73,6 +74,7 @@ function ContinuationCard({
       key: row.label,
       label: format.month(row.label),
       lead: [format.number(row.size)],
+      few: row.size < MIN_TREND_BASE,
       cells: columns.map((k) =>
         monthly && k - 1 > row.ageMonths
           ? { value: null, text: "" }
@@ -136,8 +138,16 @@ function ContinuationCard({
           leadHeaders={[t("cohorts.size")]}
           columns={columns.map(columnLabel)}
           rows={rows}
+          fewMark={t("cohorts.fewMark", { min: format.number(MIN_TREND_BASE) })}
           max={Math.max(0.01, ...table.rows.flatMap((r) => r.share.slice(1, CURVE_COLUMNS)))}
         />
+        {rows.some((r) => r.few) && (
+          <Text as="p" variant="bodySm" tone="subdued">
+            <span data-testid={`${testId}-few-legend`}>
+              {t("cohorts.fewLegend", { min: format.number(MIN_TREND_BASE) })}
+            </span>
+          </Text>
+        )}
       </BlockStack>
     </Card>
   );

@@ -16,6 +16,7 @@ import { createTranslator, segmentName } from "../../app/i18n";
 import { KPI_IDS, type ShopSnapshot } from "../../app/metrics/snapshot/types";
 import { allCustomerResults, type CustomerResult } from "../../app/metrics/result-set.server";
 import { formatDay, parseDay } from "../../app/analytics/time";
+import { MIN_TREND_BASE } from "../../app/analytics/trends";
 import { computeMigration } from "../../app/pages/migration.server";
 import { loadShop } from "../../app/pages/page-base.server";
 import { adminToken } from "../extensions/tokens";
@@ -623,6 +624,18 @@ describe("analysis pages", () => {
       await page.getByTestId("sbg-ok").waitFor();
       expect(await projection.count()).toBe(1);
     }
+    // Cohorts under the trends' minimum base are marked and left unshaded, with a legend
+    // (the generated shop's subscription cohorts are all small).
+    const shown = snapshot.continuation.subscription!.rows.slice(-24);
+    const few = shown.filter((r) => r.size < MIN_TREND_BASE).length;
+    expect(few).toBeGreaterThan(0);
+    const subTable = page.getByTestId("continuation-sub");
+    expect(await subTable.locator('tr[data-few="true"]').count()).toBe(few);
+    const fewStyle = await subTable.locator("td.kz-few").first().getAttribute("style");
+    expect(fewStyle ?? "").not.toContain("background");
+    expect(await text(page, "continuation-sub-few-legend")).toContain(
+      `fewer than ${MIN_TREND_BASE} customers`,
+    );
     await expectAccessible(page, "continuation");
     await screenshot(page, "continuation");
   });
