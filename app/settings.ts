@@ -77,6 +77,12 @@ export const settingsSchema = z.object({
     .object({
       enabled: z.boolean().default(false),
       prefix: z.string().regex(TAG_PREFIX_PATTERN, "1–40 letters, digits or _-:./").default("rfm:"),
+      /**
+       * Fire the Shopify Flow trigger "Customer's RFM segment changed" for Kizuna's first
+       * tagging of the shop too (every customer gets a segment at once); off: only later
+       * changes fire it.
+       */
+      flowOnFirstTagging: z.boolean().default(false),
     })
     .prefault({}),
   /**

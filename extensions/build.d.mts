@@ -19,7 +19,7 @@ export interface BuiltExtension {
 export interface BuildOptions {
   /** Folder holding the extensions (default: this one). */
   root?: string;
-  /** Extensions to build (default: every folder with a shopify.extension.toml). */
+  /** Extensions to build (default: every ui_extension folder, listUiExtensions). */
   names?: readonly string[];
   /** Write <outRoot>/<name>/ instead of <name>/dist/. */
   outRoot?: string;
@@ -28,6 +28,8 @@ export interface BuildOptions {
 }
 
 export declare function listExtensions(root?: string): string[];
+/** The extensions with code to bundle (type ui_extension); a Flow trigger has none. */
+export declare function listUiExtensions(root?: string): string[];
 export declare function extensionModules(dir: string): string[];
 export declare function buildExtensions(options?: BuildOptions): Promise<BuiltExtension[]>;
 /** The app's origin from APP_URL or SHOPIFY_APP_URL; throws naming the variable when missing or not http(s). */

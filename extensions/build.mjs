@@ -32,6 +32,17 @@ export function listExtensions(root = EXTENSIONS_DIR) {
     .sort();
 }
 
+/**
+ * The extensions with code to bundle (ui_extension). Configuration-only ones, such as a
+ * Shopify Flow trigger (type flow_trigger), have nothing to build.
+ */
+export function listUiExtensions(root = EXTENSIONS_DIR) {
+  return listExtensions(root).filter((name) => {
+    const toml = parse(readFileSync(join(root, name, "shopify.extension.toml"), "utf8"));
+    return (toml.extensions ?? []).some((e) => e.type === "ui_extension");
+  });
+}
+
 /** The distinct modules the extension's targets name, relative to its folder. */
 export function extensionModules(dir) {
   const toml = parse(readFileSync(join(dir, "shopify.extension.toml"), "utf8"));
@@ -73,7 +84,7 @@ export function appUrlFrom(env) {
  */
 export async function buildExtensions(options = {}) {
   const root = options.root ?? EXTENSIONS_DIR;
-  const names = options.names ?? listExtensions(root);
+  const names = options.names ?? listUiExtensions(root);
   const appUrl = options.appUrl ?? appUrlFrom(process.env);
   const nodePaths = (process.env.NODE_PATH ?? "").split(delimiter).filter(Boolean);
   const results = [];

@@ -125,6 +125,61 @@ export function TagSyncStatusCard({
               </div>
             </BlockStack>
           )}
+          {status.enabled && report && (
+            <BlockStack gap="200">
+              <Text as="h3" variant="headingSm">
+                {t("tagSync.flowTitle")}
+              </Text>
+              {!status.flowEnabled && (
+                <Text as="p" variant="bodySm" tone="subdued">
+                  <span data-testid="tag-sync-flow-off">{t("tagSync.flowOff")}</span>
+                </Text>
+              )}
+              {(status.flowEnabled ||
+                report.flowFired + report.flowPending + report.flowFailed > 0) && (
+                <dl
+                  style={{
+                    margin: 0,
+                    display: "flex",
+                    flexWrap: "wrap",
+                    gap: "var(--p-space-800)",
+                  }}
+                >
+                  <Fact
+                    label={t("tagSync.flowFired")}
+                    testId="tag-sync-flow-fired"
+                    value={format.number(report.flowFired)}
+                  />
+                  <Fact
+                    label={t("tagSync.flowPending")}
+                    testId="tag-sync-flow-pending"
+                    value={format.number(report.flowPending)}
+                  />
+                  <Fact
+                    label={t("tagSync.flowFailed")}
+                    testId="tag-sync-flow-failed"
+                    value={format.number(report.flowFailed)}
+                  />
+                </dl>
+              )}
+              {report.flowFailures.length > 0 && (
+                <BlockStack gap="100">
+                  <Text as="h4" variant="headingXs">
+                    {t("tagSync.flowFailures")}
+                  </Text>
+                  <div data-testid="tag-sync-flow-failures">
+                    <List type="bullet">
+                      {report.flowFailures.map((f) => (
+                        <List.Item key={f.reason}>
+                          {f.reason} — {t("tagSync.failureCount", { count: f.count })}
+                        </List.Item>
+                      ))}
+                    </List>
+                  </div>
+                </BlockStack>
+              )}
+            </BlockStack>
+          )}
           {report && report.segmentsFailed > 0 && (
             <Text as="p" variant="bodySm" tone="critical">
               {t("tagSync.segmentsFailed", { count: report.segmentsFailed })}

@@ -634,6 +634,10 @@ export const enMessages = {
   "settings.tags.enabledHelp": "Customers get tags such as {example}.",
   "settings.tags.prefix": "Tag prefix",
   "settings.tags.prefixHelp": "Letters, digits and _ - : . / (up to 40)",
+  "settings.tags.flowOnFirstTagging":
+    "Fire the Shopify Flow trigger for Kizuna's first tagging too",
+  "settings.tags.flowOnFirstTaggingHelp":
+    'The trigger "Customer\'s RFM segment changed" fires when a customer moves to another segment. Off: the first tagging, when every customer gets a segment at once, starts no workflow.',
   "settings.tags.prefixLocked":
     "Turn tag sync off (which removes the current tags) to change the prefix.",
   "settings.tags.confirmTitle": "Turn off tag sync?",
@@ -768,6 +772,13 @@ export const enMessages = {
     one: "{count} Shopify segment could not be kept in step.",
     other: "{count} Shopify segments could not be kept in step.",
   },
+  "tagSync.flowTitle": "Shopify Flow: Customer's RFM segment changed",
+  "tagSync.flowOff":
+    "No enabled workflow in Shopify Flow uses this trigger, so Kizuna does not fire it.",
+  "tagSync.flowFired": "Triggers fired last run",
+  "tagSync.flowPending": "Triggers waiting for a retry",
+  "tagSync.flowFailed": "Triggers given up",
+  "tagSync.flowFailures": "Trigger failures by reason",
   "shopifySegments.title": "Shopify customer segments",
   "shopifySegments.help":
     "Create a Shopify segment for a Kizuna segment to use it in Shopify Email, discounts and marketing automations. It selects the customers tagged {example} and follows the tag prefix and your segment rules.",

@@ -625,6 +625,10 @@ const messages: Record<MessageKey, Message> = {
   "settings.tags.enabledHelp": "顧客に{example}のようなタグが付きます。",
   "settings.tags.prefix": "タグの接頭辞",
   "settings.tags.prefixHelp": "英数字と _ - : . /（40文字まで）",
+  "settings.tags.flowOnFirstTagging":
+    "Kizuna の最初のタグ付けでも Shopify Flow のトリガーを実行する",
+  "settings.tags.flowOnFirstTaggingHelp":
+    "トリガー「顧客の RFM セグメントが変わった」は、顧客が別のセグメントに移ったときに実行されます。オフの場合、全顧客に一度にセグメントが付く最初のタグ付けではワークフローを開始しません。",
   "settings.tags.prefixLocked":
     "接頭辞を変更するには、タグ同期をオフにしてください（現在のタグは削除されます）。",
   "settings.tags.confirmTitle": "タグ同期をオフにしますか？",
@@ -748,6 +752,13 @@ const messages: Record<MessageKey, Message> = {
     one: "{count} 件の Shopify セグメントを更新できませんでした。",
     other: "{count} 件の Shopify セグメントを更新できませんでした。",
   },
+  "tagSync.flowTitle": "Shopify Flow: 顧客の RFM セグメントが変わった",
+  "tagSync.flowOff":
+    "このトリガーを使う有効なワークフローが Shopify Flow にないため、Kizuna はトリガーを実行しません。",
+  "tagSync.flowFired": "前回実行したトリガー",
+  "tagSync.flowPending": "再試行待ちのトリガー",
+  "tagSync.flowFailed": "断念したトリガー",
+  "tagSync.flowFailures": "トリガーの失敗の理由",
   "shopifySegments.title": "Shopify の顧客セグメント",
   "shopifySegments.help":
     "Kizuna のセグメントを Shopify のセグメントとして作成すると、Shopify メール、ディスカウント、マーケティングオートメーションで使えます。タグ {example} の付いた顧客を選び、タグの接頭辞やセグメントのルールの変更に合わせて更新されます。",

@@ -21,6 +21,7 @@ export const SETTINGS_FIELDS = {
   minSegmentCustomers: "integer",
   "tagSync.enabled": "boolean",
   "tagSync.prefix": "text",
+  "tagSync.flowOnFirstTagging": "boolean",
   nightlyHour: "integer",
   fiscalYearStartMonth: "integer",
 } as const satisfies Record<string, FieldKind>;

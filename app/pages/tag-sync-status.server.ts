@@ -21,6 +21,8 @@ export interface TagSyncStatusView {
   readonly pending: number;
   /** Segments changed by a compute that finished after the last run (its run is still to come). */
   readonly newerCompute: boolean;
+  /** Whether Shopify Flow says a workflow uses the "RFM segment changed" trigger. */
+  readonly flowEnabled: boolean;
   /** What runs next: the queued job (now or at its retry time), else the nightly run. */
   readonly next: {
     readonly kind: "queued" | "running" | "nightly" | "none";
@@ -51,7 +53,7 @@ async function nextRun(domain: string): Promise<TagSyncStatusView["next"]> {
 export async function tagSyncStatus(domain: string): Promise<TagSyncStatusView | null> {
   const shop = await prisma.shop.findUnique({
     where: { domain },
-    select: { settings: true, tagSyncReport: true, computedAt: true },
+    select: { settings: true, tagSyncReport: true, computedAt: true, flowTriggerEnabled: true },
   });
   if (!shop) return null;
   const { enabled, prefix } = parseSettings(shop.settings).tagSync;
@@ -66,6 +68,7 @@ export async function tagSyncStatus(domain: string): Promise<TagSyncStatusView |
       enabled &&
       shop.computedAt !== null &&
       (lastRun === null || shop.computedAt.getTime() > lastRun),
+    flowEnabled: shop.flowTriggerEnabled,
     next: await nextRun(domain),
   };
 }

@@ -267,6 +267,14 @@ export default function Settings() {
               error={fieldErrorText(i18n, errors["tagSync.prefix"])}
               autoComplete="off"
             />
+            <Checkbox
+              label={t("settings.tags.flowOnFirstTagging")}
+              id="field-tagSync.flowOnFirstTagging"
+              checked={values["tagSync.flowOnFirstTagging"] === "true"}
+              onChange={(checked) => set("tagSync.flowOnFirstTagging", String(checked))}
+              helpText={t("settings.tags.flowOnFirstTaggingHelp")}
+              error={fieldErrorText(i18n, errors["tagSync.flowOnFirstTagging"])}
+            />
           </FormSection>
           {data.tagSync && (
             <Layout.Section>

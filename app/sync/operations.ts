@@ -652,3 +652,95 @@ export const SEGMENT_BY_ID = `#graphql
     }
   }
 `;
+
+/**
+ * Up to FLOW_BATCH_SIZE Shopify Flow triggers in one request (app/sync/flow-trigger.server.ts):
+ * each alias is one flowTriggerReceive (one workflow run, one customer), `t0` always, `tK`
+ * only when `$sK` is true, so a short batch sends no empty trigger. A mutation costs 10
+ * points however it is aliased; ten cost 100 of the bucket's 1,000 (2,000 on Plus).
+ */
+export const FLOW_TRIGGER_RECEIVE_BATCH = `#graphql
+  mutation FlowTriggerReceiveBatch(
+    $handle: String!
+    $p0: JSON
+    $p1: JSON
+    $p2: JSON
+    $p3: JSON
+    $p4: JSON
+    $p5: JSON
+    $p6: JSON
+    $p7: JSON
+    $p8: JSON
+    $p9: JSON
+    $s1: Boolean!
+    $s2: Boolean!
+    $s3: Boolean!
+    $s4: Boolean!
+    $s5: Boolean!
+    $s6: Boolean!
+    $s7: Boolean!
+    $s8: Boolean!
+    $s9: Boolean!
+  ) {
+    t0: flowTriggerReceive(handle: $handle, payload: $p0) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t1: flowTriggerReceive(handle: $handle, payload: $p1) @include(if: $s1) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t2: flowTriggerReceive(handle: $handle, payload: $p2) @include(if: $s2) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t3: flowTriggerReceive(handle: $handle, payload: $p3) @include(if: $s3) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t4: flowTriggerReceive(handle: $handle, payload: $p4) @include(if: $s4) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t5: flowTriggerReceive(handle: $handle, payload: $p5) @include(if: $s5) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t6: flowTriggerReceive(handle: $handle, payload: $p6) @include(if: $s6) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t7: flowTriggerReceive(handle: $handle, payload: $p7) @include(if: $s7) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t8: flowTriggerReceive(handle: $handle, payload: $p8) @include(if: $s8) {
+      userErrors {
+        field
+        message
+      }
+    }
+    t9: flowTriggerReceive(handle: $handle, payload: $p9) @include(if: $s9) {
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;

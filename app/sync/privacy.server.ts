@@ -3,9 +3,10 @@
  * - customers/data_request: a JSON record of everything Kizuna stores about the
  *   customer (their row, orders incl. those Shopify lists in `orders_requested` that are
  *   stored as guest orders, scores, survey answers incl. those on their orders not yet
- *   linked to them, and earlier requests), kept as a DataRequest row the merchant can
+ *   linked to them, earlier requests and Flow triggers), kept as a DataRequest row the merchant can
  *   retrieve. test/sync/privacy.test.ts checks it against a scan of every table.
- * - customers/redact: the customer's scores, survey answers and data requests are deleted,
+ * - customers/redact: the customer's scores, survey answers, data requests and Flow trigger
+ *   records are deleted,
  *   their orders unlinked (the shop keeps its anonymous revenue), and the customer becomes
  *   a tombstone holding their id and nothing else, so that no later webhook,
  *   reconciliation or backfill stores them again, nor links an order to them (the row
@@ -40,7 +41,7 @@ export async function recordDataRequest(
     const shop = await tx.shop.findUnique({ where: { domain: shopDomain } });
     if (!shop) return null;
     const where = { shopId: shop.id, customerId };
-    const [customer, orders, metrics, earlierRequests] = await Promise.all([
+    const [customer, orders, metrics, earlierRequests, flowTriggers] = await Promise.all([
       tx.customer.findUnique({ where: { shopId_id: { shopId: shop.id, id: customerId } } }),
       tx.order.findMany({
         where: ordersOf(shop.id, customerId, orderIds),
@@ -53,6 +54,8 @@ export async function recordDataRequest(
         select: { id: true, createdAt: true },
         orderBy: { id: "asc" },
       }),
+      // The Flow triggers fired (or to fire) for their segment changes: ids and keys.
+      tx.flowTriggerEvent.findMany({ where, orderBy: { id: "asc" } }),
     ]);
     // Survey answers are the customer's by customerId, or by order when given before the
     // order was linked to them (as redaction treats them).
@@ -81,6 +84,7 @@ export async function recordDataRequest(
           metrics,
           npsResponses,
           dataRequests: earlierRequests,
+          flowTriggers,
         }),
       },
     });
@@ -123,6 +127,7 @@ export async function redactCustomer(
       },
     });
     await tx.dataRequest.deleteMany({ where });
+    await tx.flowTriggerEvent.deleteMany({ where });
     await tx.order.updateMany({ where: theirOrders, data: { customerId: null } });
   });
 }

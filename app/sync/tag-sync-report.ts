@@ -30,6 +30,15 @@ export const tagSyncReportSchema = z.object({
   segmentsUpdated: z.number().int().min(0).default(0),
   segmentsDeleted: z.number().int().min(0).default(0),
   segmentsFailed: z.number().int().min(0).default(0),
+  /** Whether Flow said a workflow uses the trigger when the run started (lifecycle callback). */
+  flowEnabled: z.boolean().default(false),
+  /** Flow triggers ("Customer's RFM segment changed") the run fired. */
+  flowFired: z.number().int().min(0).default(0),
+  /** Triggers waiting for a retry by a later run. */
+  flowPending: z.number().int().min(0).default(0),
+  /** Triggers given up by the run (attempts spent, over the size limit, outcome unknown). */
+  flowFailed: z.number().int().min(0).default(0),
+  flowFailures: z.array(reasonSchema).default([]),
 });
 
 export type TagSyncReport = z.infer<typeof tagSyncReportSchema>;

@@ -28,6 +28,12 @@ import type { AdminApi } from "./admin-api.server";
 import type { SyncContext } from "./context.server";
 import { getBulkOperation, readJsonl } from "./bulk.server";
 import { learnUnknownTags } from "./customers.server";
+import {
+  deliverFlowTriggers,
+  dropPendingFlowTriggers,
+  recordTaggedSegments,
+  type FlowDeliveryOptions,
+} from "./flow-trigger.server";
 import { keepShopifySegmentsInStep } from "./shopify-segments.server";
 import {
   emptyTagSyncReport,
@@ -92,19 +98,29 @@ export function tagChange(
   return { customerId, segment, add, remove, tags };
 }
 
-/** Writes changed segments as tags (or removes Kizuna's tags when tag sync is off). */
+/**
+ * Writes changed segments as tags (or removes Kizuna's tags when tag sync is off), then fires
+ * the Shopify Flow trigger for the customers whose segment moved (app/sync/flow-trigger.server.ts):
+ * a Flow failure is recorded in the report and never fails the run or its tags.
+ */
 export async function syncShopTags(
   ctx: SyncContext,
   shopDomain: string,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  flowOptions: FlowDeliveryOptions = {},
 ): Promise<TagSyncResult> {
   const shop = await ctx.db.shop.findUniqueOrThrow({ where: { domain: shopDomain } });
-  const { enabled, prefix } = parseSettings(shop.settings).tagSync;
+  const { enabled, prefix, flowOnFirstTagging } = parseSettings(shop.settings).tagSync;
   const mode = enabled ? "sync" : "remove";
+  // Flow triggers: only for a shop with an enabled workflow using the trigger, and not for
+  // Kizuna's first tagging of the shop unless the merchant asked for it.
+  const fire =
+    enabled && shop.flowTriggerEnabled && (shop.firstTaggedAt !== null || flowOnFirstTagging);
 
   const changes: TagChange[] = [];
-  /** The stored tags each change was computed from. */
+  /** The stored tags each change was computed from, and the segment Kizuna last tagged. */
   const before = new Map<bigint, string>();
+  const previousOf = new Map<bigint, string | null>();
   let skippedTagLimit = 0;
   // Before the first compute there are no segments yet: nothing to write or take off. A shop
   // computed before result sets existed has none until its next compute: the same.
@@ -140,6 +156,7 @@ export async function syncShopTags(
       const change = tagChange(customer.id, tags, segment, prefix, customer.taggedSegment);
       if (!change) continue;
       before.set(customer.id, customer.tags);
+      previousOf.set(customer.id, customer.taggedSegment);
       if (change.tags.length > MAX_TAGS || change.add.some((t) => t.length > MAX_TAG_LENGTH)) {
         skippedTagLimit++;
         continue;
@@ -162,7 +179,21 @@ export async function syncShopTags(
       tags: c.tags.join(", "),
     })),
   );
-  await recordTaggedSegments(ctx, shop.id, succeeded);
+  await recordTaggedSegments(
+    ctx.db,
+    shop.id,
+    succeeded.map((c) => ({
+      customerId: c.customerId,
+      segment: c.segment,
+      previous: previousOf.get(c.customerId) ?? null,
+    })),
+    fire,
+  );
+  if (enabled && computed && shop.firstTaggedAt === null) {
+    await ctx.db.shop.update({ where: { id: shop.id }, data: { firstTaggedAt: new Date() } });
+  } else if (!enabled && shop.firstTaggedAt !== null) {
+    await ctx.db.shop.update({ where: { id: shop.id }, data: { firstTaggedAt: null } });
+  }
   const result = {
     mode,
     written: succeeded.length,
@@ -177,6 +208,23 @@ export async function syncShopTags(
     );
   }
   const segments = await keepShopifySegmentsInStep(ctx, shop.id, parseSettings(shop.settings));
+  const flowReasons = new FailureReasons();
+  const flow =
+    enabled && shop.flowTriggerEnabled
+      ? await deliverFlowTriggers(
+          ctx.db,
+          ctx.api,
+          results,
+          { id: shop.id, currency: shop.currency },
+          flowReasons,
+          flowOptions,
+        )
+      : {
+          fired: 0,
+          pending: 0,
+          failed: 0,
+          dropped: await dropPendingFlowTriggers(ctx.db, shop.id),
+        };
   const tagged = await ctx.db.customer.count({
     where: { shopId: shop.id, deleted: false, taggedSegment: { not: null } },
   });
@@ -193,8 +241,13 @@ export async function syncShopTags(
     segmentsUpdated: segments.updated,
     segmentsDeleted: segments.deleted,
     segmentsFailed: segments.failed,
+    flowEnabled: shop.flowTriggerEnabled,
+    flowFired: flow.fired,
+    flowPending: flow.pending,
+    flowFailed: flow.failed,
+    flowFailures: flowReasons.top(),
   });
-  ctx.log.info({ shop: shopDomain, ...result, segments }, "tags synced");
+  ctx.log.info({ shop: shopDomain, ...result, segments, flow }, "tags synced");
   return result;
 }
 
@@ -223,20 +276,6 @@ export async function recordTagSyncFailure(
     error: message.slice(0, 500),
     errorAt: new Date().toISOString(),
   });
-}
-
-async function recordTaggedSegments(ctx: SyncContext, shopId: number, done: TagChange[]) {
-  const bySegment = new Map<string | null, bigint[]>();
-  for (const c of done)
-    bySegment.set(c.segment, [...(bySegment.get(c.segment) ?? []), c.customerId]);
-  for (const [segment, ids] of bySegment) {
-    for (let i = 0; i < ids.length; i += 500) {
-      await ctx.db.customer.updateMany({
-        where: { shopId, id: { in: ids.slice(i, i + 500) }, deleted: false },
-        data: { taggedSegment: segment },
-      });
-    }
-  }
 }
 
 interface TagsMutationResult {

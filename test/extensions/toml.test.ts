@@ -1,14 +1,16 @@
 /**
  * The extensions' shopify.extension.toml files: they parse, use the app's API version,
  * name the right targets with modules that exist, ask for the capabilities they need,
- * and every translation key exists in English and Japanese.
+ * and every translation key exists in English and Japanese. The Shopify Flow trigger
+ * follows Flow's trigger reference and its fields are the keys the app sends.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { API_VERSION } from "../../app/sync/api-version";
-import { listExtensions } from "../../extensions/build.mjs";
+import { FLOW_FIELDS, FLOW_TRIGGER_HANDLE } from "../../app/sync/flow-trigger.server";
+import { listExtensions, listUiExtensions } from "../../extensions/build.mjs";
 
 interface ExtensionToml {
   api_version: string;
@@ -49,9 +51,72 @@ const EXPECTED: Record<string, { targets: string[]; networkAccess: boolean }> = 
   },
 };
 
+const LIFECYCLE = "rfm-segment-lifecycle";
+
+interface FlowTriggerToml {
+  api_version?: string;
+  extensions: { name: string; type: string; handle: string; description?: string }[];
+  settings: { fields: { type: string; key?: string; description?: string }[] };
+}
+
 describe("extension tomls", () => {
   it("has exactly the expected extensions", () => {
-    expect(listExtensions()).toEqual(Object.keys(EXPECTED).sort());
+    expect(listExtensions()).toEqual(
+      [...Object.keys(EXPECTED), FLOW_TRIGGER_HANDLE, LIFECYCLE].sort(),
+    );
+    expect(listUiExtensions()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  // https://shopify.dev/docs/apps/build/flow/triggers/reference: type flow_trigger; handle at
+  // most 30 characters, alphanumerics and hyphens; [[settings.fields]] with one reference
+  // field per resource (customer_reference → payload key customer_id) and custom fields
+  // whose `key` is the payload's key.
+  describe("the Shopify Flow trigger", () => {
+    const toml = parse(
+      readFileSync(join(root, FLOW_TRIGGER_HANDLE, "shopify.extension.toml"), "utf8"),
+    ) as unknown as FlowTriggerToml;
+    const [extension] = toml.extensions;
+
+    it("is one flow_trigger whose handle is the folder and the app's constant", () => {
+      expect(toml.extensions).toHaveLength(1);
+      expect(extension).toMatchObject({
+        type: "flow_trigger",
+        handle: FLOW_TRIGGER_HANDLE,
+        name: "Customer's RFM segment changed",
+      });
+      expect(FLOW_TRIGGER_HANDLE).toMatch(/^[A-Za-z0-9-]{1,30}$/);
+      expect(extension!.description?.length ?? 0).toBeGreaterThan(0);
+    });
+
+    it("references the customer and declares exactly the fields the app sends", () => {
+      const fields = toml.settings.fields;
+      expect(fields.filter((f) => f.type === "customer_reference")).toHaveLength(1);
+      expect(fields[0]).toEqual({ type: "customer_reference" });
+      const custom = fields.filter((f) => !f.type.endsWith("_reference"));
+      expect(custom.map((f) => f.key).sort()).toEqual(Object.values(FLOW_FIELDS).sort());
+      const typeOf = new Map(custom.map((f) => [f.key, f.type]));
+      expect(typeOf.get(FLOW_FIELDS.previousSegment)).toBe("single_line_text_field");
+      expect(typeOf.get(FLOW_FIELDS.newSegment)).toBe("single_line_text_field");
+      expect(typeOf.get(FLOW_FIELDS.pAlive)).toBe("number_decimal");
+      expect(typeOf.get(FLOW_FIELDS.predictedLtv)).toBe("number_decimal");
+      expect(typeOf.get(FLOW_FIELDS.currency)).toBe("single_line_text_field");
+      for (const field of custom) expect(field.description, field.key).toBeTruthy();
+    });
+  });
+
+  // https://shopify.dev/docs/apps/build/flow/track-lifecycle-events: Flow posts to the URL
+  // when a workflow using the app's trigger is enabled or disabled.
+  it("the lifecycle callback points at the app's route", () => {
+    const toml = parse(readFileSync(join(root, LIFECYCLE, "shopify.extension.toml"), "utf8")) as {
+      extensions: { type: string; handle: string; url: string }[];
+    };
+    const app = parse(readFileSync("shopify.app.toml", "utf8")) as { application_url: string };
+    const [extension] = toml.extensions;
+    expect(extension).toMatchObject({ type: "flow_trigger_lifecycle_callback", handle: LIFECYCLE });
+    const url = new URL(extension!.url);
+    expect(url.origin).toBe(new URL(app.application_url).origin);
+    const route = `app/routes/${url.pathname.slice(1).replaceAll("/", ".")}.tsx`;
+    expect(existsSync(route), route).toBe(true);
   });
 
   describe.each(Object.entries(EXPECTED))("%s", (name, expected) => {

@@ -13,6 +13,7 @@ import type { ResolverContext } from "./graphql/context";
 import { adminSchema } from "./graphql/schema";
 import { GRAPHQL_LIMITS, LeakyBucket, REST_LIMITS } from "./graphql/throttle";
 import type { ShopChange } from "./store/changes";
+import { FlowTriggerStore } from "./store/flow-triggers";
 import { SegmentStore } from "./store/segments";
 import {
   ShopStore,
@@ -106,6 +107,8 @@ export class FakeShop {
   }> = [];
   /** Customer segments (segmentCreate / segmentUpdate / segmentDelete). */
   readonly segments: SegmentStore;
+  /** Shopify Flow triggers received (flowTriggerReceive), with fault injection. */
+  readonly flow: FlowTriggerStore;
   /** Every webhook this shop emitted, in emission order. */
   readonly sent: SentWebhook[] = [];
   private readonly env: ShopEnvironment;
@@ -123,6 +126,7 @@ export class FakeShop {
     this.restBucket = new LeakyBucket(REST_LIMITS[this.spec.plan]);
     this.payloads = new PayloadBuilder(this.store, this.shopId);
     this.segments = new SegmentStore(400_000_000 + index * 1000, () => isoUtc(env.clock.nowSec()));
+    this.flow = new FlowTriggerStore(() => isoUtc(env.clock.nowSec()));
     this.bulk = new BulkOperationManager({
       schema: adminSchema(),
       store: this.store,
@@ -140,7 +144,9 @@ export class FakeShop {
 
   // ── API plumbing ────────────────────────────────────────────────────────────────────
 
-  private readonly api: Omit<ShopApi, "segments"> = {
+  private requests = 0;
+
+  private readonly api: Omit<ShopApi, "segments" | "flow" | "request"> = {
     bulk: {
       runQuery: (q, g, s) => this.bulk.runQuery(q, g, s),
       runMutation: (m, p, c, s) => this.bulk.runMutation(m, p, c, s),
@@ -162,7 +168,13 @@ export class FakeShop {
       scopes,
       search: [],
       api: withApi
-        ? { ...this.api, installationId: this.installationId, segments: this.segments }
+        ? {
+            ...this.api,
+            installationId: this.installationId,
+            segments: this.segments,
+            flow: this.flow,
+            request: ++this.requests,
+          }
         : null,
     };
   }

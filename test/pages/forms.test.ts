@@ -115,7 +115,10 @@ describe("settings form", () => {
   });
 
   it("asks for confirmation before tag sync goes off, and locks the prefix while on", () => {
-    const on = { ...DEFAULT_SETTINGS, tagSync: { enabled: true, prefix: "rfm:" } };
+    const on = {
+      ...DEFAULT_SETTINGS,
+      tagSync: { enabled: true, prefix: "rfm:", flowOnFirstTagging: false },
+    };
     expect(planSettings(on, form({ "tagSync.enabled": "false" })).needsConfirmation).toBe(true);
     const confirmed = form({ "tagSync.enabled": "false" });
     confirmed.set("confirmTagRemoval", "true");
@@ -123,5 +126,21 @@ describe("settings form", () => {
     expect(
       planSettings(on, form({ "tagSync.enabled": "true", "tagSync.prefix": "seg:" })).errors,
     ).toEqual({ "tagSync.prefix": { key: "errors.prefixLocked" } });
+  });
+
+  it("keeps the Flow trigger off for the first tagging unless the merchant ticks it", () => {
+    expect(settingsToForm(DEFAULT_SETTINGS)["tagSync.flowOnFirstTagging"]).toBe("false");
+    const ticked = planSettings(
+      DEFAULT_SETTINGS,
+      form({ "tagSync.enabled": "true", "tagSync.flowOnFirstTagging": "on" }),
+    );
+    expect(ticked.errors).toEqual({});
+    expect(ticked.patch.tagSync).toEqual({
+      enabled: true,
+      prefix: "rfm:",
+      flowOnFirstTagging: true,
+    });
+    const unticked = planSettings(DEFAULT_SETTINGS, form({ "tagSync.enabled": "true" }));
+    expect(unticked.patch.tagSync).toMatchObject({ flowOnFirstTagging: false });
   });
 });

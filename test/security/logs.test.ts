@@ -143,7 +143,7 @@ describe("secrets in the logs of a full run", () => {
     const form = new FormData();
     const values = settingsToForm({
       ...DEFAULT_SETTINGS,
-      tagSync: { enabled: true, prefix: "rfm:" },
+      tagSync: { enabled: true, prefix: "rfm:", flowOnFirstTagging: false },
     });
     for (const [field, value] of Object.entries(values)) form.set(field, value);
     form.set("intent", "settings");

@@ -10,7 +10,11 @@ describe("shop settings", () => {
       monthlyChurn: 0.04,
       secondPurchaseSurvival: 0.87,
     });
-    expect(DEFAULT_SETTINGS.tagSync).toEqual({ enabled: false, prefix: "rfm:" });
+    expect(DEFAULT_SETTINGS.tagSync).toEqual({
+      enabled: false,
+      prefix: "rfm:",
+      flowOnFirstTagging: false,
+    });
     expect(DEFAULT_SETTINGS.nightlyHour).toBe(3);
     expect(DEFAULT_SETTINGS.churnInactivityDays).toBe(180);
     expect(DEFAULT_SETTINGS.segmentRules).toBeNull();
@@ -22,7 +26,7 @@ describe("shop settings", () => {
     );
     expect(parsed.nightlyHour).toBe(3);
     expect(parsed.churnInactivityDays).toBe(90);
-    expect(parsed.tagSync).toEqual({ enabled: true, prefix: "rfm:" });
+    expect(parsed.tagSync).toEqual({ enabled: true, prefix: "rfm:", flowOnFirstTagging: false });
     expect(parseSettings("not json")).toEqual(DEFAULT_SETTINGS);
     expect(parseSettings(null)).toEqual(DEFAULT_SETTINGS);
   });

@@ -1,3 +1,4 @@
+import type { FlowTriggerStore } from "../store/flow-triggers";
 import type { SegmentStore } from "../store/segments";
 // Bulk operation shapes shared by the GraphQL resolvers and the bulk engine.
 import type { ShopChange } from "../store/changes";
@@ -68,6 +69,10 @@ export interface ShopApi {
   staged: StagedUploadsApi;
   /** The shop's customer segments (segmentCreate and friends). */
   segments: SegmentStore;
+  /** Shopify Flow triggers the app sent (flowTriggerReceive). */
+  flow: FlowTriggerStore;
+  /** Serial of the HTTP request being answered. */
+  request: number;
   emit(changes: ShopChange[]): void;
   installationId: number;
 }

@@ -22,6 +22,7 @@ import { NODE_RESOLVERS } from "./nodes";
 import { ROOT_RESOLVERS } from "./root";
 import { adminSchema } from "./schema";
 import type { LeakyBucket, ThrottleStatus } from "./throttle";
+import { parseJson } from "../util/json";
 
 export const RATE_LIMIT_DOCS = "https://shopify.dev/api/usage/rate-limits";
 const MAX_INPUT_ARRAY = 250;
@@ -65,7 +66,8 @@ export function parseRequestBody(raw: string, contentType: string): GraphqlBody 
   if (contentType.includes("application/graphql"))
     return { query: raw, variables: {}, operationName: null };
   try {
-    const parsed: unknown = JSON.parse(raw);
+    // 64-bit integers in variables (a Flow payload's customer_id) keep every digit.
+    const parsed: unknown = parseJson(raw);
     if (typeof parsed !== "object" || parsed === null) return null;
     const record = parsed as Record<string, unknown>;
     if (typeof record.query !== "string") return null;

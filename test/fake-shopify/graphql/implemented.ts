@@ -101,6 +101,7 @@ export const PLAIN_FIELDS: Record<string, ReadonlySet<string>> = {
   SegmentCreatePayload: new Set(["segment", "userErrors"]),
   SegmentUpdatePayload: new Set(["segment", "userErrors"]),
   SegmentDeletePayload: new Set(["deletedSegmentId", "userErrors"]),
+  FlowTriggerReceivePayload: new Set(["userErrors"]),
   TagsRemovePayload: new Set(["node", "userErrors"]),
   BulkOperationRunQueryPayload: new Set(["bulkOperation", "userErrors"]),
   BulkOperationRunMutationPayload: new Set(["bulkOperation", "userErrors"]),

@@ -461,6 +461,21 @@ function segmentsConnection(ctx: ResolverContext, args: Args) {
 }
 
 const mutation: TypeResolvers<unknown> = {
+  // No access scope of its own; a reference field needs its resource's read scope (Flow's
+  // "Create a Flow trigger": a customer reference requires read_customers).
+  flowTriggerReceive: (_s, args, ctx) => {
+    const api = requireApi(ctx, "flowTriggerReceive");
+    if (args.body !== undefined && args.body !== null && args.payload === undefined) {
+      return {
+        userErrors: [
+          { field: ["body"], message: "body is deprecated: send handle and payload instead" },
+        ],
+      };
+    }
+    return api.flow.receive(str(args.handle), args.payload, api.request, (scope) =>
+      hasScope(ctx.scopes, scope),
+    );
+  },
   tagsAdd: tagsMutation("add"),
   tagsRemove: tagsMutation("remove"),
   segmentCreate: (_s, args, ctx) => {

@@ -1,0 +1,86 @@
+/**
+ * Shopify Flow's trigger lifecycle callback (https://shopify.dev/docs/apps/build/flow/track-lifecycle-events)
+ * through the app's route with the app's real HMAC check: it turns the shop's Flow trigger
+ * on and off, newer callbacks win over older ones, and an unsigned request changes nothing.
+ */
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const { default: prisma } = await import("../../app/db.server");
+const { action } = await import("../../app/routes/flow.lifecycle");
+
+const domain = `flow-lifecycle-${process.pid}.myshopify.com`;
+const secret = process.env.SHOPIFY_API_SECRET!;
+
+function callback(body: object, sign = true): Request {
+  const text = JSON.stringify(body);
+  return new Request("https://kizuna.test/flow/lifecycle", {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/json",
+      ...(sign
+        ? { "X-Shopify-Hmac-Sha256": createHmac("sha256", secret).update(text).digest("base64") }
+        : {}),
+    },
+    body: text,
+  });
+}
+
+const usage = (hasEnabledFlow: boolean, timestamp: string) => ({
+  flow_trigger_definition_id: "rfm-segment-changed",
+  has_enabled_flow: hasEnabledFlow,
+  shop_id: 690933842,
+  shopify_domain: domain,
+  timestamp,
+});
+
+async function post(request: Request): Promise<number> {
+  try {
+    return (await action({ request, params: {}, context: {} })).status;
+  } catch (thrown) {
+    if (thrown instanceof Response) return thrown.status;
+    throw thrown;
+  }
+}
+
+const enabled = async () =>
+  (await prisma.shop.findUniqueOrThrow({ where: { domain } })).flowTriggerEnabled;
+
+beforeAll(async () => {
+  await prisma.shop.create({ data: { domain } });
+  await prisma.session.create({
+    data: {
+      id: `offline_${domain}`,
+      shop: domain,
+      state: "test",
+      isOnline: false,
+      scope: "read_orders,read_all_orders,read_customers,write_customers",
+      accessToken: "shpat_test",
+    },
+  });
+});
+
+afterAll(async () => {
+  await prisma.session.deleteMany({ where: { shop: domain } });
+  await prisma.shop.deleteMany({ where: { domain } });
+});
+
+describe("the Flow trigger lifecycle callback", () => {
+  it("is off until Flow says a workflow uses the trigger", async () => {
+    expect(await enabled()).toBe(false);
+    expect(await post(callback(usage(true, "2026-11-16T02:00:00.000Z")))).toBe(200);
+    expect(await enabled()).toBe(true);
+  });
+
+  it("ignores a callback older than the one applied", async () => {
+    expect(await post(callback(usage(false, "2026-11-16T01:59:59.999Z")))).toBe(200);
+    expect(await enabled()).toBe(true);
+    expect(await post(callback(usage(false, "2026-11-16T02:00:01.000Z")))).toBe(200);
+    expect(await enabled()).toBe(false);
+  });
+
+  it("refuses a request without Shopify's signature", async () => {
+    expect(await post(callback(usage(true, "2026-11-17T00:00:00.000Z"), false))).toBe(400);
+    expect(await enabled()).toBe(false);
+  });
+});
