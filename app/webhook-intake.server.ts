@@ -30,7 +30,7 @@ const refuse = (status: number) => new Response(null, { status });
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** The body, or a refusal once it passes the limit (never buffered past it). */
-async function boundedBody(request: Request, limit: number): Promise<Buffer | Response> {
+export async function boundedBody(request: Request, limit: number): Promise<Buffer | Response> {
   if (!(Number(request.headers.get("content-length") ?? 0) <= limit)) {
     await request.body?.cancel().catch(() => {});
     return refuse(413);

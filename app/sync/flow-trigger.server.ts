@@ -344,11 +344,7 @@ export async function dropPendingFlowTriggers(db: Database, shopId: number): Pro
   return count;
 }
 
-/**
- * Flow's trigger lifecycle callback (https://shopify.dev/docs/apps/build/flow/track-lifecycle-events):
- * whether the shop has an enabled workflow using the trigger. A callback older than the one
- * applied is ignored, as the docs ask. Returns whether it was applied.
- */
+/** The body of Flow's trigger lifecycle callback (the docs' properties; shop_id unused). */
 export const flowLifecycleSchema = z.object({
   flow_trigger_definition_id: z.string(),
   has_enabled_flow: z.boolean(),
@@ -356,6 +352,11 @@ export const flowLifecycleSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
 });
 
+/**
+ * Flow's trigger lifecycle callback (https://shopify.dev/docs/apps/build/flow/track-lifecycle-events):
+ * whether the shop has an enabled workflow using the trigger. A callback older than the one
+ * applied is ignored, as the docs ask. Returns whether it was applied.
+ */
 export async function recordFlowTriggerUsage(
   db: Database,
   shopDomain: string,

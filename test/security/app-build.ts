@@ -91,7 +91,7 @@ export async function shopState(domain: string): Promise<string> {
   });
   if (!shop) return stable({ shop: null, sessions });
   const where = { shopId: shop.id };
-  const [customers, orders, metrics, snapshots, nps, spend, webhooks, dataRequests, bulk] =
+  const [customers, orders, metrics, snapshots, nps, spend, webhooks, dataRequests, bulk, flow] =
     await Promise.all([
       prisma.customer.findMany({ where, orderBy: { id: "asc" } }),
       prisma.order.findMany({ where, orderBy: { id: "asc" } }),
@@ -105,6 +105,7 @@ export async function shopState(domain: string): Promise<string> {
       prisma.webhookEvent.findMany({ where, orderBy: { webhookId: "asc" } }),
       prisma.dataRequest.findMany({ where, orderBy: { id: "asc" } }),
       prisma.bulkOperation.findMany({ where, orderBy: { id: "asc" } }),
+      prisma.flowTriggerEvent.findMany({ where, orderBy: { id: "asc" } }),
     ]);
   return stable({
     shop,
@@ -118,6 +119,7 @@ export async function shopState(domain: string): Promise<string> {
     webhooks,
     dataRequests,
     bulk,
+    flow,
   });
 }
 

@@ -1,7 +1,8 @@
 /**
  * Property tests (fast-check) of every input an outsider or a merchant controls, through
  * the real server build in this process: webhook payloads of each topic under a valid HMAC
- * (the intake and the worker's processing), the settings form, marketing spend entries,
+ * (the intake and the worker's processing), Shopify Flow's lifecycle callback (signed or
+ * not), the settings form, marketing spend entries,
  * deletes and CSV imports, segment actions, segment list queries, the NPS API and the
  * customer-metrics API. 10,000 cases in all. No input gives a 5xx or a crash, and none
  * writes partly: a refused input leaves the database as it was, an accepted one is stored
@@ -52,6 +53,7 @@ let cases = 0;
 const RUNS = {
   webhookIntake: 150, // × each webhook topic (14 today)
   webhookProcessing: 150, // × each topic the worker processes with a payload (10 today)
+  flowLifecycle: 300,
   settings: 1_500,
   spendAdd: 1_000,
   spendDelete: 300,
@@ -300,6 +302,87 @@ describe("webhooks under a valid HMAC", () => {
       total.refused += seen.refused;
     }
     both(total);
+  }, 300_000);
+});
+
+describe("Shopify Flow's lifecycle callback", () => {
+  it("unsigned: 401 and nothing changes; signed: applied to the shop it names, or 400", async () => {
+    const flowState = () =>
+      prisma.shop.findMany({
+        where: { id: { in: [shop.shopId, other.shopId] } },
+        orderBy: { id: "asc" },
+        select: { id: true, flowTriggerEnabled: true, flowTriggerUsageAt: true },
+      });
+    const callback = fc.record(
+      {
+        flow_trigger_definition_id: fc.oneof(fc.constant("rfm-segment-changed"), nasty),
+        has_enabled_flow: fc.oneof(fc.boolean(), nasty),
+        shop_id: fc.oneof(fc.integer(), nasty),
+        shopify_domain: fc.oneof(fc.constantFrom(shop.domain, other.domain), nasty),
+        timestamp: fc.oneof(
+          fc
+            .date({
+              min: new Date("2020-01-01T00:00:00Z"),
+              max: new Date("2040-01-01T00:00:00Z"),
+              noInvalidDate: true,
+            })
+            .map((d) => d.toISOString()),
+          nasty,
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const input = fc.record({
+      body: fc.oneof(
+        callback.map((v) => JSON.stringify(v)),
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.string(),
+      ),
+      signed: fc.boolean(),
+    });
+    const seen = await run(input, RUNS.flowLifecycle, async ({ body, signed }) => {
+      const before = await flowState();
+      const response = await app.handle(
+        new Request(new URL("/flow/lifecycle", APP_ORIGIN), {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            ...(signed ? { "X-Shopify-Hmac-Sha256": sign(body) } : {}),
+          },
+          body,
+        }),
+      );
+      await response.text();
+      const after = await flowState();
+      if (!signed) expect(response.status).toBe(401);
+      else expect([200, 400]).toContain(response.status);
+      if (response.status !== 200) {
+        expect(stable(after)).toBe(stable(before));
+        return "refused";
+      }
+      // Applied to the shop the callback names, and only when newer than the one applied.
+      const parsed = JSON.parse(body) as {
+        shopify_domain: string;
+        has_enabled_flow: boolean;
+        timestamp: string;
+      };
+      const named = parsed.shopify_domain === shop.domain ? shop.shopId : other.shopId;
+      const at = new Date(parsed.timestamp);
+      for (const [i, row] of after.entries()) {
+        const was = before[i]!;
+        if (row.id !== named || (was.flowTriggerUsageAt && was.flowTriggerUsageAt >= at)) {
+          expect(stable(row)).toBe(stable(was));
+        } else {
+          expect(row).toEqual({
+            id: named,
+            flowTriggerEnabled: parsed.has_enabled_flow,
+            flowTriggerUsageAt: at,
+          });
+        }
+      }
+      return "accepted";
+    });
+    both(seen);
   }, 300_000);
 });
 

@@ -88,6 +88,14 @@ const PUBLIC: Record<string, string> = {
 /** Routes called with a checkout / customer-account extension token instead of an admin ID token. */
 const EXTENSION_ROUTES = new Set(["routes/api.nps"]);
 const isWebhook = (route: AppRoute) => route.path.startsWith("/webhooks/");
+/**
+ * Shopify Flow's trigger lifecycle callback: signed like a webhook (X-Shopify-Hmac-SHA256,
+ * HMAC-SHA256 of the body with the app's secret; https://shopify.dev/docs/apps/build/flow/track-lifecycle-events),
+ * carrying no session token. Unsigned, wrongly signed or session-token requests get 401.
+ */
+const FLOW_ROUTES = new Set(["routes/flow.lifecycle"]);
+/** Routes Shopify calls with an HMAC over the body rather than a token. */
+const isSigned = (route: AppRoute) => isWebhook(route) || FLOW_ROUTES.has(route.id);
 
 // ---------------------------------------------------------------------------------------
 // Shops: two installed shops with data (the caller's and the victim's) and an uninstalled
@@ -279,6 +287,9 @@ async function requestsFor(route: AppRoute, variant: Variant): Promise<Request[]
   if (isWebhook(route)) {
     return route.hasAction ? [webhookRequest(route, variant)] : [];
   }
+  if (FLOW_ROUTES.has(route.id)) {
+    return route.hasAction ? [flowCallbackRequest(route, variant, token)] : [];
+  }
   if (EXTENSION_ROUTES.has(route.id)) {
     const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
     const origin = { Origin: "https://extensions.shopifycdn.com" };
@@ -373,6 +384,38 @@ function webhookRequest(route: AppRoute, variant: Variant): Request {
   return new Request(new URL(route.path, APP_ORIGIN), { method: "POST", headers, body });
 }
 
+/**
+ * Flow's lifecycle callback for the variant's target shop (the legitimate one turns the own
+ * shop's trigger on). Variants: unsigned, the signature of another body, signed with an
+ * attacker's or another app's secret, a session token instead of a signature, and a correctly
+ * signed callback for the shop whose offline session is gone (uninstalled).
+ */
+function flowCallbackRequest(route: AppRoute, variant: Variant, token: string | null): Request {
+  const { target } = parties(variant);
+  const body = JSON.stringify({
+    flow_trigger_definition_id: "rfm-segment-changed",
+    has_enabled_flow: true,
+    shop_id: 690933842,
+    shopify_domain: domainOf(stores[target]),
+    timestamp: "2031-01-01T00:00:00.000Z",
+  });
+  const sign = (text: string, secret: string) =>
+    createHmac("sha256", secret).update(text).digest("base64");
+  const hmac: Record<Variant, string | null> = {
+    legit: sign(body, API_SECRET),
+    "no token": null,
+    "expired token": sign(body.replace("true", "false"), API_SECRET), // the HMAC of another body
+    "bad signature": sign(body, "an-attackers-own-secret"),
+    "other shop's token": null, // the own shop's session token (Bearer) aimed at the victim
+    "no offline session": sign(body, API_SECRET),
+  };
+  const headers = new Headers({ "Content-Type": "application/json" });
+  const value = hmac[variant];
+  if (value !== null) headers.set("X-Shopify-Hmac-Sha256", value);
+  if (variant === "other shop's token" && token) headers.set("Authorization", `Bearer ${token}`);
+  return new Request(new URL(route.path, APP_ORIGIN), { method: "POST", headers, body });
+}
+
 interface Answer {
   request: string;
   /** The request's URL and body: ids the caller sent may come back as an echo. */
@@ -432,6 +475,12 @@ describe.each(ROUTES.filter((r) => r.hasLoader || r.hasAction))("$id ($path)", (
         expect(leaks(answer, "victim"), context).toEqual([]);
         expect(leaks(answer, "gone"), context).toEqual([]);
         if (isPublic) continue;
+        if (FLOW_ROUTES.has(route.id)) {
+          // No valid signature: unauthenticated. Validly signed for a shop without a session:
+          // Shopify's library refuses it as a bad request.
+          expect(answer.status, context).toBe(variant === "no offline session" ? 400 : 401);
+          continue;
+        }
         if (variant === "other shop's token") {
           // The token names the shop: the request is served as the token's own shop or refused.
           expect(token).toBe("own");
@@ -447,7 +496,7 @@ describe.each(ROUTES.filter((r) => r.hasLoader || r.hasAction))("$id ($path)", (
     // Shopify was only asked to exchange the token of the shop without a session (and, for
     // admin routes, was asked: the refusal is what turned that request away).
     const exchanged = [...new Set(app.exchanges.slice(exchangesBefore))];
-    const adminRoute = !isPublic && !isWebhook(route) && !EXTENSION_ROUTES.has(route.id);
+    const adminRoute = !isPublic && !isSigned(route) && !EXTENSION_ROUTES.has(route.id);
     expect(exchanged).toEqual(adminRoute ? [seeded.gone.domain] : []);
     if (isWebhook(route)) {
       for (const id of webhookIds.splice(0)) {
@@ -470,6 +519,38 @@ describe.each(ROUTES.filter((r) => r.hasLoader || r.hasAction))("$id ($path)", (
         expect(answer.status, context).toBeLessThan(300);
       }
     }
+  });
+});
+
+describe("the Flow lifecycle callback", () => {
+  const route = ROUTES.find((r) => FLOW_ROUTES.has(r.id))!;
+  const flowState = async (who: Who) =>
+    prisma.shop.findUniqueOrThrow({
+      where: { id: seeded[who].shopId },
+      select: { flowTriggerEnabled: true, flowTriggerUsageAt: true },
+    });
+
+  it("turns on the trigger of the shop the signed callback names, and of no other", async () => {
+    expect(route).toBeDefined();
+    await prisma.shop.update({
+      where: { id: seeded.own.shopId },
+      data: { flowTriggerEnabled: false, flowTriggerUsageAt: null },
+    });
+    const victim = await flowState("victim");
+    for (const variant of DENIED) {
+      const [request] = await requestsFor(route, variant);
+      expect((await send(request!)).status, variant).toBeGreaterThanOrEqual(400);
+    }
+    expect(await flowState("own")).toEqual({ flowTriggerEnabled: false, flowTriggerUsageAt: null });
+    const [legit] = await requestsFor(route, "legit");
+    const answer = await send(legit!);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe("");
+    expect(await flowState("own")).toEqual({
+      flowTriggerEnabled: true,
+      flowTriggerUsageAt: new Date("2031-01-01T00:00:00.000Z"),
+    });
+    expect(await flowState("victim")).toEqual(victim);
   });
 });
 
@@ -543,7 +624,7 @@ describe("refusals are 4xx, never 500", () => {
     (r) =>
       (r.hasLoader || r.hasAction) &&
       !(r.id in PUBLIC) &&
-      !isWebhook(r) &&
+      !isSigned(r) &&
       !EXTENSION_ROUTES.has(r.id),
   );
   const hostOf = (who: Who) =>
