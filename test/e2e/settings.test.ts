@@ -2,7 +2,8 @@
  * The settings page in real Chromium against the production build: server-side validation
  * with field errors (nothing stored), a valid save through App Bridge's save bar that
  * stores the settings and queues what they need (recompute, nightly schedule in the shop's
- * zone, tag sync) and the confirmation before tag sync goes off. Marketing spend entries
+ * zone, tag sync; the Flow trigger for the first tagging, off by default) and the
+ * confirmation before tag sync goes off. Marketing spend entries
  * and their CSV import have their own file, spend.test.ts.
  */
 import { Queue } from "bullmq";
@@ -83,6 +84,8 @@ describe("settings form", () => {
     await expect(field("churnInactivityDays").inputValue()).resolves.toBe("180");
     await expect(field("minSegmentCustomers").inputValue()).resolves.toBe("50");
     await expect(field("nightlyHour").inputValue()).resolves.toBe("3");
+    // The Flow trigger stays quiet for Kizuna's first tagging unless the merchant asks.
+    await expect(field("tagSync.flowOnFirstTagging").isChecked()).resolves.toBe(false);
     await expect(saveBar().isVisible()).resolves.toBe(false);
     await expectAccessible(page, "settings");
     await screenshot(page, "settings");
@@ -114,6 +117,7 @@ describe("settings form", () => {
     await field("minSegmentCustomers").fill("100");
     await field("tagSync.prefix").fill("kizuna:");
     await field("tagSync.enabled").check();
+    await field("tagSync.flowOnFirstTagging").check();
     await field("nightlyHour").selectOption("5");
     // Fiscal years from April (as many Japanese companies): quarters and years count from it.
     await field("fiscalYearStartMonth").selectOption("4");
@@ -125,7 +129,7 @@ describe("settings form", () => {
       churnInactivityDays: 120,
       grossMarginRatio: 0.4,
       minSegmentCustomers: 100,
-      tagSync: { enabled: true, prefix: "kizuna:" },
+      tagSync: { enabled: true, prefix: "kizuna:", flowOnFirstTagging: true },
       nightlyHour: 5,
       fiscalYearStartMonth: 4,
     });
@@ -165,10 +169,19 @@ describe("settings form", () => {
     await expectAccessible(page, "settings-confirm-tag-removal");
     await screenshot(page, "settings-confirm-tag-removal");
     // Nothing is saved before the merchant confirms.
-    expect((await storedSettings()).tagSync).toEqual({ enabled: true, prefix: "kizuna:" });
+    expect((await storedSettings()).tagSync).toEqual({
+      enabled: true,
+      prefix: "kizuna:",
+      flowOnFirstTagging: true,
+    });
     await page.getByRole("button", { name: "Turn off and remove tags" }).click();
     await toast("Settings saved").waitFor();
-    expect((await storedSettings()).tagSync).toEqual({ enabled: false, prefix: "kizuna:" });
+    // The Flow choice is kept for when tag sync is turned on again (a first tagging again).
+    expect((await storedSettings()).tagSync).toEqual({
+      enabled: false,
+      prefix: "kizuna:",
+      flowOnFirstTagging: true,
+    });
     const job = await queue("tags").getJob(`tags-${shop.domain}`);
     expect(job?.data).toEqual({ shop: shop.domain });
   });
