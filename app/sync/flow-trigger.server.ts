@@ -35,12 +35,13 @@ export const FLOW_TRIGGER_HANDLE = "rfm-segment-changed";
 
 /**
  * The payload's keys: `customer_id` for the toml's customer_reference field, the others the
- * `key`s of its custom fields (test/extensions/toml.test.ts checks they agree).
+ * `key`s of its custom fields (test/extensions/toml.test.ts checks they agree). Shopify CLI
+ * accepts only letters and spaces in a trigger field's key, hence "Probability alive".
  */
 export const FLOW_FIELDS = {
   previousSegment: "Previous segment",
   newSegment: "New segment",
-  pAlive: "P(alive)",
+  pAlive: "Probability alive",
   predictedLtv: "Predicted LTV",
   currency: "Currency",
 } as const;
@@ -48,8 +49,10 @@ export const FLOW_FIELDS = {
 /** Triggers a request carries: the aliases of FLOW_TRIGGER_RECEIVE_BATCH. */
 export const FLOW_BATCH_SIZE = 10;
 /**
- * Flow's payload limit, applied to a whole batch's payloads (each payload is a few hundred
- * bytes). Shopify's pages say "less than 1 MB" (older) and 50 KB (newer): the smaller.
+ * Kizuna's byte budget for one request's payloads together (each payload is about 200 bytes).
+ * Shopify documents "less than 1 MB" per payload (docs/decisions/0047-flow-trigger.md); a
+ * 50 KB figure for newer Flow pages could not be found, so this is Kizuna's own margin, far
+ * inside the documented limit, not Shopify's number.
  */
 export const FLOW_PAYLOAD_MAX_BYTES = 50_000;
 /** Attempts of one trigger before Kizuna gives up on it. */

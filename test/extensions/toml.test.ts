@@ -102,18 +102,32 @@ describe("extension tomls", () => {
       expect(typeOf.get(FLOW_FIELDS.currency)).toBe("single_line_text_field");
       for (const field of custom) expect(field.description, field.key).toBeTruthy();
     });
+
+    // Shopify CLI refuses to deploy a flow_trigger whose custom field key has anything but
+    // letters and spaces (FlowTriggerSettingsSchema, /^[a-zA-Z\s]*$/, in Shopify/cli
+    // packages/app/src/cli/models/extensions/specifications/flow_trigger.ts).
+    it("has keys Shopify CLI deploys: letters and spaces only", () => {
+      for (const field of toml.settings.fields.filter((f) => f.key !== undefined)) {
+        expect(field.key, field.key).toMatch(/^[a-zA-Z\s]*$/);
+      }
+      for (const key of Object.values(FLOW_FIELDS)) expect(key).toMatch(/^[a-zA-Z\s]+$/);
+    });
   });
 
   // https://shopify.dev/docs/apps/build/flow/track-lifecycle-events: Flow posts to the URL
-  // when a workflow using the app's trigger is enabled or disabled.
+  // when a workflow using the app's trigger is enabled or disabled. The module type is Shopify
+  // CLI's `flow_trigger_lifecycle_callback` (name, handle, url: Shopify/cli
+  // packages/app/src/cli/models/extensions/specifications/flow_trigger_lifecycle_callback.ts).
   it("the lifecycle callback points at the app's route", () => {
     const toml = parse(readFileSync(join(root, LIFECYCLE, "shopify.extension.toml"), "utf8")) as {
-      extensions: { type: string; handle: string; url: string }[];
+      extensions: { name: string; type: string; handle: string; url: string }[];
     };
     const app = parse(readFileSync("shopify.app.toml", "utf8")) as { application_url: string };
     const [extension] = toml.extensions;
     expect(extension).toMatchObject({ type: "flow_trigger_lifecycle_callback", handle: LIFECYCLE });
+    expect(extension!.name.length).toBeGreaterThan(0);
     const url = new URL(extension!.url);
+    expect(url.protocol).toBe("https:");
     expect(url.origin).toBe(new URL(app.application_url).origin);
     const route = `app/routes/${url.pathname.slice(1).replaceAll("/", ".")}.tsx`;
     expect(existsSync(route), route).toBe(true);
