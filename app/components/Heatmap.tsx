@@ -1,8 +1,11 @@
 /**
  * A heatmap as a plain table on Polaris tokens: each cell's shade follows its value, the
  * text stays readable (and selectable, and read out by screen readers) unlike a canvas.
+ * The cells are one keyboard stop (ARIA grid pattern, roving tabindex): arrow keys, Home/End
+ * and Ctrl+Home/End move between them, and the focused cell's details (its tooltip for a
+ * mouse) are written out under the table.
  */
-import type { ReactNode } from "react";
+import { useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 
 export interface HeatCell {
   /** Drives the shade; null = an empty cell. */
@@ -99,6 +102,45 @@ export function HeatmapTable({
   /** Shown under the header of a row with `few` customers (e.g. "fewer than 20"). */
   fewMark?: string;
 }) {
+  const tableRef = useRef<HTMLTableElement>(null);
+  const [active, setActive] = useState<{ r: number; c: number }>({ r: 0, c: 0 });
+  const [detail, setDetail] = useState<string | null>(null);
+  const width = rows.reduce((w, row) => Math.max(w, row.cells.length), 0);
+  const focusCell = (r: number, c: number) => {
+    const row = rows[r];
+    if (!row || c < 0 || c >= row.cells.length) return;
+    setActive({ r, c });
+    tableRef.current?.querySelector<HTMLElement>(`td[data-r="${r}"][data-c="${c}"]`)?.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTableElement>) => {
+    const cell = (event.target as HTMLElement).closest("td[data-r]");
+    if (!cell) return;
+    const r = Number(cell.getAttribute("data-r"));
+    const c = Number(cell.getAttribute("data-c"));
+    const last = rows.length - 1;
+    const moves: Record<string, [number, number]> = {
+      ArrowRight: [r, c + 1],
+      ArrowLeft: [r, c - 1],
+      ArrowDown: [Math.min(last, r + 1), c],
+      ArrowUp: [Math.max(0, r - 1), c],
+      Home: event.ctrlKey ? [0, 0] : [r, 0],
+      End: event.ctrlKey ? [last, width - 1] : [r, (rows[r]?.cells.length ?? 1) - 1],
+    };
+    const next = moves[event.key];
+    if (!next) return;
+    event.preventDefault();
+    focusCell(next[0], Math.min(next[1], (rows[next[0]]?.cells.length ?? 1) - 1));
+  };
+  const navigation = (r: number, c: number, cell: HeatCell) => ({
+    "data-r": r,
+    "data-c": c,
+    tabIndex: active.r === r && active.c === c ? 0 : -1,
+    onFocus: () => {
+      setActive({ r, c });
+      setDetail(cell.title ?? cell.text);
+    },
+    onBlur: () => setDetail(null),
+  });
   let top = max ?? 0;
   if (max === undefined) {
     for (const row of rows)
@@ -107,6 +149,10 @@ export function HeatmapTable({
   return (
     <div className="kz-table-wrap">
       <table
+        ref={tableRef}
+        role="grid"
+        aria-readonly="true"
+        onKeyDown={onKeyDown}
         className={
           rows.some((r) => r.cells.some((c) => c.edges)) ? "kz-heatmap kz-regions" : "kz-heatmap"
         }
@@ -129,7 +175,7 @@ export function HeatmapTable({
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => (
+          {rows.map((row, r) => (
             <tr key={row.key} data-few={row.few ? "true" : undefined}>
               <th scope="row">
                 {row.label}
@@ -145,7 +191,13 @@ export function HeatmapTable({
               {row.cells.map((cell, i) => {
                 if (cell.value === null) {
                   return (
-                    <td key={i} className="kz-empty" title={cell.title} data-testid={cell.testId}>
+                    <td
+                      key={i}
+                      className="kz-empty"
+                      title={cell.title}
+                      data-testid={cell.testId}
+                      {...navigation(r, i, cell)}
+                    >
                       {cell.text}
                     </td>
                   );
@@ -156,6 +208,7 @@ export function HeatmapTable({
                     key={i}
                     title={cell.title}
                     data-testid={cell.testId}
+                    {...navigation(r, i, cell)}
                     className={cell.partial ? "kz-partial" : row.few ? "kz-few" : undefined}
                     data-partial={cell.partial ? "true" : undefined}
                     style={
@@ -174,6 +227,9 @@ export function HeatmapTable({
           ))}
         </tbody>
       </table>
+      <p className="kz-heat-detail" aria-live="polite" data-testid={testId && `${testId}-detail`}>
+        {detail ?? ""}
+      </p>
     </div>
   );
 }

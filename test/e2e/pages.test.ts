@@ -539,6 +539,21 @@ describe("analysis pages", () => {
     ).resolves.toBeNull();
     expect(await text(page, "cohort-partial-legend")).toContain("months still in progress");
     expect(await page.getByTestId("cohort-curves").locator("path").count()).toBeGreaterThan(2);
+    // Keyboard: the heatmap is one tab stop, arrow keys and Home move between its cells, and
+    // the focused cell's details (a mouse's tooltip) are written out under the table.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid"));
+    await page.getByTestId(`cohort-${cohort.month}-1`).focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await focused()).toBe(`cohort-${cohort.month}-2`);
+    const title = await page.getByTestId(`cohort-${cohort.month}-2`).getAttribute("title");
+    expect(title).toContain(en.month(cohort.month));
+    expect(await text(page, "cohort-heatmap-detail")).toBe(title);
+    await page.keyboard.press("ArrowDown");
+    const older = rows[rows.length - 5]!;
+    expect(await focused()).toBe(`cohort-${older.month}-2`);
+    await page.keyboard.press("Home");
+    expect(await focused()).toBe(`cohort-${older.month}-0`);
+    expect(await page.getByTestId("cohort-heatmap").locator('td[tabindex="0"]').count()).toBe(1);
     await expectAccessible(page, "cohorts");
     await screenshot(page, "cohorts");
   });
