@@ -1,0 +1,598 @@
+/**
+ * Intervals for the predictions from the parameters' uncertainty: the fits give Cov(ln θ)
+ * (the inverse Hessian behind the standard errors); the log-parameters are drawn from their
+ * asymptotic normal N(ln θ̂, Cov), the predictions are recomputed under each draw, and the
+ * interval is the central `level` share of the draws (percentile interval). Purchase model
+ * and Gamma-Gamma are drawn independently: under the models the purchase process and the
+ * spend are independent, so the joint likelihood factorises and so does the estimators'
+ * asymptotic covariance. Without Gamma-Gamma the order value is the shop's mean, a constant
+ * here: the intervals then carry the purchase model's uncertainty only.
+ *
+ * What is covered: the parameter uncertainty of the model's expected values for these
+ * customers — the prediction under the true parameters, given the customers' histories —
+ * not the Poisson noise of what they will actually buy.
+ *
+ * Cost. Re-predicting every customer per draw is draws × customers work (200 × 1M), and the
+ * expensive part, E[Y(t) | alive, x, T] at the horizon's months, costs about 1.5 µs per
+ * (x, T) pair and month. So the draws are evaluated on a sample of cells, a cell being the
+ * customers of one group (segment) in one compressed (x, t_x, T) row (their count and their
+ * summed repeat-purchase value, which is all the Gamma-Gamma expected spend needs as it is
+ * linear in z̄). Per group, when it has more cells than the budget, cells are drawn by
+ * systematic sampling with probability proportional to their share of the group's expected
+ * purchases plus their share of its CLV, after ordering the cells by repeat purchases x (an
+ * implicit stratification on what drives how a prediction responds to the parameters). Each
+ * draw's group total is the point total times the ratio of the sample's Horvitz-Thompson
+ * totals under the draw and under the estimate, so the sample only has to get the relative
+ * change right; smaller groups are evaluated on every cell (exact). A shop total is the sum
+ * of its groups' totals in the same draw. The sampling error of the interval's ends is
+ * checked against the exhaustive evaluation in test/clv/intervals.test.ts.
+ */
+
+import { Rng } from "../random";
+import type { BgNbdParams } from "./bgnbd";
+import { gammaGammaExpectedSpend, type GammaGammaParams } from "./gammagamma";
+import { BGNBD_MODEL, type AnyPurchaseModel } from "./models";
+import type { ParetoNbdParams } from "./paretonbd";
+import {
+  clvHorizon,
+  pairExpectationsOf,
+  type ClvHorizonOptions,
+  type ClvPredictions,
+  type PairIndex,
+  type PredictContext,
+} from "./predict";
+import { churnReductionParams } from "./scenario";
+import { TupleIndex } from "./summary";
+
+/** Default draws of the parameters: the 2.5 % quantile is then the 5th of 200. */
+export const DEFAULT_INTERVAL_DRAWS = 200;
+/** Default cells evaluated per draw, shared among the groups. */
+export const DEFAULT_INTERVAL_CELLS = 96;
+/** Fewest cells a group with more cells than that is evaluated on. */
+const MIN_CELLS_PER_GROUP = 8;
+
+export interface Interval {
+  /** The point prediction (under the estimates). */
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export interface GroupIntervals {
+  readonly customers: number;
+  /** Σ expected purchases in the next 90 days. */
+  readonly expectedPurchases90: Interval;
+  /** Σ discounted CLV over the horizon (minor units). */
+  readonly clv: Interval;
+}
+
+export interface ScenarioIntervals {
+  readonly points: number;
+  readonly clvGain: Interval;
+  readonly revenueGain: Interval;
+}
+
+export interface PredictionIntervals {
+  readonly status: "ok";
+  readonly level: number;
+  readonly draws: number;
+  readonly seed: number;
+  /** Cells (group × compressed row) and those the draws were evaluated on. */
+  readonly cells: number;
+  readonly sampledCells: number;
+  /** Per group index (0 … groupCount − 1); customers 0 for empty groups. */
+  readonly groups: readonly GroupIntervals[];
+  readonly shop: GroupIntervals;
+  /** Per churn scenario, in the order given; null when no scenario was asked or possible. */
+  readonly scenarios: readonly ScenarioIntervals[] | null;
+  /** Why scenarios have no intervals (BG/NBD without standard errors), else null. */
+  readonly scenarioReason: string | null;
+}
+
+/** Why a model's predictions have no intervals. */
+export interface IntervalsUnavailable {
+  readonly status: "unavailable";
+  /** "not-identified": the fit is not trustworthy; "no-standard-errors": no covariance. */
+  readonly code: "not-identified" | "no-standard-errors";
+  /** English sentence for logs and definitions. */
+  readonly reason: string;
+}
+
+/** A fitted model's estimate and Cov(ln θ) (row-major, in `params`' key order). */
+export interface ParameterUncertainty<P> {
+  readonly params: P;
+  readonly logCovariance: readonly number[] | null;
+}
+
+export interface IntervalInput {
+  readonly ctx: PredictContext;
+  /** The point predictions the intervals are around (predictWithContext's). */
+  readonly predictions: ClvPredictions;
+  /** Group of each customer (index space of the summary); customers ≥ groupCount are left out. */
+  readonly groupOf: ArrayLike<number>;
+  readonly groupCount: number;
+  readonly purchase: {
+    readonly model: AnyPurchaseModel;
+  } & ParameterUncertainty<BgNbdParams | ParetoNbdParams>;
+  /** Null when the order value is the shop's mean (predictions.meanAovMinor). */
+  readonly spend: ParameterUncertainty<GammaGammaParams> | null;
+  /** Churn scenarios (BG/NBD's), with their point gains. */
+  readonly scenarios?: {
+    readonly bgnbd: ParameterUncertainty<BgNbdParams>;
+    readonly points: readonly number[];
+    readonly clvGain: readonly number[];
+    readonly revenueGain: readonly number[];
+  };
+}
+
+export interface IntervalOptions extends ClvHorizonOptions {
+  readonly level?: number;
+  readonly draws?: number;
+  readonly seed?: number;
+  /** Cells per draw, shared among groups; Infinity evaluates every cell. */
+  readonly cells?: number;
+}
+
+/** Lower Cholesky factor of a symmetric positive-definite n×n matrix, or null. */
+export function cholesky(A: ArrayLike<number>, n: number): Float64Array | null {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = A[i * n + j];
+      for (let k = 0; k < j; k++) sum -= L[i * n + k] * L[j * n + k];
+      if (i === j) {
+        if (!(sum > 0)) return null;
+        L[i * n + i] = Math.sqrt(sum);
+      } else L[i * n + j] = sum / L[j * n + j];
+    }
+  }
+  return L;
+}
+
+/**
+ * `draws` parameter vectors θ = exp(ln θ̂ + L z), z ~ N(0, I) from `rng`, in `keys` order of
+ * `params`. Null when the covariance is missing or not positive definite.
+ */
+export function drawParameters<P extends object>(
+  params: P,
+  logCovariance: readonly number[] | null,
+  draws: number,
+  rng: Rng,
+): P[] | null {
+  if (logCovariance === null) return null;
+  const keys = Object.keys(params) as (keyof P & string)[];
+  const n = keys.length;
+  if (logCovariance.length !== n * n) return null;
+  const L = cholesky(logCovariance, n);
+  if (L === null) return null;
+  const center = keys.map((k) => Math.log(params[k] as number));
+  const out: P[] = [];
+  const z = new Float64Array(n);
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < n; i++) z[i] = rng.normal();
+    const p = {} as Record<string, number>;
+    for (let i = 0; i < n; i++) {
+      let v = center[i];
+      for (let j = 0; j <= i; j++) v += L[i * n + j] * z[j];
+      p[keys[i]] = Math.exp(v);
+    }
+    out.push(p as P);
+  }
+  return out;
+}
+
+/** Quantile q of ascending values, linear between order statistics. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function intervalOf(estimate: number, values: Float64Array, level: number): Interval {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    estimate,
+    lower: quantileSorted(sorted, (1 - level) / 2),
+    upper: quantileSorted(sorted, (1 + level) / 2),
+  };
+}
+
+/** Customers of each (group, row) cell: their count and summed max(z̄, 0). */
+interface Cells {
+  readonly length: number;
+  readonly row: Int32Array;
+  readonly group: Int32Array;
+  readonly customers: Float64Array;
+  readonly zbarSum: Float64Array;
+  /** Point predictions summed over the cell's customers. */
+  readonly expected90: Float64Array;
+  readonly clv: Float64Array;
+}
+
+function buildCells(input: IntervalInput): Cells {
+  const { ctx, groupOf, groupCount, predictions } = input;
+  const { rows, summary } = ctx;
+  const index = new TupleIndex(1, Math.max(16, rows.length));
+  const cellOf = new Int32Array(summary.customerCount).fill(-1);
+  for (let i = 0; i < summary.customerCount; i++) {
+    const r = rows.rowOf[i];
+    const g = groupOf[i];
+    if (r < 0 || !(g >= 0 && g < groupCount)) continue;
+    cellOf[i] = index.indexOf(r * groupCount + g);
+  }
+  const n = index.size;
+  const keys = index.values();
+  const row = new Int32Array(n);
+  const group = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    row[c] = Math.floor(keys[c] / groupCount);
+    group[c] = keys[c] - row[c] * groupCount;
+  }
+  const customers = new Float64Array(n);
+  const zbarSum = new Float64Array(n);
+  const expected90 = new Float64Array(n);
+  const clv = new Float64Array(n);
+  const p = predictions.perCustomer;
+  for (let i = 0; i < summary.customerCount; i++) {
+    const c = cellOf[i];
+    if (c < 0) continue;
+    customers[c]++;
+    if (summary.x[i] > 0) zbarSum[c] += Math.max(0, summary.zbar[i]);
+    expected90[c] += p.expectedPurchases90[i];
+    clv[c] += p.clv[i];
+  }
+  return { length: n, row, group, customers, zbarSum, expected90, clv };
+}
+
+/** Reorders `members` by x (counting sort, stable; x ≥ 63 share the last bucket): O(n). */
+function orderByFrequency(members: number[], xOf: (c: number) => number): void {
+  const BUCKETS = 64;
+  const bucket = (c: number): number => Math.min(BUCKETS - 1, Math.max(0, Math.floor(xOf(c))));
+  const start = new Int32Array(BUCKETS + 1);
+  for (const c of members) start[bucket(c) + 1]++;
+  for (let b = 0; b < BUCKETS; b++) start[b + 1] += start[b];
+  const copy = members.slice();
+  for (const c of copy) members[start[bucket(c)]++] = c;
+}
+
+/**
+ * Per group, the cells the draws are evaluated on and their Horvitz-Thompson weights: every
+ * cell (weight 1) when the group has at most `budget` cells, else a systematic PPS sample.
+ */
+function sampleCells(
+  cells: Cells,
+  groupCount: number,
+  xOfRow: Float64Array,
+  totals: { e90: Float64Array; clv: Float64Array },
+  budgetTotal: number,
+  rng: Rng,
+): { cell: Int32Array; weight: Float64Array } {
+  const byGroup: number[][] = Array.from({ length: groupCount }, () => []);
+  for (let c = 0; c < cells.length; c++) byGroup[cells.group[c]].push(c);
+  const nonEmpty = byGroup.filter((g) => g.length > 0).length;
+  const budget = Number.isFinite(budgetTotal)
+    ? Math.max(MIN_CELLS_PER_GROUP, Math.floor(budgetTotal / Math.max(1, nonEmpty)))
+    : Infinity;
+  const chosen: number[] = [];
+  const weights: number[] = [];
+  for (let g = 0; g < groupCount; g++) {
+    const members = byGroup[g];
+    if (members.length <= budget) {
+      for (const c of members) {
+        chosen.push(c);
+        weights.push(1);
+      }
+      continue;
+    }
+    orderByFrequency(members, (c) => xOfRow[cells.row[c]]);
+    const size = (c: number): number =>
+      (totals.e90[g] > 0 ? cells.expected90[c] / totals.e90[g] : 0) +
+      (totals.clv[g] > 0 ? cells.clv[c] / totals.clv[g] : 0);
+    let total = 0;
+    for (const c of members) total += size(c);
+    if (!(total > 0)) continue;
+    const step = total / budget;
+    let next = rng.float() * step;
+    let cumulative = 0;
+    for (const c of members) {
+      const s = size(c);
+      cumulative += s;
+      let hits = 0;
+      while (next < cumulative) {
+        hits++;
+        next += step;
+      }
+      if (hits > 0) {
+        chosen.push(c);
+        weights.push((hits * step) / s);
+      }
+    }
+  }
+  return { cell: Int32Array.from(chosen), weight: Float64Array.from(weights) };
+}
+
+/** The rows and (x, T) pairs of the sampled cells, re-indexed. */
+function subProblem(ctx: PredictContext, rowsOfCells: Int32Array) {
+  const rowIndex = new Map<number, number>();
+  const pairIndex = new Map<number, number>();
+  const localRow = new Int32Array(rowsOfCells.length);
+  const rowList: number[] = [];
+  const pairList: number[] = [];
+  const pairOfLocalRow: number[] = [];
+  for (let s = 0; s < rowsOfCells.length; s++) {
+    const r = rowsOfCells[s];
+    let lr = rowIndex.get(r);
+    if (lr === undefined) {
+      lr = rowList.length;
+      rowIndex.set(r, lr);
+      rowList.push(r);
+      const k = ctx.pairs.pairOfRow[r];
+      let lk = pairIndex.get(k);
+      if (lk === undefined) {
+        lk = pairList.length;
+        pairIndex.set(k, lk);
+        pairList.push(k);
+      }
+      pairOfLocalRow.push(lk);
+    }
+    localRow[s] = lr;
+  }
+  const { rows, pairs } = ctx;
+  const sub = {
+    length: rowList.length,
+    x: Float64Array.from(rowList, (r) => rows.x[r]),
+    tx: Float64Array.from(rowList, (r) => rows.tx[r]),
+    T: Float64Array.from(rowList, (r) => rows.T[r]),
+  };
+  const subPairs: PairIndex = {
+    length: pairList.length,
+    x: Float64Array.from(pairList, (k) => pairs.x[k]),
+    T: Float64Array.from(pairList, (k) => pairs.T[k]),
+    pairOfRow: Int32Array.from(pairOfLocalRow),
+  };
+  return { localRow, rows: sub, pairs: subPairs };
+}
+
+const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
+
+/**
+ * Percentile intervals of the groups' and the shop's expected purchases (90 days) and CLV,
+ * and of the churn scenarios' gains. Null when the purchase model has no covariance (no
+ * standard errors): the caller says why.
+ */
+export function predictionIntervals(
+  input: IntervalInput,
+  options: IntervalOptions = {},
+): PredictionIntervals | null {
+  const level = options.level ?? 0.95;
+  const draws = options.draws ?? DEFAULT_INTERVAL_DRAWS;
+  const seed = options.seed ?? 1;
+  if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
+  if (!(Number.isInteger(draws) && draws >= 2)) {
+    throw new RangeError(`draws must be a whole number ≥ 2, got ${draws}`);
+  }
+  const { horizonMonths, annualDiscountRate } = clvHorizon(options);
+  const { ctx, groupCount, purchase, spend, predictions } = input;
+  const model = purchase.model as {
+    pAlive(p: BgNbdParams | ParetoNbdParams, x: number, tx: number, T: number): number;
+    expectedPerAlive(p: BgNbdParams | ParetoNbdParams, t: number, x: number, T: number): number;
+  };
+  const purchaseDraws = drawParameters(
+    purchase.params,
+    purchase.logCovariance,
+    draws,
+    new Rng(seed, 1),
+  );
+  if (purchaseDraws === null) return null;
+  // Gamma-Gamma without covariance is not used by the compute (not identified); be safe.
+  const spendDraws =
+    spend === null
+      ? null
+      : drawParameters(spend.params, spend.logCovariance, draws, new Rng(seed, 2));
+
+  const cells = buildCells(input);
+  const e90Total = new Float64Array(groupCount);
+  const clvTotal = new Float64Array(groupCount);
+  const customers = new Float64Array(groupCount);
+  for (let c = 0; c < cells.length; c++) {
+    const g = cells.group[c];
+    e90Total[g] += cells.expected90[c];
+    clvTotal[g] += cells.clv[c];
+    customers[g] += cells.customers[c];
+  }
+  const { cell, weight } = sampleCells(
+    cells,
+    groupCount,
+    ctx.rows.x,
+    { e90: e90Total, clv: clvTotal },
+    options.cells ?? DEFAULT_INTERVAL_CELLS,
+    new Rng(seed, 3),
+  );
+  const S = cell.length;
+  const sub = subProblem(
+    ctx,
+    Int32Array.from(cell, (c) => cells.row[c]),
+  );
+  const unit = ctx.summary.unit;
+  const mean = predictions.meanAovMinor;
+  /** Σ expected order value of each sampled cell's customers under spend parameters. */
+  const aovSums = (gg: GammaGammaParams | null): Float64Array => {
+    const out = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      const c = cell[s];
+      const n = cells.customers[c];
+      const x = ctx.rows.x[cells.row[c]];
+      // E[Z | x, z̄] is linear in z̄: the cell's sum needs only Σ z̄ (max(z̄, 0), as per customer).
+      const perCustomer = gg === null ? null : gammaGammaExpectedSpend(gg, x, 0);
+      const slope = gg === null ? 0 : (gg.p * x) / (gg.p * x + gg.q - 1);
+      out[s] =
+        perCustomer !== null && Number.isFinite(perCustomer)
+          ? perCustomer * n + slope * cells.zbarSum[c]
+          : mean * n;
+    }
+    return out;
+  };
+  type Values = { alive: Float64Array; e90: Float64Array; disc: Float64Array; hor: Float64Array };
+  const evaluate = (
+    alive: (x: number, tx: number, T: number) => number,
+    perAlive: (t: number, x: number, T: number) => number,
+  ): Values => {
+    const a = new Float64Array(sub.rows.length);
+    for (let r = 0; r < sub.rows.length; r++) {
+      a[r] = finite(alive(sub.rows.x[r], sub.rows.tx[r], sub.rows.T[r]));
+    }
+    const pe = pairExpectationsOf(perAlive, sub.pairs, unit, horizonMonths, annualDiscountRate);
+    return { alive: a, e90: pe.next90, disc: pe.discounted, hor: pe.horizon };
+  };
+  const purchaseValues = (p: BgNbdParams | ParetoNbdParams): Values =>
+    evaluate(
+      (x, tx, T) => model.pAlive(p, x, tx, T),
+      (t, x, T) => model.expectedPerAlive(p, t, x, T),
+    );
+  /** Per sampled cell: expected 90-day purchases and CLV. */
+  const cellValues = (v: Values, aov: Float64Array) => {
+    const e90 = new Float64Array(S);
+    const clv = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      const lr = sub.localRow[s];
+      const k = sub.pairs.pairOfRow[lr];
+      const pa = v.alive[lr];
+      e90[s] = finite(cells.customers[cell[s]] * pa * v.e90[k]);
+      clv[s] = finite(pa * v.disc[k] * aov[s]);
+    }
+    return { e90, clv };
+  };
+  const weighted = (values: Float64Array, from: number, to: number): number => {
+    let sum = 0;
+    for (let s = from; s < to; s++) sum += weight[s] * values[s];
+    return sum;
+  };
+  // Sampled cells come grouped; each group's slice [start, end).
+  const start = new Int32Array(groupCount + 1);
+  for (let s = 0; s < S; s++) start[cells.group[cell[s]] + 1]++;
+  for (let g = 0; g < groupCount; g++) start[g + 1] += start[g];
+
+  const aovHat = aovSums(spend === null ? null : spend.params);
+  const baseValues = purchaseValues(purchase.params);
+  const base = cellValues(baseValues, aovHat);
+  const baseE90 = new Float64Array(groupCount);
+  const baseClv = new Float64Array(groupCount);
+  for (let g = 0; g < groupCount; g++) {
+    baseE90[g] = weighted(base.e90, start[g], start[g + 1]);
+    baseClv[g] = weighted(base.clv, start[g], start[g + 1]);
+  }
+  const ratio = (total: number, drawn: number, at: number): number =>
+    at > 0 ? total * (drawn / at) : total;
+  const groupE90 = Array.from({ length: groupCount }, () => new Float64Array(draws));
+  const groupClv = Array.from({ length: groupCount }, () => new Float64Array(draws));
+  const shopE90 = new Float64Array(draws);
+  const shopClv = new Float64Array(draws);
+  const aovByDraw: Float64Array[] = [];
+  // Kept for the scenarios when they share the purchase model's draws (BG/NBD).
+  const valuesByDraw: Values[] = [];
+  for (let d = 0; d < draws; d++) {
+    const aov = spendDraws === null ? aovHat : aovSums(spendDraws[d]);
+    aovByDraw.push(aov);
+    const values = purchaseValues(purchaseDraws[d]);
+    if (purchase.model.name === "bgnbd") valuesByDraw.push(values);
+    const v = cellValues(values, aov);
+    for (let g = 0; g < groupCount; g++) {
+      const e = ratio(e90Total[g], weighted(v.e90, start[g], start[g + 1]), baseE90[g]);
+      const c = ratio(clvTotal[g], weighted(v.clv, start[g], start[g + 1]), baseClv[g]);
+      groupE90[g][d] = e;
+      groupClv[g][d] = c;
+      shopE90[d] += e;
+      shopClv[d] += c;
+    }
+  }
+  let shopCustomers = 0;
+  let shopE90Hat = 0;
+  let shopClvHat = 0;
+  const groups = Array.from({ length: groupCount }, (_, g): GroupIntervals => {
+    shopCustomers += customers[g];
+    shopE90Hat += e90Total[g];
+    shopClvHat += clvTotal[g];
+    return {
+      customers: customers[g],
+      expectedPurchases90: intervalOf(e90Total[g], groupE90[g], level),
+      clv: intervalOf(clvTotal[g], groupClv[g], level),
+    };
+  });
+
+  let scenarios: ScenarioIntervals[] | null = null;
+  let scenarioReason: string | null = null;
+  const sc = input.scenarios;
+  if (sc !== undefined && sc.points.length > 0) {
+    // Scenarios modify BG/NBD: its own draws (the purchase model's when that is BG/NBD).
+    const bgDraws =
+      purchase.model.name === "bgnbd"
+        ? (purchaseDraws as BgNbdParams[])
+        : drawParameters(sc.bgnbd.params, sc.bgnbd.logCovariance, draws, new Rng(seed, 4));
+    if (bgDraws === null) {
+      scenarioReason = "BG/NBD has no standard errors, so its churn scenarios have no intervals";
+    } else {
+      const bgValues = (p: BgNbdParams): Values =>
+        evaluate(
+          (x, tx, T) => BGNBD_MODEL.pAlive(p, x, tx, T),
+          (t, x, T) => BGNBD_MODEL.expectedPerAlive(p, t, x, T),
+        );
+      /** Σ_s W_s × gain per sampled cell, CLV and revenue, of scenario k under BG/NBD p. */
+      const gains = (
+        p: BgNbdParams,
+        aov: Float64Array,
+        known: Values | null,
+      ): { clv: number; revenue: number }[] => {
+        const now = known ?? bgValues(p);
+        return sc.points.map((points) => {
+          const changed = bgValues(churnReductionParams(p, points).params);
+          let clv = 0;
+          let revenue = 0;
+          for (let s = 0; s < S; s++) {
+            const lr = sub.localRow[s];
+            const k = sub.pairs.pairOfRow[lr];
+            // Today's P(alive) is kept: only the future drop-out changes (scenario.ts).
+            const pa = now.alive[lr];
+            clv += weight[s] * finite(pa * (changed.disc[k] - now.disc[k]) * aov[s]);
+            revenue += weight[s] * finite(pa * (changed.hor[k] - now.hor[k]) * aov[s]);
+          }
+          return { clv, revenue };
+        });
+      };
+      const same = purchase.model.name === "bgnbd";
+      const at = gains(sc.bgnbd.params, aovHat, same ? baseValues : null);
+      const clvDraws = sc.points.map(() => new Float64Array(draws));
+      const revenueDraws = sc.points.map(() => new Float64Array(draws));
+      for (let d = 0; d < draws; d++) {
+        const g = gains(bgDraws[d], aovByDraw[d], same ? valuesByDraw[d] : null);
+        for (let j = 0; j < sc.points.length; j++) {
+          clvDraws[j][d] = ratio(sc.clvGain[j], g[j].clv, at[j].clv);
+          revenueDraws[j][d] = ratio(sc.revenueGain[j], g[j].revenue, at[j].revenue);
+        }
+      }
+      scenarios = sc.points.map((points, j) => ({
+        points,
+        clvGain: intervalOf(sc.clvGain[j], clvDraws[j], level),
+        revenueGain: intervalOf(sc.revenueGain[j], revenueDraws[j], level),
+      }));
+    }
+  }
+  return {
+    status: "ok",
+    level,
+    draws,
+    seed,
+    cells: cells.length,
+    sampledCells: S,
+    groups,
+    shop: {
+      customers: shopCustomers,
+      expectedPurchases90: intervalOf(shopE90Hat, shopE90, level),
+      clv: intervalOf(shopClvHat, shopClv, level),
+    },
+    scenarios,
+    scenarioReason,
+  };
+}
