@@ -84,12 +84,12 @@ describe("prediction intervals of a simulated shop", () => {
   const groupCount = 4;
   const groupOf = new Uint8Array(customers);
   for (let i = 0; i < customers; i++) groupOf[i] = i % 5; // group 4 is left out
-  const run = (cells: number) =>
+  const run = (sampleSize: number) =>
     ok(
       fitClvModels(orders, {
         asOf: END - DAY,
         scenarios: [1, 5],
-        intervals: { groupOf, groupCount, cells },
+        intervals: { groupOf, groupCount, sampleSize },
       }),
     );
   const sampled = run(64);
@@ -98,7 +98,7 @@ describe("prediction intervals of a simulated shop", () => {
   it("is around the point predictions, per group and for the shop", () => {
     const iv = okIntervals(sampled);
     expect(iv.level).toBe(0.95);
-    expect(iv.sampledCells).toBeLessThan(iv.cells);
+    expect(iv.sampledCustomers).toBeLessThan(iv.shop.customers);
     let e90 = 0;
     let clv = 0;
     let counted = 0;
@@ -142,12 +142,12 @@ describe("prediction intervals of a simulated shop", () => {
     });
   });
 
-  it("the sample of cells puts the ends near where every cell does", () => {
+  it("a sample of customers puts the ends near where all customers do", () => {
     const a = okIntervals(sampled);
     const b = okIntervals(exact);
-    expect(b.sampledCells).toBe(b.cells);
-    // Share of the exhaustive half-width: a tenth for the shop (64 cells), 0.4 for a group
-    // (16 cells of about 650).
+    expect(b.sampledCustomers).toBe(b.shop.customers);
+    // Share of the exhaustive half-width: a tenth for the shop (64 customers), 0.4 for a
+    // group (16 of about 600).
     const close = (
       x: { estimate: number; lower: number; upper: number },
       y: typeof x,
@@ -172,7 +172,7 @@ describe("prediction intervals of a simulated shop", () => {
     const small = ok(
       fitClvModels(simulateOrders({ customers: 600, seed: 5, ...TRUTH, start: START, end: END }), {
         asOf: END - DAY,
-        intervals: { groupOf, groupCount, cells: 64 },
+        intervals: { groupOf, groupCount, sampleSize: 64 },
       }),
     );
     const width = (m: ClvModels) => {
@@ -243,7 +243,7 @@ describe("interval coverage on simulated shops", () => {
         spend: null,
       };
       const shop = (level: number) =>
-        predictionIntervals(input, { ...horizon, level, seed, cells: 32 })!.shop
+        predictionIntervals(input, { ...horizon, level, seed, sampleSize: 32 })!.shop
           .expectedPurchases90;
       const v95 = shop(0.95);
       expect(v95.estimate / predictions.totals.expectedPurchases90).toBeCloseTo(1, 12);

@@ -14,17 +14,16 @@
  *
  * Cost. Re-predicting every customer per draw is draws × customers work (200 × 1M), and the
  * expensive part, E[Y(t) | alive, x, T] at the horizon's months, costs about 1.5 µs per
- * (x, T) pair and month. So the draws are evaluated on a sample of cells, a cell being the
- * customers of one group (segment) in one compressed (x, t_x, T) row (their count and their
- * summed repeat-purchase value, which is all the Gamma-Gamma expected spend needs as it is
- * linear in z̄). Per group, when it has more cells than the budget, cells are drawn by
- * systematic sampling with probability proportional to their share of the group's expected
- * purchases plus their share of its CLV, after ordering the cells by repeat purchases x (an
- * implicit stratification on what drives how a prediction responds to the parameters). Each
- * draw's group total is the point total times the ratio of the sample's Horvitz-Thompson
- * totals under the draw and under the estimate, so the sample only has to get the relative
- * change right; smaller groups are evaluated on every cell (exact). A shop total is the sum
- * of its groups' totals in the same draw. The sampling error of the interval's ends is
+ * (x, T) pair and month. So the draws are evaluated on a sample of customers: per group, when
+ * it has more customers than its share of the budget (96 in all, at least 8 per group), a
+ * systematic sample with probability proportional to the customer's share of the group's
+ * expected purchases plus their share of its CLV, after ordering by repeat purchases x (an
+ * implicit stratification on what drives how a prediction responds to the parameters); a
+ * smaller group is evaluated on every customer (exact). Each draw's group total is the point
+ * total times the ratio of the sample's Horvitz-Thompson totals under the draw and under the
+ * estimate, so the sample only has to get the relative change right, which is smooth across
+ * customers. A shop total is the sum of its groups' totals in the same draw. Apart from one
+ * O(customers) counting sort, the cost does not grow with the shop. The sample's error is
  * checked against the exhaustive evaluation in test/clv/intervals.test.ts.
  */
 
@@ -42,14 +41,13 @@ import {
   type PredictContext,
 } from "./predict";
 import { churnReductionParams } from "./scenario";
-import { TupleIndex } from "./summary";
 
 /** Default draws of the parameters: the 2.5 % quantile is then the 5th of 200. */
 export const DEFAULT_INTERVAL_DRAWS = 200;
-/** Default cells evaluated per draw, shared among the groups. */
-export const DEFAULT_INTERVAL_CELLS = 96;
-/** Fewest cells a group with more cells than that is evaluated on. */
-const MIN_CELLS_PER_GROUP = 8;
+/** Default customers evaluated per draw, shared among the groups. */
+export const DEFAULT_INTERVAL_SAMPLE = 96;
+/** Fewest customers a group with more customers than that is evaluated on. */
+const MIN_CUSTOMERS_PER_GROUP = 8;
 
 export interface Interval {
   /** The point prediction (under the estimates). */
@@ -77,9 +75,8 @@ export interface PredictionIntervals {
   readonly level: number;
   readonly draws: number;
   readonly seed: number;
-  /** Cells (group × compressed row) and those the draws were evaluated on. */
-  readonly cells: number;
-  readonly sampledCells: number;
+  /** Customers the draws were evaluated on (the groups' customers are in `customers`). */
+  readonly sampledCustomers: number;
   /** Per group index (0 … groupCount − 1); customers 0 for empty groups. */
   readonly groups: readonly GroupIntervals[];
   readonly shop: GroupIntervals;
@@ -129,8 +126,8 @@ export interface IntervalOptions extends ClvHorizonOptions {
   readonly level?: number;
   readonly draws?: number;
   readonly seed?: number;
-  /** Cells per draw, shared among groups; Infinity evaluates every cell. */
-  readonly cells?: number;
+  /** Customers per draw, shared among groups; Infinity evaluates every customer. */
+  readonly sampleSize?: number;
 }
 
 /** Lower Cholesky factor of a symmetric positive-definite n×n matrix, or null. */
@@ -200,121 +197,115 @@ function intervalOf(estimate: number, values: Float64Array, level: number): Inte
   };
 }
 
-/** Customers of each (group, row) cell: their count and summed max(z̄, 0). */
-interface Cells {
-  readonly length: number;
-  readonly row: Int32Array;
-  readonly group: Int32Array;
-  readonly customers: Float64Array;
-  readonly zbarSum: Float64Array;
-  /** Point predictions summed over the cell's customers. */
+/** The groups' customers ordered by group, then x; per group its slice and point totals. */
+interface GroupedCustomers {
+  readonly order: Int32Array;
+  /** Group g's customers are order[start[g] … start[g + 1]). */
+  readonly start: Int32Array;
   readonly expected90: Float64Array;
   readonly clv: Float64Array;
 }
 
-function buildCells(input: IntervalInput): Cells {
-  const { ctx, groupOf, groupCount, predictions } = input;
-  const { rows, summary } = ctx;
-  const index = new TupleIndex(1, Math.max(16, rows.length));
-  const cellOf = new Int32Array(summary.customerCount).fill(-1);
-  for (let i = 0; i < summary.customerCount; i++) {
-    const r = rows.rowOf[i];
-    const g = groupOf[i];
-    if (r < 0 || !(g >= 0 && g < groupCount)) continue;
-    cellOf[i] = index.indexOf(r * groupCount + g);
-  }
-  const n = index.size;
-  const keys = index.values();
-  const row = new Int32Array(n);
-  const group = new Int32Array(n);
-  for (let c = 0; c < n; c++) {
-    row[c] = Math.floor(keys[c] / groupCount);
-    group[c] = keys[c] - row[c] * groupCount;
-  }
-  const customers = new Float64Array(n);
-  const zbarSum = new Float64Array(n);
-  const expected90 = new Float64Array(n);
-  const clv = new Float64Array(n);
-  const p = predictions.perCustomer;
-  for (let i = 0; i < summary.customerCount; i++) {
-    const c = cellOf[i];
-    if (c < 0) continue;
-    customers[c]++;
-    if (summary.x[i] > 0) zbarSum[c] += Math.max(0, summary.zbar[i]);
-    expected90[c] += p.expectedPurchases90[i];
-    clv[c] += p.clv[i];
-  }
-  return { length: n, row, group, customers, zbarSum, expected90, clv };
-}
+/** Buckets of x in the ordering (x ≥ 63 share the last). */
+const X_BUCKETS = 64;
 
-/** Reorders `members` by x (counting sort, stable; x ≥ 63 share the last bucket): O(n). */
-function orderByFrequency(members: number[], xOf: (c: number) => number): void {
-  const BUCKETS = 64;
-  const bucket = (c: number): number => Math.min(BUCKETS - 1, Math.max(0, Math.floor(xOf(c))));
-  const start = new Int32Array(BUCKETS + 1);
-  for (const c of members) start[bucket(c) + 1]++;
-  for (let b = 0; b < BUCKETS; b++) start[b + 1] += start[b];
-  const copy = members.slice();
-  for (const c of copy) members[start[bucket(c)]++] = c;
+/**
+ * One counting sort on (group, min(x, 63)): O(customers) on typed arrays. Ordering by x
+ * spreads a systematic sample over frequencies (an implicit stratification).
+ */
+function groupCustomers(input: IntervalInput): GroupedCustomers {
+  const { ctx, groupOf, groupCount, predictions } = input;
+  const { rowOf } = ctx.rows;
+  const { x } = ctx.summary;
+  const n = ctx.summary.customerCount;
+  const p = predictions.perCustomer;
+  const keyOf = (i: number): number => {
+    const g = groupOf[i];
+    if (rowOf[i] < 0 || !(g >= 0 && g < groupCount)) return -1;
+    return g * X_BUCKETS + Math.min(X_BUCKETS - 1, Math.max(0, Math.floor(x[i])));
+  };
+  const slot = new Int32Array(groupCount * X_BUCKETS + 1);
+  const expected90 = new Float64Array(groupCount);
+  const clv = new Float64Array(groupCount);
+  for (let i = 0; i < n; i++) {
+    const k = keyOf(i);
+    if (k < 0) continue;
+    slot[k + 1]++;
+    const g = groupOf[i];
+    expected90[g] += p.expectedPurchases90[i];
+    clv[g] += p.clv[i];
+  }
+  for (let k = 0; k < groupCount * X_BUCKETS; k++) slot[k + 1] += slot[k];
+  const start = Int32Array.from({ length: groupCount + 1 }, (_, g) => slot[g * X_BUCKETS]);
+  const order = new Int32Array(slot[groupCount * X_BUCKETS]);
+  for (let i = 0; i < n; i++) {
+    const k = keyOf(i);
+    if (k >= 0) order[slot[k]++] = i;
+  }
+  return { order, start, expected90, clv };
 }
 
 /**
- * Per group, the cells the draws are evaluated on and their Horvitz-Thompson weights: every
- * cell (weight 1) when the group has at most `budget` cells, else a systematic PPS sample.
+ * Per group, the customers the draws are evaluated on and their Horvitz-Thompson weights:
+ * all of them (weight 1) when the group has at most its share of the budget, else a
+ * systematic sample with probability proportional to size = the customer's share of the
+ * group's expected purchases + their share of its CLV. Grouped: group g's sample is
+ * [start[g], start[g + 1]).
  */
-function sampleCells(
-  cells: Cells,
+function sampleCustomers(
+  grouped: GroupedCustomers,
+  predictions: ClvPredictions,
   groupCount: number,
-  xOfRow: Float64Array,
-  totals: { e90: Float64Array; clv: Float64Array },
   budgetTotal: number,
   rng: Rng,
-): { cell: Int32Array; weight: Float64Array } {
-  const byGroup: number[][] = Array.from({ length: groupCount }, () => []);
-  for (let c = 0; c < cells.length; c++) byGroup[cells.group[c]].push(c);
-  const nonEmpty = byGroup.filter((g) => g.length > 0).length;
+): { customer: Int32Array; weight: Float64Array; start: Int32Array } {
+  const { order, expected90, clv } = grouped;
+  const p = predictions.perCustomer;
+  let nonEmpty = 0;
+  for (let g = 0; g < groupCount; g++) if (grouped.start[g + 1] > grouped.start[g]) nonEmpty++;
   const budget = Number.isFinite(budgetTotal)
-    ? Math.max(MIN_CELLS_PER_GROUP, Math.floor(budgetTotal / Math.max(1, nonEmpty)))
+    ? Math.max(MIN_CUSTOMERS_PER_GROUP, Math.floor(budgetTotal / Math.max(1, nonEmpty)))
     : Infinity;
   const chosen: number[] = [];
   const weights: number[] = [];
+  const start = new Int32Array(groupCount + 1);
   for (let g = 0; g < groupCount; g++) {
-    const members = byGroup[g];
-    if (members.length <= budget) {
-      for (const c of members) {
-        chosen.push(c);
+    const from = grouped.start[g];
+    const to = grouped.start[g + 1];
+    const e = expected90[g];
+    const c = clv[g];
+    // Sizes sum to 2 (1 or 0 when the group expects no purchases or no value).
+    const total = (e > 0 ? 1 : 0) + (c > 0 ? 1 : 0);
+    if (to - from <= budget || total === 0) {
+      for (let j = from; j < to; j++) {
+        chosen.push(order[j]);
         weights.push(1);
       }
-      continue;
-    }
-    orderByFrequency(members, (c) => xOfRow[cells.row[c]]);
-    const size = (c: number): number =>
-      (totals.e90[g] > 0 ? cells.expected90[c] / totals.e90[g] : 0) +
-      (totals.clv[g] > 0 ? cells.clv[c] / totals.clv[g] : 0);
-    let total = 0;
-    for (const c of members) total += size(c);
-    if (!(total > 0)) continue;
-    const step = total / budget;
-    let next = rng.float() * step;
-    let cumulative = 0;
-    for (const c of members) {
-      const s = size(c);
-      cumulative += s;
-      let hits = 0;
-      while (next < cumulative) {
-        hits++;
-        next += step;
-      }
-      if (hits > 0) {
-        chosen.push(c);
-        weights.push((hits * step) / s);
+    } else {
+      const step = total / budget;
+      let next = rng.float() * step;
+      let cumulative = 0;
+      for (let j = from; j < to; j++) {
+        const i = order[j];
+        const size = (e > 0 ? p.expectedPurchases90[i] / e : 0) + (c > 0 ? p.clv[i] / c : 0);
+        cumulative += size;
+        let hits = 0;
+        while (next < cumulative) {
+          hits++;
+          next += step;
+        }
+        if (hits > 0) {
+          chosen.push(i);
+          weights.push((hits * step) / size);
+        }
       }
     }
+    start[g + 1] = chosen.length;
   }
-  return { cell: Int32Array.from(chosen), weight: Float64Array.from(weights) };
+  return { customer: Int32Array.from(chosen), weight: Float64Array.from(weights), start };
 }
 
-/** The rows and (x, T) pairs of the sampled cells, re-indexed. */
+/** The rows and (x, T) pairs of the sampled customers, re-indexed. */
 function subProblem(ctx: PredictContext, rowsOfCells: Int32Array) {
   const rowIndex = new Map<number, number>();
   const pairIndex = new Map<number, number>();
@@ -376,6 +367,7 @@ export function predictionIntervals(
   }
   const { horizonMonths, annualDiscountRate } = clvHorizon(options);
   const { ctx, groupCount, purchase, spend, predictions } = input;
+  const { summary } = ctx;
   const model = purchase.model as {
     pAlive(p: BgNbdParams | ParetoNbdParams, x: number, tx: number, T: number): number;
     expectedPerAlive(p: BgNbdParams | ParetoNbdParams, t: number, x: number, T: number): number;
@@ -393,45 +385,33 @@ export function predictionIntervals(
       ? null
       : drawParameters(spend.params, spend.logCovariance, draws, new Rng(seed, 2));
 
-  const cells = buildCells(input);
-  const e90Total = new Float64Array(groupCount);
-  const clvTotal = new Float64Array(groupCount);
-  const customers = new Float64Array(groupCount);
-  for (let c = 0; c < cells.length; c++) {
-    const g = cells.group[c];
-    e90Total[g] += cells.expected90[c];
-    clvTotal[g] += cells.clv[c];
-    customers[g] += cells.customers[c];
-  }
-  const { cell, weight } = sampleCells(
-    cells,
+  const grouped = groupCustomers(input);
+  const { expected90: e90Total, clv: clvTotal } = grouped;
+  const customers = Float64Array.from(
+    { length: groupCount },
+    (_, g) => grouped.start[g + 1] - grouped.start[g],
+  );
+  const { customer, weight, start } = sampleCustomers(
+    grouped,
+    predictions,
     groupCount,
-    ctx.rows.x,
-    { e90: e90Total, clv: clvTotal },
-    options.cells ?? DEFAULT_INTERVAL_CELLS,
+    options.sampleSize ?? DEFAULT_INTERVAL_SAMPLE,
     new Rng(seed, 3),
   );
-  const S = cell.length;
+  const S = customer.length;
   const sub = subProblem(
     ctx,
-    Int32Array.from(cell, (c) => cells.row[c]),
+    Int32Array.from(customer, (i) => ctx.rows.rowOf[i]),
   );
   const unit = ctx.summary.unit;
   const mean = predictions.meanAovMinor;
-  /** Σ expected order value of each sampled cell's customers under spend parameters. */
+  /** Expected order value of each sampled customer under spend parameters (predict.ts's rule). */
   const aovSums = (gg: GammaGammaParams | null): Float64Array => {
     const out = new Float64Array(S);
     for (let s = 0; s < S; s++) {
-      const c = cell[s];
-      const n = cells.customers[c];
-      const x = ctx.rows.x[cells.row[c]];
-      // E[Z | x, z̄] is linear in z̄: the cell's sum needs only Σ z̄ (max(z̄, 0), as per customer).
-      const perCustomer = gg === null ? null : gammaGammaExpectedSpend(gg, x, 0);
-      const slope = gg === null ? 0 : (gg.p * x) / (gg.p * x + gg.q - 1);
-      out[s] =
-        perCustomer !== null && Number.isFinite(perCustomer)
-          ? perCustomer * n + slope * cells.zbarSum[c]
-          : mean * n;
+      const i = customer[s];
+      const v = gg === null ? null : gammaGammaExpectedSpend(gg, summary.x[i], summary.zbar[i]);
+      out[s] = v !== null && Number.isFinite(v) ? v : mean;
     }
     return out;
   };
@@ -460,7 +440,7 @@ export function predictionIntervals(
       const lr = sub.localRow[s];
       const k = sub.pairs.pairOfRow[lr];
       const pa = v.alive[lr];
-      e90[s] = finite(cells.customers[cell[s]] * pa * v.e90[k]);
+      e90[s] = finite(pa * v.e90[k]);
       clv[s] = finite(pa * v.disc[k] * aov[s]);
     }
     return { e90, clv };
@@ -470,11 +450,6 @@ export function predictionIntervals(
     for (let s = from; s < to; s++) sum += weight[s] * values[s];
     return sum;
   };
-  // Sampled cells come grouped; each group's slice [start, end).
-  const start = new Int32Array(groupCount + 1);
-  for (let s = 0; s < S; s++) start[cells.group[cell[s]] + 1]++;
-  for (let g = 0; g < groupCount; g++) start[g + 1] += start[g];
-
   const aovHat = aovSums(spend === null ? null : spend.params);
   const baseValues = purchaseValues(purchase.params);
   const base = cellValues(baseValues, aovHat);
@@ -584,8 +559,7 @@ export function predictionIntervals(
     level,
     draws,
     seed,
-    cells: cells.length,
-    sampledCells: S,
+    sampledCustomers: S,
     groups,
     shop: {
       customers: shopCustomers,

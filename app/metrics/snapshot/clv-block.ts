@@ -153,8 +153,7 @@ function intervalsJson(ctx: Context, models: ClvModels): ClvIntervalsJson | unde
     level: iv.level,
     draws: iv.draws,
     seed: iv.seed,
-    cells: iv.cells,
-    sampledCells: iv.sampledCells,
+    sampledCustomers: iv.sampledCustomers,
     shop: groupJson(iv.shop),
     segments: iv.groups.flatMap((g, k) =>
       g.customers > 0

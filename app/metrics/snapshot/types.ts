@@ -427,8 +427,8 @@ export type ClvIntervalsJson =
       readonly level: number;
       readonly draws: number;
       readonly seed: number;
-      readonly cells: number;
-      readonly sampledCells: number;
+      /** Customers each draw was evaluated on (analytics/clv/intervals.ts). */
+      readonly sampledCustomers: number;
       readonly shop: ClvGroupIntervalsJson;
       /** Segments with customers in the model, in rule order ("none" last). */
       readonly segments: ClvSegmentIntervalsJson[];
