@@ -28,12 +28,23 @@ const MAX_VALUE = 100;
 const MAX_PATH = 200;
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
 
+/** The regex backtracks over every start of a long value without "@": test that first. */
+const looksLikeEmail = (text: string) => text.includes("@") && EMAIL_LIKE.test(text);
+
+/**
+ * At most `max` code points (never half a surrogate pair). A text of at most `max` UTF-16
+ * units has at most `max` code points and is returned as it is, without spreading it into
+ * characters (a bulk file maps several values per order).
+ */
+const firstCodePoints = (text: string, max: number) =>
+  text.length <= max ? text : [...text].slice(0, max).join("");
+
 /** A categorical value as stored: trimmed, at most 100 characters, never an email address. */
 export function categorical(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const trimmed = value.trim();
-  if (trimmed === "" || EMAIL_LIKE.test(trimmed)) return null;
-  return [...trimmed].slice(0, MAX_VALUE).join("");
+  if (trimmed === "" || looksLikeEmail(trimmed)) return null;
+  return firstCodePoints(trimmed, MAX_VALUE);
 }
 
 /** The host of a URL, lower case, without "www."; null when it has none. */
@@ -65,11 +76,9 @@ export function pathOf(url: string | null | undefined): string | null {
   }
   const cleaned = path
     .split("/")
-    .map((segment) =>
-      TOKEN_SEGMENT.test(segment) || EMAIL_LIKE.test(segment) ? ":token" : segment,
-    )
+    .map((segment) => (TOKEN_SEGMENT.test(segment) || looksLikeEmail(segment) ? ":token" : segment))
     .join("/");
-  return [...cleaned].slice(0, MAX_PATH).join("") || "/";
+  return firstCodePoints(cleaned, MAX_PATH) || "/";
 }
 
 const utmSchema = z.object({

@@ -9,10 +9,10 @@
  * prepared statements up front and sends each write as steps of typed-array columns
  * (transferred, not copied).
  *
- * A write's steps succeed or fail together (a savepoint). Writes that are already
- * waiting when one ends share its commit, up to MERGE_ROWS rows: each commit rewrites
- * every index page it touched, and a backfill sends batches faster than they commit.
- * A write is answered after its commit.
+ * A write's steps succeed or fail together. Writes that are already waiting when one
+ * ends share its commit, up to MERGE_ROWS rows: each commit rewrites every index page it
+ * touched, and a backfill sends batches faster than they commit. A write is answered
+ * after its commit.
  *
  * Column kinds: const {value}; bigint {values: BigInt64Array, nulls: Uint8Array | null};
  * number {values: Float64Array, NaN = null}; date {values: Float64Array of epoch ms,
@@ -57,8 +57,8 @@ function valueAt(column, i) {
   }
 }
 
-/** One write: all its steps or none (a savepoint inside the shared commit). */
-const applyWrite = db.transaction((/** @type {any[]} */ steps) => {
+/** A write's steps, inside the caller's transaction. */
+function applyWrite(/** @type {any[]} */ steps) {
   for (const { statement, length, columns, changesEach } of steps) {
     const prepared = preparedByName.get(statement);
     if (!prepared) throw new Error(`unknown statement ${statement}`);
@@ -69,7 +69,7 @@ const applyWrite = db.transaction((/** @type {any[]} */ steps) => {
       if (changesEach && changes !== 1) throw new Error(changesEach);
     }
   }
-});
+}
 
 /** @param {unknown} error */
 function describe(error) {
@@ -77,19 +77,36 @@ function describe(error) {
   return { name, message: String(message), code };
 }
 
+/*
+ * No savepoint per write: inside one, SQLite copies every page that a statement able to
+ * change several rows (the line items' INSERT … SELECT) touches into a sub-journal, for
+ * each such statement, and a backfill's writing thread spent three quarters of its time
+ * there. So the writes of a commit go in together, and only when one fails is the
+ * commit rolled back and each write applied again in a transaction of its own, so that
+ * the others still go in.
+ */
+const commitAll = db.transaction((/** @type {any[]} */ writes) => {
+  for (const { steps } of writes) applyWrite(steps);
+});
+const commitOne = db.transaction(applyWrite);
+
 /** Several writes in one commit; a write that fails leaves the others in. */
-const commit = db.transaction((/** @type {any[]} */ writes) =>
-  writes.map(({ id, steps }) => {
+function commit(/** @type {any[]} */ writes) {
+  try {
+    commitAll(writes);
+    return writes.map(({ id }) => ({ id }));
+  } catch (error) {
+    if (writes.length === 1) return [{ id: writes[0].id, error: describe(error) }];
+  }
+  return writes.map(({ id, steps }) => {
     try {
-      applyWrite(steps);
+      commitOne(steps);
       return { id };
     } catch (error) {
-      // An error that ended the whole transaction (I/O, disk full) fails every write.
-      if (!db.inTransaction) throw error;
       return { id, error: describe(error) };
     }
-  }),
-);
+  });
+}
 
 const rowsOf = (/** @type {any} */ write) =>
   write.steps.reduce((/** @type {number} */ n, /** @type {any} */ s) => n + s.length, 0);
@@ -108,13 +125,7 @@ port.on("message", (first) => {
     }
   }
   if (writes.length > 0) {
-    let replies;
-    try {
-      replies = commit(writes);
-    } catch (error) {
-      replies = writes.map(({ id }) => ({ id, error: describe(error) }));
-    }
-    for (const reply of replies) port.postMessage(reply);
+    for (const reply of commit(writes)) port.postMessage(reply);
   }
   if (closing) {
     db.close();

@@ -246,23 +246,29 @@ type Column =
   | { kind: "number" | "date"; values: Float64Array<ArrayBuffer> }
   | { kind: "text"; values: (string | null)[] };
 
+// Plain loops: a backfill builds about 40 columns of 50,000 rows a batch, and with
+// Float64Array.from's iterator and forEach this took 1.1 s of CPU for 308k bulk lines
+// (0.4 s now).
 const constant = (value: number | string | null): Column => ({ kind: "const", value });
 function bigints<T>(rows: readonly T[], get: (row: T) => bigint | null): Column {
   const values = new BigInt64Array(rows.length);
   let nulls: Uint8Array<ArrayBuffer> | null = null;
-  rows.forEach((row, i) => {
-    const value = get(row);
+  for (let i = 0; i < rows.length; i++) {
+    const value = get(rows[i]!);
     if (value === null) (nulls ??= new Uint8Array(rows.length))[i] = 1;
     else values[i] = value;
-  });
+  }
   return { kind: "bigint", values, nulls };
 }
 function numbers<T>(rows: readonly T[], get: (row: T) => number | boolean | null): Column {
-  const values = Float64Array.from(rows, (row) => Number(get(row) ?? NaN));
+  const values = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) values[i] = Number(get(rows[i]!) ?? NaN);
   return { kind: "number", values };
 }
 function dates<T>(rows: readonly T[], get: (row: T) => Date | null): Column {
-  return { kind: "date", values: Float64Array.from(rows, (row) => get(row)?.getTime() ?? NaN) };
+  const values = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) values[i] = get(rows[i]!)?.getTime() ?? NaN;
+  return { kind: "date", values };
 }
 function texts<T>(rows: readonly T[], get: (row: T) => string | null): Column {
   return { kind: "text", values: rows.map(get) };
@@ -369,11 +375,18 @@ function createSqliteStore(url: string): RowStore {
         : "?",
     ).join(", ")})
       ${conflict} DO UPDATE SET ${orderUpdates()} ${newerOnly("Order", "0")}`,
-    // Not for an order that is a tombstone (its line items went with it).
+    // A plain VALUES upsert: an INSERT … SELECT (which could skip the line items of a
+    // tombstone row by row) makes SQLite keep a statement journal of every page it touches,
+    // which cost a backfill's writing thread a third of its line item time.
     upsertLineItem: `INSERT INTO "OrderLineItem" (${quoted(LINE_ITEM_COLUMNS)})
-      SELECT ${LINE_ITEM_COLUMNS.map(() => "?").join(", ")}
-      WHERE NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."shopId" = ? AND o."id" = ? AND o."deleted" = 1)
-      ${LINE_ITEM_UPDATE}`,
+      VALUES (${LINE_ITEM_COLUMNS.map(() => "?").join(", ")}) ${LINE_ITEM_UPDATE}`,
+    // Then, in the same transaction, those of orders that are tombstones (their line items
+    // went with them) are taken out again: one statement for the write's orders (a JSON
+    // array of ids), which looks each up by key (CROSS JOIN keeps that order: the planner
+    // would rather scan the shop's orders).
+    dropTombstonedLineItems: `DELETE FROM "OrderLineItem" WHERE "shopId" = ? AND "orderId" IN (
+      SELECT o."id" FROM json_each(?) AS j CROSS JOIN "Order" AS o ON o."shopId" = ? AND o."id" = j."value"
+      WHERE o."deleted" = 1)`,
     deleteLineItems: `DELETE FROM "OrderLineItem" WHERE "shopId" = ? AND "orderId" = ?`,
     upsertCustomer: `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
       ${customerUpdate("0")}`,
@@ -427,25 +440,36 @@ function createSqliteStore(url: string): RowStore {
 
   const journeyColumns = (journeys: ReturnType<typeof journeyValues>[]) =>
     (["journey", ...JOURNEY_COLUMNS] as const).map((c) => texts(journeys, (v) => v[c]));
-  const lineItemStep = (shopId: number, items: readonly LineItemRow[]): Step => ({
-    statement: "upsertLineItem",
-    length: items.length,
-    columns: [
-      constant(shopId),
-      bigints(items, (r) => r.id),
-      bigints(items, (r) => r.orderId),
-      bigints(items, (r) => r.productId),
-      bigints(items, (r) => r.variantId),
-      numbers(items, (r) => r.quantity),
-      numbers(items, (r) => r.currentQuantity),
-      bigints(items, (r) => r.netMinor),
-      numbers(items, (r) => r.subscription),
-      numbers(items, (r) => r.giftCard),
-      dates(items, (r) => r.versionAt),
-      constant(shopId),
-      bigints(items, (r) => r.orderId),
-    ],
-  });
+  /** The line items of a write, and then out again those of tombstoned orders. */
+  const lineItemSteps = (shopId: number, items: readonly LineItemRow[]): Step[] => {
+    const orderIds = new Set<bigint>();
+    for (const item of items) orderIds.add(item.orderId);
+    return [
+      {
+        statement: "upsertLineItem",
+        length: items.length,
+        columns: [
+          constant(shopId),
+          bigints(items, (r) => r.id),
+          bigints(items, (r) => r.orderId),
+          bigints(items, (r) => r.productId),
+          bigints(items, (r) => r.variantId),
+          numbers(items, (r) => r.quantity),
+          numbers(items, (r) => r.currentQuantity),
+          bigints(items, (r) => r.netMinor),
+          numbers(items, (r) => r.subscription),
+          numbers(items, (r) => r.giftCard),
+          dates(items, (r) => r.versionAt),
+        ],
+      },
+      {
+        statement: "dropTombstonedLineItems",
+        length: items.length === 0 ? 0 : 1,
+        // Ids are exact in JSON text: SQLite reads integer literals as 64-bit integers.
+        columns: [constant(shopId), constant(`[${[...orderIds].join(",")}]`), constant(shopId)],
+      },
+    ];
+  };
   return {
     upsertOrders: (shopId, rows, progress, extraItems) =>
       writer.write([
@@ -474,7 +498,7 @@ function createSqliteStore(url: string): RowStore {
             ...journeyColumns(rows.map(journeyValues)),
           ],
         },
-        lineItemStep(shopId, lineItemsOf(rows, extraItems)),
+        ...lineItemSteps(shopId, lineItemsOf(rows, extraItems)),
         ...progressSteps(shopId, progress),
       ]),
     upsertCustomers: (shopId, rows, progress) =>
