@@ -186,7 +186,13 @@ function Predictions({
             <Text as="h2" variant="headingMd">
               {t("ltv.dist.clv")}
             </Text>
-            <BarChart bars={clvBars} yFormat={(v) => format.number(v)} title={t("ltv.dist.clv")} />
+            <BarChart
+              bars={clvBars}
+              yFormat={(v) => format.number(v)}
+              title={t("ltv.dist.clv")}
+              xTitle={t("ltv.axis.clv")}
+              yTitle={t("ltv.axis.customers")}
+            />
             <Text as="p" variant="bodySm" tone="subdued">
               <span data-testid="clv-quantiles">
                 {clv.distributions.clvQuantiles
@@ -206,6 +212,8 @@ function Predictions({
               yFormat={(v) => format.number(v)}
               title={t("ltv.dist.pAlive")}
               color="#008060"
+              xTitle={t("ltv.axis.pAlive")}
+              yTitle={t("ltv.axis.customers")}
             />
             {clv.purchaseModel.oneTimeBuyersSurelyAlive && (
               <Text as="p" variant="bodySm" tone="subdued">
@@ -365,7 +373,9 @@ function Predictions({
                       },
                     ]}
                     yFormat={(v) => format.number(v, 1)}
-                    height={200}
+                    height={230}
+                    xTitle={t("ltv.axis.pastPurchases")}
+                    yTitle={t("ltv.axis.holdoutPurchases")}
                   />
                 </BlockStack>
               </div>
