@@ -324,7 +324,13 @@ function FilterCard({ data }: { data: Data }) {
               {t("drill.filters.apply")}
             </Button>
             {data.filtered && (
-              <Button url={`/app/segments/${encodeURIComponent(data.segment.id)}`}>
+              // Clearing the filters keeps the merchant's sort.
+              <Button
+                url={`/app/segments/${encodeURIComponent(data.segment.id)}?${new URLSearchParams({
+                  sort: data.sort,
+                  direction: data.direction,
+                }).toString()}`}
+              >
                 {t("drill.filters.clear")}
               </Button>
             )}
