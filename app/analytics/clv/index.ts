@@ -18,7 +18,6 @@ import {
 } from "./gammagamma";
 import {
   PURCHASE_MODELS,
-  type AnyPurchaseModel,
   type PurchaseModel,
   type PurchaseModelFit,
   type PurchaseModelName,
@@ -39,12 +38,6 @@ import {
   scenarioTotals,
   type ChurnScenarioResult,
 } from "./scenario";
-import {
-  predictionIntervals,
-  type IntervalOptions,
-  type IntervalsUnavailable,
-  type PredictionIntervals,
-} from "./intervals";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData, type Unidentified } from "./status";
 import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "./summary";
 
@@ -52,7 +45,6 @@ export * from "./bgnbd";
 export * from "./choice";
 export * from "./gammagamma";
 export * from "./hyp2f1";
-export * from "./intervals";
 export * from "./holdout";
 export * from "./mbgnbd";
 export * from "./models";
@@ -87,15 +79,6 @@ export interface ClvOptions extends ClvHorizonOptions {
    * this model's fit on the full data is not identified the predictions fall back to BG/NBD.
    */
   readonly purchaseModel?: PurchaseModelName;
-  /**
-   * Intervals of the predictions per group of customers and for the shop (intervals.ts):
-   * `groupOf` gives each customer's group (values ≥ groupCount leave them out). Not computed
-   * when absent.
-   */
-  readonly intervals?: Omit<IntervalOptions, keyof ClvHorizonOptions> & {
-    readonly groupOf: ArrayLike<number>;
-    readonly groupCount: number;
-  };
 }
 
 /** The purchase model behind the predictions, fitted on all the shop's customers. */
@@ -143,8 +126,6 @@ export interface ClvModels {
   readonly aovFallback: AovFallback | null;
   readonly predictions: ClvPredictions;
   readonly scenarios: readonly ChurnScenarioResult[];
-  /** Null when not asked for (options.intervals); "unavailable" with the reason. */
-  readonly intervals: PredictionIntervals | IntervalsUnavailable | null;
   /** Wall-clock milliseconds per stage (for logs and the benchmark). */
   readonly timingsMs: {
     readonly summary: number;
@@ -155,7 +136,6 @@ export interface ClvModels {
     readonly gammaGammaFit: number;
     readonly predictions: number;
     readonly scenarios: number;
-    readonly intervals: number;
   };
 }
 
@@ -242,13 +222,6 @@ export function fitClvModels(
   );
   const tScenarios = clock() - t;
 
-  t = clock();
-  const intervals =
-    options.intervals === undefined
-      ? null
-      : intervalsOf(ctx, predictions, purchase, bgnbd, gammaGamma, scenarios, options);
-  const tIntervals = clock() - t;
-
   return {
     status: "ok",
     unit: summary.unit,
@@ -264,7 +237,6 @@ export function fitClvModels(
     aovFallback,
     predictions,
     scenarios,
-    intervals,
     timingsMs: {
       summary: tSummary,
       compression: tCompression,
@@ -273,7 +245,6 @@ export function fitClvModels(
       gammaGammaFit: tGammaGamma,
       predictions: tPredictions,
       scenarios: tScenarios,
-      intervals: tIntervals,
     },
   };
 }
@@ -344,51 +315,4 @@ function predictOther(
     annualDiscountRate,
   );
   return predictWithContext(ctx, null, spend, options, alive, expectations);
-}
-
-/** The predictions' intervals, or why there are none (the model has no standard errors). */
-function intervalsOf(
-  ctx: ReturnType<typeof predictContext>,
-  predictions: ClvPredictions,
-  purchase: PurchaseModelUsed,
-  bgnbd: BgNbdFit,
-  gammaGamma: GammaGammaFit | null,
-  scenarios: readonly ChurnScenarioResult[],
-  options: ClvOptions,
-): PredictionIntervals | IntervalsUnavailable {
-  const asked = options.intervals!;
-  if (purchase.quality.status !== "converged") {
-    return { status: "unavailable", code: "not-identified", reason: purchase.quality.reason };
-  }
-  const result = predictionIntervals(
-    {
-      ctx,
-      predictions,
-      groupOf: asked.groupOf,
-      groupCount: asked.groupCount,
-      purchase: {
-        model: modelNamed(purchase.model) as AnyPurchaseModel,
-        params: purchase.fit.params,
-        logCovariance: purchase.fit.logCovariance,
-      },
-      spend: gammaGamma,
-      scenarios:
-        scenarios.length === 0
-          ? undefined
-          : {
-              bgnbd,
-              points: scenarios.map((s) => s.points),
-              clvGain: scenarios.map((s) => s.clvGain),
-              revenueGain: scenarios.map((s) => s.revenueGain),
-            },
-    },
-    { ...asked, ...clvHorizon(options) },
-  );
-  return (
-    result ?? {
-      status: "unavailable",
-      code: "no-standard-errors",
-      reason: `${purchase.label} has no standard errors at its estimate (its likelihood is not curved there), so its predictions have no intervals`,
-    }
-  );
 }
