@@ -30,6 +30,9 @@ describe("the two Prisma providers", () => {
           .matchAll(/CREATE TABLE "(\w+)"/g),
       ]
         .map((m) => m[1])
+        // SQLite cannot alter a column in place: Prisma's migration creates "new_X", copies
+        // the rows, drops X and renames new_X to X. That is table X, not another table.
+        .filter((name) => !name.startsWith("new_"))
         .sort();
     expect(tables("prisma/postgresql/migrations")).toEqual(tables("prisma/migrations"));
   });
