@@ -29,6 +29,10 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits on a browser or a worker. Its default bound (1 s) is too short on a
+    // loaded 2-core machine; a poll returns as soon as its condition holds, so a generous
+    // bound costs nothing when the code is right.
+    expect: { poll: { timeout: 15_000 } },
     env: {
       NODE_ENV: "test",
       KIZUNA_TEST_ANCHOR: anchor,
