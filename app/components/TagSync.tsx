@@ -26,6 +26,38 @@ function Fact({ label, value, testId }: { label: string; value: string; testId: 
   );
 }
 
+/** A run's failures grouped by reason, most frequent first; nothing when there were none. */
+function FailureList({
+  heading,
+  headingAs,
+  testId,
+  failures,
+}: {
+  heading: string;
+  headingAs: "h3" | "h4";
+  testId: string;
+  failures: readonly { reason: string; count: number }[];
+}) {
+  const { t } = useI18n();
+  if (failures.length === 0) return null;
+  return (
+    <BlockStack gap="100">
+      <Text as={headingAs} variant={headingAs === "h3" ? "headingSm" : "headingXs"}>
+        {heading}
+      </Text>
+      <div data-testid={testId}>
+        <List type="bullet">
+          {failures.map((f) => (
+            <List.Item key={f.reason}>
+              {f.reason} — {t("tagSync.failureCount", { count: f.count })}
+            </List.Item>
+          ))}
+        </List>
+      </div>
+    </BlockStack>
+  );
+}
+
 export function TagSyncStatusCard({
   status,
   format,
@@ -109,21 +141,13 @@ export function TagSyncStatusCard({
               {t("tagSync.newerCompute")}
             </Text>
           )}
-          {report && report.failures.length > 0 && (
-            <BlockStack gap="100">
-              <Text as="h3" variant="headingSm">
-                {t("tagSync.failures")}
-              </Text>
-              <div data-testid="tag-sync-failures">
-                <List type="bullet">
-                  {report.failures.map((f) => (
-                    <List.Item key={f.reason}>
-                      {f.reason} — {t("tagSync.failureCount", { count: f.count })}
-                    </List.Item>
-                  ))}
-                </List>
-              </div>
-            </BlockStack>
+          {report && (
+            <FailureList
+              heading={t("tagSync.failures")}
+              headingAs="h3"
+              testId="tag-sync-failures"
+              failures={report.failures}
+            />
           )}
           {status.enabled && report && (
             <BlockStack gap="200">
@@ -162,22 +186,12 @@ export function TagSyncStatusCard({
                   />
                 </dl>
               )}
-              {report.flowFailures.length > 0 && (
-                <BlockStack gap="100">
-                  <Text as="h4" variant="headingXs">
-                    {t("tagSync.flowFailures")}
-                  </Text>
-                  <div data-testid="tag-sync-flow-failures">
-                    <List type="bullet">
-                      {report.flowFailures.map((f) => (
-                        <List.Item key={f.reason}>
-                          {f.reason} — {t("tagSync.failureCount", { count: f.count })}
-                        </List.Item>
-                      ))}
-                    </List>
-                  </div>
-                </BlockStack>
-              )}
+              <FailureList
+                heading={t("tagSync.flowFailures")}
+                headingAs="h4"
+                testId="tag-sync-flow-failures"
+                failures={report.flowFailures}
+              />
             </BlockStack>
           )}
           {report && report.segmentsFailed > 0 && (

@@ -17,6 +17,10 @@ export const SHOP_INFO = `#graphql
  * One order, for webhook refreshes. Each line item with its ids, money and discount
  * allocations costs about 9 points: 100 keep the query under the 1,000 a query may cost.
  * Orders with more line items are rare; the rest are not read (their stored rows stay).
+ *
+ * ORDERS_CHANGED selects the same order fields. They are written out in both documents, not
+ * shared through an interpolated fragment, because codegen types each document by its
+ * literal text; test/sync/order-selection.test.ts keeps the two selections identical.
  */
 export const ORDER_FOR_SYNC = `#graphql
   query OrderForSync($id: ID!) {
@@ -179,26 +183,6 @@ export const ORDERS_CHANGED = `#graphql
             }
           }
         }
-      attribution {
-        handle
-      }
-      discountCodes
-      customerJourneySummary {
-        ready
-        firstVisit {
-          source
-          sourceType
-          referrerUrl
-          landingPage
-          utmParameters {
-            source
-            medium
-            campaign
-            content
-            term
-          }
-        }
-      }
         lineItems(first: 8) {
           nodes {
             id
@@ -316,46 +300,6 @@ export const BULK_ORDERS = `#graphql
               }
             }
           }
-        attribution {
-          handle
-        }
-        discountCodes
-        customerJourneySummary {
-          ready
-          firstVisit {
-            source
-            sourceType
-            referrerUrl
-            landingPage
-            utmParameters {
-              source
-              medium
-              campaign
-              content
-              term
-            }
-          }
-        }
-      attribution {
-        handle
-      }
-      discountCodes
-      customerJourneySummary {
-        ready
-        firstVisit {
-          source
-          sourceType
-          referrerUrl
-          landingPage
-          utmParameters {
-            source
-            medium
-            campaign
-            content
-            term
-          }
-        }
-      }
           lineItems {
             edges {
               node {

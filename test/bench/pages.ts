@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import type { AppLoadContext, LoaderFunctionArgs } from "@remix-run/node";
 import { rmSync } from "node:fs";
 import { quantile, seconds } from "../helpers/figures";
+import { installOfflineSession } from "../helpers/sessions";
 
 const args = process.argv.slice(2);
 const REUSE = args.includes("--reuse");
@@ -84,16 +85,9 @@ async function prepareShop(): Promise<number> {
   const shop = await prisma.shop.create({
     data: { domain: DOMAIN, timezone: "Asia/Tokyo", currency: "JPY", backfilledAt: new Date() },
   });
-  await prisma.session.create({
-    data: {
-      id: `offline_${DOMAIN}`,
-      shop: DOMAIN,
-      state: "",
-      isOnline: false,
-      scope: "read_orders,read_all_orders,read_customers,write_customers",
-      expires: new Date(now + 30 * DAY),
-      accessToken: "shpat_bench",
-    },
+  await installOfflineSession(prisma, DOMAIN, {
+    accessToken: "shpat_bench",
+    expires: new Date(now + 30 * DAY),
   });
   const store = createRowStore(URL_);
   let t = performance.now();

@@ -22,6 +22,7 @@ import { FIRST_CUSTOMER_ID, generateShop } from "../metrics/generate";
 import { APP_BRIDGE_STUB } from "./app-bridge-stub";
 import { E2E_BUILD_DIR } from "./paths";
 import { killGroup, spawnInGroup } from "../helpers/processes";
+import { installOfflineSession } from "../helpers/sessions";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 export const SERVER_ENTRY = join(ROOT, E2E_BUILD_DIR, "server", "index.js");
@@ -268,16 +269,9 @@ export const domainOf = (store: string) => `${store}.myshopify.com`;
 export const storeName = (label: string) => `${label}-${process.pid}-${Date.now().toString(36)}`;
 
 async function installSession(domain: string): Promise<void> {
-  await prisma.session.create({
-    data: {
-      id: `offline_${domain}`,
-      shop: domain,
-      state: "",
-      isOnline: false,
-      scope: "read_orders,read_all_orders,read_customers,write_customers",
-      expires: new Date(Date.now() + 7 * DAY),
-      accessToken: "shpat_e2e",
-    },
+  await installOfflineSession(prisma, domain, {
+    accessToken: "shpat_e2e",
+    expires: new Date(Date.now() + 7 * DAY),
   });
 }
 

@@ -8,6 +8,7 @@ import prisma from "../../app/db.server";
 import { loader } from "../../app/routes/api.customer-metrics.$id";
 import { seedResults } from "../helpers/result-set";
 import { adminToken, domainOf, storeName } from "./tokens";
+import { installOfflineSession } from "../helpers/sessions";
 
 const ORIGIN = "https://extensions.shopifycdn.com";
 const store = storeName("metrics-a");
@@ -38,16 +39,9 @@ async function fetchMetrics(id: string, token: string | null): Promise<Response>
 
 async function installShop(domain: string, currency: string): Promise<number> {
   const shop = await prisma.shop.create({ data: { domain, currency } });
-  await prisma.session.create({
-    data: {
-      id: `offline_${domain}`,
-      shop: domain,
-      state: "",
-      isOnline: false,
-      scope: "read_orders,read_all_orders,read_customers,write_customers",
-      expires: new Date(Date.now() + 24 * 3600_000),
-      accessToken: "shpat_test",
-    },
+  await installOfflineSession(prisma, domain, {
+    accessToken: "shpat_test",
+    expires: new Date(Date.now() + 24 * 3600_000),
   });
   return shop.id;
 }

@@ -22,6 +22,7 @@ import { quantile } from "../helpers/figures";
 import { migrate, PrivatePostgres, PrivateRedis, WorkerPool } from "./infra";
 import type { CustomerTruth, OrderTruth } from "../fake-shopify/index";
 import type { SegmentCheck, TruthCheck } from "./verify";
+import { installOfflineSession } from "../helpers/sessions";
 
 export interface ChaosOptions {
   customers: number;
@@ -209,16 +210,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cleanups.push(() => db.$disconnect());
     const shopId = (await db.shop.create({ data: { domain } })).id;
     cleanups.push(() => db.shop.deleteMany({ where: { id: shopId } }));
-    await db.session.create({
-      data: {
-        id: `offline_${domain}`,
-        shop: domain,
-        state: "chaos",
-        isOnline: false,
-        scope: "read_orders,read_all_orders,read_customers,write_customers",
-        accessToken: shop.accessToken().accessToken,
-      },
-    });
+    await installOfflineSession(db, domain, { accessToken: shop.accessToken().accessToken });
     cleanups.push(() => db.session.deleteMany({ where: { shop: domain } }));
     cleanups.push(() => closeQueues());
 

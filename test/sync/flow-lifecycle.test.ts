@@ -6,6 +6,7 @@
  */
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installOfflineSession } from "../helpers/sessions";
 
 const { default: prisma } = await import("../../app/db.server");
 const { action } = await import("../../app/routes/flow.lifecycle");
@@ -50,16 +51,7 @@ const enabled = async () =>
 
 beforeAll(async () => {
   await prisma.shop.create({ data: { domain } });
-  await prisma.session.create({
-    data: {
-      id: `offline_${domain}`,
-      shop: domain,
-      state: "test",
-      isOnline: false,
-      scope: "read_orders,read_all_orders,read_customers,write_customers",
-      accessToken: "shpat_test",
-    },
-  });
+  await installOfflineSession(prisma, domain, { accessToken: "shpat_test" });
 });
 
 afterAll(async () => {

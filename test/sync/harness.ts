@@ -19,6 +19,7 @@ import {
   type ShopOptions,
 } from "../fake-shopify/index";
 import { lineItemDifferences, orderDifferences } from "../helpers/order-truth";
+import { installOfflineSession } from "../helpers/sessions";
 
 export const redirect = installFetchRedirect();
 const url = process.env.DATABASE_URL!;
@@ -52,16 +53,7 @@ export async function startSyncHarness(
   const store = createRowStore(url);
   const shopId = (await db.shop.create({ data: { domain } })).id;
   const token = shop.accessToken().accessToken;
-  await db.session.create({
-    data: {
-      id: `offline_${domain}`,
-      shop: domain,
-      state: "test",
-      isOnline: false,
-      scope: "read_orders,read_all_orders,read_customers,write_customers",
-      accessToken: token,
-    },
-  });
+  await installOfflineSession(db, domain, { accessToken: token });
   const api = createAdminApi({
     shop: domain,
     accessToken: async () => token,

@@ -38,7 +38,11 @@ function normalise(set: SelectionSetNode | undefined): string {
       if (f.name.value === "edges") return `nodes{${normalise(child(sub, "node"))}}`;
       return `${f.name.value}{${normalise(sub)}}`;
     });
-  return [...new Set(parts)].sort().join(" ");
+  // A field written twice is valid GraphQL (identical selections merge) but a copy to keep
+  // in step by hand: refuse it.
+  const repeated = parts.filter((p, i) => parts.indexOf(p) !== i);
+  if (repeated.length > 0) throw new Error(`fields selected twice: ${repeated.join(", ")}`);
+  return parts.sort().join(" ");
 }
 
 function operation(source: string): OperationDefinitionNode {

@@ -26,6 +26,7 @@ import { processWebhook } from "../../app/sync/webhook-processing.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { customerResult } from "../../app/metrics/result-set.server";
 import { DEFAULT_SETTINGS } from "../../app/settings";
+import { installOfflineSession } from "../helpers/sessions";
 
 const url = process.env.DATABASE_URL!;
 const db = createDatabase(url);
@@ -323,9 +324,7 @@ beforeAll(async () => {
   // rows for the scan to find).
   const settings = JSON.stringify({ ...DEFAULT_SETTINGS, minSegmentCustomers: 1 });
   shopId = (await db.shop.create({ data: { domain, settings } })).id;
-  await db.session.create({
-    data: { id: `offline_${domain}`, shop: domain, state: "x", accessToken: "shpat_x" },
-  });
+  await installOfflineSession(db, domain, { accessToken: "shpat_x" });
   // Customers arrive as webhooks (which also leaves WebhookEvent rows), orders via sync.
   for (const id of [SUBJECT, OTHER]) {
     await processWebhook(ctx, job("CUSTOMERS_CREATE", customerPayload(id)));
