@@ -37,6 +37,10 @@ const envSchema = z.object({
   // How long a worker's hold on a job lasts without renewal: a killed worker's job is retried
   // after about this long (BullMQ's stalled-job recovery).
   WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  // CPU priority (nice, 0–19) of `npm run workers`: on a box shared with the web process the
+  // web process wins the CPU, so webhook acks stay fast while a compute runs. 0 keeps the
+  // workers at the web process's priority (workers/priority.ts).
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   // How long a process stopped by SIGTERM/SIGINT may take to finish its jobs or requests and
   // close its connections; past it, it exits anyway (app/shutdown.server.ts).
   SHUTDOWN_TIMEOUT_MS: z.coerce

@@ -24,6 +24,7 @@ import { closeRowStore } from "../app/sync/context.server";
 import { scheduleHousekeeping } from "../app/jobs/schedules.server";
 import { installShutdown, startedByHarness, within, type Deadline } from "../app/shutdown.server";
 import { startQueueDashboard } from "./dashboard";
+import { lowerPriority } from "./priority";
 import { parseQueues } from "./queues-arg";
 import { startWorkers, type RunningWorkers } from "./runtime";
 
@@ -60,6 +61,8 @@ async function stop(deadline: Deadline): Promise<void> {
 async function main(): Promise<void> {
   const queues = parseQueues(process.argv.slice(2));
   const config = env();
+  // First, before the queues' threads and connections exist: they inherit it.
+  if (config.WORKER_NICE > 0) lowerPriority(config.WORKER_NICE);
   installShutdown({
     what: "workers",
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,

@@ -14,6 +14,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { lowerPriority } from "../../workers/priority";
 
 const SQLITE_URL = process.env.BENCH_SQLITE_URL ?? "file:/tmp/kizuna-bench-compute.sqlite";
 const AS_OF = new Date("2025-12-31T12:00:00+09:00");
@@ -100,7 +101,7 @@ async function prepareShop(url: string, customers: number, reuse: boolean): Prom
   const { createDatabase } = await import("../../app/db.server");
   const { createRowStore } = await import("../../app/sync/store.server");
   const { generateShop } = await import("../metrics/generate");
-  const domain = `bench-compute-${customers}.myshopify.com`;
+  const domain = computeShopDomain(customers);
   const db = createDatabase(url);
   try {
     const existing = await db.shop.findUnique({ where: { domain } });
@@ -183,7 +184,7 @@ function migrate(url: string, fresh: boolean): void {
 }
 
 function runChild(url: string, domain: string, asOf: Date): ChildReport {
-  const args = ["--import", "tsx", self, "--compute", url, domain, asOf.toISOString()];
+  const args = computeChildArgs(url, domain, asOf);
   const child = spawnSync(process.execPath, args, {
     env: benchEnv(url),
     encoding: "utf8",
@@ -289,10 +290,44 @@ async function readOnce(url: string, domain: string): Promise<void> {
   console.log(`  tag diff reads, every customer in 20k id ranges ${ms(diff)}`);
 }
 
+/** The first compute's as-of date; `nextNight` is a day later (every customer moves). */
+export const COMPUTE_AS_OF = AS_OF;
+
+/** Migrates, writes (or with `reuse`, finds) the generated shop, clears earlier results. */
+async function prepareComputeShop(url: string, customers: number, reuse: boolean): Promise<string> {
+  migrate(url, !reuse);
+  Object.assign(process.env, benchEnv(url));
+  const domain = await prepareShop(url, customers, reuse);
+  await clearResults(url, domain);
+  return domain;
+}
+
+/**
+ * Node arguments that prepare the generated shop of `customers` at `url` for another bench
+ * (`--prepare` mode; it prints progress), and the domain it will have.
+ */
+export function prepareChildArgs(url: string, customers: number, reuse: boolean): string[] {
+  return ["--import", "tsx", self, "--prepare", url, `${customers}`, ...(reuse ? ["--reuse"] : [])];
+}
+export const computeShopDomain = (customers: number) => `bench-compute-${customers}.myshopify.com`;
+
+/** Node arguments that run one compute of `domain` in a child process (`--compute` mode). */
+export function computeChildArgs(url: string, domain: string, asOf: Date): string[] {
+  return ["--import", "tsx", self, "--compute", url, domain, asOf.toISOString()];
+}
+
+export { benchEnv };
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--compute") {
+    // As `npm run workers` runs it when WORKER_NICE is set (the webhooks bench sets it).
+    if (process.env.WORKER_NICE) lowerPriority(Number(process.env.WORKER_NICE));
     await computeOnce(args[1], args[2], new Date(args[3]));
+    return;
+  }
+  if (args[0] === "--prepare") {
+    await prepareComputeShop(args[1], Number(args[2]), args.includes("--reuse"));
     return;
   }
   if (args[0] === "--read") {
@@ -314,10 +349,7 @@ async function main(): Promise<void> {
   for (const url of targets) {
     const label = url.startsWith("file:") ? "SQLite" : "PostgreSQL";
     console.log(`${label} (${url.replace(/\/\/[^@]*@/, "//…@")})`);
-    migrate(url, !reuse);
-    Object.assign(process.env, benchEnv(url));
-    const domain = await prepareShop(url, customers, reuse);
-    await clearResults(url, domain);
+    const domain = await prepareComputeShop(url, customers, reuse);
     const nextDay = new Date(AS_OF.getTime() + 86_400_000);
     // First compute; the next night (every customer's recency and prediction moved); a
     // recompute without new orders.
@@ -334,4 +366,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Imported by the webhooks bench for its compute phase: run only as a script.
+if (process.argv[1] === self) await main();

@@ -3,17 +3,23 @@
  * (app/server.ts, as `npm start`, on the browser tests' build, test/e2e/harness.ts) and a webhooks worker
  * process, fed HMAC-signed customers/update webhooks at a fixed rate by a separate load
  * process (open loop: latency is measured from when a request was due, so it includes
- * any queueing). Phases: 500/s for 30 s, then a burst of 50,000 in one minute. Prints
- * p50/p95/p99/max ack latency, failures, then waits for the worker and checks every
- * webhook was processed exactly once (lost, duplicated) and the peak RSS of both processes.
+ * any queueing). Phases: 500/s for 30 s, then a burst of 50,000 in one minute; then both
+ * again while computes of a generated 1M-customer shop run back to back on the same machine,
+ * at the workers' priority (WORKER_NICE, as `npm run workers` runs them) — a small
+ * deployment runs web and workers on one box. Prints p50/p95/p99/max ack latency and
+ * failures per phase, then waits for the worker and checks every webhook was processed
+ * exactly once (lost, duplicated) and the peak RSS of both processes.
  *
  *   npx tsx test/bench/webhooks.ts [rate=500] [seconds=30] [burst=50000] [burstSeconds=60]
- * Needs Redis; DATABASE_URL defaults to a fresh SQLite file. Builds the app when stale.
+ *     [--customers 1000000 (the computed shop; 0: no compute phases)] [--reuse]
+ * Needs Redis; DATABASE_URL defaults to a fresh SQLite file (the computed shop then lives in
+ * the compute bench's SQLite file, kept by --reuse). Builds the app when stale.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import { parseArgs } from "node:util";
 
 const SECRET = "bench-secret";
 const DOMAIN = "bench-webhooks.myshopify.com";
@@ -115,10 +121,28 @@ if (process.argv[2] === "--load") {
 }
 
 // ---------------------------------------------------------------- orchestration
-const rate = Number(process.argv[2] ?? 500);
-const seconds = Number(process.argv[3] ?? 30);
-const burst = Number(process.argv[4] ?? 50_000);
-const burstSeconds = Number(process.argv[5] ?? 60);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    customers: { type: "string", default: "1000000" },
+    reuse: { type: "boolean", default: false },
+  },
+});
+const rate = Number(positionals[0] ?? 500);
+const seconds = Number(positionals[1] ?? 30);
+const burst = Number(positionals[2] ?? 50_000);
+const burstSeconds = Number(positionals[3] ?? 60);
+const computeCustomers = Number(flags.customers);
+for (const [name, value] of Object.entries({
+  rate,
+  seconds,
+  burst,
+  burstSeconds,
+  computeCustomers,
+})) {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number ≥ 0`);
+}
 const DB = process.env.DATABASE_URL ?? "file:./prisma/bench-webhooks.sqlite";
 Object.assign(process.env, {
   DATABASE_URL: DB,
@@ -132,6 +156,30 @@ if (DB.startsWith("file:")) {
   for (const s of ["", "-wal", "-shm"]) rmSync(DB.slice(5) + s, { force: true });
 }
 execFileSync(process.execPath, ["prisma/setup.mjs", "--migrate-only"], { stdio: "ignore" });
+
+// The shop the compute phases recompute: the compute bench's, in its own database file on
+// SQLite (as the result store would be on a real box: same disk, same CPU), or beside the
+// webhooks' rows on PostgreSQL.
+const { benchEnv, COMPUTE_AS_OF, computeChildArgs, computeShopDomain, prepareChildArgs } =
+  await import("./compute");
+let computeShop: { url: string; domain: string } | undefined;
+if (computeCustomers > 0) {
+  const url = DB.startsWith("file:")
+    ? (process.env.BENCH_SQLITE_URL ?? "file:/tmp/kizuna-bench-compute.sqlite")
+    : DB;
+  console.log(`preparing the ${computeCustomers.toLocaleString("en")}-customer shop to compute`);
+  // In a child: the app's modules read DATABASE_URL once, and this process's is the webhooks'.
+  const prepared = spawnSync(
+    process.execPath,
+    prepareChildArgs(url, computeCustomers, flags.reuse),
+    {
+      env: benchEnv(url),
+      stdio: "inherit",
+    },
+  );
+  if (prepared.status !== 0) throw new Error("preparing the computed shop failed");
+  computeShop = { url, domain: computeShopDomain(computeCustomers) };
+}
 
 const { ensureBuild, listeningLine, SERVER_ARGS } = await import("../e2e/harness");
 const { default: prisma } = await import("../../app/db.server");
@@ -221,9 +269,58 @@ async function phase(name: string, phaseRate: number, count: number): Promise<nu
   return result.failed;
 }
 
+/**
+ * Computes the shop again and again, each in its own process at the workers' priority, until
+ * `stop` is called; resolves with the computes that finished and their seconds.
+ */
+function computeLoop(url: string, domain: string): { stop: () => Promise<number[]> } {
+  let stopping = false;
+  let current: ChildProcess | undefined;
+  const finished: number[] = [];
+  const loop = (async () => {
+    for (let night = 0; !stopping; night++) {
+      const asOf = new Date(COMPUTE_AS_OF.getTime() + (night % 2) * 86_400_000);
+      const started = performance.now();
+      const child = spawn(process.execPath, computeChildArgs(url, domain, asOf), {
+        env: { ...benchEnv(url), WORKER_NICE: process.env.WORKER_NICE ?? "10" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      current = child;
+      let errors = "";
+      child.stderr.on("data", (c: Buffer) => (errors += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      if (code === 0) finished.push((performance.now() - started) / 1000);
+      else if (!stopping) throw new Error(`compute failed (${code}):\n${errors}`);
+    }
+  })();
+  return {
+    stop: async () => {
+      stopping = true;
+      current?.kill("SIGKILL");
+      await loop;
+      return finished;
+    },
+  };
+}
+
 const t0 = performance.now();
 let failed = await phase("steady", rate, rate * seconds);
 failed += await phase("burst", Math.ceil(burst / burstSeconds), burst);
+if (computeShop) {
+  for (const [name, phaseRate, count] of [
+    ["steady, computing", rate, rate * seconds],
+    ["burst, computing", Math.ceil(burst / burstSeconds), burst],
+  ] as const) {
+    const computing = computeLoop(computeShop.url, computeShop.domain);
+    // The compute's first seconds are its process start; let it reach its load.
+    await new Promise((r) => setTimeout(r, 3_000));
+    failed += await phase(name, phaseRate, count);
+    const times = await computing.stop();
+    console.log(
+      `  computes of ${computeCustomers.toLocaleString("en")} customers finished during the phase: ${times.length} (${times.map((t) => `${t.toFixed(1)} s`).join(", ") || "none finished; one was running throughout"})`,
+    );
+  }
+}
 const sent = firstId;
 const queue = getQueue("webhooks");
 const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");

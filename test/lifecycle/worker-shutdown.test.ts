@@ -20,6 +20,7 @@ import { privateDatabase } from "../helpers/private-database";
 import { fakeWorkerArgs, startProcess, type TestProcess } from "../helpers/processes";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { migrate, PrivatePostgres, PrivateRedis } from "../reliability/infra";
+import { threadNiceValues } from "../../workers/priority";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MARGIN_MS = 4_000;
@@ -123,6 +124,9 @@ describe("a worker stopped by SIGTERM", () => {
   it("with Redis up, finishes the job in hand and exits 0", async () => {
     const worker = startWorkers({ SHUTDOWN_TIMEOUT_MS: "10000" });
     await worker.waitFor('"msg":"workers started"');
+    // Every thread of the worker, its queues' and the database's included, runs below the
+    // web process's priority (WORKER_NICE, 10 by default).
+    expect(new Set(threadNiceValues(worker.child.pid!))).toEqual(new Set([10]));
     await worker.waitFor('"msg":"reconciled"'); // the one a never-seen Redis asks for
     h.fake.faults.set({ slow: 1, slowMs: 700 });
     const before = await reconciledAt();
