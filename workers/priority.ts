@@ -4,7 +4,7 @@ import { setPriority } from "node:os";
 /**
  * Lowers this process's CPU priority ("nice") so that on a box shared with the web process,
  * the web process wins the CPU: webhook acknowledgements stay fast while a worker computes
- * (docs/decisions/00XX-worker-priority.md).
+ * (docs/decisions/0048-worker-priority.md).
  *
  * Linux keeps a nice value per thread and `setpriority(pid)` changes only the thread whose
  * id is `pid`: threads already running (libuv's pool, V8's platform and GC threads) are
