@@ -84,6 +84,9 @@ function fallbackRow(
 /** Why the predictions use the model they use, in the admin's language. */
 function whyUsed(t: Translate, choice: ClvOk["modelChoice"], label: string): string {
   if (choice.status === "not-compared") return t("ltv.fit.why.notCompared", { model: label });
+  if (choice.models.every((m) => m.status === "too-little-data")) {
+    return t("ltv.fit.why.tooFewRepeat", { model: label });
+  }
   if (choice.chosen === null) return t("ltv.fit.why.noneIdentified", { model: label });
   if (choice.chosen !== choice.used) {
     const chosen = choice.models.find((m) => m.model === choice.chosen)?.label ?? choice.chosen;
@@ -95,6 +98,8 @@ function whyUsed(t: Translate, choice: ClvOk["modelChoice"], label: string): str
 export function PurchaseModelFit({ clv, format }: { clv: ClvOk; format: Format }) {
   const { t, locale } = useI18n();
   const choice = clv.modelChoice;
+  // The used model's verdict on all customers (absent in snapshots stored before it).
+  const quality = clv.purchaseModel.quality;
   const err = (v: number | null) => (v === null ? DASH : format.number(v, 4));
   const rows = choice.models.map((m) => [
     <span key="model" data-testid={`fit-model-${m.model}`} data-status={m.status}>
@@ -159,6 +164,23 @@ export function PurchaseModelFit({ clv, format }: { clv: ClvOk; format: Format }
               </span>
             </Text>
             {locale === "en" && <Reason>{choice.reason}</Reason>}
+            {quality?.status === "not-identified" && (
+              <Text as="p" variant="bodyMd">
+                <span data-testid="model-used-not-identified">
+                  {t("ltv.fit.usedNotIdentified", {
+                    model: clv.purchaseModel.label,
+                    reason: reasonText(
+                      t,
+                      locale,
+                      "not-identified",
+                      quality.code,
+                      quality.parameter,
+                      quality.reason,
+                    ),
+                  })}
+                </span>
+              </Text>
+            )}
           </BlockStack>
         </div>
       </BlockStack>

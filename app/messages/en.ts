@@ -516,6 +516,10 @@ export const enMessages = {
   "ltv.scenario.title": "Retention scenario",
   "ltv.scenario.help":
     "If fewer customers dropped out after each purchase: the change in predicted LTV and revenue over the next {months} months.",
+  "ltv.scenario.model":
+    "Predicted with {model}: each customer's current chance of still being active is kept, and only their future drop-out changes.",
+  "ltv.scenario.paretoNote":
+    "Under Pareto/NBD customers drop out over time rather than right after a purchase: the drop-out shown is the average chance of leaving before the next purchase, and each scenario lowers every customer's drop-out rate by the same factor until that chance falls by the points shown.",
   "ltv.scenario.reduction": "Churn lowered by",
   "ltv.scenario.points": "{points} points",
   "ltv.scenario.dropout": "Drop-out per purchase",
@@ -565,6 +569,10 @@ export const enMessages = {
   "ltv.fit.why.refitFailed":
     "{chosen} had the lowest holdout error but could not be estimated on all customers, so {model} is used as the fallback.",
   "ltv.fit.why.notCompared": "{model} is used without a holdout comparison.",
+  "ltv.fit.why.tooFewRepeat":
+    "Too few customers bought again before the holdout window to compare the models, so {model} is used.",
+  "ltv.fit.usedNotIdentified":
+    "Treat the predictions with caution: {model} is not identified on all customers either. {reason}",
   "ltv.fit.otherTitle": "Spend and subscription models",
   "ltv.fit.otherModel": "Model",
   "ltv.fit.gammaGamma": "Gamma-Gamma (order value)",
@@ -587,7 +595,7 @@ export const enMessages = {
   "ltv.unit.week": "week",
   "ltv.holdout.title": "Holdout accuracy",
   "ltv.holdout.help":
-    "The model was refitted on data up to {from} and asked to predict the {days} days to {to} for {customers} customers.",
+    "{model} was refitted on data up to {from} and asked to predict the {days} days to {to} for {customers} customers.",
   "ltv.holdout.model": "Model",
   "ltv.holdout.naive": "Naive guess",
   "ltv.holdout.totals": "Predicted {predicted} purchases, actual {actual} (error {error}).",
@@ -595,6 +603,11 @@ export const enMessages = {
   "ltv.holdout.predicted": "Predicted",
   "ltv.holdout.actual": "Actual",
   "ltv.holdout.insufficient": "The order history is too short for a holdout check yet.",
+  "ltv.holdout.tooFewRepeat":
+    "Not enough repeat buyers for a holdout check yet: {repeat} customers bought again before the holdout window, and the check needs at least {required}.",
+  "ltv.holdout.noFit":
+    "The holdout check could not be run: {model} could not be fitted on the orders before the holdout window.",
+  "ltv.holdout.unavailable": "The holdout check could not be run for this calculation.",
   "ltv.insufficient.title": "Not enough data for predictions yet",
   "ltv.insufficient.body":
     "Predictions need at least {required} customers who bought more than once; this shop has {repeat} of {customers} customers.",

@@ -509,6 +509,10 @@ const messages: Record<MessageKey, Message> = {
   "ltv.scenario.title": "継続率改善シナリオ",
   "ltv.scenario.help":
     "購入ごとの離脱がもっと少なかった場合の、今後{months}か月の予測LTVと売上の変化。",
+  "ltv.scenario.model":
+    "{model}で計算しています。各顧客が今アクティブである確率はそのままに、今後の離脱だけを変えています。",
+  "ltv.scenario.paretoNote":
+    "Pareto/NBDでは、顧客は購入の直後ではなく時間の経過とともに離脱します。表の離脱確率は次の購入までに離脱する平均的な確率で、各シナリオではその確率が表のポイント分下がるまで、全顧客の離脱率を同じ割合で下げています。",
   "ltv.scenario.reduction": "離脱率の改善幅",
   "ltv.scenario.points": "{points}ポイント",
   "ltv.scenario.dropout": "購入ごとの離脱確率",
@@ -557,6 +561,10 @@ const messages: Record<MessageKey, Message> = {
   "ltv.fit.why.refitFailed":
     "ホールドアウト誤差が最も小さいのは{chosen}でしたが、全顧客では推定できなかったため、代わりに{model}を使っています。",
   "ltv.fit.why.notCompared": "ホールドアウトで比較せずに{model}を使っています。",
+  "ltv.fit.why.tooFewRepeat":
+    "ホールドアウト期間より前にリピート購入した顧客が少なく、モデルを比較できないため、{model}を使っています。",
+  "ltv.fit.usedNotIdentified":
+    "予測は慎重に扱ってください。{model}も全顧客のデータでは推定できていません。{reason}",
   "ltv.fit.otherTitle": "購入金額モデルと定期継続モデル",
   "ltv.fit.otherModel": "モデル",
   "ltv.fit.gammaGamma": "Gamma-Gamma（注文金額）",
@@ -578,7 +586,7 @@ const messages: Record<MessageKey, Message> = {
   "ltv.unit.week": "週",
   "ltv.holdout.title": "ホールドアウト精度",
   "ltv.holdout.help":
-    "{from}までのデータでモデルを推定し直し、{to}までの{days}日間を{customers}人について予測させました。",
+    "{model}を{from}までのデータで推定し直し、{to}までの{days}日間を{customers}人について予測させました。",
   "ltv.holdout.model": "モデル",
   "ltv.holdout.naive": "単純推定",
   "ltv.holdout.totals": "予測{predicted}件、実績{actual}件（誤差{error}）。",
@@ -586,6 +594,11 @@ const messages: Record<MessageKey, Message> = {
   "ltv.holdout.predicted": "予測",
   "ltv.holdout.actual": "実績",
   "ltv.holdout.insufficient": "注文履歴が短いため、まだホールドアウト検証ができません。",
+  "ltv.holdout.tooFewRepeat":
+    "リピート購入した顧客がまだ少ないため、ホールドアウト検証ができません。ホールドアウト期間より前に再購入した顧客は{repeat}人で、検証には{required}人以上必要です。",
+  "ltv.holdout.noFit":
+    "ホールドアウト検証ができませんでした。ホールドアウト期間より前の注文では{model}を推定できませんでした。",
+  "ltv.holdout.unavailable": "この計算ではホールドアウト検証を実行できませんでした。",
   "ltv.insufficient.title": "予測に必要なデータがまだ足りません",
   "ltv.insufficient.body":
     "予測には2回以上購入した顧客が{required}人以上必要です。このショップは{customers}人中{repeat}人です。",

@@ -106,6 +106,48 @@ function SpendFallback({
   );
 }
 
+/**
+ * Why the holdout card has no check, in the admin's language: the stored code (short history,
+ * too few repeat buyers, no fit); snapshots stored before the code get a neutral sentence and,
+ * in English, the stored reason.
+ */
+function HoldoutUnavailable({
+  holdout,
+  model,
+  format,
+}: {
+  holdout: Extract<ClvOk["holdout"], { status: "insufficient-data" }>;
+  model: string;
+  format: Format;
+}) {
+  const { t, locale } = useI18n();
+  const text =
+    holdout.code === "short-history"
+      ? t("ltv.holdout.insufficient")
+      : holdout.code === "too-few-repeat-buyers"
+        ? t("ltv.holdout.tooFewRepeat", {
+            repeat: format.number(holdout.repeatCustomers ?? 0),
+            required: format.number(holdout.requiredRepeatCustomers ?? 0),
+          })
+        : holdout.code === "no-fit"
+          ? t("ltv.holdout.noFit", { model })
+          : t("ltv.holdout.unavailable");
+  return (
+    <BlockStack gap="100">
+      <Text as="p" variant="bodyMd" tone="subdued">
+        <span data-testid="holdout-unavailable" data-code={holdout.code ?? ""}>
+          {text}
+        </span>
+      </Text>
+      {locale === "en" && holdout.code === undefined && (
+        <Text as="p" variant="bodySm" tone="subdued">
+          {holdout.reason}
+        </Text>
+      )}
+    </BlockStack>
+  );
+}
+
 /** Display names of the purchase models' parameters. */
 const PARAMETER_NAMES: Readonly<Record<string, string>> = {
   r: "r",
@@ -146,6 +188,11 @@ function Predictions({
     }),
   }));
   const { gammaGamma, holdout, purchaseModel } = clv;
+  // Snapshots stored before the card and the scenarios followed the chosen model: BG/NBD.
+  const holdoutModel = holdout.status === "ok" ? (holdout.label ?? "BG/NBD") : purchaseModel.label;
+  const scenarioModel = clv.scenarios[0]?.model ?? "bgnbd";
+  const scenarioLabel =
+    clv.modelChoice.models.find((m) => m.model === scenarioModel)?.label ?? "BG/NBD";
   const paramRows = Object.entries(purchaseModel.params).map(([key, v]) => [
     `${purchaseModel.label} ${PARAMETER_NAMES[key] ?? key}`,
     num(format, v),
@@ -219,6 +266,16 @@ function Predictions({
               <Text as="p" variant="bodySm" tone="subdued">
                 {t("ltv.scenario.help", { months: clv.horizonMonths })}
               </Text>
+              <Text as="p" variant="bodySm" tone="subdued">
+                <span data-testid="scenario-model" data-model={scenarioModel}>
+                  {t("ltv.scenario.model", { model: scenarioLabel })}
+                </span>
+              </Text>
+              {scenarioModel === "pareto-nbd" && (
+                <Text as="p" variant="bodySm" tone="subdued">
+                  {t("ltv.scenario.paretoNote")}
+                </Text>
+              )}
             </BlockStack>
           </div>
           <div data-testid="scenarios">
@@ -282,10 +339,11 @@ function Predictions({
               {t("ltv.holdout.title")}
             </Text>
             {holdout.status === "ok" ? (
-              <div data-testid="holdout-ok">
+              <div data-testid="holdout-ok" data-model={holdout.model ?? "bgnbd"}>
                 <BlockStack gap="300">
                   <Text as="p" variant="bodySm" tone="subdued">
                     {t("ltv.holdout.help", {
+                      model: holdoutModel,
                       days: holdout.holdoutDays,
                       from: format.date(holdout.calibrationEndDate),
                       to: format.date(holdout.observationEndDate),
@@ -294,7 +352,7 @@ function Predictions({
                   </Text>
                   <DataTable
                     columnContentTypes={["text", "numeric", "numeric"]}
-                    headings={["", "BG/NBD", t("ltv.holdout.naive")]}
+                    headings={["", holdoutModel, t("ltv.holdout.naive")]}
                     rows={[
                       ["MAE", num(format, holdout.mae), num(format, holdout.naiveMae)],
                       ["RMSE", num(format, holdout.rmse), num(format, holdout.naiveRmse)],
@@ -334,9 +392,7 @@ function Predictions({
                 </BlockStack>
               </div>
             ) : (
-              <Text as="p" variant="bodyMd" tone="subdued">
-                {t("ltv.holdout.insufficient")}
-              </Text>
+              <HoldoutUnavailable holdout={holdout} model={purchaseModel.label} format={format} />
             )}
           </BlockStack>
         </Card>

@@ -718,7 +718,17 @@ describe("analysis pages", () => {
     } else {
       expect(params).toContain("Gamma-Gamma p");
     }
-    if (clv.holdout.status === "ok") await page.getByTestId("holdout-ok").waitFor();
+    // The holdout card and the scenarios name the model the predictions use.
+    if (clv.holdout.status === "ok") {
+      const card = page.getByTestId("holdout-ok");
+      await card.waitFor();
+      await expect(card.getAttribute("data-model")).resolves.toBe(clv.modelChoice.used);
+      expect(await card.textContent()).toContain(clv.purchaseModel.label);
+    }
+    await expect(page.getByTestId("scenario-model").getAttribute("data-model")).resolves.toBe(
+      clv.modelChoice.used,
+    );
+    expect(await text(page, "scenario-model")).toContain(clv.purchaseModel.label);
     await expectAccessible(page, "ltv");
     await screenshot(page, "ltv");
   });

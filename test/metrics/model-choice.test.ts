@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { createCalendar } from "../../app/analytics";
-import { fitClvModels, PURCHASE_MODELS, summarizeCustomers } from "../../app/analytics/clv";
+import {
+  chooseClvModel,
+  fitClvModels,
+  MBGNBD_MODEL,
+  PURCHASE_MODELS,
+  summarizeCustomers,
+  validateHoldoutSummary,
+  type PredictionTotals,
+} from "../../app/analytics/clv";
+import type { OrderTable } from "../../app/analytics/types";
 import { simulateOrders } from "../../app/analytics/clv/simulate";
 import { parseSnapshot, parseSummary, summaryOf } from "../../app/metrics/snapshot/codec";
 import { buildShopSnapshot, SCENARIO_POINTS } from "../../app/metrics/snapshot/pipeline";
@@ -23,6 +32,7 @@ function shop(options: {
   a: number;
   b: number;
   start?: number;
+  dropAfterFirst?: boolean;
 }): SnapshotInput {
   const orders = simulateOrders({
     customers: options.customers,
@@ -31,6 +41,7 @@ function shop(options: {
     gammaGamma: SPEND,
     start: options.start ?? Date.UTC(2023, 0, 1),
     end: END,
+    dropAfterFirst: options.dropAfterFirst,
   });
   return {
     orders,
@@ -102,6 +113,17 @@ describe("the compute chooses the purchase model by holdout error (invariants)",
       }
       // Only BG/NBD fixes one-time buyers' P(alive) at 1, and the snapshot says which it is.
       expect(clv.purchaseModel.oneTimeBuyersSurelyAlive).toBe(choice.used === "bgnbd");
+      expect(clv.purchaseModel.quality?.status).toBe(direct.purchase.quality.status);
+      // The holdout card and the scenarios are the used model's too.
+      if (clv.holdout.status !== "ok") throw new Error("expected a holdout check");
+      expect(clv.holdout.model).toBe(choice.used);
+      expect(clv.holdout.label).toBe(clv.purchaseModel.label);
+      const usedRow = choice.models.find((m) => m.model === choice.used)!;
+      expect(clv.holdout.rmse).toBe(usedRow.rmse);
+      expect(clv.holdout.mae).toBe(usedRow.mae);
+      expect(clv.scenarios.map((s) => s.model)).toEqual(SCENARIO_POINTS.map(() => choice.used));
+      expect(clv.scenarios.map((s) => s.clvGain)).toEqual(direct.scenarios.map((s) => s.clvGain));
+      for (const s of clv.scenarios) expectSameTotals(s.baseline, clv.totals);
     });
   }
 
@@ -128,6 +150,9 @@ describe("the compute chooses the purchase model by holdout error (invariants)",
     expect(choice.reason).toMatch(/No model has a trustworthy fit/);
     expect(choice.reason).toMatch(/BG\/NBD is used as the fallback/);
     expect(clv.purchaseModel.model).toBe("bgnbd");
+    // …and BG/NBD is not identified on all customers either: stored, so the page says so.
+    expect(clv.purchaseModel.quality?.status).toBe("not-identified");
+    expect(clv.purchaseModel.quality?.reason).toMatch(/BG\/NBD is not identified/);
   });
 
   it("a history too short for a holdout: not compared, BG/NBD, with the reason", () => {
@@ -141,6 +166,159 @@ describe("the compute chooses the purchase model by holdout error (invariants)",
       expect(row.status).toBe("not-compared");
       expect(row.rmse).toBeNull();
     }
+    // The holdout card says the history is short (and that is the real reason here).
+    expect(clv.holdout).toMatchObject({ status: "insufficient-data", code: "short-history" });
+  });
+
+  it("too few repeat buyers before the holdout: the card says so, not a short history", () => {
+    // Two years of orders; 10 customers bought again before the holdout window, 40 more only
+    // inside it, 150 bought once: 50 repeat buyers in all (enough for predictions), 10 before
+    // the holdout (too few to compare the models or to check one).
+    const days: number[][] = [];
+    for (let c = 0; c < 10; c++) days.push([c, 30 + c]);
+    for (let c = 0; c < 40; c++) days.push([10 + c, 650 + c]);
+    for (let c = 0; c < 150; c++) days.push([4 * c + 1]);
+    const orders = ordersOf(days);
+    const input = shop({ customers: 1, seed: 1, a: 0.7, b: 4 });
+    const { snapshot } = buildShopSnapshot({
+      ...input,
+      orders,
+      customers: { count: days.length, createdAt: new Float64Array(days.length) },
+      asOf: START + 730 * DAY,
+    });
+    const clv = clvOf(snapshot);
+    expect(clv.customers.repeat).toBe(50);
+    expect(clv.modelChoice.status).toBe("compared");
+    expect(clv.modelChoice.models.map((m) => m.status)).toEqual([
+      "too-little-data",
+      "too-little-data",
+      "too-little-data",
+    ]);
+    expect(clv.modelChoice.used).toBe("bgnbd");
+    expect(clv.holdout).toMatchObject({
+      status: "insufficient-data",
+      code: "too-few-repeat-buyers",
+      repeatCustomers: 10,
+      requiredRepeatCustomers: 30,
+    });
+    expect(clv.holdout.status === "insufficient-data" && clv.holdout.reason).toMatch(
+      /^10 customers with a repeat purchase before the holdout/,
+    );
+  });
+});
+
+const START = Date.UTC(2023, 0, 1);
+
+/** Scenario baselines sum per row, the predictions per customer: equal up to rounding. */
+function expectSameTotals(a: PredictionTotals, b: PredictionTotals): void {
+  expect(a.customers).toBe(b.customers);
+  for (const key of Object.keys(b) as (keyof PredictionTotals)[]) {
+    expect(Math.abs(a[key] - b[key])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b[key])));
+  }
+}
+
+/** Orders on the given days after START (one list per customer, in order). */
+function ordersOf(days: readonly (readonly number[])[]): OrderTable {
+  const length = days.reduce((n, d) => n + d.length, 0);
+  const out = {
+    length,
+    customer: new Int32Array(length),
+    processedAt: new Float64Array(length),
+    grossMinor: new Float64Array(length).fill(5000),
+    netMinor: new Float64Array(length).fill(5000),
+    flags: new Uint8Array(length),
+  };
+  let i = 0;
+  days.forEach((list, c) => {
+    for (const d of list) {
+      out.customer[i] = c;
+      out.processedAt[i] = START + d * DAY + 12 * 3_600_000;
+      i++;
+    }
+  });
+  return out;
+}
+
+describe("a shop whose chosen model is MBG/NBD", () => {
+  // Customers may also leave right after their first purchase (MBG/NBD's process); the
+  // comparison is narrowed to MBG/NBD so the choice does not depend on the seed.
+  const input: SnapshotInput = {
+    ...shop({ customers: 2000, seed: 3, a: 2, b: 2, dropAfterFirst: true }),
+    purchaseModels: ["mbgnbd"],
+  };
+  const { snapshot } = buildShopSnapshot(input);
+  const clv = clvOf(snapshot);
+  const utc = createCalendar("UTC");
+
+  it("predicts with MBG/NBD", () => {
+    expect(clv.modelChoice).toMatchObject({ chosen: "mbgnbd", used: "mbgnbd", fallback: false });
+    expect(clv.purchaseModel).toMatchObject({ model: "mbgnbd", label: "MBG/NBD" });
+    expect(clv.purchaseModel.quality?.status).toBe("converged");
+  });
+
+  it("gets a holdout block from MBG/NBD: its calibration fit, errors and curve", () => {
+    if (clv.holdout.status !== "ok") throw new Error("expected a holdout check");
+    expect(clv.holdout).toMatchObject({ model: "mbgnbd", label: "MBG/NBD", sampleEvery: 1 });
+    const row = clv.modelChoice.models.find((m) => m.model === "mbgnbd")!;
+    expect(clv.holdout.rmse).toBe(row.rmse);
+    // The same check run directly: MBG/NBD fitted on the calibration period of every customer.
+    const summary = summarizeCustomers(input.orders, {
+      asOf: input.asOf,
+      dayOf: utc.dayOf,
+      customerCount: input.customers.count,
+      holdoutDays: clv.holdout.holdoutDays,
+    });
+    const direct = validateHoldoutSummary(summary, clv.holdout.holdoutDays, {
+      model: MBGNBD_MODEL,
+    });
+    if (direct.status !== "ok") throw new Error("expected a direct check");
+    expect(direct.model).toBe("mbgnbd");
+    expect(clv.holdout.params).toEqual({ ...direct.fit.params });
+    expect(clv.holdout.rmse).toBe(direct.rmse);
+    expect(clv.holdout.predictedTotal).toBe(direct.predictedTotal);
+    expect(clv.holdout.byFrequency).toEqual(direct.byFrequency);
+    // …and it is the model choice's own error for MBG/NBD on the same sample.
+    const choice = chooseClvModel(summary, clv.holdout.holdoutDays, { models: ["mbgnbd"] });
+    expect(choice.models[0].holdout?.rmse).toBe(direct.rmse);
+    // Its curve differs from BG/NBD's: one-time buyers are forecast below BG/NBD's.
+    const bg = validateHoldoutSummary(summary, clv.holdout.holdoutDays);
+    if (bg.status !== "ok") throw new Error("expected BG/NBD's check");
+    expect(clv.holdout.byFrequency[0].predictedMean).toBeLessThan(bg.byFrequency[0].predictedMean);
+  });
+
+  it("gets its scenarios from MBG/NBD's drop-out", () => {
+    const direct = fitClvModels(input.orders, {
+      purchaseModel: "mbgnbd",
+      asOf: input.asOf,
+      dayOf: utc.dayOf,
+      customerCount: input.customers.count,
+      horizonMonths: input.settings.clvHorizonMonths,
+      annualDiscountRate: input.settings.annualDiscountRate,
+      scenarios: SCENARIO_POINTS,
+    });
+    if (direct.status !== "ok") throw new Error("expected ok");
+    const p = direct.purchase.fit.params as { a: number; b: number; r: number; alpha: number };
+    expect(clv.scenarios.map((s) => s.points)).toEqual([...SCENARIO_POINTS]);
+    let previous = 0;
+    for (const s of clv.scenarios) {
+      expect(s.model).toBe("mbgnbd");
+      expect(s.baselineDropout).toBeCloseTo(p.a / (p.a + p.b), 12);
+      expect(s.scenarioDropout).toBeCloseTo(p.a / (p.a + p.b) - s.points / 100, 12);
+      expect(s.params.a + s.params.b).toBeCloseTo(p.a + p.b, 10);
+      expectSameTotals(s.baseline, clv.totals);
+      expect(s.clvGain).toBeGreaterThan(previous);
+      previous = s.clvGain;
+    }
+    expect(clv.scenarios.map((s) => s.clvGain)).toEqual(direct.scenarios.map((s) => s.clvGain));
+    // Not BG/NBD's: its baseline drop-out is another model's.
+    const bg = fitClvModels(input.orders, {
+      asOf: input.asOf,
+      dayOf: utc.dayOf,
+      customerCount: input.customers.count,
+      scenarios: [1],
+    });
+    if (bg.status !== "ok") throw new Error("expected ok");
+    expect(bg.scenarios[0].baselineDropout).not.toBeCloseTo(clv.scenarios[0].baselineDropout, 6);
   });
 });
 
@@ -210,7 +388,7 @@ describe("fitClvModels with another purchase model", () => {
   const options = { asOf: input.asOf, dayOf: utc.dayOf, customerCount: 1500, scenarios: [5] };
 
   for (const name of ["mbgnbd", "pareto-nbd"] as const) {
-    it(`${name}: its own P(alive) (below 1 for one-time buyers) and expectations, BG/NBD's scenarios`, () => {
+    it(`${name}: its own P(alive) (below 1 for one-time buyers), expectations and scenarios`, () => {
       const models = fitClvModels(input.orders, { ...options, purchaseModel: name });
       const bg = fitClvModels(input.orders, options);
       if (models.status !== "ok" || bg.status !== "ok") throw new Error("expected ok");
@@ -241,8 +419,15 @@ describe("fitClvModels with another purchase model", () => {
         );
       }
       expect(oneTime).toBeGreaterThan(0);
-      // Scenarios stay BG/NBD's (they modify its drop-out process).
-      expect(models.scenarios[0].baseline).toEqual(bg.scenarios[0].baseline);
+      // The scenarios lower this model's drop-out, from its own predictions.
+      expect(models.scenarios[0].model).toBe(name);
+      expect(models.scenarios[0].baseline.clv).toBeCloseTo(models.predictions.totals.clv, 4);
+      expect(models.scenarios[0].scenarioDropout).toBeCloseTo(
+        models.scenarios[0].baselineDropout - 0.05,
+        9,
+      );
+      expect(models.scenarios[0].clvGain).toBeGreaterThan(0);
+      expect(bg.scenarios[0].model).toBe("bgnbd");
     });
   }
 

@@ -47,6 +47,18 @@ describe("the LTV page loader", () => {
       expect(chosen.status).toBe("converged");
     }
     expect(choice.reason.length).toBeGreaterThan(0);
+    // The holdout card and the scenarios come from (and name) the model the predictions use.
+    if (clv.holdout.status === "ok") {
+      expect(clv.holdout.model).toBe(choice.used);
+      expect(clv.holdout.label).toBe(clv.purchaseModel.label);
+      const usedRow = choice.models.find((m) => m.model === choice.used)!;
+      expect(clv.holdout.rmse).toBe(usedRow.rmse);
+    } else {
+      expect(["short-history", "too-few-repeat-buyers", "no-fit"]).toContain(clv.holdout.code);
+    }
+    expect(clv.scenarios.length).toBeGreaterThan(0);
+    for (const s of clv.scenarios) expect(s.model).toBe(choice.used);
+    expect(clv.purchaseModel.quality?.reason.length).toBeGreaterThan(0);
     // sBG's own status and reason come with it (Gamma-Gamma's are in clv.aovFallback).
     expect(data.sbg).toEqual(snapshot.continuation.sbg);
   });
@@ -77,6 +89,41 @@ describe("the LTV page loader", () => {
       });
       expect(data.clv.modelChoice.reason).toMatch(/snapshot version 1/);
       expect(data.clv.purchaseModel.oneTimeBuyersSurelyAlive).toBe(true);
+    } finally {
+      await prisma.metricSnapshot.update({ where: { id: row.id }, data: { data: row.data } });
+      clearSnapshotCache();
+    }
+  });
+
+  it("reads a snapshot stored before the holdout card and scenarios named their model", async () => {
+    const row = await prisma.metricSnapshot.findFirstOrThrow({
+      where: { shopId: shop.shopId },
+      orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    });
+    const stored = JSON.parse(row.data) as { clv: Record<string, unknown> };
+    const clv = stored.clv as Record<string, unknown> & {
+      holdout: Record<string, unknown>;
+      scenarios: Record<string, unknown>[];
+      purchaseModel: Record<string, unknown>;
+    };
+    // As stored before: no model on the card or the scenarios, no verdict on the used model.
+    const { model: _m, label: _l, code: _c, ...holdout } = clv.holdout;
+    const scenarios = clv.scenarios.map(({ model: _s, rateScale: _r, ...s }) => s);
+    const { quality: _q, ...purchaseModel } = clv.purchaseModel;
+    const old = { ...stored, clv: { ...clv, holdout, scenarios, purchaseModel } };
+    await prisma.metricSnapshot.update({
+      where: { id: row.id },
+      data: { data: JSON.stringify(old) },
+    });
+    try {
+      clearSnapshotCache();
+      clearHistoryCache();
+      const data = await ltvData(shop.domain);
+      if (data.clv === null || data.clv.status !== "ok") throw new Error("expected fitted models");
+      expect(data.clv.holdout).toEqual(holdout);
+      expect(data.clv.holdout.status === "ok" && data.clv.holdout.model).toBeFalsy();
+      expect(data.clv.scenarios.map((s) => s.model)).toEqual(scenarios.map(() => undefined));
+      expect(data.clv.purchaseModel.quality).toBeUndefined();
     } finally {
       await prisma.metricSnapshot.update({ where: { id: row.id }, data: { data: row.data } });
       clearSnapshotCache();

@@ -1,11 +1,21 @@
 /**
- * Calibration/holdout validation, as merchants see it: fit BG/NBD on all but the last h days,
- * predict each customer's repeat purchases in those h days (FHL 2005 eq. 10) and compare with
+ * Calibration/holdout validation, as merchants see it: fit a purchase model (BG/NBD unless
+ * another is given) on all but the last h days, predict each customer's repeat purchases in
+ * those h days (its conditional expectation, FHL 2005 eq. 10 for BG/NBD) and compare with
  * what they actually bought.
  */
 
 import type { OrderTable } from "../types";
-import { bgnbdConditionalExpected, fitBgNbd, type BgNbdFit } from "./bgnbd";
+import type { BgNbdParams } from "./bgnbd";
+import {
+  BGNBD_MODEL,
+  type AnyPurchaseModel,
+  type PurchaseModel,
+  type PurchaseModelFit,
+  type PurchaseModelName,
+} from "./models";
+import type { ParetoNbdParams } from "./paretonbd";
+import { buildPairs } from "./predict";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData } from "./status";
 import {
   compressSummary,
@@ -26,6 +36,8 @@ export interface HoldoutOptions {
   readonly holdoutDays?: number;
   readonly penalizer?: number;
   readonly minRepeatCustomers?: number;
+  /** The purchase model to check; default BG/NBD. */
+  readonly model?: AnyPurchaseModel;
 }
 
 /** Customers grouped by calibration repeat purchases (0, 1, …, 6, 7+). */
@@ -43,7 +55,10 @@ export interface HoldoutValidation {
   readonly holdoutDays: number;
   /** Customers whose first purchase is in the calibration period. */
   readonly customers: number;
-  readonly fit: BgNbdFit;
+  /** The model checked, and its fit on the calibration period. */
+  readonly model: PurchaseModelName;
+  readonly label: string;
+  readonly fit: PurchaseModelFit<BgNbdParams> | PurchaseModelFit<ParetoNbdParams>;
   /** Mean absolute and root-mean-square error of per-customer holdout purchases. */
   readonly mae: number;
   readonly rmse: number;
@@ -78,12 +93,22 @@ export function validateHoldout(
   return validateHoldoutSummary(summary, holdoutDays, options);
 }
 
-/** Holdout validation from a summary built with `holdoutDays`. */
+/**
+ * Holdout validation from a summary built with `holdoutDays`. `fit`: the model's fit on
+ * this summary's calibration rows when the caller has it (the model choice fits every model
+ * on the same sample), so it is not fitted twice.
+ */
 export function validateHoldoutSummary(
   summary: CustomerSummary,
   holdoutDays: number,
-  options: { readonly penalizer?: number; readonly minRepeatCustomers?: number } = {},
+  options: {
+    readonly penalizer?: number;
+    readonly minRepeatCustomers?: number;
+    readonly model?: AnyPurchaseModel;
+    readonly fit?: HoldoutValidation["fit"];
+  } = {},
 ): HoldoutValidation | InsufficientData {
+  const model = (options.model ?? BGNBD_MODEL) as PurchaseModel<BgNbdParams | ParetoNbdParams>;
   const required = options.minRepeatCustomers ?? DEFAULT_MIN_REPEAT_CUSTOMERS;
   const holdoutX = summary.holdoutX;
   if (holdoutX === null) throw new RangeError("the summary has no holdout window");
@@ -96,7 +121,8 @@ export function validateHoldoutSummary(
       requiredRepeatCustomers: required,
     };
   }
-  const fit = fitBgNbd(compressSummary(summary), { penalizer: options.penalizer });
+  const rows = compressSummary(summary);
+  const fit = options.fit ?? model.fit(rows, { penalizer: options.penalizer });
   const horizon = holdoutDays / daysPerUnit(summary.unit);
   const buckets = Array.from({ length: 8 }, (_, k) => ({
     label: k < 7 ? String(k) : "7+",
@@ -111,11 +137,21 @@ export function validateHoldoutSummary(
   let predictedTotal = 0;
   let actualTotal = 0;
   let customers = 0;
+  // P(alive) per (x, t_x, T) row × E[Y(h) | alive] per (x, T) pair: the model's conditional
+  // expectation, computed as the model choice does (the same numbers as its holdout errors).
+  const pairs = buildPairs(rows);
+  const perAlive = new Float64Array(pairs.length);
+  for (let k = 0; k < pairs.length; k++) {
+    perAlive[k] = model.expectedPerAlive(fit.params, horizon, pairs.x[k], pairs.T[k]);
+  }
+  const perRow = model.pAliveRows(fit.params, rows);
+  for (let r = 0; r < rows.length; r++) perRow[r] *= perAlive[pairs.pairOfRow[r]];
   for (let i = 0; i < summary.customerCount; i++) {
-    if (summary.included[i] === 0) continue;
+    const row = rows.rowOf[i];
+    if (row < 0) continue;
     const x = summary.x[i];
     const T = summary.T[i];
-    const predicted = bgnbdConditionalExpected(fit.params, horizon, x, summary.tx[i], T);
+    const predicted = perRow[row];
     const actual = holdoutX[i];
     const naive = T > 0 ? (x / T) * horizon : 0;
     customers++;
@@ -136,7 +172,9 @@ export function validateHoldoutSummary(
     observationEndDay: summary.observationEndDay,
     holdoutDays,
     customers,
-    fit,
+    model: model.name,
+    label: model.label,
+    fit: fit as HoldoutValidation["fit"],
     mae: absErr / customers,
     rmse: Math.sqrt(sqErr / customers),
     naiveMae: naiveAbs / customers,

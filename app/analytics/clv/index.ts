@@ -3,8 +3,9 @@
  * (parameters, standard errors, log-likelihoods, convergence, per-customer Float64Arrays).
  *
  * Pipeline: orders → per-customer (x, t_x, T, zbar) → weighted rows of identical (x, t_x, T)
- * → BG/NBD fit (purchase/drop-out) and Gamma-Gamma fit (spend, on repeat buyers) → per
- * customer P(alive), expected purchases, expected order value, discounted CLV → scenarios.
+ * → BG/NBD fit (purchase/drop-out; and the chosen purchase model's, when another) and
+ * Gamma-Gamma fit (spend, on repeat buyers) → per customer P(alive), expected purchases,
+ * expected order value, discounted CLV → churn scenarios of the purchase model used.
  */
 
 import type { OrderTable } from "../types";
@@ -24,19 +25,21 @@ import {
 } from "./models";
 import type { ParetoNbdParams } from "./paretonbd";
 import {
-  clvHorizon,
-  pairExpectationsOf,
   predictContext,
   predictWithContext,
+  rowPAlive,
   type ClvHorizonOptions,
   type ClvPredictions,
+  type PairExpectations,
 } from "./predict";
 import {
-  churnReductionScenario,
-  scenarioBasis,
+  modelScenarioExpectations,
+  modelScenarioTotals,
+  purchaseModelScenario,
+  scenarioBasisOf,
   scenarioExpectations,
-  scenarioTotals,
-  type ChurnScenarioResult,
+  type PurchaseScenarioResult,
+  type ScenarioModel,
 } from "./scenario";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData, type Unidentified } from "./status";
 import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "./summary";
@@ -74,9 +77,9 @@ export interface ClvOptions extends ClvHorizonOptions {
   /** Churn reductions to evaluate, in percentage points of drop-out probability, e.g. [1, 5]. */
   readonly scenarios?: readonly number[];
   /**
-   * The purchase model the predictions use (e.g. the one chooseClvModel picked); default
-   * BG/NBD. BG/NBD is fitted anyway (the churn scenarios modify its drop-out process); when
-   * this model's fit on the full data is not identified the predictions fall back to BG/NBD.
+   * The purchase model the predictions and the churn scenarios use (e.g. the one
+   * chooseClvModel picked); default BG/NBD. BG/NBD is fitted anyway: when this model's fit on
+   * the full data is not identified the predictions fall back to it.
    */
   readonly purchaseModel?: PurchaseModelName;
 }
@@ -113,7 +116,7 @@ export interface ClvModels {
     /** Distinct (x, t_x, T) rows the likelihood was evaluated on. */
     readonly compressedRows: number;
   };
-  /** Always fitted: the churn scenarios modify its drop-out process. */
+  /** Always fitted: the fallback when the requested model is not identified on all customers. */
   readonly bgnbd: BgNbdFit;
   /** The model the predictions come from (BG/NBD unless another was asked for and identified). */
   readonly purchase: PurchaseModelUsed;
@@ -125,7 +128,8 @@ export interface ClvModels {
   /** Why Gamma-Gamma is not used; null when it is. */
   readonly aovFallback: AovFallback | null;
   readonly predictions: ClvPredictions;
-  readonly scenarios: readonly ChurnScenarioResult[];
+  /** The churn scenarios of the purchase model used (`purchase`). */
+  readonly scenarios: readonly PurchaseScenarioResult[];
   /** Wall-clock milliseconds per stage (for logs and the benchmark). */
   readonly timingsMs: {
     readonly summary: number;
@@ -139,7 +143,10 @@ export interface ClvModels {
   };
 }
 
-/** Fit BG/NBD + Gamma-Gamma on a shop's orders and predict every customer's CLV. */
+/**
+ * Fit the purchase model (BG/NBD, or the one asked for) + Gamma-Gamma on a shop's orders,
+ * predict every customer's CLV and run the churn scenarios with the purchase model used.
+ */
 export function fitClvModels(
   orders: OrderTable,
   options: ClvOptions,
@@ -199,23 +206,36 @@ export function fitClvModels(
   t = clock();
   const ctx = predictContext(summary, rows);
   const spend = gammaGamma === null ? null : gammaGamma.params;
-  // The pairs' expectations are shared by the predictions and the scenarios' baseline.
-  const expectations = scenarioExpectations(ctx, bgnbd.params, options);
-  const predictions =
-    purchase.model === "bgnbd"
-      ? predictWithContext(ctx, bgnbd.params, spend, options, undefined, expectations)
-      : predictOther(ctx, purchase, spend, options);
+  // P(alive) per row and the pairs' expectations of the model used: shared by the
+  // predictions and the scenarios' baseline (they are most of the cost).
+  const fitted = { model: purchase.model, params: purchase.fit.params } as ScenarioModel;
+  const { alive, expectations } =
+    fitted.model === "bgnbd"
+      ? { alive: undefined, expectations: scenarioExpectations(ctx, fitted.params, options) }
+      : modelRowsAndPairs(ctx, fitted, options);
+  const predictions = predictWithContext(
+    ctx,
+    fitted.model === "bgnbd" ? fitted.params : null,
+    spend,
+    options,
+    alive,
+    expectations,
+  );
   const tPredictions = clock() - t;
 
   t = clock();
   const points = options.scenarios ?? [];
   const basis =
     points.length > 0
-      ? scenarioBasis(ctx, bgnbd.params, predictions.perCustomer.expectedAov)
+      ? scenarioBasisOf(
+          ctx,
+          alive ?? rowPAlive(bgnbd.params, rows),
+          predictions.perCustomer.expectedAov,
+        )
       : null;
-  const baseline = basis && scenarioTotals(ctx, bgnbd.params, basis, options, expectations);
+  const baseline = basis && modelScenarioTotals(ctx, fitted, basis, options, expectations);
   const scenarios = points.map((k) =>
-    churnReductionScenario(ctx, bgnbd.params, spend, k, options, {
+    purchaseModelScenario(ctx, fitted, spend, k, options, {
       basis: basis!,
       baseline: baseline!,
     }),
@@ -296,23 +316,13 @@ function purchaseModelUsed(
   };
 }
 
-/** Predictions of a purchase model other than BG/NBD: its P(alive) and expectations. */
-function predictOther(
+/** P(alive) per row and the pairs' expectations of a purchase model other than BG/NBD. */
+function modelRowsAndPairs(
   ctx: ReturnType<typeof predictContext>,
-  purchase: PurchaseModelUsed,
-  spend: GammaGammaFit["params"] | null,
+  fitted: ScenarioModel,
   options: ClvOptions,
-) {
-  const model = modelNamed(purchase.model);
-  const params = purchase.fit.params;
-  const { horizonMonths, annualDiscountRate } = clvHorizon(options);
-  const alive = model.pAliveRows(params, ctx.rows);
-  const expectations = pairExpectationsOf(
-    (t, x, T) => model.expectedPerAlive(params, t, x, T),
-    ctx.pairs,
-    ctx.summary.unit,
-    horizonMonths,
-    annualDiscountRate,
-  );
-  return predictWithContext(ctx, null, spend, options, alive, expectations);
+): { alive: Float64Array; expectations: PairExpectations } {
+  const model = modelNamed(fitted.model);
+  const alive = model.pAliveRows(fitted.params, ctx.rows);
+  return { alive, expectations: modelScenarioExpectations(ctx, fitted, options) };
 }

@@ -231,10 +231,15 @@ export interface SimulateOrdersOptions {
   /** Share of orders flagged cancelled (default 0.01) and of guest orders (default 0.02). */
   readonly cancelledShare?: number;
   readonly guestShare?: number;
+  /**
+   * True: customers may also drop out right after their first purchase (MBG/NBD, with the
+   * same p ~ Beta(a, b)); default false (BG/NBD).
+   */
+  readonly dropAfterFirst?: boolean;
 }
 
 /**
- * A synthetic shop: each customer's purchase times follow BG/NBD, each order's value Gamma-Gamma
+ * A synthetic shop: each customer's purchase times follow BG/NBD (or MBG/NBD), each order's value Gamma-Gamma
  * (in minor units, rounded), a few cancelled orders and guest orders. Sorted as OrderTable
  * requires (guests first, then by customer and time).
  */
@@ -291,8 +296,9 @@ export function simulateOrders(options: SimulateOrdersOptions): OrderTable {
       }
       const value = Math.max(1, Math.round(rng.gamma(gammaGamma.p, nu)));
       push(c, Math.floor(t), value, rng.uniform() < cancelledShare ? 1 : 0);
-      // Drop-out happens after repeat purchases only (FHL 2005, assumption iii).
-      if (k > 0 && rng.uniform() < drop) break;
+      // BG/NBD: drop-out happens after repeat purchases only (FHL 2005, assumption iii);
+      // MBG/NBD: after the first purchase too.
+      if ((k > 0 || options.dropAfterFirst === true) && rng.uniform() < drop) break;
     }
   }
   // A few partial refunds so that net differs from gross.

@@ -1,6 +1,7 @@
 /**
- * The LTV page's block: the BG/NBD and Gamma-Gamma fits, predicted CLV and P(alive)
- * distributions, the holdout check and the churn scenarios.
+ * The LTV page's block: the purchase model comparison, the BG/NBD, chosen-model and
+ * Gamma-Gamma fits, predicted CLV and P(alive) distributions, and the holdout check and the
+ * churn scenarios of the model the predictions use.
  */
 import { formatDay } from "../../analytics";
 import { PURCHASE_MODELS, type ClvModels, type ModelAssessment } from "../../analytics/clv";
@@ -127,6 +128,12 @@ function purchaseModelJson(models: ClvModels): PurchaseModelJson {
     logLikelihood: fit.logLikelihood,
     customers: fit.customers,
     convergence: cleanConvergence(fit.convergence),
+    quality: {
+      status: purchase.quality.status === "converged" ? "converged" : "not-identified",
+      code: purchase.quality.status === "not-identified" ? purchase.quality.code : null,
+      parameter: purchase.quality.status === "not-identified" ? purchase.quality.parameter : null,
+      reason: purchase.quality.reason,
+    },
   };
 }
 
@@ -223,12 +230,14 @@ export function clvBlock(
       holdout.status === "ok"
         ? {
             status: "ok",
+            model: holdout.model,
+            label: holdout.label,
             sampleEvery: holdout.sampleEvery,
             holdoutDays: holdout.holdoutDays,
             calibrationEndDate: formatDay(holdout.calibrationEndDay),
             observationEndDate: formatDay(holdout.observationEndDay),
             customers: holdout.customers,
-            params: holdout.fit.params,
+            params: { ...holdout.fit.params },
             converged: holdout.fit.convergence.converged,
             mae: holdout.mae,
             rmse: holdout.rmse,
@@ -239,13 +248,15 @@ export function clvBlock(
             totalRelativeError: finiteOrNull(holdout.totalRelativeError),
             byFrequency: holdout.byFrequency.map((b) => ({ ...b })),
           }
-        : { status: "insufficient-data", reason: holdout.reason },
+        : { ...holdout },
     scenarios: models.scenarios.map((s) => ({
+      model: s.model,
       points: s.points,
       baselineDropout: s.baselineDropout,
       scenarioDropout: s.scenarioDropout,
       clamped: s.clamped,
-      params: s.params,
+      params: { ...s.params },
+      ...(s.model === "pareto-nbd" ? { rateScale: s.rateScale } : {}),
       baseline: s.baseline,
       scenario: s.scenario,
       clvGain: plain(s.clvGain),

@@ -47,8 +47,9 @@ import {
   chooseClvModel,
   DEFAULT_MIN_REPEAT_CUSTOMERS,
   fitClvModels,
+  PURCHASE_MODELS,
   summarizeCustomers,
-  validateHoldout,
+  validateHoldoutSummary,
   type ClvModels,
   type InsufficientData,
 } from "../../analytics/clv";
@@ -194,7 +195,9 @@ function holdoutSample(ctx: Context): { orders: OrderTable; every: number; custo
  */
 function runChoice(ctx: Context): ChoiceOutcome {
   const window = holdoutWindow(ctx);
-  if ("reason" in window) return { status: "insufficient-data", reason: window.reason };
+  if ("reason" in window) {
+    return { status: "insufficient-data", code: "short-history", reason: window.reason };
+  }
   const sample = holdoutSample(ctx);
   try {
     const summary = summarizeCustomers(sample.orders, {
@@ -203,11 +206,12 @@ function runChoice(ctx: Context): ChoiceOutcome {
       customerCount: sample.customers,
       holdoutDays: window.days,
     });
-    const choice = chooseClvModel(summary, window.days);
-    return { status: "ok", choice, sampleEvery: sample.every };
+    const choice = chooseClvModel(summary, window.days, { models: ctx.input.purchaseModels });
+    return { status: "ok", choice, sampleEvery: sample.every, summary };
   } catch (error) {
     return {
       status: "insufficient-data",
+      code: "no-fit",
       reason: `The model comparison failed: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
@@ -256,7 +260,7 @@ function runClv(ctx: Context): ClvStage {
 }
 
 /** The orders of every k-th customer (guests dropped), re-indexed 0, 1, 2, … */
-function everyKthCustomer(orders: OrderTable, k: number): OrderTable {
+export function everyKthCustomer(orders: OrderTable, k: number): OrderTable {
   let n = 0;
   for (let i = 0; i < orders.length; i++) {
     if (orders.customer[i] >= 0 && orders.customer[i] % k === 0) n++;
@@ -282,29 +286,56 @@ function everyKthCustomer(orders: OrderTable, k: number): OrderTable {
   return out;
 }
 
-function runHoldout(ctx: Context, clv: ClvStage): HoldoutOutcome {
+/**
+ * The holdout card: the model the predictions use, checked on the choice's sample with the
+ * choice's calibration fit (no second fit), or why there is no check (short history, too few
+ * repeat buyers before the holdout, or no fit), with a code the page words.
+ */
+function runHoldout(clv: ClvStage): HoldoutOutcome {
   if (clv.models.status !== "ok") {
     return { status: "insufficient-data", reason: clv.models.reason };
   }
-  const window = holdoutWindow(ctx);
-  if ("reason" in window) return { status: "insufficient-data", reason: window.reason };
-  const holdoutDays = window.days;
-  const { input } = ctx;
-  const sample = holdoutSample(ctx);
+  const choice = clv.choice;
+  if (choice.status !== "ok") {
+    return { status: "insufficient-data", code: choice.code, reason: choice.reason };
+  }
+  const used = clv.models.purchase.model;
+  const assessed = choice.choice.models.find((m) => m.model === used);
+  const quality = assessed?.quality;
+  if (quality?.status === "too-little-data") {
+    return {
+      status: "insufficient-data",
+      code: "too-few-repeat-buyers",
+      reason: quality.reason,
+      repeatCustomers: quality.repeatCustomers,
+      requiredRepeatCustomers: quality.requiredRepeatCustomers,
+    };
+  }
+  if (assessed === undefined || assessed.fit === null) {
+    return {
+      status: "insufficient-data",
+      code: "no-fit",
+      reason: quality?.reason ?? `${clv.models.purchase.label} was not fitted on the holdout`,
+    };
+  }
   try {
-    const result = validateHoldout(sample.orders, {
-      asOf: input.asOf,
-      dayOf: ctx.calendar.dayOf,
-      customerCount: sample.customers,
-      holdoutDays,
+    const result = validateHoldoutSummary(choice.summary, choice.choice.holdoutDays, {
+      model: PURCHASE_MODELS.find((m) => m.name === used),
+      fit: assessed.fit,
     });
-    return result.status === "ok"
-      ? { ...result, sampleEvery: sample.every }
-      : { status: result.status, reason: result.reason };
+    if (result.status === "ok") return { ...result, sampleEvery: choice.sampleEvery };
+    return {
+      status: "insufficient-data",
+      code: "too-few-repeat-buyers",
+      reason: result.reason,
+      repeatCustomers: result.repeatCustomers,
+      requiredRepeatCustomers: result.requiredRepeatCustomers,
+    };
   } catch (error) {
     return {
       status: "insufficient-data",
-      reason: `The holdout fit failed: ${error instanceof Error ? error.message : String(error)}`,
+      code: "no-fit",
+      reason: `The holdout check failed: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
 }
@@ -336,7 +367,7 @@ export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, S
   const clv = runClv(ctx);
   lap("clv");
   yield "clv";
-  const holdout = runHoldout(ctx, clv);
+  const holdout = runHoldout(clv);
   lap("holdout");
   yield "holdout";
   const built = assemble(ctx, descriptive, clv, holdout);

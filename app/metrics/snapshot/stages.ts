@@ -24,13 +24,21 @@ import type {
 } from "../../analytics";
 import type {
   ClvModels,
+  CustomerSummary,
   HoldoutValidation,
   InsufficientData,
   ModelChoice,
+  PurchaseModelName,
 } from "../../analytics/clv";
 import type { ShopSettings } from "../../settings";
 import type { TrendsBlock } from "./trends-block";
-import type { NotEnoughData, PerCustomerResults, PreviousSnapshot, ShopSnapshot } from "./types";
+import type {
+  HoldoutUnavailable,
+  NotEnoughData,
+  PerCustomerResults,
+  PreviousSnapshot,
+  ShopSnapshot,
+} from "./types";
 
 export interface SnapshotInput {
   readonly orders: OrderTable;
@@ -51,6 +59,8 @@ export interface SnapshotInput {
   readonly previous?: PreviousSnapshot | null;
   /** Holdout check sample cap; default HOLDOUT_SAMPLE_CUSTOMERS. */
   readonly holdoutSampleCustomers?: number;
+  /** Purchase models the holdout compares; default all three (tests narrow it). */
+  readonly purchaseModels?: readonly PurchaseModelName[];
 }
 
 export type SnapshotStage = "history" | "descriptive" | "clv" | "holdout" | "assemble";
@@ -109,9 +119,19 @@ export interface ClvStage {
   readonly clv: Float64Array;
 }
 
-export type HoldoutOutcome = (HoldoutValidation & { readonly sampleEvery: number }) | NotEnoughData;
+/** The holdout card: the used model's check on the choice's sample, or why there is none. */
+export type HoldoutOutcome =
+  (HoldoutValidation & { readonly sampleEvery: number }) | HoldoutUnavailable;
 
-/** The model choice on the holdout sample (every `sampleEvery`-th customer). */
+/**
+ * The model choice on the holdout sample (every `sampleEvery`-th customer), with that
+ * sample's summary (the holdout card reuses it and the choice's fits).
+ */
 export type ChoiceOutcome =
-  | { readonly status: "ok"; readonly choice: ModelChoice; readonly sampleEvery: number }
-  | NotEnoughData;
+  | {
+      readonly status: "ok";
+      readonly choice: ModelChoice;
+      readonly sampleEvery: number;
+      readonly summary: CustomerSummary;
+    }
+  | (NotEnoughData & { readonly code: "short-history" | "no-fit" });

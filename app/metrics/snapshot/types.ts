@@ -307,13 +307,20 @@ export interface HistogramBin {
 
 export interface HoldoutOk {
   readonly status: "ok";
+  /**
+   * The purchase model checked: the one the predictions use. Absent in snapshots stored
+   * before the card followed the chosen model (they checked BG/NBD).
+   */
+  readonly model?: PurchaseModelName;
+  readonly label?: string;
   /** 1 when every customer was checked, k when every k-th (by dense index) was. */
   readonly sampleEvery: number;
   readonly holdoutDays: number;
   readonly calibrationEndDate: string;
   readonly observationEndDate: string;
   readonly customers: number;
-  readonly params: BgNbdParams;
+  /** The checked model's parameters on the calibration period. */
+  readonly params: Record<string, number>;
   readonly converged: boolean;
   readonly mae: number;
   readonly rmse: number;
@@ -325,12 +332,34 @@ export interface HoldoutOk {
   readonly byFrequency: HoldoutBucket[];
 }
 
+/** Why the holdout card has no check: the stored reason, and a code the page words. */
+export interface HoldoutUnavailable extends NotEnoughData {
+  /**
+   * "short-history": too few days for a holdout window; "too-few-repeat-buyers": too few
+   * customers bought again before it (with the counts); "no-fit": the model could not be
+   * fitted on it. Absent in snapshots stored before the code (the page shows the reason).
+   */
+  readonly code?: "short-history" | "too-few-repeat-buyers" | "no-fit";
+  readonly repeatCustomers?: number;
+  readonly requiredRepeatCustomers?: number;
+}
+
 export interface ScenarioJson {
+  /**
+   * The purchase model whose drop-out the scenario lowers (analytics/clv/scenario.ts): the
+   * one the predictions use. Absent in snapshots stored before scenarios followed the chosen
+   * model (they were BG/NBD's).
+   */
+  readonly model?: PurchaseModelName;
   readonly points: number;
+  /** The average chance of being lost before the next purchase, before and after. */
   readonly baselineDropout: number;
   readonly scenarioDropout: number;
   readonly clamped: boolean;
-  readonly params: BgNbdParams;
+  /** The modified model's parameters. */
+  readonly params: Record<string, number>;
+  /** Pareto/NBD: the factor every drop-out rate is multiplied by. */
+  readonly rateScale?: number;
   readonly baseline: PredictionTotals;
   readonly scenario: PredictionTotals;
   readonly clvGain: number;
@@ -389,6 +418,16 @@ export interface PurchaseModelJson {
   readonly logLikelihood: number;
   readonly customers: number;
   readonly convergence: ConvergenceJson;
+  /**
+   * Its fit-quality verdict on all customers (BG/NBD's is stored even when it is the fallback
+   * and not identified). Absent in snapshots stored before it.
+   */
+  readonly quality?: {
+    readonly status: "converged" | "not-identified";
+    readonly code: string | null;
+    readonly parameter: string | null;
+    readonly reason: string;
+  };
 }
 
 export interface ClvOk {
@@ -443,7 +482,7 @@ export interface ClvOk {
     /** 20 bins of 0.05; the last includes 1. */
     readonly pAlive: HistogramBin[];
   };
-  readonly holdout: HoldoutOk | NotEnoughData;
+  readonly holdout: HoldoutOk | HoldoutUnavailable;
   readonly scenarios: ScenarioJson[];
 }
 
