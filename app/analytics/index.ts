@@ -14,3 +14,7 @@ export * from "./targets";
 export * from "./periods";
 export * from "./trends";
 export * from "./deciles";
+export * from "./channels";
+export * from "./customer-groups";
+export * from "./acquisition";
+export * from "./entry-products";

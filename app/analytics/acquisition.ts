@@ -1,0 +1,358 @@
+/**
+ * Acquisition by channel and by campaign (issue 17): new customers, spend and CAC (cac.ts),
+ * F2, repeat rate, historical LTV at 3/6/12/24 months, LTV:CAC and payback — per
+ * acquisition month and over the whole range. Definitions:
+ * docs/decisions/00XX-acquisition-analytics.md.
+ */
+import { cacByMonth } from "./cac";
+import type { CustomerAttribution } from "./channels";
+import { normaliseAttribution } from "./channels";
+import type { CustomerFacts, GroupStats, LtvPoint, Share } from "./customer-groups";
+import { customerFacts, groupStats, ltvAt, ltvCurve, membersOf, share } from "./customer-groups";
+import type { PurchaseHistory } from "./history";
+import type { Metric } from "./metric";
+import { formatMonth, parseMonth } from "./time";
+import type { MarketingSpend } from "./types";
+
+export interface AcquisitionOptions {
+  readonly asOfDay: number;
+  /** Gross margin (0, 1]; null = not known: LTV:CAC and payback say so instead of a number. */
+  readonly marginRate: number | null;
+  /** F2 window, days (default 90). */
+  readonly windowDays?: number;
+  /** LTV horizons, months (default 3, 6, 12, 24). */
+  readonly ltvMonths?: readonly number[];
+  /** The LTV horizon LTV:CAC uses (default 12; must be one of ltvMonths). */
+  readonly ltvCacMonths?: number;
+  /** Payback is searched up to this many months (default 24). */
+  readonly paybackHorizonMonths?: number;
+  /** First and last acquisition month (month numbers, inclusive); default: all. */
+  readonly fromMonth?: number;
+  readonly toMonth?: number;
+  /**
+   * Other names of a channel in spend rows, normalised (normaliseAttribution) → channel key,
+   * e.g. the UI's ja/en labels ("google 広告" → "google_ads"). Keys and merchant labels of
+   * the rules always match.
+   */
+  readonly channelAliases?: ReadonlyMap<string, string>;
+}
+
+export type RatioStatus = "ok" | "missing_margin" | "missing_cac" | "missing_ltv";
+
+export interface LtvCacRatio {
+  readonly status: RatioStatus;
+  /** LTV(ltvCacMonths) × margin ÷ CAC when status is "ok". */
+  readonly value: number | null;
+  readonly ltvMonths: number;
+}
+
+export type PaybackStatus = "ok" | "missing_margin" | "missing_cac" | "not_reached";
+
+export interface Payback {
+  readonly status: PaybackStatus;
+  /** First k (months after the first purchase) with LTV(k) × margin ≥ CAC, when "ok". */
+  readonly months: number | null;
+  /** Months the LTV curve was observed for (not_reached: CAC not covered within them). */
+  readonly observedMonths: number;
+}
+
+export interface AcquisitionRow {
+  /** Channel key. */
+  readonly channel: string;
+  /** Normalised utm_campaign; null on channel rows. */
+  readonly campaign: string | null;
+  /** "YYYY-MM" of the first purchases; null on rows over the whole range. */
+  readonly month: string | null;
+  /** Customers whose first purchase (acquisition) falls in the row. */
+  readonly newCustomers: number;
+  /** Spend of the row's months (0 without entries), and CAC = spend ÷ the new customers of
+   *  the months that have spend (cac.ts); null without spend. */
+  readonly spendMinor: number;
+  readonly cac: Metric | null;
+  readonly f2: Share;
+  readonly repeat: Share;
+  readonly ltv: readonly LtvPoint[];
+  readonly ltvToCac: LtvCacRatio;
+  readonly payback: Payback;
+}
+
+export interface AcquisitionReport {
+  readonly channels: readonly AcquisitionRow[];
+  readonly channelMonths: readonly AcquisitionRow[];
+  readonly campaigns: readonly AcquisitionRow[];
+  readonly campaignMonths: readonly AcquisitionRow[];
+  /** Spend rows whose channel matches no channel of the rules (shown, never attributed). */
+  readonly unmatchedSpend: readonly { readonly channel: string; readonly amountMinor: number }[];
+  readonly params: {
+    readonly windowDays: number;
+    readonly ltvMonths: readonly number[];
+    readonly ltvCacMonths: number;
+    readonly marginRate: number | null;
+  };
+}
+
+/** LTV:CAC of an LTV value and a CAC, or what is missing. */
+export function ltvCacRatio(
+  ltv: LtvPoint | undefined,
+  cacMinor: number | null,
+  marginRate: number | null,
+  months: number,
+): LtvCacRatio {
+  if (marginRate === null) return { status: "missing_margin", value: null, ltvMonths: months };
+  if (cacMinor === null || !(cacMinor > 0)) {
+    return { status: "missing_cac", value: null, ltvMonths: months };
+  }
+  if (ltv === undefined || ltv.valueMinor === null) {
+    return { status: "missing_ltv", value: null, ltvMonths: months };
+  }
+  return { status: "ok", value: (ltv.valueMinor * marginRate) / cacMinor, ltvMonths: months };
+}
+
+/** Payback on an LTV curve (index 0 = 1 month), or what is missing. */
+export function paybackOf(
+  curve: Float64Array,
+  cacMinor: number | null,
+  marginRate: number | null,
+): Payback {
+  let observed = 0;
+  while (observed < curve.length && !Number.isNaN(curve[observed])) observed++;
+  if (marginRate === null)
+    return { status: "missing_margin", months: null, observedMonths: observed };
+  if (cacMinor === null || !(cacMinor >= 0)) {
+    return { status: "missing_cac", months: null, observedMonths: observed };
+  }
+  for (let k = 0; k < observed; k++) {
+    if (curve[k] * marginRate >= cacMinor) {
+      return { status: "ok", months: k + 1, observedMonths: observed };
+    }
+  }
+  return { status: "not_reached", months: null, observedMonths: observed };
+}
+
+const SEP = "\u001f";
+
+/** Dense ids of (a, b) pairs, −1 where a < 0 or b < 0. */
+function pairIds(
+  a: Int32Array,
+  b: Int32Array,
+  bCount: number,
+): { id: Int32Array; a: number[]; b: number[] } {
+  const id = new Int32Array(a.length).fill(-1);
+  const index = new Map<number, number>();
+  const pa: number[] = [];
+  const pb: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] < 0 || b[i] < 0) continue;
+    const key = a[i] * bCount + b[i];
+    let k = index.get(key);
+    if (k === undefined) {
+      k = pa.length;
+      index.set(key, k);
+      pa.push(a[i]);
+      pb.push(b[i]);
+    }
+    id[i] = k;
+  }
+  return { id, a: pa, b: pb };
+}
+
+/**
+ * The acquisition report. Linear in purchases; the groupings (channel, channel × month,
+ * campaign, campaign × month) each add one pass over the customers.
+ */
+export function acquisitionReport(
+  history: PurchaseHistory,
+  attribution: CustomerAttribution,
+  spend: readonly MarketingSpend[],
+  options: AcquisitionOptions,
+  facts?: CustomerFacts,
+): AcquisitionReport {
+  const windowDays = options.windowDays ?? 90;
+  const ltvMonths = [...(options.ltvMonths ?? [3, 6, 12, 24])];
+  const ltvCacMonths = options.ltvCacMonths ?? 12;
+  const horizon = options.paybackHorizonMonths ?? 24;
+  const { marginRate } = options;
+  if (marginRate !== null && !(marginRate > 0 && marginRate <= 1)) {
+    throw new RangeError("marginRate must be in (0, 1] or null");
+  }
+  if (!ltvMonths.includes(ltvCacMonths)) throw new RangeError("ltvCacMonths must be in ltvMonths");
+  if (attribution.channel.length !== history.customerCount) {
+    throw new RangeError("attribution must have one entry per customer");
+  }
+  const maxMonths = Math.max(horizon, ...ltvMonths);
+  const f = facts ?? customerFacts(history, { asOfDay: options.asOfDay, windowDays, maxMonths });
+  if (f.options.maxMonths < maxMonths || f.options.windowDays !== windowDays) {
+    throw new RangeError("facts were derived with other windowDays or fewer months");
+  }
+  const asOfMonth = history.monthOf(options.asOfDay);
+  const fromMonth = options.fromMonth ?? -Infinity;
+  const toMonth = Math.min(options.toMonth ?? Infinity, asOfMonth);
+
+  // Acquisition month of each customer in range; others leave every grouping.
+  const n = history.customerCount;
+  const { purchaseStart, purchaseDay } = history;
+  let firstMonth = Infinity;
+  let lastMonth = -Infinity;
+  const monthOf = new Int32Array(n).fill(-1);
+  for (let c = 0; c < n; c++) {
+    if (!f.included[c]) continue;
+    const m = history.monthOf(purchaseDay[purchaseStart[c]]);
+    if (m < fromMonth || m > toMonth) continue;
+    monthOf[c] = m;
+    if (m < firstMonth) firstMonth = m;
+    if (m > lastMonth) lastMonth = m;
+  }
+  const monthSlot = new Int32Array(n).fill(-1);
+  const months = lastMonth >= firstMonth ? lastMonth - firstMonth + 1 : 0;
+  const channel = new Int32Array(n).fill(-1);
+  const campaign = new Int32Array(n).fill(-1);
+  for (let c = 0; c < n; c++) {
+    if (monthOf[c] < 0) continue;
+    monthSlot[c] = monthOf[c] - firstMonth;
+    channel[c] = attribution.channel[c];
+    campaign[c] = attribution.channel[c] >= 0 ? attribution.campaign[c] : -1;
+  }
+  const channelCount = attribution.channels.length;
+  const campaignPairs = pairIds(channel, campaign, Math.max(1, attribution.campaigns.length));
+  const channelMonth = pairIds(channel, monthSlot, Math.max(1, months));
+  const campaignMonth = pairIds(campaignPairs.id, monthSlot, Math.max(1, months));
+
+  // Spend: channel names → keys, campaigns normalised; months outside the range dropped.
+  const keyOf = new Map<string, string>();
+  for (const ch of attribution.channels) {
+    keyOf.set(normaliseAttribution(ch.key), ch.key);
+    if (ch.label !== null) keyOf.set(normaliseAttribution(ch.label), ch.key);
+  }
+  for (const [alias, key] of options.channelAliases ?? []) {
+    const name = normaliseAttribution(alias);
+    if (!keyOf.has(name)) keyOf.set(name, key);
+  }
+  const unmatched = new Map<string, number>();
+  const channelSpend: MarketingSpend[] = [];
+  const campaignSpend: MarketingSpend[] = [];
+  for (const s of spend) {
+    const m = parseMonth(s.month);
+    if (m < fromMonth || m > toMonth) continue;
+    const key = keyOf.get(normaliseAttribution(s.channel));
+    if (key === undefined) {
+      unmatched.set(s.channel, (unmatched.get(s.channel) ?? 0) + s.amountMinor);
+      continue;
+    }
+    channelSpend.push({ month: s.month, channel: key, amountMinor: s.amountMinor });
+    const camp = normaliseAttribution(s.campaign ?? "");
+    if (camp !== "") {
+      campaignSpend.push({ month: s.month, channel: key + SEP + camp, amountMinor: s.amountMinor });
+    }
+  }
+  // Customers outside the month range have code −1, so CAC's base matches the rows.
+  const channelCac = cacByMonth(history, channelSpend, {
+    channels: { names: attribution.channels.map((c) => c.key), code: channel },
+  });
+  const campaignNames = campaignPairs.a.map(
+    (ch, k) => attribution.channels[ch].key + SEP + attribution.campaigns[campaignPairs.b[k]],
+  );
+  const campaignCac = cacByMonth(history, campaignSpend, {
+    channels: { names: campaignNames, code: campaignPairs.id },
+  });
+  type CacCell = { spend: number; cac: Metric };
+  const cacIndex = (result: ReturnType<typeof cacByMonth>) => {
+    const overall = new Map<string, CacCell>();
+    const monthly = new Map<string, CacCell>();
+    for (const ch of result.channels)
+      overall.set(ch.channel, { spend: ch.spendMinor, cac: ch.cac });
+    for (const m of result.months) {
+      for (const ch of m.channels) {
+        monthly.set(m.month + SEP + ch.channel, { spend: ch.spendMinor, cac: ch.cac });
+      }
+    }
+    return { overall, monthly };
+  };
+  const channelCacIndex = cacIndex(channelCac);
+  const campaignCacIndex = cacIndex(campaignCac);
+
+  const stats = {
+    channels: groupStats(f, membersOf(channel, channelCount)),
+    channelMonths: groupStats(f, membersOf(channelMonth.id, channelMonth.a.length)),
+    campaigns: groupStats(f, membersOf(campaignPairs.id, campaignPairs.a.length)),
+    campaignMonths: groupStats(f, membersOf(campaignMonth.id, campaignMonth.a.length)),
+  };
+
+  const row = (
+    s: GroupStats,
+    g: number,
+    channelKey: string,
+    campaignName: string | null,
+    month: string | null,
+    cell: CacCell | undefined,
+  ): AcquisitionRow => {
+    const ltv = ltvMonths.map((k) => ltvAt(s, g, k));
+    const cacValue = cell?.cac.value ?? null;
+    return {
+      channel: channelKey,
+      campaign: campaignName,
+      month,
+      newCustomers: s.customers[g],
+      spendMinor: cell?.spend ?? 0,
+      cac: cell?.cac ?? null,
+      f2: share(s.f2Converted[g], s.f2Base[g]),
+      repeat: share(s.repeaters[g], s.customers[g]),
+      ltv,
+      ltvToCac: ltvCacRatio(
+        ltv[ltvMonths.indexOf(ltvCacMonths)],
+        cacValue,
+        marginRate,
+        ltvCacMonths,
+      ),
+      payback: paybackOf(ltvCurve(s, g).subarray(0, horizon), cacValue, marginRate),
+    };
+  };
+
+  const channels: AcquisitionRow[] = [];
+  attribution.channels.forEach((ch, g) => {
+    if (stats.channels.customers[g] === 0 && !channelCacIndex.overall.has(ch.key)) return;
+    channels.push(row(stats.channels, g, ch.key, null, null, channelCacIndex.overall.get(ch.key)));
+  });
+  const channelMonths = channelMonth.a.map((ch, g) => {
+    const key = attribution.channels[ch].key;
+    const month = formatMonth(firstMonth + channelMonth.b[g]);
+    return row(
+      stats.channelMonths,
+      g,
+      key,
+      null,
+      month,
+      channelCacIndex.monthly.get(month + SEP + key),
+    );
+  });
+  const campaigns = campaignPairs.a.map((ch, g) =>
+    row(
+      stats.campaigns,
+      g,
+      attribution.channels[ch].key,
+      attribution.campaigns[campaignPairs.b[g]],
+      null,
+      campaignCacIndex.overall.get(campaignNames[g]),
+    ),
+  );
+  const campaignMonths = campaignMonth.a.map((pair, g) => {
+    const month = formatMonth(firstMonth + campaignMonth.b[g]);
+    return row(
+      stats.campaignMonths,
+      g,
+      attribution.channels[campaignPairs.a[pair]].key,
+      attribution.campaigns[campaignPairs.b[pair]],
+      month,
+      campaignCacIndex.monthly.get(month + SEP + campaignNames[pair]),
+    );
+  });
+  const byMonth = (a: AcquisitionRow, b: AcquisitionRow) =>
+    (a.month ?? "").localeCompare(b.month ?? "");
+  return {
+    channels,
+    channelMonths: channelMonths.sort(byMonth),
+    campaigns,
+    campaignMonths: campaignMonths.sort(byMonth),
+    unmatchedSpend: [...unmatched].map(([ch, amountMinor]) => ({ channel: ch, amountMinor })),
+    params: { windowDays, ltvMonths, ltvCacMonths, marginRate },
+  };
+}

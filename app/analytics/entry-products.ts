@@ -1,0 +1,358 @@
+/**
+ * Entry products (入口商品, issue 17): per product of the first purchase, its customers, F2
+ * within N days, repeat rate, LTV at 6/12 months, conversion to subscription, the products
+ * of the second purchase; and the time between purchases (1st → 2nd, 2nd → 3rd), overall
+ * and per entry product. A customer whose first purchase holds several products counts once
+ * for each of them (docs/decisions/00XX-acquisition-analytics.md).
+ */
+import type { CustomerFacts, LtvPoint, Share } from "./customer-groups";
+import { customerFacts, groupStats, ltvAt, share } from "./customer-groups";
+import type { PurchaseHistory } from "./history";
+import type { OrderTable } from "./types";
+import { ORDER_CANCELLED, ORDER_TEST } from "./types";
+
+/** Line items, columnar: row i belongs to OrderTable row order[i]. */
+export interface LineItemTable {
+  readonly length: number;
+  readonly order: Int32Array;
+  /** Product code (index into the products dictionary), −1 for a custom item / no product. */
+  readonly product: Int32Array;
+}
+
+export interface EntryProductOptions {
+  readonly asOfDay: number;
+  /** F2 window, days (default 90). */
+  readonly windowDays?: number;
+  /** LTV horizons, months (default 6, 12). */
+  readonly ltvMonths?: readonly number[];
+  /** Next-product pairs kept, overall and per entry product (default 10). */
+  readonly topPairs?: number;
+  /** Shares of second purchases to find the day for (default 0.5, 0.8). */
+  readonly shares?: readonly number[];
+  /** Upper bounds (days, inclusive) of the histogram bins; a last bin takes the rest. */
+  readonly binEdges?: readonly number[];
+}
+
+export interface GapDistribution {
+  /** Customers with that gap (a second, or third, purchase by the as-of day). */
+  readonly count: number;
+  /** Nearest-rank quantiles in days; null without data. */
+  readonly q1: number | null;
+  readonly median: number | null;
+  readonly q3: number | null;
+  /** Day by which each share of these purchases had happened (nearest rank). */
+  readonly byShare: readonly { readonly share: number; readonly day: number | null }[];
+  /** Bins: fromDay..toDay inclusive (toDay null = and later). */
+  readonly histogram: readonly {
+    readonly fromDay: number;
+    readonly toDay: number | null;
+    readonly count: number;
+  }[];
+}
+
+export interface ProductPair {
+  /** Product codes and ids (the dictionary's values). */
+  readonly from: number;
+  readonly fromProduct: string;
+  readonly to: number;
+  readonly toProduct: string;
+  /** Customers whose first purchase held `from` and whose second purchase held `to`. */
+  readonly customers: number;
+}
+
+export interface EntryProductRow {
+  readonly code: number;
+  readonly product: string;
+  readonly customers: number;
+  readonly f2: Share;
+  readonly repeat: Share;
+  readonly ltv: readonly LtvPoint[];
+  /** Of the customers whose first purchase was not a subscription: a later one was. */
+  readonly toSubscription: Share;
+  readonly nextProducts: readonly ProductPair[];
+  readonly firstToSecond: GapDistribution;
+  readonly secondToThird: GapDistribution;
+}
+
+export interface EntryProductReport {
+  /** By customers, descending (ties: product code). */
+  readonly products: readonly EntryProductRow[];
+  /** Most frequent first → second purchase product pairs over all entry products. */
+  readonly pairs: readonly ProductPair[];
+  /** All customers with a first purchase by the as-of day (not only those with products). */
+  readonly firstToSecond: GapDistribution;
+  readonly secondToThird: GapDistribution;
+  /** Customers acquired by the as-of day, and those of them whose first purchase has no
+   *  line item with a product (not synced yet, custom items only). */
+  readonly customers: number;
+  readonly customersWithoutProducts: number;
+  readonly params: {
+    readonly windowDays: number;
+    readonly ltvMonths: readonly number[];
+    readonly shares: readonly number[];
+    readonly binEdges: readonly number[];
+  };
+}
+
+export const DEFAULT_GAP_BIN_EDGES: readonly number[] = [7, 14, 30, 60, 90, 180, 365];
+
+/** Nearest rank: the smallest value with at least share × n values ≤ it. */
+function rank(sorted: Int32Array, q: number): number | null {
+  if (sorted.length === 0) return null;
+  const i = Math.max(1, Math.ceil(q * sorted.length - 1e-9));
+  return sorted[Math.min(i, sorted.length) - 1];
+}
+
+/** Distribution of gaps (days, sorted ascending). */
+export function gapDistribution(
+  sorted: Int32Array,
+  shares: readonly number[] = [0.5, 0.8],
+  binEdges: readonly number[] = DEFAULT_GAP_BIN_EDGES,
+): GapDistribution {
+  const histogram: { fromDay: number; toDay: number | null; count: number }[] = [];
+  let from = 0;
+  let i = 0;
+  for (const edge of binEdges) {
+    let count = 0;
+    while (i < sorted.length && sorted[i] <= edge) {
+      i++;
+      count++;
+    }
+    histogram.push({ fromDay: from, toDay: edge, count });
+    from = edge + 1;
+  }
+  histogram.push({ fromDay: from, toDay: null, count: sorted.length - i });
+  return {
+    count: sorted.length,
+    q1: rank(sorted, 0.25),
+    median: rank(sorted, 0.5),
+    q3: rank(sorted, 0.75),
+    byShare: shares.map((s) => ({ share: s, day: rank(sorted, s) })),
+    histogram,
+  };
+}
+
+/** Compressed rows: values of row r are values[start[r] .. start[r + 1] − 1]. */
+interface Csr {
+  readonly start: Int32Array;
+  readonly values: Int32Array;
+}
+
+/** Groups (row, value) pairs by row, values sorted and de-duplicated within a row. */
+function csr(rows: number, row: Int32Array, value: Int32Array, length: number): Csr {
+  const start = new Int32Array(rows + 1);
+  for (let i = 0; i < length; i++) start[row[i] + 1]++;
+  for (let r = 0; r < rows; r++) start[r + 1] += start[r];
+  const fill = start.slice(0, rows);
+  const values = new Int32Array(length);
+  for (let i = 0; i < length; i++) values[fill[row[i]]++] = value[i];
+  // Sort and de-duplicate each row in place (rows are short), then compact.
+  let out = 0;
+  let begin = 0;
+  for (let r = 0; r < rows; r++) {
+    const end = start[r + 1];
+    const slice = values.subarray(begin, end);
+    if (slice.length > 1) slice.sort();
+    const rowStart = out;
+    for (let i = begin; i < end; i++) {
+      if (i > begin && values[i] === values[i - 1]) continue;
+      values[out++] = values[i];
+    }
+    begin = end;
+    start[r] = rowStart;
+  }
+  start[rows] = out;
+  return { start, values: values.subarray(0, out) };
+}
+
+const DROPPED = ORDER_CANCELLED | ORDER_TEST;
+
+/**
+ * The entry-product report. Linear in orders and line items (plus sorting each product's
+ * gaps); product pairs are counted in a hash map of (first, second) codes.
+ */
+export function entryProductReport(
+  history: PurchaseHistory,
+  orders: OrderTable,
+  lineItems: LineItemTable,
+  products: readonly string[],
+  options: EntryProductOptions,
+  facts?: CustomerFacts,
+): EntryProductReport {
+  const windowDays = options.windowDays ?? 90;
+  const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
+  const topPairs = options.topPairs ?? 10;
+  const shares = [...(options.shares ?? [0.5, 0.8])];
+  const binEdges = [...(options.binEdges ?? DEFAULT_GAP_BIN_EDGES)];
+  for (const s of shares) if (!(s > 0 && s <= 1)) throw new RangeError("shares must be in (0, 1]");
+  binEdges.forEach((e, i) => {
+    if (!Number.isInteger(e) || e < 0 || (i > 0 && e <= binEdges[i - 1])) {
+      throw new RangeError("binEdges must be increasing integers ≥ 0");
+    }
+  });
+  if (!(Number.isInteger(topPairs) && topPairs >= 0)) throw new RangeError("topPairs must be ≥ 0");
+  const { asOfDay } = options;
+  const maxMonths = Math.max(...ltvMonths);
+  const f = facts ?? customerFacts(history, { asOfDay, windowDays, maxMonths });
+  if (f.options.maxMonths < maxMonths || f.options.windowDays !== windowDays) {
+    throw new RangeError("facts were derived with other windowDays or fewer months");
+  }
+  const P = products.length;
+  const n = history.customerCount;
+  const { purchaseStart, purchaseDay } = history;
+  const { customer, processedAt, flags } = orders;
+  const calendar = history.calendar;
+
+  // Which purchase (0 = first, 1 = second) each order of a line item belongs to; −1 none.
+  // Computed lazily: only orders with line items need their local day.
+  const ordinal = new Int8Array(orders.length).fill(-2);
+  const ordinalOf = (o: number): number => {
+    let v = ordinal[o];
+    if (v !== -2) return v;
+    v = -1;
+    const c = customer[o];
+    if (c >= 0 && !(flags[o] & DROPPED) && f.included[c]) {
+      const day = calendar.dayOf(processedAt[o]);
+      const s = purchaseStart[c];
+      if (day <= purchaseDay[s]) v = 0;
+      else if (
+        s + 1 < purchaseStart[c + 1] &&
+        day <= purchaseDay[s + 1] &&
+        purchaseDay[s + 1] <= asOfDay
+      ) {
+        v = 1;
+      }
+    }
+    ordinal[o] = v;
+    return v;
+  };
+
+  // (customer, product) of first and of second purchases.
+  const firstC = new Int32Array(lineItems.length);
+  const firstP = new Int32Array(lineItems.length);
+  const secondC = new Int32Array(lineItems.length);
+  const secondP = new Int32Array(lineItems.length);
+  let firstN = 0;
+  let secondN = 0;
+  for (let i = 0; i < lineItems.length; i++) {
+    const p = lineItems.product[i];
+    const o = lineItems.order[i];
+    if (p < 0) continue;
+    if (p >= P) throw new RangeError(`Line item ${i}: product ${p} outside the dictionary`);
+    if (o < 0 || o >= orders.length)
+      throw new RangeError(`Line item ${i}: order ${o} outside the table`);
+    const k = ordinalOf(o);
+    if (k === 0) {
+      firstC[firstN] = customer[o];
+      firstP[firstN++] = p;
+    } else if (k === 1) {
+      secondC[secondN] = customer[o];
+      secondP[secondN++] = p;
+    }
+  }
+  const entry = csr(n, firstC, firstP, firstN);
+  const next = csr(n, secondC, secondP, secondN);
+
+  // Members: one per (customer, entry product).
+  const members = entry.values.length;
+  const memberCustomer = new Int32Array(members);
+  for (let c = 0; c < n; c++) {
+    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) memberCustomer[i] = c;
+  }
+  const stats = groupStats(f, { groupCount: P, customer: memberCustomer, group: entry.values });
+
+  let customers = 0;
+  let withoutProducts = 0;
+  for (let c = 0; c < n; c++) {
+    if (!f.included[c]) continue;
+    customers++;
+    if (entry.start[c] === entry.start[c + 1]) withoutProducts++;
+  }
+
+  // First → second purchase product pairs, counted once per customer.
+  const pairCounts = new Map<number, number>();
+  for (let c = 0; c < n; c++) {
+    const s0 = next.start[c];
+    const s1 = next.start[c + 1];
+    if (s0 === s1) continue;
+    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+      const base = entry.values[i] * P;
+      for (let j = s0; j < s1; j++) {
+        const key = base + next.values[j];
+        pairCounts.set(key, (pairCounts.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  const allPairs: ProductPair[] = [];
+  for (const [key, count] of pairCounts) {
+    const from = Math.floor(key / P);
+    const to = key - from * P;
+    allPairs.push({
+      from,
+      fromProduct: products[from],
+      to,
+      toProduct: products[to],
+      customers: count,
+    });
+  }
+  allPairs.sort((a, b) => b.customers - a.customers || a.from - b.from || a.to - b.to);
+  const pairsOf = new Map<number, ProductPair[]>();
+  for (const pair of allPairs) {
+    let list = pairsOf.get(pair.from);
+    if (list === undefined) pairsOf.set(pair.from, (list = []));
+    if (list.length < topPairs) list.push(pair);
+  }
+
+  // Gaps per entry product: counting sort of members by product, then each slice sorted.
+  const gapsByProduct = (gap: Int32Array): Csr => {
+    const start = new Int32Array(P + 1);
+    for (let i = 0; i < members; i++) if (gap[memberCustomer[i]] >= 0) start[entry.values[i] + 1]++;
+    for (let p = 0; p < P; p++) start[p + 1] += start[p];
+    const fill = start.slice(0, P);
+    const values = new Int32Array(start[P]);
+    for (let i = 0; i < members; i++) {
+      const g = gap[memberCustomer[i]];
+      if (g >= 0) values[fill[entry.values[i]]++] = g;
+    }
+    for (let p = 0; p < P; p++) values.subarray(start[p], start[p + 1]).sort();
+    return { start, values };
+  };
+  const allGaps = (gap: Int32Array): Int32Array => {
+    let count = 0;
+    for (let c = 0; c < n; c++) if (f.included[c] && gap[c] >= 0) count++;
+    const out = new Int32Array(count);
+    let k = 0;
+    for (let c = 0; c < n; c++) if (f.included[c] && gap[c] >= 0) out[k++] = gap[c];
+    return out.sort();
+  };
+  const gap12 = gapsByProduct(f.gap12);
+  const gap23 = gapsByProduct(f.gap23);
+  const slice = (g: Csr, p: number) => g.values.subarray(g.start[p], g.start[p + 1]);
+
+  const rows: EntryProductRow[] = [];
+  for (let p = 0; p < P; p++) {
+    if (stats.customers[p] === 0) continue;
+    rows.push({
+      code: p,
+      product: products[p],
+      customers: stats.customers[p],
+      f2: share(stats.f2Converted[p], stats.f2Base[p]),
+      repeat: share(stats.repeaters[p], stats.customers[p]),
+      ltv: ltvMonths.map((k) => ltvAt(stats, p, k)),
+      toSubscription: share(stats.subscriptionConverted[p], stats.subscriptionBase[p]),
+      nextProducts: pairsOf.get(p) ?? [],
+      firstToSecond: gapDistribution(slice(gap12, p), shares, binEdges),
+      secondToThird: gapDistribution(slice(gap23, p), shares, binEdges),
+    });
+  }
+  rows.sort((a, b) => b.customers - a.customers || a.code - b.code);
+  return {
+    products: rows,
+    pairs: allPairs.slice(0, topPairs),
+    firstToSecond: gapDistribution(allGaps(f.gap12), shares, binEdges),
+    secondToThird: gapDistribution(allGaps(f.gap23), shares, binEdges),
+    customers,
+    customersWithoutProducts: withoutProducts,
+    params: { windowDays, ltvMonths, shares, binEdges },
+  };
+}
