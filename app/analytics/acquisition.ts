@@ -8,7 +8,7 @@ import { cacByMonth } from "./cac";
 import type { CustomerAttribution } from "./channels";
 import { normaliseAttribution } from "./channels";
 import type { CustomerFacts, GroupStats, LtvPoint, Share } from "./customer-groups";
-import { customerFacts, groupStats, ltvAt, ltvCurve, membersOf, share } from "./customer-groups";
+import { customerFacts, groupStatsByCodes, ltvAt, ltvCurve, share } from "./customer-groups";
 import type { PurchaseHistory } from "./history";
 import type { Metric } from "./metric";
 import { formatMonth, parseMonth } from "./time";
@@ -131,23 +131,29 @@ export function paybackOf(
 
 const SEP = "\u001f";
 
-/** Dense ids of (a, b) pairs, −1 where a < 0 or b < 0. */
+/**
+ * Dense ids of the (a, b) pairs that occur, in first-seen order; −1 where a < 0 or b < 0.
+ * A lookup table when aCount × bCount is small (the usual case), a hash map beyond.
+ */
 function pairIds(
   a: Int32Array,
+  aCount: number,
   b: Int32Array,
   bCount: number,
 ): { id: Int32Array; a: number[]; b: number[] } {
   const id = new Int32Array(a.length).fill(-1);
+  const table = aCount * bCount <= 1 << 22 ? new Int32Array(aCount * bCount).fill(-1) : null;
   const index = new Map<number, number>();
   const pa: number[] = [];
   const pb: number[] = [];
   for (let i = 0; i < a.length; i++) {
     if (a[i] < 0 || b[i] < 0) continue;
     const key = a[i] * bCount + b[i];
-    let k = index.get(key);
-    if (k === undefined) {
+    let k = table === null ? (index.get(key) ?? -1) : table[key];
+    if (k < 0) {
       k = pa.length;
-      index.set(key, k);
+      if (table === null) index.set(key, k);
+      else table[key] = k;
       pa.push(a[i]);
       pb.push(b[i]);
     }
@@ -213,9 +219,19 @@ export function acquisitionReport(
     campaign[c] = attribution.channel[c] >= 0 ? attribution.campaign[c] : -1;
   }
   const channelCount = attribution.channels.length;
-  const campaignPairs = pairIds(channel, campaign, Math.max(1, attribution.campaigns.length));
-  const channelMonth = pairIds(channel, monthSlot, Math.max(1, months));
-  const campaignMonth = pairIds(campaignPairs.id, monthSlot, Math.max(1, months));
+  const campaignPairs = pairIds(
+    channel,
+    channelCount,
+    campaign,
+    Math.max(1, attribution.campaigns.length),
+  );
+  const channelMonth = pairIds(channel, channelCount, monthSlot, Math.max(1, months));
+  const campaignMonth = pairIds(
+    campaignPairs.id,
+    campaignPairs.a.length,
+    monthSlot,
+    Math.max(1, months),
+  );
 
   // Spend: channel names → keys, campaigns normalised; months outside the range dropped.
   const keyOf = new Map<string, string>();
@@ -251,13 +267,18 @@ export function acquisitionReport(
   const campaignNames = campaignPairs.a.map(
     (ch, k) => attribution.channels[ch].key + SEP + attribution.campaigns[campaignPairs.b[k]],
   );
-  const campaignCac = cacByMonth(history, campaignSpend, {
-    channels: { names: campaignNames, code: campaignPairs.id },
-  });
+  // Without campaign spend there is no campaign CAC: skip its pass over the customers.
+  const campaignCac =
+    campaignSpend.length === 0
+      ? null
+      : cacByMonth(history, campaignSpend, {
+          channels: { names: campaignNames, code: campaignPairs.id },
+        });
   type CacCell = { spend: number; cac: Metric };
-  const cacIndex = (result: ReturnType<typeof cacByMonth>) => {
+  const cacIndex = (result: ReturnType<typeof cacByMonth> | null) => {
     const overall = new Map<string, CacCell>();
     const monthly = new Map<string, CacCell>();
+    if (result === null) return { overall, monthly };
     for (const ch of result.channels)
       overall.set(ch.channel, { spend: ch.spendMinor, cac: ch.cac });
     for (const m of result.months) {
@@ -270,11 +291,20 @@ export function acquisitionReport(
   const channelCacIndex = cacIndex(channelCac);
   const campaignCacIndex = cacIndex(campaignCac);
 
+  const [channelStats, channelMonthStats, campaignStats, campaignMonthStats] = groupStatsByCodes(
+    f,
+    [
+      { code: channel, groupCount: channelCount },
+      { code: channelMonth.id, groupCount: channelMonth.a.length },
+      { code: campaignPairs.id, groupCount: campaignPairs.a.length },
+      { code: campaignMonth.id, groupCount: campaignMonth.a.length },
+    ],
+  );
   const stats = {
-    channels: groupStats(f, membersOf(channel, channelCount)),
-    channelMonths: groupStats(f, membersOf(channelMonth.id, channelMonth.a.length)),
-    campaigns: groupStats(f, membersOf(campaignPairs.id, campaignPairs.a.length)),
-    campaignMonths: groupStats(f, membersOf(campaignMonth.id, campaignMonth.a.length)),
+    channels: channelStats,
+    channelMonths: channelMonthStats,
+    campaigns: campaignStats,
+    campaignMonths: campaignMonthStats,
   };
 
   const row = (

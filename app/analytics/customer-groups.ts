@@ -177,77 +177,156 @@ export interface GroupStats {
   readonly ltvCustomers: Int32Array;
 }
 
-/** Sums the facts of each group's members. Linear in members plus their purchases. */
-export function groupStats(facts: CustomerFacts, members: GroupMembers): GroupStats {
-  const { groupCount } = members;
-  const K = facts.options.maxMonths;
-  const W = K + 2;
-  const customers = new Int32Array(groupCount);
-  const repeaters = new Int32Array(groupCount);
-  const f2Base = new Int32Array(groupCount);
-  const f2Converted = new Int32Array(groupCount);
-  const subscriptionBase = new Int32Array(groupCount);
-  const subscriptionConverted = new Int32Array(groupCount);
-  // Difference arrays over k: a purchase in month j adds to every k in j..observed.
-  const netDiff = new Float64Array(groupCount * W);
-  const countDiff = new Int32Array(groupCount * W);
-  const { purchaseStart, purchaseNet } = facts.history;
-  const { included, observedMonths, purchaseMonth, repeat, f2, toSubscription } = facts;
+interface Accumulator {
+  readonly groupCount: number;
+  readonly customers: Int32Array;
+  readonly repeaters: Int32Array;
+  readonly f2Base: Int32Array;
+  readonly f2Converted: Int32Array;
+  readonly subscriptionBase: Int32Array;
+  readonly subscriptionConverted: Int32Array;
+  /** Difference arrays over k (row width maxMonths + 2): a purchase in month j adds to
+   *  every k in j..observed, a customer observed m months counts for k in 1..m. */
+  readonly netDiff: Float64Array;
+  readonly countDiff: Int32Array;
+}
 
-  for (let i = 0; i < members.customer.length; i++) {
-    const c = members.customer[i];
-    const g = members.group[i];
-    if (!included[c]) continue;
-    if (g < 0 || g >= groupCount) throw new RangeError(`group ${g} outside 0..${groupCount - 1}`);
-    customers[g]++;
-    repeaters[g] += repeat[c];
-    if (f2[c] >= 0) {
-      f2Base[g]++;
-      f2Converted[g] += f2[c];
-    }
-    if (toSubscription[c] >= 0) {
-      subscriptionBase[g]++;
-      subscriptionConverted[g] += toSubscription[c];
-    }
-    const observed = observedMonths[c];
-    if (observed < 1) continue;
-    const base = g * W;
-    countDiff[base + 1]++;
-    countDiff[base + observed + 1]--;
-    let total = 0;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
-      const k = purchaseMonth[p];
-      if (k > observed) break;
-      netDiff[base + k] += purchaseNet[p];
-      total += purchaseNet[p];
-    }
-    netDiff[base + observed + 1] -= total;
+function accumulator(groupCount: number, maxMonths: number): Accumulator {
+  return {
+    groupCount,
+    customers: new Int32Array(groupCount),
+    repeaters: new Int32Array(groupCount),
+    f2Base: new Int32Array(groupCount),
+    f2Converted: new Int32Array(groupCount),
+    subscriptionBase: new Int32Array(groupCount),
+    subscriptionConverted: new Int32Array(groupCount),
+    netDiff: new Float64Array(groupCount * (maxMonths + 2)),
+    countDiff: new Int32Array(groupCount * (maxMonths + 2)),
+  };
+}
+
+/** Counts customer c in group g, except the net revenue (added per purchase by callers). */
+function addCustomer(a: Accumulator, facts: CustomerFacts, c: number, g: number): void {
+  if (g >= a.groupCount) throw new RangeError(`group ${g} outside 0..${a.groupCount - 1}`);
+  a.customers[g]++;
+  a.repeaters[g] += facts.repeat[c];
+  const f2 = facts.f2[c];
+  if (f2 >= 0) {
+    a.f2Base[g]++;
+    a.f2Converted[g] += f2;
   }
+  const sub = facts.toSubscription[c];
+  if (sub >= 0) {
+    a.subscriptionBase[g]++;
+    a.subscriptionConverted[g] += sub;
+  }
+  const observed = facts.observedMonths[c];
+  if (observed >= 1) {
+    const base = g * (facts.options.maxMonths + 2);
+    a.countDiff[base + 1]++;
+    a.countDiff[base + observed + 1]--;
+  }
+}
 
-  const ltvNet = new Float64Array(groupCount * (K + 1));
-  const ltvCustomers = new Int32Array(groupCount * (K + 1));
-  for (let g = 0; g < groupCount; g++) {
+function finish(a: Accumulator, K: number): GroupStats {
+  const W = K + 2;
+  const ltvNet = new Float64Array(a.groupCount * (K + 1));
+  const ltvCustomers = new Int32Array(a.groupCount * (K + 1));
+  for (let g = 0; g < a.groupCount; g++) {
     let net = 0;
     let count = 0;
     for (let k = 1; k <= K; k++) {
-      net += netDiff[g * W + k];
-      count += countDiff[g * W + k];
+      net += a.netDiff[g * W + k];
+      count += a.countDiff[g * W + k];
       ltvNet[g * (K + 1) + k] = net;
       ltvCustomers[g * (K + 1) + k] = count;
     }
   }
   return {
-    groupCount,
+    groupCount: a.groupCount,
     maxMonths: K,
-    customers,
-    repeaters,
-    f2Base,
-    f2Converted,
-    subscriptionBase,
-    subscriptionConverted,
+    customers: a.customers,
+    repeaters: a.repeaters,
+    f2Base: a.f2Base,
+    f2Converted: a.f2Converted,
+    subscriptionBase: a.subscriptionBase,
+    subscriptionConverted: a.subscriptionConverted,
     ltvNet,
     ltvCustomers,
   };
+}
+
+/** Sums the facts of each group's members. Linear in members plus their purchases. */
+export function groupStats(facts: CustomerFacts, members: GroupMembers): GroupStats {
+  const K = facts.options.maxMonths;
+  const W = K + 2;
+  const a = accumulator(members.groupCount, K);
+  const { purchaseStart, purchaseNet } = facts.history;
+  const { included, observedMonths, purchaseMonth } = facts;
+  for (let i = 0; i < members.customer.length; i++) {
+    const c = members.customer[i];
+    const g = members.group[i];
+    if (!included[c]) continue;
+    if (g < 0) throw new RangeError(`group ${g} outside 0..${members.groupCount - 1}`);
+    addCustomer(a, facts, c, g);
+    const observed = observedMonths[c];
+    if (observed < 1) continue;
+    const base = g * W;
+    let total = 0;
+    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+      const k = purchaseMonth[p];
+      if (k > observed) break;
+      a.netDiff[base + k] += purchaseNet[p];
+      total += purchaseNet[p];
+    }
+    a.netDiff[base + observed + 1] -= total;
+  }
+  return finish(a, K);
+}
+
+/**
+ * Several one-group-per-customer groupings at once (code −1 = not in that grouping): each
+ * customer's purchases are read once for all of them.
+ */
+export function groupStatsByCodes(
+  facts: CustomerFacts,
+  groupings: readonly { readonly code: Int32Array; readonly groupCount: number }[],
+): GroupStats[] {
+  const K = facts.options.maxMonths;
+  const W = K + 2;
+  const n = facts.history.customerCount;
+  for (const g of groupings) {
+    if (g.code.length !== n) throw new RangeError("code must have one entry per customer");
+  }
+  const acc = groupings.map((g) => accumulator(g.groupCount, K));
+  const G = groupings.length;
+  const bases = new Int32Array(G);
+  const active = new Int32Array(G);
+  const { purchaseStart, purchaseNet } = facts.history;
+  const { included, observedMonths, purchaseMonth } = facts;
+  for (let c = 0; c < n; c++) {
+    if (!included[c]) continue;
+    let count = 0;
+    for (let i = 0; i < G; i++) {
+      const g = groupings[i].code[c];
+      if (g < 0) continue;
+      addCustomer(acc[i], facts, c, g);
+      active[count] = i;
+      bases[count++] = g * W;
+    }
+    const observed = observedMonths[c];
+    if (count === 0 || observed < 1) continue;
+    let total = 0;
+    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+      const k = purchaseMonth[p];
+      if (k > observed) break;
+      const net = purchaseNet[p];
+      total += net;
+      for (let j = 0; j < count; j++) acc[active[j]].netDiff[bases[j] + k] += net;
+    }
+    for (let j = 0; j < count; j++) acc[active[j]].netDiff[bases[j] + observed + 1] -= total;
+  }
+  return acc.map((a) => finish(a, K));
 }
 
 /** A share with its counts; value null when the base is empty. */

@@ -151,8 +151,16 @@ function csr(rows: number, row: Int32Array, value: Int32Array, length: number): 
   let begin = 0;
   for (let r = 0; r < rows; r++) {
     const end = start[r + 1];
-    const slice = values.subarray(begin, end);
-    if (slice.length > 1) slice.sort();
+    // Insertion sort: rows hold a few products (no subarray per row).
+    for (let i = begin + 1; i < end; i++) {
+      const v = values[i];
+      let j = i - 1;
+      while (j >= begin && values[j] > v) {
+        values[j + 1] = values[j];
+        j--;
+      }
+      values[j + 1] = v;
+    }
     const rowStart = out;
     for (let i = begin; i < end; i++) {
       if (i > begin && values[i] === values[i - 1]) continue;
@@ -166,6 +174,21 @@ function csr(rows: number, row: Int32Array, value: Int32Array, length: number): 
 }
 
 const DROPPED = ORDER_CANCELLED | ORDER_TEST;
+
+/** null when the rows are in (customer, processedAt) order; else that order (as history.ts). */
+function sortedRows(orders: OrderTable): Uint32Array | null {
+  const { customer, processedAt } = orders;
+  let sorted = true;
+  for (let i = 1; i < orders.length && sorted; i++) {
+    const c = customer[i];
+    const p = customer[i - 1];
+    if (c < p || (c === p && c >= 0 && processedAt[i] < processedAt[i - 1])) sorted = false;
+  }
+  if (sorted) return null;
+  const order = new Uint32Array(orders.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => customer[a] - customer[b] || processedAt[a] - processedAt[b]);
+}
 
 /**
  * The entry-product report. Linear in orders and line items (plus sorting each product's
@@ -200,32 +223,37 @@ export function entryProductReport(
   const P = products.length;
   const n = history.customerCount;
   const { purchaseStart, purchaseDay } = history;
-  const { customer, processedAt, flags } = orders;
-  const calendar = history.calendar;
+  const { customer, flags } = orders;
 
-  // Which purchase (0 = first, 1 = second) each order of a line item belongs to; −1 none.
-  // Computed lazily: only orders with line items need their local day.
-  const ordinal = new Int8Array(orders.length).fill(-2);
-  const ordinalOf = (o: number): number => {
-    let v = ordinal[o];
-    if (v !== -2) return v;
-    v = -1;
+  // Which purchase (0 = first, 1 = second) each order belongs to; −1 none. History merged
+  // a customer's orders, in (customer, processedAt) order, into purchases of
+  // purchaseOrders[p] orders each: the first ones of a customer are the first purchase.
+  const ordinal = new Int8Array(orders.length).fill(-1);
+  const rowOrder = sortedRows(orders);
+  const { purchaseOrders } = history;
+  const included = f.included;
+  let current = -1;
+  let left0 = 0;
+  let left1 = 0;
+  for (let r = 0; r < orders.length; r++) {
+    const o = rowOrder === null ? r : rowOrder[r];
     const c = customer[o];
-    if (c >= 0 && !(flags[o] & DROPPED) && f.included[c]) {
-      const day = calendar.dayOf(processedAt[o]);
+    if (c < 0 || flags[o] & DROPPED || !included[c]) continue;
+    if (c !== current) {
+      current = c;
       const s = purchaseStart[c];
-      if (day <= purchaseDay[s]) v = 0;
-      else if (
-        s + 1 < purchaseStart[c + 1] &&
-        day <= purchaseDay[s + 1] &&
-        purchaseDay[s + 1] <= asOfDay
-      ) {
-        v = 1;
-      }
+      left0 = purchaseOrders[s];
+      left1 =
+        s + 1 < purchaseStart[c + 1] && purchaseDay[s + 1] <= asOfDay ? purchaseOrders[s + 1] : 0;
     }
-    ordinal[o] = v;
-    return v;
-  };
+    if (left0 > 0) {
+      ordinal[o] = 0;
+      left0--;
+    } else if (left1 > 0) {
+      ordinal[o] = 1;
+      left1--;
+    }
+  }
 
   // (customer, product) of first and of second purchases.
   const firstC = new Int32Array(lineItems.length);
@@ -234,14 +262,17 @@ export function entryProductReport(
   const secondP = new Int32Array(lineItems.length);
   let firstN = 0;
   let secondN = 0;
+  const itemOrder = lineItems.order;
+  const itemProduct = lineItems.product;
+  const orderCount = orders.length;
   for (let i = 0; i < lineItems.length; i++) {
-    const p = lineItems.product[i];
-    const o = lineItems.order[i];
+    const p = itemProduct[i];
+    const o = itemOrder[i];
     if (p < 0) continue;
     if (p >= P) throw new RangeError(`Line item ${i}: product ${p} outside the dictionary`);
-    if (o < 0 || o >= orders.length)
+    if (o < 0 || o >= orderCount)
       throw new RangeError(`Line item ${i}: order ${o} outside the table`);
-    const k = ordinalOf(o);
+    const k = ordinal[o];
     if (k === 0) {
       firstC[firstN] = customer[o];
       firstP[firstN++] = p;
@@ -269,7 +300,9 @@ export function entryProductReport(
     if (entry.start[c] === entry.start[c + 1]) withoutProducts++;
   }
 
-  // First → second purchase product pairs, counted once per customer.
+  // First → second purchase product pairs, counted once per customer: a dense P × P table
+  // for catalogues up to 2048 products, a hash map beyond.
+  const dense = P * P <= 1 << 22 ? new Int32Array(P * P) : null;
   const pairCounts = new Map<number, number>();
   for (let c = 0; c < n; c++) {
     const s0 = next.start[c];
@@ -279,9 +312,14 @@ export function entryProductReport(
       const base = entry.values[i] * P;
       for (let j = s0; j < s1; j++) {
         const key = base + next.values[j];
-        pairCounts.set(key, (pairCounts.get(key) ?? 0) + 1);
+        if (dense !== null) dense[key]++;
+        else pairCounts.set(key, (pairCounts.get(key) ?? 0) + 1);
       }
     }
+  }
+  if (dense !== null) {
+    for (let key = 0; key < dense.length; key++)
+      if (dense[key] > 0) pairCounts.set(key, dense[key]);
   }
   const allPairs: ProductPair[] = [];
   for (const [key, count] of pairCounts) {

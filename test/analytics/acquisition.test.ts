@@ -613,6 +613,23 @@ describe("attribution and acquisition properties", () => {
           if (seen.size > 0) withProducts++;
         }
         expect(e.products.reduce((s, x) => s + x.customers, 0)).toBe(pairs);
+        // The same orders in another row order give the same report.
+        const perm = Array.from({ length: table.length }, (_, i) => i).reverse();
+        const where = new Int32Array(table.length);
+        perm.forEach((from, to) => (where[from] = to));
+        const shuffled: OrderTable = {
+          length: table.length,
+          customer: Int32Array.from(perm, (i) => table.customer[i]),
+          processedAt: Float64Array.from(perm, (i) => table.processedAt[i]),
+          grossMinor: Float64Array.from(perm, (i) => table.grossMinor[i]),
+          netMinor: Float64Array.from(perm, (i) => table.netMinor[i]),
+          flags: Uint8Array.from(perm, (i) => table.flags[i]),
+        };
+        const moved = { ...items, order: Int32Array.from(order, (o) => where[o]) };
+        const h2 = buildPurchaseHistory(shuffled, customers, createCalendar("Asia/Tokyo"));
+        expect(
+          entryProductReport(h2, shuffled, moved, ["p0", "p1", "p2", "p3"], { asOfDay }),
+        ).toEqual(e);
         expect(e.customers - e.customersWithoutProducts).toBe(withProducts);
         expect(e.firstToSecond.count).toBe(
           Array.from({ length: customers }, (_, c) => c).filter(

@@ -11,7 +11,12 @@
  */
 import { pathToFileURL } from "node:url";
 import {
+  acquisitionReport,
+  attributeCustomers,
   buildPurchaseHistory,
+  customerFacts,
+  DEFAULT_CHANNEL_RULES,
+  entryProductReport,
   cacByMonth,
   cohortRetention,
   compareWithTargets,
@@ -46,7 +51,9 @@ import {
 } from "../../app/analytics/index";
 import { storedLayouts } from "../../app/metrics/snapshot/trends-block";
 import type {
+  AttributionColumns,
   CustomerChannels,
+  LineItemTable,
   MarketingSpend,
   Metric,
   NpsResponse,
@@ -75,6 +82,89 @@ export interface SyntheticShop {
   readonly responses: NpsResponse[];
   readonly spend: MarketingSpend[];
   readonly channels: CustomerChannels;
+  /** Per-order first touch (dictionary-encoded) and line items over 200 products. */
+  readonly attribution: AttributionColumns;
+  readonly lineItems: LineItemTable;
+  readonly products: readonly string[];
+}
+
+/** First touches as Shopify reports them, with their share of orders. */
+const TOUCHES: readonly {
+  share: number;
+  source?: number;
+  medium?: number;
+  host?: number;
+  pos?: boolean;
+}[] = [
+  { share: 0.3 },
+  { share: 0.2, source: 0, medium: 0 },
+  { share: 0.1, source: 1, medium: 1 },
+  { share: 0.1, host: 1 },
+  { share: 0.05, source: 3 },
+  { share: 0.05, source: 4, medium: 2 },
+  { share: 0.05, source: 5, medium: 0 },
+  { share: 0.05, pos: true },
+  { share: 0.1, host: 0 },
+];
+
+/**
+ * Attribution columns and line items for the orders, from their own stream (rng(seed + 2))
+ * so the other families' shops stay the same. Campaigns go with the paid touches.
+ */
+function syntheticTouches(
+  orders: number,
+  seed: number,
+): Pick<SyntheticShop, "attribution" | "lineItems" | "products"> {
+  const random = rng(seed + 2);
+  const source = new Int32Array(orders).fill(-1);
+  const medium = new Int32Array(orders).fill(-1);
+  const campaign = new Int32Array(orders).fill(-1);
+  const host = new Int32Array(orders).fill(-1);
+  const handle = new Int32Array(orders);
+  const items = new Int32Array(orders * 3);
+  const itemOrder = new Int32Array(orders * 3);
+  let lines = 0;
+  for (let i = 0; i < orders; i++) {
+    let u = random();
+    let t = 0;
+    while (t < TOUCHES.length - 1 && u >= TOUCHES[t].share) u -= TOUCHES[t++].share;
+    const touch = TOUCHES[t];
+    if (touch.source !== undefined) source[i] = touch.source;
+    if (touch.medium !== undefined) {
+      medium[i] = touch.medium;
+      campaign[i] = Math.floor(random() * 50);
+    }
+    if (touch.host !== undefined) host[i] = touch.host;
+    handle[i] = touch.pos === true ? 1 : 0;
+    // 1–3 line items; product popularity skewed (a few entry products dominate).
+    const count = 1 + (random() < 0.4 ? 1 : 0) + (random() < 0.15 ? 1 : 0);
+    for (let k = 0; k < count; k++) {
+      itemOrder[lines] = i;
+      items[lines++] = Math.floor(200 * random() * random());
+    }
+  }
+  const campaigns = Array.from({ length: 50 }, (_, k) => `campaign_${k}`);
+  return {
+    attribution: {
+      utmSource: {
+        dictionary: ["google", "facebook", "instagram", "line", "newsletter", "yahoo"],
+        code: source,
+      },
+      utmMedium: { dictionary: ["cpc", "paid", "email", "social"], code: medium },
+      utmCampaign: { dictionary: campaigns, code: campaign },
+      referrerHost: {
+        dictionary: ["www.google.com", "l.instagram.com", "www.google.co.jp", "t.co"],
+        code: host,
+      },
+      channelHandle: { dictionary: ["online_store", "pos"], code: handle },
+    },
+    lineItems: {
+      length: lines,
+      order: itemOrder.subarray(0, lines),
+      product: items.subarray(0, lines),
+    },
+    products: Array.from({ length: 200 }, (_, k) => `gid://shopify/Product/${1000 + k}`),
+  };
 }
 
 /** A shop with `customers` customers and ~4 orders each, sorted as OrderTable requires. */
@@ -174,6 +264,7 @@ export function syntheticShop(customers: number, seed = 42): SyntheticShop {
     responses,
     spend,
     channels: { names: channelNames, code },
+    ...syntheticTouches(row, seed),
   };
 }
 
@@ -185,6 +276,7 @@ export interface BenchRow {
 export interface BenchResult {
   readonly customers: number;
   readonly orders: number;
+  readonly lineItems: number;
   readonly generateMs: number;
   readonly rows: readonly BenchRow[];
   readonly totalMs: number;
@@ -195,6 +287,9 @@ const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 /** The monthly KPI history's row: printed as a share of the other families. */
 const HISTORY_FAMILY = "KPI history (17 series: 25 months, 9 quarters, 4 years, 3 × 12 months)";
+
+/** The families of issue 17 (channels, campaigns, entry products), summed in the print. */
+const ACQUISITION_FAMILIES = /^(acquisition|entry products)/;
 
 /** Times every descriptive metric family on one synthetic shop. */
 export function benchDescriptive(customers: number): BenchResult {
@@ -263,6 +358,34 @@ export function benchDescriptive(customers: number): BenchResult {
     );
     sink.push(paybackMonths(curve, cacValue));
   });
+  const attribution = time("acquisition: first-touch channels (default rules)", () =>
+    attributeCustomers(shop.orders, shop.customers, shop.attribution, DEFAULT_CHANNEL_RULES),
+  );
+  const facts = time("acquisition: customer facts (LTV months, F2, gaps)", () =>
+    customerFacts(history, { asOfDay, windowDays: 90, maxMonths: 24 }),
+  );
+  time("acquisition: channel + campaign × month, CAC, LTV, payback", () => {
+    const spend: MarketingSpend[] = [
+      ...shop.spend,
+      ...shop.spend
+        .filter((s) => s.channel === "google")
+        .map((s) => ({ ...s, campaign: "campaign_1", amountMinor: Math.round(s.amountMinor / 4) })),
+    ];
+    sink.push(
+      acquisitionReport(
+        history,
+        attribution,
+        spend,
+        { asOfDay, marginRate: 0.4, channelAliases: new Map([["google", "google_ads"]]) },
+        facts,
+      ),
+    );
+  });
+  time("entry products, next-product pairs, time between purchases", () =>
+    sink.push(
+      entryProductReport(history, shop.orders, shop.lineItems, shop.products, { asOfDay }, facts),
+    ),
+  );
   time("migration: YoY + segment × segment matrix", () => {
     sink.push(yoyMigration(history, year));
     sink.push(
@@ -301,6 +424,7 @@ export function benchDescriptive(customers: number): BenchResult {
   return {
     customers,
     orders: shop.orders.length,
+    lineItems: shop.lineItems.length,
     generateMs,
     rows,
     totalMs,
@@ -312,12 +436,19 @@ export function formatBench(result: BenchResult): string {
   const width = Math.max(...result.rows.map((r) => r.family.length), 28);
   const line = (label: string, value: string) => `  ${label.padEnd(width)}  ${value.padStart(10)}`;
   const out = [
-    `${result.customers.toLocaleString("en-US")} customers, ${result.orders.toLocaleString("en-US")} orders (generated in ${result.generateMs.toFixed(0)} ms)`,
+    `${result.customers.toLocaleString("en-US")} customers, ${result.orders.toLocaleString("en-US")} orders, ${result.lineItems.toLocaleString("en-US")} line items (generated in ${result.generateMs.toFixed(0)} ms)`,
     line("metric family", "ms"),
     line("-".repeat(width), "-".repeat(10)),
     ...result.rows.map((r) => line(r.family, r.ms.toFixed(1))),
     line("-".repeat(width), "-".repeat(10)),
     line("total descriptive analytics", result.totalMs.toFixed(1)),
+    line(
+      "of which acquisition + entry products",
+      result.rows
+        .filter((r) => ACQUISITION_FAMILIES.test(r.family))
+        .reduce((sum, r) => sum + r.ms, 0)
+        .toFixed(1),
+    ),
     ...result.rows
       .filter((r) => r.family === HISTORY_FAMILY)
       .map((r) =>
