@@ -304,11 +304,13 @@ export function groupStatsByCodes(
   const active = new Int32Array(G);
   const { purchaseStart, purchaseNet } = facts.history;
   const { included, observedMonths, purchaseMonth } = facts;
+  const codes = groupings.map((g) => g.code);
+  const nets = acc.map((a) => a.netDiff);
   for (let c = 0; c < n; c++) {
     if (!included[c]) continue;
     let count = 0;
     for (let i = 0; i < G; i++) {
-      const g = groupings[i].code[c];
+      const g = codes[i][c];
       if (g < 0) continue;
       addCustomer(acc[i], facts, c, g);
       active[count] = i;
@@ -317,14 +319,15 @@ export function groupStatsByCodes(
     const observed = observedMonths[c];
     if (count === 0 || observed < 1) continue;
     let total = 0;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+    const end = purchaseStart[c + 1];
+    for (let p = purchaseStart[c]; p < end; p++) {
       const k = purchaseMonth[p];
       if (k > observed) break;
       const net = purchaseNet[p];
       total += net;
-      for (let j = 0; j < count; j++) acc[active[j]].netDiff[bases[j] + k] += net;
+      for (let j = 0; j < count; j++) nets[active[j]][bases[j] + k] += net;
     }
-    for (let j = 0; j < count; j++) acc[active[j]].netDiff[bases[j] + observed + 1] -= total;
+    for (let j = 0; j < count; j++) nets[active[j]][bases[j] + observed + 1] -= total;
   }
   return acc.map((a) => finish(a, K));
 }

@@ -138,15 +138,9 @@ interface Csr {
   readonly values: Int32Array;
 }
 
-/** Groups (row, value) pairs by row, values sorted and de-duplicated within a row. */
-function csr(rows: number, row: Int32Array, value: Int32Array, length: number): Csr {
-  const start = new Int32Array(rows + 1);
-  for (let i = 0; i < length; i++) start[row[i] + 1]++;
-  for (let r = 0; r < rows; r++) start[r + 1] += start[r];
-  const fill = start.slice(0, rows);
-  const values = new Int32Array(length);
-  for (let i = 0; i < length; i++) values[fill[row[i]]++] = value[i];
-  // Sort and de-duplicate each row in place (rows are short), then compact.
+/** Sorts and de-duplicates each row of a filled CSR in place, then compacts it. */
+function compact(start: Int32Array, values: Int32Array): Csr {
+  const rows = start.length - 1;
   let out = 0;
   let begin = 0;
   for (let r = 0; r < rows; r++) {
@@ -255,34 +249,43 @@ export function entryProductReport(
     }
   }
 
-  // (customer, product) of first and of second purchases.
-  const firstC = new Int32Array(lineItems.length);
-  const firstP = new Int32Array(lineItems.length);
-  const secondC = new Int32Array(lineItems.length);
-  const secondP = new Int32Array(lineItems.length);
-  let firstN = 0;
-  let secondN = 0;
+  // Products of each customer's first and second purchase, grouped by customer: count,
+  // then fill (no intermediate pair arrays: line items are the largest input).
   const itemOrder = lineItems.order;
   const itemProduct = lineItems.product;
   const orderCount = orders.length;
+  const firstStart = new Int32Array(n + 1);
+  const secondStart = new Int32Array(n + 1);
   for (let i = 0; i < lineItems.length; i++) {
     const p = itemProduct[i];
     const o = itemOrder[i];
     if (p < 0) continue;
     if (p >= P) throw new RangeError(`Line item ${i}: product ${p} outside the dictionary`);
-    if (o < 0 || o >= orderCount)
+    if (o < 0 || o >= orderCount) {
       throw new RangeError(`Line item ${i}: order ${o} outside the table`);
-    const k = ordinal[o];
-    if (k === 0) {
-      firstC[firstN] = customer[o];
-      firstP[firstN++] = p;
-    } else if (k === 1) {
-      secondC[secondN] = customer[o];
-      secondP[secondN++] = p;
     }
+    const k = ordinal[o];
+    if (k === 0) firstStart[customer[o] + 1]++;
+    else if (k === 1) secondStart[customer[o] + 1]++;
   }
-  const entry = csr(n, firstC, firstP, firstN);
-  const next = csr(n, secondC, secondP, secondN);
+  for (let c = 0; c < n; c++) {
+    firstStart[c + 1] += firstStart[c];
+    secondStart[c + 1] += secondStart[c];
+  }
+  const firstValues = new Int32Array(firstStart[n]);
+  const secondValues = new Int32Array(secondStart[n]);
+  const firstFill = firstStart.slice(0, n);
+  const secondFill = secondStart.slice(0, n);
+  for (let i = 0; i < lineItems.length; i++) {
+    const p = itemProduct[i];
+    if (p < 0) continue;
+    const o = itemOrder[i];
+    const k = ordinal[o];
+    if (k === 0) firstValues[firstFill[customer[o]]++] = p;
+    else if (k === 1) secondValues[secondFill[customer[o]]++] = p;
+  }
+  const entry = compact(firstStart, firstValues);
+  const next = compact(secondStart, secondValues);
 
   // Members: one per (customer, entry product).
   const members = entry.values.length;
