@@ -4,7 +4,7 @@
  * acquisition month and over the whole range. Definitions:
  * docs/decisions/00XX-acquisition-analytics.md.
  */
-import { cacByMonth } from "./cac";
+import { channelCac } from "./cac";
 import type { CustomerAttribution } from "./channels";
 import { normaliseAttribution } from "./channels";
 import type { CustomerFacts, GroupStats, LtvPoint, Share } from "./customer-groups";
@@ -140,7 +140,7 @@ function pairIds(
   aCount: number,
   b: Int32Array,
   bCount: number,
-): { id: Int32Array; a: number[]; b: number[] } {
+): { id: Int32Array; a: number[]; b: number[]; idOf: (a: number, b: number) => number } {
   const id = new Int32Array(a.length).fill(-1);
   const table = aCount * bCount <= 1 << 22 ? new Int32Array(aCount * bCount).fill(-1) : null;
   const index = new Map<number, number>();
@@ -159,7 +159,11 @@ function pairIds(
     }
     id[i] = k;
   }
-  return { id, a: pa, b: pb };
+  const idOf = (x: number, y: number): number => {
+    if (x < 0 || y < 0 || x >= aCount || y >= bCount) return -1;
+    return table === null ? (index.get(x * bCount + y) ?? -1) : table[x * bCount + y];
+  };
+  return { id, a: pa, b: pb, idOf };
 }
 
 /**
@@ -243,53 +247,43 @@ export function acquisitionReport(
     const name = normaliseAttribution(alias);
     if (!keyOf.has(name)) keyOf.set(name, key);
   }
+  // Spend per (channel, month) and (channel, campaign, month). CAC follows cac.ts: spend ÷
+  // the new customers of the months that have spend, counted from the groupings below
+  // (no extra pass over the customers).
   const unmatched = new Map<string, number>();
-  const channelSpend: MarketingSpend[] = [];
-  const campaignSpend: MarketingSpend[] = [];
+  const campaignIndex = new Map<string, number>();
+  attribution.campaigns.forEach((name, k) => campaignIndex.set(name, k));
+  const channelSpend = new Map<number, Map<number, number>>();
+  const campaignSpend = new Map<
+    string,
+    { channel: number; campaign: string; months: Map<number, number> }
+  >();
+  const channelCodeOf = new Map<string, number>();
+  attribution.channels.forEach((ch, k) => channelCodeOf.set(ch.key, k));
+  const addTo = (months: Map<number, number>, m: number, amount: number) =>
+    months.set(m, (months.get(m) ?? 0) + amount);
   for (const s of spend) {
     const m = parseMonth(s.month);
     if (m < fromMonth || m > toMonth) continue;
     const key = keyOf.get(normaliseAttribution(s.channel));
-    if (key === undefined) {
+    const code = key === undefined ? undefined : channelCodeOf.get(key);
+    if (code === undefined) {
       unmatched.set(s.channel, (unmatched.get(s.channel) ?? 0) + s.amountMinor);
       continue;
     }
-    channelSpend.push({ month: s.month, channel: key, amountMinor: s.amountMinor });
+    let months = channelSpend.get(code);
+    if (months === undefined) channelSpend.set(code, (months = new Map()));
+    addTo(months, m, s.amountMinor);
     const camp = normaliseAttribution(s.campaign ?? "");
     if (camp !== "") {
-      campaignSpend.push({ month: s.month, channel: key + SEP + camp, amountMinor: s.amountMinor });
+      const id = `${code}${SEP}${camp}`;
+      let entry = campaignSpend.get(id);
+      if (entry === undefined) {
+        campaignSpend.set(id, (entry = { channel: code, campaign: camp, months: new Map() }));
+      }
+      addTo(entry.months, m, s.amountMinor);
     }
   }
-  // Customers outside the month range have code −1, so CAC's base matches the rows.
-  const channelCac = cacByMonth(history, channelSpend, {
-    channels: { names: attribution.channels.map((c) => c.key), code: channel },
-  });
-  const campaignNames = campaignPairs.a.map(
-    (ch, k) => attribution.channels[ch].key + SEP + attribution.campaigns[campaignPairs.b[k]],
-  );
-  // Without campaign spend there is no campaign CAC: skip its pass over the customers.
-  const campaignCac =
-    campaignSpend.length === 0
-      ? null
-      : cacByMonth(history, campaignSpend, {
-          channels: { names: campaignNames, code: campaignPairs.id },
-        });
-  type CacCell = { spend: number; cac: Metric };
-  const cacIndex = (result: ReturnType<typeof cacByMonth> | null) => {
-    const overall = new Map<string, CacCell>();
-    const monthly = new Map<string, CacCell>();
-    if (result === null) return { overall, monthly };
-    for (const ch of result.channels)
-      overall.set(ch.channel, { spend: ch.spendMinor, cac: ch.cac });
-    for (const m of result.months) {
-      for (const ch of m.channels) {
-        monthly.set(m.month + SEP + ch.channel, { spend: ch.spendMinor, cac: ch.cac });
-      }
-    }
-    return { overall, monthly };
-  };
-  const channelCacIndex = cacIndex(channelCac);
-  const campaignCacIndex = cacIndex(campaignCac);
 
   const [channelStats, channelMonthStats, campaignStats, campaignMonthStats] = groupStatsByCodes(
     f,
@@ -307,6 +301,48 @@ export function acquisitionReport(
     campaignMonths: campaignMonthStats,
   };
 
+  type CacCell = { spend: number; cac: Metric };
+  /** Overall cell of a spend series; customersIn(m) = the row's new customers of month m. */
+  const overallCell = (
+    name: string,
+    months: Map<number, number> | undefined,
+    customersIn: (m: number) => number,
+  ): CacCell | undefined => {
+    if (months === undefined) return undefined;
+    let total = 0;
+    let base = 0;
+    for (const [m, amount] of months) {
+      total += amount;
+      base += customersIn(m);
+    }
+    return { spend: total, cac: channelCac(name, total, base, null) };
+  };
+  const monthCell = (
+    name: string,
+    months: Map<number, number> | undefined,
+    m: number,
+    customers: number,
+  ): CacCell | undefined => {
+    const amount = months?.get(m);
+    return amount === undefined
+      ? undefined
+      : { spend: amount, cac: channelCac(name, amount, customers, m) };
+  };
+  const customersOf = (s: GroupStats, id: number) => (id < 0 ? 0 : s.customers[id]);
+
+  // Stats of a campaign that has spend but no customer.
+  const none: GroupStats = {
+    groupCount: 1,
+    maxMonths: f.options.maxMonths,
+    customers: new Int32Array(1),
+    repeaters: new Int32Array(1),
+    f2Base: new Int32Array(1),
+    f2Converted: new Int32Array(1),
+    subscriptionBase: new Int32Array(1),
+    subscriptionConverted: new Int32Array(1),
+    ltvNet: new Float64Array(f.options.maxMonths + 1),
+    ltvCustomers: new Int32Array(f.options.maxMonths + 1),
+  };
   const row = (
     s: GroupStats,
     g: number,
@@ -339,41 +375,50 @@ export function acquisitionReport(
 
   const channels: AcquisitionRow[] = [];
   attribution.channels.forEach((ch, g) => {
-    if (stats.channels.customers[g] === 0 && !channelCacIndex.overall.has(ch.key)) return;
-    channels.push(row(stats.channels, g, ch.key, null, null, channelCacIndex.overall.get(ch.key)));
+    const months = channelSpend.get(g);
+    if (stats.channels.customers[g] === 0 && months === undefined) return;
+    const cell = overallCell(ch.key, months, (m) =>
+      customersOf(stats.channelMonths, channelMonth.idOf(g, m - firstMonth)),
+    );
+    channels.push(row(stats.channels, g, ch.key, null, null, cell));
   });
   const channelMonths = channelMonth.a.map((ch, g) => {
     const key = attribution.channels[ch].key;
-    const month = formatMonth(firstMonth + channelMonth.b[g]);
-    return row(
-      stats.channelMonths,
-      g,
-      key,
-      null,
-      month,
-      channelCacIndex.monthly.get(month + SEP + key),
-    );
+    const m = firstMonth + channelMonth.b[g];
+    const cell = monthCell(key, channelSpend.get(ch), m, stats.channelMonths.customers[g]);
+    return row(stats.channelMonths, g, key, null, formatMonth(m), cell);
   });
-  const campaigns = campaignPairs.a.map((ch, g) =>
-    row(
-      stats.campaigns,
-      g,
-      attribution.channels[ch].key,
-      attribution.campaigns[campaignPairs.b[g]],
-      null,
-      campaignCacIndex.overall.get(campaignNames[g]),
-    ),
-  );
-  const campaignMonths = campaignMonth.a.map((pair, g) => {
-    const month = formatMonth(firstMonth + campaignMonth.b[g]);
-    return row(
-      stats.campaignMonths,
-      g,
-      attribution.channels[campaignPairs.a[pair]].key,
-      attribution.campaigns[campaignPairs.b[pair]],
-      month,
-      campaignCacIndex.monthly.get(month + SEP + campaignNames[pair]),
+  const campaignSpendOf = (pair: number) =>
+    campaignSpend.get(
+      `${campaignPairs.a[pair]}${SEP}${attribution.campaigns[campaignPairs.b[pair]]}`,
+    )?.months;
+  const campaigns = campaignPairs.a.map((ch, g) => {
+    const key = attribution.channels[ch].key;
+    const name = attribution.campaigns[campaignPairs.b[g]];
+    const cell = overallCell(`${key} / ${name}`, campaignSpendOf(g), (m) =>
+      customersOf(stats.campaignMonths, campaignMonth.idOf(g, m - firstMonth)),
     );
+    return row(stats.campaigns, g, key, name, null, cell);
+  });
+  // Campaigns with spend but no new customer: a row of their own (CAC has no base).
+  for (const entry of campaignSpend.values()) {
+    const code = campaignIndex.get(entry.campaign);
+    if (code !== undefined && campaignPairs.idOf(entry.channel, code) >= 0) continue;
+    const key = attribution.channels[entry.channel].key;
+    const cell = overallCell(`${key} / ${entry.campaign}`, entry.months, () => 0);
+    campaigns.push(row(none, 0, key, entry.campaign, null, cell));
+  }
+  const campaignMonths = campaignMonth.a.map((pair, g) => {
+    const m = firstMonth + campaignMonth.b[g];
+    const key = attribution.channels[campaignPairs.a[pair]].key;
+    const name = attribution.campaigns[campaignPairs.b[pair]];
+    const cell = monthCell(
+      `${key} / ${name}`,
+      campaignSpendOf(pair),
+      m,
+      stats.campaignMonths.customers[g],
+    );
+    return row(stats.campaignMonths, g, key, name, formatMonth(m), cell);
   });
   const byMonth = (a: AcquisitionRow, b: AcquisitionRow) =>
     (a.month ?? "").localeCompare(b.month ?? "");

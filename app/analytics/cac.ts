@@ -61,6 +61,24 @@ const cacDefinition = (channel: string | null, attributed: boolean): MetricDefin
         params: { channel, attributed },
       };
 
+/**
+ * CAC of one channel (or channel and campaign) from its spend and the new customers it
+ * brought in the months that have spend; month null = over all those months.
+ */
+export function channelCac(
+  channel: string,
+  spendMinor: number,
+  newCustomers: number,
+  month: number | null,
+): Metric {
+  return makeMetric(
+    cacDefinition(channel, true),
+    spendMinor,
+    newCustomers,
+    month === null ? null : monthRange(month),
+  );
+}
+
 function validateSpend(spend: readonly MarketingSpend[]): void {
   spend.forEach((s, i) => {
     parseMonth(s.month);
@@ -130,7 +148,6 @@ export function cacByMonth(
     month: number | null,
     customers: number | null,
   ): CacChannel => {
-    const definition = cacDefinition(channel, attribution !== undefined);
     const period = month === null ? null : monthRange(month);
     return {
       channel,
@@ -138,8 +155,8 @@ export function cacByMonth(
       newCustomers: customers,
       cac:
         customers === null
-          ? makeMetric(definition, amount, 0, period, null)
-          : makeMetric(definition, amount, customers, period),
+          ? makeMetric(cacDefinition(channel, false), amount, 0, period, null)
+          : channelCac(channel, amount, customers, month),
     };
   };
 

@@ -211,6 +211,19 @@ describe("acquisition by channel and campaign", () => {
       spendMinor: 6000,
       cac: { value: 6000 },
     });
+    // A campaign with spend and no new customer still gets its row.
+    const winter = acquisitionReport(
+      history,
+      attribution,
+      [...spend, { month: "2024-02", channel: "google_ads", campaign: "Winter", amountMinor: 900 }],
+      { asOfDay: AS_OF, marginRate: null, channelAliases: aliases },
+    );
+    expect(winter.campaigns.map((r) => [r.campaign, r.newCustomers, r.spendMinor])).toEqual([
+      ["spring_sale", 2, 6000],
+      ["winter", 0, 900],
+    ]);
+    expect(winter.campaigns[1].cac).toMatchObject({ value: null, numerator: 900, denominator: 0 });
+    expect(winter.channels.find((r) => r.channel === "google_ads")?.spendMinor).toBe(10900);
     expect(report.campaignMonths.map((r) => [r.month, r.newCustomers, r.spendMinor])).toEqual([
       ["2024-01", 1, 6000],
       ["2024-02", 1, 0],
