@@ -8,7 +8,14 @@ import { channelCac } from "./cac";
 import type { CustomerAttribution } from "./channels";
 import { normaliseAttribution } from "./channels";
 import type { CustomerFacts, GroupStats, LtvPoint, Share } from "./customer-groups";
-import { customerFacts, groupStatsByCodes, ltvAt, ltvCurve, share } from "./customer-groups";
+import {
+  customerFacts,
+  groupStatsByCodes,
+  ltvAt,
+  ltvCurve,
+  mergeGroups,
+  share,
+} from "./customer-groups";
 import type { PurchaseHistory } from "./history";
 import type { Metric } from "./metric";
 import { formatMonth, parseMonth } from "./time";
@@ -285,15 +292,13 @@ export function acquisitionReport(
     }
   }
 
-  const [channelStats, channelMonthStats, campaignStats, campaignMonthStats] = groupStatsByCodes(
-    f,
-    [
-      { code: channel, groupCount: channelCount },
-      { code: channelMonth.id, groupCount: channelMonth.a.length },
-      { code: campaignPairs.id, groupCount: campaignPairs.a.length },
-      { code: campaignMonth.id, groupCount: campaignMonth.a.length },
-    ],
-  );
+  // One pass for the month groupings; the totals per channel and campaign are their sums.
+  const [channelMonthStats, campaignMonthStats] = groupStatsByCodes(f, [
+    { code: channelMonth.id, groupCount: channelMonth.a.length },
+    { code: campaignMonth.id, groupCount: campaignMonth.a.length },
+  ]);
+  const channelStats = mergeGroups(channelMonthStats, channelMonth.a, channelCount);
+  const campaignStats = mergeGroups(campaignMonthStats, campaignMonth.a, campaignPairs.a.length);
   const stats = {
     channels: channelStats,
     channelMonths: channelMonthStats,

@@ -332,6 +332,40 @@ export function groupStatsByCodes(
   return acc.map((a) => finish(a, K));
 }
 
+/**
+ * Merges groups: group g of `stats` is added into group into[g] (every field is a sum, so
+ * e.g. channel totals are the sum of the channel × month groups). Linear in groups × months.
+ */
+export function mergeGroups(stats: GroupStats, into: ArrayLike<number>, count: number): GroupStats {
+  const K = stats.maxMonths;
+  const out = {
+    groupCount: count,
+    maxMonths: K,
+    customers: new Int32Array(count),
+    repeaters: new Int32Array(count),
+    f2Base: new Int32Array(count),
+    f2Converted: new Int32Array(count),
+    subscriptionBase: new Int32Array(count),
+    subscriptionConverted: new Int32Array(count),
+    ltvNet: new Float64Array(count * (K + 1)),
+    ltvCustomers: new Int32Array(count * (K + 1)),
+  };
+  for (let g = 0; g < stats.groupCount; g++) {
+    const t = into[g];
+    out.customers[t] += stats.customers[g];
+    out.repeaters[t] += stats.repeaters[g];
+    out.f2Base[t] += stats.f2Base[g];
+    out.f2Converted[t] += stats.f2Converted[g];
+    out.subscriptionBase[t] += stats.subscriptionBase[g];
+    out.subscriptionConverted[t] += stats.subscriptionConverted[g];
+    for (let k = 1; k <= K; k++) {
+      out.ltvNet[t * (K + 1) + k] += stats.ltvNet[g * (K + 1) + k];
+      out.ltvCustomers[t * (K + 1) + k] += stats.ltvCustomers[g * (K + 1) + k];
+    }
+  }
+  return out;
+}
+
 /** A share with its counts; value null when the base is empty. */
 export interface Share {
   readonly value: number | null;
