@@ -344,27 +344,56 @@ export function entryProductReport(
     if (list.length < topPairs) list.push(pair);
   }
 
-  // Gaps per entry product: counting sort of members by product, then each slice sorted.
+  // Gaps are whole days (at most the history's span), so they sort by counting: members in
+  // ascending gap order, dealt into their product's slice, leave every slice sorted.
+  const maxOf = (gap: Int32Array): number => {
+    let max = -1;
+    for (let c = 0; c < n; c++) if (gap[c] > max) max = gap[c];
+    return max;
+  };
   const gapsByProduct = (gap: Int32Array): Csr => {
+    const maxGap = maxOf(gap);
+    const byDay = new Int32Array(maxGap + 2);
     const start = new Int32Array(P + 1);
-    for (let i = 0; i < members; i++) if (gap[memberCustomer[i]] >= 0) start[entry.values[i] + 1]++;
-    for (let p = 0; p < P; p++) start[p + 1] += start[p];
-    const fill = start.slice(0, P);
-    const values = new Int32Array(start[P]);
+    let count = 0;
     for (let i = 0; i < members; i++) {
       const g = gap[memberCustomer[i]];
-      if (g >= 0) values[fill[entry.values[i]]++] = g;
+      if (g < 0) continue;
+      byDay[g + 1]++;
+      start[entry.values[i] + 1]++;
+      count++;
     }
-    for (let p = 0; p < P; p++) values.subarray(start[p], start[p + 1]).sort();
+    for (let day = 0; day <= maxGap; day++) byDay[day + 1] += byDay[day];
+    const ordered = new Int32Array(count);
+    for (let i = 0; i < members; i++) {
+      const g = gap[memberCustomer[i]];
+      if (g >= 0) ordered[byDay[g]++] = i;
+    }
+    for (let p = 0; p < P; p++) start[p + 1] += start[p];
+    const fill = start.slice(0, P);
+    const values = new Int32Array(count);
+    for (let j = 0; j < count; j++) {
+      const i = ordered[j];
+      values[fill[entry.values[i]]++] = gap[memberCustomer[i]];
+    }
     return { start, values };
   };
   const allGaps = (gap: Int32Array): Int32Array => {
+    const byDay = new Int32Array(maxOf(gap) + 1);
     let count = 0;
-    for (let c = 0; c < n; c++) if (f.included[c] && gap[c] >= 0) count++;
+    for (let c = 0; c < n; c++) {
+      if (f.included[c] && gap[c] >= 0) {
+        byDay[gap[c]]++;
+        count++;
+      }
+    }
     const out = new Int32Array(count);
     let k = 0;
-    for (let c = 0; c < n; c++) if (f.included[c] && gap[c] >= 0) out[k++] = gap[c];
-    return out.sort();
+    for (let day = 0; day < byDay.length; day++) {
+      out.fill(day, k, k + byDay[day]);
+      k += byDay[day];
+    }
+    return out;
   };
   const gap12 = gapsByProduct(f.gap12);
   const gap23 = gapsByProduct(f.gap23);
