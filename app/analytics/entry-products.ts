@@ -96,40 +96,61 @@ export interface EntryProductReport {
 
 export const DEFAULT_GAP_BIN_EDGES: readonly number[] = [7, 14, 30, 60, 90, 180, 365];
 
-/** Nearest rank: the smallest value with at least share × n values ≤ it. */
-function rank(sorted: Int32Array, q: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.max(1, Math.ceil(q * sorted.length - 1e-9));
-  return sorted[Math.min(i, sorted.length) - 1];
-}
-
-/** Distribution of gaps (days, sorted ascending). */
-export function gapDistribution(
-  sorted: Int32Array,
+/**
+ * Distribution of gaps given as per-day counts: counts[offset + d] gaps of d days, d < width.
+ * Quantiles are nearest rank: the smallest day with at least share × n gaps ≤ it.
+ */
+export function gapDistributionOfCounts(
+  counts: Int32Array,
+  offset: number,
+  width: number,
   shares: readonly number[] = [0.5, 0.8],
   binEdges: readonly number[] = DEFAULT_GAP_BIN_EDGES,
 ): GapDistribution {
+  let total = 0;
+  for (let d = 0; d < width; d++) total += counts[offset + d];
+  const rank = (q: number): number | null => {
+    if (total === 0) return null;
+    const target = Math.min(total, Math.max(1, Math.ceil(q * total - 1e-9)));
+    let seen = 0;
+    for (let d = 0; d < width; d++) {
+      seen += counts[offset + d];
+      if (seen >= target) return d;
+    }
+    return width - 1;
+  };
   const histogram: { fromDay: number; toDay: number | null; count: number }[] = [];
   let from = 0;
-  let i = 0;
+  let binned = 0;
   for (const edge of binEdges) {
     let count = 0;
-    while (i < sorted.length && sorted[i] <= edge) {
-      i++;
-      count++;
-    }
+    for (let d = from; d <= edge && d < width; d++) count += counts[offset + d];
     histogram.push({ fromDay: from, toDay: edge, count });
+    binned += count;
     from = edge + 1;
   }
-  histogram.push({ fromDay: from, toDay: null, count: sorted.length - i });
+  histogram.push({ fromDay: from, toDay: null, count: total - binned });
   return {
-    count: sorted.length,
-    q1: rank(sorted, 0.25),
-    median: rank(sorted, 0.5),
-    q3: rank(sorted, 0.75),
-    byShare: shares.map((s) => ({ share: s, day: rank(sorted, s) })),
+    count: total,
+    q1: rank(0.25),
+    median: rank(0.5),
+    q3: rank(0.75),
+    byShare: shares.map((share) => ({ share, day: rank(share) })),
     histogram,
   };
+}
+
+/** Distribution of gaps in days (any order, each ≥ 0). */
+export function gapDistribution(
+  gaps: Int32Array,
+  shares: readonly number[] = [0.5, 0.8],
+  binEdges: readonly number[] = DEFAULT_GAP_BIN_EDGES,
+): GapDistribution {
+  let max = -1;
+  for (const g of gaps) if (g > max) max = g;
+  const counts = new Int32Array(max + 1);
+  for (const g of gaps) counts[g]++;
+  return gapDistributionOfCounts(counts, 0, max + 1, shares, binEdges);
 }
 
 /** Compressed rows: values of row r are values[start[r] .. start[r + 1] − 1]. */
@@ -344,16 +365,27 @@ export function entryProductReport(
     if (list.length < topPairs) list.push(pair);
   }
 
-  // Gaps are whole days (at most the history's span), so they sort by counting: members in
-  // ascending gap order, dealt into their product's slice, leave every slice sorted.
-  const maxOf = (gap: Int32Array): number => {
-    let max = -1;
-    for (let c = 0; c < n; c++) if (gap[c] > max) max = gap[c];
-    return max;
-  };
-  const gapsByProduct = (gap: Int32Array): Csr => {
-    const maxGap = maxOf(gap);
-    const byDay = new Int32Array(maxGap + 2);
+  // Gaps are whole days, at most the history's span: per-day counts per entry product
+  // (one sequential pass over the members), and overall over the customers.
+  let maxGap = -1;
+  for (let c = 0; c < n; c++) {
+    if (f.gap12[c] > maxGap) maxGap = f.gap12[c];
+    if (f.gap23[c] > maxGap) maxGap = f.gap23[c];
+  }
+  const width = maxGap + 1;
+  // Dense product × day counts up to 32 MB; a larger catalogue × span sorts each product's
+  // gaps instead (members in ascending gap order dealt into their product's slice).
+  const denseGaps = P * width <= 1 << 23;
+  const perProduct = (gap: Int32Array): ((p: number) => GapDistribution) => {
+    if (denseGaps) {
+      const byProduct = new Int32Array(P * width);
+      for (let i = 0; i < members; i++) {
+        const g = gap[memberCustomer[i]];
+        if (g >= 0) byProduct[entry.values[i] * width + g]++;
+      }
+      return (p) => gapDistributionOfCounts(byProduct, p * width, width, shares, binEdges);
+    }
+    const byDay = new Int32Array(width + 1);
     const start = new Int32Array(P + 1);
     let count = 0;
     for (let i = 0; i < members; i++) {
@@ -363,7 +395,7 @@ export function entryProductReport(
       start[entry.values[i] + 1]++;
       count++;
     }
-    for (let day = 0; day <= maxGap; day++) byDay[day + 1] += byDay[day];
+    for (let day = 0; day < width; day++) byDay[day + 1] += byDay[day];
     const ordered = new Int32Array(count);
     for (let i = 0; i < members; i++) {
       const g = gap[memberCustomer[i]];
@@ -376,28 +408,15 @@ export function entryProductReport(
       const i = ordered[j];
       values[fill[entry.values[i]]++] = gap[memberCustomer[i]];
     }
-    return { start, values };
+    return (p) => gapDistribution(values.subarray(start[p], start[p + 1]), shares, binEdges);
   };
-  const allGaps = (gap: Int32Array): Int32Array => {
-    const byDay = new Int32Array(maxOf(gap) + 1);
-    let count = 0;
-    for (let c = 0; c < n; c++) {
-      if (f.included[c] && gap[c] >= 0) {
-        byDay[gap[c]]++;
-        count++;
-      }
-    }
-    const out = new Int32Array(count);
-    let k = 0;
-    for (let day = 0; day < byDay.length; day++) {
-      out.fill(day, k, k + byDay[day]);
-      k += byDay[day];
-    }
-    return out;
+  const overall = (gap: Int32Array): GapDistribution => {
+    const all = new Int32Array(width);
+    for (let c = 0; c < n; c++) if (f.included[c] && gap[c] >= 0) all[gap[c]]++;
+    return gapDistributionOfCounts(all, 0, width, shares, binEdges);
   };
-  const gap12 = gapsByProduct(f.gap12);
-  const gap23 = gapsByProduct(f.gap23);
-  const slice = (g: Csr, p: number) => g.values.subarray(g.start[p], g.start[p + 1]);
+  const gap12 = perProduct(f.gap12);
+  const gap23 = perProduct(f.gap23);
 
   const rows: EntryProductRow[] = [];
   for (let p = 0; p < P; p++) {
@@ -411,16 +430,16 @@ export function entryProductReport(
       ltv: ltvMonths.map((k) => ltvAt(stats, p, k)),
       toSubscription: share(stats.subscriptionConverted[p], stats.subscriptionBase[p]),
       nextProducts: pairsOf.get(p) ?? [],
-      firstToSecond: gapDistribution(slice(gap12, p), shares, binEdges),
-      secondToThird: gapDistribution(slice(gap23, p), shares, binEdges),
+      firstToSecond: gap12(p),
+      secondToThird: gap23(p),
     });
   }
   rows.sort((a, b) => b.customers - a.customers || a.code - b.code);
   return {
     products: rows,
     pairs: allPairs.slice(0, topPairs),
-    firstToSecond: gapDistribution(allGaps(f.gap12), shares, binEdges),
-    secondToThird: gapDistribution(allGaps(f.gap23), shares, binEdges),
+    firstToSecond: overall(f.gap12),
+    secondToThird: overall(f.gap23),
     customers,
     customersWithoutProducts: withoutProducts,
     params: { windowDays, ltvMonths, shares, binEdges },

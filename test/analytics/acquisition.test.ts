@@ -342,6 +342,31 @@ describe("entry products and time between purchases", () => {
     expect(row("B")?.firstToSecond).toMatchObject({ count: 1, median: 22 });
   });
 
+  it("a large catalogue × span gives the same gaps (sorted per product, not counted)", () => {
+    const specs = [
+      { c: 0, at: "2020-01-01T10:00:00+09:00", items: ["A"] },
+      { c: 0, at: "2025-06-23T10:00:00+09:00", items: ["B"] },
+      { c: 1, at: "2020-01-01T10:00:00+09:00", items: ["A", "B"] },
+      { c: 1, at: "2020-01-11T10:00:00+09:00", items: ["A"] },
+      { c: 1, at: "2020-01-16T10:00:00+09:00", items: ["A"] },
+      { c: 2, at: "2021-03-01T10:00:00+09:00", items: ["B"] },
+      { c: 2, at: "2021-03-06T10:00:00+09:00", items: ["B"] },
+    ];
+    const s2 = touchShop(specs);
+    const h2 = buildPurchaseHistory(s2.orders, 3, createCalendar("Asia/Tokyo"));
+    const asOfDay = d("2025-12-31");
+    const small = entryProductReport(h2, s2.orders, s2.lineItems, s2.products, { asOfDay });
+    // 5,000 products × 2,000 days is past the dense table's 2^23 cells.
+    const many = [...s2.products, ...Array.from({ length: 5000 }, (_, i) => `x${i}`)];
+    const large = entryProductReport(h2, s2.orders, s2.lineItems, many, { asOfDay });
+    expect(large.products).toEqual(small.products);
+    expect(large.firstToSecond).toEqual(small.firstToSecond);
+    const a = small.products.find((r) => r.product === "A");
+    // c0: 2020-01-01 → 2025-06-23 = 2,000 days; c1: 10 days.
+    expect(a?.firstToSecond).toMatchObject({ count: 2, q1: 10, median: 10, q3: 2000 });
+    expect(a?.secondToThird).toMatchObject({ count: 1, median: 5 });
+  });
+
   it("gapDistribution on its own", () => {
     const g = gapDistribution(Int32Array.from([1, 2, 3, 4, 10]), [0.2, 1], [3]);
     expect(g).toEqual({
