@@ -2,7 +2,7 @@
  * Acquisition by channel and by campaign (issue 17): new customers, spend and CAC (cac.ts),
  * F2, repeat rate, historical LTV at 3/6/12/24 months, LTV:CAC and payback — per
  * acquisition month and over the whole range. Definitions:
- * docs/decisions/00XX-acquisition-analytics.md.
+ * docs/decisions/0051-acquisition-analytics.md.
  */
 import { channelCac } from "./cac";
 import type { CustomerAttribution } from "./channels";

@@ -1,7 +1,7 @@
 /**
  * Acquisition channel and campaign of each customer: the first-touch attribution of their
  * first purchase, mapped through the merchant's ordered channel rules
- * (docs/decisions/00XX-acquisition-analytics.md).
+ * (docs/decisions/0051-acquisition-analytics.md).
  *
  * A customer's first order is their earliest order that is neither cancelled nor test (the
  * order that opens their first purchase in history.ts). Its first visit (UTM values,

@@ -3,7 +3,7 @@
  * within N days, repeat rate, LTV at 6/12 months, conversion to subscription, the products
  * of the second purchase; and the time between purchases (1st → 2nd, 2nd → 3rd), overall
  * and per entry product. A customer whose first purchase holds several products counts once
- * for each of them (docs/decisions/00XX-acquisition-analytics.md).
+ * for each of them (docs/decisions/0051-acquisition-analytics.md).
  */
 import type { CustomerFacts, LtvPoint, Share } from "./customer-groups";
 import { customerFacts, groupStats, ltvAt, share } from "./customer-groups";
