@@ -15,7 +15,7 @@ const envSchema = z.object({
   SCOPES: z
     .string()
     .regex(/^[a-z_]+(,[a-z_]+)*$/, "must be a comma-separated scope list")
-    .default("read_orders,read_all_orders,read_customers,write_customers"),
+    .default("read_orders,read_all_orders,read_customers,write_customers,read_products"),
   SHOP_CUSTOM_DOMAIN: z.string().optional(),
   DATABASE_URL: z
     .string()

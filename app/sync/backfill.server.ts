@@ -1,6 +1,6 @@
 /**
- * The backfill: every customer and order of a shop through two bulk queries, written
- * through the row store. It is a resumable state machine whose state lives in the
+ * The backfill: every customer and order of a shop, and every variant's unit cost, through
+ * three bulk queries, written through the row store. It is a resumable state machine whose state lives in the
  * database (BulkOperation rows and their line checkpoints), so a crash, deploy or
  * Redis restart at any point continues where the last committed batch ended and never
  * writes anything twice (the store's upserts are idempotent anyway).
@@ -18,24 +18,45 @@ import {
   startBulkQuery,
 } from "./bulk.server";
 import type { SyncContext } from "./context.server";
+import { COSTS_ACCESS_DENIED, isAccessDenied, recordCostSync } from "./costs.server";
 import { sweepDeletions } from "./deletions.server";
 import { parseJsonExact } from "./ids";
-import { BULK_CUSTOMERS, BULK_ORDERS, filteredBulkQuery, SHOP_INFO } from "./operations";
+import {
+  BULK_CUSTOMERS,
+  BULK_ORDERS,
+  BULK_VARIANT_COSTS,
+  filteredBulkQuery,
+  SHOP_INFO,
+} from "./operations";
 import {
   customerRowFrom,
   lineItemRowFrom,
   orderRowFrom,
   parseGid,
+  variantCostRowFrom,
   type CustomerRow,
   type LineItemRow,
   type OrderRow,
+  type VariantCostRow,
 } from "./rows";
 
 export type BackfillStep = { done: true } | { done: false; checkAgainInMs: number };
 
-export type BulkKind = "customers" | "orders";
-const KINDS: readonly BulkKind[] = ["customers", "orders"];
-const BULK_QUERIES: Record<BulkKind, string> = { customers: BULK_CUSTOMERS, orders: BULK_ORDERS };
+/**
+ * The files of a backfill, exported side by side. Variant costs are a file of their own
+ * (not a child of each order's line items: a variant would repeat in every order) and are
+ * never filtered by `since`: a cost change moves the inventory item's updated_at, not the
+ * variant's, and a shop has few variants next to its orders.
+ */
+export type BulkKind = "customers" | "orders" | "variants";
+const KINDS: readonly BulkKind[] = ["customers", "orders", "variants"];
+const BULK_QUERIES: Record<BulkKind, string> = {
+  customers: BULK_CUSTOMERS,
+  orders: BULK_ORDERS,
+  variants: BULK_VARIANT_COSTS,
+};
+/** Why a variants export ended without costs: the token lacks their scope. */
+const ACCESS_DENIED = "ACCESS_DENIED";
 
 /**
  * Rows per write; the file's progress moves with each batch, in its transaction. Large on
@@ -105,13 +126,14 @@ export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Pro
 
   let waitMs = 0;
   for (const kind of KINDS) {
-    const query = shop.syncSince
-      ? filteredBulkQuery(
-          BULK_QUERIES[kind],
-          kind,
-          `updated_at:>='${shop.syncSince.toISOString()}'`,
-        )
-      : BULK_QUERIES[kind];
+    const query =
+      shop.syncSince && kind !== "variants"
+        ? filteredBulkQuery(
+            BULK_QUERIES[kind],
+            kind,
+            `updated_at:>='${shop.syncSince.toISOString()}'`,
+          )
+        : BULK_QUERIES[kind];
     const step = await advanceKind(ctx, shop.id, kind, query, runStart);
     if (!step.done) waitMs = Math.max(waitMs, step.checkAgainInMs);
   }
@@ -145,6 +167,10 @@ async function advanceKind(
   });
   let op = ops.at(-1);
   if (op?.ingestedAt && op.status === "COMPLETED") return { done: true };
+  // Costs the token may not read: skipped (recorded below), the rest of the backfill goes on.
+  if (kind === "variants" && op?.ingestedAt && op.errorCode === ACCESS_DENIED) {
+    return { done: true };
+  }
 
   if (!op || op.ingestedAt) {
     const failed = ops.filter((o) => o.status !== "COMPLETED").length;
@@ -165,6 +191,10 @@ async function advanceKind(
     } catch (error) {
       if (error instanceof BulkOperationInProgressError)
         return { done: false, checkAgainInMs: 30_000 };
+      if (kind === "variants" && isAccessDenied(error)) {
+        await recordCostSync(ctx.db, shopId, COSTS_ACCESS_DENIED);
+        return { done: true };
+      }
       throw error;
     }
   }
@@ -192,6 +222,12 @@ async function advanceKind(
     }
   }
 
+  if (kind === "variants" && op.status === "FAILED" && op.errorCode === ACCESS_DENIED) {
+    await ctx.db.bulkOperation.update({ where: { id: op.id }, data: { ingestedAt: new Date() } });
+    await recordCostSync(ctx.db, shopId, COSTS_ACCESS_DENIED);
+    ctx.log.warn({ shopId, bulkOperation: op.id }, "unit costs skipped: access denied");
+    return { done: true };
+  }
   const complete = op.status === "COMPLETED";
   const url = complete ? op.url : op.partialDataUrl;
   if (url) {
@@ -225,6 +261,7 @@ async function advanceKind(
     }
   }
   await ctx.db.bulkOperation.update({ where: { id: op.id }, data: { ingestedAt: new Date() } });
+  if (kind === "variants" && complete) await recordCostSync(ctx.db, shopId, null);
   if (op.status !== "COMPLETED") {
     ctx.log.warn(
       { shopId, kind, bulkOperation: op.id, errorCode: op.errorCode },
@@ -281,6 +318,7 @@ async function ingest(
   let orders: OrderRow[] = [];
   let items: LineItemRow[] = [];
   let customers: CustomerRow[] = [];
+  let variants: VariantCostRow[] = [];
   let written = done; // lines handed to the store
 
   const noteChild = (line: Record<string, unknown>, lineNumber: number) => {
@@ -303,12 +341,15 @@ async function ingest(
         if (subscriptionOrders.has(`gid://shopify/Order/${row.id}`)) row.subscription = true;
       }
       write = ctx.store.upsertOrders(shopId, orders, progress, items);
+    } else if (kind === "variants") {
+      write = ctx.store.upsertVariantCosts(shopId, variants, progress);
     } else {
       write = ctx.store.upsertCustomers(shopId, customers, progress);
     }
     orders = [];
     items = [];
     customers = [];
+    variants = [];
     write.catch(() => {}); // handled where it is awaited
     writes.push(write);
     if (writes.length >= WRITES_IN_FLIGHT) await writes.shift();
@@ -342,10 +383,12 @@ async function ingest(
           if (kind === "orders") items.push(noteChild(line, lineNumber));
         } else if (kind === "orders") {
           orders.push(mapLine(kind, lineNumber, () => orderRowFrom(line, false)));
+        } else if (kind === "variants") {
+          variants.push(mapLine(kind, lineNumber, () => variantCostRowFrom(line)));
         } else {
           customers.push(mapLine(kind, lineNumber, () => customerRowFrom(line)));
         }
-        if (orders.length + items.length + customers.length >= BATCH_ROWS) {
+        if (orders.length + items.length + customers.length + variants.length >= BATCH_ROWS) {
           return flush(lineNumber);
         }
       },

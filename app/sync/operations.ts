@@ -355,10 +355,109 @@ export const BULK_CUSTOMERS = `#graphql
 `;
 
 /**
+ * Unit costs (docs/decisions/00XX-variant-costs.md). A variant's cost is its inventory
+ * item's `unitCost` (MoneyV2, null when the merchant set none); the inventory item's
+ * `updatedAt` versions it. Readable with read_products since 2025-01 (shopify.app.toml).
+ * Every document selects a variant as `id`, `product { id }` and the same `inventoryItem`
+ * fields, mapped by app/sync/rows.ts variantCostRowFrom.
+ */
+export const BULK_VARIANT_COSTS = `#graphql
+  query BulkVariantCosts {
+    productVariants {
+      edges {
+        node {
+          id
+          product {
+            id
+          }
+          inventoryItem {
+            id
+            updatedAt
+            unitCost {
+              amount
+              currencyCode
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * A product's variants with their costs (products/update). Each variant with its product,
+ * item and cost is about 4 query points: 100 a page (about 400 of the 1,000 a query may cost).
+ */
+export const PRODUCT_VARIANT_COSTS = `#graphql
+  query ProductVariantCosts($id: ID!, $after: String) {
+    product(id: $id) {
+      id
+      variants(first: 100, after: $after) {
+        nodes {
+          id
+          product {
+            id
+          }
+          inventoryItem {
+            id
+            updatedAt
+            unitCost {
+              amount
+              currencyCode
+            }
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * Inventory items by id (inventory_items/update) or changed since (reconciliation: a cost
+ * change moves the item's updated_at, not always the variant's), with their variants.
+ * `InventoryItem.variant` is deprecated for `variants`; an item has one variant today (3
+ * read). An item with its cost and variants is about 9 points: 50 a page (about 450).
+ */
+export const INVENTORY_ITEM_COSTS = `#graphql
+  query InventoryItemCosts($query: String!, $after: String) {
+    inventoryItems(first: 50, after: $after, query: $query) {
+      nodes {
+        id
+        updatedAt
+        unitCost {
+          amount
+          currencyCode
+        }
+        variants(first: 3) {
+          nodes {
+            id
+            product {
+              id
+            }
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/**
  * A bulk query limited by a search filter, e.g. `updated_at:>'2026-01-01T00:00:00Z'`
  * for reconciliation after a long gap. The filter only ever comes from Kizuna's code.
  */
-export function filteredBulkQuery(query: string, resource: "orders" | "customers", filter: string) {
+export function filteredBulkQuery(
+  query: string,
+  resource: "orders" | "customers" | "productVariants",
+  filter: string,
+) {
   const quotedFilter = JSON.stringify(filter);
   return query.replace(`    ${resource} {`, `    ${resource}(query: ${quotedFilter}) {`);
 }

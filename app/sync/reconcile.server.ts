@@ -4,11 +4,13 @@
  * gap (more than a few thousand changes) goes through a bulk operation instead. Tags are
  * repaired with the rest (a tag change moves a customer's updatedAt; the full rows carry
  * tags newer than any lost tag webhook), and customers whose tags Kizuna does not know yet
- * are read by id.
+ * are read by id. Unit costs are read from the inventory items changed since
+ * (./costs.server.ts), all of them while the shop has none stored.
  */
 import type { CustomersChangedQuery, OrdersChangedQuery } from "../types/admin.generated";
 import { beginBackfill } from "./backfill.server";
 import type { SyncContext } from "./context.server";
+import { reconcileCosts } from "./costs.server";
 import { learnUnknownTags } from "./customers.server";
 import { sweepDeletions } from "./deletions.server";
 import {
@@ -26,7 +28,14 @@ const OVERLAP_MS = 5 * 60_000;
 
 export type ReconcileResult =
   | { mode: "skipped"; reason: string }
-  | { mode: "paged"; orders: number; customers: number; deleted: number }
+  | {
+      mode: "paged";
+      orders: number;
+      customers: number;
+      deleted: number;
+      /** Variant costs written, or "skipped" without the scope (Shop.costSyncSkipped). */
+      costs: number | "skipped";
+    }
   | { mode: "bulk" };
 
 export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<ReconcileResult> {
@@ -85,6 +94,13 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
       : null;
   } while (after);
 
+  // Every cost, not only the changed ones, while none is known: a shop whose backfill ran
+  // before costs were synced, or one that has just granted the scope they need.
+  const allCosts =
+    shop.costSyncSkipped !== null ||
+    !(await ctx.db.variantCost.findFirst({ where: { shopId: shop.id }, select: { shopId: true } }));
+  const costs = await reconcileCosts(ctx, shop.id, allCosts ? new Date(0) : since);
+
   const tagsLearned = await learnUnknownTags({ ...ctx, api: () => ctx.api }, shop.id);
 
   // Deletes are in no updated_at search: a lost delete webhook is found by the sweep.
@@ -92,6 +108,6 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
   const deleted = sweep.orders + sweep.customers;
 
   await ctx.db.shop.update({ where: { id: shop.id }, data: { lastReconciledAt: startedAt } });
-  ctx.log.info({ shop: shopDomain, orders, customers, tagsLearned, sweep }, "reconciled");
-  return { mode: "paged", orders, customers, deleted };
+  ctx.log.info({ shop: shopDomain, orders, customers, costs, tagsLearned, sweep }, "reconciled");
+  return { mode: "paged", orders, customers, deleted, costs };
 }

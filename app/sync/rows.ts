@@ -408,3 +408,59 @@ export function splitTags(tags: string): string[] {
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
 }
+
+/** A variant's unit cost as Kizuna keeps it (the VariantCost table). */
+export interface VariantCostRow {
+  variantId: bigint;
+  /** undefined or null: the read did not carry it, and the stored one stays. */
+  productId: bigint | null;
+  inventoryItemId: bigint;
+  /** Minor units of `currency`; null when the merchant set no cost. */
+  unitCostMinor: bigint | null;
+  currency: string | null;
+  /** InventoryItem.updatedAt: the version of the cost. */
+  shopifyUpdatedAt: Date;
+}
+
+const inventoryItemSchema = z.object({
+  id: z.string(),
+  updatedAt: isoDate,
+  unitCost: z.object({ amount: z.string(), currencyCode: z.string().length(3) }).nullable(),
+});
+/** A variant with its cost, as every cost operation selects it (./operations.ts). */
+export const variantCostNodeSchema = z.object({
+  id: z.string(),
+  product: z.object({ id: z.string() }).nullish(),
+  inventoryItem: inventoryItemSchema,
+});
+export type VariantCostNode = z.input<typeof variantCostNodeSchema>;
+
+/** The one mapping of a variant's cost, whichever operation read it. */
+export function variantCostRowFrom(node: unknown): VariantCostRow {
+  const variant = variantCostNodeSchema.parse(node);
+  const { inventoryItem: item } = variant;
+  const cost = item.unitCost;
+  return {
+    variantId: parseGid(variant.id, "ProductVariant"),
+    productId: variant.product ? parseGid(variant.product.id, "Product") : null,
+    inventoryItemId: parseGid(item.id, "InventoryItem"),
+    unitCostMinor: cost ? toMinorUnits(cost.amount, cost.currencyCode) : null,
+    currency: cost ? cost.currencyCode : null,
+    shopifyUpdatedAt: item.updatedAt,
+  };
+}
+
+/** An inventory item node (INVENTORY_ITEM_COSTS) as the variant nodes it costs. */
+export function variantNodesOfItem(item: {
+  id: string;
+  updatedAt: unknown;
+  unitCost?: unknown;
+  variants?: { nodes: ReadonlyArray<{ id: string; product?: { id: string } | null }> } | null;
+}): VariantCostNode[] {
+  const { variants, ...inventoryItem } = item;
+  return (variants?.nodes ?? []).map((v) => ({
+    id: v.id,
+    product: v.product ?? null,
+    inventoryItem: inventoryItem as VariantCostNode["inventoryItem"],
+  }));
+}

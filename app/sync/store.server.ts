@@ -1,6 +1,6 @@
 /**
- * The write path of orders and customers: one raw, batched upsert per provider, used by
- * backfill, reconciliation and webhooks alike. Prisma's createMany costs ~100 µs a row
+ * The write path of orders, customers and variant costs: one raw, batched upsert per
+ * provider, used by backfill, reconciliation and webhooks alike. Prisma's createMany costs ~100 µs a row
  * in the Wasm query compiler (docs/decisions/0001-binary-free-prisma.md); these go
  * through the drivers: a prepared statement in a transaction on SQLite (on a thread of
  * its own), an `INSERT … SELECT unnest(…)` per batch on PostgreSQL.
@@ -10,13 +10,22 @@
  * customer's tags have a version of their own (tagsUpdatedAt): a source without tags (a
  * customers/update webhook) leaves the stored tags as they are, and tags only replace
  * tags at least as new. An order is never linked to a tombstoned (deleted or redacted)
- * customer.
+ * customer. A variant's cost follows its inventory item's updatedAt the same way.
+ *
+ * Over 600 lines on purpose: both providers' statements for the same rows stay side by side
+ * (their column lists and update rules are shared constants), so they cannot drift apart.
  */
 import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
-import { tagsVersion, type CustomerRow, type LineItemRow, type OrderRow } from "./rows";
+import {
+  tagsVersion,
+  type CustomerRow,
+  type LineItemRow,
+  type OrderRow,
+  type VariantCostRow,
+} from "./rows";
 
 /**
  * How far a backfill has written a bulk file, stored in the same transaction as the
@@ -52,6 +61,15 @@ export interface RowStore {
   upsertCustomers(
     shopId: number,
     rows: readonly CustomerRow[],
+    progress?: BulkProgress,
+  ): Promise<void>;
+  /**
+   * Variants' unit costs: a row changes only for an inventory item version at least as new
+   * as the stored one, and a row without the product keeps the stored product.
+   */
+  upsertVariantCosts(
+    shopId: number,
+    rows: readonly VariantCostRow[],
     progress?: BulkProgress,
   ): Promise<void>;
   /** Sets the subscription flag of these orders (bulk files send line items apart). */
@@ -153,6 +171,31 @@ const ORDER_COLUMNS = [
   "journey",
   ...JOURNEY_COLUMNS,
 ] as const;
+const VARIANT_COST_COLUMNS = [
+  "shopId",
+  "variantId",
+  "productId",
+  "inventoryItemId",
+  "unitCostMinor",
+  "currency",
+  "shopifyUpdatedAt",
+] as const;
+const VARIANT_COST_UPDATE = `ON CONFLICT ("shopId", "variantId") DO UPDATE SET
+  "productId" = COALESCE(excluded."productId", "VariantCost"."productId"),
+  "inventoryItemId" = excluded."inventoryItemId", "unitCostMinor" = excluded."unitCostMinor",
+  "currency" = excluded."currency", "shopifyUpdatedAt" = excluded."shopifyUpdatedAt"
+  WHERE excluded."shopifyUpdatedAt" >= "VariantCost"."shopifyUpdatedAt"`;
+
+/** The newest read of each variant (PostgreSQL updates a row once per statement). */
+function newestVariantCosts(rows: readonly VariantCostRow[]): VariantCostRow[] {
+  const byId = new Map<bigint, VariantCostRow>();
+  for (const row of rows) {
+    const seen = byId.get(row.variantId);
+    if (!seen || row.shopifyUpdatedAt >= seen.shopifyUpdatedAt) byId.set(row.variantId, row);
+  }
+  return [...byId.values()];
+}
+
 const CUSTOMER_COLUMNS = [
   "shopId",
   "id",
@@ -390,6 +433,8 @@ function createSqliteStore(url: string): RowStore {
     deleteLineItems: `DELETE FROM "OrderLineItem" WHERE "shopId" = ? AND "orderId" = ?`,
     upsertCustomer: `INSERT INTO "Customer" (${quoted(CUSTOMER_COLUMNS)}) VALUES (?, ?, ?, ?, COALESCE(?, ''), ?)
       ${customerUpdate("0")}`,
+    upsertVariantCost: `INSERT INTO "VariantCost" (${quoted(VARIANT_COST_COLUMNS)})
+      VALUES (${VARIANT_COST_COLUMNS.map(() => "?").join(", ")}) ${VARIANT_COST_UPDATE}`,
     markSubscription: `UPDATE "Order" SET "subscription" = 1 WHERE "shopId" = ? AND "id" = ?`,
     orderTombstone: `INSERT INTO "Order" ("shopId", "id", "processedAt", "grossMinor", "netMinor", "shopifyUpdatedAt", "deleted")
       VALUES (?, ?, ?, 0, 0, ?, 1) ${conflict} DO UPDATE SET "deleted" = 1`,
@@ -517,6 +562,23 @@ function createSqliteStore(url: string): RowStore {
         },
         ...progressSteps(shopId, progress),
       ]),
+    upsertVariantCosts: (shopId, rows, progress) =>
+      writer.write([
+        {
+          statement: "upsertVariantCost",
+          length: rows.length,
+          columns: [
+            constant(shopId),
+            bigints(rows, (r) => r.variantId),
+            bigints(rows, (r) => r.productId),
+            bigints(rows, (r) => r.inventoryItemId),
+            bigints(rows, (r) => r.unitCostMinor),
+            texts(rows, (r) => r.currency),
+            dates(rows, (r) => r.shopifyUpdatedAt),
+          ],
+        },
+        ...progressSteps(shopId, progress),
+      ]),
     markSubscriptionOrders: (shopId, ids) =>
       writer.write([
         {
@@ -619,6 +681,10 @@ function createPostgresStore(url: string): RowStore {
     SELECT s, i, c, u, COALESCE(t, ''), tu
     FROM unnest($1::int[], $2::bigint[], $3::timestamp(3)[], $4::timestamp(3)[], $5::text[], $6::timestamp(3)[]) AS v(s, i, c, u, t, tu)
     ${customerUpdate("false")}`;
+
+  const upsertVariantCostsSql = `INSERT INTO "VariantCost" (${quoted(VARIANT_COST_COLUMNS)})
+    SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
+      $7::timestamp(3)[]) ${VARIANT_COST_UPDATE.replaceAll("excluded.", "EXCLUDED.")}`;
 
   const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
     const client = await pool.connect();
@@ -735,6 +801,23 @@ function createPostgresStore(url: string): RowStore {
             ];
       };
       return upsert(shopId, upsertCustomersSql, params, progress);
+    },
+    upsertVariantCosts(shopId, input, progress) {
+      const params = () => {
+        const rows = newestVariantCosts(input);
+        return rows.length === 0
+          ? null
+          : [
+              rows.map(() => shopId),
+              rows.map((r) => r.variantId.toString()),
+              rows.map((r) => r.productId?.toString() ?? null),
+              rows.map((r) => r.inventoryItemId.toString()),
+              rows.map((r) => r.unitCostMinor?.toString() ?? null),
+              rows.map((r) => r.currency),
+              rows.map((r) => pgDate(r.shopifyUpdatedAt)),
+            ];
+      };
+      return upsert(shopId, upsertVariantCostsSql, params, progress);
     },
     async markSubscriptionOrders(shopId, ids) {
       if (ids.length === 0) return;

@@ -4,7 +4,8 @@
  * re-read the order from the Admin API (the one mapping of app/sync/rows.ts, exact
  * shop-currency amounts incl. refunds) unless the payload is no newer than what is
  * stored; customer tags follow the tag topics and are re-read when an event is late
- * (./customers.server.ts); deletes and redactions win over any later update.
+ * (./customers.server.ts); deletes and redactions win over any later update. Variant
+ * costs are re-read on products/update and inventory_items/update (./costs.server.ts).
  *
  * PAYLOADS is the one list of the topics Kizuna processes and of the payload fields each
  * reads: the intake keeps only those fields, the worker registers those topics, and
@@ -16,6 +17,7 @@ import { z } from "zod";
 import type { Database } from "../db.server";
 import type { WebhookJob } from "../jobs/queues.server";
 import type { WebhookContext } from "./context.server";
+import { refreshInventoryItemCosts, refreshProductCosts } from "./costs.server";
 import { applyTagEvent, refreshCustomer } from "./customers.server";
 import { shopifyId } from "./ids";
 import { ORDER_FOR_SYNC } from "./operations";
@@ -65,6 +67,17 @@ const customerTagsPayload = z.object({
   tags: z.array(z.string()).nullish(),
   occurredAt: isoDate.nullish(),
 });
+/** inventory_items/update: a notification, the cost is read by id (the payload's has no currency). */
+const inventoryItemPayload = z.object({ id: numericId, updated_at: isoDate.nullish() });
+/**
+ * products/update: fires for every inventory change too (each order of a tracked product),
+ * so only a variant Kizuna does not know yet makes it read the product's costs; a known
+ * variant's cost changes come as inventory_items/update.
+ */
+const productPayload = z.object({
+  id: numericId,
+  variants: z.array(z.object({ id: numericId })).nullish(),
+});
 const redactPayload = z.object({
   customer: z.object({ id: numericId }),
   orders_to_redact: z.array(numericId).nullish(),
@@ -82,6 +95,8 @@ export const PAYLOADS = {
   CUSTOMERS_DELETE: idPayload,
   CUSTOMER_TAGS_ADDED: customerTagsPayload,
   CUSTOMER_TAGS_REMOVED: customerTagsPayload,
+  PRODUCTS_UPDATE: productPayload,
+  INVENTORY_ITEMS_UPDATE: inventoryItemPayload,
   BULK_OPERATIONS_FINISH: z.object({
     admin_graphql_api_id: z.string(),
     status: z.string(),
@@ -106,14 +121,23 @@ function unwrapped(schema: z.core.$ZodType): z.core.$ZodType {
   return inner ? unwrapped(inner) : schema;
 }
 
-/** A payload schema's fields, "a.b" for field b of object a (as include_fields names them). */
+/** The object schema of an object field, or of each element of a list of objects. */
+function objectOf(schema: z.core.$ZodType): z.ZodObject | null {
+  const inner = unwrapped(schema);
+  if (inner instanceof z.ZodObject) return inner;
+  if (inner instanceof z.ZodArray) return objectOf(inner.element as z.core.$ZodType);
+  return null;
+}
+
+/**
+ * A payload schema's fields, "a.b" for field b of object a, or of each object of list a (as
+ * include_fields names them).
+ */
 function fieldsOf(schema: z.core.$ZodType, prefix = ""): string[] {
-  const object = unwrapped(schema);
-  if (!(object instanceof z.ZodObject)) return [];
+  const object = objectOf(schema);
+  if (!object) return [];
   return Object.entries(object.shape).flatMap(([name, field]) =>
-    unwrapped(field) instanceof z.ZodObject
-      ? fieldsOf(field, `${prefix}${name}.`)
-      : [`${prefix}${name}`],
+    objectOf(field) ? fieldsOf(field, `${prefix}${name}.`) : [`${prefix}${name}`],
   );
 }
 
@@ -123,7 +147,8 @@ export function payloadFields(topic: string): string[] {
 }
 
 /** The named fields of an object ("a.b": field b of object a), as include_fields trims. */
-function picked(value: unknown, fields: readonly string[]): Record<string, unknown> {
+function picked(value: unknown, fields: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => picked(item, fields));
   if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
   const source = value as Record<string, unknown>;
   const nested = new Map<string, string[]>();
@@ -146,7 +171,9 @@ function picked(value: unknown, fields: readonly string[]): Record<string, unkno
  * Kizuna stores ids and aggregates only. An unknown topic keeps nothing.
  */
 export function essentialPayload(topic: string, payload: unknown): Record<string, unknown> {
-  return picked(payload, payloadFields(topic));
+  // A payload is an object: a list at the top keeps nothing, as any other non-object.
+  if (Array.isArray(payload)) return {};
+  return picked(payload, payloadFields(topic)) as Record<string, unknown>;
 }
 
 export async function processWebhook(
@@ -252,6 +279,30 @@ async function apply(
     case "CUSTOMERS_DELETE":
       await ctx.store.deleteCustomer(shopId, webhook.payload.id);
       return { ...NOTHING, ordersChanged: true };
+    case "PRODUCTS_UPDATE": {
+      const { id, variants } = webhook.payload;
+      if (variants && variants.length > 0) {
+        const known = await ctx.db.variantCost.count({
+          where: { shopId, variantId: { in: variants.map((v) => v.id) } },
+        });
+        if (known === new Set(variants.map((v) => v.id)).size) return NOTHING;
+      }
+      await refreshProductCosts({ ...ctx, api: ctx.api() }, shopId, id);
+      return NOTHING;
+    }
+    case "INVENTORY_ITEMS_UPDATE": {
+      const { id, updated_at } = webhook.payload;
+      if (updated_at) {
+        const stored = await ctx.db.variantCost.findFirst({
+          where: { shopId, inventoryItemId: id },
+          select: { shopifyUpdatedAt: true },
+        });
+        // A replay or a late delivery: what is stored is already as new.
+        if (stored && stored.shopifyUpdatedAt >= updated_at) return NOTHING;
+      }
+      await refreshInventoryItemCosts({ ...ctx, api: ctx.api() }, shopId, id);
+      return NOTHING;
+    }
     case "BULK_OPERATIONS_FINISH":
       // Only a wake-up call: the backfill reads the operation's full state (result URL,
       // counts) from the Admin API itself, so a half-known "COMPLETED" is never stored.

@@ -50,7 +50,9 @@ describe("token exchange", () => {
     expect(session.refreshToken).toMatch(/^shprt_/);
     expect(session.expires?.getTime()).toBeGreaterThan(Date.now() + 3500_000);
     expect(session.refreshTokenExpires?.getTime()).toBeGreaterThan(Date.now() + 80 * 86_400_000);
-    expect(session.scope).toBe("read_orders,read_all_orders,read_customers,write_customers");
+    expect(session.scope).toBe(
+      "read_orders,read_all_orders,read_customers,write_customers,read_products",
+    );
 
     const client = new shopify.clients.Graphql({ session });
     const reply = await client.request(`#graphql

@@ -23,6 +23,7 @@ import {
   type RefundInput,
 } from "./store/shop-store";
 import { customerTruth, orderTruth, type CustomerTruth, type OrderTruth } from "./truth";
+import type { CurrencyCode } from "./util/money";
 import { hash32 } from "./util/random";
 import { isoUtc } from "./util/time";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
@@ -397,6 +398,27 @@ export class FakeShop {
 
   deleteCustomer(customerId: bigint): void {
     this.emit(this.run(() => this.store.deleteCustomer(this.slot(customerId))));
+  }
+
+  /**
+   * The merchant edits a variant's unit cost (null clears it; `currency` for a cost entered
+   * in another currency): inventory_items/update and products/update, as Shopify sends.
+   */
+  setVariantCost(variantId: bigint, costMinor: number | null, currency?: CurrencyCode) {
+    const at = this.env.clock.nowSec();
+    const variant = this.store.variantCosts.setCost(Number(variantId), costMinor, at, currency);
+    this.sendWebhook("inventory_items/update", this.payloads.inventoryItem(variant), at);
+    this.sendWebhook(
+      "products/update",
+      this.payloads.product(this.store.variantCosts.ofProduct(variant.productId)),
+      at,
+    );
+    return { ...variant };
+  }
+
+  /** Every variant with its cost, as Shopify has it now (ground truth). */
+  variants() {
+    return this.store.variantCosts.list().map((v) => ({ ...v }));
   }
 
   // ── app lifecycle and privacy ───────────────────────────────────────────────────────

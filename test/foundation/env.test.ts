@@ -22,7 +22,9 @@ describe("environment validation", () => {
     const env = parseEnv(valid);
     expect(env.DATABASE_URL).toBe("file:./prisma/dev.sqlite");
     expect(env.REDIS_URL).toBe("redis://127.0.0.1:6379");
-    expect(env.SCOPES).toBe("read_orders,read_all_orders,read_customers,write_customers");
+    expect(env.SCOPES).toBe(
+      "read_orders,read_all_orders,read_customers,write_customers,read_products",
+    );
     expect(env.LOG_LEVEL).toBe("info");
     expect(env.ADMIN_SECRET).toBeUndefined();
   });

@@ -1,7 +1,8 @@
 import type { Database } from "../../app/db.server";
 
 /** The scopes shopify.app.toml asks for: what an installed shop's offline token holds. */
-export const INSTALLED_SCOPES = "read_orders,read_all_orders,read_customers,write_customers";
+export const INSTALLED_SCOPES =
+  "read_orders,read_all_orders,read_customers,write_customers,read_products";
 
 /**
  * Stores the offline session an install leaves behind (what shopify-app-remix writes), so

@@ -82,6 +82,21 @@ describe("essentialPayload", () => {
     for (const payload of [null, 3, "text", [1, 2], true]) {
       expect(essentialPayload("ORDERS_CREATE", payload)).toEqual({});
     }
-    expect(essentialPayload("PRODUCTS_UPDATE", { id: 1, title: "Tea" })).toEqual({});
+    expect(essentialPayload("THEMES_PUBLISH", { id: 1, name: "Dawn" })).toEqual({});
+  });
+
+  it("keeps the named fields of each object of a list (products/update's variant ids)", () => {
+    const payload = {
+      id: 7,
+      title: "Tea",
+      variants: [
+        { id: 71, price: "30.00", inventory_item_id: 9 },
+        { id: 72, price: "40.00" },
+      ],
+    };
+    expect(essentialPayload("PRODUCTS_UPDATE", payload)).toEqual({
+      id: 7,
+      variants: [{ id: 71 }, { id: 72 }],
+    });
   });
 });

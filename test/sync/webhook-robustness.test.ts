@@ -16,7 +16,12 @@ import type { WebhookJob } from "../../app/jobs/queues.server";
 import { logger } from "../../app/logger.server";
 import type { AdminApi } from "../../app/sync/admin-api.server";
 import type { WebhookContext } from "../../app/sync/context.server";
-import { CUSTOMER_FOR_SYNC, ORDER_FOR_SYNC } from "../../app/sync/operations";
+import {
+  CUSTOMER_FOR_SYNC,
+  INVENTORY_ITEM_COSTS,
+  ORDER_FOR_SYNC,
+  PRODUCT_VARIANT_COSTS,
+} from "../../app/sync/operations";
 import { createRowStore } from "../../app/sync/store.server";
 import {
   processWebhook,
@@ -62,6 +67,20 @@ const shopifyOrder = {
   lineItems: { nodes: [{ sellingPlan: null }] },
 };
 
+/** A variant and its inventory item with a cost, as Shopify has them. */
+const PRODUCT = 7_200_000_000_001n;
+const ITEM = 43_000_000_000_001n;
+const variantNode = {
+  id: gid("ProductVariant", 41_000_000_000_001n),
+  product: { id: gid("Product", PRODUCT) },
+  inventoryItem: {
+    id: gid("InventoryItem", ITEM),
+    updatedAt: STORED_AT,
+    unitCost: { amount: "1200.0", currencyCode: "JPY" },
+  },
+};
+const onePage = { hasNextPage: false, endCursor: null };
+
 const apiCalls: string[] = [];
 const api = {
   async request(query: string, variables: { id: string }) {
@@ -71,6 +90,19 @@ const api = {
     }
     if (query === ORDER_FOR_SYNC) {
       return { order: variables.id === shopifyOrder.id ? shopifyOrder : null };
+    }
+    if (query === PRODUCT_VARIANT_COSTS) {
+      const found = variables.id === variantNode.product.id;
+      return {
+        product: found
+          ? { id: variables.id, variants: { nodes: [variantNode], pageInfo: onePage } }
+          : null,
+      };
+    }
+    if (query === INVENTORY_ITEM_COSTS) {
+      const variants = { nodes: [{ id: variantNode.id, product: variantNode.product }] };
+      const item = { ...variantNode.inventoryItem, variants };
+      return { inventoryItems: { nodes: [item], pageInfo: onePage } };
     }
     throw new Error(`unexpected query ${query.slice(0, 60)}`);
   },
@@ -121,6 +153,13 @@ const BASE: Record<WebhookTopic, Payload> = {
   // Tags Shopify's customer has (added) and does not have (removed): no change either way.
   CUSTOMER_TAGS_ADDED: tags(["vip"]),
   CUSTOMER_TAGS_REMOVED: tags(["never-there"]),
+  PRODUCTS_UPDATE: {
+    id: Number(PRODUCT),
+    title: "Tea",
+    updated_at: LATER,
+    variants: [{ id: 41_000_000_000_001, inventory_item_id: Number(ITEM), price: "3000" }],
+  },
+  INVENTORY_ITEMS_UPDATE: { id: Number(ITEM), cost: "1200", updated_at: LATER, tracked: true },
   BULK_OPERATIONS_FINISH: {
     admin_graphql_api_id: "gid://shopify/BulkOperation/1",
     completed_at: LATER,
@@ -155,6 +194,8 @@ const REQUIRED: Record<WebhookTopic, string[]> = {
   CUSTOMERS_DELETE: ["id"],
   CUSTOMER_TAGS_ADDED: ["customerId"],
   CUSTOMER_TAGS_REMOVED: ["customerId"],
+  PRODUCTS_UPDATE: ["id"],
+  INVENTORY_ITEMS_UPDATE: ["id"],
   BULK_OPERATIONS_FINISH: ["admin_graphql_api_id", "status"],
   CUSTOMERS_DATA_REQUEST: ["customer"],
   CUSTOMERS_REDACT: ["customer"],

@@ -23,13 +23,14 @@ import {
 } from "graphql";
 import { notImplemented, type ResolverContext } from "../graphql/context";
 import { collectFields, isConnectionField } from "../graphql/cost";
+import { variantRoots, type ProductVariantNode } from "../graphql/catalog";
 import {
   CONNECTION_CHILDREN,
-  NODE_RESOLVERS,
   type Args,
   type CustomerNode,
   type OrderNode,
 } from "../graphql/nodes";
+import { TYPE_RESOLVERS } from "../graphql/resolvers";
 import {
   compileCustomerSearch,
   compileOrderSearch,
@@ -39,7 +40,11 @@ import { hasScope } from "../graphql/context";
 import { isImplemented } from "../graphql/implemented";
 import type { BulkUserError } from "./types";
 
-const ROOT_SCOPES: Record<string, string> = { orders: "read_orders", customers: "read_customers" };
+const ROOT_SCOPES: Record<string, string> = {
+  orders: "read_orders",
+  customers: "read_customers",
+  productVariants: "read_products",
+};
 
 /** Resolves one field of one source (resolver table entry, or a plain property). */
 type Read = (source: unknown, args: Args, ctx: ResolverContext) => unknown;
@@ -58,7 +63,7 @@ type Entry =
     };
 
 function reader(typeName: string, field: string): Read {
-  const resolver = NODE_RESOLVERS[typeName]?.[field];
+  const resolver = TYPE_RESOLVERS[typeName]?.[field];
   if (resolver) return (source, args, ctx) => resolver(source as never, args, ctx);
   return (source) => {
     if (source !== null && typeof source === "object" && Object.hasOwn(source, field)) {
@@ -76,7 +81,7 @@ export interface Projection {
 }
 
 export interface BulkQueryPlan {
-  root: "orders" | "customers";
+  root: "orders" | "customers" | "productVariants";
   rootArgs: Args;
   projection: Projection;
   requiredScopes: string[];
@@ -261,7 +266,7 @@ export function planBulkQuery(
     return invalid("Invalid bulk query: Bulk queries must contain at least one connection.");
   }
   const root = rootField.name;
-  if (root !== "orders" && root !== "customers") {
+  if (root !== "orders" && root !== "customers" && root !== "productVariants") {
     return invalid(`Invalid bulk query: fake-shopify does not implement bulk export of '${root}'.`);
   }
   walk.scopes.add(ROOT_SCOPES[root] ?? "");
@@ -294,7 +299,7 @@ function resolve(
   args: Args,
   ctx: ResolverContext,
 ): unknown {
-  const resolver = NODE_RESOLVERS[typeName]?.[field];
+  const resolver = TYPE_RESOLVERS[typeName]?.[field];
   if (resolver) return resolver(source as never, args, ctx);
   if (source !== null && typeof source === "object" && Object.hasOwn(source, field)) {
     return (source as Record<string, unknown>)[field];
@@ -332,7 +337,7 @@ export interface BulkLine {
 /** Lines for one root object: the object, then its connection items (with __parentId). */
 export function linesFor(
   plan: BulkQueryPlan,
-  node: OrderNode | CustomerNode,
+  node: OrderNode | CustomerNode | ProductVariantNode,
   ctx: ResolverContext,
 ): string[] {
   const lines = [JSON.stringify(project(plan.projection, node, ctx))];
@@ -364,9 +369,13 @@ function emitChildren(
 export function* rootNodes(
   plan: BulkQueryPlan,
   ctx: ResolverContext,
-): Generator<OrderNode | CustomerNode> {
+): Generator<OrderNode | CustomerNode | ProductVariantNode> {
   const store = ctx.store;
   const query = typeof plan.rootArgs.query === "string" ? plan.rootArgs.query : null;
+  if (plan.root === "productVariants") {
+    yield* variantRoots(ctx, query);
+    return;
+  }
   if (plan.root === "orders") {
     const search = compileOrderSearch(store, query);
     const since = hasScope(ctx.scopes, "read_all_orders")

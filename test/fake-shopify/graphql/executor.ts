@@ -18,7 +18,7 @@ import {
 } from "graphql";
 import { notImplemented, type ResolverContext } from "./context";
 import { actualCost, requestedCost, SINGLE_QUERY_MAX_COST } from "./cost";
-import { NODE_RESOLVERS } from "./nodes";
+import { TYPE_RESOLVERS } from "./resolvers";
 import { ROOT_RESOLVERS } from "./root";
 import { adminSchema } from "./schema";
 import type { LeakyBucket, ThrottleStatus } from "./throttle";
@@ -46,7 +46,7 @@ export const fieldResolver: GraphQLFieldResolver<unknown, ResolverContext> = (
   info,
 ) => {
   const typeName = info.parentType.name;
-  const resolver = (ROOT_RESOLVERS[typeName] ?? NODE_RESOLVERS[typeName])?.[info.fieldName];
+  const resolver = (ROOT_RESOLVERS[typeName] ?? TYPE_RESOLVERS[typeName])?.[info.fieldName];
   if (resolver) return resolver(source as never, args, ctx);
   if (source !== null && typeof source === "object" && Object.hasOwn(source, info.fieldName)) {
     return (source as Record<string, unknown>)[info.fieldName];

@@ -1,7 +1,7 @@
 // Which schema fields the fake answers. Resolver tables cover the domain types; the plain
 // objects resolvers return (connections, money, payloads) are listed here. Used by the bulk
 // planner and by the coverage test that checks the app's operations against the fake.
-import { NODE_RESOLVERS } from "./nodes";
+import { TYPE_RESOLVERS } from "./resolvers";
 import { ROOT_RESOLVERS } from "./root";
 
 const CONNECTION = ["edges", "nodes", "pageInfo"];
@@ -11,9 +11,6 @@ export const PLAIN_FIELDS: Record<string, ReadonlySet<string>> = {
   MoneyBag: new Set(["shopMoney", "presentmentMoney"]),
   MoneyV2: new Set(["amount", "currencyCode"]),
   LineItemSellingPlan: new Set(["name", "sellingPlanId"]),
-  // Line items' product and variant: their ids only (the fake has no product resolvers).
-  Product: new Set(["id"]),
-  ProductVariant: new Set(["id"]),
   DiscountAllocation: new Set(["allocatedAmountSet"]),
   OrderAttribution: new Set(["handle", "displayName"]),
   CustomerJourneySummary: new Set([
@@ -44,6 +41,10 @@ export const PLAIN_FIELDS: Record<string, ReadonlySet<string>> = {
   OrderEdge: new Set(EDGE),
   CustomerConnection: new Set(CONNECTION),
   CustomerEdge: new Set(EDGE),
+  ProductVariantConnection: new Set(CONNECTION),
+  ProductVariantEdge: new Set(EDGE),
+  InventoryItemConnection: new Set(CONNECTION),
+  InventoryItemEdge: new Set(EDGE),
   LineItemConnection: new Set(CONNECTION),
   LineItemEdge: new Set(EDGE),
   RefundLineItemConnection: new Set(CONNECTION),
@@ -113,7 +114,7 @@ export const PLAIN_FIELDS: Record<string, ReadonlySet<string>> = {
 
 export function isImplemented(typeName: string, field: string): boolean {
   if (field === "__typename") return true;
-  const table = ROOT_RESOLVERS[typeName] ?? NODE_RESOLVERS[typeName];
+  const table = ROOT_RESOLVERS[typeName] ?? TYPE_RESOLVERS[typeName];
   if (table && field in table) return true;
   return PLAIN_FIELDS[typeName]?.has(field) ?? false;
 }

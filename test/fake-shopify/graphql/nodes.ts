@@ -382,13 +382,14 @@ const lineItem: TypeResolvers<LineItemNode> = {
   requiresShipping: () => true,
   taxable: () => true,
   isGiftCard: () => false,
+  // The catalog's nodes (./catalog.ts resolves their fields, scopes included).
   product: (l, _a, ctx) => {
-    const p = ctx.store.world.catalog.products[l.line.plan.product];
-    return p ? { id: gid("Product", p.productId) } : null;
+    const variant = ctx.store.variantCosts.ofCatalogIndex(l.line.plan.product);
+    return variant ? { __typename: "Product", variant } : null;
   },
   variant: (l, _a, ctx) => {
-    const p = ctx.store.world.catalog.products[l.line.plan.product];
-    return p ? { id: gid("ProductVariant", p.variantId) } : null;
+    const variant = ctx.store.variantCosts.ofCatalogIndex(l.line.plan.product);
+    return variant ? { __typename: "ProductVariant", variant } : null;
   },
   // The line's discount as one allocation (the fake's discounts are per line).
   discountAllocations: (l, _a, ctx) => {

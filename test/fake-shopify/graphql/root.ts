@@ -8,6 +8,7 @@ import type { FakeSegment } from "../store/segments";
 import { ShopStoreError, type CustomerSortKey, type OrderSortKey } from "../store/shop-store";
 import { gid, parseGid } from "../util/gid";
 import { isoUtc } from "../util/time";
+import { CATALOG_ROOTS } from "./catalog";
 import { hasScope, notImplemented, requireScope, type ResolverContext } from "./context";
 import {
   checkPageArgs,
@@ -247,6 +248,7 @@ function shopNode(ctx: ResolverContext): Record<string, unknown> {
 }
 
 const query: TypeResolvers<unknown> = {
+  ...CATALOG_ROOTS,
   shop: (_s, _a, ctx) => shopNode(ctx),
   segment: (_s, args, ctx) => {
     requireScope(ctx, "segment", "read_customers");

@@ -12,6 +12,7 @@ export type GidType =
   | "SellingPlan"
   | "Product"
   | "ProductVariant"
+  | "InventoryItem"
   | "AppInstallation"
   | "App"
   | "Segment"

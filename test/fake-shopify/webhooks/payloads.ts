@@ -11,8 +11,9 @@ import {
 } from "../model/order-state";
 import { transactionId } from "../model/ids";
 import type { ShopStore } from "../store/shop-store";
+import type { FakeVariant } from "../store/variant-costs";
 import { gid } from "../util/gid";
-import { restDecimal } from "../util/money";
+import { currencyInfo, restDecimal } from "../util/money";
 
 type Json = Record<string, unknown>;
 
@@ -418,6 +419,61 @@ export class PayloadBuilder {
           discount_allocations: [],
         },
       ],
+    };
+  }
+
+  /**
+   * inventory_items/update (REST InventoryItem): `cost` is a decimal string without its
+   * currency, and no variant id; Kizuna reads the item by id instead (see README).
+   */
+  inventoryItem(variant: FakeVariant): Json {
+    const product = this.store.world.catalog.products[variant.index];
+    return {
+      id: variant.inventoryItemId,
+      sku: product?.sku ?? null,
+      created_at: this.time(this.store.spec.startSec),
+      updated_at: this.time(variant.itemUpdatedAt),
+      requires_shipping: !variant.giftCard,
+      cost:
+        variant.costMinor === null
+          ? null
+          : restDecimal(variant.costMinor, currencyInfo(variant.currency).decimals),
+      country_code_of_origin: null,
+      province_code_of_origin: null,
+      harmonized_system_code: null,
+      tracked: true,
+      country_harmonized_system_codes: [],
+      admin_graphql_api_id: gid("InventoryItem", variant.inventoryItemId),
+    };
+  }
+
+  /** products/update (REST Product): variants with prices and inventory item ids, no costs. */
+  product(variants: readonly FakeVariant[]): Json {
+    const first = variants[0];
+    if (!first) throw new Error("a product has at least one variant");
+    const product = this.store.world.catalog.products[first.index];
+    const decimals = this.store.spec.currency.decimals;
+    return {
+      admin_graphql_api_id: gid("Product", first.productId),
+      id: first.productId,
+      title: product?.title ?? "Gift card",
+      vendor: product?.vendor ?? this.store.spec.name,
+      product_type: first.giftCard ? "giftcard" : "",
+      status: "active",
+      created_at: this.time(this.store.spec.startSec),
+      updated_at: this.time(first.productUpdatedAt),
+      tags: "",
+      variants: variants.map((v, i) => ({
+        admin_graphql_api_id: gid("ProductVariant", v.variantId),
+        id: v.variantId,
+        product_id: v.productId,
+        title: this.store.world.catalog.products[v.index]?.variantTitle ?? "Default Title",
+        price: restDecimal(this.store.world.catalog.products[v.index]?.priceMinor ?? 0, decimals),
+        position: i + 1,
+        inventory_item_id: v.inventoryItemId,
+        created_at: this.time(this.store.spec.startSec),
+        updated_at: this.time(v.productUpdatedAt),
+      })),
     };
   }
 

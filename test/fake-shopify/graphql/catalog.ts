@@ -1,0 +1,168 @@
+// Products, variants and inventory items with their unit costs (store/variant-costs.ts):
+// the `productVariants`, `product` and `inventoryItems` roots and their object fields.
+// Scopes as Shopify documents them: products and variants need read_products; an inventory
+// item (and its unitCost) read_inventory or, since 2025-01, read_products.
+import { GraphQLError } from "graphql";
+import type { FakeVariant } from "../store/variant-costs";
+import { gid, parseGid } from "../util/gid";
+import { currencyInfo, graphqlDecimal } from "../util/money";
+import { isoUtc } from "../util/time";
+import { accessDenied, hasScope, type ResolverContext } from "./context";
+import { connection, type Args, type TypeResolvers } from "./nodes";
+
+export interface ProductVariantNode {
+  readonly __typename: "ProductVariant";
+  readonly variant: FakeVariant;
+}
+export interface ProductNode {
+  readonly __typename: "Product";
+  readonly variant: FakeVariant;
+}
+export interface InventoryItemNode {
+  readonly __typename: "InventoryItem";
+  readonly variant: FakeVariant;
+}
+
+export const variantNode = (variant: FakeVariant): ProductVariantNode => ({
+  __typename: "ProductVariant",
+  variant,
+});
+export const productNode = (variant: FakeVariant): ProductNode => ({
+  __typename: "Product",
+  variant,
+});
+const itemNode = (variant: FakeVariant): InventoryItemNode => ({
+  __typename: "InventoryItem",
+  variant,
+});
+
+export function requireProducts(ctx: ResolverContext, field: string): void {
+  if (!hasScope(ctx.scopes, "read_products")) throw accessDenied(field, "read_products");
+}
+
+function requireInventoryItem(ctx: ResolverContext, field: string): void {
+  if (!hasScope(ctx.scopes, "read_products") && !hasScope(ctx.scopes, "read_inventory")) {
+    throw accessDenied(field, "read_inventory");
+  }
+}
+
+/**
+ * The search terms the fake answers for these roots: `id:N` and `updated_at:>='ISO'` (or
+ * `>=`, `>`, `<=`, `<` without quotes), joined by spaces (AND). Anything else is refused
+ * rather than ignored, so a test never passes on a filter the fake did not apply.
+ */
+function filterOf(query: unknown, updatedAt: (v: FakeVariant) => number, itemId: boolean) {
+  if (typeof query !== "string" || query.trim() === "") return () => true;
+  const tests = query
+    .trim()
+    .split(/\s+(?:AND\s+)?/)
+    .map((term): ((v: FakeVariant) => boolean) => {
+      const id = /^id:(\d+)$/.exec(term);
+      if (id) {
+        const wanted = Number(id[1]);
+        return (v) => (itemId ? v.inventoryItemId : v.variantId) === wanted;
+      }
+      const time = /^updated_at:(>=|<=|>|<)'?([^']+)'?$/.exec(term);
+      if (time) {
+        const at = Date.parse(time[2] ?? "") / 1000;
+        if (Number.isNaN(at)) throw new GraphQLError(`Invalid time in search: ${term}`);
+        const op = time[1];
+        return (v) => {
+          const u = updatedAt(v);
+          return op === ">=" ? u >= at : op === ">" ? u > at : op === "<=" ? u <= at : u < at;
+        };
+      }
+      throw new GraphQLError(`fake-shopify does not implement the search term '${term}' here`, {
+        extensions: { code: "NOT_IMPLEMENTED_BY_FAKE" },
+      });
+    });
+  return (v: FakeVariant) => tests.every((t) => t(v));
+}
+
+const productVariant: TypeResolvers<ProductVariantNode> = {
+  id: (n) => gid("ProductVariant", n.variant.variantId),
+  legacyResourceId: (n) => String(n.variant.variantId),
+  updatedAt: (n) => isoUtc(n.variant.productUpdatedAt),
+  product: (n, _a, ctx) => {
+    requireProducts(ctx, "product");
+    return productNode(n.variant);
+  },
+  inventoryItem: (n, _a, ctx) => {
+    requireInventoryItem(ctx, "inventoryItem");
+    return itemNode(n.variant);
+  },
+};
+
+const product: TypeResolvers<ProductNode> = {
+  id: (n) => gid("Product", n.variant.productId),
+  legacyResourceId: (n) => String(n.variant.productId),
+  isGiftCard: (n) => n.variant.giftCard,
+  updatedAt: (n) => isoUtc(n.variant.productUpdatedAt),
+  variants: (n, args, ctx) =>
+    connection(
+      "variants",
+      ctx.store.variantCosts.ofProduct(n.variant.productId).map(variantNode),
+      (v) => v.variant.variantId,
+      args,
+    ),
+};
+
+const inventoryItem: TypeResolvers<InventoryItemNode> = {
+  id: (n) => gid("InventoryItem", n.variant.inventoryItemId),
+  legacyResourceId: (n) => String(n.variant.inventoryItemId),
+  updatedAt: (n) => isoUtc(n.variant.itemUpdatedAt),
+  tracked: () => true,
+  unitCost: (n, _a, ctx) => {
+    requireInventoryItem(ctx, "unitCost");
+    const { costMinor, currency } = n.variant;
+    if (costMinor === null) return null;
+    return {
+      amount: graphqlDecimal(costMinor, currencyInfo(currency).decimals),
+      currencyCode: currency,
+    };
+  },
+  variants: (n, args) =>
+    connection("variants", [variantNode(n.variant)], (v) => v.variant.variantId, args),
+};
+
+export const CATALOG_RESOLVERS: Record<string, TypeResolvers<never>> = {
+  ProductVariant: productVariant,
+  Product: product,
+  InventoryItem: inventoryItem,
+};
+
+/** Variants as a bulk export's roots (`productVariants { … }`), honouring `query`. */
+export function variantRoots(ctx: ResolverContext, query: unknown): ProductVariantNode[] {
+  const test = filterOf(query, (v) => v.productUpdatedAt, false);
+  return ctx.store.variantCosts.list().filter(test).map(variantNode);
+}
+
+export const CATALOG_ROOTS: TypeResolvers<unknown> = {
+  productVariants: (_s, args: Args, ctx) => {
+    requireProducts(ctx, "productVariants");
+    return connection(
+      "productVariants",
+      variantRoots(ctx, args.query),
+      (v) => v.variant.variantId,
+      args,
+    );
+  },
+  product: (_s, args, ctx) => {
+    requireProducts(ctx, "product");
+    const parsed = parseGid(typeof args.id === "string" ? args.id : "");
+    if (!parsed) throw new GraphQLError(`Invalid global id '${String(args.id)}'`);
+    if (parsed.type !== "Product") return null;
+    const variants = ctx.store.variantCosts.ofProduct(Number(parsed.id));
+    return variants[0] ? productNode(variants[0]) : null;
+  },
+  inventoryItems: (_s, args, ctx) => {
+    requireInventoryItem(ctx, "inventoryItems");
+    const test = filterOf(args.query, (v) => v.itemUpdatedAt, true);
+    const items = ctx.store.variantCosts
+      .list()
+      .filter(test)
+      .sort((a, b) => a.inventoryItemId - b.inventoryItemId)
+      .map(itemNode);
+    return connection("inventoryItems", items, (i) => i.variant.inventoryItemId, args);
+  },
+};
