@@ -1,7 +1,7 @@
 /**
  * Unit costs per product variant (InventoryItem.unitCost), current values only: the cost
  * basis is "the cost Shopify has now", applied to past orders too (no history is kept;
- * docs/decisions/00XX-variant-costs.md). Written by the backfill's third bulk file
+ * docs/decisions/0052-variant-costs.md). Written by the backfill's third bulk file
  * (./backfill.server.ts), by products/update and inventory_items/update webhooks (both
  * notifications: the costs are read here through the Admin API) and by reconciliation,
  * all through app/sync/rows.ts variantCostRowFrom and the row store.

@@ -355,7 +355,7 @@ export const BULK_CUSTOMERS = `#graphql
 `;
 
 /**
- * Unit costs (docs/decisions/00XX-variant-costs.md). A variant's cost is its inventory
+ * Unit costs (docs/decisions/0052-variant-costs.md). A variant's cost is its inventory
  * item's `unitCost` (MoneyV2, null when the merchant set none); the inventory item's
  * `updatedAt` versions it. Readable with read_products since 2025-01 (shopify.app.toml).
  * Every document selects a variant as `id`, `product { id }` and the same `inventoryItem`
