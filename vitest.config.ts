@@ -37,6 +37,8 @@ export default defineConfig({
       NODE_ENV: "test",
       KIZUNA_TEST_ANCHOR: anchor,
       KIZUNA_TEST_SEED: seed,
+      // "1": the slow suites' full variants (`npm run bench:full`, test/helpers/variant.ts).
+      KIZUNA_TEST_FULL: process.env.KIZUNA_TEST_FULL ?? "0",
       DATABASE_URL: databaseUrl,
       REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
       SHOPIFY_API_KEY: "kizuna-test-api-key",

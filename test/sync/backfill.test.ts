@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { variant } from "../helpers/variant";
 import { startSyncHarness, type SyncHarness } from "./harness";
 
 let h: SyncHarness;
+/** 10k customers in the full variant (`npm run bench:full`), 3k in `npm test`. */
+const CUSTOMERS = variant(10_000, 3_000);
 
 beforeAll(async () => {
-  h = await startSyncHarness("backfill", { customers: 10_000, seed: 42, currency: "JPY" });
+  h = await startSyncHarness("backfill", { customers: CUSTOMERS, seed: 42, currency: "JPY" });
 }, 120_000);
 
 afterAll(async () => {
   await h?.close();
 });
 
-describe("bulk backfill of a 10k-customer shop", () => {
+describe(`bulk backfill of a ${CUSTOMERS / 1000}k-customer shop`, () => {
   it("stores every order and customer exactly as Shopify has them", async () => {
     const truth = [...h.shop.orders()];
     // The shop must exercise what the comparison is about.
