@@ -19,7 +19,7 @@ process.env.REDIS_URL = redis.url;
 const { startSyncHarness } = await import("./harness");
 const { enqueueBackfill } = await import("../../app/jobs/sync.server");
 const { beginBackfill } = await import("../../app/sync/backfill.server");
-const { closeQueues } = await import("../../app/jobs/queues.server");
+const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");
 
 type Harness = Awaited<ReturnType<typeof startSyncHarness>>;
 let h: Harness;
@@ -87,7 +87,15 @@ describe("a backfill under crashes", () => {
     }
     startWorker(h.fake.url);
     for (let i = 0; i < 600 && (await backfillStatus()) !== "idle"; i++) await sleep(200);
-    expect(await backfillStatus()).toBe("idle");
+    // A backfill still running after 120 s says how far it got and what was queued.
+    const shop = await h.ctx.db.shop.findUniqueOrThrow({ where: { id: h.shopId } });
+    const queued = await getQueue("sync")
+      .getJobCounts("waiting", "active", "delayed", "failed")
+      .catch((error: unknown) => String(error));
+    expect(
+      shop.syncStatus,
+      `backfill ${shop.syncStatus} at ${shop.syncDone}/${shop.syncTotal}; sync queue ${JSON.stringify(queued)}`,
+    ).toBe("idle");
     expect(kills).toBeGreaterThan(0);
     expect(await h.differences()).toEqual([]);
     const operations = await h.ctx.db.bulkOperation.findMany({ where: { shopId: h.shopId } });
