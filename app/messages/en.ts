@@ -525,6 +525,22 @@ export const enMessages = {
   "ltv.scenario.dropout": "Drop-out per purchase",
   "ltv.scenario.clvGain": "Predicted LTV",
   "ltv.scenario.revenueGain": "Revenue",
+  "ltv.range": "{level} range: {lower} – {upper}",
+  "ltv.intervals.title": "Predicted LTV by segment",
+  "ltv.intervals.help":
+    "Ranges are {level} intervals from the uncertainty of the model's parameters ({draws} parameter draws): how far the predictions could move if the model were refitted on other customers like these. They do not include how much each customer's own purchases will vary.",
+  "ltv.intervals.segment": "Segment",
+  "ltv.intervals.customers": "Customers",
+  "ltv.intervals.averageClv": "Average predicted LTV",
+  "ltv.intervals.expected90": "Expected purchases, next 90 days",
+  "ltv.intervals.total": "All customers",
+  "ltv.intervals.rangeHeading": "{level} range",
+  "ltv.intervals.between": "{lower} – {upper}",
+  "ltv.intervals.notIdentified":
+    "No ranges: the purchase model is not identified on this shop's orders, so how uncertain its predictions are cannot be measured.",
+  "ltv.intervals.noStandardErrors":
+    "No ranges: the purchase model's estimate has no standard errors (its likelihood is flat there), so how uncertain its predictions are cannot be measured.",
+  "ltv.intervals.pending": "Ranges appear after the next recompute.",
   "ltv.params.title": "Model parameters",
   "ltv.params.converged": "Converged",
   "ltv.params.notConverged": "Not converged",

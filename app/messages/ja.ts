@@ -518,6 +518,22 @@ const messages: Record<MessageKey, Message> = {
   "ltv.scenario.dropout": "購入ごとの離脱確率",
   "ltv.scenario.clvGain": "予測LTV",
   "ltv.scenario.revenueGain": "売上",
+  "ltv.range": "{level}範囲：{lower}〜{upper}",
+  "ltv.intervals.title": "セグメント別の予測LTV",
+  "ltv.intervals.help":
+    "範囲は、モデルのパラメータの不確かさから求めた{level}区間です（パラメータを{draws}回抽出）。同じような別の顧客でモデルを推定し直した場合に、予測がどの程度動きうるかを示します。顧客一人ひとりの実際の購入のばらつきは含みません。",
+  "ltv.intervals.segment": "セグメント",
+  "ltv.intervals.customers": "顧客数",
+  "ltv.intervals.averageClv": "平均予測LTV",
+  "ltv.intervals.expected90": "今後90日間の予測購入数",
+  "ltv.intervals.total": "全顧客",
+  "ltv.intervals.rangeHeading": "{level}範囲",
+  "ltv.intervals.between": "{lower}〜{upper}",
+  "ltv.intervals.notIdentified":
+    "範囲は表示できません。このショップの注文では購入モデルを推定しきれないため、予測の不確かさを測れません。",
+  "ltv.intervals.noStandardErrors":
+    "範囲は表示できません。購入モデルの推定値に標準誤差がない（推定値のまわりで尤度が平坦な）ため、予測の不確かさを測れません。",
+  "ltv.intervals.pending": "範囲は次回の再計算後に表示されます。",
   "ltv.params.title": "モデルのパラメータ",
   "ltv.params.converged": "収束",
   "ltv.params.notConverged": "未収束",

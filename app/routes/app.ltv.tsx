@@ -17,10 +17,11 @@ import { BarChart, LineChart } from "../components/charts";
 import { EMPTY_IMAGE, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
 import { OtherModelsFit, PurchaseModelFit } from "../components/ModelFit";
+import { SegmentRanges, useRangeText } from "../components/PredictionRanges";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { metricName, useI18n } from "../i18n";
-import type { ClvOk, ContinuationBlock } from "../metrics/snapshot/types";
+import type { ClvOk, ContinuationBlock, IntervalJson } from "../metrics/snapshot/types";
 import { ltvData } from "../pages/ltv.server";
 import { authenticate } from "../shopify.server";
 
@@ -33,6 +34,7 @@ function Tile({
   label,
   value,
   help,
+  range,
   metric,
   format,
   testId,
@@ -40,6 +42,8 @@ function Tile({
   label: string;
   value: string;
   help?: string;
+  /** The value's interval, e.g. "95% range: ¥1,200 – ¥1,500". */
+  range?: string;
   metric?: Metric;
   format: Format;
   testId: string;
@@ -56,6 +60,11 @@ function Tile({
         <Text as="p" variant="headingXl">
           <span data-testid={testId}>{value}</span>
         </Text>
+        {range && (
+          <Text as="p" variant="bodySm">
+            <span data-testid={`${testId}-range`}>{range}</span>
+          </Text>
+        )}
         {help && (
           <Text as="p" variant="bodySm" tone="subdued">
             {help}
@@ -187,12 +196,19 @@ function Predictions({
       customers: format.number(b.customers),
     }),
   }));
-  const { gammaGamma, holdout, purchaseModel } = clv;
+  const { gammaGamma, holdout, purchaseModel, intervals } = clv;
   // Snapshots stored before the card and the scenarios followed the chosen model: BG/NBD.
   const holdoutModel = holdout.status === "ok" ? (holdout.label ?? "BG/NBD") : purchaseModel.label;
   const scenarioModel = clv.scenarios[0]?.model ?? "bgnbd";
   const scenarioLabel =
     clv.modelChoice.models.find((m) => m.model === scenarioModel)?.label ?? "BG/NBD";
+  const range = useRangeText(format);
+  const money = (v: number) => format.money(v);
+  // The scenarios' ranges, matched by their points (the same scenarios, in the same order).
+  const scenarioRanges =
+    intervals?.status === "ok" && intervals.scenarios !== null
+      ? clv.scenarios.map((s) => intervals.scenarios!.find((r) => r.points === s.points))
+      : null;
   const paramRows = Object.entries(purchaseModel.params).map(([key, v]) => [
     `${purchaseModel.label} ${PARAMETER_NAMES[key] ?? key}`,
     num(format, v),
@@ -254,6 +270,7 @@ function Predictions({
           </BlockStack>
         </Card>
       </InlineGrid>
+      <SegmentRanges clv={clv} format={format} />
       <PurchaseModelFit clv={clv} format={format} />
       <OtherModelsFit clv={clv} sbg={sbg} />
       <Card padding="0">
@@ -287,12 +304,32 @@ function Predictions({
                 t("ltv.scenario.clvGain"),
                 t("ltv.scenario.revenueGain"),
               ]}
-              rows={clv.scenarios.map((s) => [
-                t("ltv.scenario.points", { points: s.points }),
-                `${format.percent(s.baselineDropout)} → ${format.percent(s.scenarioDropout)}${s.clamped ? " *" : ""}`,
-                `+${format.money(s.clvGain)} (+${format.percent(s.clvGainShare)})`,
-                `+${format.money(s.revenueGain)} (+${format.percent(s.revenueGainShare)})`,
-              ])}
+              rows={clv.scenarios.map((s, j) => {
+                const ranges = scenarioRanges?.[j];
+                const gain = (text: string, v: IntervalJson | undefined) =>
+                  v === undefined || intervals?.status !== "ok" ? (
+                    text
+                  ) : (
+                    <BlockStack gap="050" inlineAlign="end">
+                      <span>{text}</span>
+                      <Text as="span" variant="bodySm" tone="subdued">
+                        {range(v, intervals.level, money)}
+                      </Text>
+                    </BlockStack>
+                  );
+                return [
+                  t("ltv.scenario.points", { points: s.points }),
+                  `${format.percent(s.baselineDropout)} → ${format.percent(s.scenarioDropout)}${s.clamped ? " *" : ""}`,
+                  gain(
+                    `+${format.money(s.clvGain)} (+${format.percent(s.clvGainShare)})`,
+                    ranges?.clvGain,
+                  ),
+                  gain(
+                    `+${format.money(s.revenueGain)} (+${format.percent(s.revenueGainShare)})`,
+                    ranges?.revenueGain,
+                  ),
+                ];
+              })}
             />
           </div>
         </BlockStack>
@@ -406,6 +443,7 @@ export default function PredictiveLtv() {
   const i18n = useI18n();
   const { t } = i18n;
   const format = useFormat(data.currency, data.timeZone);
+  const rangeText = useRangeText(format);
   const clv = data.clv;
   if (!clv || !data.historical || !data.predicted || !data.modelChurn) {
     return (
@@ -416,6 +454,9 @@ export default function PredictiveLtv() {
     );
   }
   const historical = data.historical;
+  const intervals = clv.status === "ok" ? clv.intervals : undefined;
+  const shopRanges =
+    intervals?.status === "ok" ? { ...intervals.shop, level: intervals.level } : undefined;
   return (
     <Page fullWidth>
       <TitleBar title={t("ltv.title")} />
@@ -427,6 +468,10 @@ export default function PredictiveLtv() {
                 label={metricName(i18n, data.predicted.definition)}
                 value={format.metric(clv.averages.clvMinor, "minor")}
                 help={t("ltv.horizon", { months: clv.horizonMonths })}
+                range={
+                  shopRanges &&
+                  rangeText(shopRanges.averageClvMinor, shopRanges.level, (v) => format.money(v))
+                }
                 metric={data.predicted}
                 format={format}
                 testId="ltv-average-clv"
@@ -450,6 +495,12 @@ export default function PredictiveLtv() {
                 help={t("ltv.expected90.total", {
                   total: format.number(clv.totals.expectedPurchases90),
                 })}
+                range={
+                  shopRanges &&
+                  rangeText(shopRanges.averageExpectedPurchases90, shopRanges.level, (v) =>
+                    format.number(v, 2),
+                  )
+                }
                 format={format}
                 testId="ltv-expected90"
               />

@@ -186,6 +186,28 @@ export function benchClv(customers: number): ClvBenchResult {
   );
   rows[rows.length - 1] = { ...rows[rows.length - 1], nested: true };
   const sampleChoiceMs = rows[rows.length - 1].ms;
+  // The predictions' ranges as the snapshot compute asks for them: 11 groups (10 segments and
+  // customers without one), the default draws and sample, three churn scenarios.
+  const groupCount = 11;
+  const groupOf = new Uint8Array(customers);
+  for (let i = 0; i < customers; i++) groupOf[i] = i % groupCount;
+  const withRanges = time(
+    "compute: fitClvModels with ranges",
+    () =>
+      fitClvModels(orders, {
+        asOf: END - DAY,
+        purchaseModel: choice.chosen ?? "bgnbd",
+        scenarios: [1, 2, 5],
+        intervals: { groupOf, groupCount },
+      }),
+    (m) =>
+      m.status === "ok" && m.intervals?.status === "ok"
+        ? `ranges ${m.timingsMs.intervals.toFixed(0)} ms: ${m.intervals.draws} draws on ${fmt(m.intervals.sampledCustomers)} customers; shop 90-day purchases ${fmt(Math.round(m.intervals.shop.expectedPurchases90.lower))}–${fmt(Math.round(m.intervals.shop.expectedPurchases90.upper))} around ${fmt(Math.round(m.intervals.shop.expectedPurchases90.estimate))}`
+        : "no ranges",
+  );
+  rows[rows.length - 1] = { ...rows[rows.length - 1], nested: true };
+  void withRanges;
+  const rangesComputeMs = rows[rows.length - 1].ms;
   void computed;
   const msOf = (prefix: string): number =>
     rows.filter((r) => !r.nested && r.family.startsWith(prefix)).reduce((t, r) => t + r.ms, 0);
@@ -207,7 +229,7 @@ export function benchClv(customers: number): ClvBenchResult {
       `MBG/NBD r=${mbg.params.r.toFixed(3)} α=${mbg.params.alpha.toFixed(2)} a=${mbg.params.a.toFixed(3)} b=${mbg.params.b.toFixed(3)}, LL ${mbg.logLikelihood.toFixed(1)}; Pareto/NBD r=${pnbd.params.r.toFixed(3)} α=${pnbd.params.alpha.toFixed(2)} s=${pnbd.params.s.toFixed(3)} β=${pnbd.params.beta.toFixed(1)}, LL ${pnbd.logLikelihood.toFixed(1)}`,
       `model choice: ${choice.reason}; naive x/T forecast RMSE ${choice.naive.rmse.toFixed(4)}`,
       `fitting all three models on all rows + holdout choice (goal ≤ 3 s at 1M customers): ${modelsMs.toFixed(0)} ms`,
-      `compute path as the snapshot runs it (choice + holdout card on ≤ ${fmt(HOLDOUT_SAMPLE_CUSTOMERS)} sampled customers, then fitClvModels with the chosen model on all): ${(sampleChoiceMs + computeMs).toFixed(0)} ms`,
+      `compute path as the snapshot runs it (choice + holdout card on ≤ ${fmt(HOLDOUT_SAMPLE_CUSTOMERS)} sampled customers, then fitClvModels with the chosen model on all): ${(sampleChoiceMs + computeMs).toFixed(0)} ms; with three scenarios and their ranges: ${(sampleChoiceMs + rangesComputeMs).toFixed(0)} ms`,
       `Gamma-Gamma p=${gg.params.p.toFixed(3)} q=${gg.params.q.toFixed(3)} γ=${gg.params.gamma.toFixed(0)} (per order: ${JSON.stringify(TRUTH.gammaGamma)})`,
       `total 12-month CLV ${fmt(Math.round(predicted.result.totals.clv / 100))} (major units), ${scenario.clamped ? "clamped" : "unclamped"} scenario`,
     ],

@@ -729,6 +729,31 @@ describe("analysis pages", () => {
       clv.modelChoice.used,
     );
     expect(await text(page, "scenario-model")).toContain(clv.purchaseModel.label);
+    // Ranges from the parameters' uncertainty: the shop's tiles, per segment, the scenarios.
+    const iv = clv.intervals;
+    if (iv === undefined || iv.status !== "ok") throw new Error("expected the predictions' ranges");
+    expect(await text(page, "ltv-average-clv-range")).toBe(
+      `95% range: ${en.money(iv.shop.averageClvMinor.lower)} – ${en.money(iv.shop.averageClvMinor.upper)}`,
+    );
+    expect(await text(page, "ltv-expected90-range")).toBe(
+      `95% range: ${en.number(iv.shop.averageExpectedPurchases90.lower, 2)} – ${en.number(iv.shop.averageExpectedPurchases90.upper, 2)}`,
+    );
+    const ranges = page.getByTestId("segment-ranges");
+    expect(await ranges.locator("tbody tr").count()).toBe(iv.segments.length + 1);
+    const first = iv.segments[0];
+    expect(
+      await ranges
+        .locator("tbody tr", { has: page.getByTestId(`ranges-${first.segment}`) })
+        .textContent(),
+    ).toContain(
+      `${en.money(first.averageClvMinor.lower)} – ${en.money(first.averageClvMinor.upper)}`,
+    );
+    const scenarioText = await page.getByTestId("scenarios").textContent();
+    for (const s of iv.scenarios!) {
+      expect(scenarioText).toContain(
+        `95% range: ${en.money(s.clvGain.lower)} – ${en.money(s.clvGain.upper)}`,
+      );
+    }
     await expectAccessible(page, "ltv");
     await screenshot(page, "ltv");
   });
@@ -809,6 +834,14 @@ describe("Japanese admin", () => {
         for (const row of snapshot.clv.modelChoice.models) {
           expect(fitText).not.toContain(row.reason);
         }
+        // The ranges in Japanese.
+        const iv = snapshot.clv.intervals;
+        if (iv === undefined || iv.status !== "ok") throw new Error("expected ranges");
+        expect(await text(page, "ltv-average-clv-range")).toBe(
+          `95%範囲：${ja.money(iv.shop.averageClvMinor.lower)}〜${ja.money(iv.shop.averageClvMinor.upper)}`,
+        );
+        expect(await page.getByRole("heading", { name: "セグメント別の予測LTV" }).count()).toBe(1);
+        expect(await page.getByTestId("segment-ranges").textContent()).toContain("95%範囲");
       }
       await expectAccessible(page, name);
       await screenshot(page, name);

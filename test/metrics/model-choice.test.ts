@@ -153,6 +153,11 @@ describe("the compute chooses the purchase model by holdout error (invariants)",
     // …and BG/NBD is not identified on all customers either: stored, so the page says so.
     expect(clv.purchaseModel.quality?.status).toBe("not-identified");
     expect(clv.purchaseModel.quality?.reason).toMatch(/BG\/NBD is not identified/);
+    // The model used is not identified on all customers either: no ranges, and why.
+    expect(clv.intervals).toMatchObject({ status: "unavailable", code: "not-identified" });
+    expect(clv.intervals?.status === "unavailable" && clv.intervals.reason).toMatch(
+      /is not identified/,
+    );
   });
 
   it("a history too short for a holdout: not compared, BG/NBD, with the reason", () => {
@@ -370,6 +375,51 @@ describe("snapshot codec with the model choice", () => {
     expect(parseSnapshot(JSON.stringify(insufficient))?.clv).toEqual({
       status: "insufficient-data",
     });
+  });
+
+  it("stores the predictions' ranges per segment and for the shop, around the point values", () => {
+    const clv = clvOf(snapshot);
+    const iv = clv.intervals;
+    if (iv === undefined || iv.status !== "ok") throw new Error(`no ranges: ${JSON.stringify(iv)}`);
+    expect(iv.level).toBe(0.95);
+    expect(iv.shop.customers).toBe(clv.customers.included);
+    expect(iv.shop.clvMinor.estimate / clv.totals.clv).toBeCloseTo(1, 9);
+    expect(iv.shop.averageClvMinor.estimate / clv.averages.clvMinor!).toBeCloseTo(1, 9);
+    expect(iv.shop.expectedPurchases90.estimate / clv.totals.expectedPurchases90).toBeCloseTo(1, 9);
+    const ruleIds = snapshot.segments.rows.map((r) => r.id);
+    let customers = 0;
+    for (const s of iv.segments) {
+      expect([...ruleIds, "none"]).toContain(s.segment);
+      customers += s.customers;
+      for (const v of [s.averageClvMinor, s.averageExpectedPurchases90, iv.shop.clvMinor]) {
+        expect(v.lower).toBeLessThanOrEqual(v.estimate);
+        expect(v.upper).toBeGreaterThanOrEqual(v.estimate);
+        expect(v.upper).toBeGreaterThan(v.lower);
+      }
+      // A segment's average is the segments block's average predicted LTV.
+      const row = snapshot.segments.rows.find((r) => r.id === s.segment);
+      if (row && row.averagePredictedClvMinor !== null) {
+        expect(s.averageClvMinor.estimate / row.averagePredictedClvMinor).toBeCloseTo(1, 9);
+      }
+    }
+    expect(customers).toBe(iv.shop.customers);
+    expect(iv.scenarios!.map((s) => s.points)).toEqual(clv.scenarios.map((s) => s.points));
+    iv.scenarios!.forEach((s, j) => {
+      expect(s.clvGain.estimate).toBe(clv.scenarios[j].clvGain);
+      expect(s.clvGain.lower).toBeLessThan(s.clvGain.estimate);
+      expect(s.clvGain.upper).toBeGreaterThan(s.clvGain.estimate);
+    });
+    // Deterministic: the same shop gives the same ranges.
+    const again = buildShopSnapshot(shop({ customers: 1500, seed: 3, a: 0.7, b: 4 })).snapshot;
+    expect(clvOf(again).intervals).toEqual(iv);
+  });
+
+  it("reads a snapshot stored before the ranges: no intervals, everything else as stored", () => {
+    const { intervals: _ranges, ...before } = clvOf(snapshot);
+    const read = parseSnapshot(JSON.stringify({ ...snapshot, clv: before }));
+    expect(read).not.toBeNull();
+    expect(clvOf(read!).intervals).toBeUndefined();
+    expect(read!.clv).toEqual(before);
   });
 
   it("does not read other versions or bad text", () => {

@@ -1,6 +1,7 @@
 /**
  * The predictive LTV page's loader: the purchase models' comparison table (each model's
- * holdout error and status, the one used and why), Gamma-Gamma's and sBG's own status, from
+ * holdout error and status, the one used and why), Gamma-Gamma's and sBG's own status, the
+ * predictions' ranges (rendered in en and ja by test/e2e/pages.test.ts), from
  * a stored snapshot of this version and from a version-1 snapshot (before the comparison).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +62,22 @@ describe("the LTV page loader", () => {
     expect(clv.purchaseModel.quality?.reason.length).toBeGreaterThan(0);
     // sBG's own status and reason come with it (Gamma-Gamma's are in clv.aovFallback).
     expect(data.sbg).toEqual(snapshot.continuation.sbg);
+  });
+
+  it("returns the predictions' ranges per segment and for the shop", async () => {
+    clearSnapshotCache();
+    const data = await ltvData(shop.domain);
+    const clv = data.clv;
+    if (clv === null || clv.status !== "ok") throw new Error("expected fitted models");
+    const iv = clv.intervals;
+    if (iv === undefined || iv.status !== "ok") throw new Error(`no ranges: ${JSON.stringify(iv)}`);
+    expect(iv.shop.customers).toBe(clv.customers.included);
+    expect(iv.segments.length).toBeGreaterThan(0);
+    for (const group of [iv.shop, ...iv.segments]) {
+      expect(group.averageClvMinor.lower).toBeLessThanOrEqual(group.averageClvMinor.estimate);
+      expect(group.averageClvMinor.upper).toBeGreaterThanOrEqual(group.averageClvMinor.estimate);
+    }
+    expect(iv.scenarios?.length).toBe(clv.scenarios.length);
   });
 
   it("reads a stored version-1 snapshot: BG/NBD, not compared, with the reason", async () => {

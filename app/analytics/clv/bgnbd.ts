@@ -20,7 +20,7 @@
 
 import {
   boundaryPenalty,
-  logParamStandardErrors,
+  logParamUncertainty,
   logParameterObjective,
   minimizeBfgs,
   newtonPolish,
@@ -58,6 +58,11 @@ export interface BgNbdFit {
   readonly params: BgNbdParams;
   /** From the inverse Hessian of the (penalised) log-likelihood; null if it is not definite. */
   readonly standardErrors: BgNbdParams | null;
+  /**
+   * Cov(ln θ), row-major, parameters in the order of `params`: the inverse Hessian the
+   * standard errors come from; null with them. Intervals sample it (intervals.ts).
+   */
+  readonly logCovariance: readonly number[] | null;
   /** Σ weight × ln L_i at the estimate (without the penalty). */
   readonly logLikelihood: number;
   /** Number of customers (total weight). */
@@ -619,7 +624,7 @@ export function fitDropoutModel(
   const logLikelihood = -(value - penalty) * prep.totalWeight;
   return {
     params,
-    standardErrors: standardErrorsFromHessian(params, hPhi, prep.totalWeight),
+    ...uncertaintyFromHessian(params, hPhi, prep.totalWeight),
     logLikelihood,
     customers: prep.totalWeight,
     penalizer,
@@ -638,13 +643,18 @@ export function fitDropoutModel(
  * Cov(ln θ) is the inverse of the Hessian of the total penalised negative log-likelihood,
  * W × the per-customer objective's Hessian.
  */
-function standardErrorsFromHessian(
+function uncertaintyFromHessian(
   params: BgNbdParams,
   hPhi: Float64Array,
   W: number,
-): BgNbdParams | null {
-  const se = logParamStandardErrors([params.r, params.alpha, params.a, params.b], hPhi, W);
-  return se && { r: se[0], alpha: se[1], a: se[2], b: se[3] };
+): { standardErrors: BgNbdParams | null; logCovariance: number[] | null } {
+  const u = logParamUncertainty([params.r, params.alpha, params.a, params.b], hPhi, W);
+  if (u === null) return { standardErrors: null, logCovariance: null };
+  const se = u.standardErrors;
+  return {
+    standardErrors: { r: se[0], alpha: se[1], a: se[2], b: se[3] },
+    logCovariance: u.logCovariance,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

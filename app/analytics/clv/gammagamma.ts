@@ -6,7 +6,7 @@
  */
 
 import {
-  logParamStandardErrors,
+  logParamUncertainty,
   logParameterObjective,
   minimizeBfgs,
   subsampleThenPolish,
@@ -25,6 +25,11 @@ export interface GammaGammaParams {
 export interface GammaGammaFit {
   readonly params: GammaGammaParams;
   readonly standardErrors: GammaGammaParams | null;
+  /**
+   * Cov(ln θ), row-major, parameters in the order of `params` (ln γ's variance is ln γ_scaled's: a constant shift): the inverse Hessian the
+   * standard errors come from; null with them. Intervals sample it (intervals.ts).
+   */
+  readonly logCovariance: readonly number[] | null;
   /** Σ weight × ln f(zbar | x) at the estimate, zbar in the units it was given in. */
   readonly logLikelihood: number;
   /** Customers used (x > 0 and zbar > 0). */
@@ -357,11 +362,13 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
   const logLikelihood =
     spendLogLikelihood(prep, p, q, gammaScaled, null) - W * Math.log(prep.scale);
   // SE(θ) = θ · SE(ln θ) from the inverse of the total objective's Hessian (delta method).
-  const se = logParamStandardErrors([p, q, gammaScaled * prep.scale], hPhi, W);
+  const u = logParamUncertainty([p, q, gammaScaled * prep.scale], hPhi, W);
+  const se = u?.standardErrors ?? null;
   const standardErrors: GammaGammaParams | null = se && { p: se[0], q: se[1], gamma: se[2] };
   return {
     params: { p, q, gamma: gammaScaled * prep.scale },
     standardErrors,
+    logCovariance: u?.logCovariance ?? null,
     logLikelihood,
     customers: W,
     penalizer,

@@ -19,12 +19,14 @@ import {
 } from "./gammagamma";
 import {
   PURCHASE_MODELS,
+  type AnyPurchaseModel,
   type PurchaseModel,
   type PurchaseModelFit,
   type PurchaseModelName,
 } from "./models";
 import type { ParetoNbdParams } from "./paretonbd";
 import {
+  clvHorizon,
   predictContext,
   predictWithContext,
   rowPAlive,
@@ -41,6 +43,12 @@ import {
   type PurchaseScenarioResult,
   type ScenarioModel,
 } from "./scenario";
+import {
+  predictionIntervals,
+  type IntervalOptions,
+  type IntervalsUnavailable,
+  type PredictionIntervals,
+} from "./intervals";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData, type Unidentified } from "./status";
 import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "./summary";
 
@@ -48,6 +56,7 @@ export * from "./bgnbd";
 export * from "./choice";
 export * from "./gammagamma";
 export * from "./hyp2f1";
+export * from "./intervals";
 export * from "./holdout";
 export * from "./mbgnbd";
 export * from "./models";
@@ -82,6 +91,15 @@ export interface ClvOptions extends ClvHorizonOptions {
    * the full data is not identified the predictions fall back to it.
    */
   readonly purchaseModel?: PurchaseModelName;
+  /**
+   * Intervals of the predictions per group of customers and for the shop (intervals.ts):
+   * `groupOf` gives each customer's group (values ≥ groupCount leave them out). Not computed
+   * when absent.
+   */
+  readonly intervals?: Omit<IntervalOptions, keyof ClvHorizonOptions> & {
+    readonly groupOf: ArrayLike<number>;
+    readonly groupCount: number;
+  };
 }
 
 /** The purchase model behind the predictions, fitted on all the shop's customers. */
@@ -130,6 +148,8 @@ export interface ClvModels {
   readonly predictions: ClvPredictions;
   /** The churn scenarios of the purchase model used (`purchase`). */
   readonly scenarios: readonly PurchaseScenarioResult[];
+  /** Null when not asked for (options.intervals); "unavailable" with the reason. */
+  readonly intervals: PredictionIntervals | IntervalsUnavailable | null;
   /** Wall-clock milliseconds per stage (for logs and the benchmark). */
   readonly timingsMs: {
     readonly summary: number;
@@ -140,6 +160,7 @@ export interface ClvModels {
     readonly gammaGammaFit: number;
     readonly predictions: number;
     readonly scenarios: number;
+    readonly intervals: number;
   };
 }
 
@@ -242,6 +263,13 @@ export function fitClvModels(
   );
   const tScenarios = clock() - t;
 
+  t = clock();
+  const intervals =
+    options.intervals === undefined
+      ? null
+      : intervalsOf(ctx, predictions, purchase, gammaGamma, scenarios, options);
+  const tIntervals = clock() - t;
+
   return {
     status: "ok",
     unit: summary.unit,
@@ -257,6 +285,7 @@ export function fitClvModels(
     aovFallback,
     predictions,
     scenarios,
+    intervals,
     timingsMs: {
       summary: tSummary,
       compression: tCompression,
@@ -265,6 +294,7 @@ export function fitClvModels(
       gammaGammaFit: tGammaGamma,
       predictions: tPredictions,
       scenarios: tScenarios,
+      intervals: tIntervals,
     },
   };
 }
@@ -325,4 +355,49 @@ function modelRowsAndPairs(
   const model = modelNamed(fitted.model);
   const alive = model.pAliveRows(fitted.params, ctx.rows);
   return { alive, expectations: modelScenarioExpectations(ctx, fitted, options) };
+}
+
+/** The predictions' intervals, or why there are none (the model has no standard errors). */
+function intervalsOf(
+  ctx: ReturnType<typeof predictContext>,
+  predictions: ClvPredictions,
+  purchase: PurchaseModelUsed,
+  gammaGamma: GammaGammaFit | null,
+  scenarios: readonly PurchaseScenarioResult[],
+  options: ClvOptions,
+): PredictionIntervals | IntervalsUnavailable {
+  const asked = options.intervals!;
+  if (purchase.quality.status !== "converged") {
+    return { status: "unavailable", code: "not-identified", reason: purchase.quality.reason };
+  }
+  const result = predictionIntervals(
+    {
+      ctx,
+      predictions,
+      groupOf: asked.groupOf,
+      groupCount: asked.groupCount,
+      purchase: {
+        model: modelNamed(purchase.model) as AnyPurchaseModel,
+        params: purchase.fit.params,
+        logCovariance: purchase.fit.logCovariance,
+      },
+      spend: gammaGamma,
+      scenarios:
+        scenarios.length === 0
+          ? undefined
+          : {
+              points: scenarios.map((s) => s.points),
+              clvGain: scenarios.map((s) => s.clvGain),
+              revenueGain: scenarios.map((s) => s.revenueGain),
+            },
+    },
+    { ...asked, ...clvHorizon(options) },
+  );
+  return (
+    result ?? {
+      status: "unavailable",
+      code: "no-standard-errors",
+      reason: `${purchase.label} has no standard errors at its estimate (its likelihood is not curved there), so its predictions have no intervals`,
+    }
+  );
 }

@@ -41,6 +41,8 @@ export type PurchaseModelName = "bgnbd" | "mbgnbd" | "pareto-nbd";
 export interface PurchaseModelFit<P> {
   readonly params: P;
   readonly standardErrors: P | null;
+  /** Cov(ln θ) row-major in the order of `params`' keys; null without standard errors. */
+  readonly logCovariance: readonly number[] | null;
   readonly logLikelihood: number;
   readonly customers: number;
   readonly penalizer: number;

@@ -347,6 +347,15 @@ export function logParamStandardErrors(
   hPhi: Float64Array,
   weight: number,
 ): number[] | null {
+  return logParamUncertainty(theta, hPhi, weight)?.standardErrors ?? null;
+}
+
+/** Cov(ln θ) (row-major n×n) and SE(θ) together; null as logParamStandardErrors. */
+export function logParamUncertainty(
+  theta: readonly number[],
+  hPhi: Float64Array,
+  weight: number,
+): { standardErrors: number[]; logCovariance: number[] } | null {
   const n = theta.length;
   const cov = invertSpd(
     Float64Array.from(hPhi, (v) => v * weight),
@@ -354,7 +363,7 @@ export function logParamStandardErrors(
   );
   if (cov === null) return null;
   const se = theta.map((t, i) => t * Math.sqrt(cov[i * n + i]));
-  return se.every(Number.isFinite) ? se : null;
+  return se.every(Number.isFinite) ? { standardErrors: se, logCovariance: Array.from(cov) } : null;
 }
 
 /** Inverse of a symmetric positive-definite matrix by Cholesky, or null if it is not SPD. */

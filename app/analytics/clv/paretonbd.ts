@@ -42,7 +42,7 @@
 import type { ConvergenceInfo } from "./bgnbd";
 import {
   boundaryPenalty,
-  logParamStandardErrors,
+  logParamUncertainty,
   logParameterObjective,
   minimizeBfgs,
   numericalHessian,
@@ -63,6 +63,11 @@ export interface ParetoNbdFit {
   readonly params: ParetoNbdParams;
   /** From the inverse Hessian of the (penalised) log-likelihood; null if it is not definite. */
   readonly standardErrors: ParetoNbdParams | null;
+  /**
+   * Cov(ln θ), row-major, parameters in the order of `params`: the inverse Hessian the
+   * standard errors come from; null with them. Intervals sample it (intervals.ts).
+   */
+  readonly logCovariance: readonly number[] | null;
   /** Σ weight × ln L_i at the estimate (without the penalty). */
   readonly logLikelihood: number;
   /** Number of customers (total weight). */
@@ -738,6 +743,7 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
   let value = result.value;
   let gradientMaxAbs = Math.max(...Array.from(result.gradient, Math.abs));
   let se: ParetoNbdParams | null = null;
+  let logCovariance: number[] | null = null;
   if (limit === null) {
     // Standard errors only for an interior optimum (a stopped fit has none to give).
     const plain = objectiveFor(prep, penalizer);
@@ -747,11 +753,21 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
     // Forward differences: 5 passes, O(h) = 1e-5 relative error, plenty for standard errors.
     const hPhi = numericalHessian(plain, phi, 1e-5, "forward");
     spent += STANDARD_ERROR_EVALUATIONS;
-    se = standardErrors(params, hPhi, prep.totalWeight);
+    const u = logParamUncertainty(
+      [params.r, params.alpha, params.s, params.beta],
+      hPhi,
+      prep.totalWeight,
+    );
+    if (u !== null) {
+      const e = u.standardErrors;
+      se = { r: e[0], alpha: e[1], s: e[2], beta: e[3] };
+      logCovariance = u.logCovariance;
+    }
   }
   return {
     params,
     standardErrors: se,
+    logCovariance,
     logLikelihood: -(value - penalty) * prep.totalWeight,
     customers: prep.totalWeight,
     penalizer,
@@ -764,16 +780,6 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
     },
     limit,
   };
-}
-
-/** SE(θ) = θ · SE(ln θ), Cov(ln θ) = inverse Hessian of the total objective (delta method). */
-function standardErrors(
-  params: ParetoNbdParams,
-  hPhi: Float64Array,
-  W: number,
-): ParetoNbdParams | null {
-  const se = logParamStandardErrors([params.r, params.alpha, params.s, params.beta], hPhi, W);
-  return se && { r: se[0], alpha: se[1], s: se[2], beta: se[3] };
 }
 
 // ---------------------------------------------------------------------------------------------

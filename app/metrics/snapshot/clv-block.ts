@@ -4,16 +4,26 @@
  * churn scenarios of the model the predictions use.
  */
 import { formatDay } from "../../analytics";
-import { PURCHASE_MODELS, type ClvModels, type ModelAssessment } from "../../analytics/clv";
-import { cleanConvergence, finiteOrNull, plain } from "./json";
+import {
+  PURCHASE_MODELS,
+  type ClvModels,
+  type GroupIntervals,
+  type Interval,
+  type ModelAssessment,
+} from "../../analytics/clv";
+import { cleanConvergence, finiteOr0, finiteOrNull, plain } from "./json";
 import type { ChoiceOutcome, ClvStage, Context, HoldoutOutcome } from "./stages";
-import type {
-  ClvInsufficient,
-  ClvOk,
-  HistogramBin,
-  ModelChoiceJson,
-  PurchaseModelJson,
-  PurchaseModelRow,
+import {
+  NO_SEGMENT_ID,
+  type ClvGroupIntervalsJson,
+  type ClvIntervalsJson,
+  type IntervalJson,
+  type ClvInsufficient,
+  type ClvOk,
+  type HistogramBin,
+  type ModelChoiceJson,
+  type PurchaseModelJson,
+  type PurchaseModelRow,
 } from "./types";
 
 /** Value at quantile q of ascending values (nearest rank). */
@@ -113,6 +123,58 @@ export function modelChoiceJson(choice: ChoiceOutcome, models: ClvModels): Model
     customers: c.customers,
     naiveRmse: finiteOrNull(c.naive.rmse),
     models: c.models.map(assessmentRow),
+  };
+}
+
+const intervalJson = (v: Interval, per = 1): IntervalJson => ({
+  estimate: finiteOr0(v.estimate / per),
+  lower: finiteOr0(v.lower / per),
+  upper: finiteOr0(v.upper / per),
+});
+
+function groupJson(g: GroupIntervals): ClvGroupIntervalsJson {
+  const per = Math.max(1, g.customers);
+  return {
+    customers: g.customers,
+    clvMinor: intervalJson(g.clv),
+    averageClvMinor: intervalJson(g.clv, per),
+    expectedPurchases90: intervalJson(g.expectedPurchases90),
+    averageExpectedPurchases90: intervalJson(g.expectedPurchases90, per),
+  };
+}
+
+/** The intervals per segment (groups: the rules in order, then customers without one). */
+function intervalsJson(ctx: Context, models: ClvModels): ClvIntervalsJson | undefined {
+  const iv = models.intervals;
+  if (iv === null) return undefined;
+  if (iv.status !== "ok") return { status: "unavailable", code: iv.code, reason: iv.reason };
+  const { rules } = ctx;
+  return {
+    status: "ok",
+    level: iv.level,
+    draws: iv.draws,
+    seed: iv.seed,
+    sampledCustomers: iv.sampledCustomers,
+    shop: groupJson(iv.shop),
+    segments: iv.groups.flatMap((g, k) =>
+      g.customers > 0
+        ? [
+            {
+              segment: k < rules.length ? rules[k].id : NO_SEGMENT_ID,
+              name: k < rules.length ? rules[k].name : NO_SEGMENT_ID,
+              ...groupJson(g),
+            },
+          ]
+        : [],
+    ),
+    scenarios:
+      iv.scenarios === null
+        ? null
+        : iv.scenarios.map((s) => ({
+            points: s.points,
+            clvGain: intervalJson(s.clvGain),
+            revenueGain: intervalJson(s.revenueGain),
+          })),
   };
 }
 
@@ -264,5 +326,6 @@ export function clvBlock(
       revenueGain: plain(s.revenueGain),
       revenueGainShare: plain(s.revenueGainShare),
     })),
+    ...(models.intervals === null ? {} : { intervals: intervalsJson(ctx, models) }),
   };
 }

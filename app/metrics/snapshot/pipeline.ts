@@ -40,8 +40,10 @@ import {
   segmentMigration,
   trailingMonths,
   yoyMigration,
+  NO_SEGMENT,
   type DayRange,
   type OrderTable,
+  type RfmResult,
 } from "../../analytics";
 import {
   chooseClvModel,
@@ -217,7 +219,21 @@ function runChoice(ctx: Context): ChoiceOutcome {
   }
 }
 
-function runClv(ctx: Context): ClvStage {
+/** Parameter draws behind the predictions' intervals; fixed so a recompute gives the same ranges. */
+export const INTERVAL_SEED = 2026;
+
+/** Intervals per segment: group k is rule k, customers without a segment the last group. */
+function segmentGroups(ctx: Context, rfm: RfmResult): { groupOf: Uint8Array; groupCount: number } {
+  const none = ctx.rules.length;
+  const groupOf = new Uint8Array(rfm.segment.length);
+  for (let c = 0; c < groupOf.length; c++) {
+    const s = rfm.segment[c];
+    groupOf[c] = s === NO_SEGMENT || s >= none ? none : s;
+  }
+  return { groupOf, groupCount: none + 1 };
+}
+
+function runClv(ctx: Context, rfm: RfmResult): ClvStage {
   const { input, calendar } = ctx;
   const n = input.customers.count;
   const pAlive = nanArray(n);
@@ -236,6 +252,7 @@ function runClv(ctx: Context): ClvStage {
       horizonMonths: input.settings.clvHorizonMonths,
       annualDiscountRate: input.settings.annualDiscountRate,
       scenarios: SCENARIO_POINTS,
+      intervals: { ...segmentGroups(ctx, rfm), seed: INTERVAL_SEED },
     });
   } catch (error) {
     // A numerical failure must not cost the shop its descriptive numbers.
@@ -364,7 +381,7 @@ export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, S
   const descriptive = runDescriptive(ctx);
   lap("descriptive");
   yield "descriptive";
-  const clv = runClv(ctx);
+  const clv = runClv(ctx, descriptive.rfm);
   lap("clv");
   yield "clv";
   const holdout = runHoldout(clv);

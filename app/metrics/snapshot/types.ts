@@ -33,7 +33,8 @@ import type { TrendsBlock, TrendsSummary } from "./trends-block";
 /**
  * 2: the LTV block gained `modelChoice` and `purchaseModel` (the purchase model compared on
  * the holdout and the one behind the predictions). Version 1 documents are upgraded when read
- * (codec.ts); older ones are not read.
+ * (codec.ts); older ones are not read. Fields added since without a version change are optional
+ * (`trends`, the LTV block's `intervals`): documents stored before them still read.
  */
 export const SNAPSHOT_VERSION = 2;
 
@@ -430,6 +431,61 @@ export interface PurchaseModelJson {
   };
 }
 
+/** A prediction and its interval from the parameters' uncertainty (analytics/clv/intervals.ts). */
+export interface IntervalJson {
+  readonly estimate: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+/** Intervals of one group of customers' predictions: totals, and averages per customer. */
+export interface ClvGroupIntervalsJson {
+  readonly customers: number;
+  readonly clvMinor: IntervalJson;
+  readonly averageClvMinor: IntervalJson;
+  readonly expectedPurchases90: IntervalJson;
+  readonly averageExpectedPurchases90: IntervalJson;
+}
+
+export interface ClvSegmentIntervalsJson extends ClvGroupIntervalsJson {
+  /** Rule id, or "none" for customers without a segment. */
+  readonly segment: string;
+  /** The rule's name (English or the merchant's). */
+  readonly name: string;
+}
+
+/**
+ * The predictions' intervals. Absent from snapshots stored before they existed (the page then
+ * says the next recompute adds them); "unavailable" when the purchase model has no standard
+ * errors or is not identified, with the reason.
+ */
+export type ClvIntervalsJson =
+  | {
+      readonly status: "ok";
+      /** 0.95: the central share of the draws. */
+      readonly level: number;
+      readonly draws: number;
+      readonly seed: number;
+      /** Customers each draw was evaluated on (analytics/clv/intervals.ts). */
+      readonly sampledCustomers: number;
+      readonly shop: ClvGroupIntervalsJson;
+      /** Segments with customers in the model, in rule order ("none" last). */
+      readonly segments: ClvSegmentIntervalsJson[];
+      /** Per scenario, in the order of `scenarios`; null when there are none. */
+      readonly scenarios:
+        | {
+            readonly points: number;
+            readonly clvGain: IntervalJson;
+            readonly revenueGain: IntervalJson;
+          }[]
+        | null;
+    }
+  | {
+      readonly status: "unavailable";
+      readonly code: "not-identified" | "no-standard-errors";
+      readonly reason: string;
+    };
+
 export interface ClvOk {
   readonly status: "ok";
   readonly horizonMonths: number;
@@ -484,6 +540,8 @@ export interface ClvOk {
   };
   readonly holdout: HoldoutOk | HoldoutUnavailable;
   readonly scenarios: ScenarioJson[];
+  /** Ranges of the predictions (absent in snapshots stored before them). */
+  readonly intervals?: ClvIntervalsJson;
 }
 
 export interface ClvInsufficient extends NotEnoughData {
