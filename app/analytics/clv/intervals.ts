@@ -34,7 +34,7 @@
  * status, and BG/NBD's for the scenarios), and a draw farther than |z|² = 36 from the
  * estimate is drawn again. A BG/NBD on the boundary (a, b → ∞, SE of ln a ≈ 240) once gave
  * draws of a = b = 1e200, where E[Y(t)] takes up to a millisecond per call and is NaN: 135 s
- * for one 400-customer shop's ranges (docs/decisions/00XX-ltv-intervals.md).
+ * for one 400-customer shop's ranges (docs/decisions/0050-ltv-intervals.md).
  *
  * Over 600 lines: the draws, the sample, the horizon's nodes and the scenarios share the
  * sub-problem and its Horvitz-Thompson weights; split apart they would pass them all around.
