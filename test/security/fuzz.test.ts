@@ -57,7 +57,7 @@ let cases = 0;
  */
 const RUNS = {
   webhookIntake: variant(150, 40), // × each webhook topic (14 today)
-  // × each topic the worker processes with a payload (10 today)
+  // × each topic the worker processes with a payload (15 today)
   webhookProcessing: variant(150, 40),
   // Accepted callbacks are rare draws (signed, well-formed, newer): the full count in both.
   flowLifecycle: 300,
@@ -70,7 +70,7 @@ const RUNS = {
   nps: variant(1_300, 320),
   customerMetrics: variant(500, 120),
 };
-/** Cases the suite runs at least (14 webhook topics, 10 of them processed). */
+/** Cases the suite runs at least (18 webhook topics, 15 of them processed). */
 const TOTAL = variant(10_000, 2_800);
 
 type Outcome = "accepted" | "refused";
@@ -82,8 +82,14 @@ beforeAll(async () => {
   other = await seedShop({ store: bystander, customers: 10, settings });
   rows = createRowStore(process.env.DATABASE_URL!);
   const api = {
-    // Shopify knows none of the fuzzed orders.
-    request: () => Promise.resolve({ order: null }),
+    // Shopify knows none of the fuzzed orders, products or inventory items (each read takes
+    // the field it asked for: a connection is always there, empty).
+    request: () =>
+      Promise.resolve({
+        order: null,
+        product: null,
+        inventoryItems: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } },
+      }),
   } as unknown as AdminApi;
   ctx = { db: prisma, store: rows, api: () => api, log: logger.child({ level: "silent" }) };
 }, 120_000);
