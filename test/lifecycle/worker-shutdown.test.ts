@@ -128,6 +128,13 @@ describe("a worker stopped by SIGTERM", () => {
     // web process's priority (WORKER_NICE, 10 by default).
     expect(new Set(threadNiceValues(worker.child.pid!))).toEqual(new Set([10]));
     await worker.waitFor('"msg":"reconciled"'); // the one a never-seen Redis asks for
+    // Its job completes just after that line; a reconciliation queued before then would be
+    // merged into it (the queue deduplicates a shop's reconciliations) and never run.
+    const sync = getQueue("sync");
+    await until(
+      "the first reconciliation's job completed",
+      async () => (await sync.getActiveCount()) + (await sync.count()) === 0,
+    );
     h.fake.faults.set({ slow: 1, slowMs: 700 });
     const before = await reconciledAt();
     await reconcileInHand();
