@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   BGNBD_MODEL,
-  cholesky,
   drawParameters,
   fitBgNbd,
   fitClvModels,
@@ -14,6 +13,7 @@ import {
   type ClvModels,
   type PredictionIntervals,
 } from "../../app/analytics/clv";
+import { cholesky } from "../../app/analytics/clv/optimize";
 import { Rng } from "../../app/analytics/random";
 import { simulateOrders } from "../../app/analytics/clv/simulate";
 

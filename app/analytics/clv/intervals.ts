@@ -54,6 +54,7 @@ import {
   type PairIndex,
   type PredictContext,
 } from "./predict";
+import { cholesky } from "./optimize";
 import { churnReduction, type ScenarioModel } from "./scenario";
 import { daysPerUnit, type TimeUnit } from "./summary";
 
@@ -147,22 +148,6 @@ export interface IntervalOptions extends ClvHorizonOptions {
   readonly sampleSize?: number;
   /** Months of the horizon evaluated per draw (horizonNodes); Infinity evaluates every month. */
   readonly horizonNodes?: number;
-}
-
-/** Lower Cholesky factor of a symmetric positive-definite n×n matrix, or null. */
-export function cholesky(A: ArrayLike<number>, n: number): Float64Array | null {
-  const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = A[i * n + j];
-      for (let k = 0; k < j; k++) sum -= L[i * n + k] * L[j * n + k];
-      if (i === j) {
-        if (!(sum > 0)) return null;
-        L[i * n + i] = Math.sqrt(sum);
-      } else L[i * n + j] = sum / L[j * n + j];
-    }
-  }
-  return L;
 }
 
 /**

@@ -366,8 +366,8 @@ export function logParamUncertainty(
   return se.every(Number.isFinite) ? { standardErrors: se, logCovariance: Array.from(cov) } : null;
 }
 
-/** Inverse of a symmetric positive-definite matrix by Cholesky, or null if it is not SPD. */
-export function invertSpd(A: Float64Array, n: number): Float64Array | null {
+/** Lower Cholesky factor of a symmetric positive-definite n×n matrix, or null if it is not SPD. */
+export function cholesky(A: ArrayLike<number>, n: number): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
@@ -379,6 +379,13 @@ export function invertSpd(A: Float64Array, n: number): Float64Array | null {
       } else L[i * n + j] = sum / L[j * n + j];
     }
   }
+  return L;
+}
+
+/** Inverse of a symmetric positive-definite matrix by Cholesky, or null if it is not SPD. */
+export function invertSpd(A: Float64Array, n: number): Float64Array | null {
+  const L = cholesky(A, n);
+  if (L === null) return null;
   // Inverse of L (lower triangular), then A⁻¹ = L⁻ᵀ L⁻¹.
   const Li = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
