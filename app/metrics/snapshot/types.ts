@@ -28,6 +28,8 @@ import type {
   TimeUnit,
   Unidentified,
 } from "../../analytics/clv";
+import type { AcquisitionReport } from "../../analytics/acquisition";
+import type { EntryProductReport } from "../../analytics/entry-products";
 import type { TrendsBlock, TrendsSummary } from "./trends-block";
 
 /**
@@ -552,6 +554,48 @@ export interface ClvInsufficient extends NotEnoughData {
   readonly requiredRepeatCustomers: number;
 }
 
+/**
+ * What LTV:CAC and payback are computed on: "costs" = gross profit from the variants' unit
+ * costs (lines without a cost at the margin setting, counted below); "setting" = net revenue
+ * × the merchant's gross margin; "none" = neither is known, so ratios say so (never 100 %).
+ */
+export interface MarginBasis {
+  readonly basis: "costs" | "setting" | "none";
+  /** The merchant's gross margin setting (0, 1], null when not set. */
+  readonly rate: number | null;
+  /** Line items of the orders behind the LTV values with and without a unit cost. */
+  readonly linesWithCost: number;
+  readonly linesWithoutCost: number;
+}
+
+/** Acquisition by first-touch channel and campaign (issue 17, decision 0051). */
+export interface AcquisitionBlock {
+  /**
+   * The channels of the merchant's rules in rule order, the fallback last. label: the
+   * merchant's own name, or null: the UI names a default key (ja/en) or shows the key.
+   */
+  readonly channels: readonly { readonly key: string; readonly label: string | null }[];
+  /** As computed (analytics/acquisition.ts); LTV values are profit when margin.basis is
+   *  "costs", otherwise net revenue. */
+  readonly report: AcquisitionReport;
+  readonly margin: MarginBasis;
+  /** The merchant's LTV:CAC target (default 3). */
+  readonly ltvCacTarget: number;
+  /** Acquired customers by what their first order's first touch is: a recorded visit,
+   *  Shopify attributed none, or not known (summary not ready or never read). */
+  readonly touches: { readonly visit: number; readonly none: number; readonly unknown: number };
+}
+
+/** Entry products (入口商品, issue 17). Product values are Shopify product ids (decimal
+ *  strings): the pages fetch titles live, nothing stores names. */
+export interface EntryProductsBlock {
+  /** products: the first MAX_ENTRY_PRODUCTS rows by customers. */
+  readonly report: EntryProductReport;
+  /** Distinct entry products before the cut. */
+  readonly totalProducts: number;
+}
+export const MAX_ENTRY_PRODUCTS = 200;
+
 export interface ShopSnapshot {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly currency: string;
@@ -592,6 +636,9 @@ export interface ShopSnapshot {
   readonly clv: ClvOk | ClvInsufficient;
   /** Every KPI month by month from the orders (absent in snapshots stored before it). */
   readonly trends?: TrendsBlock;
+  /** Acquisition and entry products (absent in snapshots stored before them). */
+  readonly acquisition?: AcquisitionBlock;
+  readonly entryProducts?: EntryProductsBlock;
 }
 
 /**
