@@ -5,6 +5,7 @@
  * and a bad value never reaches the engine.
  */
 import { z } from "zod";
+import { channelRuleSetSchema, DEFAULT_CHANNEL_RULES } from "./analytics/channels";
 import { DEFAULT_SEGMENT_RULES, validateSegmentRules } from "./analytics/rfm";
 import {
   DEFAULT_TARGETS,
@@ -69,6 +70,15 @@ export const settingsSchema = z.object({
   subscriptionWindowDays: z.number().int().min(7).max(365).default(60),
   /** Share of revenue kept as gross margin, for LTV:CAC and payback. */
   grossMarginRatio: z.number().min(0.01).max(1).default(1),
+  /**
+   * First-touch channel rules (decision 0051): ordered, first match wins, a fallback channel
+   * for the rest.
+   */
+  channelRules: channelRuleSetSchema.default(() =>
+    channelRuleSetSchema.parse(DEFAULT_CHANNEL_RULES),
+  ),
+  /** LTV:CAC the merchant aims for, per channel and campaign. */
+  ltvCacTarget: z.number().min(0.1).max(100).default(3),
   /** Annual discount rate of predicted CLV. */
   annualDiscountRate: z.number().min(0).max(1).default(0.1),
   /** Horizon of predicted CLV, months. */
