@@ -1,13 +1,11 @@
-import { type ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/ports";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { startProcess, type TestProcess } from "../helpers/processes";
 
-let server: ChildProcess | undefined;
+let server: TestProcess | undefined;
 
-afterAll(() => {
-  if (server) killGroup(server, "SIGTERM");
-});
+// Waits for the exit: a server still stopping when the test file ends would outlive it.
+afterAll(() => server?.stop());
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
@@ -24,7 +22,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
 describe("development server", () => {
   it("answers GET / with the landing page", async () => {
     const port = await freePort();
-    server = spawnInGroup(
+    server = startProcess(
       process.execPath,
       [
         "node_modules/@remix-run/dev/dist/cli.js",
@@ -42,7 +40,6 @@ describe("development server", () => {
           SHOPIFY_APP_URL: `http://127.0.0.1:${port}`,
           PORT: `${port}`,
         },
-        stdio: "ignore",
       },
     );
     const response = await waitForHttp(`http://127.0.0.1:${port}/`, 45_000);

@@ -120,13 +120,17 @@ export function survivors(runDir, testProcesses = false) {
  * SIGKILLs what the run `runDir` left: each recorded group that still holds a marked
  * process (a group id reused by someone else's process is left alone), then any marked
  * process outside them; with `testProcesses` (the runner is dead), its test processes too.
- * Removes the run's directory. Returns the pids killed.
+ * Removes the run's directory. Returns the pids killed, each with its command line.
  */
 export function reap(runDir, testProcesses = false) {
   const killed = [];
+  /** pid → its command line, read before the kill, for the teardown's report. */
+  const named = new Map();
   const kill = (target) => {
+    const name = commandOf(Math.abs(target));
     try {
       process.kill(target, "SIGKILL");
+      if (name) named.set(Math.abs(target), name);
       return true;
     } catch {
       return false;
@@ -139,10 +143,14 @@ export function reap(runDir, testProcesses = false) {
     // A recorded group whose leader still runs (same start time) goes whole, marked or not:
     // some servers (redis-server) overwrite the environment their mark was in.
     let groups = [];
+    // A group whose processes have all exited is no leftover, even while its leader's exit
+    // waits to be reaped (a zombie still holds the group id).
+    const live = new Set(processes("").map((p) => p.pgid));
     try {
       for (const name of readdirSync(join(runDir, "groups"))) {
         const started = readFileSync(join(runDir, "groups", name), "utf8");
-        if (started !== "" && startTime(Number(name)) === started) groups.push(Number(name));
+        const pgid = Number(name);
+        if (started !== "" && startTime(pgid) === started && live.has(pgid)) groups.push(pgid);
       }
     } catch {
       // none recorded
@@ -168,7 +176,17 @@ export function reap(runDir, testProcesses = false) {
     }
   }
   rmSync(runDir, { recursive: true, force: true });
-  return killed;
+  return killed.map((pid) => (named.has(pid) ? `${pid} (${named.get(pid)})` : String(pid)));
+}
+
+/** A process's command line, shortened, or null when it is gone or unreadable. */
+function commandOf(pid) {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    return argv.join(" ").slice(0, 200) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Alive and not a zombie (PID 1 may take its time to reap an orphan's exit). */
