@@ -90,8 +90,10 @@ export function metricName(i18n: Translator, definition: Pick<MetricDefinition, 
 /** The definition sentence; English uses the engine's own text, which names every detail. */
 export function metricText(i18n: Translator, definition: MetricDefinition): string {
   if (i18n.locale === "en") return definition.text;
+  // A ratio on a gross margin the merchant has not set has its own sentence.
+  const variant = definition.params.grossMarginSet === false ? ".no_margin" : "";
   return i18n.dynamic(
-    `metric.${definition.id}.text`,
+    `metric.${definition.id}.text${variant}`,
     definition.text,
     displayParams(definition.params),
   );

@@ -68,8 +68,11 @@ export const settingsSchema = z.object({
   f2WindowDays: z.number().int().min(7).max(365).default(90),
   /** Window of second-delivery survival for subscription customers. */
   subscriptionWindowDays: z.number().int().min(7).max(365).default(60),
-  /** Share of revenue kept as gross margin, for LTV:CAC and payback. */
-  grossMarginRatio: z.number().min(0.01).max(1).default(1),
+  /**
+   * Share of revenue kept as gross margin, for LTV:CAC and payback; null until the merchant
+   * enters it (never assumed 100 %: the ratios then say the margin is missing).
+   */
+  grossMarginRatio: z.number().min(0.01).max(1).nullable().default(null),
   /**
    * First-touch channel rules (decision 0051): ordered, first match wins, a fallback channel
    * for the rest.

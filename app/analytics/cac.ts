@@ -217,16 +217,36 @@ export function cacByMonth(
 /**
  * LTV:CAC = LTV × gross margin ÷ CAC. `ltvMinor` is the merchant's chosen LTV (e.g. the
  * historical 12-month value per customer, or the mean predicted CLV of new customers),
- * named by `ltvSource` so the definition says which.
+ * named by `ltvSource` so the definition says which. A margin of null means the merchant has
+ * not set one: the value is null and the definition says so (params.grossMarginSet false),
+ * never a ratio on revenue as if the margin were 100 %.
  */
 export function ltvToCac(
   ltvMinor: number,
   cacMinor: number,
-  options: { readonly ltvSource: string; readonly grossMarginRatio?: number },
+  options: { readonly ltvSource: string; readonly grossMarginRatio?: number | null },
 ): Metric {
-  const margin = options.grossMarginRatio ?? 1;
-  if (!(margin > 0 && margin <= 1)) throw new RangeError("grossMarginRatio must be in (0, 1]");
+  const margin = options.grossMarginRatio === undefined ? 1 : options.grossMarginRatio;
+  if (margin !== null && !(margin > 0 && margin <= 1)) {
+    throw new RangeError("grossMarginRatio must be in (0, 1] or null");
+  }
   if (!Number.isFinite(ltvMinor)) throw new RangeError("ltvMinor must be finite");
+  if (margin === null) {
+    return makeMetric(
+      {
+        id: "ltv_cac_ratio",
+        name: "LTV:CAC",
+        text: `Customer lifetime value (${options.ltvSource}) times the gross margin, divided by the customer acquisition cost. Not computed: the gross margin is not set (enter it in Settings).`,
+        base: "Customer acquisition cost per new customer",
+        unit: "multiple",
+        params: { ltvSource: options.ltvSource, grossMarginSet: false },
+      },
+      0,
+      Number.isFinite(cacMinor) ? cacMinor : 0,
+      null,
+      null,
+    );
+  }
   const value = Number.isFinite(cacMinor) && cacMinor > 0 ? (ltvMinor * margin) / cacMinor : null;
   return makeMetric(
     {
@@ -247,16 +267,35 @@ export function ltvToCac(
 /**
  * Payback months: the smallest k (months since the first-purchase month, 0 = that month)
  * at which cumulative net revenue per customer × gross margin reaches CAC; null when the
- * observed curve never gets there.
+ * observed curve never gets there, or when the margin is null (not set: the definition
+ * says so, params.grossMarginSet false).
  */
 export function paybackMonths(
   curve: LtvCurve | Float64Array,
   cacMinor: number,
-  options: { readonly grossMarginRatio?: number } = {},
+  options: { readonly grossMarginRatio?: number | null } = {},
 ): Metric {
-  const margin = options.grossMarginRatio ?? 1;
-  if (!(margin > 0 && margin <= 1)) throw new RangeError("grossMarginRatio must be in (0, 1]");
+  const margin = options.grossMarginRatio === undefined ? 1 : options.grossMarginRatio;
+  if (margin !== null && !(margin > 0 && margin <= 1)) {
+    throw new RangeError("grossMarginRatio must be in (0, 1] or null");
+  }
   const values = curve instanceof Float64Array ? curve : curve.cumulativeNetPerCustomer;
+  if (margin === null) {
+    return makeMetric(
+      {
+        id: "payback_months",
+        name: "Payback period",
+        text: "Months after the first-purchase month until cumulative net revenue per customer times the gross margin covers the customer acquisition cost. Not computed: the gross margin is not set (enter it in Settings).",
+        base: "Historical cumulative net revenue per customer of the first-purchase cohorts",
+        unit: "months",
+        params: { grossMarginSet: false, observedMonths: values.length },
+      },
+      0,
+      Number.isFinite(cacMinor) ? cacMinor : 0,
+      null,
+      null,
+    );
+  }
   let months: number | null = null;
   if (Number.isFinite(cacMinor) && cacMinor >= 0) {
     for (let k = 0; k < values.length; k++) {

@@ -106,7 +106,8 @@ export interface MonthlyTrendOptions {
   readonly f2WindowDays: number;
   readonly subscriptionWindowDays: number;
   readonly churnInactivityDays: number;
-  readonly grossMarginRatio: number;
+  /** Null: not set, so LTV:CAC by cohort has no values (never a ratio on revenue). */
+  readonly grossMarginRatio: number | null;
   /** The cohort table (cohortRetention up to asOfDay) for LTV by cohort. */
   readonly cohorts: CohortTable;
   readonly npsResponses: readonly NpsResponse[];
@@ -837,15 +838,20 @@ function layoutSeries(
       def(
         "ltv_cac_ratio",
         "LTV:CAC by cohort",
-        `Historical LTV at 12 months of the customers whose first purchase was in the ${noun}, times the gross margin (${margin}), divided by the ${noun}'s CAC. Shown once the 12th month has ended for each of them and where the ${noun} has spend.`,
+        margin === null
+          ? `Historical LTV at 12 months of the customers whose first purchase was in the ${noun}, times the gross margin, divided by the ${noun}'s CAC. Not computed: the gross margin is not set (enter it in Settings).`
+          : `Historical LTV at 12 months of the customers whose first purchase was in the ${noun}, times the gross margin (${margin}), divided by the ${noun}'s CAC. Shown once the 12th month has ended for each of them and where the ${noun} has spend.`,
         `Customers whose first purchase was in the ${noun}`,
         "multiple",
-        { grossMarginRatio: margin, months: 12 },
+        margin === null
+          ? { grossMarginSet: false, months: 12 }
+          : { grossMarginRatio: margin, months: 12 },
       ),
       "cohort_month",
       (k) => {
         const l = ltvAt(k, 12);
         const cac = hasSpend[k] ? ratioOrNull(spend[k], newCustomers[k]) : null;
+        if (margin === null) return point(k, 0, l.size, null);
         const value = l.value !== null && cac !== null && cac > 0 ? (l.value * margin) / cac : null;
         // Base: the cohort; numerator: its margin over the 12 months.
         return point(

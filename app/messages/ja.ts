@@ -897,6 +897,10 @@ const metrics: Record<string, Message> = {
   "metric.cac_channel.name": "チャネル別顧客獲得単価",
   "metric.ltv_cac_ratio.text":
     "顧客生涯価値（初回購入月からの顧客あたり累計純売上）に粗利率{grossMarginRatioPercent}%を掛け、顧客獲得単価で割った値。",
+  "metric.ltv_cac_ratio.text.no_margin":
+    "顧客生涯価値（初回購入月からの顧客あたり累計純売上）に粗利率を掛け、顧客獲得単価で割った値。粗利率が未設定のため計算していません（設定で入力してください）。",
+  "metric.payback_months.text.no_margin":
+    "顧客あたり累計純売上×粗利率が顧客獲得単価を上回るまでの、初回購入月からの月数。粗利率が未設定のため計算していません（設定で入力してください）。",
   "metric.ltv_cac_ratio.base": "新規顧客1人あたりの獲得単価",
   "metric.payback_months.text":
     "顧客あたり累計純売上×粗利率{grossMarginRatioPercent}%が顧客獲得単価を上回るまでの、初回購入月からの月数（0 = 初回購入月のうちに回収）。",

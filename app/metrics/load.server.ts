@@ -8,12 +8,19 @@
  * (per-row driver calls cost ~1.5 µs a row, more than the engine spends per order); on
  * PostgreSQL each chunk is one binary COPY of plain rows (building JSON there cost ~7× more).
  * A million customers' 4M orders come back in ~20 queries. Memory stays bounded by the chunk.
+ *
+ * Acquisition inputs (docs/decisions/00XX-acquisition-compute.md) come per chunk too: the
+ * first touch only of the orders that can open a customer's first purchase (their earliest
+ * order that is neither cancelled nor test; ties all come), as one JSON tuple per order that
+ * is dictionary-coded once per distinct tuple; line items only of the customers' remaining
+ * orders, gift cards left out. Orders are matched by id within their chunk.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
+import type { AttributionColumns, AttributionField } from "../analytics/channels";
 import {
   ORDER_CANCELLED,
   ORDER_SUBSCRIPTION,
@@ -21,13 +28,46 @@ import {
   type CustomerTable,
   type OrderTable,
 } from "../analytics/types";
+import {
+  JOURNEY_NONE,
+  JOURNEY_UNKNOWN,
+  JOURNEY_VISIT,
+  type AcquisitionInput,
+  type OrderLineItems,
+} from "./snapshot/stages";
 
 export interface ShopData {
   orders: OrderTable;
   customers: CustomerTable;
   /** Shopify id of each dense customer index. */
   customerIds: BigInt64Array;
+  /** First touches and line items (variant costs are added by the caller). */
+  acquisition: Omit<AcquisitionInput, "variantCost">;
 }
+
+/**
+ * Tuple of an order's first touch as the queries build it: journey, then the order columns
+ * of ATTRIBUTION_TUPLE. A journey other than "visit" keeps only the sales channel columns.
+ */
+const ATTRIBUTION_TUPLE = [
+  "channelHandle",
+  "sourceName",
+  "firstSource",
+  "firstSourceType",
+  "utmSource",
+  "utmMedium",
+  "utmCampaign",
+  "referrerHost",
+] as const satisfies readonly AttributionField[];
+/** The columns that belong to the visit (dropped unless journey = "visit"). */
+const VISIT_FIELDS = new Set<AttributionField>([
+  "firstSource",
+  "firstSourceType",
+  "utmSource",
+  "utmMedium",
+  "utmCampaign",
+  "referrerHost",
+]);
 
 /** Customers per chunk; their orders form one chunk too (about 4 orders a customer). */
 const CHUNK_CUSTOMERS = 50_000;
@@ -45,11 +85,30 @@ interface CustomerChunk {
 }
 
 interface OrderChunk {
+  /** Order ids (to match first touches and line items). */
+  orderIds: Id[];
   ids: (Id | null)[];
   at: number[];
   gross: number[];
   net: number[];
   flags: number[];
+}
+
+/** First touches of a range's candidate first orders: order id and its tuple (JSON text). */
+interface TouchChunk {
+  readonly orderIds: Id[];
+  readonly tuples: string[];
+}
+
+/** Line items of a range's remaining orders. */
+interface LineChunk {
+  readonly orderIds: Id[];
+  readonly products: (Id | null)[];
+  readonly variants: (Id | null)[];
+  readonly quantity: number[];
+  readonly currentQuantity: number[];
+  readonly net: number[];
+  readonly subscription: number[];
 }
 
 /** One provider's queries. Ranges are (lo, hi] of customer ids. */
@@ -58,6 +117,8 @@ interface Source {
   customers(after: bigint, limit: number): Promise<CustomerChunk>;
   /** Orders of customers in (lo, hi], by customer then time; `null`: guest orders. */
   orders(range: { lo: bigint; hi: bigint } | null): Promise<OrderChunk>;
+  touches(range: { lo: bigint; hi: bigint }): Promise<TouchChunk>;
+  lineItems(range: { lo: bigint; hi: bigint }): Promise<LineChunk>;
 }
 
 /** A typed array that doubles as it fills. */
@@ -113,6 +174,7 @@ function sortedChunk(chunk: OrderChunk): OrderChunk {
   const perm = Array.from(ids, (_, i) => i).sort(compare);
   const pick = <T>(values: T[]): T[] => perm.map((i) => values[i]);
   return {
+    orderIds: pick(chunk.orderIds),
     ids: pick(ids),
     at: pick(at),
     gross: pick(chunk.gross),
@@ -144,6 +206,22 @@ class ShopDataBuilder {
   private readonly gross = f64();
   private readonly net = f64();
   private readonly flags = u8();
+  /** Order id → OrderTable row, for the chunk being added. */
+  private rowOf = new Map<Id, number>();
+  private readonly journey = u8();
+  /** Per tuple field: OrderTable row → tuple code (filled as touches arrive; −1 missing). */
+  private readonly touchRow = i32();
+  private readonly touchTuple = i32();
+  private readonly tupleIndex = new Map<string, number>();
+  private readonly lineOrder = i32();
+  private readonly lineProduct = i32();
+  private readonly lineVariant = i32();
+  private readonly lineQuantity = i32();
+  private readonly lineCurrent = i32();
+  private readonly lineNet = f64();
+  private readonly lineSubscription = u8();
+  private readonly productIndex = new Map<Id, number>();
+  private readonly variantIndex = new Map<Id, number>();
 
   addCustomers(chunk: CustomerChunk): void {
     for (let k = 0; k < chunk.ids.length; k++) {
@@ -184,7 +262,11 @@ class ShopDataBuilder {
     const chunk = sortedChunk(input);
     let last: Id | null = null;
     let index = -1;
+    this.rowOf = new Map();
+    const base = this.customer.length;
     for (let i = 0; i < chunk.ids.length; i++) {
+      this.rowOf.set(chunk.orderIds[i], base + i);
+      this.journey.push(JOURNEY_UNKNOWN);
       const id = chunk.ids[i];
       if (id !== null && id !== last) {
         last = id;
@@ -196,6 +278,79 @@ class ShopDataBuilder {
       this.net.push(chunk.net[i]);
       this.flags.push(chunk.flags[i]);
     }
+  }
+
+  /** First touches of the chunk last added by addOrders. */
+  addTouches(chunk: TouchChunk): void {
+    for (let k = 0; k < chunk.orderIds.length; k++) {
+      const row = this.rowOf.get(chunk.orderIds[k]);
+      if (row === undefined) continue;
+      const text = chunk.tuples[k];
+      let code = this.tupleIndex.get(text);
+      if (code === undefined) {
+        code = this.tupleIndex.size;
+        this.tupleIndex.set(text, code);
+      }
+      this.touchRow.push(row);
+      this.touchTuple.push(code);
+    }
+  }
+
+  /** Line items of the chunk last added by addOrders (of its orders only). */
+  addLineItems(chunk: LineChunk): void {
+    const code = (index: Map<Id, number>, id: Id | null): number => {
+      if (id === null) return -1;
+      let k = index.get(id);
+      if (k === undefined) index.set(id, (k = index.size));
+      return k;
+    };
+    for (let k = 0; k < chunk.orderIds.length; k++) {
+      const row = this.rowOf.get(chunk.orderIds[k]);
+      if (row === undefined) continue;
+      this.lineOrder.push(row);
+      this.lineProduct.push(code(this.productIndex, chunk.products[k]));
+      this.lineVariant.push(code(this.variantIndex, chunk.variants[k]));
+      this.lineQuantity.push(chunk.quantity[k]);
+      this.lineCurrent.push(chunk.currentQuantity[k]);
+      this.lineNet.push(chunk.net[k]);
+      this.lineSubscription.push(chunk.subscription[k]);
+    }
+  }
+
+  /** Per field, a dictionary over the distinct tuples' values and a code per order row. */
+  private attribution(orderCount: number): { columns: AttributionColumns; journey: Uint8Array } {
+    const tuples = [...this.tupleIndex.keys()].map((t) => JSON.parse(t) as (string | null)[]);
+    const journey = this.journey.done();
+    const tupleJourney = tuples.map((t) =>
+      t[0] === "visit" ? JOURNEY_VISIT : t[0] === "none" ? JOURNEY_NONE : JOURNEY_UNKNOWN,
+    );
+    const columns: { -readonly [F in AttributionField]?: AttributionColumns[F] } = {};
+    ATTRIBUTION_TUPLE.forEach((field, f) => {
+      const dictionary: string[] = [];
+      const index = new Map<string, number>();
+      // Code of the field in each tuple (−1: missing, or a visit field without a visit).
+      const ofTuple = tuples.map((t, k) => {
+        const value = t[f + 1];
+        if (value === null || value === "") return -1;
+        if (VISIT_FIELDS.has(field) && tupleJourney[k] !== JOURNEY_VISIT) return -1;
+        let c = index.get(value);
+        if (c === undefined) {
+          c = dictionary.length;
+          index.set(value, c);
+          dictionary.push(value);
+        }
+        return c;
+      });
+      const code = new Int32Array(orderCount).fill(-1);
+      const rows = this.touchRow.data;
+      const tupleOf = this.touchTuple.data;
+      for (let k = 0; k < this.touchRow.length; k++) code[rows[k]] = ofTuple[tupleOf[k]];
+      columns[field] = { dictionary, code };
+    });
+    for (let k = 0; k < this.touchRow.length; k++) {
+      journey[this.touchRow.data[k]] = tupleJourney[this.touchTuple.data[k]];
+    }
+    return { columns, journey };
   }
 
   build(): ShopData {
@@ -213,10 +368,28 @@ class ShopDataBuilder {
       netMinor: this.net.done(),
       flags: this.flags.done(),
     };
+    const lineItems: OrderLineItems = {
+      length: this.lineOrder.length,
+      order: this.lineOrder.done(),
+      product: this.lineProduct.done(),
+      variant: this.lineVariant.done(),
+      quantity: this.lineQuantity.done(),
+      currentQuantity: this.lineCurrent.done(),
+      netMinor: this.lineNet.done(),
+      subscription: this.lineSubscription.done(),
+    };
+    const { columns, journey } = this.attribution(orders.length);
     return {
       orders,
       customers: { count: this.ids.length, createdAt: this.createdAt.done() },
       customerIds: this.ids.done(),
+      acquisition: {
+        attribution: columns,
+        journey,
+        lineItems,
+        products: [...this.productIndex.keys()].map(String),
+        variants: [...this.variantIndex.keys()].map(String),
+      },
     };
   }
 }
@@ -244,7 +417,10 @@ async function loadFrom(source: Source, options: LoadOptions): Promise<ShopData>
   builder.addOrders(await source.orders(null));
   let lo = INT64_MIN;
   for (const hi of [...bounds, INT64_MAX]) {
-    builder.addOrders(await source.orders({ lo, hi }));
+    const range = { lo, hi };
+    builder.addOrders(await source.orders(range));
+    builder.addTouches(await source.touches(range));
+    builder.addLineItems(await source.lineItems(range));
     lo = hi;
   }
   return builder.build();
@@ -280,6 +456,10 @@ async function loadSqliteFrom(
       .pluck()
       .get(shopId, shopId) === 0;
   const id = (col: string) => (exact ? col : `CAST(${col} AS TEXT)`);
+  // Order, product and variant ids: a number when exact, else text (no probe needed: both
+  // sides of a match use this same expression).
+  const bigId = (col: string) =>
+    `CASE WHEN ${col} > ${MAX_EXACT} THEN CAST(${col} AS TEXT) ELSE ${col} END`;
   const customers = db
     .prepare(
       `SELECT json_group_array("cid"), json_group_array("ms") FROM (
@@ -287,10 +467,10 @@ async function loadSqliteFrom(
          WHERE "shopId" = ? AND "deleted" = 0 AND "id" > ? ORDER BY "id" LIMIT ?)`,
     )
     .raw(true);
-  const orderColumns = `json_group_array("cid"), json_group_array("ms"), json_group_array("g"),
-    json_group_array("n"), json_group_array("f")`;
-  const orderRow = `SELECT ${id('"customerId"')} AS "cid", ${ms('"processedAt"')} AS "ms",
-      "grossMinor" AS "g", "netMinor" AS "n",
+  const orderColumns = `json_group_array("oid"), json_group_array("cid"), json_group_array("ms"),
+    json_group_array("g"), json_group_array("n"), json_group_array("f")`;
+  const orderRow = `SELECT ${bigId('"id"')} AS "oid", ${id('"customerId"')} AS "cid",
+      ${ms('"processedAt"')} AS "ms", "grossMinor" AS "g", "netMinor" AS "n",
       ("cancelledAt" IS NOT NULL) * ${ORDER_CANCELLED} + "test" * ${ORDER_TEST}
         + "subscription" * ${ORDER_SUBSCRIPTION} AS "f"
     FROM "Order" WHERE "shopId" = ? AND "deleted" = 0`;
@@ -305,12 +485,44 @@ async function loadSqliteFrom(
       `SELECT ${orderColumns} FROM (${orderRow} AND "customerId" IS NULL ORDER BY "processedAt")`,
     )
     .raw(true);
+  const remaining = (o: string) =>
+    `${o}."shopId" = ? AND ${o}."deleted" = 0 AND ${o}."cancelledAt" IS NULL AND ${o}."test" = 0
+     AND ${o}."customerId" > ? AND ${o}."customerId" <= ?`;
+  // The candidates for each customer's first order: their remaining orders at the earliest
+  // processedAt, one index probe per customer (CROSS JOIN keeps that loop order: the
+  // planner otherwise scanned the shop's orders by time, 30× slower).
+  const touches = db
+    .prepare(
+      `SELECT json_group_array("oid"), json_group_array("t") FROM (
+         SELECT ${bigId('o."id"')} AS "oid",
+           json_array(o."journey", ${ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ")}) AS "t"
+         FROM (SELECT "customerId" AS "cid", MIN("processedAt") AS "first" FROM "Order" p
+               WHERE ${remaining("p")} GROUP BY "customerId") f
+         CROSS JOIN "Order" o ON o."shopId" = ? AND o."customerId" = f."cid"
+           AND o."processedAt" = f."first"
+         WHERE o."deleted" = 0 AND o."cancelledAt" IS NULL AND o."test" = 0)`,
+    )
+    .raw(true);
+  const lines = db
+    .prepare(
+      `SELECT json_group_array("oid"), json_group_array("p"), json_group_array("v"),
+         json_group_array("q"), json_group_array("cq"), json_group_array("n"),
+         json_group_array("s") FROM (
+         SELECT ${bigId('li."orderId"')} AS "oid", ${bigId('li."productId"')} AS "p",
+           ${bigId('li."variantId"')} AS "v", li."quantity" AS "q", li."currentQuantity" AS "cq",
+           li."netMinor" AS "n", li."subscription" AS "s"
+         FROM "Order" o JOIN "OrderLineItem" li
+           ON li."shopId" = o."shopId" AND li."orderId" = o."id"
+         WHERE ${remaining("o")} AND li."giftCard" = 0)`,
+    )
+    .raw(true);
   const orderChunk = (row: (string | null)[]): OrderChunk => ({
-    ids: parseColumn(row[0]),
-    at: parseColumn(row[1]),
-    gross: parseColumn(row[2]),
-    net: parseColumn(row[3]),
-    flags: parseColumn(row[4]),
+    orderIds: parseColumn(row[0]),
+    ids: parseColumn(row[1]),
+    at: parseColumn(row[2]),
+    gross: parseColumn(row[3]),
+    net: parseColumn(row[4]),
+    flags: parseColumn(row[5]),
   });
   const source: Source = {
     async customers(after, limit) {
@@ -322,6 +534,22 @@ async function loadSqliteFrom(
         ? ranged.get(shopId, range.lo, range.hi)
         : (guests.get(shopId) as (string | null)[]);
       return orderChunk(row as (string | null)[]);
+    },
+    async touches(range) {
+      const row = touches.get(shopId, range.lo, range.hi, shopId) as (string | null)[];
+      return { orderIds: parseColumn(row[0]), tuples: parseColumn(row[1]) };
+    },
+    async lineItems(range) {
+      const row = lines.get(shopId, range.lo, range.hi) as (string | null)[];
+      return {
+        orderIds: parseColumn(row[0]),
+        products: parseColumn(row[1]),
+        variants: parseColumn(row[2]),
+        quantity: parseColumn(row[3]),
+        currentQuantity: parseColumn(row[4]),
+        net: parseColumn(row[5]),
+        subscription: parseColumn(row[6]),
+      };
     },
   };
   // One read transaction: every chunk sees the same snapshot of the database.
@@ -349,13 +577,14 @@ function int8At(buffer: Buffer, at: number): Id {
 }
 
 /**
- * Reads the tuples of a binary COPY: every field is int8 or int4 (per `columns`) or NULL.
+ * Reads the tuples of a binary COPY: every field is int8, int4, timestamp or text (per
+ * `columns`) or NULL.
  * Hand-written: no package here parses the format, and it is ~7× cheaper for PostgreSQL to
  * send than the same rows as JSON (docs/decisions/0035-customer-result-set.md).
  */
 function parseBinaryCopy(
   buffer: Buffer,
-  columns: readonly ("int8" | "int4" | "timestamp")[],
+  columns: readonly ("int8" | "int4" | "timestamp" | "text")[],
   out: (Id | null)[][],
 ): void {
   if (buffer.length < COPY_HEADER_BYTES) return;
@@ -374,6 +603,7 @@ function parseBinaryCopy(
       }
       const type = columns[c];
       if (type === "int4") out[c].push(buffer.readInt32BE(at));
+      else if (type === "text") out[c].push(buffer.toString("utf8", at, at + length));
       else if (type === "int8") out[c].push(int8At(buffer, at));
       else out[c].push(Math.round((int8At(buffer, at) as number) / 1000) + PG_EPOCH_MS);
       at += length;
@@ -407,11 +637,15 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
       `SELECT "id", "createdAt" FROM "Customer"
        WHERE "shopId" = ${shop} AND "deleted" = false AND "id" > ${literal(after)}
        ORDER BY "id" LIMIT ${literal(limit)}`;
-    const orderRow = `SELECT "customerId", "processedAt", "grossMinor", "netMinor",
+    const orderRow = `SELECT "id", "customerId", "processedAt", "grossMinor", "netMinor",
         ("cancelledAt" IS NOT NULL)::int * ${ORDER_CANCELLED} + "test"::int * ${ORDER_TEST}
           + "subscription"::int * ${ORDER_SUBSCRIPTION}
       FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
-    const orderColumns = ["int8", "timestamp", "int8", "int8", "int4"] as const;
+    const orderColumns = ["int8", "int8", "timestamp", "int8", "int8", "int4"] as const;
+    const remaining = (o: string, range: { lo: bigint; hi: bigint }) =>
+      `${o}."shopId" = ${shop} AND ${o}."deleted" = false AND ${o}."cancelledAt" IS NULL
+       AND ${o}."test" = false AND ${o}."customerId" > ${literal(range.lo)}
+       AND ${o}."customerId" <= ${literal(range.hi)}`;
     const source: Source = {
       async customers(after, limit) {
         const columns: (Id | null)[][] = [[], []];
@@ -427,15 +661,50 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
           ? `${orderRow} AND "customerId" > ${literal(range.lo)} AND "customerId" <= ${literal(range.hi)}
              ORDER BY "customerId", "processedAt", "id"`
           : `${orderRow} AND "customerId" IS NULL ORDER BY "processedAt", "id"`;
-        const columns: (Id | null)[][] = [[], [], [], [], []];
+        const columns: (Id | null)[][] = [[], [], [], [], [], []];
         parseBinaryCopy(await copyOut(client, sql), orderColumns, columns);
         // Money and flags are exact numbers below 2^53, as the engine takes them.
         return {
-          ids: columns[0],
-          at: columns[1] as number[],
-          gross: columns[2] as number[],
-          net: columns[3] as number[],
-          flags: columns[4] as number[],
+          orderIds: columns[0] as Id[],
+          ids: columns[1],
+          at: columns[2] as number[],
+          gross: columns[3] as number[],
+          net: columns[4] as number[],
+          flags: columns[5] as number[],
+        };
+      },
+      async touches(range) {
+        const tuple = ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ");
+        const sql = `SELECT o."id", json_build_array(o."journey", ${tuple})::text
+          FROM (SELECT "customerId" AS "cid", MIN("processedAt") AS "first" FROM "Order" p
+                WHERE ${remaining("p", range)} GROUP BY "customerId") f
+          JOIN "Order" o ON o."shopId" = ${shop} AND o."customerId" = f."cid"
+            AND o."processedAt" = f."first"
+          WHERE o."deleted" = false AND o."cancelledAt" IS NULL AND o."test" = false`;
+        const columns: (Id | null)[][] = [[], []];
+        parseBinaryCopy(await copyOut(client, sql), ["int8", "text"], columns);
+        return { orderIds: columns[0] as Id[], tuples: columns[1] as string[] };
+      },
+      async lineItems(range) {
+        const sql = `SELECT li."orderId", li."productId", li."variantId", li."quantity",
+            li."currentQuantity", li."netMinor", li."subscription"::int
+          FROM "Order" o JOIN "OrderLineItem" li
+            ON li."shopId" = o."shopId" AND li."orderId" = o."id"
+          WHERE ${remaining("o", range)} AND li."giftCard" = false`;
+        const columns: (Id | null)[][] = [[], [], [], [], [], [], []];
+        parseBinaryCopy(
+          await copyOut(client, sql),
+          ["int8", "int8", "int8", "int4", "int4", "int8", "int4"],
+          columns,
+        );
+        return {
+          orderIds: columns[0] as Id[],
+          products: columns[1],
+          variants: columns[2],
+          quantity: columns[3] as number[],
+          currentQuantity: columns[4] as number[],
+          net: columns[5] as number[],
+          subscription: columns[6] as number[],
         };
       },
     };

@@ -100,7 +100,7 @@ async function computeOnce(url: string, domain: string, asOf: Date): Promise<voi
 async function prepareShop(url: string, customers: number, reuse: boolean): Promise<string> {
   const { createDatabase } = await import("../../app/db.server");
   const { createRowStore } = await import("../../app/sync/store.server");
-  const { generateShop } = await import("../metrics/generate");
+  const { generateShop, generatedVariantCosts } = await import("../metrics/generate");
   const domain = computeShopDomain(customers);
   const db = createDatabase(url);
   try {
@@ -130,7 +130,15 @@ async function prepareShop(url: string, customers: number, reuse: boolean): Prom
     const t = performance.now();
     let orders = 0;
     let written = 0;
-    for (const batch of generateShop({ customers, seed: 2025, end: GENERATE_END })) {
+    // With first touches, line items and unit costs, so the load and the acquisition blocks
+    // are measured too.
+    await store.upsertVariantCosts(shop.id, generatedVariantCosts(GENERATE_END));
+    for (const batch of generateShop({
+      customers,
+      seed: 2025,
+      end: GENERATE_END,
+      acquisition: true,
+    })) {
       await store.upsertCustomers(shop.id, batch.customers);
       await store.upsertOrders(shop.id, batch.orders);
       orders += batch.orders.length;

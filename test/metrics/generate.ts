@@ -3,9 +3,11 @@
  * in batches so a 1M-customer shop never sits in memory as objects. Purchases follow BG/NBD
  * (about 4 orders a customer over three years), values Gamma-Gamma; 5 % monthly subscribers,
  * guests, cancelled, test and refunded orders, and customers who never ordered.
+ * With `acquisition`, orders also carry a first touch and 1–3 line items over GENERATED_PRODUCTS
+ * products (3 variants each), drawn from a stream of their own so the shop is otherwise the same.
  */
 import { Rng } from "../../app/analytics/clv/simulate";
-import type { CustomerRow, OrderRow } from "../../app/sync/rows";
+import type { CustomerRow, Journey, OrderRow, VariantCostRow } from "../../app/sync/rows";
 
 const DAY = 86_400_000;
 
@@ -21,6 +23,56 @@ export interface GenerateOptions {
   readonly firstId?: bigint;
   /** The id of the c-th customer instead of firstId + c (e.g. a fake Shopify shop's ids). */
   readonly customerId?: (c: number) => bigint;
+  /** Orders carry first touches and line items (see the module comment). */
+  readonly acquisition?: boolean;
+}
+
+export const GENERATED_PRODUCTS = 200;
+const FIRST_PRODUCT_ID = 8_000_000_000n;
+
+/** First touches with their share of orders (the rest: journey not known). */
+const TOUCHES: readonly [number, Journey][] = [
+  [0.3, { kind: "none" }],
+  [0.2, visit({ utmSource: "google", utmMedium: "cpc" })],
+  [0.1, visit({ utmSource: "instagram", utmMedium: "paid_social" })],
+  [0.1, visit({ referrerHost: "instagram.com" })],
+  [0.1, visit({ utmSource: "newsletter", utmMedium: "email" })],
+  [0.1, visit({ referrerHost: "google.co.jp", source: "google" })],
+];
+
+function visit(values: Partial<Extract<Journey, { kind: "visit" }>>): Journey {
+  return {
+    kind: "visit",
+    source: null,
+    sourceType: null,
+    utmSource: null,
+    utmMedium: null,
+    utmCampaign: null,
+    utmContent: null,
+    utmTerm: null,
+    referrerHost: null,
+    landingPath: "/",
+    ...values,
+  };
+}
+
+/** Unit costs of the generated variants: 4 in 5 have one (40 % of a 1,000 price step). */
+export function generatedVariantCosts(updatedAt: Date): VariantCostRow[] {
+  const rows: VariantCostRow[] = [];
+  for (let p = 0; p < GENERATED_PRODUCTS; p++) {
+    for (let v = 0; v < 3; v++) {
+      const variantId = FIRST_PRODUCT_ID * 10n + BigInt(p * 3 + v);
+      rows.push({
+        variantId,
+        productId: FIRST_PRODUCT_ID + BigInt(p),
+        inventoryItemId: variantId,
+        unitCostMinor: (p * 3 + v) % 5 === 4 ? null : BigInt(400 + 40 * v),
+        currency: (p * 3 + v) % 5 === 4 ? null : "JPY",
+        shopifyUpdatedAt: updatedAt,
+      });
+    }
+  }
+  return rows;
 }
 
 export interface GeneratedBatch {
@@ -32,11 +84,13 @@ export const FIRST_CUSTOMER_ID = 7_000_000_000n;
 
 export function* generateShop(options: GenerateOptions): Generator<GeneratedBatch> {
   const rng = new Rng(options.seed);
+  const extra = new Rng(options.seed + 1_000_003);
   const end = options.end.getTime();
   const start = end - (options.years ?? 3) * 365 * DAY;
   const batchSize = options.batch ?? 5000;
   const firstId = options.firstId ?? FIRST_CUSTOMER_ID;
   let orderId = firstId * 10n;
+  let lineItemId = firstId * 100n;
   let customers: CustomerRow[] = [];
   let orders: OrderRow[] = [];
 
@@ -46,6 +100,7 @@ export function* generateShop(options: GenerateOptions): Generator<GeneratedBatc
     const refunded = u < 0.02 ? gross : u < 0.06 ? gross / 2n : 0n;
     const v = rng.uniform();
     const when = new Date(Math.floor(at));
+    const id = orderId;
     orders.push({
       id: orderId++,
       customerId,
@@ -59,7 +114,43 @@ export function* generateShop(options: GenerateOptions): Generator<GeneratedBatc
       sourceName: "web",
       subscription,
       shopifyUpdatedAt: when,
+      ...(options.acquisition ? acquisitionOf(id, gross, subscription, when) : {}),
     });
+  };
+  const acquisitionOf = (id: bigint, gross: bigint, subscription: boolean, when: Date) => {
+    let u = extra.uniform();
+    let firstTouch: Journey | null = null;
+    for (const [share, touch] of TOUCHES) {
+      if (u < share) {
+        firstTouch =
+          touch.kind === "visit" && touch.utmMedium !== null
+            ? { ...touch, utmCampaign: `campaign_${Math.floor(extra.uniform() * 20)}` }
+            : touch;
+        break;
+      }
+      u -= share;
+    }
+    const lines = 1 + Math.floor(extra.uniform() * 3);
+    const lineItems = [];
+    for (let k = 0; k < lines; k++) {
+      // Popularity skewed: a few entry products dominate.
+      const p = Math.floor(GENERATED_PRODUCTS * extra.uniform() ** 2);
+      const v = Math.floor(extra.uniform() * 3);
+      const quantity = 1 + Math.floor(extra.uniform() * 2);
+      lineItems.push({
+        id: lineItemId++,
+        orderId: id,
+        productId: FIRST_PRODUCT_ID + BigInt(p),
+        variantId: FIRST_PRODUCT_ID * 10n + BigInt(p * 3 + v),
+        quantity,
+        currentQuantity: quantity,
+        netMinor: gross / BigInt(lines),
+        subscription,
+        giftCard: false,
+        versionAt: when,
+      });
+    }
+    return { channelHandle: "online_store", discountCodeList: [], firstTouch, lineItems };
   };
 
   for (let c = 0; c < options.customers; c++) {

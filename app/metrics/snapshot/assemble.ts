@@ -11,6 +11,7 @@ import {
   modelChurnShare,
   paybackMonths,
 } from "../../analytics";
+import { predictedLtvByChannel } from "./acquisition-block";
 import { cacBlock } from "./cac-block";
 import { clvBlock } from "./clv-block";
 import { cohortsBlock } from "./cohorts-block";
@@ -153,6 +154,23 @@ export function assemble(
     cac: cacBlock(d.cacAll, input.channels !== undefined),
     clv: clvBlock(ctx, clv, holdout),
     trends: d.trends,
+    ...(d.acquisition === null
+      ? {}
+      : {
+          acquisition: {
+            ...d.acquisition.acquisition,
+            ...(models.status === "ok"
+              ? {
+                  predictedLtv: predictedLtvByChannel(
+                    d.acquisition,
+                    clv.clv,
+                    models.predictions.horizonMonths,
+                  ),
+                }
+              : {}),
+          },
+          entryProducts: d.acquisition.entryProducts,
+        }),
   };
   assertJsonSafe(snapshot);
 

@@ -14,6 +14,8 @@
  * - Monthly churn: the last 12 complete calendar months, pooled.
  * - RFM, cohorts, continuation, historical LTV: all history up to asOfDay.
  * - CAC card: spend of the 12 calendar months up to asOf's month; the CAC table: every month.
+ * - Acquisition and entry products: every acquisition month up to asOfDay, F2 window
+ *   f2WindowDays (acquisition-block.ts).
  * Money is minor units of `currency`: sums are whole numbers, averages are left unrounded.
  */
 import {
@@ -55,6 +57,7 @@ import {
   type ClvModels,
   type InsufficientData,
 } from "../../analytics/clv";
+import { acquisitionStage } from "./acquisition-block";
 import { assemble } from "./assemble";
 import type {
   ChoiceOutcome,
@@ -158,6 +161,7 @@ function runDescriptive(ctx: Context): Descriptive {
     cacAll: cacByMonth(history, input.marketingSpend, channels),
     cacLast12: cacByMonth(history, last12Spend, channels),
     trends: trendsBlock(history, { ...input, asOfDay, cohorts, currentYoy: yoy }),
+    acquisition: acquisitionStage(ctx),
   };
 }
 

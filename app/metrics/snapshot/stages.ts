@@ -30,7 +30,10 @@ import type {
   ModelChoice,
   PurchaseModelName,
 } from "../../analytics/clv";
+import type { AttributionColumns } from "../../analytics/channels";
+import type { LineItemTable } from "../../analytics/entry-products";
 import type { ShopSettings } from "../../settings";
+import type { AcquisitionStage } from "./acquisition-block";
 import type { TrendsBlock } from "./trends-block";
 import type {
   HoldoutUnavailable,
@@ -39,6 +42,41 @@ import type {
   PreviousSnapshot,
   ShopSnapshot,
 } from "./types";
+
+/** What an order's first touch is (AcquisitionInput.journey). */
+export const JOURNEY_UNKNOWN = 0;
+export const JOURNEY_NONE = 1;
+export const JOURNEY_VISIT = 2;
+
+/** Line items with what profit needs: row i belongs to OrderTable row order[i]. */
+export interface OrderLineItems extends LineItemTable {
+  /** Variant code (index into AcquisitionInput.variants), −1 without a variant. */
+  readonly variant: Int32Array;
+  /** Units ordered (incl. refunded), and without the refunded/removed ones. */
+  readonly quantity: Int32Array;
+  readonly currentQuantity: Int32Array;
+  /** Net of discounts for `quantity` units, minor units. */
+  readonly netMinor: Float64Array;
+  /** Bought on a selling plan (1). */
+  readonly subscription: Uint8Array;
+}
+
+/** Per-order first touches and line items, for the acquisition and entry-product blocks. */
+export interface AcquisitionInput {
+  /** Dictionary-coded per OrderTable row; filled at the orders that can open a customer's
+   *  first purchase (−1 elsewhere). Visit fields are −1 unless the journey is a visit. */
+  readonly attribution: AttributionColumns;
+  /** Per OrderTable row: JOURNEY_* (filled like attribution). */
+  readonly journey: Uint8Array;
+  /** Line items of customers' remaining orders (no gift cards). */
+  readonly lineItems: OrderLineItems;
+  /** Product and variant dictionaries: Shopify ids as decimal strings. */
+  readonly products: readonly string[];
+  readonly variants: readonly string[];
+  /** Unit cost per variant code in minor units of the shop currency, NaN without one;
+   *  null when the shop has no cost at all. */
+  readonly variantCost: Float64Array | null;
+}
 
 export interface SnapshotInput {
   readonly orders: OrderTable;
@@ -56,6 +94,8 @@ export interface SnapshotInput {
   readonly marketingSpend: readonly MarketingSpend[];
   /** Acquisition channel per customer, for CAC by channel; absent = not attributed. */
   readonly channels?: CustomerChannels;
+  /** First touches and line items; absent: no acquisition or entry-product block. */
+  readonly acquisition?: AcquisitionInput;
   readonly previous?: PreviousSnapshot | null;
   /** Holdout check sample cap; default HOLDOUT_SAMPLE_CUSTOMERS. */
   readonly holdoutSampleCustomers?: number;
@@ -106,6 +146,8 @@ export interface Descriptive {
   readonly cacAll: CacResult;
   readonly cacLast12: CacResult;
   readonly trends: TrendsBlock;
+  /** Null when the input has no first touches and line items. */
+  readonly acquisition: AcquisitionStage | null;
 }
 
 /** The clv stage's models and per-customer predictions. */

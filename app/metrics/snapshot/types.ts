@@ -566,6 +566,13 @@ export interface MarginBasis {
   /** Line items of the orders behind the LTV values with and without a unit cost. */
   readonly linesWithCost: number;
   readonly linesWithoutCost: number;
+  /**
+   * Basis "costs" only: the rate lines without a cost (and orders without line items) count
+   * their revenue at: the merchant's margin ("setting"), or with none set the margin of the
+   * lines that have a cost ("costed_lines").
+   */
+  readonly uncostedRate?: number;
+  readonly uncostedRateSource?: "setting" | "costed_lines";
 }
 
 /** Acquisition by first-touch channel and campaign (issue 17, decision 0051). */
@@ -584,6 +591,19 @@ export interface AcquisitionBlock {
   /** Acquired customers by what their first order's first touch is: a recorded visit,
    *  Shopify attributed none, or not known (summary not ready or never read). */
   readonly touches: { readonly visit: number; readonly none: number; readonly unknown: number };
+  /**
+   * Mean predicted CLV (net revenue over the next horizonMonths, the CLV model's) of each
+   * channel's customers that the model covers; absent when the model was not fitted (and in
+   * snapshots stored before it). Channels without a modelled customer are left out.
+   */
+  readonly predictedLtv?: {
+    readonly horizonMonths: number;
+    readonly channels: readonly {
+      readonly channel: string;
+      readonly customers: number;
+      readonly meanClvMinor: number;
+    }[];
+  };
 }
 
 /** Entry products (入口商品, issue 17). Product values are Shopify product ids (decimal
@@ -612,7 +632,8 @@ export interface ShopSnapshot {
     readonly churnInactivityDays: number;
     readonly f2WindowDays: number;
     readonly subscriptionWindowDays: number;
-    readonly grossMarginRatio: number;
+    /** Null: not set (snapshots stored before it always hold a number). */
+    readonly grossMarginRatio: number | null;
     readonly clvHorizonMonths: number;
     readonly annualDiscountRate: number;
   };
