@@ -27,6 +27,8 @@ export const SETTINGS_FIELDS = {
 } as const satisfies Record<string, FieldKind>;
 
 export type SettingsField = keyof typeof SETTINGS_FIELDS;
+/** Fields the merchant may leave empty: null, "not set" (the gross margin is never assumed). */
+export const OPTIONAL_FIELDS: ReadonlySet<SettingsField> = new Set(["grossMarginRatio"]);
 export type SettingsFormValues = Record<SettingsField, string>;
 export const SETTINGS_FIELD_NAMES = Object.keys(SETTINGS_FIELDS) as SettingsField[];
 
@@ -51,7 +53,9 @@ export function settingsToForm(settings: ShopSettings): SettingsFormValues {
     const value = read(settings, field);
     const kind: FieldKind = SETTINGS_FIELDS[field];
     values[field] =
-      kind === "percent"
+      value === null
+        ? ""
+        : kind === "percent"
         ? tidy(Number(value) * 100)
         : typeof value === "number"
           ? tidy(value)

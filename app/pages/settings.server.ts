@@ -23,6 +23,7 @@ import type { Locale } from "../i18n";
 import { fromMinorUnits } from "../sync/money";
 import {
   normalizeInput,
+  OPTIONAL_FIELDS,
   SETTINGS_FIELD_NAMES,
   SETTINGS_FIELDS,
   settingsToForm,
@@ -228,7 +229,8 @@ export function parseSettingsForm(form: FormData): {
     }
     const numeric = kind === "percent" ? text.replace(/%$/, "").trim() : text;
     if (numeric === "") {
-      errors[field] = { key: "errors.required" };
+      if (OPTIONAL_FIELDS.has(field)) setPath(values, field, null);
+      else errors[field] = { key: "errors.required" };
       continue;
     }
     if (!/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(numeric)) {

@@ -85,7 +85,8 @@ describe("settings form", () => {
     expect(settingsToForm(DEFAULT_SETTINGS)).toMatchObject({
       "targets.repeatRate": "60",
       "targets.monthlyChurn": "4",
-      grossMarginRatio: "100",
+      // Not set until the merchant enters it: an empty field, never 100 %.
+      grossMarginRatio: "",
       "tagSync.enabled": "false",
       nightlyHour: "3",
     });
@@ -101,7 +102,7 @@ describe("settings form", () => {
         "targets.repeatRate": "150",
         churnInactivityDays: "12.5",
         f2WindowDays: "3",
-        grossMarginRatio: "",
+        nightlyHour: "",
         "tagSync.prefix": "rfm tags",
       }),
     );
@@ -109,7 +110,7 @@ describe("settings form", () => {
       "targets.repeatRate": { key: "errors.max", params: { max: "100" } },
       churnInactivityDays: { key: "errors.integer" },
       f2WindowDays: { key: "errors.min", params: { min: "7" } },
-      grossMarginRatio: { key: "errors.required" },
+      nightlyHour: { key: "errors.required" },
       "tagSync.prefix": { key: "errors.prefix" },
     });
   });
