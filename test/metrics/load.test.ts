@@ -117,10 +117,33 @@ describe("loading a shop into the engine's tables", () => {
         order(1n, big + 2n, "2026-01-02T00:00:00Z"),
         order(2n, big, "2026-01-01T00:00:00Z"),
         order(3n, big + 1n, "2026-01-03T00:00:00Z"),
+        // Order, product and variant ids above 2^53 too (a double would round them).
+        order(big + 4n, big, "2026-01-01T00:00:00Z", {
+          lineItems: [
+            {
+              id: big + 8n,
+              orderId: big + 4n,
+              productId: big + 6n,
+              variantId: big + 10n,
+              quantity: 1,
+              currentQuantity: 1,
+              netMinor: 500n,
+              subscription: false,
+              giftCard: false,
+              versionAt: new Date("2026-01-01T00:00:00Z"),
+            },
+          ],
+        }),
       ]);
-      const { orders, customers, customerIds } = await loadShopData(url, bigShop);
+      const { orders, customers, customerIds, acquisition } = await loadShopData(url, bigShop);
+      expect(acquisition.products).toEqual([(big + 6n).toString()]);
+      expect(acquisition.variants).toEqual([(big + 10n).toString()]);
+      expect(acquisition.lineItems.order[0]).toBeGreaterThanOrEqual(0);
+      expect(orders.processedAt[acquisition.lineItems.order[0]]).toBe(
+        Date.parse("2026-01-01T00:00:00Z"),
+      );
       expect([...customerIds]).toEqual([big, big + 1n, big + 2n]);
-      expect([...orders.customer]).toEqual([0, 1, 2]);
+      expect([...orders.customer]).toEqual([0, 0, 1, 2]);
       expect(customers.createdAt[0]).toBe(Date.parse("2025-01-01"));
       expect(customers.createdAt[1]).toBe(Date.parse("2026-01-03T00:00:00Z"));
     } finally {
