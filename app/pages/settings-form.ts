@@ -56,10 +56,10 @@ export function settingsToForm(settings: ShopSettings): SettingsFormValues {
       value === null
         ? ""
         : kind === "percent"
-        ? tidy(Number(value) * 100)
-        : typeof value === "number"
-          ? tidy(value)
-          : String(value);
+          ? tidy(Number(value) * 100)
+          : typeof value === "number"
+            ? tidy(value)
+            : String(value);
   }
   return values;
 }

@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { loadShopData } from "../../app/metrics/load.server";
-import {
-  predictedLtvByChannel,
-  type AcquisitionStage,
-} from "../../app/metrics/snapshot/acquisition-block";
+import { predictedLtvByChannel } from "../../app/metrics/snapshot/acquisition-block";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
-import { JOURNEY_NONE, JOURNEY_UNKNOWN, JOURNEY_VISIT } from "../../app/metrics/snapshot/stages";
+import {
+  JOURNEY_NONE,
+  JOURNEY_UNKNOWN,
+  JOURNEY_VISIT,
+  type AcquisitionStage,
+} from "../../app/metrics/snapshot/stages";
 import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
 import type { Journey, LineItemRow, OrderRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";

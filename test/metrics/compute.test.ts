@@ -91,10 +91,7 @@ async function expectedBuild(computedAt: number, previous: ShopSnapshot | null) 
     marketingSpend: spend.map((s) => ({ ...s, amountMinor: Number(s.amountMinor) })),
     acquisition: {
       ...data.acquisition,
-      variantCost: variantCostColumn(
-        data.acquisition.variants,
-        await loadVariantCosts(db, shopId),
-      ),
+      variantCost: variantCostColumn(data.acquisition.variants, await loadVariantCosts(db, shopId)),
     },
     previous: previous && {
       computedAt: previous.computedAt,

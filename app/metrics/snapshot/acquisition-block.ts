@@ -20,25 +20,14 @@ import {
   JOURNEY_NONE,
   JOURNEY_VISIT,
   type AcquisitionInput,
+  type AcquisitionStage,
   type Context,
   type OrderLineItems,
 } from "./stages";
-import {
-  MAX_ENTRY_PRODUCTS,
-  type AcquisitionBlock,
-  type EntryProductsBlock,
-  type MarginBasis,
-} from "./types";
+import { MAX_ENTRY_PRODUCTS, type AcquisitionBlock, type MarginBasis } from "./types";
 
 /** Longest LTV horizon the acquisition report reads (LTV 24 and payback ≤ 24 months). */
 const MAX_LTV_MONTHS = 24;
-
-export interface AcquisitionStage {
-  readonly acquisition: AcquisitionBlock;
-  readonly entryProducts: EntryProductsBlock;
-  /** Per customer: index into acquisition.channels, −1 without a first purchase. */
-  readonly channelOf: Int32Array;
-}
 
 /** Profit of each order and what it was taken from (lines with and without a cost). */
 export interface OrderProfit {

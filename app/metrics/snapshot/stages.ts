@@ -33,9 +33,10 @@ import type {
 import type { AttributionColumns } from "../../analytics/channels";
 import type { LineItemTable } from "../../analytics/entry-products";
 import type { ShopSettings } from "../../settings";
-import type { AcquisitionStage } from "./acquisition-block";
 import type { TrendsBlock } from "./trends-block";
 import type {
+  AcquisitionBlock,
+  EntryProductsBlock,
   HoldoutUnavailable,
   NotEnoughData,
   PerCustomerResults,
@@ -122,6 +123,14 @@ export interface Context {
   readonly asOfDay: number;
   readonly last12: DayRange;
   readonly rules: readonly SegmentRule[];
+}
+
+/** The acquisition and entry-product blocks (acquisition-block.ts), before the CLV stage. */
+export interface AcquisitionStage {
+  readonly acquisition: AcquisitionBlock;
+  readonly entryProducts: EntryProductsBlock;
+  /** Per customer: index into acquisition.channels, −1 without a first purchase. */
+  readonly channelOf: Int32Array;
 }
 
 /** The descriptive stage's results (analytics/ engines, before any JSON shaping). */
