@@ -9,7 +9,7 @@
  * PostgreSQL each chunk is one binary COPY of plain rows (building JSON there cost ~7× more).
  * A million customers' 4M orders come back in ~20 queries. Memory stays bounded by the chunk.
  *
- * Acquisition inputs (docs/decisions/00XX-acquisition-compute.md) come per chunk too: the
+ * Acquisition inputs (docs/decisions/0054-acquisition-compute.md) come per chunk too: the
  * first touch only of the orders that can open a customer's first purchase (their earliest
  * order that is neither cancelled nor test; ties all come), as one JSON tuple per order that
  * is dictionary-coded once per distinct tuple; line items only of the customers' remaining

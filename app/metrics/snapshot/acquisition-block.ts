@@ -2,7 +2,7 @@
  * The acquisition and entry-product blocks (issue 17): first-touch channels through the
  * merchant's rules, acquisition by channel and campaign against the marketing spend, entry
  * products; LTV as gross profit when the shop has unit costs
- * (docs/decisions/00XX-acquisition-compute.md).
+ * (docs/decisions/0054-acquisition-compute.md).
  */
 import {
   acquisitionReport,
