@@ -105,7 +105,14 @@ export const channelRuleSetSchema = z.object({
   fallback: z.object({ channel: channelKey, label: channelLabel }),
 });
 
-export type ChannelRuleSetError = { readonly rule: number | null; readonly message: string };
+export type ChannelRuleSetError = {
+  readonly rule: number | null;
+  readonly message: string;
+  /** Where inside the rule (or, for rule null, the set): ["conditions", 0, "values"]. */
+  readonly path: readonly (string | number)[];
+  /** zod's issue code ("too_big", "custom", …): lets a form choose its wording. */
+  readonly code: string;
+};
 
 /**
  * Validates a candidate rule set. Errors name the rule (0-based index; null for the
@@ -120,7 +127,15 @@ export function validateChannelRules(
     const [top, index, ...rest] = issue.path;
     const rule = top === "rules" && typeof index === "number" ? index : null;
     const where = (rule === null ? issue.path : rest).map(String).join(".");
-    return { rule, message: where === "" ? issue.message : `${where}: ${issue.message}` };
+    const path = (rule === null ? issue.path : rest).map((p) =>
+      typeof p === "number" ? p : String(p),
+    );
+    return {
+      rule,
+      message: where === "" ? issue.message : `${where}: ${issue.message}`,
+      path,
+      code: issue.code,
+    };
   });
   return { ok: false, errors };
 }
@@ -517,6 +532,50 @@ export function previewChannelRules(
     channels: a.channels.map((ch, k) => ({ ...ch, customers: counts[k] })),
     rules: ruleSet.rules.map((r, i) => ({ channel: r.channel, customers: a.ruleCustomers[i] })),
     fallbackCustomers: a.fallbackCustomers,
+    customers,
+  };
+}
+
+/** A distinct first-touch tuple (missing: null or absent) and the first purchases having it. */
+export interface AttributionTuple {
+  readonly values: Partial<Readonly<Record<AttributionField, string | null>>>;
+  readonly customers: number;
+}
+
+/**
+ * previewChannelRules over pre-aggregated tuples (the settings page's preview counts the
+ * distinct first touches in SQL, so a million customers arrive as a few thousand tuples).
+ */
+export function previewChannelTuples(
+  tuples: readonly AttributionTuple[],
+  ruleSet: ChannelRuleSet,
+): ChannelPreview {
+  const rules = normaliseRules(ruleSet);
+  const ruleCustomers = new Array<number>(rules.length).fill(0);
+  const byKey = new Map<string, { label: string | null; customers: number }>();
+  for (const r of ruleSet.rules) {
+    const ch = byKey.get(r.channel);
+    if (ch === undefined) byKey.set(r.channel, { label: r.label ?? null, customers: 0 });
+    else if (ch.label === null && r.label !== undefined) ch.label = r.label;
+  }
+  const fallback = byKey.get(ruleSet.fallback.channel) ?? { label: null, customers: 0 };
+  if (fallback.label === null) fallback.label = ruleSet.fallback.label ?? null;
+  byKey.set(ruleSet.fallback.channel, fallback);
+  let fallbackCustomers = 0;
+  let customers = 0;
+  for (const t of tuples) {
+    const texts = ATTRIBUTION_FIELDS.map((f) => normaliseAttribution(t.values[f] ?? ""));
+    const r = matchRule(rules, texts);
+    const key = r >= 0 ? rules[r].channel : ruleSet.fallback.channel;
+    byKey.get(key)!.customers += t.customers;
+    if (r >= 0) ruleCustomers[r] += t.customers;
+    else fallbackCustomers += t.customers;
+    customers += t.customers;
+  }
+  return {
+    channels: [...byKey].map(([key, c]) => ({ key, label: c.label, customers: c.customers })),
+    rules: ruleSet.rules.map((r, i) => ({ channel: r.channel, customers: ruleCustomers[i] })),
+    fallbackCustomers,
     customers,
   };
 }

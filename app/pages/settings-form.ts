@@ -16,6 +16,7 @@ export const SETTINGS_FIELDS = {
   f2WindowDays: "integer",
   subscriptionWindowDays: "integer",
   grossMarginRatio: "percent",
+  ltvCacTarget: "number",
   clvHorizonMonths: "integer",
   annualDiscountRate: "percent",
   minSegmentCustomers: "integer",

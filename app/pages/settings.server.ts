@@ -30,6 +30,7 @@ import {
   tidy,
   type FieldError,
   type FieldErrors,
+  type FieldKind,
   type SettingsField,
   type SettingsFormValues,
 } from "./settings-form";
@@ -94,7 +95,11 @@ export async function updateSettings(
 }
 
 /** Runs a queue call; a queue outage must not lose the saved settings. */
-async function runJob(what: string, domain: string, job: () => Promise<void>): Promise<boolean> {
+export async function runJob(
+  what: string,
+  domain: string,
+  job: () => Promise<void>,
+): Promise<boolean> {
   try {
     await job();
     return true;
@@ -116,7 +121,20 @@ export interface SettingsPageData {
   readonly spend: SpendRow[];
   /** Every KPI's directed target (empty before the first compute). */
   readonly kpiTargets: KpiTargetRow[];
+  /** What the channel-rules sub-page holds, for the section's summary. */
+  readonly channelRules: {
+    readonly count: number;
+    readonly fallback: { readonly channel: string; readonly label: string | null };
+  };
 }
+
+const channelRulesSummary = (settings: ShopSettings): SettingsPageData["channelRules"] => ({
+  count: settings.channelRules.rules.length,
+  fallback: {
+    channel: settings.channelRules.fallback.channel,
+    label: settings.channelRules.fallback.label ?? null,
+  },
+});
 
 export interface SpendRow {
   readonly id: number;
@@ -141,6 +159,7 @@ export async function settingsPageData(domain: string): Promise<SettingsPageData
       storedTagSync: settings.tagSync,
       spend: [],
       kpiTargets: [],
+      channelRules: channelRulesSummary(settings),
     };
   }
   const spend = await prisma.marketingSpend.findMany({
@@ -155,6 +174,7 @@ export async function settingsPageData(domain: string): Promise<SettingsPageData
     values: settingsToForm(settings),
     storedTagSync: settings.tagSync,
     kpiTargets: kpiTargetRows(settings, (await latestSnapshot(shop.id))?.trends?.series),
+    channelRules: channelRulesSummary(settings),
     spend: spend.map((s) => ({
       id: s.id,
       month: s.month,
@@ -183,7 +203,8 @@ const fieldOf = (path: readonly PropertyKey[]): string => path.map(String).join(
 /** A zod issue as a translatable field error, bounds shown in the field's own unit. */
 function issueError(issue: z.core.$ZodIssue): FieldError {
   const field = fieldOf(issue.path) as SettingsField;
-  const percent = SETTINGS_FIELDS[field] === "percent";
+  const kind: FieldKind | undefined = SETTINGS_FIELDS[field];
+  const percent = kind === "percent";
   const shown = (x: unknown) => (typeof x === "number" ? tidy(percent ? x * 100 : x) : String(x));
   switch (issue.code) {
     case "too_small":
@@ -227,7 +248,8 @@ export function parseSettingsForm(form: FormData): {
       setPath(values, field, text);
       continue;
     }
-    const numeric = kind === "percent" ? text.replace(/%$/, "").trim() : text;
+    const percent = kind === "percent";
+    const numeric = percent ? text.replace(/%$/, "").trim() : text;
     if (numeric === "") {
       if (OPTIONAL_FIELDS.has(field)) setPath(values, field, null);
       else errors[field] = { key: "errors.required" };
@@ -242,7 +264,7 @@ export function parseSettingsForm(form: FormData): {
       errors[field] = { key: "errors.integer" };
       continue;
     }
-    setPath(values, field, kind === "percent" ? +(n / 100).toPrecision(12) : n);
+    setPath(values, field, percent ? +(n / 100).toPrecision(12) : n);
   }
   return { values, errors };
 }

@@ -4,7 +4,9 @@ import { SaveBar, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
 import {
   Banner,
   BlockStack,
+  Button,
   Checkbox,
+  InlineStack,
   Layout,
   Modal,
   Page,
@@ -13,6 +15,7 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { channelName } from "../components/ChannelRulesEditor";
 import { FieldGroup, fieldErrorText, FormSection, type FieldSpec } from "../components/FieldGroup";
 import { KpiTargets } from "../components/KpiTargets";
 import { SpendSection } from "../components/SpendSection";
@@ -161,7 +164,15 @@ export default function Settings() {
       field: "grossMarginRatio",
       label: t("settings.grossMarginRatio"),
       help: t("settings.grossMarginRatio.help"),
+      placeholder: t("settings.grossMarginRatio.placeholder"),
       ...percent,
+    },
+    {
+      field: "ltvCacTarget",
+      label: t("settings.ltvCacTarget"),
+      help: t("settings.ltvCacTarget.help"),
+      suffix: t("settings.unit.times"),
+      numeric: true,
     },
     {
       field: "clvHorizonMonths",
@@ -297,6 +308,27 @@ export default function Settings() {
               onChange={(v) => set("nightlyHour", v)}
               error={fieldErrorText(i18n, errors.nightlyHour)}
             />
+          </FormSection>
+          <FormSection
+            id="channels"
+            title={t("settings.channels.title")}
+            description={t("settings.channels.description")}
+          >
+            <Text as="p">
+              {t("settings.channels.summary", {
+                count: data.channelRules.count,
+                fallback: channelName(
+                  i18n,
+                  data.channelRules.fallback.channel,
+                  data.channelRules.fallback.label,
+                ),
+              })}
+            </Text>
+            <InlineStack>
+              <Button url="/app/settings/channels" id="edit-channel-rules">
+                {t("settings.channels.edit")}
+              </Button>
+            </InlineStack>
           </FormSection>
           <SpendSection spend={data.spend} currency={data.currency} />
         </Layout>

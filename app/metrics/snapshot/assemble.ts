@@ -33,7 +33,9 @@ export function assemble(
 ): Omit<SnapshotBuild, "timingsMs" | "scenariosMs"> {
   const { input, history, asOfDay, rules } = ctx;
   const { settings } = input;
-  const margin = settings.grossMarginRatio;
+  // Minimal fix for the nullable margin (settings form, issue 17): an unset margin keeps the
+  // former revenue basis until the compute says what is missing instead.
+  const margin = settings.grossMarginRatio ?? 1;
   const lifetime = lifetimeRange(history, asOfDay);
 
   // Average historical LTV: everything customers have spent so far, per customer.

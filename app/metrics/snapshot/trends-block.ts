@@ -107,7 +107,8 @@ export function trendOptions(
     f2WindowDays: settings.f2WindowDays,
     subscriptionWindowDays: settings.subscriptionWindowDays,
     churnInactivityDays: settings.churnInactivityDays,
-    grossMarginRatio: settings.grossMarginRatio,
+    // Unset margin (nullable since issue 17): the former revenue basis, for now.
+    grossMarginRatio: settings.grossMarginRatio ?? 1,
     cohorts: input.cohorts,
     npsResponses: input.npsResponses,
     marketingSpend: input.marketingSpend,
