@@ -87,12 +87,33 @@ describe("settings form", () => {
       "targets.monthlyChurn": "4",
       // Not set until the merchant enters it: an empty field, never 100 %.
       grossMarginRatio: "",
+      ltvCacTarget: "3",
       "tagSync.enabled": "false",
       nightlyHour: "3",
     });
     const plan = planSettings(DEFAULT_SETTINGS, form({ "targets.monthlyChurn": "３.５" }));
     expect(plan.errors).toEqual({});
     expect(plan.patch.targets).toMatchObject({ monthlyChurn: 0.035 });
+  });
+
+  it("reads an empty gross margin as not set, a percentage as a ratio, and the LTV:CAC target", () => {
+    const set = planSettings(
+      DEFAULT_SETTINGS,
+      form({ grossMarginRatio: "４２%", ltvCacTarget: "2.5" }),
+    );
+    expect(set.errors).toEqual({});
+    expect(set.patch).toMatchObject({ grossMarginRatio: 0.42, ltvCacTarget: 2.5 });
+    const stored = { ...DEFAULT_SETTINGS, grossMarginRatio: 0.42 };
+    expect(settingsToForm(stored).grossMarginRatio).toBe("42");
+    const cleared = planSettings(stored, form({ grossMarginRatio: " " }));
+    expect(cleared.errors).toEqual({});
+    expect(cleared.patch.grossMarginRatio).toBeNull();
+    expect(planSettings(DEFAULT_SETTINGS, form({ grossMarginRatio: "101" })).errors).toEqual({
+      grossMarginRatio: { key: "errors.max", params: { max: "100" } },
+    });
+    expect(planSettings(DEFAULT_SETTINGS, form({ ltvCacTarget: "0" })).errors).toEqual({
+      ltvCacTarget: { key: "errors.min", params: { min: "0.1" } },
+    });
   });
 
   it("names every bad field, with bounds in the field's own unit", () => {
@@ -103,6 +124,8 @@ describe("settings form", () => {
         churnInactivityDays: "12.5",
         f2WindowDays: "3",
         nightlyHour: "",
+        grossMarginRatio: "0",
+        ltvCacTarget: "x3",
         "tagSync.prefix": "rfm tags",
       }),
     );
@@ -111,6 +134,8 @@ describe("settings form", () => {
       churnInactivityDays: { key: "errors.integer" },
       f2WindowDays: { key: "errors.min", params: { min: "7" } },
       nightlyHour: { key: "errors.required" },
+      grossMarginRatio: { key: "errors.min", params: { min: "1" } },
+      ltvCacTarget: { key: "errors.number" },
       "tagSync.prefix": { key: "errors.prefix" },
     });
   });
