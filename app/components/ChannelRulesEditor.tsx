@@ -142,11 +142,6 @@ export function ChannelRulesEditor({
                     <InlineError message={t("channelRules.ruleProblem")} fieldID={`rule-${i}`} />
                   </div>
                 )}
-                {matched === 0 && (
-                  <Text as="p" tone="subdued">
-                    {t("channelRules.neverHelp")}
-                  </Text>
-                )}
                 <FormLayout>
                   <FormLayout.Group>
                     <TextField
@@ -157,7 +152,7 @@ export function ChannelRulesEditor({
                       helpText={
                         defaultName
                           ? t("channelRules.defaultName", { name: t(defaultName as MessageKey) })
-                          : t("channelRules.channelHelp")
+                          : undefined
                       }
                       error={error(`${at}.channel`)}
                       autoComplete="off"
@@ -172,9 +167,6 @@ export function ChannelRulesEditor({
                     />
                   </FormLayout.Group>
                 </FormLayout>
-                <Text as="p" variant="bodySm" tone="subdued">
-                  {t("channelRules.conditionsAll")}
-                </Text>
                 {rule.conditions.map((c, j) => {
                   const where = `${at}.conditions.${j}`;
                   const setCondition = (next: ConditionDraft) =>
@@ -208,19 +200,17 @@ export function ChannelRulesEditor({
                             onChange={(v) => setCondition({ ...c, op: v })}
                             error={error(`${where}.op`)}
                           />
-                        </FormLayout.Group>
-                        {(takesValues || c.values !== "" || errors[`${where}.values`]) && (
                           <TextField
                             label={t("channelRules.values")}
                             id={`rule-${i}-cond-${j}-values`}
                             value={c.values}
                             onChange={(v) => setCondition({ ...c, values: v })}
                             multiline={c.values.includes("\n") ? 3 : true}
-                            helpText={t("channelRules.valuesHelp")}
+                            disabled={!takesValues && c.values === "" && !errors[`${where}.values`]}
                             error={error(`${where}.values`)}
                             autoComplete="off"
                           />
-                        )}
+                        </FormLayout.Group>
                         <InlineStack>
                           <Button
                             variant="plain"
@@ -247,6 +237,7 @@ export function ChannelRulesEditor({
                 )}
                 <InlineStack>
                   <Button
+                    size="slim"
                     id={`rule-${i}-add-condition`}
                     onClick={() =>
                       setRule(i, { ...rule, conditions: [...rule.conditions, NEW_CONDITION] })
@@ -362,6 +353,9 @@ export function ChannelPreviewCard({
               customers: format.number(preview.customers),
               tuples: format.number(state.tuples),
             })}
+          </Text>
+          <Text as="p" tone="subdued">
+            {t("channelRules.neverHelp")}
           </Text>
           <DataTable
             columnContentTypes={["text", "numeric", "numeric"]}

@@ -673,15 +673,14 @@ export const enMessages = {
   "channelRules.rule": "Rule {n}",
   "channelRules.channel": "Channel key",
   "channelRules.channelHelp":
-    "Lower-case letters, digits, _ or -. Several rules can share a channel.",
+    "Channel keys use lower-case letters, digits, _ or -. Several rules can share a channel, and a display name replaces the key on the pages.",
   "channelRules.defaultName": "Shown as “{name}”",
   "channelRules.label": "Display name (optional)",
   "channelRules.field": "Field",
   "channelRules.op": "Condition",
   "channelRules.values": "Values",
   "channelRules.valuesHelp":
-    "Separate values with commas or new lines; any one matches. Case and full-width letters are ignored.",
-  "channelRules.conditionsAll": "All conditions must hold",
+    "Separate a condition's values with commas or new lines; any one of them matches. Upper and lower case, full-width and half-width letters count as the same.",
   "channelRules.field.utmSource": "utm_source",
   "channelRules.field.utmMedium": "utm_medium",
   "channelRules.field.utmCampaign": "utm_campaign",
@@ -725,7 +724,7 @@ export const enMessages = {
   },
   "channelRules.never": "Never applies or shadowed",
   "channelRules.neverHelp":
-    "No customer's first visit reaches this rule: nothing matches it, or a rule above matches first.",
+    "“Never applies or shadowed”: no customer's first visit reaches that rule, because nothing matches it or a rule above matches first.",
   "channelRules.saved": "Channel rules saved. Your numbers are being recalculated.",
   "channelRules.savedUnchanged": "Channel rules saved",
   "channelRules.invalid": "Some rules have problems, so nothing was saved. Fix the marked rules.",

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData } from "@remix-run/react";
 import { SaveBar, TitleBar, useAppBridge } from "@shopify/app-bridge-react";
-import { Banner, BlockStack, Layout, Page, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Card, Layout, Page, Text } from "@shopify/polaris";
 import { useEffect, useRef, useState } from "react";
 import {
   ChannelPreviewCard,
@@ -132,7 +132,13 @@ export default function ChannelRules() {
         <Layout>
           <Layout.Section>
             <BlockStack gap="400">
-              <Text as="p">{t("channelRules.intro")}</Text>
+              <Card>
+                <BlockStack gap="200">
+                  <Text as="p">{t("channelRules.intro")}</Text>
+                  <Text as="p">{t("channelRules.valuesHelp")}</Text>
+                  <Text as="p">{t("channelRules.channelHelp")}</Text>
+                </BlockStack>
+              </Card>
               <ChannelRulesEditor
                 draft={draft}
                 onChange={setDraft}
@@ -143,7 +149,10 @@ export default function ChannelRules() {
             </BlockStack>
           </Layout.Section>
           <Layout.Section variant="oneThird">
-            <ChannelPreviewCard state={previewState} format={format} />
+            {/* Sticky: the counts stay in view beside a long list of rules. */}
+            <div style={{ position: "sticky", top: "1rem" }}>
+              <ChannelPreviewCard state={previewState} format={format} />
+            </div>
           </Layout.Section>
         </Layout>
       </BlockStack>
