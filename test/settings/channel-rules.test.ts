@@ -238,7 +238,12 @@ beforeAll(async () => {
       order(shopA, 3n, 3, { utmSource: "line" }, { test: true }),
       order(shopA, 3n, 4, { journey: "none" }),
       // 4: Instagram's web site.
-      order(shopA, 4n, 1, { referrerHost: "www.instagram.com" }),
+      order(shopA, 4n, 1, {
+        referrerHost: "www.instagram.com",
+        firstSource: "Instagram",
+        firstSourceType: "social",
+        channelHandle: "online_store",
+      }),
       // 5: two orders at the same moment; the smaller id is the first (full-width LINE).
       order(shopA, 5n, 6, google, { id: 90n }),
       order(shopA, 5n, 6, { utmSource: "ＬＩＮＥ" }, { id: 80n }),
@@ -275,7 +280,15 @@ describe("channel rules preview", () => {
     const expected = [
       { ...none, ...google, sourceName: "web", customers: 1 },
       { ...none, referrerHost: "l.instagram.com", sourceName: "web", customers: 1 },
-      { ...none, referrerHost: "www.instagram.com", sourceName: "web", customers: 1 },
+      {
+        ...none,
+        referrerHost: "www.instagram.com",
+        firstSource: "Instagram",
+        firstSourceType: "social",
+        channelHandle: "online_store",
+        sourceName: "web",
+        customers: 1,
+      },
       { ...none, utmSource: "ＬＩＮＥ", sourceName: "web", customers: 1 },
       // Customers 3 and 7: no first visit.
       { ...none, sourceName: "web", customers: 2 },
