@@ -9,10 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ATTRIBUTION_FIELDS,
   DEFAULT_CHANNEL_RULES,
+  previewChannelRules,
   previewChannelTuples,
   validateChannelRules,
+  type AttributionColumns,
+  type AttributionTuple,
   type ChannelRuleSet,
 } from "../../app/analytics/channels";
+import type { OrderTable } from "../../app/analytics/types";
 import prisma from "../../app/db.server";
 import {
   draftToCandidate,
@@ -267,6 +271,22 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
+const ruleSetWithShadow: ChannelRuleSet = {
+  rules: [
+    {
+      channel: "instagram",
+      conditions: [{ field: "referrerHost", op: "domain", values: ["instagram.com"] }],
+    },
+    {
+      channel: "ig_shim",
+      label: "IG link",
+      conditions: [{ field: "referrerHost", op: "domain", values: ["l.instagram.com"] }],
+    },
+    { channel: "line", conditions: [{ field: "utmSource", op: "equals", values: ["LINE"] }] },
+  ],
+  fallback: { channel: "other", label: "Everything else" },
+};
+
 const ruleIndex = (set: ChannelRuleSet, channel: string, field: string) =>
   set.rules.findIndex((r) => r.channel === channel && r.conditions[0].field === field);
 
@@ -314,6 +334,38 @@ describe("channel rules preview", () => {
     const other = previewChannelTuples(await firstTouchTuples(shopB), DEFAULT_CHANNEL_RULES);
     expect(other.customers).toBe(3);
     expect(other.channels.find((c) => c.key === "google_ads")?.customers).toBe(3);
+  });
+
+  it("agrees with the engine's per-customer attribution of the same first orders", async () => {
+    const tuples = await firstTouchTuples(shopA);
+    // One customer (and one order) per counted first purchase, columns dictionary-coded.
+    const rows: AttributionTuple["values"][] = tuples.flatMap((t) =>
+      Array.from({ length: t.customers }, () => t.values),
+    );
+    const orders: OrderTable = {
+      length: rows.length,
+      customer: Int32Array.from(rows, (_, i) => i),
+      processedAt: new Float64Array(rows.length),
+      grossMinor: new Float64Array(rows.length),
+      netMinor: new Float64Array(rows.length),
+      flags: new Uint8Array(rows.length),
+    };
+    const columns: Record<string, { dictionary: string[]; code: Int32Array }> = {};
+    for (const f of ATTRIBUTION_FIELDS) {
+      const dictionary: string[] = [];
+      const code = Int32Array.from(rows, (r) => {
+        const v = r[f];
+        if (v == null) return -1;
+        if (!dictionary.includes(v)) dictionary.push(v);
+        return dictionary.indexOf(v);
+      });
+      columns[f] = { dictionary, code };
+    }
+    for (const rules of [DEFAULT_CHANNEL_RULES, ruleSetWithShadow]) {
+      expect(previewChannelTuples(tuples, rules)).toEqual(
+        previewChannelRules(orders, rows.length, columns as AttributionColumns, rules),
+      );
+    }
   });
 
   it("shows a rule that an earlier one shadows as matching nobody", async () => {
