@@ -1,5 +1,5 @@
 /**
- * The channel-rules settings page's server side (docs/decisions/00XX-channel-rules-settings.md):
+ * The channel-rules settings page's server side (docs/decisions/0055-channel-rules-settings.md):
  * the stored rules as a draft, a preview of a candidate rule set over the shop's first
  * purchases, and saving. The preview never loads customers: one shop-scoped query returns the
  * distinct first-touch tuples of every customer's first order with their counts (a few
@@ -51,7 +51,7 @@ type TupleRow = Partial<Record<AttributionField, string | null>> & { n: bigint |
  */
 export async function firstTouchTuples(shopId: number): Promise<AttributionTuple[]> {
   // One query per provider, each the faster of those measured at 1M customers (decision
-  // 00XX): SQLite probes each live customer's first order through the (shopId, customerId,
+  // 0055): SQLite probes each live customer's first order through the (shopId, customerId,
   // processedAt) index; PostgreSQL sorts once with DISTINCT ON (there the correlated form
   // runs ~8× slower).
   const rows = isPostgresUrl(env().DATABASE_URL)

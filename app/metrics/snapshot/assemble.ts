@@ -33,9 +33,7 @@ export function assemble(
 ): Omit<SnapshotBuild, "timingsMs" | "scenariosMs"> {
   const { input, history, asOfDay, rules } = ctx;
   const { settings } = input;
-  // Minimal fix for the nullable margin (settings form, issue 17): an unset margin keeps the
-  // former revenue basis until the compute says what is missing instead.
-  const margin = settings.grossMarginRatio ?? 1;
+  const margin = settings.grossMarginRatio;
   const lifetime = lifetimeRange(history, asOfDay);
 
   // Average historical LTV: everything customers have spent so far, per customer.

@@ -107,8 +107,7 @@ export function trendOptions(
     f2WindowDays: settings.f2WindowDays,
     subscriptionWindowDays: settings.subscriptionWindowDays,
     churnInactivityDays: settings.churnInactivityDays,
-    // Unset margin (nullable since issue 17): the former revenue basis, for now.
-    grossMarginRatio: settings.grossMarginRatio ?? 1,
+    grossMarginRatio: settings.grossMarginRatio,
     cohorts: input.cohorts,
     npsResponses: input.npsResponses,
     marketingSpend: input.marketingSpend,
