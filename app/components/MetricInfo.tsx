@@ -18,17 +18,23 @@ export function periodText(format: Format, period: MetricPeriod | null): string 
 export function MetricInfo({
   definition,
   metric,
+  period: ownPeriod,
+  periodLabel,
   format,
 }: {
   definition: MetricDefinition;
   metric?: Metric;
+  /** The period of a figure that is not a Metric record (its own when both are given). */
+  period?: MetricPeriod | null;
+  /** A period said in words ("every first purchase up to …"), when it has no start date. */
+  periodLabel?: string;
   format: Format;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [active, setActive] = useState(false);
   const toggle = useCallback(() => setActive((a) => !a), []);
-  const period = metric ? periodText(format, metric.period) : null;
+  const period = periodLabel ?? periodText(format, metric ? metric.period : (ownPeriod ?? null));
   const name = metricName(i18n, definition);
   return (
     <Popover

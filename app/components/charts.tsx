@@ -347,3 +347,103 @@ export function BarChart({
     </svg>
   );
 }
+
+export interface TargetBar {
+  readonly label: string;
+  /** null: no value (drawn as an empty row; the table alternative says why). */
+  readonly value: number | null;
+}
+
+/**
+ * Horizontal bars, one per labelled row (channel names are too long for a column's foot),
+ * against a dashed target line; bars reaching the target in green, the others in blue.
+ */
+export function TargetBarChart({
+  bars,
+  target,
+  targetLabel,
+  format,
+  title,
+  xTitle,
+  yTitle,
+}: {
+  bars: readonly TargetBar[];
+  target: number;
+  targetLabel: string;
+  format: (v: number) => string;
+  title: string;
+  xTitle: string;
+  yTitle: string;
+}) {
+  const row = 26;
+  const M = { left: 190, right: 24, top: 22, bottom: 46 };
+  const height = M.top + M.bottom + row * Math.max(1, bars.length);
+  const values = bars.map((b) => b.value).filter(finite);
+  const ticks = niceTicks(0, Math.max(target, ...values, 1e-9));
+  const top = ticks[ticks.length - 1];
+  const plotW = W - M.left - M.right;
+  const x = (v: number) => M.left + (v / top) * plotW;
+  const plotBottom = height - M.bottom;
+  return (
+    <svg
+      className="kz-chart"
+      viewBox={`0 0 ${W} ${height}`}
+      role="img"
+      aria-label={title}
+      preserveAspectRatio="xMidYMid meet"
+    >
+      <title>{title}</title>
+      {ticks.map((t) => (
+        <Fragment key={t}>
+          <line className="kz-grid" x1={x(t)} x2={x(t)} y1={M.top} y2={plotBottom} />
+          <text x={x(t)} y={plotBottom + 16} textAnchor="middle">
+            {format(t)}
+          </text>
+        </Fragment>
+      ))}
+      {bars.map((b, i) => {
+        const y = M.top + i * row;
+        const label = b.label.length > 28 ? `${b.label.slice(0, 27)}…` : b.label;
+        return (
+          <Fragment key={i}>
+            <text x={M.left - 8} y={y + row / 2 + 4} textAnchor="end">
+              {label}
+            </text>
+            {finite(b.value) && (
+              <rect
+                x={M.left}
+                y={y + 4}
+                width={Math.max(0, x(b.value) - M.left)}
+                height={row - 8}
+                fill={b.value >= target ? "#008060" : "#2c6ecb"}
+                rx={2}
+              >
+                <title>{`${b.label}: ${format(b.value)}`}</title>
+              </rect>
+            )}
+          </Fragment>
+        );
+      })}
+      <line className="kz-axis" x1={M.left} x2={M.left} y1={M.top} y2={plotBottom} />
+      <line
+        className="kz-target-line"
+        x1={x(target)}
+        x2={x(target)}
+        y1={M.top - 6}
+        y2={plotBottom}
+        stroke="#8a6116"
+        strokeWidth={1.5}
+        strokeDasharray="5 3"
+      />
+      <text className="kz-axis-title" x={x(target)} y={M.top - 10} textAnchor="middle">
+        {targetLabel}
+      </text>
+      <text className="kz-axis-title" x={M.left + plotW / 2} y={height - 6} textAnchor="middle">
+        {xTitle}
+      </text>
+      <text className="kz-axis-title" x={8} y={M.top - 10} textAnchor="start">
+        {yTitle}
+      </text>
+    </svg>
+  );
+}

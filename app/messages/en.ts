@@ -927,6 +927,110 @@ export const enMessages = {
   "shopifySegments.orphaned": "Left over from an uninstall; checked on the next tag sync.",
   "shopifySegments.error": "Shopify refused: {detail}",
   "shopifySegments.tagSyncOff": "Turn on tag sync first",
+  "nav.acquisition": "Acquisition",
+  "nav.entryProducts": "Entry products",
+  "acq.title": "Acquisition by channel",
+  "acq.empty.title": "No channel figures yet",
+  "acq.empty.body":
+    "The latest calculation was made before channels were analysed. The next calculation fills this page: it runs after the next sync, or when you save the settings.",
+  "acq.period": "New customers whose first purchase was between {start} and {end}",
+  "acq.touches":
+    "{total} new customers: {visit} with a recorded first visit, {none} for whom Shopify recorded no visit, {unknown} not known yet (counted as Direct / unknown)",
+  "acq.margin.costs":
+    "LTV:CAC and payback use gross profit from product costs: {with} order lines with a cost, {without} without (those at the gross margin setting, {rate}).",
+  "acq.margin.setting":
+    "LTV:CAC and payback use net revenue × your gross margin setting ({rate}); no product costs are synced yet.",
+  "acq.margin.none": "No gross margin is known: LTV:CAC and payback are not calculated.",
+  "acq.margin.missing":
+    "Set a gross margin in Settings, or sync product costs, to see LTV:CAC and payback.",
+  "acq.multiple": "{value}×",
+  "acq.paybackMonths": { one: "{months} month", other: "{months} months" },
+  "acq.status.ok": "—",
+  "acq.status.missing_margin": "Set a gross margin or sync product costs",
+  "acq.status.missing_cac": "No spend entered",
+  "acq.status.missing_ltv": "No customer observed long enough",
+  "acq.status.not_reached": "Not within {months} months",
+  "acq.base": "base {n}",
+  "acq.newShort": "{n} new",
+  "acq.col.channel": "Channel",
+  "acq.col.campaign": "Campaign",
+  "acq.col.newCustomers": "New customers",
+  "acq.col.spend": "Spend",
+  "acq.col.cac": "CAC",
+  "acq.col.f2": "F2 ({days} days)",
+  "acq.col.repeat": "Repeat rate",
+  "acq.col.ltv": "LTV {months} m",
+  "acq.col.ltvToCac": "LTV:CAC ({months} m)",
+  "acq.col.payback": "Payback",
+  "acq.channels.title": "Channels",
+  "acq.channels.note":
+    "Channel = the first touch of each customer's first purchase, mapped by your channel rules (Settings). F2 = second purchase within {days} days. LTV values show their base: the customers observed for that many months.",
+  "acq.chart.title": "LTV:CAC by channel ({months}-month LTV)",
+  "acq.chart.alt":
+    "Bar chart of LTV:CAC by channel against the target of {target}; the table below lists the same values.",
+  "acq.chart.x": "LTV:CAC ({months}-month LTV × margin ÷ CAC)",
+  "acq.chart.y": "Channel",
+  "acq.chart.target": "Target {value}×",
+  "acq.chart.none":
+    "No channel has an LTV:CAC yet: it needs spend, a gross margin and customers observed long enough (see the table).",
+  "acq.chart.value": "LTV:CAC",
+  "acq.chart.vsTarget": "Against the target",
+  "acq.chart.meets": "Meets the target",
+  "acq.chart.below": "Below the target",
+  "acq.campaigns.title": "Campaigns of a channel",
+  "acq.campaigns.channel": "Channel",
+  "acq.campaigns.choose": "Choose a channel",
+  "acq.campaigns.note":
+    "Campaign = utm_campaign of the first touch (case and width ignored). Campaign CAC uses only spend entries that name the campaign.",
+  "acq.months.title": "CAC by month and channel",
+  "acq.months.note":
+    "Each cell: that month's CAC for the channel (spend ÷ new customers) and its new customers; only the new customers where no spend was entered.",
+  "acq.unmatched.title": "Spend not matched to a channel",
+  "acq.unmatched.none": "All spend entries match a channel.",
+  "acq.unmatched.note":
+    "These spend entries name no channel of your rules: they count for no channel's CAC. Rename them or add a channel rule.",
+  "acq.unmatched.channel": "Channel as entered",
+  "entry.title": "Entry products",
+  "entry.empty.title": "No entry-product figures yet",
+  "entry.empty.body":
+    "The latest calculation was made before entry products were analysed. The next calculation fills this page: it runs after the next sync, or when you save the settings.",
+  "entry.period": "Every first purchase up to {date}",
+  "entry.customers":
+    "{customers} customers had a first purchase up to {date}; {without} of them have no product in it (custom items or not synced yet) and are in no row. {products} distinct entry products.",
+  "entry.multiNote":
+    "A first purchase with several products counts once for each, so the rows add up to more than the customers.",
+  "entry.titlesFailed":
+    "Product titles could not be loaded from Shopify just now; products show their ID.",
+  "entry.productId": "Product {id}",
+  "entry.products.title": "Entry products (top {count})",
+  "entry.col.product": "Entry product",
+  "entry.col.customers": "Customers",
+  "entry.col.toSubscription": "To subscription",
+  "entry.col.median": "Median days to 2nd",
+  "entry.pairs.title": "What they buy next",
+  "entry.pairs.note":
+    "Products of the first purchase → products of the second purchase, each customer counted once per pair.",
+  "entry.pairs.none": "No second purchases with products yet.",
+  "entry.pairs.first": "First purchase",
+  "entry.pairs.second": "Second purchase",
+  "entry.pairs.customers": "Customers",
+  "entry.gaps.title": "Time between purchases",
+  "entry.gaps.base":
+    "Repeaters only: these days count the customers who made a second (or third) purchase; customers who have not come back yet are not included.",
+  "entry.gaps.first": "1st → 2nd purchase",
+  "entry.gaps.second": "2nd → 3rd purchase",
+  "entry.gaps.summary": {
+    one: "{n} customer: median {median} (quartiles {q1} – {q3})",
+    other: "{n} customers: median {median} (quartiles {q1} – {q3})",
+  },
+  "entry.gaps.noneYet": "No such purchases yet.",
+  "entry.gaps.byShare": "{share} of these purchases happened by {day}",
+  "entry.gaps.days": { one: "day {n}", other: "day {n}" },
+  "entry.gaps.bin": "{from}–{to}",
+  "entry.gaps.binOpen": "{from}+",
+  "entry.gaps.x": "Days since the previous purchase",
+  "entry.gaps.y": "Customers",
+  "entry.gaps.alt": "Histogram of days, {label}; the table below lists the same counts.",
 } as const satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof enMessages;

@@ -905,6 +905,104 @@ const messages: Record<MessageKey, Message> = {
     "アンインストール時に残ったセグメントです。次回のタグ同期で確認します。",
   "shopifySegments.error": "Shopify が受け付けませんでした: {detail}",
   "shopifySegments.tagSyncOff": "先にタグ同期をオンにしてください",
+  "nav.acquisition": "集客チャネル",
+  "nav.entryProducts": "入口商品",
+  "acq.title": "チャネル別の集客",
+  "acq.empty.title": "チャネル別の数値はまだありません",
+  "acq.empty.body":
+    "最新の計算はチャネル分析の導入前に行われました。次回の計算（次の同期のあと、または設定の保存時）でこのページに数値が入ります。",
+  "acq.period": "{start}〜{end}に初回購入した新規顧客",
+  "acq.touches":
+    "新規顧客{total}人：初回訪問の記録あり{visit}人、Shopify に訪問の記録なし{none}人、まだ不明{unknown}人（「直接・不明」に含めます）",
+  "acq.margin.costs":
+    "LTV:CAC と回収期間は商品原価からの粗利で計算しています：原価のある注文明細{with}件、原価のない明細{without}件（粗利率の設定{rate}を使用）。",
+  "acq.margin.setting":
+    "LTV:CAC と回収期間は純売上 × 設定の粗利率（{rate}）で計算しています。商品原価はまだ同期されていません。",
+  "acq.margin.none": "粗利率が不明のため、LTV:CAC と回収期間は計算していません。",
+  "acq.margin.missing":
+    "LTV:CAC と回収期間を表示するには、設定で粗利率を入力するか、商品原価を同期してください。",
+  "acq.multiple": "{value}倍",
+  "acq.paybackMonths": "{months}か月",
+  "acq.status.ok": "—",
+  "acq.status.missing_margin": "粗利率の設定か商品原価の同期が必要です",
+  "acq.status.missing_cac": "広告費が未入力です",
+  "acq.status.missing_ltv": "十分な期間を観測した顧客がいません",
+  "acq.status.not_reached": "{months}か月以内には未回収",
+  "acq.base": "母数{n}人",
+  "acq.newShort": "新規{n}人",
+  "acq.col.channel": "チャネル",
+  "acq.col.campaign": "キャンペーン",
+  "acq.col.newCustomers": "新規顧客",
+  "acq.col.spend": "広告費",
+  "acq.col.cac": "CAC",
+  "acq.col.f2": "F2転換率（{days}日）",
+  "acq.col.repeat": "リピート率",
+  "acq.col.ltv": "LTV {months}か月",
+  "acq.col.ltvToCac": "LTV:CAC（{months}か月）",
+  "acq.col.payback": "回収期間",
+  "acq.channels.title": "チャネル",
+  "acq.channels.note":
+    "チャネルは各顧客の初回購入の最初の接点を、チャネルのルール（設定）で分類したものです。F2転換率は{days}日以内の2回目購入。LTV には母数（その月数を観測できた顧客）を併記しています。",
+  "acq.chart.title": "チャネル別 LTV:CAC（{months}か月LTV）",
+  "acq.chart.alt": "チャネル別 LTV:CAC と目標{target}倍の棒グラフ。同じ値を下の表に示します。",
+  "acq.chart.x": "LTV:CAC（{months}か月LTV × 粗利率 ÷ CAC）",
+  "acq.chart.y": "チャネル",
+  "acq.chart.target": "目標 {value}倍",
+  "acq.chart.none":
+    "LTV:CAC のあるチャネルはまだありません。広告費・粗利率・十分な観測期間が必要です（表をご覧ください）。",
+  "acq.chart.value": "LTV:CAC",
+  "acq.chart.vsTarget": "目標との比較",
+  "acq.chart.meets": "目標達成",
+  "acq.chart.below": "目標未達",
+  "acq.campaigns.title": "チャネル内のキャンペーン",
+  "acq.campaigns.channel": "チャネル",
+  "acq.campaigns.choose": "チャネルを選んでください",
+  "acq.campaigns.note":
+    "キャンペーンは最初の接点の utm_campaign です（大文字・小文字、全角・半角は区別しません）。キャンペーンの CAC には、そのキャンペーン名の入った広告費だけを使います。",
+  "acq.months.title": "月別・チャネル別の CAC",
+  "acq.months.note":
+    "各セルはその月のチャネルの CAC（広告費 ÷ 新規顧客数）と新規顧客数です。広告費が未入力の月は新規顧客数のみです。",
+  "acq.unmatched.title": "チャネルに対応しない広告費",
+  "acq.unmatched.none": "すべての広告費がいずれかのチャネルに対応しています。",
+  "acq.unmatched.note":
+    "次の広告費はチャネルのルールにないチャネル名のため、どのチャネルの CAC にも含めていません。名前を直すか、チャネルのルールを追加してください。",
+  "acq.unmatched.channel": "入力されたチャネル",
+  "entry.title": "入口商品",
+  "entry.empty.title": "入口商品の数値はまだありません",
+  "entry.empty.body":
+    "最新の計算は入口商品分析の導入前に行われました。次回の計算（次の同期のあと、または設定の保存時）でこのページに数値が入ります。",
+  "entry.period": "{date}までのすべての初回購入",
+  "entry.customers":
+    "{date}までに初回購入した顧客は{customers}人で、うち{without}人は初回購入に商品がありません（カスタム商品のみ、または未同期）。これらの顧客はどの行にも含みません。入口商品は{products}種類です。",
+  "entry.multiNote":
+    "初回購入に複数の商品がある顧客は商品ごとに数えるため、各行の合計は顧客数より多くなります。",
+  "entry.titlesFailed": "Shopify から商品名を取得できませんでした。商品IDで表示しています。",
+  "entry.productId": "商品 {id}",
+  "entry.products.title": "入口商品（上位{count}件）",
+  "entry.col.product": "入口商品",
+  "entry.col.customers": "顧客数",
+  "entry.col.toSubscription": "定期引き上げ率",
+  "entry.col.median": "2回目までの日数（中央値）",
+  "entry.pairs.title": "次に買われる商品",
+  "entry.pairs.note": "初回購入の商品 → 2回目購入の商品。組み合わせごとに顧客を1回数えます。",
+  "entry.pairs.none": "商品のある2回目購入はまだありません。",
+  "entry.pairs.first": "初回購入",
+  "entry.pairs.second": "2回目購入",
+  "entry.pairs.customers": "顧客数",
+  "entry.gaps.title": "購入間隔",
+  "entry.gaps.base":
+    "リピートした顧客のみが対象です：2回目（3回目）の購入をした顧客の日数で、まだ再購入していない顧客は含みません。",
+  "entry.gaps.first": "1回目 → 2回目",
+  "entry.gaps.second": "2回目 → 3回目",
+  "entry.gaps.summary": "{n}人：中央値{median}（四分位 {q1}〜{q3}）",
+  "entry.gaps.noneYet": "該当する購入はまだありません。",
+  "entry.gaps.byShare": "これらの購入の{share}が{day}までに発生",
+  "entry.gaps.days": "{n}日目",
+  "entry.gaps.bin": "{from}〜{to}日",
+  "entry.gaps.binOpen": "{from}日〜",
+  "entry.gaps.x": "前回購入からの日数",
+  "entry.gaps.y": "顧客数",
+  "entry.gaps.alt": "{label}の日数のヒストグラム。同じ件数を下の表に示します。",
 };
 
 /** Definitions by metric id; {params} are the definition's own (ratios also as …Percent). */
@@ -1011,6 +1109,58 @@ const metrics: Record<string, Message> = {
   "metric.rfm_scores.text":
     "基準日までに購入した各顧客に、最終購入からの日数（R）、購入回数（F、同じ日の注文は1回）、返金後の純売上（M）のそれぞれで、五分位により1〜5のスコアを付けます：1 + ⌊5 ×（値が厳密に劣る顧客数）÷ 対象の顧客数⌋。同じ値の顧客はその値が占める最も低い順位のスコアを共有するため、最も悪い値は1になります。最も良い値は何人が共有していても5、全員が同じ値のとき（全員が1回だけ購入した、同じ日に購入したなど）は全員が中間の3です。セグメントはRとFM =（F + M）÷ 2で決まります。購入した顧客が{minCustomers}人未満のときは、スコア付け・セグメント分け・タグ付けを行いません。",
   "metric.rfm_scores.base": "基準日までに1回以上購入した顧客",
+  "metric.acq_new_customers.name": "新規顧客",
+  "metric.acq_new_customers.text":
+    "初回購入（キャンセル・テストを除く最初の注文と、その日のほかの注文）が期間内にある顧客を、その最初の注文の最初の接点で分類した数。",
+  "metric.acq_new_customers.base": "期間中に獲得した顧客",
+  "metric.acq_spend.name": "広告費",
+  "metric.acq_spend.text":
+    "期間の各月にチャネル（またはキャンペーン）について入力された広告費。どのチャネルにも対応しない広告費は別に表示し、配分しません。",
+  "metric.acq_spend.base": "期間の広告費の入力",
+  "metric.acq_cac.name": "CAC（顧客獲得単価）",
+  "metric.acq_cac.text": "広告費 ÷ 広告費のある月の新規顧客数。",
+  "metric.acq_cac.base": "広告費のある月の新規顧客",
+  "metric.acq_f2.name": "F2転換率",
+  "metric.acq_f2.text":
+    "新規顧客のうち、初回購入から{windowDays}日以内に2回目の購入をした顧客の割合。",
+  "metric.acq_f2.base": "初回購入から{windowDays}日以上たった新規顧客",
+  "metric.acq_repeat.name": "リピート率",
+  "metric.acq_repeat.text": "新規顧客のうち、基準日までに2回以上購入した顧客の割合。",
+  "metric.acq_repeat.base": "新規顧客",
+  "metric.acq_ltv.name": "実績LTV",
+  "metric.acq_ltv.text":
+    "初回購入からNか月以内の購入の返金後純売上の顧客平均（売上か粗利かは粗利の基準の記載のとおり）。",
+  "metric.acq_ltv.base": "Nか月を通して観測できた顧客（各値に併記）",
+  "metric.acq_ltv_to_cac.name": "LTV:CAC",
+  "metric.acq_ltv_to_cac.text":
+    "{ltvCacMonths}か月LTV × 粗利率 ÷ CAC。粗利率・広告費・観測できた顧客のいずれかがないときは、数値の代わりに不足しているものを表示します。",
+  "metric.acq_ltv_to_cac.base": "{ltvCacMonths}か月を観測できた顧客と、CAC の新規顧客",
+  "metric.acq_payback.name": "回収期間",
+  "metric.acq_payback.text":
+    "LTV × 粗利率が CAC を上回る、初回購入から最初の月（観測できた月まで、最長24か月）。",
+  "metric.acq_payback.base": "LTV曲線の各月を観測できた顧客",
+  "metric.entry_customers.name": "顧客数",
+  "metric.entry_customers.text":
+    "初回購入にその商品が含まれていた顧客の数。複数の商品を含む初回購入は商品ごとに数えるため、各行の合計は顧客数より多くなります。",
+  "metric.entry_customers.base": "基準日までに獲得した顧客",
+  "metric.entry_f2.name": "F2転換率",
+  "metric.entry_f2.text":
+    "その商品の顧客のうち、初回購入から{windowDays}日以内に2回目の購入をした顧客の割合。",
+  "metric.entry_f2.base": "初回購入から{windowDays}日以上たったその商品の顧客",
+  "metric.entry_repeat.name": "リピート率",
+  "metric.entry_repeat.text": "その商品の顧客のうち、基準日までに2回以上購入した顧客の割合。",
+  "metric.entry_repeat.base": "その商品の顧客",
+  "metric.entry_ltv.name": "実績LTV",
+  "metric.entry_ltv.text": "初回購入からNか月以内の購入の返金後純売上の顧客平均。",
+  "metric.entry_ltv.base": "Nか月を通して観測できたその商品の顧客（各値に併記）",
+  "metric.entry_to_subscription.name": "定期引き上げ率",
+  "metric.entry_to_subscription.text":
+    "初回購入が定期購入でなかった顧客のうち、基準日までにその後定期購入をした顧客の割合。",
+  "metric.entry_to_subscription.base": "初回購入が定期購入でなかったその商品の顧客",
+  "metric.entry_gaps.name": "購入間隔",
+  "metric.entry_gaps.text":
+    "1回目から2回目（2回目から3回目）の購入までの日数。四分位と、それらの購入の50%・80%が発生した日を示します。",
+  "metric.entry_gaps.base": "リピートした顧客のみ：基準日までに2回目（3回目）の購入をした顧客",
 };
 
 const segments: Record<string, Message> = {

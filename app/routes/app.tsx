@@ -70,6 +70,8 @@ export default function App() {
           <Link to="/app/continuation">{t("nav.continuation")}</Link>
           <Link to="/app/ltv">{t("nav.ltv")}</Link>
           <Link to="/app/pareto">{t("nav.pareto")}</Link>
+          <Link to="/app/acquisition">{t("nav.acquisition")}</Link>
+          <Link to="/app/entry-products">{t("nav.entryProducts")}</Link>
           <Link to="/app/nps">{t("nav.nps")}</Link>
           <Link to="/app/settings">{t("nav.settings")}</Link>
         </NavMenu>

@@ -638,6 +638,22 @@ export const CUSTOMER_NAMES = `#graphql
 `;
 
 /**
+ * Titles of the products on one entry-products page (≤ 100 ids, one request), shown and never
+ * stored: Kizuna keeps product ids only. `nodes` answers null for a deleted product.
+ * read_products (already granted for unit costs).
+ */
+export const PRODUCT_TITLES = `#graphql
+  query ProductTitles($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Product {
+        id
+        title
+      }
+    }
+  }
+`;
+
+/**
  * Shopify customer segments Kizuna keeps for its segments (app/sync/shopify-segments.server.ts).
  * segmentCreate/Update/Delete need write_customers; reading a segment, read_customers.
  */

@@ -97,6 +97,11 @@ const product: TypeResolvers<ProductNode> = {
   id: (n) => gid("Product", n.variant.productId),
   legacyResourceId: (n) => String(n.variant.productId),
   isGiftCard: (n) => n.variant.giftCard,
+  // The catalog's title (the entry-products page shows it live; Kizuna never stores it).
+  title: (n, _a, ctx) =>
+    n.variant.index < 0
+      ? "Gift card"
+      : (ctx.store.world.catalog.products[n.variant.index]?.title ?? ""),
   updatedAt: (n) => isoUtc(n.variant.productUpdatedAt),
   variants: (n, args, ctx) =>
     connection(
@@ -137,6 +142,15 @@ export function variantRoots(ctx: ResolverContext, query: unknown): ProductVaria
   return ctx.store.variantCosts.list().filter(test).map(variantNode);
 }
 
+/** A product by its gid (`product(id:)` and `nodes(ids:)`); null when the shop has none. */
+export function productById(ctx: ResolverContext, id: unknown): ProductNode | null {
+  const parsed = parseGid(typeof id === "string" ? id : "");
+  if (!parsed) throw new GraphQLError(`Invalid global id '${String(id)}'`);
+  if (parsed.type !== "Product") return null;
+  const variants = ctx.store.variantCosts.ofProduct(Number(parsed.id));
+  return variants[0] ? productNode(variants[0]) : null;
+}
+
 export const CATALOG_ROOTS: TypeResolvers<unknown> = {
   productVariants: (_s, args: Args, ctx) => {
     requireProducts(ctx, "productVariants");
@@ -149,11 +163,7 @@ export const CATALOG_ROOTS: TypeResolvers<unknown> = {
   },
   product: (_s, args, ctx) => {
     requireProducts(ctx, "product");
-    const parsed = parseGid(typeof args.id === "string" ? args.id : "");
-    if (!parsed) throw new GraphQLError(`Invalid global id '${String(args.id)}'`);
-    if (parsed.type !== "Product") return null;
-    const variants = ctx.store.variantCosts.ofProduct(Number(parsed.id));
-    return variants[0] ? productNode(variants[0]) : null;
+    return productById(ctx, args.id);
   },
   inventoryItems: (_s, args, ctx) => {
     requireInventoryItem(ctx, "inventoryItems");

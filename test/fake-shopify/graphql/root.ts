@@ -8,7 +8,7 @@ import type { FakeSegment } from "../store/segments";
 import { ShopStoreError, type CustomerSortKey, type OrderSortKey } from "../store/shop-store";
 import { gid, parseGid } from "../util/gid";
 import { isoUtc } from "../util/time";
-import { CATALOG_ROOTS } from "./catalog";
+import { CATALOG_ROOTS, productById, requireProducts } from "./catalog";
 import { hasScope, notImplemented, requireScope, type ResolverContext } from "./context";
 import {
   checkPageArgs,
@@ -168,6 +168,9 @@ export function lookupNode(ctx: ResolverContext, id: string): unknown {
       const slot = ctx.store.slotOfCustomerId(parsed.id);
       return slot >= 0 && ctx.store.isCustomerVisible(slot) ? customerNode(ctx, slot) : null;
     }
+    case "Product":
+      requireProducts(ctx, "product");
+      return productById(ctx, id);
     case "BulkOperation": {
       const op = ctx.api?.bulk.get(Number(parsed.id));
       return op ? bulkOperationNode(op) : null;

@@ -1,0 +1,150 @@
+/**
+ * Definitions of the acquisition and entry-product figures (docs/decisions/0051), in the
+ * engine's MetricDefinition shape so MetricInfo shows them like every other metric: English
+ * text here with the parameters filled in, Japanese by id in app/messages/ja.ts.
+ */
+import type { MetricDefinition, MetricParams, MetricUnit } from "../analytics/metric";
+
+const def = (
+  id: string,
+  name: string,
+  text: string,
+  base: string,
+  unit: MetricUnit,
+  params: MetricParams = {},
+): MetricDefinition => ({ id, name, text, base, unit, params });
+
+export interface AcquisitionParams {
+  readonly windowDays: number;
+  readonly ltvCacMonths: number;
+  /** "costs" | "setting" | "none" (MarginBasis.basis). */
+  readonly marginBasis: string;
+}
+
+export function acquisitionDefinitions(p: AcquisitionParams) {
+  const params = { ...p };
+  return {
+    newCustomers: def(
+      "acq_new_customers",
+      "New customers",
+      "Customers whose first purchase (the first order that is neither cancelled nor a test, with the other orders of that day) falls in the period, by the first touch of that first order.",
+      "Customers acquired in the period",
+      "count",
+      params,
+    ),
+    spend: def(
+      "acq_spend",
+      "Spend",
+      "Marketing spend entered for the channel (or the campaign) for the months of the period; spend whose channel matches no channel is listed separately and never attributed.",
+      "Spend entries of the period",
+      "minor",
+      params,
+    ),
+    cac: def(
+      "acq_cac",
+      "CAC",
+      "Spend ÷ the new customers of the months that have spend.",
+      "New customers of the months with spend",
+      "minor",
+      params,
+    ),
+    f2: def(
+      "acq_f2",
+      "F2 rate",
+      `Share of new customers who made a second purchase within ${p.windowDays} days of the first.`,
+      `New customers whose first purchase is at least ${p.windowDays} days old`,
+      "ratio",
+      params,
+    ),
+    repeat: def(
+      "acq_repeat",
+      "Repeat rate",
+      "Share of new customers with two or more purchases by the as-of date.",
+      "New customers",
+      "ratio",
+      params,
+    ),
+    ltv: def(
+      "acq_ltv",
+      "Historical LTV",
+      "Net revenue after refunds per customer of the purchases made within N months of the first purchase (the margin basis below says whether it is revenue or gross profit).",
+      "Customers observed for the whole N months (shown under each value)",
+      "minor",
+      params,
+    ),
+    ltvToCac: def(
+      "acq_ltv_to_cac",
+      "LTV:CAC",
+      `${p.ltvCacMonths}-month LTV × gross margin ÷ CAC. Without a gross margin, spend or an observed customer it says what is missing instead of a number.`,
+      `Customers observed for ${p.ltvCacMonths} months, and the CAC's new customers`,
+      "multiple",
+      params,
+    ),
+    payback: def(
+      "acq_payback",
+      "Payback",
+      "The first month after the first purchase by which LTV × gross margin covers the CAC, searched over the months observed (up to 24).",
+      "Customers observed for each month of the curve",
+      "months",
+      params,
+    ),
+  };
+}
+
+export interface EntryParams {
+  readonly windowDays: number;
+}
+
+export function entryDefinitions(p: EntryParams) {
+  const params = { ...p };
+  return {
+    customers: def(
+      "entry_customers",
+      "Customers",
+      "Customers whose first purchase held the product. A first purchase with several products counts once for each, so the rows add up to more than the customers.",
+      "Customers acquired by the as-of date",
+      "count",
+      params,
+    ),
+    f2: def(
+      "entry_f2",
+      "F2 rate",
+      `Share of the product's customers who made a second purchase within ${p.windowDays} days of the first.`,
+      `The product's customers whose first purchase is at least ${p.windowDays} days old`,
+      "ratio",
+      params,
+    ),
+    repeat: def(
+      "entry_repeat",
+      "Repeat rate",
+      "Share of the product's customers with two or more purchases by the as-of date.",
+      "The product's customers",
+      "ratio",
+      params,
+    ),
+    ltv: def(
+      "entry_ltv",
+      "Historical LTV",
+      "Net revenue after refunds per customer of the purchases made within N months of the first purchase.",
+      "The product's customers observed for the whole N months (shown under each value)",
+      "minor",
+      params,
+    ),
+    toSubscription: def(
+      "entry_to_subscription",
+      "To subscription",
+      "Share of the customers whose first purchase was not a subscription who bought a subscription later, by the as-of date.",
+      "The product's customers whose first purchase was not a subscription",
+      "ratio",
+      params,
+    ),
+    gaps: def(
+      "entry_gaps",
+      "Days between purchases",
+      "Days from the first to the second purchase (and from the second to the third), with quartiles and the day by which 50 % and 80 % of those purchases had happened.",
+      "Repeaters only: customers who made the second (third) purchase by the as-of date",
+      "days",
+      params,
+    ),
+  };
+}

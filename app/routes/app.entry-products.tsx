@@ -1,0 +1,294 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { TitleBar } from "@shopify/app-bridge-react";
+import {
+  Banner,
+  BlockStack,
+  Card,
+  DataTable,
+  InlineGrid,
+  InlineStack,
+  Link,
+  Page,
+  Text,
+} from "@shopify/polaris";
+import type { LtvPoint, Share } from "../analytics/customer-groups";
+import type { GapDistribution } from "../analytics/entry-products";
+import type { MetricDefinition } from "../analytics/metric";
+import { BarChart } from "../components/charts";
+import { NoSnapshot } from "../components/EmptyStates";
+import { MetricInfo } from "../components/MetricInfo";
+import { useFormat } from "../components/useFormat";
+import { DASH, type Format } from "../format";
+import { useI18n, type Translator } from "../i18n";
+import { pageAdminApi } from "../pages/customer-names.server";
+import { entryProductsData, type EntryProductView } from "../pages/entry-products.server";
+import { authenticate } from "../shopify.server";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  return entryProductsData(session.shop, pageAdminApi(session));
+};
+
+function binLabel(i18n: Translator, format: Format, bin: GapDistribution["histogram"][number]) {
+  return bin.toDay === null
+    ? i18n.t("entry.gaps.binOpen", { from: format.number(bin.fromDay) })
+    : i18n.t("entry.gaps.bin", { from: format.number(bin.fromDay), to: format.number(bin.toDay) });
+}
+
+function GapSummary({
+  gaps,
+  label,
+  testId,
+  format,
+}: {
+  gaps: GapDistribution;
+  label: string;
+  testId: string;
+  format: Format;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const day = (d: number | null) => (d === null ? DASH : t("entry.gaps.days", { n: d }));
+  return (
+    <BlockStack gap="200">
+      <Text as="h3" variant="headingSm">
+        {label}
+      </Text>
+      <Text as="p" variant="bodySm">
+        <span data-testid={`${testId}-summary`}>
+          {gaps.count === 0
+            ? t("entry.gaps.noneYet")
+            : t("entry.gaps.summary", {
+                count: gaps.count,
+                n: format.number(gaps.count),
+                q1: day(gaps.q1),
+                median: day(gaps.median),
+                q3: day(gaps.q3),
+              })}
+        </span>
+      </Text>
+      {gaps.byShare.map((s) => (
+        <Text as="p" variant="bodySm" key={s.share}>
+          <span data-testid={`${testId}-share-${Math.round(s.share * 100)}`}>
+            {t("entry.gaps.byShare", { share: format.percent(s.share, 0), day: day(s.day) })}
+          </span>
+        </Text>
+      ))}
+      {gaps.count > 0 && (
+        <div data-testid={`${testId}-chart`}>
+          <BarChart
+            bars={gaps.histogram.map((b) => ({
+              label: binLabel(i18n, format, b),
+              value: b.count,
+            }))}
+            yFormat={(v) => format.number(v)}
+            title={t("entry.gaps.alt", { label })}
+            xTitle={t("entry.gaps.x")}
+            yTitle={t("entry.gaps.y")}
+            height={200}
+          />
+        </div>
+      )}
+    </BlockStack>
+  );
+}
+
+export default function EntryProducts() {
+  const data = useLoaderData<typeof loader>();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const format = useFormat(data.currency, data.timeZone);
+  const view = data.entry as EntryProductView | null;
+  if (!data.hasSnapshot) {
+    return (
+      <Page>
+        <TitleBar title={t("entry.title")} />
+        <NoSnapshot status={data.status} format={format} />
+      </Page>
+    );
+  }
+  if (!view) {
+    return (
+      <Page title={t("entry.title")}>
+        <TitleBar title={t("entry.title")} />
+        <Card>
+          <div data-testid="entry-empty">
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">
+                {t("entry.empty.title")}
+              </Text>
+              <Text as="p">{t("entry.empty.body")}</Text>
+            </BlockStack>
+          </div>
+        </Card>
+      </Page>
+    );
+  }
+  const titles = data.titles as Record<string, string>;
+  const product = (id: string) => (
+    <Link url={`shopify://admin/products/${id}`} target="_top" removeUnderline key={id}>
+      <span data-testid="entry-product" data-id={id}>
+        {titles[id] ?? t("entry.productId", { id })}
+      </span>
+    </Link>
+  );
+  const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
+  const ltvCell = (p: LtvPoint | undefined) =>
+    p === undefined || p.valueMinor === null
+      ? DASH
+      : `${format.money(p.valueMinor)} (${t("acq.base", { n: format.number(p.customers) })})`;
+  const defs = view.definitions;
+  const info = (d: MetricDefinition) => (
+    <MetricInfo
+      definition={d}
+      periodLabel={t("entry.period", { date: data.asOfDate ? format.date(data.asOfDate) : DASH })}
+      format={format}
+    />
+  );
+  const heading = (text: string, d: MetricDefinition) => (
+    <InlineStack key={text} gap="100" blockAlign="center" wrap={false}>
+      <span>{text}</span>
+      {info(d)}
+    </InlineStack>
+  );
+  const gapRows = view.firstToSecond.histogram.map((b, i) => [
+    binLabel(i18n, format, b),
+    format.number(b.count),
+    format.number(view.secondToThird.histogram[i]?.count ?? 0),
+  ]);
+  return (
+    <Page title={t("entry.title")}>
+      <TitleBar title={t("entry.title")} />
+      <BlockStack gap="400">
+        {data.titlesStatus === "failed" && (
+          <Banner tone="info">
+            <span data-testid="entry-titles-failed">{t("entry.titlesFailed")}</span>
+          </Banner>
+        )}
+        <Card>
+          <BlockStack gap="200">
+            <Text as="p" variant="bodySm">
+              <span data-testid="entry-customers">
+                {t("entry.customers", {
+                  customers: format.number(view.customers),
+                  without: format.number(view.customersWithoutProducts),
+                  products: format.number(view.totalProducts),
+                  date: data.asOfDate ? format.date(data.asOfDate) : DASH,
+                })}
+              </span>
+            </Text>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {t("entry.multiNote")}
+            </Text>
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              {t("entry.products.title", { count: format.number(view.products.length) })}
+            </Text>
+            <div data-testid="entry-products">
+              <DataTable
+                columnContentTypes={[
+                  "text",
+                  "numeric",
+                  "numeric",
+                  "numeric",
+                  ...view.ltvMonths.map(() => "numeric" as const),
+                  "numeric",
+                  "numeric",
+                ]}
+                headings={[
+                  t("entry.col.product"),
+                  heading(t("entry.col.customers"), defs.customers),
+                  heading(t("acq.col.f2", { days: view.windowDays }), defs.f2),
+                  heading(t("acq.col.repeat"), defs.repeat),
+                  ...view.ltvMonths.map((m) => heading(t("acq.col.ltv", { months: m }), defs.ltv)),
+                  heading(t("entry.col.toSubscription"), defs.toSubscription),
+                  heading(t("entry.col.median"), defs.gaps),
+                ]}
+                rows={view.products.map((r) => [
+                  product(r.product),
+                  format.number(r.customers),
+                  pct(r.f2),
+                  pct(r.repeat),
+                  ...view.ltvMonths.map((m) => ltvCell(r.ltv.find((p) => p.months === m))),
+                  pct(r.toSubscription),
+                  r.firstToSecond.median === null
+                    ? DASH
+                    : t("entry.gaps.days", { n: r.firstToSecond.median }),
+                ])}
+              />
+            </div>
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">
+              {t("entry.pairs.title")}
+            </Text>
+            <Text as="p" variant="bodySm" tone="subdued">
+              {t("entry.pairs.note")}
+            </Text>
+            {view.pairs.length === 0 ? (
+              <Text as="p" tone="subdued">
+                {t("entry.pairs.none")}
+              </Text>
+            ) : (
+              <div data-testid="entry-pairs">
+                <DataTable
+                  columnContentTypes={["text", "text", "numeric"]}
+                  headings={[
+                    t("entry.pairs.first"),
+                    t("entry.pairs.second"),
+                    t("entry.pairs.customers"),
+                  ]}
+                  rows={view.pairs.map((p) => [
+                    product(p.fromProduct),
+                    product(p.toProduct),
+                    format.number(p.customers),
+                  ])}
+                />
+              </div>
+            )}
+          </BlockStack>
+        </Card>
+        <Card>
+          <BlockStack gap="300">
+            <InlineStack gap="100" blockAlign="center">
+              <Text as="h2" variant="headingMd">
+                {t("entry.gaps.title")}
+              </Text>
+              {info(defs.gaps)}
+            </InlineStack>
+            <Banner tone="info">
+              <span data-testid="entry-gaps-base">{t("entry.gaps.base")}</span>
+            </Banner>
+            <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+              <GapSummary
+                gaps={view.firstToSecond}
+                label={t("entry.gaps.first")}
+                testId="entry-gap12"
+                format={format}
+              />
+              <GapSummary
+                gaps={view.secondToThird}
+                label={t("entry.gaps.second")}
+                testId="entry-gap23"
+                format={format}
+              />
+            </InlineGrid>
+            <div data-testid="entry-gaps-table">
+              <DataTable
+                columnContentTypes={["text", "numeric", "numeric"]}
+                headings={[t("entry.gaps.x"), t("entry.gaps.first"), t("entry.gaps.second")]}
+                rows={gapRows}
+              />
+            </div>
+          </BlockStack>
+        </Card>
+      </BlockStack>
+    </Page>
+  );
+}
