@@ -1,0 +1,252 @@
+/**
+ * The acquisition and entry-product pages' data: blocks built by running the real analytics
+ * (attribution, acquisition report, entry-product report) on the hand-made shop of
+ * test/analytics/acquisition-shop.ts, then the pages' view functions, the table sort, and
+ * product titles read live from the fake Shopify (with the fallback to ids).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acquisitionReport } from "../../app/analytics/acquisition";
+import { attributeCustomers, DEFAULT_CHANNEL_RULES } from "../../app/analytics/channels";
+import { entryProductReport } from "../../app/analytics/entry-products";
+import type { MarketingSpend } from "../../app/analytics/types";
+import { defaultChannelAliases } from "../../app/channel-names";
+import { createTranslator } from "../../app/i18n";
+import { createFormat } from "../../app/format";
+import { channelName, paybackText, ratioText } from "../../app/components/acquisition-text";
+import type { AcquisitionBlock, EntryProductsBlock } from "../../app/metrics/snapshot/types";
+import { acquisitionView } from "../../app/pages/acquisition.server";
+import { sortAcquisitionRows } from "../../app/pages/acquisition-sort";
+import { pageAdminApi } from "../../app/pages/customer-names.server";
+import { entryProductView } from "../../app/pages/entry-products.server";
+import { productTitles } from "../../app/pages/product-titles.server";
+import type { AdminApi } from "../../app/sync/admin-api.server";
+import { storeName } from "../extensions/tokens";
+import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
+import {
+  TOUCH_CUSTOMERS,
+  TOUCH_ORDERS,
+  touchHistory,
+  touchShop,
+} from "../analytics/acquisition-shop";
+import { d } from "../analytics/shop";
+
+const AS_OF_DATE = "2025-03-31";
+const shop = touchShop(TOUCH_ORDERS);
+const history = touchHistory(shop);
+const attribution = attributeCustomers(
+  shop.orders,
+  TOUCH_CUSTOMERS,
+  shop.columns,
+  DEFAULT_CHANNEL_RULES,
+);
+const SPEND: MarketingSpend[] = [
+  // "Google 広告" is the ja name of google_ads (an alias); "TV" matches no channel.
+  { month: "2024-01", channel: "Google 広告", campaign: "Spring_Sale", amountMinor: 6000 },
+  { month: "2024-02", channel: "google_ads", amountMinor: 4000 },
+  { month: "2024-01", channel: "instagram", amountMinor: 1500 },
+  { month: "2024-02", channel: "TV", amountMinor: 50_000 },
+  // c5 (referral) bought on 2025-03-01: no month of LTV observed by the as-of date.
+  { month: "2025-03", channel: "referral", amountMinor: 800 },
+];
+
+function block(marginRate: number | null, spend = SPEND): AcquisitionBlock {
+  const report = acquisitionReport(history, attribution, spend, {
+    asOfDay: d(AS_OF_DATE),
+    marginRate,
+    channelAliases: defaultChannelAliases(),
+  });
+  return {
+    channels: attribution.channels.map((c) => ({ key: c.key, label: c.label })),
+    report,
+    margin: {
+      basis: marginRate === null ? "none" : "setting",
+      rate: marginRate,
+      linesWithCost: 0,
+      linesWithoutCost: 0,
+    },
+    ltvCacTarget: 3,
+    touches: { visit: 5, none: 1, unknown: 1 },
+  };
+}
+
+describe("acquisition page data", () => {
+  const b = block(0.5);
+  const view = acquisitionView(b, AS_OF_DATE);
+  const row = (key: string) => view.channels.find((r) => r.channel === key)!;
+
+  it("lists the report's channels with campaigns grouped under their channel", () => {
+    expect(view.channels).toBe(b.report.channels);
+    expect(view.channels.map((r) => r.channel).sort()).toEqual(
+      ["direct", "email", "google_ads", "instagram", "pos", "referral"].sort(),
+    );
+    // c0 and c4 came through google cpc with campaign "spring_sale" (normalised).
+    expect(Object.keys(view.campaigns)).toEqual(["google_ads"]);
+    expect(view.campaigns.google_ads.map((r) => [r.campaign, r.newCustomers])).toEqual([
+      ["spring_sale", 2],
+    ]);
+    expect(view.campaigns.google_ads[0].spendMinor).toBe(6000);
+  });
+
+  it("lays CAC by month out as one row per channel and one cell per acquisition month", () => {
+    expect(view.months).toEqual(["2024-01", "2024-02", "2024-03", "2025-03"]);
+    const google = view.channelMonths.find((r) => r.channel === "google_ads")!;
+    // January: c0, spend 6000 → CAC 6000; February: c4, spend 4000 → CAC 4000.
+    expect(google.cells.map((c) => c?.newCustomers ?? null)).toEqual([1, 1, null, null]);
+    expect(google.cells.map((c) => c?.cac?.value ?? null)).toEqual([6000, 4000, null, null]);
+    for (const r of view.channelMonths) {
+      const total = r.cells.reduce((sum, c) => sum + (c?.newCustomers ?? 0), 0);
+      expect(total, r.channel).toBe(row(r.channel).newCustomers);
+    }
+    expect(view.period).toMatchObject({ start: "2024-01-01", end: AS_OF_DATE });
+  });
+
+  it("lists unmatched spend and states touches, margin basis and target", () => {
+    expect(view.unmatchedSpend).toEqual([{ channel: "TV", amountMinor: 50_000 }]);
+    expect(view.touches).toEqual({ visit: 5, none: 1, unknown: 1 });
+    expect(view.margin.basis).toBe("setting");
+    expect(view.target).toBe(3);
+    expect(view.ltvCacMonths).toBe(12);
+    expect(view.definitions.f2.params.windowDays).toBe(90);
+  });
+
+  it("says what is missing instead of a ratio: spend, margin, observed customers", () => {
+    const en = createTranslator("en");
+    const ja = createTranslator("ja");
+    const fmt = createFormat("en", "JPY", "Asia/Tokyo");
+    // direct has no spend.
+    expect(row("direct").ltvToCac.status).toBe("missing_cac");
+    expect(ratioText(en, fmt, row("direct").ltvToCac)).toBe("No spend entered");
+    expect(ratioText(ja, fmt, row("direct").ltvToCac)).toBe("広告費が未入力です");
+    // google_ads: CAC 10000 / 2; both customers observed 12 months: LTV(12) of c0 =
+    // 1000 + 500 + 2000 + 4000 = 7500 (the 2024-05 subscription is within 12 months), c4 5000.
+    const google = row("google_ads");
+    expect(google.cac?.value).toBe(5000);
+    const ltv12 = google.ltv.find((p) => p.months === 12)!;
+    expect(ltv12).toEqual({ months: 12, valueMinor: (7500 + 5000) / 2, customers: 2 });
+    expect(google.ltvToCac).toMatchObject({ status: "ok", value: (6250 * 0.5) / 5000 });
+    expect(ratioText(en, fmt, google.ltvToCac)).toBe("0.6×");
+    expect(row("referral").ltvToCac.status).toBe("missing_ltv");
+    expect(ratioText(en, fmt, row("referral").ltvToCac)).toBe("No customer observed long enough");
+    // 6250 × 0.5 < 5000: the CAC is not covered within the months observed.
+    expect(google.payback.status).toBe("not_reached");
+    expect(paybackText(en, fmt, google.payback)).toBe(
+      `Not within ${google.payback.observedMonths} months`,
+    );
+    expect(paybackText(ja, fmt, google.payback)).toBe(
+      `${google.payback.observedMonths}か月以内には未回収`,
+    );
+    // instagram: CAC 1500, c1 LTV(12) 6000 (3000 + 3000 within 12 months) → 6000 × 0.5 / 1500.
+    expect(row("instagram").ltvToCac).toMatchObject({ status: "ok", value: 2 });
+    expect(paybackText(en, fmt, row("instagram").payback)).toBe("1 month");
+    expect(paybackText(ja, fmt, row("instagram").payback)).toBe("1か月");
+
+    const none = acquisitionView(block(null), AS_OF_DATE);
+    for (const r of none.channels) {
+      expect(r.ltvToCac.status, r.channel).toBe("missing_margin");
+      expect(r.payback.status, r.channel).toBe("missing_margin");
+    }
+    expect(ratioText(en, fmt, none.channels[0].ltvToCac)).toBe(
+      "Set a gross margin or sync product costs",
+    );
+    expect(paybackText(ja, fmt, none.channels[0].payback)).toBe(
+      "粗利率の設定か商品原価の同期が必要です",
+    );
+  });
+
+  it("names channels by the merchant's label, else the locale's default name, else the key", () => {
+    const en = createTranslator("en");
+    const ja = createTranslator("ja");
+    const labels = { google_ads: null, direct: "自社サイト直接", vip: null };
+    expect(channelName(en, "google_ads", labels)).toBe("Google Ads");
+    expect(channelName(ja, "google_ads", labels)).toBe("Google 広告");
+    expect(channelName(en, "direct", labels)).toBe("自社サイト直接");
+    expect(channelName(en, "vip", labels)).toBe("vip");
+  });
+
+  it("sorts by a column with rows without a value last in both directions", () => {
+    const months = view.ltvMonths;
+    const asc = sortAcquisitionRows(view.channels, "cac", "ascending", months);
+    const desc = sortAcquisitionRows(view.channels, "cac", "descending", months);
+    const cac = (rows: typeof asc) => rows.map((r) => r.cac?.value ?? null);
+    expect(cac(asc)).toEqual([800, 1500, 5000, null, null, null]);
+    expect(cac(desc)).toEqual([5000, 1500, 800, null, null, null]);
+    const byCustomers = sortAcquisitionRows(view.channels, "newCustomers", "descending", months);
+    expect(byCustomers[0].channel).toBe("google_ads");
+    expect(byCustomers.map((r) => r.newCustomers)).toEqual(
+      [...view.channels.map((r) => r.newCustomers)].sort((a, b) => b - a),
+    );
+    const byName = sortAcquisitionRows(view.channels, "channel", "ascending", months);
+    expect(byName.map((r) => r.channel)).toEqual(view.channels.map((r) => r.channel).sort());
+  });
+});
+
+describe("entry products page data", () => {
+  const report = entryProductReport(history, shop.orders, shop.lineItems, shop.products, {
+    asOfDay: d(AS_OF_DATE),
+  });
+  const entry: EntryProductsBlock = { report, totalProducts: report.products.length };
+  const view = entryProductView(entry);
+
+  it("shows the report's products, pairs and gaps, and the customers without products", () => {
+    expect(view.products.map((p) => [p.product, p.customers])).toEqual(
+      report.products.map((p) => [p.product, p.customers]),
+    );
+    // c0: first purchase A+B → second C; c1: A → A; c3: S → S.
+    expect(view.pairs.map((p) => `${p.fromProduct}>${p.toProduct}:${p.customers}`).sort()).toEqual([
+      "A>A:1",
+      "A>C:1",
+      "B>C:1",
+      "S>S:1",
+    ]);
+    // c4 (custom item only) and c6 (no line items) have no entry product.
+    expect(view.customersWithoutProducts).toBe(2);
+    expect(view.customers).toBe(7);
+    expect(view.firstToSecond).toBe(report.firstToSecond);
+    expect(view.productIds).toEqual(expect.arrayContaining(["A", "B", "C", "S"]));
+    expect(new Set(view.productIds).size).toBe(view.productIds.length);
+    expect(view.definitions.gaps.base).toMatch(/^Repeaters only/);
+  });
+});
+
+describe("product titles", () => {
+  let fake: FakeShopify;
+  const store = storeName("titles");
+  let api: AdminApi | null;
+
+  beforeAll(async () => {
+    fake = await startFakeShopify({
+      shops: [{ domain: store, customers: 50, currency: "JPY", timezone: "Asia/Tokyo" }],
+      redirect: true,
+      appUrl: null,
+    });
+    api = pageAdminApi({
+      shop: `${store}.myshopify.com`,
+      accessToken: fake.shop().accessToken().accessToken,
+    });
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  it("reads titles by id, leaves deleted products out, and falls back on failure", async () => {
+    const catalog = fake.shop().store.world.catalog.products;
+    const wanted = catalog.slice(0, 3);
+    const deleted = "9999999999";
+    const result = await productTitles(api, [
+      ...wanted.map((p) => String(p.productId)),
+      deleted,
+      "not-an-id",
+    ]);
+    expect(result.status).toBe("ok");
+    expect(result.byId).toEqual(
+      Object.fromEntries(wanted.map((p) => [String(p.productId), p.title])),
+    );
+    expect(await productTitles(api, [])).toEqual({ status: "none", byId: {} });
+    expect(await productTitles(null, ["1"])).toEqual({ status: "failed", byId: {} });
+    const failing = {
+      shop: "x.myshopify.com",
+      request: () => Promise.reject(new Error("boom")),
+    } as unknown as AdminApi;
+    expect(await productTitles(failing, ["1"])).toEqual({ status: "failed", byId: {} });
+  });
+});
