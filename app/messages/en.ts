@@ -951,7 +951,6 @@ export const enMessages = {
   "acq.status.missing_ltv": "No customer observed long enough",
   "acq.status.not_reached": "Not within {months} months",
   "acq.base": "base {n}",
-  "acq.newShort": "{n} new",
   "acq.col.channel": "Channel",
   "acq.col.campaign": "Campaign",
   "acq.col.newCustomers": "New customers",
@@ -984,7 +983,9 @@ export const enMessages = {
     "Campaign = utm_campaign of the first touch (case and width ignored). Campaign CAC uses only spend entries that name the campaign.",
   "acq.months.title": "CAC by month and channel",
   "acq.months.note":
-    "Each cell: that month's CAC for the channel (spend ÷ new customers) and its new customers; only the new customers where no spend was entered.",
+    "Per month of first purchase: the channel's new customers, the spend entered for that month, and CAC = spend ÷ new customers (— without spend).",
+  "acq.months.channel": "Months of channel",
+  "acq.col.month": "Month of first purchase",
   "acq.unmatched.title": "Spend not matched to a channel",
   "acq.unmatched.none": "All spend entries match a channel.",
   "acq.unmatched.note":

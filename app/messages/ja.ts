@@ -929,7 +929,6 @@ const messages: Record<MessageKey, Message> = {
   "acq.status.missing_ltv": "十分な期間を観測した顧客がいません",
   "acq.status.not_reached": "{months}か月以内には未回収",
   "acq.base": "母数{n}人",
-  "acq.newShort": "新規{n}人",
   "acq.col.channel": "チャネル",
   "acq.col.campaign": "キャンペーン",
   "acq.col.newCustomers": "新規顧客",
@@ -961,7 +960,9 @@ const messages: Record<MessageKey, Message> = {
     "キャンペーンは最初の接点の utm_campaign です（大文字・小文字、全角・半角は区別しません）。キャンペーンの CAC には、そのキャンペーン名の入った広告費だけを使います。",
   "acq.months.title": "月別・チャネル別の CAC",
   "acq.months.note":
-    "各セルはその月のチャネルの CAC（広告費 ÷ 新規顧客数）と新規顧客数です。広告費が未入力の月は新規顧客数のみです。",
+    "初回購入月ごとの、チャネルの新規顧客数・その月に入力された広告費・CAC（広告費 ÷ 新規顧客数。広告費がない月は —）。",
+  "acq.months.channel": "月別に表示するチャネル",
+  "acq.col.month": "初回購入月",
   "acq.unmatched.title": "チャネルに対応しない広告費",
   "acq.unmatched.none": "すべての広告費がいずれかのチャネルに対応しています。",
   "acq.unmatched.note":

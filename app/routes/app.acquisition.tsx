@@ -54,6 +54,13 @@ export default function Acquisition() {
     dir: "descending",
   });
   const [drill, setDrill] = useState<string>("");
+  const [monthChannel, setMonthChannel] = useState<string>(() => {
+    const rows = view?.channels ?? [];
+    const top = [...rows].sort(
+      (a, b) => b.spendMinor - a.spendMinor || b.newCustomers - a.newCustomers,
+    )[0];
+    return top?.channel ?? "";
+  });
   if (!data.hasSnapshot) {
     return (
       <Page>
@@ -136,6 +143,7 @@ export default function Acquisition() {
       </InlineStack>
     )),
   ];
+  const monthRow = view.channelMonths.find((r) => r.channel === monthChannel);
   const drillRows = drill === "" ? [] : (view.campaigns[drill] ?? []);
   const bars = view.channels.map((r) => ({
     label: name(r.channel),
@@ -195,10 +203,21 @@ export default function Acquisition() {
             <Text as="h2" variant="headingMd">
               {t("acq.channels.title")}
             </Text>
+            {/* Sortable headings are buttons: the definitions sit above the table, not in them. */}
+            <InlineStack gap="300" blockAlign="center">
+              {columns.slice(1).map((c) => (
+                <InlineStack key={c.key} gap="100" blockAlign="center" wrap={false}>
+                  <Text as="span" variant="bodySm">
+                    {c.heading}
+                  </Text>
+                  {c.def && info(c.def)}
+                </InlineStack>
+              ))}
+            </InlineStack>
             <div data-testid="acq-channels">
               <DataTable
                 columnContentTypes={types}
-                headings={headingsOf(columns[0].heading)}
+                headings={columns.map((c) => c.heading)}
                 sortable={columns.map(() => true)}
                 defaultSortDirection="descending"
                 initialSortColumnIndex={1}
@@ -302,20 +321,34 @@ export default function Acquisition() {
             <Text as="p" variant="bodySm" tone="subdued">
               {t("acq.months.note")}
             </Text>
-            <div data-testid="acq-months" className="kz-table-wrap">
+            <Select
+              label={t("acq.months.channel")}
+              value={monthChannel}
+              onChange={setMonthChannel}
+              options={view.channels.map((r) => ({ value: r.channel, label: name(r.channel) }))}
+            />
+            <div data-testid="acq-months">
               <DataTable
-                columnContentTypes={["text", ...view.months.map(() => "numeric" as const)]}
-                headings={[t("acq.col.channel"), ...view.months.map((m) => format.month(m))]}
-                rows={view.channelMonths.map((r) => [
-                  name(r.channel),
-                  ...r.cells.map((c) =>
-                    c === null
-                      ? DASH
-                      : c.cac?.value != null
-                        ? `${format.money(c.cac.value)} (${t("acq.newShort", { n: format.number(c.newCustomers) })})`
-                        : t("acq.newShort", { n: format.number(c.newCustomers) }),
-                  ),
-                ])}
+                columnContentTypes={["text", "numeric", "numeric", "numeric"]}
+                headings={[
+                  t("acq.col.month"),
+                  t("acq.col.newCustomers"),
+                  t("acq.col.spend"),
+                  t("acq.col.cac"),
+                ]}
+                rows={view.months.flatMap((m, i) => {
+                  const c = monthRow?.cells[i] ?? null;
+                  return c === null
+                    ? []
+                    : [
+                        [
+                          format.month(m),
+                          format.number(c.newCustomers),
+                          c.spendMinor > 0 ? format.money(c.spendMinor) : DASH,
+                          money(c.cac?.value),
+                        ],
+                      ];
+                })}
               />
             </div>
           </BlockStack>

@@ -1,0 +1,338 @@
+/**
+ * The Acquisition and Entry products pages in real Chromium against the production build,
+ * in English and Japanese. Until the compute fills the snapshot's acquisition and
+ * entry-product blocks, this test builds them the way the compute will: the seeded shop's
+ * stored orders (loadShopData) with deterministic first touches and line items over the fake
+ * Shopify's products, through the real attribution, acquisition and entry-product functions,
+ * stored as the snapshot's JSON. Product titles come live from the fake's `nodes(ids:)`.
+ * A shop whose snapshot predates the blocks gets the empty states. Screenshots and axe-core
+ * checks of each page.
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import prisma from "../../app/db.server";
+import { acquisitionReport } from "../../app/analytics/acquisition";
+import {
+  ATTRIBUTION_FIELDS,
+  attributeCustomers,
+  DEFAULT_CHANNEL_RULES,
+  type AttributionColumns,
+  type AttributionField,
+} from "../../app/analytics/channels";
+import { entryProductReport } from "../../app/analytics/entry-products";
+import { buildPurchaseHistory } from "../../app/analytics/history";
+import { createCalendar, parseDay } from "../../app/analytics/time";
+import { defaultChannelAliases } from "../../app/channel-names";
+import { createFormat } from "../../app/format";
+import { loadShopData } from "../../app/metrics/load.server";
+import { parseSnapshot } from "../../app/metrics/snapshot/codec";
+import {
+  MAX_ENTRY_PRODUCTS,
+  type AcquisitionBlock,
+  type ShopSnapshot,
+} from "../../app/metrics/snapshot/types";
+import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
+import { expectAccessible } from "./axe";
+import {
+  ensureBuild,
+  openBrowser,
+  removeShops,
+  screenshot,
+  seedShop,
+  startServer,
+  storeName,
+  type AppBrowser,
+  type AppServer,
+  type SeededShop,
+} from "./harness";
+
+let server: AppServer;
+let app: AppBrowser;
+let fake: FakeShopify;
+let main: SeededShop;
+let old: SeededShop;
+let stored: ShopSnapshot;
+const titleOf = new Map<string, string>();
+
+/** First touches the synthetic orders get, by row (a fixed cycle: deterministic). */
+const TOUCHES: readonly Partial<Record<AttributionField, string>>[] = [
+  { utmSource: "google", utmMedium: "cpc", utmCampaign: "Brand" },
+  { utmSource: "google", utmMedium: "cpc", utmCampaign: "generic" },
+  { referrerHost: "l.instagram.com", firstSource: "instagram" },
+  { utmSource: "newsletter", utmMedium: "email", utmCampaign: "welcome" },
+  {},
+  { utmSource: "line", utmMedium: "social" },
+  { referrerHost: "www.google.co.jp" },
+];
+
+/** The compute's blocks, built from the stored orders (see the file comment). */
+async function storeBlocks(shop: SeededShop, productIds: readonly string[]): Promise<void> {
+  const row = await prisma.metricSnapshot.findFirstOrThrow({
+    where: { shopId: shop.shopId },
+    orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+  });
+  const snapshot = parseSnapshot(row.data)!;
+  const data = await loadShopData(process.env.DATABASE_URL!, shop.shopId);
+  const history = buildPurchaseHistory(
+    data.orders,
+    data.customers,
+    createCalendar(snapshot.timeZone),
+  );
+  const n = data.orders.length;
+  const columns: Record<string, { dictionary: string[]; code: Int32Array }> = {};
+  for (const field of ATTRIBUTION_FIELDS) {
+    const dictionary: string[] = [];
+    const code = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const v = TOUCHES[(i * 7 + Math.max(0, data.orders.customer[i] % 5)) % TOUCHES.length][field];
+      if (v === undefined) continue;
+      let k = dictionary.indexOf(v);
+      if (k < 0) k = dictionary.push(v) - 1;
+      code[i] = k;
+    }
+    columns[field] = { dictionary, code };
+  }
+  const attribution = attributeCustomers(
+    data.orders,
+    history.customerCount,
+    columns as AttributionColumns,
+    DEFAULT_CHANNEL_RULES,
+  );
+  const asOfDay = parseDay(snapshot.asOfDate);
+  const spend = await prisma.marketingSpend.findMany({ where: { shopId: shop.shopId } });
+  const marginRate = 0.4;
+  const report = acquisitionReport(
+    history,
+    attribution,
+    spend.map((s) => ({
+      month: s.month,
+      channel: s.channel,
+      campaign: s.campaign || undefined,
+      amountMinor: Number(s.amountMinor),
+    })),
+    { asOfDay, marginRate, channelAliases: defaultChannelAliases() },
+  );
+  // One or two products an order over the first twelve of the fake's catalog.
+  const order: number[] = [];
+  const product: number[] = [];
+  for (let i = 0; i < n; i++) {
+    order.push(i);
+    product.push((i * 5 + (data.orders.customer[i] & 7)) % 12);
+    if (i % 3 === 0) {
+      order.push(i);
+      product.push((i + 4) % 12);
+    }
+  }
+  const entry = entryProductReport(
+    history,
+    data.orders,
+    { length: order.length, order: Int32Array.from(order), product: Int32Array.from(product) },
+    productIds.slice(0, 12),
+    { asOfDay },
+  );
+  const acquisition: AcquisitionBlock = {
+    channels: attribution.channels.map((c) => ({ key: c.key, label: c.label })),
+    report,
+    margin: { basis: "setting", rate: marginRate, linesWithCost: 0, linesWithoutCost: 0 },
+    ltvCacTarget: 3,
+    touches: { visit: history.customerCount - 40, none: 25, unknown: 15 },
+  };
+  stored = {
+    ...snapshot,
+    acquisition,
+    entryProducts: {
+      report: { ...entry, products: entry.products.slice(0, MAX_ENTRY_PRODUCTS) },
+      totalProducts: entry.products.length,
+    },
+  };
+  await prisma.metricSnapshot.update({
+    where: { id: row.id },
+    data: { data: JSON.stringify(stored) },
+  });
+}
+
+beforeAll(async () => {
+  const build = ensureBuild();
+  const mainStore = storeName("e2e-acq");
+  fake = await startFakeShopify({
+    shops: [{ domain: mainStore, customers: 600, currency: "JPY", timezone: "Asia/Tokyo" }],
+    appUrl: null,
+  });
+  const customerIds = [...fake.shop().customers()].map((c) => c.id);
+  main = await seedShop({
+    store: mainStore,
+    customers: customerIds.length,
+    customerIds,
+    seed: 11,
+    spend: true,
+  });
+  await prisma.session.update({
+    where: { id: `offline_${main.domain}` },
+    data: { accessToken: fake.shop().accessToken().accessToken },
+  });
+  const catalog = fake.shop().store.world.catalog.products;
+  for (const p of catalog) titleOf.set(String(p.productId), p.title);
+  await storeBlocks(
+    main,
+    catalog.map((p) => String(p.productId)),
+  );
+  old = await seedShop({ store: storeName("e2e-acq-old"), customers: 30, seed: 3 });
+  await build;
+  server = await startServer({ FAKE_SHOPIFY_URL: fake.url });
+  app = await openBrowser(server);
+}, 300_000);
+
+afterAll(async () => {
+  await app?.close();
+  await server?.stop();
+  await removeShops([main, old].filter(Boolean).map((s) => s.domain));
+  await fake?.close();
+  await prisma.$disconnect();
+});
+
+const cellsOf = async (page: Page, testId: string) =>
+  page
+    .getByTestId(testId)
+    .locator("tbody tr")
+    .evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll("th,td")].map((c) => c.textContent?.trim() ?? "")),
+    );
+
+describe("acquisition page", () => {
+  for (const locale of ["en", "ja"] as const) {
+    it(`shows channels, the LTV:CAC chart, campaigns and CAC by month (${locale})`, async () => {
+      const format = createFormat(locale, stored.currency, stored.timeZone);
+      const block = stored.acquisition!;
+      const page = await app.open("/app/acquisition", main.store, locale);
+      await page.getByTestId("acq-channels").waitFor();
+      const rows = await cellsOf(page, "acq-channels");
+      expect(rows).toHaveLength(block.report.channels.length);
+      // Default sort: new customers, most first; each row's figures as the report has them.
+      const byCustomers = [...block.report.channels].sort(
+        (a, b) => b.newCustomers - a.newCustomers || a.channel.localeCompare(b.channel),
+      );
+      expect(rows.map((r) => r[1])).toEqual(byCustomers.map((r) => format.number(r.newCustomers)));
+      const instagram = block.report.channels.find((r) => r.channel === "instagram")!;
+      const igRow = rows.find((r) => r[0] === "Instagram")!;
+      expect(igRow[2]).toBe(format.money(instagram.spendMinor));
+      expect(igRow[3]).toBe(format.money(instagram.cac!.value!));
+      // A channel without spend says so instead of a ratio.
+      const email = rows.find((r) => r[0] === (locale === "ja" ? "メール・メルマガ" : "Email"))!;
+      expect(email.at(-2)).toBe(locale === "ja" ? "広告費が未入力です" : "No spend entered");
+      // "google" spend matches no channel of the rules: listed, never attributed.
+      const unmatched = await cellsOf(page, "acq-unmatched");
+      expect(unmatched.map((r) => r[0])).toEqual(["google"]);
+      expect(await page.getByTestId("acq-margin").textContent()).toContain(format.percent(0.4));
+      expect(await page.getByTestId("acq-touches").textContent()).toContain(
+        format.number(block.touches.none),
+      );
+      await page.getByTestId("acq-chart").locator("svg[role=img]").waitFor();
+      const chartRows = await cellsOf(page, "acq-chart-table");
+      expect(chartRows).toHaveLength(block.report.channels.length);
+      // CAC by month: the channel with the most spend first (Instagram: 300,000 a month).
+      const igMonths = block.report.channelMonths.filter((r) => r.channel === "instagram");
+      const monthRows = await cellsOf(page, "acq-months");
+      expect(monthRows).toEqual(
+        igMonths.map((r) => [
+          format.month(r.month!),
+          format.number(r.newCustomers),
+          r.spendMinor > 0 ? format.money(r.spendMinor) : "—",
+          r.cac?.value == null ? "—" : format.money(r.cac.value),
+        ]),
+      );
+      await expectAccessible(page, `acquisition (${locale})`);
+
+      // Sort by CAC (most expensive first on the first click): rows without spend go last.
+      // Polaris names the heading button by its icon, then the heading: "sort descending by CAC".
+      await page.getByTestId("acq-channels").getByRole("button", { name: /CAC$/ }).first().click();
+      const cacs = block.report.channels
+        .map((r) => r.cac?.value ?? null)
+        .filter((v): v is number => v !== null)
+        .sort((a, b) => b - a)
+        .map((v) => format.money(v));
+      const withDash = [...cacs, ...Array<string>(rows.length - cacs.length).fill("—")];
+      await expect
+        .poll(async () => (await cellsOf(page, "acq-channels")).map((r) => r[3]))
+        .toEqual(withDash);
+
+      // Campaign drill-down of Google Ads.
+      await page
+        .getByLabel(locale === "ja" ? "チャネル" : "Channel", { exact: true })
+        .selectOption("google_ads");
+      await page.getByTestId("acq-campaigns").waitFor();
+      const campaigns = await cellsOf(page, "acq-campaigns");
+      expect(campaigns.map((r) => r[0]).sort()).toEqual(
+        block.report.campaigns
+          .filter((r) => r.channel === "google_ads")
+          .map((r) => r.campaign!)
+          .sort(),
+      );
+      await expectAccessible(page, `acquisition campaigns (${locale})`);
+      await screenshot(page, `acquisition-${locale}`);
+      await page.close();
+    });
+  }
+
+  it("says the next calculation fills it when the snapshot has no channel figures", async () => {
+    const page = await app.open("/app/acquisition", old.store, "ja");
+    await page.getByTestId("acq-empty").waitFor();
+    expect(await page.getByTestId("acq-empty").textContent()).toContain("次回の計算");
+    await expectAccessible(page, "acquisition empty (ja)");
+    await screenshot(page, "acquisition-empty-ja");
+    await page.close();
+  });
+});
+
+describe("entry products page", () => {
+  for (const locale of ["en", "ja"] as const) {
+    it(`shows entry products with live titles, pairs and time between purchases (${locale})`, async () => {
+      const format = createFormat(locale, stored.currency, stored.timeZone);
+      const report = stored.entryProducts!.report;
+      const page = await app.open("/app/entry-products", main.store, locale);
+      await page.getByTestId("entry-products").waitFor();
+      const rows = await cellsOf(page, "entry-products");
+      expect(rows.map((r) => r[0])).toEqual(report.products.map((p) => titleOf.get(p.product)));
+      expect(rows.map((r) => r[1])).toEqual(report.products.map((p) => format.number(p.customers)));
+      const pairs = await cellsOf(page, "entry-pairs");
+      expect(pairs.map((r) => [r[0], r[1], r[2]])).toEqual(
+        report.pairs.map((p) => [
+          titleOf.get(p.fromProduct),
+          titleOf.get(p.toProduct),
+          format.number(p.customers),
+        ]),
+      );
+      expect(await page.getByTestId("entry-customers").textContent()).toContain(
+        format.number(report.customersWithoutProducts),
+      );
+      const median = report.firstToSecond.median!;
+      expect(await page.getByTestId("entry-gap12-summary").textContent()).toContain(
+        locale === "ja" ? `${median}日目` : `day ${median}`,
+      );
+      const day80 = report.firstToSecond.byShare.find((s) => s.share === 0.8)!.day!;
+      expect(await page.getByTestId("entry-gap12-share-80").textContent()).toContain(
+        locale === "ja" ? `${day80}日目` : `day ${day80}`,
+      );
+      expect(await page.getByTestId("entry-gaps-base").textContent()).toMatch(
+        locale === "ja" ? /リピートした顧客のみ/ : /Repeaters only/,
+      );
+      await page.getByTestId("entry-gap12-chart").locator("svg[role=img]").waitFor();
+      expect(await page.getByTestId("entry-titles-failed").count()).toBe(0);
+      await expectAccessible(page, `entry products (${locale})`);
+      await screenshot(page, `entry-products-${locale}`);
+      await page.close();
+    });
+  }
+
+  it("says the next calculation fills it when the snapshot has no entry products", async () => {
+    const page = await app.open("/app/entry-products", old.store, "en");
+    await page.getByTestId("entry-empty").waitFor();
+    expect(await page.getByTestId("entry-empty").textContent()).toContain("next calculation");
+    await expectAccessible(page, "entry products empty (en)");
+    await screenshot(page, "entry-products-empty-en");
+    await page.close();
+  });
+
+  it("rendered without console errors", () => {
+    expect(app.problems).toEqual([]);
+  });
+});
