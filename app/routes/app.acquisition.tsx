@@ -18,6 +18,7 @@ import type { MetricDefinition } from "../analytics/metric";
 import { TargetBarChart } from "../components/charts";
 import { NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
+import { ColumnDefinitions, WithBase } from "../components/AcquisitionParts";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n } from "../i18n";
@@ -91,9 +92,14 @@ export default function Acquisition() {
   const money = (v: number | null | undefined) =>
     v === null || v === undefined ? DASH : format.money(v);
   const ltvCell = (p: LtvPoint | undefined) =>
-    p === undefined || p.valueMinor === null
-      ? DASH
-      : `${format.money(p.valueMinor)} (${t("acq.base", { n: format.number(p.customers) })})`;
+    p === undefined || p.valueMinor === null ? (
+      DASH
+    ) : (
+      <WithBase
+        value={format.money(p.valueMinor)}
+        base={t("acq.base", { n: format.number(p.customers) })}
+      />
+    );
   const ltvAt = (row: AcquisitionRow, k: number) =>
     row.ltv.find((p) => p.months === view.ltvMonths[k]);
   // The table shows LTV at 6 and 12 months (those of the report's horizons).
@@ -134,15 +140,6 @@ export default function Acquisition() {
   ];
   const sorted = sortAcquisitionRows(view.channels, sort.key, sort.dir, ltvMonthsForSort);
   const types = columns.map((c): "text" | "numeric" => (c.key === "channel" ? "text" : "numeric"));
-  const headingsOf = (first: string) => [
-    first,
-    ...columns.slice(1).map((c) => (
-      <InlineStack key={c.key} gap="100" blockAlign="center" wrap={false}>
-        <span>{c.heading}</span>
-        {c.def && info(c.def)}
-      </InlineStack>
-    )),
-  ];
   const monthRow = view.channelMonths.find((r) => r.channel === monthChannel);
   const drillRows = drill === "" ? [] : (view.campaigns[drill] ?? []);
   const bars = view.channels.map((r) => ({
@@ -163,7 +160,8 @@ export default function Acquisition() {
         : t("acq.margin.none");
   const touchesTotal = view.touches.visit + view.touches.none + view.touches.unknown;
   return (
-    <Page title={t("acq.title")}>
+    // Full width: ten columns of figures fit a desktop admin without scrolling.
+    <Page title={t("acq.title")} fullWidth>
       <TitleBar title={t("acq.title")} />
       <BlockStack gap="400">
         <Card>
@@ -203,17 +201,7 @@ export default function Acquisition() {
             <Text as="h2" variant="headingMd">
               {t("acq.channels.title")}
             </Text>
-            {/* Sortable headings are buttons: the definitions sit above the table, not in them. */}
-            <InlineStack gap="300" blockAlign="center">
-              {columns.slice(1).map((c) => (
-                <InlineStack key={c.key} gap="100" blockAlign="center" wrap={false}>
-                  <Text as="span" variant="bodySm">
-                    {c.heading}
-                  </Text>
-                  {c.def && info(c.def)}
-                </InlineStack>
-              ))}
-            </InlineStack>
+            <ColumnDefinitions columns={columns} period={view.period} format={format} />
             <div data-testid="acq-channels">
               <DataTable
                 columnContentTypes={types}
@@ -300,7 +288,7 @@ export default function Acquisition() {
               <div data-testid="acq-campaigns">
                 <DataTable
                   columnContentTypes={types}
-                  headings={headingsOf(t("acq.col.campaign"))}
+                  headings={[t("acq.col.campaign"), ...columns.slice(1).map((c) => c.heading)]}
                   rows={drillRows.map((r) => rowCells(r, r.campaign ?? DASH))}
                 />
               </div>

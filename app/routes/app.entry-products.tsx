@@ -14,10 +14,10 @@ import {
 } from "@shopify/polaris";
 import type { LtvPoint, Share } from "../analytics/customer-groups";
 import type { GapDistribution } from "../analytics/entry-products";
-import type { MetricDefinition } from "../analytics/metric";
 import { BarChart } from "../components/charts";
 import { NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
+import { ColumnDefinitions, WithBase } from "../components/AcquisitionParts";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
@@ -135,23 +135,26 @@ export default function EntryProducts() {
   );
   const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
   const ltvCell = (p: LtvPoint | undefined) =>
-    p === undefined || p.valueMinor === null
-      ? DASH
-      : `${format.money(p.valueMinor)} (${t("acq.base", { n: format.number(p.customers) })})`;
+    p === undefined || p.valueMinor === null ? (
+      DASH
+    ) : (
+      <WithBase
+        value={format.money(p.valueMinor)}
+        base={t("acq.base", { n: format.number(p.customers) })}
+      />
+    );
   const defs = view.definitions;
-  const info = (d: MetricDefinition) => (
-    <MetricInfo
-      definition={d}
-      periodLabel={t("entry.period", { date: data.asOfDate ? format.date(data.asOfDate) : DASH })}
-      format={format}
-    />
-  );
-  const heading = (text: string, d: MetricDefinition) => (
-    <InlineStack key={text} gap="100" blockAlign="center" wrap={false}>
-      <span>{text}</span>
-      {info(d)}
-    </InlineStack>
-  );
+  const periodLabel = t("entry.period", {
+    date: data.asOfDate ? format.date(data.asOfDate) : DASH,
+  });
+  const columns = [
+    { heading: t("entry.col.customers"), def: defs.customers },
+    { heading: t("acq.col.f2", { days: view.windowDays }), def: defs.f2 },
+    { heading: t("acq.col.repeat"), def: defs.repeat },
+    ...view.ltvMonths.map((m) => ({ heading: t("acq.col.ltv", { months: m }), def: defs.ltv })),
+    { heading: t("entry.col.toSubscription"), def: defs.toSubscription },
+    { heading: t("entry.col.median"), def: defs.gaps },
+  ];
   const gapRows = view.firstToSecond.histogram.map((b, i) => [
     binLabel(i18n, format, b),
     format.number(b.count),
@@ -188,6 +191,7 @@ export default function EntryProducts() {
             <Text as="h2" variant="headingMd">
               {t("entry.products.title", { count: format.number(view.products.length) })}
             </Text>
+            <ColumnDefinitions columns={columns} periodLabel={periodLabel} format={format} />
             <div data-testid="entry-products">
               <DataTable
                 columnContentTypes={[
@@ -199,15 +203,7 @@ export default function EntryProducts() {
                   "numeric",
                   "numeric",
                 ]}
-                headings={[
-                  t("entry.col.product"),
-                  heading(t("entry.col.customers"), defs.customers),
-                  heading(t("acq.col.f2", { days: view.windowDays }), defs.f2),
-                  heading(t("acq.col.repeat"), defs.repeat),
-                  ...view.ltvMonths.map((m) => heading(t("acq.col.ltv", { months: m }), defs.ltv)),
-                  heading(t("entry.col.toSubscription"), defs.toSubscription),
-                  heading(t("entry.col.median"), defs.gaps),
-                ]}
+                headings={[t("entry.col.product"), ...columns.map((c) => c.heading)]}
                 rows={view.products.map((r) => [
                   product(r.product),
                   format.number(r.customers),
@@ -260,7 +256,7 @@ export default function EntryProducts() {
               <Text as="h2" variant="headingMd">
                 {t("entry.gaps.title")}
               </Text>
-              {info(defs.gaps)}
+              <MetricInfo definition={defs.gaps} periodLabel={periodLabel} format={format} />
             </InlineStack>
             <Banner tone="info">
               <span data-testid="entry-gaps-base">{t("entry.gaps.base")}</span>
