@@ -51,6 +51,7 @@ let app: AppBrowser;
 let fake: FakeShopify;
 let main: SeededShop;
 let old: SeededShop;
+let noMargin: SeededShop;
 let stored: ShopSnapshot;
 const titleOf = new Map<string, string>();
 
@@ -66,7 +67,11 @@ const TOUCHES: readonly Partial<Record<AttributionField, string>>[] = [
 ];
 
 /** The compute's blocks, built from the stored orders (see the file comment). */
-async function storeBlocks(shop: SeededShop, productIds: readonly string[]): Promise<void> {
+async function storeBlocks(
+  shop: SeededShop,
+  productIds: readonly string[],
+  marginRate: number | null,
+): Promise<ShopSnapshot> {
   const row = await prisma.metricSnapshot.findFirstOrThrow({
     where: { shopId: shop.shopId },
     orderBy: [{ computedAt: "desc" }, { id: "desc" }],
@@ -100,7 +105,6 @@ async function storeBlocks(shop: SeededShop, productIds: readonly string[]): Pro
   );
   const asOfDay = parseDay(snapshot.asOfDate);
   const spend = await prisma.marketingSpend.findMany({ where: { shopId: shop.shopId } });
-  const marginRate = 0.4;
   const report = acquisitionReport(
     history,
     attribution,
@@ -133,11 +137,16 @@ async function storeBlocks(shop: SeededShop, productIds: readonly string[]): Pro
   const acquisition: AcquisitionBlock = {
     channels: attribution.channels.map((c) => ({ key: c.key, label: c.label })),
     report,
-    margin: { basis: "setting", rate: marginRate, linesWithCost: 0, linesWithoutCost: 0 },
+    margin: {
+      basis: marginRate === null ? "none" : "setting",
+      rate: marginRate,
+      linesWithCost: 0,
+      linesWithoutCost: 0,
+    },
     ltvCacTarget: 3,
     touches: { visit: history.customerCount - 40, none: 25, unknown: 15 },
   };
-  stored = {
+  const withBlocks: ShopSnapshot = {
     ...snapshot,
     acquisition,
     entryProducts: {
@@ -147,8 +156,9 @@ async function storeBlocks(shop: SeededShop, productIds: readonly string[]): Pro
   };
   await prisma.metricSnapshot.update({
     where: { id: row.id },
-    data: { data: JSON.stringify(stored) },
+    data: { data: JSON.stringify(withBlocks) },
   });
+  return withBlocks;
 }
 
 beforeAll(async () => {
@@ -172,11 +182,16 @@ beforeAll(async () => {
   });
   const catalog = fake.shop().store.world.catalog.products;
   for (const p of catalog) titleOf.set(String(p.productId), p.title);
-  await storeBlocks(
-    main,
-    catalog.map((p) => String(p.productId)),
-  );
+  const productIds = catalog.map((p) => String(p.productId));
+  stored = await storeBlocks(main, productIds, 0.4);
   old = await seedShop({ store: storeName("e2e-acq-old"), customers: 30, seed: 3 });
+  noMargin = await seedShop({
+    store: storeName("e2e-acq-nomargin"),
+    customers: 80,
+    seed: 8,
+    spend: true,
+  });
+  await storeBlocks(noMargin, productIds, null);
   await build;
   server = await startServer({ FAKE_SHOPIFY_URL: fake.url });
   app = await openBrowser(server);
@@ -185,7 +200,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await server?.stop();
-  await removeShops([main, old].filter(Boolean).map((s) => s.domain));
+  await removeShops([main, old, noMargin].filter(Boolean).map((s) => s.domain));
   await fake?.close();
   await prisma.$disconnect();
 });
@@ -272,6 +287,27 @@ describe("acquisition page", () => {
       await page.close();
     });
   }
+
+  it("says what is missing instead of LTV:CAC and payback without a gross margin", async () => {
+    const page = await app.open("/app/acquisition", noMargin.store, "en");
+    await page.getByTestId("acq-margin-missing").waitFor();
+    const rows = await cellsOf(page, "acq-channels");
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.slice(-2), r[0]).toEqual([
+        "Set a gross margin or sync product costs",
+        "Set a gross margin or sync product costs",
+      ]);
+    }
+    expect(await page.getByTestId("acq-chart").count()).toBe(0);
+    await page.getByTestId("acq-chart-none").waitFor();
+    expect(await page.getByTestId("acq-margin").textContent()).toBe(
+      "No gross margin is known: LTV:CAC and payback are not calculated.",
+    );
+    await expectAccessible(page, "acquisition without margin (en)");
+    await screenshot(page, "acquisition-no-margin-en");
+    await page.close();
+  });
 
   it("says the next calculation fills it when the snapshot has no channel figures", async () => {
     const page = await app.open("/app/acquisition", old.store, "ja");
