@@ -324,6 +324,8 @@ interface Step {
   columns: Column[];
   /** Fail the write, with this message, unless each row changed exactly one row. */
   changesEach?: string;
+  /** Run the rows in the order of this bigint column: the table's key (see the writer). */
+  keyColumn?: number;
 }
 
 type Request = { resolve: () => void; reject: (error: Error) => void };
@@ -492,6 +494,7 @@ function createSqliteStore(url: string): RowStore {
     return [
       {
         statement: "upsertLineItem",
+        keyColumn: 1,
         length: items.length,
         columns: [
           constant(shopId),
@@ -520,6 +523,7 @@ function createSqliteStore(url: string): RowStore {
       writer.write([
         {
           statement: "upsertOrder",
+          keyColumn: 1,
           length: rows.length,
           columns: [
             constant(shopId),
@@ -550,6 +554,7 @@ function createSqliteStore(url: string): RowStore {
       writer.write([
         {
           statement: "upsertCustomer",
+          keyColumn: 1,
           length: rows.length,
           columns: [
             constant(shopId),
@@ -566,6 +571,7 @@ function createSqliteStore(url: string): RowStore {
       writer.write([
         {
           statement: "upsertVariantCost",
+          keyColumn: 1,
           length: rows.length,
           columns: [
             constant(shopId),
