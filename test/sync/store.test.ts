@@ -88,6 +88,27 @@ describe("the order and customer store", () => {
     expect(row.itemQuantity).toBe(9);
   });
 
+  it("stores a batch in any id order; of two equal versions the later one wins", async () => {
+    // The SQLite writer runs a batch's rows in key order: that must not change the outcome.
+    const at = "2026-06-03T00:00:00Z";
+    await store.upsertOrders(shopId, [
+      order(73n, at, { itemQuantity: 3 }),
+      order(71n, at, { itemQuantity: 1 }),
+      order(72n, at, { itemQuantity: 2 }),
+      order(71n, at, { itemQuantity: 5 }),
+    ]);
+    const rows = await db.order.findMany({
+      where: { shopId, id: { in: [71n, 72n, 73n] } },
+      select: { id: true, itemQuantity: true },
+      orderBy: { id: "asc" },
+    });
+    expect(rows).toEqual([
+      { id: 71n, itemQuantity: 5 },
+      { id: 72n, itemQuantity: 2 },
+      { id: 73n, itemQuantity: 3 },
+    ]);
+  });
+
   it("never revives a deleted order, even when the delete arrives first", async () => {
     await store.deleteOrder(shopId, 5n);
     await store.upsertOrders(shopId, [order(5n, "2027-01-01T00:00:00Z")]);
