@@ -64,7 +64,7 @@ function valueAt(column, i) {
  * list orders and line items in no key order; inserted in key order, each row lands on
  * the primary-key page the previous one touched instead of a random one, which took a
  * backfill's upserts from about 1.15× to about the CPU of the plain insert of the same
- * rows (docs/decisions/00XX-sqlite-ingest.md).
+ * rows (docs/decisions/0057-sqlite-ingest.md).
  */
 function keyOrder(/** @type {any} */ column, /** @type {number} */ length) {
   const order = new Uint32Array(length);
