@@ -1,8 +1,12 @@
-/** How the acquisition page names channels and states ratios or what they are missing. */
+/**
+ * How the acquisition page names channels, states ratios or what they are missing, and the
+ * margin basis.
+ */
 import type { LtvCacRatio, Payback } from "../analytics/acquisition";
 import { channelMessageKey } from "../channel-names";
-import type { Format } from "../format";
+import { DASH, type Format } from "../format";
 import type { Translator } from "../i18n";
+import type { MarginBasis } from "../metrics/snapshot/types";
 
 /** A channel's name: the merchant's label, the ja/en name of a default key, or the key. */
 export function channelName(
@@ -31,4 +35,25 @@ export function paybackText(i18n: Translator, format: Format, p: Payback): strin
     return i18n.t("acq.status.not_reached", { months: format.number(p.observedMonths) });
   }
   return i18n.t(`acq.status.${p.status}` as const);
+}
+
+/**
+ * The margin basis line. With product costs it names the rate lines without a cost count at
+ * and where that rate comes from; a snapshot stored before the rate was recorded falls back
+ * to the merchant's setting.
+ */
+export function marginText(i18n: Translator, format: Format, m: MarginBasis): string {
+  const pct = (r: number | null | undefined) =>
+    r === null || r === undefined ? DASH : format.percent(r);
+  if (m.basis === "costs") {
+    const source = m.uncostedRateSource ?? "setting";
+    return i18n.t("acq.margin.costs", {
+      with: format.number(m.linesWithCost),
+      without: format.number(m.linesWithoutCost),
+      rate: pct(m.uncostedRate ?? m.rate),
+      source: i18n.t(`acq.margin.source.${source}` as const),
+    });
+  }
+  if (m.basis === "setting") return i18n.t("acq.margin.setting", { rate: pct(m.rate) });
+  return i18n.t("acq.margin.none");
 }

@@ -937,7 +937,10 @@ export const enMessages = {
   "acq.touches":
     "{total} new customers: {visit} with a recorded first visit, {none} for whom Shopify recorded no visit, {unknown} not known yet (counted as Direct / unknown)",
   "acq.margin.costs":
-    "LTV:CAC and payback use gross profit from product costs: {with} order lines with a cost, {without} without (those at the gross margin setting, {rate}).",
+    "LTV:CAC and payback use gross profit from product costs: {with} order lines with a cost, {without} without (those counted at {rate}, {source}).",
+  "acq.margin.source.setting": "your gross margin setting",
+  "acq.margin.source.costed_lines":
+    "the margin of the lines with a cost, as no gross margin is set",
   "acq.margin.setting":
     "LTV:CAC and payback use net revenue × your gross margin setting ({rate}); no product costs are synced yet.",
   "acq.margin.none": "No gross margin is known: LTV:CAC and payback are not calculated.",
@@ -960,6 +963,11 @@ export const enMessages = {
   "acq.col.repeat": "Repeat rate",
   "acq.col.ltv": "LTV {months} m",
   "acq.col.ltvToCac": "LTV:CAC ({months} m)",
+  "acq.col.predictedLtv": "Predicted LTV (next {months} m)",
+  "acq.predicted.note":
+    "Predicted LTV is the CLV model's prediction, not observed purchases: the net revenue a customer is expected to bring over the next {months} months, averaged over the channel's customers the model covers (the base under each value).",
+  "acq.predicted.none":
+    "Predicted LTV by channel appears once the CLV model can be fitted (it needs more repeat customers).",
   "acq.col.payback": "Payback",
   "acq.channels.title": "Channels",
   "acq.channels.note":

@@ -915,7 +915,9 @@ const messages: Record<MessageKey, Message> = {
   "acq.touches":
     "新規顧客{total}人：初回訪問の記録あり{visit}人、Shopify に訪問の記録なし{none}人、まだ不明{unknown}人（「直接・不明」に含めます）",
   "acq.margin.costs":
-    "LTV:CAC と回収期間は商品原価からの粗利で計算しています：原価のある注文明細{with}件、原価のない明細{without}件（粗利率の設定{rate}を使用）。",
+    "LTV:CAC と回収期間は商品原価からの粗利で計算しています：原価のある注文明細{with}件、原価のない明細{without}件（原価のない明細は{source}{rate}で計算）。",
+  "acq.margin.source.setting": "設定の粗利率",
+  "acq.margin.source.costed_lines": "粗利率が未設定のため、原価のある明細の粗利率",
   "acq.margin.setting":
     "LTV:CAC と回収期間は純売上 × 設定の粗利率（{rate}）で計算しています。商品原価はまだ同期されていません。",
   "acq.margin.none": "粗利率が不明のため、LTV:CAC と回収期間は計算していません。",
@@ -938,6 +940,11 @@ const messages: Record<MessageKey, Message> = {
   "acq.col.repeat": "リピート率",
   "acq.col.ltv": "LTV {months}か月",
   "acq.col.ltvToCac": "LTV:CAC（{months}か月）",
+  "acq.col.predictedLtv": "予測LTV（今後{months}か月）",
+  "acq.predicted.note":
+    "予測LTVは実績ではなく CLV モデルによる予測です：今後{months}か月に顧客1人が見込まれる純売上を、モデルが対象とするチャネルの顧客で平均したもの（各値に母数を併記）。",
+  "acq.predicted.none":
+    "チャネル別の予測LTVは、CLV モデルを推定できるようになると表示されます（もっと多くのリピーターが必要です）。",
   "acq.col.payback": "回収期間",
   "acq.channels.title": "チャネル",
   "acq.channels.note":
@@ -1132,6 +1139,10 @@ const metrics: Record<string, Message> = {
   "metric.acq_ltv.text":
     "初回購入からNか月以内の購入の返金後純売上の顧客平均（売上か粗利かは粗利の基準の記載のとおり）。",
   "metric.acq_ltv.base": "Nか月を通して観測できた顧客（各値に併記）",
+  "metric.acq_predicted_ltv.name": "予測LTV",
+  "metric.acq_predicted_ltv.text":
+    "実際の購入ではなく CLV モデル（BG/NBD と Gamma-Gamma）による予測：今後{predictedMonths}か月に顧客1人が見込まれる返金後の純売上を、モデルが対象とするチャネルの顧客で平均したもの。粗利の基準にかかわらず売上です。",
+  "metric.acq_predicted_ltv.base": "モデルが対象とするチャネルの顧客（各値に併記）",
   "metric.acq_ltv_to_cac.name": "LTV:CAC",
   "metric.acq_ltv_to_cac.text":
     "{ltvCacMonths}か月LTV × 粗利率 ÷ CAC。粗利率・広告費・観測できた顧客のいずれかがないときは、数値の代わりに不足しているものを表示します。",

@@ -19,6 +19,8 @@ export interface AcquisitionParams {
   readonly ltvCacMonths: number;
   /** "costs" | "setting" | "none" (MarginBasis.basis). */
   readonly marginBasis: string;
+  /** The CLV model's horizon (AcquisitionBlock.predictedLtv), 0 when it was not fitted. */
+  readonly predictedMonths: number;
 }
 
 export function acquisitionDefinitions(p: AcquisitionParams) {
@@ -69,6 +71,14 @@ export function acquisitionDefinitions(p: AcquisitionParams) {
       "Historical LTV",
       "Net revenue after refunds per customer of the purchases made within N months of the first purchase (the margin basis below says whether it is revenue or gross profit).",
       "Customers observed for the whole N months (shown under each value)",
+      "minor",
+      params,
+    ),
+    predictedLtv: def(
+      "acq_predicted_ltv",
+      "Predicted LTV",
+      `The CLV model's prediction (BG/NBD with Gamma-Gamma), not observed purchases: net revenue a customer is expected to bring over the next ${p.predictedMonths} months, averaged over the channel's customers the model covers. Always revenue, whatever the margin basis.`,
+      "The channel's customers the model covers (shown under each value)",
       "minor",
       params,
     ),

@@ -13,16 +13,21 @@ export const ACQUISITION_SORT_KEYS = [
   "repeat",
   "ltv0",
   "ltv1",
+  "predicted",
   "ltvToCac",
   "payback",
 ] as const;
 export type AcquisitionSortKey = (typeof ACQUISITION_SORT_KEYS)[number];
 
-/** The value a row sorts by (ltv0/ltv1: the first and second LTV horizon shown). */
+/**
+ * The value a row sorts by (ltv0/ltv1: the first and second LTV horizon shown; predicted:
+ * the channel's mean predicted LTV, by channel key).
+ */
 export function sortValue(
   row: AcquisitionRow,
   key: AcquisitionSortKey,
   ltvMonths: readonly number[],
+  predicted: Readonly<Record<string, number>> = {},
 ): number | string | null {
   switch (key) {
     case "channel":
@@ -42,6 +47,8 @@ export function sortValue(
       const months = ltvMonths[key === "ltv0" ? 0 : 1];
       return row.ltv.find((p) => p.months === months)?.valueMinor ?? null;
     }
+    case "predicted":
+      return predicted[row.channel] ?? null;
     case "ltvToCac":
       return row.ltvToCac.value;
     case "payback":
@@ -54,11 +61,12 @@ export function sortAcquisitionRows(
   key: AcquisitionSortKey,
   direction: "ascending" | "descending",
   ltvMonths: readonly number[],
+  predicted: Readonly<Record<string, number>> = {},
 ): AcquisitionRow[] {
   const sign = direction === "ascending" ? 1 : -1;
   return [...rows].sort((a, b) => {
-    const x = sortValue(a, key, ltvMonths);
-    const y = sortValue(b, key, ltvMonths);
+    const x = sortValue(a, key, ltvMonths, predicted);
+    const y = sortValue(b, key, ltvMonths, predicted);
     if (x === null || y === null) {
       if (x !== y) return x === null ? 1 : -1;
     } else if (x !== y) {

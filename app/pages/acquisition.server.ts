@@ -26,6 +26,16 @@ export interface AcquisitionView {
   readonly unmatchedSpend: AcquisitionBlock["report"]["unmatchedSpend"];
   readonly touches: AcquisitionBlock["touches"];
   readonly margin: AcquisitionBlock["margin"];
+  /**
+   * The CLV model's mean predicted LTV per channel key over the next horizonMonths; null
+   * when the model was not fitted (or the snapshot predates it).
+   */
+  readonly predicted: {
+    readonly horizonMonths: number;
+    readonly byChannel: Readonly<
+      Record<string, { readonly customers: number; readonly meanClvMinor: number }>
+    >;
+  } | null;
   readonly target: number;
   readonly ltvMonths: readonly number[];
   readonly ltvCacMonths: number;
@@ -69,6 +79,17 @@ export function acquisitionView(block: AcquisitionBlock, asOfDate: string): Acqu
     unmatchedSpend: [...report.unmatchedSpend].sort((a, b) => b.amountMinor - a.amountMinor),
     touches: block.touches,
     margin: block.margin,
+    predicted: block.predictedLtv
+      ? {
+          horizonMonths: block.predictedLtv.horizonMonths,
+          byChannel: Object.fromEntries(
+            block.predictedLtv.channels.map((c) => [
+              c.channel,
+              { customers: c.customers, meanClvMinor: c.meanClvMinor },
+            ]),
+          ),
+        }
+      : null,
     target: block.ltvCacTarget,
     ltvMonths: report.params.ltvMonths,
     ltvCacMonths: report.params.ltvCacMonths,
@@ -78,6 +99,7 @@ export function acquisitionView(block: AcquisitionBlock, asOfDate: string): Acqu
       windowDays: report.params.windowDays,
       ltvCacMonths: report.params.ltvCacMonths,
       marginBasis: block.margin.basis,
+      predictedMonths: block.predictedLtv?.horizonMonths ?? 0,
     }),
   };
 }

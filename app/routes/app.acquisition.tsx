@@ -24,7 +24,7 @@ import { DASH, type Format } from "../format";
 import { useI18n } from "../i18n";
 import { acquisitionData, type AcquisitionView } from "../pages/acquisition.server";
 import { sortAcquisitionRows, type AcquisitionSortKey } from "../pages/acquisition-sort";
-import { channelName, paybackText, ratioText } from "../components/acquisition-text";
+import { channelName, marginText, paybackText, ratioText } from "../components/acquisition-text";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -105,6 +105,21 @@ export default function Acquisition() {
   // The table shows LTV at 6 and 12 months (those of the report's horizons).
   const shown = [6, 12].filter((m) => view.ltvMonths.includes(m));
   const ltvIndex = shown.map((m) => view.ltvMonths.indexOf(m));
+  const predicted = view.predicted;
+  const predictedCell = (row: AcquisitionRow) => {
+    const p = predicted?.byChannel[row.channel];
+    return p === undefined ? (
+      DASH
+    ) : (
+      <WithBase
+        value={format.money(p.meanClvMinor)}
+        base={t("acq.base", { n: format.number(p.customers) })}
+      />
+    );
+  };
+  const predictedSort = Object.fromEntries(
+    Object.entries(predicted?.byChannel ?? {}).map(([k, p]) => [k, p.meanClvMinor]),
+  );
   const defs = view.definitions;
   const info = (d: MetricDefinition) => <Info definition={d} view={view} format={format} />;
   const columns: { key: AcquisitionSortKey; heading: string; def?: MetricDefinition }[] = [
@@ -119,6 +134,16 @@ export default function Acquisition() {
       heading: t("acq.col.ltv", { months: m }),
       def: defs.ltv,
     })),
+    // Only channels have a prediction (the block carries none per campaign).
+    ...(predicted
+      ? [
+          {
+            key: "predicted" as const,
+            heading: t("acq.col.predictedLtv", { months: predicted.horizonMonths }),
+            def: defs.predictedLtv,
+          },
+        ]
+      : []),
     {
       key: "ltvToCac",
       heading: t("acq.col.ltvToCac", { months: view.ltvCacMonths }),
@@ -127,7 +152,7 @@ export default function Acquisition() {
     { key: "payback", heading: t("acq.col.payback"), def: defs.payback },
   ];
   const ltvMonthsForSort = ltvIndex.map((k) => view.ltvMonths[k]);
-  const rowCells = (row: AcquisitionRow, first: string) => [
+  const rowCells = (row: AcquisitionRow, first: string, withPredicted: boolean) => [
     first,
     format.number(row.newCustomers),
     row.spendMinor > 0 ? format.money(row.spendMinor) : DASH,
@@ -135,29 +160,25 @@ export default function Acquisition() {
     pct(row.f2),
     pct(row.repeat),
     ...ltvIndex.map((k) => ltvCell(ltvAt(row, k))),
+    ...(withPredicted && predicted ? [predictedCell(row)] : []),
     ratioText(i18n, format, row.ltvToCac),
     paybackText(i18n, format, row.payback),
   ];
-  const sorted = sortAcquisitionRows(view.channels, sort.key, sort.dir, ltvMonthsForSort);
+  const sorted = sortAcquisitionRows(
+    view.channels,
+    sort.key,
+    sort.dir,
+    ltvMonthsForSort,
+    predictedSort,
+  );
   const types = columns.map((c): "text" | "numeric" => (c.key === "channel" ? "text" : "numeric"));
+  const campaignColumns = columns.filter((c) => c.key !== "predicted");
   const monthRow = view.channelMonths.find((r) => r.channel === monthChannel);
   const drillRows = drill === "" ? [] : (view.campaigns[drill] ?? []);
   const bars = view.channels.map((r) => ({
     label: name(r.channel),
     value: r.ltvToCac.status === "ok" ? r.ltvToCac.value : null,
   }));
-  const marginText =
-    view.margin.basis === "costs"
-      ? t("acq.margin.costs", {
-          with: format.number(view.margin.linesWithCost),
-          without: format.number(view.margin.linesWithoutCost),
-          rate: view.margin.rate === null ? DASH : format.percent(view.margin.rate),
-        })
-      : view.margin.basis === "setting"
-        ? t("acq.margin.setting", {
-            rate: view.margin.rate === null ? DASH : format.percent(view.margin.rate),
-          })
-        : t("acq.margin.none");
   const touchesTotal = view.touches.visit + view.touches.none + view.touches.unknown;
   return (
     // Full width: ten columns of figures fit a desktop admin without scrolling.
@@ -187,7 +208,7 @@ export default function Acquisition() {
               </span>
             </Text>
             <Text as="p" variant="bodySm">
-              <span data-testid="acq-margin">{marginText}</span>
+              <span data-testid="acq-margin">{marginText(i18n, format, view.margin)}</span>
             </Text>
             {view.margin.basis === "none" && (
               <Banner tone="warning">
@@ -215,11 +236,18 @@ export default function Acquisition() {
                     dir: direction === "ascending" ? "ascending" : "descending",
                   })
                 }
-                rows={sorted.map((r) => rowCells(r, name(r.channel)))}
+                rows={sorted.map((r) => rowCells(r, name(r.channel), true))}
               />
             </div>
             <Text as="p" variant="bodySm" tone="subdued">
               {t("acq.channels.note", { days: view.windowDays })}
+            </Text>
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="acq-predicted-note">
+                {predicted
+                  ? t("acq.predicted.note", { months: format.number(predicted.horizonMonths) })
+                  : t("acq.predicted.none")}
+              </span>
             </Text>
           </BlockStack>
         </Card>
@@ -287,9 +315,12 @@ export default function Acquisition() {
             {drill !== "" && (
               <div data-testid="acq-campaigns">
                 <DataTable
-                  columnContentTypes={types}
-                  headings={[t("acq.col.campaign"), ...columns.slice(1).map((c) => c.heading)]}
-                  rows={drillRows.map((r) => rowCells(r, r.campaign ?? DASH))}
+                  columnContentTypes={campaignColumns.map((c) => types[columns.indexOf(c)])}
+                  headings={[
+                    t("acq.col.campaign"),
+                    ...campaignColumns.slice(1).map((c) => c.heading),
+                  ]}
+                  rows={drillRows.map((r) => rowCells(r, r.campaign ?? DASH, false))}
                 />
               </div>
             )}

@@ -12,8 +12,20 @@ import type { MarketingSpend } from "../../app/analytics/types";
 import { defaultChannelAliases } from "../../app/channel-names";
 import { createTranslator } from "../../app/i18n";
 import { createFormat } from "../../app/format";
-import { channelName, paybackText, ratioText } from "../../app/components/acquisition-text";
-import type { AcquisitionBlock, EntryProductsBlock } from "../../app/metrics/snapshot/types";
+import {
+  channelName,
+  marginText,
+  paybackText,
+  ratioText,
+} from "../../app/components/acquisition-text";
+import { metricBase, metricText } from "../../app/i18n";
+import { predictedLtvByChannel } from "../../app/metrics/snapshot/acquisition-block";
+import type { AcquisitionStage } from "../../app/metrics/snapshot/stages";
+import type {
+  AcquisitionBlock,
+  EntryProductsBlock,
+  MarginBasis,
+} from "../../app/metrics/snapshot/types";
 import { acquisitionView } from "../../app/pages/acquisition.server";
 import { sortAcquisitionRows } from "../../app/pages/acquisition-sort";
 import { pageAdminApi } from "../../app/pages/customer-names.server";
@@ -177,6 +189,110 @@ describe("acquisition page data", () => {
     );
     const byName = sortAcquisitionRows(view.channels, "channel", "ascending", months);
     expect(byName.map((r) => r.channel)).toEqual(view.channels.map((r) => r.channel).sort());
+  });
+});
+
+describe("predicted LTV by channel", () => {
+  // Per customer CLV as the model stage leaves it (NaN: the model does not cover them):
+  // c0 and c4 are google_ads, c1 instagram.
+  const clv = Float64Array.from([9000, 4000, NaN, NaN, 5000, NaN, NaN, NaN]);
+  const base = block(0.5);
+  const stage = { acquisition: base, channelOf: attribution.channel } as AcquisitionStage;
+  const withPredicted: AcquisitionBlock = {
+    ...base,
+    predictedLtv: predictedLtvByChannel(stage, clv, 12),
+  };
+  const view = acquisitionView(withPredicted, AS_OF_DATE);
+
+  it("carries the model's mean per channel with its customers and horizon", () => {
+    expect(view.predicted?.horizonMonths).toBe(12);
+    expect(view.predicted?.byChannel).toEqual({
+      google_ads: { customers: 2, meanClvMinor: (9000 + 5000) / 2 },
+      instagram: { customers: 1, meanClvMinor: 4000 },
+    });
+    // No model (or a snapshot stored before it): no column, not zeros.
+    expect(acquisitionView(base, AS_OF_DATE).predicted).toBeNull();
+  });
+
+  it("sorts by the prediction with channels the model does not cover last", () => {
+    const means = Object.fromEntries(
+      Object.entries(view.predicted!.byChannel).map(([k, p]) => [k, p.meanClvMinor]),
+    );
+    const order = (dir: "ascending" | "descending") =>
+      sortAcquisitionRows(view.channels, "predicted", dir, view.ltvMonths, means)
+        .slice(0, 3)
+        .map((r) => r.channel);
+    expect(order("descending")).toEqual(["google_ads", "instagram", "direct"]);
+    expect(order("ascending")).toEqual(["instagram", "google_ads", "direct"]);
+  });
+
+  it("defines it as the model's prediction over its horizon, in en and ja", () => {
+    const def = view.definitions.predictedLtv;
+    expect(def.params.predictedMonths).toBe(12);
+    const en = metricText(createTranslator("en"), def);
+    expect(en).toContain("prediction");
+    expect(en).toContain("next 12 months");
+    const ja = metricText(createTranslator("ja"), def);
+    expect(ja).toContain("予測");
+    expect(ja).toContain("今後12か月");
+    expect(metricBase(createTranslator("ja"), def)).toBe(
+      "モデルが対象とするチャネルの顧客（各値に併記）",
+    );
+    expect(createTranslator("ja").t("acq.col.predictedLtv", { months: 12 })).toBe(
+      "予測LTV（今後12か月）",
+    );
+    expect(createTranslator("en").t("acq.col.predictedLtv", { months: 12 })).toBe(
+      "Predicted LTV (next 12 m)",
+    );
+  });
+});
+
+describe("margin basis line", () => {
+  const en = createTranslator("en");
+  const ja = createTranslator("ja");
+  const fmtEn = createFormat("en", "JPY", "Asia/Tokyo");
+  const fmtJa = createFormat("ja", "JPY", "Asia/Tokyo");
+  const costs = (m: Partial<MarginBasis>): MarginBasis => ({
+    basis: "costs",
+    rate: null,
+    linesWithCost: 1200,
+    linesWithoutCost: 30,
+    ...m,
+  });
+
+  it("names the rate uncosted lines count at and that it is the merchant's setting", () => {
+    const m = costs({ rate: 0.4, uncostedRate: 0.4, uncostedRateSource: "setting" });
+    const pct = fmtEn.percent(0.4);
+    expect(marginText(en, fmtEn, m)).toBe(
+      `LTV:CAC and payback use gross profit from product costs: 1,200 order lines with a cost, 30 without (those counted at ${pct}, your gross margin setting).`,
+    );
+    expect(marginText(ja, fmtJa, m)).toContain(
+      `原価のない明細30件（原価のない明細は設定の粗利率${fmtJa.percent(0.4)}で計算）`,
+    );
+  });
+
+  it("names the margin of the costed lines when no margin is set", () => {
+    const m = costs({ uncostedRate: 0.325, uncostedRateSource: "costed_lines" });
+    const en1 = marginText(en, fmtEn, m);
+    expect(en1).toContain(
+      `counted at ${fmtEn.percent(0.325)}, the margin of the lines with a cost`,
+    );
+    expect(en1).not.toContain("—");
+    expect(marginText(ja, fmtJa, m)).toContain(
+      `原価のある明細の粗利率${fmtJa.percent(0.325)}で計算`,
+    );
+  });
+
+  it("falls back to the setting for a snapshot stored before the rate was recorded", () => {
+    expect(marginText(en, fmtEn, costs({ rate: 0.5 }))).toContain(
+      `counted at ${fmtEn.percent(0.5)}, your gross margin setting`,
+    );
+    expect(marginText(en, fmtEn, { ...costs({}), basis: "setting", rate: 0.5 })).toBe(
+      `LTV:CAC and payback use net revenue × your gross margin setting (${fmtEn.percent(0.5)}); no product costs are synced yet.`,
+    );
+    expect(marginText(ja, fmtJa, { ...costs({}), basis: "none" })).toBe(
+      "粗利率が不明のため、LTV:CAC と回収期間は計算していません。",
+    );
   });
 });
 
