@@ -181,7 +181,7 @@ export default function Acquisition() {
   }));
   const touchesTotal = view.touches.visit + view.touches.none + view.touches.unknown;
   return (
-    // Full width: ten columns of figures fit a desktop admin without scrolling.
+    // Full width: up to eleven columns of figures (narrower windows scroll the table).
     <Page title={t("acq.title")} fullWidth>
       <TitleBar title={t("acq.title")} />
       <BlockStack gap="400">

@@ -1,36 +1,22 @@
 /**
  * The Acquisition and Entry products pages in real Chromium against the production build,
- * in English and Japanese. Until the compute fills the snapshot's acquisition and
- * entry-product blocks, this test builds them the way the compute will: the seeded shop's
- * stored orders (loadShopData) with deterministic first touches and line items over the fake
- * Shopify's products, through the real attribution, acquisition and entry-product functions,
- * stored as the snapshot's JSON. Product titles come live from the fake's `nodes(ids:)`.
- * A shop whose snapshot predates the blocks gets the empty states. Screenshots and axe-core
- * checks of each page.
+ * in English and Japanese, on blocks the real compute stored: the seeded shops' orders carry
+ * first touches and line items (generateShop's `acquisition`) over the fake Shopify's
+ * products, written through the row store, with unit costs for the main shop (margin on
+ * costs, no gross margin set: uncosted lines at the costed lines' margin) and none for the
+ * other (no margin known). The pages are checked against the stored blocks; product titles
+ * come live from the fake's `nodes(ids:)`. The empty states: a snapshot as stored before the compute had the blocks (they are
+ * removed from one). Screenshots and axe-core checks of each page.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
-import { acquisitionReport } from "../../app/analytics/acquisition";
-import {
-  ATTRIBUTION_FIELDS,
-  attributeCustomers,
-  DEFAULT_CHANNEL_RULES,
-  type AttributionColumns,
-  type AttributionField,
-} from "../../app/analytics/channels";
-import { entryProductReport } from "../../app/analytics/entry-products";
-import { buildPurchaseHistory } from "../../app/analytics/history";
-import { createCalendar, parseDay } from "../../app/analytics/time";
-import { defaultChannelAliases } from "../../app/channel-names";
+import { channelName } from "../../app/components/acquisition-text";
 import { createFormat } from "../../app/format";
-import { loadShopData } from "../../app/metrics/load.server";
+import { createTranslator } from "../../app/i18n";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
-import {
-  MAX_ENTRY_PRODUCTS,
-  type AcquisitionBlock,
-  type ShopSnapshot,
-} from "../../app/metrics/snapshot/types";
+import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
+import { SHOWN_ENTRY_PRODUCTS } from "../../app/pages/entry-products.server";
 import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
 import { expectAccessible } from "./axe";
 import {
@@ -55,110 +41,17 @@ let noMargin: SeededShop;
 let stored: ShopSnapshot;
 const titleOf = new Map<string, string>();
 
-/** First touches the synthetic orders get, by row (a fixed cycle: deterministic). */
-const TOUCHES: readonly Partial<Record<AttributionField, string>>[] = [
-  { utmSource: "google", utmMedium: "cpc", utmCampaign: "Brand" },
-  { utmSource: "google", utmMedium: "cpc", utmCampaign: "generic" },
-  { referrerHost: "l.instagram.com", firstSource: "instagram" },
-  { utmSource: "newsletter", utmMedium: "email", utmCampaign: "welcome" },
-  {},
-  { utmSource: "line", utmMedium: "social" },
-  { referrerHost: "www.google.co.jp" },
-];
-
-/** The compute's blocks, built from the stored orders (see the file comment). */
-async function storeBlocks(
-  shop: SeededShop,
-  productIds: readonly string[],
-  marginRate: number | null,
-): Promise<ShopSnapshot> {
+/** The shop's latest snapshot as stored before the compute had the two blocks. */
+async function storedBeforeBlocks(shop: SeededShop): Promise<void> {
   const row = await prisma.metricSnapshot.findFirstOrThrow({
     where: { shopId: shop.shopId },
     orderBy: [{ computedAt: "desc" }, { id: "desc" }],
   });
-  const snapshot = parseSnapshot(row.data)!;
-  const data = await loadShopData(process.env.DATABASE_URL!, shop.shopId);
-  const history = buildPurchaseHistory(
-    data.orders,
-    data.customers,
-    createCalendar(snapshot.timeZone),
-  );
-  const n = data.orders.length;
-  const columns: Record<string, { dictionary: string[]; code: Int32Array }> = {};
-  for (const field of ATTRIBUTION_FIELDS) {
-    const dictionary: string[] = [];
-    const code = new Int32Array(n).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const v = TOUCHES[(i * 7 + Math.max(0, data.orders.customer[i] % 5)) % TOUCHES.length][field];
-      if (v === undefined) continue;
-      let k = dictionary.indexOf(v);
-      if (k < 0) k = dictionary.push(v) - 1;
-      code[i] = k;
-    }
-    columns[field] = { dictionary, code };
-  }
-  const attribution = attributeCustomers(
-    data.orders,
-    history.customerCount,
-    columns as AttributionColumns,
-    DEFAULT_CHANNEL_RULES,
-  );
-  const asOfDay = parseDay(snapshot.asOfDate);
-  const spend = await prisma.marketingSpend.findMany({ where: { shopId: shop.shopId } });
-  const report = acquisitionReport(
-    history,
-    attribution,
-    spend.map((s) => ({
-      month: s.month,
-      channel: s.channel,
-      campaign: s.campaign || undefined,
-      amountMinor: Number(s.amountMinor),
-    })),
-    { asOfDay, marginRate, channelAliases: defaultChannelAliases() },
-  );
-  // One or two products an order over the first twelve of the fake's catalog.
-  const order: number[] = [];
-  const product: number[] = [];
-  for (let i = 0; i < n; i++) {
-    order.push(i);
-    product.push((i * 5 + (data.orders.customer[i] & 7)) % 12);
-    if (i % 3 === 0) {
-      order.push(i);
-      product.push((i + 4) % 12);
-    }
-  }
-  const entry = entryProductReport(
-    history,
-    data.orders,
-    { length: order.length, order: Int32Array.from(order), product: Int32Array.from(product) },
-    productIds.slice(0, 12),
-    { asOfDay },
-  );
-  const acquisition: AcquisitionBlock = {
-    channels: attribution.channels.map((c) => ({ key: c.key, label: c.label })),
-    report,
-    margin: {
-      basis: marginRate === null ? "none" : "setting",
-      rate: marginRate,
-      linesWithCost: 0,
-      linesWithoutCost: 0,
-    },
-    ltvCacTarget: 3,
-    touches: { visit: history.customerCount - 40, none: 25, unknown: 15 },
-  };
-  const withBlocks: ShopSnapshot = {
-    ...snapshot,
-    acquisition,
-    entryProducts: {
-      report: { ...entry, products: entry.products.slice(0, MAX_ENTRY_PRODUCTS) },
-      totalProducts: entry.products.length,
-    },
-  };
+  const { acquisition: _a, entryProducts: _e, ...before } = parseSnapshot(row.data)!;
   await prisma.metricSnapshot.update({
     where: { id: row.id },
-    data: { data: JSON.stringify(withBlocks) },
+    data: { data: JSON.stringify(before) },
   });
-  return withBlocks;
 }
 
 beforeAll(async () => {
@@ -169,29 +62,39 @@ beforeAll(async () => {
     appUrl: null,
   });
   const customerIds = [...fake.shop().customers()].map((c) => c.id);
+  const catalog = fake.shop().store.world.catalog.products;
+  for (const p of catalog) titleOf.set(String(p.productId), p.title);
+  const productIds = catalog.map((p) => BigInt(p.productId));
   main = await seedShop({
     store: mainStore,
     customers: customerIds.length,
     customerIds,
     seed: 11,
     spend: true,
+    acquisition: { productIds, costs: true },
   });
   await prisma.session.update({
     where: { id: `offline_${main.domain}` },
     data: { accessToken: fake.shop().accessToken().accessToken },
   });
-  const catalog = fake.shop().store.world.catalog.products;
-  for (const p of catalog) titleOf.set(String(p.productId), p.title);
-  const productIds = catalog.map((p) => String(p.productId));
-  stored = await storeBlocks(main, productIds, 0.4);
+  stored = await main.snapshot();
+  // The compute's blocks, not hand-built ones: the rest of the file reads them.
+  expect(stored.acquisition?.margin).toMatchObject({
+    basis: "costs",
+    rate: null,
+    uncostedRateSource: "costed_lines",
+  });
+  expect(stored.acquisition?.predictedLtv?.channels.length).toBeGreaterThan(0);
+  expect(stored.entryProducts?.report.products.length).toBeGreaterThan(0);
   old = await seedShop({ store: storeName("e2e-acq-old"), customers: 30, seed: 3 });
+  await storedBeforeBlocks(old);
   noMargin = await seedShop({
     store: storeName("e2e-acq-nomargin"),
     customers: 80,
     seed: 8,
     spend: true,
+    acquisition: { productIds },
   });
-  await storeBlocks(noMargin, productIds, null);
   await build;
   server = await startServer({ FAKE_SHOPIFY_URL: fake.url });
   app = await openBrowser(server);
@@ -217,6 +120,7 @@ describe("acquisition page", () => {
   for (const locale of ["en", "ja"] as const) {
     it(`shows channels, the LTV:CAC chart, campaigns and CAC by month (${locale})`, async () => {
       const format = createFormat(locale, stored.currency, stored.timeZone);
+      const i18n = createTranslator(locale);
       const block = stored.acquisition!;
       const page = await app.open("/app/acquisition", main.store, locale);
       await page.getByTestId("acq-channels").waitFor();
@@ -237,7 +141,34 @@ describe("acquisition page", () => {
       // "google" spend matches no channel of the rules: listed, never attributed.
       const unmatched = await cellsOf(page, "acq-unmatched");
       expect(unmatched.map((r) => r[0])).toEqual(["google"]);
-      expect(await page.getByTestId("acq-margin").textContent()).toContain(format.percent(0.4));
+      // Costs, no margin set: uncosted lines count at the costed lines' margin, named as such.
+      const margin = await page.getByTestId("acq-margin").textContent();
+      expect(margin).toContain(format.percent(block.margin.uncostedRate!));
+      expect(margin).toContain(
+        locale === "ja" ? "原価のある明細の粗利率" : "the margin of the lines with a cost",
+      );
+      expect(margin).toContain(format.number(block.margin.linesWithoutCost));
+      // The model's predicted LTV per channel, with its base and horizon; "—" where none.
+      const predicted = block.predictedLtv!;
+      const labels = Object.fromEntries(block.channels.map((c) => [c.key, c.label]));
+      const predictedIndex =
+        6 + block.report.params.ltvMonths.filter((m) => m === 6 || m === 12).length;
+      for (const r of rows) {
+        const key = block.report.channels.find(
+          (c) => channelName(i18n, c.channel, labels) === r[0],
+        )?.channel;
+        const p = predicted.channels.find((c) => c.channel === key);
+        expect(r[predictedIndex], r[0]).toBe(
+          p === undefined
+            ? "—"
+            : format.money(p.meanClvMinor) + i18n.t("acq.base", { n: format.number(p.customers) }),
+        );
+      }
+      expect(await page.getByTestId("acq-predicted-note").textContent()).toContain(
+        locale === "ja"
+          ? `今後${predicted.horizonMonths}か月`
+          : `next ${predicted.horizonMonths} months`,
+      );
       expect(await page.getByTestId("acq-touches").textContent()).toContain(
         format.number(block.touches.none),
       );
@@ -327,8 +258,9 @@ describe("entry products page", () => {
       const page = await app.open("/app/entry-products", main.store, locale);
       await page.getByTestId("entry-products").waitFor();
       const rows = await cellsOf(page, "entry-products");
-      expect(rows.map((r) => r[0])).toEqual(report.products.map((p) => titleOf.get(p.product)));
-      expect(rows.map((r) => r[1])).toEqual(report.products.map((p) => format.number(p.customers)));
+      const shown = report.products.slice(0, SHOWN_ENTRY_PRODUCTS);
+      expect(rows.map((r) => r[0])).toEqual(shown.map((p) => titleOf.get(p.product)));
+      expect(rows.map((r) => r[1])).toEqual(shown.map((p) => format.number(p.customers)));
       const pairs = await cellsOf(page, "entry-pairs");
       expect(pairs.map((r) => [r[0], r[1], r[2]])).toEqual(
         report.pairs.map((p) => [

@@ -18,7 +18,7 @@ import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
 import { createRowStore } from "../../app/sync/store.server";
 import { adminToken } from "../extensions/tokens";
 import { freePort } from "../helpers/ports";
-import { FIRST_CUSTOMER_ID, generateShop } from "../metrics/generate";
+import { FIRST_CUSTOMER_ID, generatedVariantCosts, generateShop } from "../metrics/generate";
 import { APP_BRIDGE_STUB } from "./app-bridge-stub";
 import { E2E_BUILD_DIR } from "./paths";
 import { killGroup, spawnInGroup } from "../helpers/processes";
@@ -254,6 +254,12 @@ export interface SeedOptions {
   readonly settings?: Record<string, unknown>;
   /** The customers' ids (one per customer), e.g. a fake Shopify shop's, so names resolve. */
   readonly customerIds?: readonly bigint[];
+  /**
+   * Orders carry first touches and line items (generateShop's `acquisition`), over these
+   * product ids (cycled; e.g. a fake Shopify shop's, so titles resolve); with `costs` the
+   * generated variants' unit costs are stored too.
+   */
+  readonly acquisition?: { readonly productIds?: readonly bigint[]; readonly costs?: boolean };
 }
 
 export interface SeededShop {
@@ -300,6 +306,7 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
   const store = createRowStore(process.env.DATABASE_URL!);
   // Distinct ids per shop keep the fixtures apart in every table.
   const firstId = FIRST_CUSTOMER_ID + BigInt(shop.id) * 10_000_000n;
+  const productIds = options.acquisition?.productIds;
   try {
     for (const batch of generateShop({
       customers: options.customers,
@@ -307,9 +314,14 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
       end: new Date(now),
       firstId,
       customerId: options.customerIds && ((c) => options.customerIds![c]!),
+      acquisition: options.acquisition !== undefined,
+      productId: productIds?.length ? (p) => productIds[p % productIds.length]! : undefined,
     })) {
       await store.upsertCustomers(shop.id, batch.customers);
       await store.upsertOrders(shop.id, batch.orders);
+    }
+    if (options.acquisition?.costs) {
+      await store.upsertVariantCosts(shop.id, generatedVariantCosts(new Date(now)));
     }
   } finally {
     await store.close();

@@ -25,6 +25,9 @@ export interface GenerateOptions {
   readonly customerId?: (c: number) => bigint;
   /** Orders carry first touches and line items (see the module comment). */
   readonly acquisition?: boolean;
+  /** The Shopify id of generated product p (e.g. a fake Shopify shop's, so titles resolve);
+   *  variant ids stay generated (generatedVariantCosts keys costs by them). */
+  readonly productId?: (p: number) => bigint;
 }
 
 export const GENERATED_PRODUCTS = 200;
@@ -140,7 +143,7 @@ export function* generateShop(options: GenerateOptions): Generator<GeneratedBatc
       lineItems.push({
         id: lineItemId++,
         orderId: id,
-        productId: FIRST_PRODUCT_ID + BigInt(p),
+        productId: options.productId?.(p) ?? FIRST_PRODUCT_ID + BigInt(p),
         variantId: FIRST_PRODUCT_ID * 10n + BigInt(p * 3 + v),
         quantity,
         currentQuantity: quantity,
