@@ -7,6 +7,7 @@
 import type { Database } from "../db.server";
 import type { MarketingSpend, NpsResponse } from "../analytics/types";
 import { parseSettings } from "../settings";
+import { loadVariantCosts, type VariantCosts } from "../sync/costs.server";
 import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
 import { parseSnapshot, previousOf, summaryOf } from "./snapshot/codec";
@@ -107,6 +108,23 @@ export async function loadInputs(
   };
 }
 
+/**
+ * Unit cost per variant code of the loaded line items (NaN: none), or null when the shop has
+ * no cost at all (LTV then stays net revenue × the margin setting).
+ */
+export function variantCostColumn(
+  variants: readonly string[],
+  costs: VariantCosts,
+): Float64Array | null {
+  if (costs.unitCostMinor.size === 0) return null;
+  const column = new Float64Array(variants.length).fill(NaN);
+  variants.forEach((id, k) => {
+    const cost = costs.unitCostMinor.get(BigInt(id));
+    if (cost !== undefined) column[k] = Number(cost);
+  });
+  return column;
+}
+
 async function previousSnapshot(db: Database, shopId: number): Promise<PreviousSnapshot | null> {
   const row = await db.metricSnapshot.findFirst({
     where: { shopId },
@@ -162,9 +180,10 @@ export async function computeShop(
     let t = performance.now();
     const data = await loadShopData(databaseUrl, shop.id);
     const loadOrders = performance.now() - t;
-    const [inputs, previous] = await Promise.all([
+    const [inputs, previous, costs] = await Promise.all([
       loadInputs(db, shop.id, data),
       previousSnapshot(db, shop.id),
+      loadVariantCosts(db, shop.id),
     ]);
     const load = performance.now() - t;
     await progress(20, "analytics");
@@ -180,7 +199,10 @@ export async function computeShop(
       settings,
       npsResponses: inputs.responses,
       marketingSpend: inputs.spend,
-      acquisition: data.acquisition,
+      acquisition: {
+        ...data.acquisition,
+        variantCost: variantCostColumn(data.acquisition.variants, costs),
+      },
       previous,
     });
     let build: SnapshotBuild;

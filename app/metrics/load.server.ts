@@ -12,11 +12,8 @@
  * Acquisition inputs (docs/decisions/0054-acquisition-compute.md) come per chunk too: the
  * first touch only of the orders that can open a customer's first purchase (their earliest
  * order that is neither cancelled nor test; ties all come), as one JSON tuple per order that
- * is dictionary-coded once per distinct tuple. Line items (customers' remaining orders, gift
- * cards left out) come as one row per order, not per line: its products (what entry products
- * read) and the sums profit needs (costed profit, uncosted revenue), the unit costs joined in
- * SQL; per-line JSON and columns cost more than the rest of the load. Orders are matched by
- * id within their chunk.
+ * is dictionary-coded once per distinct tuple; line items only of the customers' remaining
+ * orders, gift cards left out. Orders are matched by id within their chunk.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -36,6 +33,7 @@ import {
   JOURNEY_UNKNOWN,
   JOURNEY_VISIT,
   type AcquisitionInput,
+  type OrderLineItems,
 } from "./snapshot/stages";
 
 export interface ShopData {
@@ -43,8 +41,8 @@ export interface ShopData {
   customers: CustomerTable;
   /** Shopify id of each dense customer index. */
   customerIds: BigInt64Array;
-  /** First touches, entry-product lines and line costs. */
-  acquisition: AcquisitionInput;
+  /** First touches and line items (variant costs are added by the caller). */
+  acquisition: Omit<AcquisitionInput, "variantCost">;
 }
 
 /**
@@ -102,18 +100,15 @@ interface TouchChunk {
   readonly tuples: string[];
 }
 
-/** Line items of a range's remaining orders, one entry per order with lines. */
+/** Line items of a range's remaining orders. */
 interface LineChunk {
   readonly orderIds: Id[];
-  /** Product ids of the order's lines that have one, in line order. */
-  readonly products: Id[][];
-  /** Σ (revenue − unit cost × kept units) of lines with a cost; Σ revenue of the others. */
-  readonly costedProfit: number[];
-  readonly uncostedRevenue: number[];
-  /** Over the chunk: lines, lines with a cost, and their revenue. */
-  readonly lines: number;
-  readonly linesWithCost: number;
-  readonly costedRevenue: number;
+  readonly products: (Id | null)[];
+  readonly variants: (Id | null)[];
+  readonly quantity: number[];
+  readonly currentQuantity: number[];
+  readonly net: number[];
+  readonly subscription: number[];
 }
 
 /** One provider's queries. Ranges are (lo, hi] of customer ids. */
@@ -124,8 +119,6 @@ interface Source {
   orders(range: { lo: bigint; hi: bigint } | null): Promise<OrderChunk>;
   touches(range: { lo: bigint; hi: bigint }): Promise<TouchChunk>;
   lineItems(range: { lo: bigint; hi: bigint }): Promise<LineChunk>;
-  /** The shop has a unit cost in its currency (loadVariantCosts' rule). */
-  hasCosts(): Promise<boolean>;
 }
 
 /** A typed array that doubles as it fills. */
@@ -222,13 +215,13 @@ class ShopDataBuilder {
   private readonly tupleIndex = new Map<string, number>();
   private readonly lineOrder = i32();
   private readonly lineProduct = i32();
+  private readonly lineVariant = i32();
+  private readonly lineQuantity = i32();
+  private readonly lineCurrent = i32();
+  private readonly lineNet = f64();
+  private readonly lineSubscription = u8();
   private readonly productIndex = new Map<Id, number>();
-  /** Per OrderTable row (NaN: no lines) and totals, as OrderLineCosts. */
-  private readonly costedProfit = f64();
-  private readonly uncostedRevenue = f64();
-  private lines = 0;
-  private linesWithCost = 0;
-  private costedRevenue = 0;
+  private readonly variantIndex = new Map<Id, number>();
 
   addCustomers(chunk: CustomerChunk): void {
     for (let k = 0; k < chunk.ids.length; k++) {
@@ -274,8 +267,6 @@ class ShopDataBuilder {
     for (let i = 0; i < chunk.ids.length; i++) {
       this.rowOf.set(chunk.orderIds[i], base + i);
       this.journey.push(JOURNEY_UNKNOWN);
-      this.costedProfit.push(NaN);
-      this.uncostedRevenue.push(0);
       const id = chunk.ids[i];
       if (id !== null && id !== last) {
         last = id;
@@ -307,24 +298,23 @@ class ShopDataBuilder {
 
   /** Line items of the chunk last added by addOrders (of its orders only). */
   addLineItems(chunk: LineChunk): void {
-    const index = this.productIndex;
-    const costedProfit = this.costedProfit.data;
-    const uncostedRevenue = this.uncostedRevenue.data;
+    const code = (index: Map<Id, number>, id: Id | null): number => {
+      if (id === null) return -1;
+      let k = index.get(id);
+      if (k === undefined) index.set(id, (k = index.size));
+      return k;
+    };
     for (let k = 0; k < chunk.orderIds.length; k++) {
       const row = this.rowOf.get(chunk.orderIds[k]);
       if (row === undefined) continue;
-      costedProfit[row] = chunk.costedProfit[k];
-      uncostedRevenue[row] = chunk.uncostedRevenue[k];
-      for (const id of chunk.products[k]) {
-        let code = index.get(id);
-        if (code === undefined) index.set(id, (code = index.size));
-        this.lineOrder.push(row);
-        this.lineProduct.push(code);
-      }
+      this.lineOrder.push(row);
+      this.lineProduct.push(code(this.productIndex, chunk.products[k]));
+      this.lineVariant.push(code(this.variantIndex, chunk.variants[k]));
+      this.lineQuantity.push(chunk.quantity[k]);
+      this.lineCurrent.push(chunk.currentQuantity[k]);
+      this.lineNet.push(chunk.net[k]);
+      this.lineSubscription.push(chunk.subscription[k]);
     }
-    this.lines += chunk.lines;
-    this.linesWithCost += chunk.linesWithCost;
-    this.costedRevenue += chunk.costedRevenue;
   }
 
   /** Per field, a dictionary over the distinct tuples' values and a code per order row. */
@@ -363,7 +353,7 @@ class ShopDataBuilder {
     return { columns, journey };
   }
 
-  build(hasCosts: boolean): ShopData {
+  build(): ShopData {
     const rows = this.rowIds.data;
     for (let k = 0; k < this.rowIds.length; k++) {
       if (this.matched[k] === 1) continue;
@@ -378,10 +368,15 @@ class ShopDataBuilder {
       netMinor: this.net.done(),
       flags: this.flags.done(),
     };
-    const lineItems = {
+    const lineItems: OrderLineItems = {
       length: this.lineOrder.length,
       order: this.lineOrder.done(),
       product: this.lineProduct.done(),
+      variant: this.lineVariant.done(),
+      quantity: this.lineQuantity.done(),
+      currentQuantity: this.lineCurrent.done(),
+      netMinor: this.lineNet.done(),
+      subscription: this.lineSubscription.done(),
     };
     const { columns, journey } = this.attribution(orders.length);
     return {
@@ -393,14 +388,7 @@ class ShopDataBuilder {
         journey,
         lineItems,
         products: [...this.productIndex.keys()].map(String),
-        lineCosts: {
-          costedProfitMinor: this.costedProfit.done(),
-          uncostedRevenueMinor: this.uncostedRevenue.done(),
-          lines: this.lines,
-          linesWithCost: this.linesWithCost,
-          costedRevenueMinor: this.costedRevenue,
-        },
-        hasCosts,
+        variants: [...this.variantIndex.keys()].map(String),
       },
     };
   }
@@ -435,7 +423,7 @@ async function loadFrom(source: Source, options: LoadOptions): Promise<ShopData>
     builder.addLineItems(await source.lineItems(range));
     lo = hi;
   }
-  return builder.build(await source.hasCosts());
+  return builder.build();
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -515,38 +503,19 @@ async function loadSqliteFrom(
          WHERE o."deleted" = 0 AND o."cancelledAt" IS NULL AND o."test" = 0)`,
     )
     .raw(true);
-  // Per order with lines: its product ids (a JSON array) and the sums profit needs; unit
-  // costs as loadVariantCosts reads them (the shop's currency, set). Grouped in the order
-  // index's order (customer, time, rowid), so no sort.
-  const revenue = `CASE WHEN li."quantity" > 0
-    THEN li."netMinor" * li."currentQuantity" * 1.0 / li."quantity" ELSE 0 END`;
   const lines = db
     .prepare(
-      `SELECT json_group_array("oid"), json_group_array(json("p")),
-         json_group_array("cr" - "c"), json_group_array("ur"),
-         total("n"), total("nc"), total("cr") FROM (
-         SELECT ${bigId('o."id"')} AS "oid",
-           json_group_array(${bigId('li."productId"')})
-             FILTER (WHERE li."productId" IS NOT NULL) AS "p",
-           count(*) AS "n", count(vc."unitCostMinor") AS "nc",
-           total(CASE WHEN vc."unitCostMinor" IS NOT NULL THEN ${revenue} END) AS "cr",
-           total(vc."unitCostMinor" * li."currentQuantity") AS "c",
-           total(CASE WHEN vc."unitCostMinor" IS NULL THEN ${revenue} END) AS "ur"
-         FROM "Order" o CROSS JOIN "OrderLineItem" li
+      `SELECT json_group_array("oid"), json_group_array("p"), json_group_array("v"),
+         json_group_array("q"), json_group_array("cq"), json_group_array("n"),
+         json_group_array("s") FROM (
+         SELECT ${bigId('li."orderId"')} AS "oid", ${bigId('li."productId"')} AS "p",
+           ${bigId('li."variantId"')} AS "v", li."quantity" AS "q", li."currentQuantity" AS "cq",
+           li."netMinor" AS "n", li."subscription" AS "s"
+         FROM "Order" o JOIN "OrderLineItem" li
            ON li."shopId" = o."shopId" AND li."orderId" = o."id"
-         LEFT JOIN "VariantCost" vc ON vc."shopId" = li."shopId"
-           AND vc."variantId" = li."variantId" AND vc."unitCostMinor" IS NOT NULL
-           AND vc."currency" = (SELECT "currency" FROM "Shop" WHERE "id" = o."shopId")
-         WHERE ${remaining("o")} AND li."giftCard" = 0
-         GROUP BY o."customerId", o."processedAt", o.rowid)`,
+         WHERE ${remaining("o")} AND li."giftCard" = 0)`,
     )
     .raw(true);
-  const hasCosts = db
-    .prepare(
-      `SELECT EXISTS(SELECT 1 FROM "VariantCost" vc JOIN "Shop" s ON s."id" = vc."shopId"
-         WHERE vc."shopId" = ? AND vc."unitCostMinor" IS NOT NULL AND vc."currency" = s."currency")`,
-    )
-    .pluck();
   const orderChunk = (row: (string | null)[]): OrderChunk => ({
     orderIds: parseColumn(row[0]),
     ids: parseColumn(row[1]),
@@ -571,19 +540,16 @@ async function loadSqliteFrom(
       return { orderIds: parseColumn(row[0]), tuples: parseColumn(row[1]) };
     },
     async lineItems(range) {
-      const row = lines.get(shopId, range.lo, range.hi) as (string | number)[];
+      const row = lines.get(shopId, range.lo, range.hi) as (string | null)[];
       return {
-        orderIds: parseColumn(row[0] as string),
-        products: parseColumn(row[1] as string),
-        costedProfit: parseColumn(row[2] as string),
-        uncostedRevenue: parseColumn(row[3] as string),
-        lines: row[4] as number,
-        linesWithCost: row[5] as number,
-        costedRevenue: row[6] as number,
+        orderIds: parseColumn(row[0]),
+        products: parseColumn(row[1]),
+        variants: parseColumn(row[2]),
+        quantity: parseColumn(row[3]),
+        currentQuantity: parseColumn(row[4]),
+        net: parseColumn(row[5]),
+        subscription: parseColumn(row[6]),
       };
-    },
-    async hasCosts() {
-      return hasCosts.get(shopId) === 1;
     },
   };
   // One read transaction: every chunk sees the same snapshot of the database.
@@ -611,15 +577,15 @@ function int8At(buffer: Buffer, at: number): Id {
 }
 
 /**
- * Reads the tuples of a binary COPY: every field is int8, int4, float8, timestamp or text
- * (per `columns`) or NULL.
+ * Reads the tuples of a binary COPY: every field is int8, int4, timestamp or text (per
+ * `columns`) or NULL.
  * Hand-written: no package here parses the format, and it is ~7× cheaper for PostgreSQL to
  * send than the same rows as JSON (docs/decisions/0035-customer-result-set.md).
  */
 function parseBinaryCopy(
   buffer: Buffer,
-  columns: readonly ("int8" | "int4" | "float8" | "timestamp" | "text")[],
-  out: (number | string | null)[][],
+  columns: readonly ("int8" | "int4" | "timestamp" | "text")[],
+  out: (Id | null)[][],
 ): void {
   if (buffer.length < COPY_HEADER_BYTES) return;
   let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
@@ -639,7 +605,6 @@ function parseBinaryCopy(
       if (type === "int4") out[c].push(buffer.readInt32BE(at));
       else if (type === "text") out[c].push(buffer.toString("utf8", at, at + length));
       else if (type === "int8") out[c].push(int8At(buffer, at));
-      else if (type === "float8") out[c].push(buffer.readDoubleBE(at));
       else out[c].push(Math.round((int8At(buffer, at) as number) / 1000) + PG_EPOCH_MS);
       at += length;
     }
@@ -721,65 +686,26 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
         return { orderIds: columns[0] as Id[], tuples: columns[1] as string[] };
       },
       async lineItems(range) {
-        // As on SQLite: one row per order with lines, unit costs by loadVariantCosts' rule.
-        const revenue = `CASE WHEN li."quantity" > 0
-          THEN li."netMinor"::float8 * li."currentQuantity" / li."quantity" ELSE 0 END`;
-        const sql = `SELECT o."id",
-            string_agg(li."productId"::text, ',' ORDER BY li."id")
-              FILTER (WHERE li."productId" IS NOT NULL),
-            count(*)::int4, count(vc."unitCostMinor")::int4,
-            coalesce(sum(CASE WHEN vc."unitCostMinor" IS NOT NULL THEN ${revenue} END), 0),
-            coalesce(sum(vc."unitCostMinor" * li."currentQuantity"), 0)::float8,
-            coalesce(sum(CASE WHEN vc."unitCostMinor" IS NULL THEN ${revenue} END), 0)
+        const sql = `SELECT li."orderId", li."productId", li."variantId", li."quantity",
+            li."currentQuantity", li."netMinor", li."subscription"::int
           FROM "Order" o JOIN "OrderLineItem" li
             ON li."shopId" = o."shopId" AND li."orderId" = o."id"
-          LEFT JOIN "VariantCost" vc ON vc."shopId" = li."shopId"
-            AND vc."variantId" = li."variantId" AND vc."unitCostMinor" IS NOT NULL
-            AND vc."currency" = (SELECT "currency" FROM "Shop" WHERE "id" = ${shop})
-          WHERE ${remaining("o", range)} AND li."giftCard" = false
-          GROUP BY o."id", o."customerId", o."processedAt"
-          ORDER BY o."customerId", o."processedAt", o."id"`;
+          WHERE ${remaining("o", range)} AND li."giftCard" = false`;
         const columns: (Id | null)[][] = [[], [], [], [], [], [], []];
         parseBinaryCopy(
           await copyOut(client, sql),
-          ["int8", "text", "int4", "int4", "float8", "float8", "float8"],
+          ["int8", "int8", "int8", "int4", "int4", "int8", "int4"],
           columns,
         );
-        const [ids, products, n, nc, cr, c, ur] = columns as [
-          Id[],
-          (string | null)[],
-          number[],
-          number[],
-          number[],
-          number[],
-          number[],
-        ];
-        let lines = 0;
-        let linesWithCost = 0;
-        let costedRevenue = 0;
-        for (let k = 0; k < ids.length; k++) {
-          lines += n[k];
-          linesWithCost += nc[k];
-          costedRevenue += cr[k];
-        }
         return {
-          orderIds: ids,
-          products: products.map((p) => (p === null ? [] : p.split(","))),
-          costedProfit: cr.map((r, k) => r - c[k]),
-          uncostedRevenue: ur,
-          lines,
-          linesWithCost,
-          costedRevenue,
+          orderIds: columns[0] as Id[],
+          products: columns[1],
+          variants: columns[2],
+          quantity: columns[3] as number[],
+          currentQuantity: columns[4] as number[],
+          net: columns[5] as number[],
+          subscription: columns[6] as number[],
         };
-      },
-      async hasCosts() {
-        const { rows } = await client.query<{ has: boolean }>(
-          `SELECT EXISTS(SELECT 1 FROM "VariantCost" vc JOIN "Shop" s ON s."id" = vc."shopId"
-             WHERE vc."shopId" = $1 AND vc."unitCostMinor" IS NOT NULL
-               AND vc."currency" = s."currency") AS "has"`,
-          [shopId],
-        );
-        return rows[0].has;
       },
     };
     const data = await loadFrom(source, options);

@@ -3,6 +3,7 @@ import { createDatabase } from "../../app/db.server";
 import { allCustomerResults, customerResult } from "../../app/metrics/result-set.server";
 import {
   computeShop,
+  variantCostColumn,
   type ComputeStage,
 } from "../../app/metrics/compute.server";
 import { loadShopData } from "../../app/metrics/load.server";
@@ -10,6 +11,7 @@ import { parseSnapshot } from "../../app/metrics/snapshot/codec";
 import { buildShopSnapshot } from "../../app/metrics/snapshot/pipeline";
 import { segmentIdOf, type ShopSnapshot } from "../../app/metrics/snapshot/types";
 import { parseSettings } from "../../app/settings";
+import { loadVariantCosts } from "../../app/sync/costs.server";
 import { createRowStore } from "../../app/sync/store.server";
 import { FIRST_CUSTOMER_ID, generateShop } from "./generate";
 
@@ -87,7 +89,10 @@ async function expectedBuild(computedAt: number, previous: ShopSnapshot | null) 
       customer: r.customerId === null ? -1 : (index.get(r.customerId) ?? -1),
     })),
     marketingSpend: spend.map((s) => ({ ...s, amountMinor: Number(s.amountMinor) })),
-    acquisition: data.acquisition,
+    acquisition: {
+      ...data.acquisition,
+      variantCost: variantCostColumn(data.acquisition.variants, await loadVariantCosts(db, shopId)),
+    },
     previous: previous && {
       computedAt: previous.computedAt,
       kpis: Object.fromEntries(

@@ -22,7 +22,7 @@ import {
   type AcquisitionInput,
   type AcquisitionStage,
   type Context,
-  type OrderLineCosts,
+  type OrderLineItems,
 } from "./stages";
 import { MAX_ENTRY_PRODUCTS, type AcquisitionBlock, type MarginBasis } from "./types";
 
@@ -41,37 +41,52 @@ export interface OrderProfit {
 }
 
 /**
- * Gross profit per order from unit costs: per line, the net revenue of the units kept
- * (netMinor × currentQuantity ÷ quantity) minus unit cost × currentQuantity, summed per order
- * by the loader (OrderLineCosts). Lines without a cost count their revenue × the merchant's
- * margin, or, with no margin set, × the margin of the lines that have a cost (their Σ profit
- * ÷ Σ revenue, at least 0); an order without line items (not synced yet) counts its net ×
- * that same rate.
+ * Gross profit per order from unit costs: Σ over its line items of the line's net revenue
+ * for the units kept (netMinor × currentQuantity ÷ quantity) minus unit cost × currentQuantity.
+ * A line without a cost counts its revenue × the merchant's margin, or, with no margin set,
+ * × the margin of the lines that have a cost (their Σ profit ÷ Σ revenue, at least 0); an
+ * order without line items (not synced yet) counts its net × that same rate.
  */
 export function orderProfit(
   orders: OrderTable,
-  costs: OrderLineCosts,
+  lines: OrderLineItems,
+  variantCost: Float64Array,
   marginRate: number | null,
 ): OrderProfit {
-  const { costedProfitMinor, uncostedRevenueMinor } = costs;
+  const n = lines.length;
+  const revenue = new Float64Array(n);
+  const cost = new Float64Array(n).fill(NaN);
+  let costedRevenue = 0;
   let costedProfit = 0;
-  for (let o = 0; o < orders.length; o++) {
-    if (!Number.isNaN(costedProfitMinor[o])) costedProfit += costedProfitMinor[o];
+  let withCost = 0;
+  for (let i = 0; i < n; i++) {
+    const q = lines.quantity[i];
+    const kept = lines.currentQuantity[i];
+    revenue[i] = q > 0 ? (lines.netMinor[i] * kept) / q : 0;
+    const v = lines.variant[i];
+    const unit = v >= 0 && v < variantCost.length ? variantCost[v] : NaN;
+    if (Number.isNaN(unit)) continue;
+    withCost++;
+    cost[i] = unit * kept;
+    costedRevenue += revenue[i];
+    costedProfit += revenue[i] - cost[i];
   }
-  const costedRevenue = costs.costedRevenueMinor;
   const observed = costedRevenue > 0 ? Math.max(0, costedProfit / costedRevenue) : 0;
   const rate = marginRate ?? observed;
+  const hasLines = new Uint8Array(orders.length);
   const profitMinor = new Float64Array(orders.length);
+  for (let i = 0; i < n; i++) {
+    const o = lines.order[i];
+    hasLines[o] = 1;
+    profitMinor[o] += Number.isNaN(cost[i]) ? revenue[i] * rate : revenue[i] - cost[i];
+  }
   for (let o = 0; o < orders.length; o++) {
-    const costed = costedProfitMinor[o];
-    profitMinor[o] = Number.isNaN(costed)
-      ? orders.netMinor[o] * rate
-      : costed + uncostedRevenueMinor[o] * rate;
+    if (!hasLines[o]) profitMinor[o] = orders.netMinor[o] * rate;
   }
   return {
     profitMinor,
-    linesWithCost: costs.linesWithCost,
-    linesWithoutCost: costs.lines - costs.linesWithCost,
+    linesWithCost: withCost,
+    linesWithoutCost: n - withCost,
     uncostedRate: rate,
     uncostedRateSource: marginRate === null ? "costed_lines" : "setting",
   };
@@ -113,8 +128,8 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
   let basis: MarginBasis;
   let ltvHistory = history;
   let ltvFacts = facts;
-  if (acq.hasCosts) {
-    const profit = orderProfit(input.orders, acq.lineCosts, margin);
+  if (acq.variantCost !== null) {
+    const profit = orderProfit(input.orders, acq.lineItems, acq.variantCost, margin);
     // Same orders, flags and days: the same purchases, with profit for net revenue.
     ltvHistory = buildPurchaseHistory(
       { ...input.orders, netMinor: profit.profitMinor },
@@ -135,7 +150,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
       basis: margin === null ? "none" : "setting",
       rate: margin,
       linesWithCost: 0,
-      linesWithoutCost: acq.lineCosts.lines,
+      linesWithoutCost: acq.lineItems.length,
     };
   }
   const report = acquisitionReport(

@@ -49,40 +49,34 @@ export const JOURNEY_UNKNOWN = 0;
 export const JOURNEY_NONE = 1;
 export const JOURNEY_VISIT = 2;
 
-/**
- * What profit needs of the line items, summed per order by the loader's query (one row per
- * order, not per line). Revenue of a line is that of the units kept: netMinor ×
- * currentQuantity ÷ quantity (0 when quantity is 0); a line "has a cost" when its variant has
- * a unit cost in the shop's currency (the rule of app/sync/costs.server.ts loadVariantCosts).
- */
-export interface OrderLineCosts {
-  /** Per OrderTable row: Σ over lines with a cost of revenue − unit cost × currentQuantity;
-   *  NaN when the order has no line item loaded (guest, dropped, not synced, gift cards only). */
-  readonly costedProfitMinor: Float64Array;
-  /** Per OrderTable row: Σ revenue of the lines without a cost (0 without lines). */
-  readonly uncostedRevenueMinor: Float64Array;
-  /** Over all loaded lines: how many, how many with a cost, and those lines' revenue. */
-  readonly lines: number;
-  readonly linesWithCost: number;
-  readonly costedRevenueMinor: number;
+/** Line items with what profit needs: row i belongs to OrderTable row order[i]. */
+export interface OrderLineItems extends LineItemTable {
+  /** Variant code (index into AcquisitionInput.variants), −1 without a variant. */
+  readonly variant: Int32Array;
+  /** Units ordered (incl. refunded), and without the refunded/removed ones. */
+  readonly quantity: Int32Array;
+  readonly currentQuantity: Int32Array;
+  /** Net of discounts for `quantity` units, minor units. */
+  readonly netMinor: Float64Array;
+  /** Bought on a selling plan (1). */
+  readonly subscription: Uint8Array;
 }
 
-/** Per-order first touches, entry-product lines and line costs, for the acquisition and
- *  entry-product blocks. */
+/** Per-order first touches and line items, for the acquisition and entry-product blocks. */
 export interface AcquisitionInput {
   /** Dictionary-coded per OrderTable row; filled at the orders that can open a customer's
    *  first purchase (−1 elsewhere). Visit fields are −1 unless the journey is a visit. */
   readonly attribution: AttributionColumns;
   /** Per OrderTable row: JOURNEY_* (filled like attribution). */
   readonly journey: Uint8Array;
-  /** Lines with a product of customers' remaining orders (no gift cards): order and product
-   *  only, what entry products read. */
-  readonly lineItems: LineItemTable;
-  /** Product dictionary: Shopify ids as decimal strings. */
+  /** Line items of customers' remaining orders (no gift cards). */
+  readonly lineItems: OrderLineItems;
+  /** Product and variant dictionaries: Shopify ids as decimal strings. */
   readonly products: readonly string[];
-  readonly lineCosts: OrderLineCosts;
-  /** The shop has a unit cost in its currency for some variant (LTV is then gross profit). */
-  readonly hasCosts: boolean;
+  readonly variants: readonly string[];
+  /** Unit cost per variant code in minor units of the shop currency, NaN without one;
+   *  null when the shop has no cost at all. */
+  readonly variantCost: Float64Array | null;
 }
 
 export interface SnapshotInput {
