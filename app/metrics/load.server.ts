@@ -13,7 +13,9 @@
  * first touch only of the orders that can open a customer's first purchase (their earliest
  * order that is neither cancelled nor test; ties all come), as one JSON tuple per order that
  * is dictionary-coded once per distinct tuple; line items only of the customers' remaining
- * orders, gift cards left out. Orders are matched by id within their chunk.
+ * orders, gift cards left out. Touches and lines are matched to their order by id within the
+ * chunk: they come in the chunk's order (customer, time), so a walk alongside the chunk
+ * finds them; a map of the chunk's ids is built only if they ever do not.
  */
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -108,7 +110,6 @@ interface LineChunk {
   readonly quantity: number[];
   readonly currentQuantity: number[];
   readonly net: number[];
-  readonly subscription: number[];
 }
 
 /** One provider's queries. Ranges are (lo, hi] of customer ids. */
@@ -206,8 +207,12 @@ class ShopDataBuilder {
   private readonly gross = f64();
   private readonly net = f64();
   private readonly flags = u8();
-  /** Order id → OrderTable row, for the chunk being added. */
-  private rowOf = new Map<Id, number>();
+  /** Order ids of the chunk being added, its first OrderTable row, the walk's position,
+   *  and (only when touches or lines came out of order) a map id → row. */
+  private chunkIds: Id[] = [];
+  private chunkBase = 0;
+  private walk = 0;
+  private rowOf: Map<Id, number> | null = null;
   private readonly journey = u8();
   /** Per tuple field: OrderTable row → tuple code (filled as touches arrive; −1 missing). */
   private readonly touchRow = i32();
@@ -219,7 +224,6 @@ class ShopDataBuilder {
   private readonly lineQuantity = i32();
   private readonly lineCurrent = i32();
   private readonly lineNet = f64();
-  private readonly lineSubscription = u8();
   private readonly productIndex = new Map<Id, number>();
   private readonly variantIndex = new Map<Id, number>();
 
@@ -262,10 +266,10 @@ class ShopDataBuilder {
     const chunk = sortedChunk(input);
     let last: Id | null = null;
     let index = -1;
-    this.rowOf = new Map();
-    const base = this.customer.length;
+    this.chunkIds = chunk.orderIds;
+    this.chunkBase = this.customer.length;
+    this.rowOf = null;
     for (let i = 0; i < chunk.ids.length; i++) {
-      this.rowOf.set(chunk.orderIds[i], base + i);
       this.journey.push(JOURNEY_UNKNOWN);
       const id = chunk.ids[i];
       if (id !== null && id !== last) {
@@ -280,10 +284,31 @@ class ShopDataBuilder {
     }
   }
 
+  /** Rewinds the walk over the chunk's order ids (before each stream matched to it). */
+  private rewind(): void {
+    this.walk = 0;
+  }
+
+  /** OrderTable row of an order of the chunk last added by addOrders; undefined: not in it. */
+  private rowOfOrder(id: Id): number | undefined {
+    if (this.rowOf === null) {
+      const ids = this.chunkIds;
+      let k = this.walk;
+      while (k < ids.length && ids[k] !== id) k++;
+      if (k < ids.length) {
+        this.walk = k;
+        return this.chunkBase + k;
+      }
+      this.rowOf = new Map(ids.map((orderId, i) => [orderId, this.chunkBase + i]));
+    }
+    return this.rowOf.get(id);
+  }
+
   /** First touches of the chunk last added by addOrders. */
   addTouches(chunk: TouchChunk): void {
+    this.rewind();
     for (let k = 0; k < chunk.orderIds.length; k++) {
-      const row = this.rowOf.get(chunk.orderIds[k]);
+      const row = this.rowOfOrder(chunk.orderIds[k]);
       if (row === undefined) continue;
       const text = chunk.tuples[k];
       let code = this.tupleIndex.get(text);
@@ -304,8 +329,9 @@ class ShopDataBuilder {
       if (k === undefined) index.set(id, (k = index.size));
       return k;
     };
+    this.rewind();
     for (let k = 0; k < chunk.orderIds.length; k++) {
-      const row = this.rowOf.get(chunk.orderIds[k]);
+      const row = this.rowOfOrder(chunk.orderIds[k]);
       if (row === undefined) continue;
       this.lineOrder.push(row);
       this.lineProduct.push(code(this.productIndex, chunk.products[k]));
@@ -313,7 +339,6 @@ class ShopDataBuilder {
       this.lineQuantity.push(chunk.quantity[k]);
       this.lineCurrent.push(chunk.currentQuantity[k]);
       this.lineNet.push(chunk.net[k]);
-      this.lineSubscription.push(chunk.subscription[k]);
     }
   }
 
@@ -376,7 +401,6 @@ class ShopDataBuilder {
       quantity: this.lineQuantity.done(),
       currentQuantity: this.lineCurrent.done(),
       netMinor: this.lineNet.done(),
-      subscription: this.lineSubscription.done(),
     };
     const { columns, journey } = this.attribution(orders.length);
     return {
@@ -506,12 +530,11 @@ async function loadSqliteFrom(
   const lines = db
     .prepare(
       `SELECT json_group_array("oid"), json_group_array("p"), json_group_array("v"),
-         json_group_array("q"), json_group_array("cq"), json_group_array("n"),
-         json_group_array("s") FROM (
+         json_group_array("q"), json_group_array("cq"), json_group_array("n") FROM (
          SELECT ${bigId('li."orderId"')} AS "oid", ${bigId('li."productId"')} AS "p",
            ${bigId('li."variantId"')} AS "v", li."quantity" AS "q", li."currentQuantity" AS "cq",
-           li."netMinor" AS "n", li."subscription" AS "s"
-         FROM "Order" o JOIN "OrderLineItem" li
+           li."netMinor" AS "n"
+         FROM "Order" o CROSS JOIN "OrderLineItem" li
            ON li."shopId" = o."shopId" AND li."orderId" = o."id"
          WHERE ${remaining("o")} AND li."giftCard" = 0)`,
     )
@@ -548,7 +571,6 @@ async function loadSqliteFrom(
         quantity: parseColumn(row[3]),
         currentQuantity: parseColumn(row[4]),
         net: parseColumn(row[5]),
-        subscription: parseColumn(row[6]),
       };
     },
   };
@@ -680,21 +702,24 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
                 WHERE ${remaining("p", range)} GROUP BY "customerId") f
           JOIN "Order" o ON o."shopId" = ${shop} AND o."customerId" = f."cid"
             AND o."processedAt" = f."first"
-          WHERE o."deleted" = false AND o."cancelledAt" IS NULL AND o."test" = false`;
+          WHERE o."deleted" = false AND o."cancelledAt" IS NULL AND o."test" = false
+          ORDER BY o."customerId", o."processedAt", o."id"`;
         const columns: (Id | null)[][] = [[], []];
         parseBinaryCopy(await copyOut(client, sql), ["int8", "text"], columns);
         return { orderIds: columns[0] as Id[], tuples: columns[1] as string[] };
       },
       async lineItems(range) {
+        // In the orders' order, so the builder's walk matches them without a map.
         const sql = `SELECT li."orderId", li."productId", li."variantId", li."quantity",
-            li."currentQuantity", li."netMinor", li."subscription"::int
+            li."currentQuantity", li."netMinor"
           FROM "Order" o JOIN "OrderLineItem" li
             ON li."shopId" = o."shopId" AND li."orderId" = o."id"
-          WHERE ${remaining("o", range)} AND li."giftCard" = false`;
-        const columns: (Id | null)[][] = [[], [], [], [], [], [], []];
+          WHERE ${remaining("o", range)} AND li."giftCard" = false
+          ORDER BY o."customerId", o."processedAt", o."id"`;
+        const columns: (Id | null)[][] = [[], [], [], [], [], []];
         parseBinaryCopy(
           await copyOut(client, sql),
-          ["int8", "int8", "int8", "int4", "int4", "int8", "int4"],
+          ["int8", "int8", "int8", "int4", "int4", "int8"],
           columns,
         );
         return {
@@ -704,7 +729,6 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
           quantity: columns[3] as number[],
           currentQuantity: columns[4] as number[],
           net: columns[5] as number[],
-          subscription: columns[6] as number[],
         };
       },
     };

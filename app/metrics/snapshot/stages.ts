@@ -58,8 +58,6 @@ export interface OrderLineItems extends LineItemTable {
   readonly currentQuantity: Int32Array;
   /** Net of discounts for `quantity` units, minor units. */
   readonly netMinor: Float64Array;
-  /** Bought on a selling plan (1). */
-  readonly subscription: Uint8Array;
 }
 
 /** Per-order first touches and line items, for the acquisition and entry-product blocks. */
