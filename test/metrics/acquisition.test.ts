@@ -8,7 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { loadShopData } from "../../app/metrics/load.server";
-import { predictedLtvByChannel } from "../../app/metrics/snapshot/acquisition-block";
+import type { AcquisitionReport, AcquisitionRow } from "../../app/analytics/acquisition";
+import {
+  predictedLtvByChannel,
+  topCampaignMonths,
+} from "../../app/metrics/snapshot/acquisition-block";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
 import {
   JOURNEY_NONE,
@@ -241,6 +245,9 @@ describe("the acquisition block", () => {
     const campaigns = block.report.campaigns.filter((r) => r.channel === "google_ads");
     expect(campaigns.map((r) => [r.campaign, r.newCustomers])).toEqual([["spring", 2]]);
     expect(campaigns[0].cac!.value).toBe(10_000);
+    expect(block.campaignMonthCampaigns).toEqual({ kept: 1, total: 1 });
+    expect(block.report.campaignMonths.every((r) => r.campaign === "spring")).toBe(true);
+    expect(block.report.campaignMonths.length).toBeGreaterThan(0);
     // F2 within 90 days: A (51 days) and C (15 days) both came back.
     expect(row("google_ads").f2).toEqual({ value: 1, numerator: 2, base: 2 });
 
@@ -318,6 +325,31 @@ describe("the acquisition block", () => {
       await db.variantCost.createMany({ data: costs });
       await db.shop.update({ where: { id: shopId }, data: { settings: "{}" } });
     }
+  });
+});
+
+describe("campaign × month rows", () => {
+  it("keeps the months of the top campaigns by new customers only, campaigns whole", () => {
+    const row = (channel: string, campaign: string, newCustomers: number, month?: string) =>
+      ({ channel, campaign, newCustomers, month: month ?? null }) as unknown as AcquisitionRow;
+    const report = {
+      campaigns: [row("google_ads", "b", 5), row("meta_ads", "a", 9), row("google_ads", "a", 5)],
+      campaignMonths: [
+        row("google_ads", "b", 3, "2024-01"),
+        row("google_ads", "b", 2, "2024-02"),
+        row("meta_ads", "a", 9, "2024-01"),
+        row("google_ads", "a", 5, "2024-01"),
+      ],
+    } as unknown as AcquisitionReport;
+    const cut = topCampaignMonths(report, 2);
+    expect(cut.kept).toBe(2);
+    expect(cut.total).toBe(3);
+    // meta_ads/a (9), then of the tied google_ads campaigns "a" before "b".
+    expect(cut.report.campaignMonths.map((r) => [r.channel, r.campaign, r.month])).toEqual([
+      ["meta_ads", "a", "2024-01"],
+      ["google_ads", "a", "2024-01"],
+    ]);
+    expect(cut.report.campaigns).toBe(report.campaigns);
   });
 });
 

@@ -583,8 +583,13 @@ export interface AcquisitionBlock {
    */
   readonly channels: readonly { readonly key: string; readonly label: string | null }[];
   /** As computed (analytics/acquisition.ts); LTV values are profit when margin.basis is
-   *  "costs", otherwise net revenue. */
+   *  "costs", otherwise net revenue. campaignMonths keeps only the rows of the first
+   *  MAX_CAMPAIGN_MONTH_CAMPAIGNS campaigns by new customers (no page shows them; they were
+   *  most of the snapshot): see campaignMonthCampaigns. */
   readonly report: AcquisitionReport;
+  /** Campaigns whose month rows report.campaignMonths keeps, of how many campaigns; absent
+   *  in snapshots stored before the cut (all rows kept). */
+  readonly campaignMonthCampaigns?: { readonly kept: number; readonly total: number };
   readonly margin: MarginBasis;
   /** The merchant's LTV:CAC target (default 3). */
   readonly ltvCacTarget: number;
@@ -615,6 +620,8 @@ export interface EntryProductsBlock {
   readonly totalProducts: number;
 }
 export const MAX_ENTRY_PRODUCTS = 200;
+/** Campaigns whose campaign × month rows the acquisition block keeps. */
+export const MAX_CAMPAIGN_MONTH_CAMPAIGNS = 10;
 
 export interface ShopSnapshot {
   readonly version: typeof SNAPSHOT_VERSION;
