@@ -10,6 +10,8 @@
  * (then PUBLIC says why) or takes a parameter this file does not know yet.
  */
 import { RETRY_RANGE_INTENT } from "../../app/components/RangeStatus";
+import { DEFAULT_CHANNEL_RULES } from "../../app/analytics/channels";
+import { ruleSetToDraft } from "../../app/pages/channel-rules-form";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createHmac, randomUUID } from "node:crypto";
@@ -252,6 +254,10 @@ function formsOf(route: AppRoute, target: Who): FormData[] {
           file: new Blob(["month,channel,amount\n2025-03,imported,700\n"], { type: "text/csv" }),
         }),
       ];
+    case "routes/app.settings_.channels": {
+      const rules = JSON.stringify(ruleSetToDraft(DEFAULT_CHANNEL_RULES));
+      return [form({ intent: "preview", rules }), form({ intent: "save", rules })];
+    }
     case "routes/app.segments._index":
       return [
         form({ intent: "action", segment: ids[target].segment, text: "posted action" }),
