@@ -308,18 +308,23 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
             {
               shopId: shop.id,
               month: p.month,
-              channel: "google",
+              channel: "Google 広告",
               amountMinor: BigInt(Math.round(yen * 0.4)),
             },
           ];
     });
     if (spend.length > 0) await prisma.marketingSpend.createMany({ data: spend });
 
+    // An example gross margin, as a merchant enters it: without one LTV:CAC and payback say
+    // the margin is missing (it is never assumed).
+    const { updateSettings } = await import("../../app/pages/settings.server");
+    await updateSettings(domain, () => ({ grossMarginRatio: 0.6 }));
+
     const seededAt = Date.now();
     const { requestRecompute } = await import("../../app/jobs/compute.server");
     await requestRecompute(domain, true);
     say(
-      `seeded ${orders.length} survey answers and ${spend.length / 2} months of spend; recomputing`,
+      `seeded ${orders.length} survey answers, ${spend.length / 2} months of spend and a 60 % gross margin; recomputing`,
     );
 
     const recomputed = async (timeoutMs = 120_000) => {
@@ -341,7 +346,6 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
     };
     // The demo opens on the finished dashboard: history, spend and a target for every KPI.
     await recomputed(600_000);
-    const { updateSettings } = await import("../../app/pages/settings.server");
     const { demoTargets } = await import("./targets");
     const snapshot = await latestSnapshot(shop.id);
     if (snapshot) {
