@@ -154,7 +154,7 @@ export function gapDistribution(
 }
 
 /** Compressed rows: values of row r are values[start[r] .. start[r + 1] − 1]. */
-interface Csr {
+export interface Csr {
   readonly start: Int32Array;
   readonly values: Int32Array;
 }
@@ -206,36 +206,18 @@ function sortedRows(orders: OrderTable): Uint32Array | null {
 }
 
 /**
- * The entry-product report. Linear in orders and line items (plus sorting each product's
- * gaps); product pairs are counted in a hash map of (first, second) codes.
+ * Distinct products of each included customer's first (entry) and second purchase, CSR by
+ * customer with codes ascending. Linear in orders and line items.
  */
-export function entryProductReport(
+export function purchaseProducts(
   history: PurchaseHistory,
   orders: OrderTable,
   lineItems: LineItemTable,
-  products: readonly string[],
-  options: EntryProductOptions,
-  facts?: CustomerFacts,
-): EntryProductReport {
-  const windowDays = options.windowDays ?? 90;
-  const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
-  const topPairs = options.topPairs ?? 10;
-  const shares = [...(options.shares ?? [0.5, 0.8])];
-  const binEdges = [...(options.binEdges ?? DEFAULT_GAP_BIN_EDGES)];
-  for (const s of shares) if (!(s > 0 && s <= 1)) throw new RangeError("shares must be in (0, 1]");
-  binEdges.forEach((e, i) => {
-    if (!Number.isInteger(e) || e < 0 || (i > 0 && e <= binEdges[i - 1])) {
-      throw new RangeError("binEdges must be increasing integers ≥ 0");
-    }
-  });
-  if (!(Number.isInteger(topPairs) && topPairs >= 0)) throw new RangeError("topPairs must be ≥ 0");
-  const { asOfDay } = options;
-  const maxMonths = Math.max(...ltvMonths);
-  const f = facts ?? customerFacts(history, { asOfDay, windowDays, maxMonths });
-  if (f.options.maxMonths < maxMonths || f.options.windowDays !== windowDays) {
-    throw new RangeError("facts were derived with other windowDays or fewer months");
-  }
-  const P = products.length;
+  productCount: number,
+  asOfDay: number,
+  included: Uint8Array,
+): { readonly entry: Csr; readonly next: Csr } {
+  const P = productCount;
   const n = history.customerCount;
   const { purchaseStart, purchaseDay } = history;
   const { customer, flags } = orders;
@@ -246,7 +228,6 @@ export function entryProductReport(
   const ordinal = new Int8Array(orders.length).fill(-1);
   const rowOrder = sortedRows(orders);
   const { purchaseOrders } = history;
-  const included = f.included;
   let current = -1;
   let left0 = 0;
   let left1 = 0;
@@ -305,8 +286,43 @@ export function entryProductReport(
     if (k === 0) firstValues[firstFill[customer[o]]++] = p;
     else if (k === 1) secondValues[secondFill[customer[o]]++] = p;
   }
-  const entry = compact(firstStart, firstValues);
-  const next = compact(secondStart, secondValues);
+  return { entry: compact(firstStart, firstValues), next: compact(secondStart, secondValues) };
+}
+
+/**
+ * The entry-product report. Linear in orders and line items (plus sorting each product's
+ * gaps); product pairs are counted in a hash map of (first, second) codes.
+ */
+export function entryProductReport(
+  history: PurchaseHistory,
+  orders: OrderTable,
+  lineItems: LineItemTable,
+  products: readonly string[],
+  options: EntryProductOptions,
+  facts?: CustomerFacts,
+): EntryProductReport {
+  const windowDays = options.windowDays ?? 90;
+  const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
+  const topPairs = options.topPairs ?? 10;
+  const shares = [...(options.shares ?? [0.5, 0.8])];
+  const binEdges = [...(options.binEdges ?? DEFAULT_GAP_BIN_EDGES)];
+  for (const s of shares) if (!(s > 0 && s <= 1)) throw new RangeError("shares must be in (0, 1]");
+  binEdges.forEach((e, i) => {
+    if (!Number.isInteger(e) || e < 0 || (i > 0 && e <= binEdges[i - 1])) {
+      throw new RangeError("binEdges must be increasing integers ≥ 0");
+    }
+  });
+  if (!(Number.isInteger(topPairs) && topPairs >= 0)) throw new RangeError("topPairs must be ≥ 0");
+  const { asOfDay } = options;
+  const maxMonths = Math.max(...ltvMonths);
+  const f = facts ?? customerFacts(history, { asOfDay, windowDays, maxMonths });
+  if (f.options.maxMonths < maxMonths || f.options.windowDays !== windowDays) {
+    throw new RangeError("facts were derived with other windowDays or fewer months");
+  }
+  const P = products.length;
+  const n = history.customerCount;
+
+  const { entry, next } = purchaseProducts(history, orders, lineItems, P, asOfDay, f.included);
 
   // Members: one per (customer, entry product).
   const members = entry.values.length;

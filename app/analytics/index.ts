@@ -18,3 +18,4 @@ export * from "./channels";
 export * from "./customer-groups";
 export * from "./acquisition";
 export * from "./entry-products";
+export * from "./cohort-cuts";

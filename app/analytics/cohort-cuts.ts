@@ -1,0 +1,216 @@
+/**
+ * Cohort tables of customer subsets ("cuts": a channel, a campaign, an entry product, …) in
+ * one pass: for each cut, the counts cohortRetention and continuationByCohort would give over
+ * exactly that cut's customers (same cohort = month of the first purchase ≤ asOfDay, same
+ * columns, same purchase-count survival). Only integer counts and money sums are kept; rates
+ * are derived by the reader. A customer may belong to several cuts (several entry products).
+ */
+import type { PurchaseHistory } from "./history";
+import { firstDayOfMonth, formatMonth } from "./time";
+
+/** Cut membership, CSR: customer c belongs to cuts group[start[c] .. start[c + 1] − 1]. */
+export interface CutMembership {
+  readonly cutCount: number;
+  readonly start: Int32Array;
+  readonly group: Int32Array;
+}
+
+export interface CohortCutOptions {
+  readonly asOfDay: number;
+  /** Oldest cohort month reported (month number); default all. */
+  readonly fromMonth?: number;
+  /** Columns per cohort row at most (months since first purchase 0..maxMonths − 1). */
+  readonly maxMonths?: number;
+  /** Purchase numbers tracked for continuation (default 10, as continuationByCohort). */
+  readonly maxPurchases?: number;
+}
+
+export interface CohortCutRow {
+  readonly month: number;
+  readonly label: string;
+  readonly size: number;
+  /** Leading columns whose calendar month had ended by asOfDay. */
+  readonly completeMonths: number;
+  /** Per month since the first purchase (as CohortRow): active customers, orders, net. */
+  readonly activeCustomers: Int32Array;
+  readonly orders: Int32Array;
+  readonly netMinor: Float64Array;
+  /** reached[n − 1]: customers with ≥ n purchases up to asOfDay (as ContinuationRow). */
+  readonly reached: Int32Array;
+}
+
+export interface CohortCut {
+  /** Customers with a first purchase ≤ asOfDay in the cut (all cohorts, also those cut off
+   *  by fromMonth). */
+  readonly customers: number;
+  /** Cohorts with at least one customer, oldest first. */
+  readonly rows: readonly CohortCutRow[];
+}
+
+/**
+ * Build CSR membership from one code per customer (−1: in no cut), e.g. a channel code.
+ * Codes ≥ cutCount are rejected.
+ */
+export function membershipOfCodes(codes: Int32Array, cutCount: number): CutMembership {
+  const n = codes.length;
+  const start = new Int32Array(n + 1);
+  for (let c = 0; c < n; c++) {
+    const g = codes[c];
+    if (g >= cutCount) throw new RangeError(`Customer ${c}: cut ${g} outside 0..${cutCount - 1}`);
+    start[c + 1] = start[c] + (g >= 0 ? 1 : 0);
+  }
+  const group = new Int32Array(start[n]);
+  for (let c = 0; c < n; c++) if (codes[c] >= 0) group[start[c]] = codes[c];
+  return { cutCount, start, group };
+}
+
+/** Memberships side by side: cut k of part i becomes cut (offset of part i) + k. */
+export function concatMemberships(parts: readonly CutMembership[]): CutMembership {
+  const n = parts.length === 0 ? 0 : parts[0].start.length - 1;
+  const start = new Int32Array(n + 1);
+  for (const p of parts) {
+    if (p.start.length !== n + 1) throw new RangeError("memberships of different customer counts");
+  }
+  for (let c = 0; c < n; c++) {
+    let k = 0;
+    for (const p of parts) k += p.start[c + 1] - p.start[c];
+    start[c + 1] = start[c] + k;
+  }
+  const group = new Int32Array(start[n]);
+  let offset = 0;
+  const offsets = parts.map((p) => {
+    const o = offset;
+    offset += p.cutCount;
+    return o;
+  });
+  for (let c = 0; c < n; c++) {
+    let w = start[c];
+    parts.forEach((p, i) => {
+      for (let j = p.start[c]; j < p.start[c + 1]; j++) group[w++] = offsets[i] + p.group[j];
+    });
+  }
+  return { cutCount: offset, start, group };
+}
+
+/** Every cut's cohort counts. Linear in purchases × cuts per customer. */
+export function cohortCuts(
+  history: PurchaseHistory,
+  membership: CutMembership,
+  options: CohortCutOptions,
+): CohortCut[] {
+  const { asOfDay } = options;
+  if (!Number.isInteger(asOfDay)) throw new RangeError("asOfDay must be an integer local day");
+  const maxMonths = options.maxMonths ?? Infinity;
+  if (!(maxMonths >= 1)) throw new RangeError("maxMonths must be ≥ 1");
+  const maxPurchases = options.maxPurchases ?? 10;
+  if (!Number.isInteger(maxPurchases) || maxPurchases < 1 || maxPurchases > 1000) {
+    throw new RangeError("maxPurchases must be an integer in 1..1000");
+  }
+  const { cutCount, start, group } = membership;
+  const n = history.customerCount;
+  if (start.length !== n + 1) throw new RangeError("membership has another customer count");
+  const asOfMonth = history.monthOf(asOfDay);
+  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders } = history;
+
+  // Cohort range over cut members (same as cohortRetention's pass 1).
+  const cohortOf = new Int32Array(n).fill(-1);
+  const customers = new Int32Array(cutCount);
+  let first = Infinity;
+  let last = -Infinity;
+  for (let c = 0; c < n; c++) {
+    if (start[c] === start[c + 1]) continue;
+    const p = purchaseStart[c];
+    if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) continue;
+    for (let j = start[c]; j < start[c + 1]; j++) customers[group[j]]++;
+    const month = history.monthOf(purchaseDay[p]);
+    if (options.fromMonth !== undefined && month < options.fromMonth) continue;
+    cohortOf[c] = month;
+    if (month < first) first = month;
+    if (month > last) last = month;
+  }
+  if (first > last) {
+    return Array.from({ length: cutCount }, (_, g) => ({ customers: customers[g], rows: [] }));
+  }
+
+  const cohorts = last - first + 1;
+  const width = new Int32Array(cohorts);
+  const offset = new Int32Array(cohorts + 1);
+  for (let i = 0; i < cohorts; i++) {
+    width[i] = Math.min(asOfMonth - (first + i) + 1, maxMonths);
+    offset[i + 1] = offset[i] + width[i];
+  }
+  const cells = offset[cohorts];
+  // Per cut, flat like cohortRetention; reached is a histogram made cumulative below.
+  const size = new Int32Array(cutCount * cohorts);
+  const active = new Int32Array(cutCount * cells);
+  const orders = new Int32Array(cutCount * cells);
+  const net = new Float64Array(cutCount * cells);
+  const histogram = new Int32Array(cutCount * cohorts * maxPurchases);
+
+  for (let c = 0; c < n; c++) {
+    const cohort = cohortOf[c];
+    if (cohort < 0) continue;
+    const i = cohort - first;
+    const w = width[i];
+    // Purchases up to asOfDay, capped like continuationByCohort.
+    let reached = 0;
+    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+      if (purchaseDay[p] > asOfDay) break;
+      if (++reached === maxPurchases) break;
+    }
+    for (let j = start[c]; j < start[c + 1]; j++) {
+      const g = group[j];
+      size[g * cohorts + i]++;
+      histogram[(g * cohorts + i) * maxPurchases + reached - 1]++;
+      const base = g * cells + offset[i];
+      let lastK = -1;
+      for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+        const day = purchaseDay[p];
+        if (day > asOfDay) break;
+        const k = history.monthOf(day) - cohort;
+        if (k >= w) break;
+        orders[base + k] += purchaseOrders[p];
+        net[base + k] += purchaseNet[p];
+        if (k !== lastK) {
+          active[base + k]++;
+          lastK = k;
+        }
+      }
+    }
+  }
+
+  const complete = new Int32Array(cohorts);
+  for (let i = 0; i < cohorts; i++) {
+    let k = 0;
+    while (k < width[i] && firstDayOfMonth(first + i + k + 1) - 1 <= asOfDay) k++;
+    complete[i] = k;
+  }
+  const cuts: CohortCut[] = [];
+  for (let g = 0; g < cutCount; g++) {
+    const rows: CohortCutRow[] = [];
+    for (let i = 0; i < cohorts; i++) {
+      const s = size[g * cohorts + i];
+      if (s === 0) continue;
+      const base = g * cells + offset[i];
+      const h = (g * cohorts + i) * maxPurchases;
+      const reached = new Int32Array(maxPurchases);
+      let running = 0;
+      for (let k = maxPurchases - 1; k >= 0; k--) {
+        running += histogram[h + k];
+        reached[k] = running;
+      }
+      rows.push({
+        month: first + i,
+        label: formatMonth(first + i),
+        size: s,
+        completeMonths: complete[i],
+        activeCustomers: active.slice(base, base + width[i]),
+        orders: orders.slice(base, base + width[i]),
+        netMinor: net.slice(base, base + width[i]),
+        reached,
+      });
+    }
+    cuts.push({ customers: customers[g], rows });
+  }
+  return cuts;
+}
