@@ -10,6 +10,10 @@ export const ORDER_CANCELLED = 1;
 export const ORDER_TEST = 2;
 /** The order has at least one line item bought on a selling plan (subscription). */
 export const ORDER_SUBSCRIPTION = 4;
+/** The order used at least one discount code (Order.discountCodes not empty). */
+export const ORDER_DISCOUNT = 8;
+/** Whether the order used a discount code is not known (discountCodes never read). */
+export const ORDER_DISCOUNT_UNKNOWN = 16;
 
 /**
  * One shop's orders, columnar. Rows are sorted by customer index, then

@@ -26,6 +26,8 @@ import type { AttributionColumns, AttributionField } from "../analytics/channels
 import {
   ORDER_CANCELLED,
   ORDER_SUBSCRIPTION,
+  ORDER_DISCOUNT,
+  ORDER_DISCOUNT_UNKNOWN,
   ORDER_TEST,
   type CustomerTable,
   type OrderTable,
@@ -37,6 +39,10 @@ import {
   type AcquisitionInput,
   type OrderLineItems,
 } from "./snapshot/stages";
+
+/** Discount bits of the order flags, the same SQL on both databases ("[]": no code). */
+const DISCOUNT_FLAGS = `CASE WHEN "discountCodes" IS NULL THEN ${ORDER_DISCOUNT_UNKNOWN}
+  WHEN "discountCodes" <> '[]' THEN ${ORDER_DISCOUNT} ELSE 0 END`;
 
 export interface ShopData {
   orders: OrderTable;
@@ -496,7 +502,7 @@ async function loadSqliteFrom(
   const orderRow = `SELECT ${bigId('"id"')} AS "oid", ${id('"customerId"')} AS "cid",
       ${ms('"processedAt"')} AS "ms", "grossMinor" AS "g", "netMinor" AS "n",
       ("cancelledAt" IS NOT NULL) * ${ORDER_CANCELLED} + "test" * ${ORDER_TEST}
-        + "subscription" * ${ORDER_SUBSCRIPTION} AS "f"
+        + "subscription" * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS} AS "f"
     FROM "Order" WHERE "shopId" = ? AND "deleted" = 0`;
   const ranged = db
     .prepare(
@@ -661,7 +667,7 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
        ORDER BY "id" LIMIT ${literal(limit)}`;
     const orderRow = `SELECT "id", "customerId", "processedAt", "grossMinor", "netMinor",
         ("cancelledAt" IS NOT NULL)::int * ${ORDER_CANCELLED} + "test"::int * ${ORDER_TEST}
-          + "subscription"::int * ${ORDER_SUBSCRIPTION}
+          + "subscription"::int * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS}
       FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
     const orderColumns = ["int8", "int8", "timestamp", "int8", "int8", "int4"] as const;
     const remaining = (o: string, range: { lo: bigint; hi: bigint }) =>

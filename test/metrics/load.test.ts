@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
+import {
+  ORDER_CANCELLED,
+  ORDER_DISCOUNT,
+  ORDER_DISCOUNT_UNKNOWN as UNKNOWN,
+  ORDER_SUBSCRIPTION,
+  ORDER_TEST,
+} from "../../app/analytics/types";
 import { createDatabase } from "../../app/db.server";
 import { loadShopData } from "../../app/metrics/load.server";
 import type { OrderRow } from "../../app/sync/rows";
@@ -51,12 +57,12 @@ beforeAll(async () => {
   ]);
   await store.deleteCustomer(shopId, 50n);
   await store.upsertOrders(shopId, [
-    order(1n, 30n, "2026-01-05T00:00:00Z"),
+    order(1n, 30n, "2026-01-05T00:00:00Z", { discountCodeList: ["WELCOME"] }),
     order(2n, 10n, "2026-01-03T00:00:00Z", { subscription: true, netMinor: 800n }),
     order(3n, null, "2026-01-01T00:00:00Z"),
     order(4n, 30n, "2026-01-02T00:00:00Z", { cancelledAt: new Date("2026-01-03T00:00:00Z") }),
     order(5n, 20n, "2026-01-04T00:00:00Z", { test: true }), // customer row not synced yet
-    order(6n, 10n, "2026-01-01T12:34:56.789Z"),
+    order(6n, 10n, "2026-01-01T12:34:56.789Z", { discountCodeList: [] }),
     order(7n, 10n, "2026-01-09T00:00:00Z"),
   ]);
   await store.deleteOrder(shopId, 7n);
@@ -86,7 +92,15 @@ describe("loading a shop into the engine's tables", () => {
         "2026-01-05T00:00:00Z",
       ].map((s) => Date.parse(s)),
     );
-    expect([...orders.flags]).toEqual([0, 0, ORDER_SUBSCRIPTION, ORDER_TEST, ORDER_CANCELLED, 0]);
+    // Discount bits: codes used, none ("[]"), not known (discountCodes never read).
+    expect([...orders.flags]).toEqual([
+      UNKNOWN,
+      0,
+      ORDER_SUBSCRIPTION | UNKNOWN,
+      ORDER_TEST | UNKNOWN,
+      ORDER_CANCELLED | UNKNOWN,
+      ORDER_DISCOUNT,
+    ]);
     expect(orders.netMinor[2]).toBe(800);
     expect(customers.createdAt[0]).toBe(Date.parse("2025-02-01T00:00:00Z"));
     // No customer row yet: its first order stands in for createdAt.
