@@ -45,6 +45,9 @@ export interface CohortCut {
   readonly customers: number;
   /** Cohorts with at least one customer, oldest first. */
   readonly rows: readonly CohortCutRow[];
+  /** reached over every cohort of the cut (continuationByCohort's total), also those before
+   *  fromMonth. */
+  readonly totalReached: Int32Array;
 }
 
 /**
@@ -114,22 +117,48 @@ export function cohortCuts(
 
   // Cohort range over cut members (same as cohortRetention's pass 1).
   const cohortOf = new Int32Array(n).fill(-1);
+  const reachedOf = new Int32Array(n);
   const customers = new Int32Array(cutCount);
+  const totalHistogram = new Int32Array(cutCount * maxPurchases);
   let first = Infinity;
   let last = -Infinity;
   for (let c = 0; c < n; c++) {
     if (start[c] === start[c + 1]) continue;
     const p = purchaseStart[c];
     if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) continue;
-    for (let j = start[c]; j < start[c + 1]; j++) customers[group[j]]++;
+    // Purchases up to asOfDay, capped like continuationByCohort.
+    let reached = 0;
+    for (let q = p; q < purchaseStart[c + 1]; q++) {
+      if (purchaseDay[q] > asOfDay) break;
+      if (++reached === maxPurchases) break;
+    }
+    reachedOf[c] = reached;
+    for (let j = start[c]; j < start[c + 1]; j++) {
+      customers[group[j]]++;
+      totalHistogram[group[j] * maxPurchases + reached - 1]++;
+    }
     const month = history.monthOf(purchaseDay[p]);
     if (options.fromMonth !== undefined && month < options.fromMonth) continue;
     cohortOf[c] = month;
     if (month < first) first = month;
     if (month > last) last = month;
   }
+  const survival = (histogram: Int32Array, at: number): Int32Array => {
+    const reached = new Int32Array(maxPurchases);
+    let running = 0;
+    for (let k = maxPurchases - 1; k >= 0; k--) {
+      running += histogram[at + k];
+      reached[k] = running;
+    }
+    return reached;
+  };
+  const totals = (g: number) => survival(totalHistogram, g * maxPurchases);
   if (first > last) {
-    return Array.from({ length: cutCount }, (_, g) => ({ customers: customers[g], rows: [] }));
+    return Array.from({ length: cutCount }, (_, g) => ({
+      customers: customers[g],
+      rows: [],
+      totalReached: totals(g),
+    }));
   }
 
   const cohorts = last - first + 1;
@@ -152,12 +181,7 @@ export function cohortCuts(
     if (cohort < 0) continue;
     const i = cohort - first;
     const w = width[i];
-    // Purchases up to asOfDay, capped like continuationByCohort.
-    let reached = 0;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
-      if (purchaseDay[p] > asOfDay) break;
-      if (++reached === maxPurchases) break;
-    }
+    const reached = reachedOf[c];
     for (let j = start[c]; j < start[c + 1]; j++) {
       const g = group[j];
       size[g * cohorts + i]++;
@@ -192,13 +216,7 @@ export function cohortCuts(
       const s = size[g * cohorts + i];
       if (s === 0) continue;
       const base = g * cells + offset[i];
-      const h = (g * cohorts + i) * maxPurchases;
-      const reached = new Int32Array(maxPurchases);
-      let running = 0;
-      for (let k = maxPurchases - 1; k >= 0; k--) {
-        running += histogram[h + k];
-        reached[k] = running;
-      }
+      const reached = survival(histogram, (g * cohorts + i) * maxPurchases);
       rows.push({
         month: first + i,
         label: formatMonth(first + i),
@@ -210,7 +228,7 @@ export function cohortCuts(
         reached,
       });
     }
-    cuts.push({ customers: customers[g], rows });
+    cuts.push({ customers: customers[g], rows, totalReached: totals(g) });
   }
   return cuts;
 }

@@ -141,6 +141,8 @@ describe("cohortCuts", () => {
     const asTen = (t: ReturnType<typeof expectedTables>) =>
       t.map((r) => ({ ...r, reached: r.reached.slice(0, 4) }));
     expect(asTables(cuts[0])).toEqual(asTen(expectedTables(sub0, asOfDay)));
+    expect(arr(cuts[0].totalReached)).toEqual([2, 2, 1, 0]);
+    expect(arr(cuts[1].totalReached)).toEqual([2, 1, 0, 0]);
     expect(asTables(cuts[1])).toEqual(asTen(expectedTables(sub1, asOfDay)));
   });
 
@@ -151,6 +153,8 @@ describe("cohortCuts", () => {
       maxMonths: 1,
     });
     expect(late.customers).toBe(4);
+    // The pooled survival still counts the January cohort (c0: 3, c1: 2, c3: 1 purchases).
+    expect(arr(late.totalReached).slice(0, 4)).toEqual([4, 2, 1, 0]);
     expect(late.rows.map((r) => [r.label, r.size, arr(r.activeCustomers)])).toEqual([
       ["2024-02", 1, [1]],
     ]);
@@ -182,6 +186,8 @@ describe("cohortCuts", () => {
             const keep = (c: number) => (g < 3 ? code[c] === g : extra[c]);
             const sub = subsetTables(table, customers, keep);
             expect(asTables(got[g])).toEqual(expectedTables(sub, asOf, 6));
+            const total = continuationByCohort(sub, { asOfDay: asOf }).total;
+            expect(arr(got[g].totalReached)).toEqual(arr(total?.reached ?? new Int32Array(10)));
           }
         },
       ),

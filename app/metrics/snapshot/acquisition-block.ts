@@ -237,6 +237,8 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
       totalProducts: entry.products.length,
     },
     channelOf: attribution.channel,
+    campaignOf: attribution.campaign,
+    campaigns: attribution.campaigns,
   };
 }
 

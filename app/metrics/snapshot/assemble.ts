@@ -171,6 +171,7 @@ export function assemble(
           },
           entryProducts: d.acquisition.entryProducts,
         }),
+    cohortCuts: d.cohortCuts,
   };
   assertJsonSafe(snapshot);
 

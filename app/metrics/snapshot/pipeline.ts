@@ -58,6 +58,7 @@ import {
   type InsufficientData,
 } from "../../analytics/clv";
 import { acquisitionStage } from "./acquisition-block";
+import { cohortCutsBlock } from "./cohort-cuts-block";
 import { assemble } from "./assemble";
 import type {
   ChoiceOutcome,
@@ -118,6 +119,7 @@ function runDescriptive(ctx: Context): Descriptive {
   });
   const channels = input.channels === undefined ? {} : { channels: input.channels };
   const yoy = yoyMigration(history, last12);
+  const acquisition = acquisitionStage(ctx);
   return {
     rfm,
     grid: rfmGrid(rfm),
@@ -161,7 +163,8 @@ function runDescriptive(ctx: Context): Descriptive {
     cacAll: cacByMonth(history, input.marketingSpend, channels),
     cacLast12: cacByMonth(history, last12Spend, channels),
     trends: trendsBlock(history, { ...input, asOfDay, cohorts, currentYoy: yoy }),
-    acquisition: acquisitionStage(ctx),
+    acquisition,
+    cohortCuts: cohortCutsBlock(ctx, acquisition),
   };
 }
 

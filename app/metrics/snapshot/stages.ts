@@ -36,6 +36,7 @@ import type { ShopSettings } from "../../settings";
 import type { TrendsBlock } from "./trends-block";
 import type {
   AcquisitionBlock,
+  CohortCutsBlock,
   EntryProductsBlock,
   HoldoutUnavailable,
   NotEnoughData,
@@ -129,6 +130,9 @@ export interface AcquisitionStage {
   readonly entryProducts: EntryProductsBlock;
   /** Per customer: index into acquisition.channels, −1 without a first purchase. */
   readonly channelOf: Int32Array;
+  /** Per customer: index into campaigns (first touch's normalised utm_campaign), or −1. */
+  readonly campaignOf: Int32Array;
+  readonly campaigns: readonly string[];
 }
 
 /** The descriptive stage's results (analytics/ engines, before any JSON shaping). */
@@ -155,6 +159,8 @@ export interface Descriptive {
   readonly trends: TrendsBlock;
   /** Null when the input has no first touches and line items. */
   readonly acquisition: AcquisitionStage | null;
+  /** Cohort tables per filter value (cohort-cuts-block.ts). */
+  readonly cohortCuts: CohortCutsBlock;
 }
 
 /** The clv stage's models and per-customer predictions. */

@@ -623,6 +623,52 @@ export const MAX_ENTRY_PRODUCTS = 200;
 /** Campaigns whose campaign × month rows the acquisition block keeps. */
 export const MAX_CAMPAIGN_MONTH_CAMPAIGNS = 10;
 
+/** What a cohort cut filters on (docs/decisions/00XX-cohort-filters.md). */
+export type CohortCutDimension = "channel" | "campaign" | "product" | "first_order" | "discount";
+
+/** One cohort of a cut: counts only (the pages derive shares and per-customer values). */
+export interface CohortCutRowJson {
+  readonly month: string;
+  readonly size: number;
+  readonly completeMonths: number;
+  /** Per month since the first purchase: customers with a purchase, net revenue (minor). */
+  readonly activeCustomers: number[];
+  readonly netMinor: number[];
+  /** reached[n − 1]: customers with ≥ n purchases up to the as-of date. */
+  readonly reached: number[];
+}
+
+export interface CohortCutJson {
+  /** "<dimension>:<value>", the pages' URL parameter. */
+  readonly key: string;
+  readonly dimension: CohortCutDimension;
+  /** Channel key, normalised campaign, product id, "subscription" | "one_time", "yes" | "no". */
+  readonly value: string;
+  /** The merchant's channel label, when one is set. */
+  readonly label: string | null;
+  /** Customers with a first purchase up to the as-of date in the cut. */
+  readonly customers: number;
+  /** The cohorts of the newest MAX_COHORT_ROWS months that have customers, oldest first. */
+  readonly rows: CohortCutRowJson[];
+  /** reached over all cohorts of the cut (the continuation page's "all" row). */
+  readonly totalReached: number[];
+}
+
+/** Cohort tables restricted to one filter value each (absent in snapshots stored before). */
+export interface CohortCutsBlock {
+  readonly asOfMonth: string;
+  readonly maxMonths: number;
+  readonly maxPurchases: number;
+  /** Customers with a first purchase up to the as-of date. */
+  readonly customers: number;
+  /** Of those, customers whose first purchase's discount codes were never read. */
+  readonly discountUnknown: number;
+  /** Cut sizes: campaigns and entry products beyond these are not cut. */
+  readonly topCampaigns: number;
+  readonly topProducts: number;
+  readonly cuts: CohortCutJson[];
+}
+
 export interface ShopSnapshot {
   readonly version: typeof SNAPSHOT_VERSION;
   readonly currency: string;
@@ -667,6 +713,8 @@ export interface ShopSnapshot {
   /** Acquisition and entry products (absent in snapshots stored before them). */
   readonly acquisition?: AcquisitionBlock;
   readonly entryProducts?: EntryProductsBlock;
+  /** Cohort and continuation tables per filter value (absent in snapshots stored before). */
+  readonly cohortCuts?: CohortCutsBlock;
 }
 
 /**

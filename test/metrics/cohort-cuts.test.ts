@@ -1,0 +1,304 @@
+/**
+ * The cohort cuts end to end: a hand-built shop written through the row store (first touches,
+ * line items, subscription lines, discount codes), loaded and computed by computeShop on the
+ * suite's database; each cut must equal cohortRetention / continuationByCohort computed over
+ * exactly the customers listed by hand below.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cohortRetention } from "../../app/analytics/cohorts";
+import { continuationByCohort } from "../../app/analytics/continuation";
+import { buildPurchaseHistory } from "../../app/analytics/history";
+import { createCalendar } from "../../app/analytics/time";
+import { ORDER_CANCELLED, type OrderTable } from "../../app/analytics/types";
+import { createDatabase } from "../../app/db.server";
+import { computeShop } from "../../app/metrics/compute.server";
+import { parseSnapshot } from "../../app/metrics/snapshot/codec";
+import type { CohortCutsBlock } from "../../app/metrics/snapshot/types";
+import type { Journey, LineItemRow, OrderRow } from "../../app/sync/rows";
+import { createRowStore } from "../../app/sync/store.server";
+
+const url = process.env.DATABASE_URL!;
+const db = createDatabase(url);
+const store = createRowStore(url);
+const domain = `cuts-${process.pid}-${Date.now()}.myshopify.com`;
+const AS_OF = new Date("2024-04-30T12:00:00+09:00");
+
+const visit = (v: Partial<Extract<Journey, { kind: "visit" }>>): Journey => ({
+  kind: "visit",
+  source: null,
+  sourceType: null,
+  utmSource: null,
+  utmMedium: null,
+  utmCampaign: null,
+  utmContent: null,
+  utmTerm: null,
+  referrerHost: null,
+  landingPath: "/",
+  ...v,
+});
+const cpc = (campaign: string) =>
+  visit({ utmSource: "google", utmMedium: "cpc", utmCampaign: campaign });
+
+const P1 = 9101n;
+const P2 = 9102n;
+const P3 = 9103n;
+let lineId = 5000n;
+
+interface Spec {
+  readonly id: bigint;
+  readonly customer: bigint | null;
+  readonly at: string;
+  readonly net: number;
+  readonly touch?: Journey | null;
+  /** [product, bought on a selling plan]. */
+  readonly lines: readonly (readonly [bigint, boolean])[];
+  /** null: the codes were never read. */
+  readonly codes?: string[] | null;
+  readonly cancelled?: boolean;
+}
+
+/**
+ * 301 Google Ads "Spring", entry P1 with a code; again in Feb and Mar (P2, P1).
+ * 302 Instagram, entry P1 + P2 on a selling plan (subscription), no code; again in Feb.
+ * 303 Google Ads "Summer", entry P2 with a code; a cancelled order in Mar.
+ * 304 no visit (direct), entry P3, codes never read (discount unknown).
+ * 305 Google Ads "Spring", two orders on 2024-03-01 (P1 without code, P3 with one: the
+ *     first purchase used a code), again 2024-04-10.
+ * 306 only a cancelled order. One guest order.
+ */
+const SPECS: Spec[] = [
+  {
+    id: 1n,
+    customer: 301n,
+    at: "2024-01-10T10:00:00+09:00",
+    net: 5000,
+    touch: cpc("Spring"),
+    lines: [[P1, false]],
+    codes: ["WELCOME"],
+  },
+  { id: 2n, customer: 301n, at: "2024-02-15T10:00:00+09:00", net: 3000, lines: [[P2, false]] },
+  { id: 3n, customer: 301n, at: "2024-03-20T10:00:00+09:00", net: 2000, lines: [[P1, false]] },
+  {
+    id: 4n,
+    customer: 302n,
+    at: "2024-01-20T10:00:00+09:00",
+    net: 4000,
+    touch: visit({ referrerHost: "instagram.com" }),
+    lines: [
+      [P1, false],
+      [P2, true],
+    ],
+  },
+  { id: 5n, customer: 302n, at: "2024-02-20T10:00:00+09:00", net: 3500, lines: [[P2, true]] },
+  {
+    id: 6n,
+    customer: 303n,
+    at: "2024-02-05T10:00:00+09:00",
+    net: 2500,
+    touch: cpc("Summer"),
+    lines: [[P2, false]],
+    codes: ["SUMMER"],
+  },
+  {
+    id: 7n,
+    customer: 303n,
+    at: "2024-03-05T10:00:00+09:00",
+    net: 900,
+    lines: [[P3, false]],
+    cancelled: true,
+  },
+  {
+    id: 8n,
+    customer: 304n,
+    at: "2024-02-10T10:00:00+09:00",
+    net: 1000,
+    touch: { kind: "none" },
+    lines: [[P3, false]],
+    codes: null,
+  },
+  {
+    id: 9n,
+    customer: 305n,
+    at: "2024-03-01T09:00:00+09:00",
+    net: 1500,
+    touch: cpc("Spring"),
+    lines: [[P1, false]],
+  },
+  {
+    id: 10n,
+    customer: 305n,
+    at: "2024-03-01T18:00:00+09:00",
+    net: 700,
+    touch: cpc("Spring"),
+    lines: [[P3, false]],
+    codes: ["AGAIN"],
+  },
+  { id: 11n, customer: 305n, at: "2024-04-10T10:00:00+09:00", net: 1200, lines: [[P3, false]] },
+  {
+    id: 12n,
+    customer: 306n,
+    at: "2024-01-05T10:00:00+09:00",
+    net: 800,
+    touch: cpc("Spring"),
+    lines: [[P1, false]],
+    cancelled: true,
+  },
+  {
+    id: 13n,
+    customer: null,
+    at: "2024-01-06T10:00:00+09:00",
+    net: 600,
+    touch: cpc("Spring"),
+    lines: [[P1, false]],
+  },
+];
+
+/** Customers of each cut, by hand (ids). */
+const EXPECTED: Record<string, bigint[]> = {
+  "channel:google_ads": [301n, 303n, 305n],
+  "channel:instagram": [302n],
+  "channel:direct": [304n],
+  "campaign:spring": [301n, 305n],
+  "campaign:summer": [303n],
+  [`product:${P1}`]: [301n, 302n, 305n],
+  [`product:${P2}`]: [302n, 303n],
+  [`product:${P3}`]: [304n, 305n],
+  "first_order:subscription": [302n],
+  "first_order:one_time": [301n, 303n, 304n, 305n],
+  "discount:yes": [301n, 303n, 305n],
+  "discount:no": [302n],
+};
+
+function row(s: Spec): OrderRow {
+  const when = new Date(s.at);
+  const lineItems: LineItemRow[] = s.lines.map(([productId, subscription]) => ({
+    id: lineId++,
+    orderId: s.id,
+    productId,
+    variantId: productId + 100n,
+    quantity: 1,
+    currentQuantity: 1,
+    netMinor: BigInt(Math.round(s.net / s.lines.length)),
+    subscription,
+    giftCard: false,
+    versionAt: when,
+  }));
+  return {
+    id: s.id,
+    customerId: s.customer,
+    processedAt: when,
+    cancelledAt: s.cancelled ? when : null,
+    test: false,
+    grossMinor: BigInt(s.net),
+    refundedMinor: 0n,
+    netMinor: BigInt(s.net),
+    itemQuantity: s.lines.length,
+    sourceName: "web",
+    subscription: s.lines.some(([, sub]) => sub),
+    shopifyUpdatedAt: when,
+    channelHandle: "online_store",
+    discountCodeList: s.codes === undefined ? [] : s.codes,
+    firstTouch: s.touch ?? null,
+    lineItems,
+  };
+}
+
+/** The cohort and continuation tables over exactly `ids`, from the specs (not the loader). */
+function expectedFor(ids: readonly bigint[]) {
+  const specs = SPECS.filter((s) => s.customer !== null && ids.includes(s.customer)).sort(
+    (a, b) =>
+      ids.indexOf(a.customer!) - ids.indexOf(b.customer!) || Date.parse(a.at) - Date.parse(b.at),
+  );
+  const orders: OrderTable = {
+    length: specs.length,
+    customer: Int32Array.from(specs, (s) => ids.indexOf(s.customer!)),
+    processedAt: Float64Array.from(specs, (s) => Date.parse(s.at)),
+    grossMinor: Float64Array.from(specs, (s) => s.net),
+    netMinor: Float64Array.from(specs, (s) => s.net),
+    flags: Uint8Array.from(specs, (s) => (s.cancelled ? ORDER_CANCELLED : 0)),
+  };
+  const history = buildPurchaseHistory(orders, ids.length, createCalendar("Asia/Tokyo"));
+  const asOfDay = history.calendar.dayOf(AS_OF.getTime());
+  const cohorts = cohortRetention(history, { asOfDay, maxMonths: 36 });
+  const continuation = continuationByCohort(history, { asOfDay });
+  return {
+    rows: cohorts.rows.map((r) => ({
+      month: r.label,
+      size: r.size,
+      completeMonths: r.completeMonths,
+      activeCustomers: [...r.activeCustomers],
+      netMinor: [...r.netMinor],
+      reached: [...continuation.rows.find((c) => c.month === r.month)!.reached],
+    })),
+    totalReached: [...continuation.total!.reached],
+  };
+}
+
+let block: CohortCutsBlock;
+
+beforeAll(async () => {
+  const shop = await db.shop.create({ data: { domain, timezone: "Asia/Tokyo", currency: "JPY" } });
+  await store.upsertCustomers(
+    shop.id,
+    [301n, 302n, 303n, 304n, 305n, 306n].map((id) => ({
+      id,
+      createdAt: new Date("2023-12-01T00:00:00Z"),
+      shopifyUpdatedAt: new Date("2023-12-01T00:00:00Z"),
+      tags: "",
+    })),
+  );
+  await store.upsertOrders(shop.id, SPECS.map(row));
+  const result = await computeShop(domain, { db, databaseUrl: url, asOf: AS_OF });
+  const stored = await db.metricSnapshot.findUniqueOrThrow({ where: { id: result.snapshotId } });
+  block = parseSnapshot(stored.data)!.cohortCuts!;
+});
+
+afterAll(async () => {
+  await db.shop.deleteMany({ where: { domain } });
+  await store.close();
+  await db.$disconnect();
+});
+
+describe("the cohort cuts block", () => {
+  it("cuts by channel, campaign, entry product, first order type and discount", () => {
+    expect(block.cuts.map((c) => c.key).sort()).toEqual(Object.keys(EXPECTED).sort());
+    expect(block.customers).toBe(5);
+    expect(block.discountUnknown).toBe(1);
+    for (const cut of block.cuts) expect(cut.customers).toBe(EXPECTED[cut.key].length);
+  });
+
+  it("equals the cohort and continuation tables of exactly each cut's customers", () => {
+    for (const cut of block.cuts) {
+      const expected = expectedFor(EXPECTED[cut.key]);
+      expect({ key: cut.key, rows: cut.rows, totalReached: cut.totalReached }).toEqual({
+        key: cut.key,
+        ...expected,
+      });
+    }
+  });
+
+  it("holds the hand-computed counts of one cut", () => {
+    const spring = block.cuts.find((c) => c.key === "campaign:spring")!;
+    // 301: Jan cohort, purchases in Jan, Feb, Mar. 305: Mar cohort, two orders on Mar 1, Apr.
+    // The as-of day is April's last: April is complete.
+    expect(spring.rows).toEqual([
+      {
+        month: "2024-01",
+        size: 1,
+        completeMonths: 4,
+        activeCustomers: [1, 1, 1, 0],
+        netMinor: [5000, 3000, 2000, 0],
+        reached: [1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+      },
+      {
+        month: "2024-03",
+        size: 1,
+        completeMonths: 2,
+        activeCustomers: [1, 1],
+        netMinor: [2200, 1200],
+        reached: [1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+      },
+    ]);
+    expect(spring.totalReached.slice(0, 4)).toEqual([2, 2, 1, 0]);
+  });
+});
