@@ -1040,6 +1040,30 @@ export const enMessages = {
   "entry.gaps.x": "Days since the previous purchase",
   "entry.gaps.y": "Customers",
   "entry.gaps.alt": "Histogram of days, {label}; the table below lists the same counts.",
+  "cohortFilter.label": "Customers",
+  "cohortFilter.all": "All customers",
+  "cohortFilter.group.channel": "Acquisition channel",
+  "cohortFilter.group.campaign": "Campaign (top {n})",
+  "cohortFilter.group.product": "Entry product (top {n})",
+  "cohortFilter.group.first_order": "First purchase",
+  "cohortFilter.group.discount": "Discount code on the first purchase",
+  "cohortFilter.first_order.subscription": "Subscription",
+  "cohortFilter.first_order.one_time": "One-time purchase",
+  "cohortFilter.discount.yes": "Code used",
+  "cohortFilter.discount.no": "No code",
+  "cohortFilter.option": "{name} · {customers}",
+  "cohortFilter.applied":
+    "Filtered to {dimension}: {name}. {customers} of the {total} customers with a first purchase up to {date}; cohort sizes, shares and revenue count only them.",
+  "cohortFilter.none": "All {total} customers with a first purchase up to {date}.",
+  "cohortFilter.discountUnknown":
+    "{n} customers whose first purchase's discount codes have not been synced yet are in neither discount choice.",
+  "cohortFilter.unknown":
+    "The filter in the address ({key}) is not in the latest computation; all customers are shown.",
+  "cohortFilter.unavailable": "Filters become available after the next computation.",
+  "cohortFilter.cohortsNote":
+    "Filtered views show the last 36 cohort months; NPS by cohort is not split by the filter.",
+  "cohortFilter.continuationNote":
+    "The filter applies to continuation by purchase count; the subscription sections below cover all subscribers.",
 } as const satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof enMessages;

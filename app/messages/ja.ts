@@ -1011,6 +1011,30 @@ const messages: Record<MessageKey, Message> = {
   "entry.gaps.x": "前回購入からの日数",
   "entry.gaps.y": "顧客数",
   "entry.gaps.alt": "{label}の日数のヒストグラム。同じ件数を下の表に示します。",
+  "cohortFilter.label": "対象顧客",
+  "cohortFilter.all": "すべての顧客",
+  "cohortFilter.group.channel": "獲得チャネル",
+  "cohortFilter.group.campaign": "キャンペーン（上位{n}件）",
+  "cohortFilter.group.product": "入口商品（上位{n}件）",
+  "cohortFilter.group.first_order": "初回購入",
+  "cohortFilter.group.discount": "初回購入の割引コード",
+  "cohortFilter.first_order.subscription": "定期購入",
+  "cohortFilter.first_order.one_time": "単品購入",
+  "cohortFilter.discount.yes": "使用あり",
+  "cohortFilter.discount.no": "使用なし",
+  "cohortFilter.option": "{name}・{customers}人",
+  "cohortFilter.applied":
+    "{dimension}「{name}」で絞り込み中。{date}までに初回購入した{total}人のうち{customers}人で、コホートの人数・割合・売上はこの顧客だけで集計しています。",
+  "cohortFilter.none": "{date}までに初回購入したすべての顧客（{total}人）。",
+  "cohortFilter.discountUnknown":
+    "初回購入の割引コードがまだ同期されていない{n}人は、割引のどちらの選択肢にも含まれません。",
+  "cohortFilter.unknown":
+    "URLの絞り込み（{key}）は最新の集計にないため、すべての顧客を表示しています。",
+  "cohortFilter.unavailable": "絞り込みは次回の集計後に使えるようになります。",
+  "cohortFilter.cohortsNote":
+    "絞り込み時は直近36か月のコホートを表示します。コホート別NPSは絞り込みの対象外です。",
+  "cohortFilter.continuationNote":
+    "絞り込みは購入回数別の継続率に適用されます。下の定期購入の継続はすべての定期購入者が対象です。",
 };
 
 /** Definitions by metric id; {params} are the definition's own (ratios also as …Percent). */

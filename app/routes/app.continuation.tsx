@@ -26,12 +26,15 @@ import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
 import type { ContinuationJson } from "../metrics/snapshot/types";
+import { CohortFilter } from "../components/CohortFilter";
+import { cutParam } from "../pages/cohort-filter.server";
 import { continuationData } from "../pages/continuation.server";
+import { pageAdminApi } from "../pages/customer-names.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return continuationData(session.shop);
+  return continuationData(session.shop, { cut: cutParam(request), api: pageAdminApi(session) });
 };
 
 /** Cohorts shown in the table, newest first. */
@@ -189,6 +192,17 @@ export default function Continuation() {
           <KpiCard {...c.f2} trend={[]} trendDates={[]} format={format} />
           <KpiCard {...c.secondDelivery} trend={[]} trendDates={[]} format={format} />
         </InlineGrid>
+        {data.filter && (
+          <Card>
+            <CohortFilter
+              view={data.filter}
+              i18n={i18n}
+              format={format}
+              asOfDate={data.asOfDate}
+              note={t("cohortFilter.continuationNote")}
+            />
+          </Card>
+        )}
         <ContinuationCard
           table={c.all}
           title={t("continuation.all.title")}
