@@ -558,6 +558,31 @@ describe("analysis pages", () => {
     await screenshot(page, "cohorts");
   });
 
+  it("cohorts filtered to one cut: the select, the base line and the cut's numbers", async () => {
+    const cuts = snapshot.cohortCuts!;
+    // The largest acquisition channel's cut (one-time first purchases if no channel).
+    const cut =
+      [...cuts.cuts]
+        .filter((c) => c.dimension === "channel")
+        .sort((a, b) => b.customers - a.customers)[0] ??
+      cuts.cuts.find((c) => c.key === "first_order:one_time")!;
+    const page = await app.open("/app/cohorts", main.store);
+    await page.getByTestId("cohort-heatmap").waitFor();
+    expect(await text(page, "cohort-filter-base")).toContain(en.number(cuts.customers));
+    await page.getByTestId("cohort-filter").locator("select").selectOption(cut.key);
+    await page.waitForURL((url) => url.searchParams.get("cut") === cut.key);
+    await page
+      .getByText(`${en.number(cut.customers)} of the ${en.number(cuts.customers)}`)
+      .waitFor();
+    const row = cut.rows.filter((r) => r.completeMonths >= 2).at(-1)!;
+    expect(await text(page, `cohort-${row.month}-1`)).toBe(
+      en.percent(Math.round((row.activeCustomers[1]! / row.size) * 1e4) / 1e4, 0),
+    );
+    expect(await text(page, "cohort-filter-base")).toMatch(/^Filtered to /);
+    await expectAccessible(page, "cohorts-filtered");
+    await screenshot(page, "cohorts-filtered");
+  });
+
   it("migration: year over year and the segment matrix", async () => {
     const page = await app.open("/app/migration", main.store);
     await page.getByTestId("migration-matrix").waitFor();
@@ -810,6 +835,20 @@ describe("Japanese admin", () => {
     );
     await expectAccessible(page, "cohorts-ja");
     await screenshot(page, "cohorts-ja");
+  });
+
+  it("continuation filtered by the URL's cut, in Japanese", async () => {
+    const cut = snapshot.cohortCuts!.cuts.find((c) => c.key === "first_order:one_time")!;
+    const page = await app.open(`/app/continuation?cut=${cut.key}`, main.store, "ja");
+    await page.getByTestId("continuation-all").waitFor();
+    expect(await text(page, "cohort-filter-base")).toContain(`初回購入「単品購入」で絞り込み中。`);
+    expect(await text(page, "cohort-filter-base")).toContain(`${ja.number(cut.customers)}人`);
+    const second = cut.totalReached[1]! / cut.totalReached[0]!;
+    expect(await text(page, "continuation-all-pooled")).toBe(
+      `全${ja.number(cut.totalReached[0]!)}人のうち${ja.percent(second)}が2回目の購入をしました。`,
+    );
+    await expectAccessible(page, "continuation-filtered-ja");
+    await screenshot(page, "continuation-filtered-ja");
   });
   it("the analysis pages and the drill-down in Japanese pass the accessibility check", async () => {
     const segment = [...snapshot.segments.rows].sort((a, b) => b.customers - a.customers)[0]!;
