@@ -70,27 +70,21 @@ export function membershipOfCodes(codes: Int32Array, cutCount: number): CutMembe
 /** Memberships side by side: cut k of part i becomes cut (offset of part i) + k. */
 export function concatMemberships(parts: readonly CutMembership[]): CutMembership {
   const n = parts.length === 0 ? 0 : parts[0].start.length - 1;
-  const start = new Int32Array(n + 1);
   for (const p of parts) {
     if (p.start.length !== n + 1) throw new RangeError("memberships of different customer counts");
   }
-  for (let c = 0; c < n; c++) {
-    let k = 0;
-    for (const p of parts) k += p.start[c + 1] - p.start[c];
-    start[c + 1] = start[c] + k;
-  }
+  const start = new Int32Array(n + 1);
+  for (const p of parts) for (let c = 0; c < n; c++) start[c + 1] += p.start[c + 1] - p.start[c];
+  for (let c = 0; c < n; c++) start[c + 1] += start[c];
   const group = new Int32Array(start[n]);
+  const fill = start.slice(0, n);
   let offset = 0;
-  const offsets = parts.map((p) => {
-    const o = offset;
+  // Part by part, so each customer's cuts stay in part order.
+  for (const p of parts) {
+    for (let c = 0; c < n; c++) {
+      for (let j = p.start[c]; j < p.start[c + 1]; j++) group[fill[c]++] = offset + p.group[j];
+    }
     offset += p.cutCount;
-    return o;
-  });
-  for (let c = 0; c < n; c++) {
-    let w = start[c];
-    parts.forEach((p, i) => {
-      for (let j = p.start[c]; j < p.start[c + 1]; j++) group[w++] = offsets[i] + p.group[j];
-    });
   }
   return { cutCount: offset, start, group };
 }
@@ -176,29 +170,43 @@ export function cohortCuts(
   const net = new Float64Array(cutCount * cells);
   const histogram = new Int32Array(cutCount * cohorts * maxPurchases);
 
+  // A customer's months since the first purchase, merged once, then added to each cut.
+  let longest = 0;
+  for (let c = 0; c < n; c++) longest = Math.max(longest, purchaseStart[c + 1] - purchaseStart[c]);
+  const monthK = new Int32Array(longest);
+  const monthOrders = new Int32Array(longest);
+  const monthNet = new Float64Array(longest);
   for (let c = 0; c < n; c++) {
     const cohort = cohortOf[c];
     if (cohort < 0) continue;
     const i = cohort - first;
     const w = width[i];
+    let m = -1;
+    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+      const day = purchaseDay[p];
+      if (day > asOfDay) break;
+      const k = history.monthOf(day) - cohort;
+      if (k >= w) break;
+      if (m < 0 || monthK[m] !== k) {
+        m++;
+        monthK[m] = k;
+        monthOrders[m] = 0;
+        monthNet[m] = 0;
+      }
+      monthOrders[m] += purchaseOrders[p];
+      monthNet[m] += purchaseNet[p];
+    }
     const reached = reachedOf[c];
     for (let j = start[c]; j < start[c + 1]; j++) {
       const g = group[j];
       size[g * cohorts + i]++;
       histogram[(g * cohorts + i) * maxPurchases + reached - 1]++;
       const base = g * cells + offset[i];
-      let lastK = -1;
-      for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
-        const day = purchaseDay[p];
-        if (day > asOfDay) break;
-        const k = history.monthOf(day) - cohort;
-        if (k >= w) break;
-        orders[base + k] += purchaseOrders[p];
-        net[base + k] += purchaseNet[p];
-        if (k !== lastK) {
-          active[base + k]++;
-          lastK = k;
-        }
+      for (let q = 0; q <= m; q++) {
+        const cell = base + monthK[q];
+        active[cell]++;
+        orders[cell] += monthOrders[q];
+        net[cell] += monthNet[q];
       }
     }
   }
@@ -231,4 +239,71 @@ export function cohortCuts(
     cuts.push({ customers: customers[g], rows, totalReached: totals(g) });
   }
   return cuts;
+}
+
+/**
+ * Σ plus − Σ minus, cohort by cohort: the cut of a union of disjoint cuts less some of its
+ * disjoint subsets (e.g. one-time first purchases = every channel − subscription), so a cut
+ * that is a complement costs no pass over the purchases. Counts and money are integers, so
+ * the result is exact; cohorts left without customers are dropped.
+ */
+export function combineCuts(plus: readonly CohortCut[], minus: readonly CohortCut[]): CohortCut {
+  interface Acc {
+    month: number;
+    label: string;
+    size: number;
+    completeMonths: number;
+    active: Int32Array;
+    orders: Int32Array;
+    net: Float64Array;
+    reached: Int32Array;
+  }
+  const byMonth = new Map<number, Acc>();
+  let customers = 0;
+  let totalReached: Int32Array | null = null;
+  const apply = (cut: CohortCut, sign: number) => {
+    customers += sign * cut.customers;
+    totalReached ??= new Int32Array(cut.totalReached.length);
+    for (let k = 0; k < totalReached.length; k++) totalReached[k] += sign * cut.totalReached[k];
+    for (const row of cut.rows) {
+      let acc = byMonth.get(row.month);
+      if (acc === undefined) {
+        const w = row.activeCustomers.length;
+        acc = {
+          month: row.month,
+          label: row.label,
+          size: 0,
+          completeMonths: row.completeMonths,
+          active: new Int32Array(w),
+          orders: new Int32Array(w),
+          net: new Float64Array(w),
+          reached: new Int32Array(row.reached.length),
+        };
+        byMonth.set(row.month, acc);
+      }
+      acc.size += sign * row.size;
+      for (let k = 0; k < acc.active.length; k++) {
+        acc.active[k] += sign * row.activeCustomers[k];
+        acc.orders[k] += sign * row.orders[k];
+        acc.net[k] += sign * row.netMinor[k];
+      }
+      for (let k = 0; k < acc.reached.length; k++) acc.reached[k] += sign * row.reached[k];
+    }
+  };
+  for (const cut of plus) apply(cut, 1);
+  for (const cut of minus) apply(cut, -1);
+  const rows = [...byMonth.values()]
+    .filter((a) => a.size > 0)
+    .sort((a, b) => a.month - b.month)
+    .map((a): CohortCutRow => ({
+      month: a.month,
+      label: a.label,
+      size: a.size,
+      completeMonths: a.completeMonths,
+      activeCustomers: a.active,
+      orders: a.orders,
+      netMinor: a.net,
+      reached: a.reached,
+    }));
+  return { customers, rows, totalReached: totalReached ?? new Int32Array(0) };
 }

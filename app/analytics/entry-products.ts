@@ -300,6 +300,8 @@ export function entryProductReport(
   products: readonly string[],
   options: EntryProductOptions,
   facts?: CustomerFacts,
+  /** purchaseProducts of the same inputs and facts, when the caller already has them. */
+  bought?: { readonly entry: Csr; readonly next: Csr },
 ): EntryProductReport {
   const windowDays = options.windowDays ?? 90;
   const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
@@ -322,7 +324,8 @@ export function entryProductReport(
   const P = products.length;
   const n = history.customerCount;
 
-  const { entry, next } = purchaseProducts(history, orders, lineItems, P, asOfDay, f.included);
+  const { entry, next } =
+    bought ?? purchaseProducts(history, orders, lineItems, P, asOfDay, f.included);
 
   // Members: one per (customer, entry product).
   const members = entry.values.length;

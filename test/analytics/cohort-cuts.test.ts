@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   cohortCuts,
+  combineCuts,
   concatMemberships,
   membershipOfCodes,
   type CohortCut,
@@ -189,6 +190,22 @@ describe("cohortCuts", () => {
             const total = continuationByCohort(sub, { asOfDay: asOf }).total;
             expect(arr(got[g].totalReached)).toEqual(arr(total?.reached ?? new Int32Array(10)));
           }
+          // Codes 0 ∪ 1 ∪ 2 less those of them with the flag = those without it.
+          const only = (keep: (c: number) => boolean) =>
+            cohortCuts(
+              hist,
+              membershipOfCodes(
+                Int32Array.from(code, (_, c) => (keep(c) ? 0 : -1)),
+                1,
+              ),
+              { asOfDay: asOf, maxMonths: 6 },
+            )[0];
+          const flagged = only((c) => code[c] >= 0 && extra[c]);
+          const rest = combineCuts(got.slice(0, 3), [flagged]);
+          const direct = only((c) => code[c] >= 0 && !extra[c]);
+          expect(asTables(rest)).toEqual(asTables(direct));
+          expect(rest.customers).toBe(direct.customers);
+          expect(arr(rest.totalReached)).toEqual(arr(direct.totalReached));
         },
       ),
       { numRuns: 150 },

@@ -39,6 +39,7 @@ import {
   parseDay,
   parseMonth,
   paybackMonths,
+  purchaseProducts,
   periodTrends,
   pareto,
   repeatRate,
@@ -49,6 +50,8 @@ import {
   yearRange,
   yoyMigration,
 } from "../../app/analytics/index";
+import { cohortCutsBlock } from "../../app/metrics/snapshot/cohort-cuts-block";
+import type { AcquisitionStage, Context } from "../../app/metrics/snapshot/stages";
 import { storedLayouts } from "../../app/metrics/snapshot/trends-block";
 import type {
   AttributionColumns,
@@ -391,6 +394,40 @@ export function benchDescriptive(customers: number): BenchResult {
     sink.push(
       entryProductReport(history, shop.orders, shop.lineItems, shop.products, { asOfDay }, facts),
     ),
+  );
+  // Shared with the entry-product report in the compute (acquisition-block.ts).
+  const { entry: entryOf } = purchaseProducts(
+    history,
+    shop.orders,
+    shop.lineItems,
+    shop.products.length,
+    asOfDay,
+    facts.included,
+  );
+  time(
+    "acquisition: cohort filters (cuts per channel, top campaigns/products, first order)",
+    () => {
+      // The block reads the history, the orders and line items, and the stage's codes.
+      const ctx = {
+        history,
+        asOfDay,
+        input: {
+          orders: shop.orders,
+          acquisition: { lineItems: shop.lineItems, products: shop.products },
+        },
+      } as unknown as Context;
+      const stage = {
+        acquisition: { channels: attribution.channels },
+        channelOf: attribution.channel,
+        campaignOf: attribution.campaign,
+        campaigns: attribution.campaigns,
+        entryOf,
+      } as unknown as AcquisitionStage;
+      const block = cohortCutsBlock(ctx, stage);
+      const bytes = JSON.stringify(block).length;
+      console.log(`  cohort cuts: ${block.cuts.length} cuts, ${(bytes / 1024).toFixed(0)} KB JSON`);
+      sink.push(block);
+    },
   );
   time("migration: YoY + segment × segment matrix", () => {
     sink.push(yoyMigration(history, year));

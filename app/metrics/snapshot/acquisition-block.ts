@@ -11,7 +11,7 @@ import {
 } from "../../analytics/acquisition";
 import { attributeCustomers } from "../../analytics/channels";
 import { customerFacts } from "../../analytics/customer-groups";
-import { entryProductReport } from "../../analytics/entry-products";
+import { entryProductReport, purchaseProducts } from "../../analytics/entry-products";
 import { buildPurchaseHistory } from "../../analytics/history";
 import type { OrderTable } from "../../analytics/types";
 import { defaultChannelAliases } from "../../channel-names";
@@ -214,6 +214,15 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     else unknown++;
   }
 
+  // Entry products per customer: the report's, and the cohort filters' (cohort-cuts-block).
+  const bought = purchaseProducts(
+    history,
+    input.orders,
+    acq.lineItems,
+    acq.products.length,
+    asOfDay,
+    facts.included,
+  );
   const entry = entryProductReport(
     history,
     input.orders,
@@ -221,6 +230,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     acq.products,
     { asOfDay, windowDays },
     facts,
+    bought,
   );
   const cut = topCampaignMonths(report, MAX_CAMPAIGN_MONTH_CAMPAIGNS);
   return {
@@ -239,6 +249,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     channelOf: attribution.channel,
     campaignOf: attribution.campaign,
     campaigns: attribution.campaigns,
+    entryOf: bought.entry,
   };
 }
 

@@ -6,12 +6,12 @@
  */
 import {
   cohortCuts,
+  combineCuts,
   concatMemberships,
   membershipOfCodes,
   type CohortCut,
   type CutMembership,
 } from "../../analytics/cohort-cuts";
-import { purchaseProducts } from "../../analytics/entry-products";
 import { formatMonth } from "../../analytics/time";
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN, ORDER_SUBSCRIPTION } from "../../analytics/types";
 import { list } from "./json";
@@ -44,9 +44,12 @@ function topCodes(counts: Int32Array, top: number): number[] {
 }
 
 /** One code per customer, recoded to the kept codes' positions (−1 elsewhere). */
-function recode(codes: Int32Array, kept: readonly number[]): Int32Array {
-  const position = new Map(kept.map((k, i) => [k, i]));
-  return codes.map((k) => position.get(k) ?? -1);
+function recode(codes: Int32Array, kept: readonly number[], size: number): Int32Array {
+  const position = new Int32Array(size).fill(-1);
+  kept.forEach((k, i) => (position[k] = i));
+  const out = new Int32Array(codes.length);
+  for (let c = 0; c < codes.length; c++) out[c] = codes[c] >= 0 ? position[codes[c]] : -1;
+  return out;
 }
 
 export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): CohortCutsBlock {
@@ -60,10 +63,14 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
   }
 
   const parts: CutMembership[] = [];
-  const labels: CutLabel[] = [];
-  const add = (membership: CutMembership, cut: (k: number) => CutLabel) => {
+  // null: a helper cut (everyone, discount not known) the pages never show.
+  const labels: (CutLabel | null)[] = [];
+  /** Adds a part; returns the index of its first cut. */
+  const add = (membership: CutMembership, cut: (k: number) => CutLabel | null) => {
+    const first = labels.length;
     parts.push(membership);
     for (let k = 0; k < membership.cutCount; k++) labels.push(cut(k));
+    return first;
   };
   const countOf = (codes: Int32Array, size: number) => {
     const counts = new Int32Array(size);
@@ -71,60 +78,67 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     return counts;
   };
 
+  // Every customer is in exactly one channel: the channels together are the whole shop, so
+  // the complements below need no pass of their own. Without channels, one "all" cut.
+  let channelsCoverAll = false;
+  let channelCuts = 0;
+  let firstChannel = 0;
   if (stage !== null) {
     const channels = stage.acquisition.channels;
-    add(membershipOfCodes(stage.channelOf, channels.length), (k) => ({
+    channelsCoverAll = true;
+    for (let c = 0; c < n; c++) if (included[c] && stage.channelOf[c] < 0) channelsCoverAll = false;
+    channelCuts = channels.length;
+    firstChannel = add(membershipOfCodes(stage.channelOf, channels.length), (k) => ({
       dimension: "channel",
       value: channels[k].key,
       label: channels[k].label,
     }));
     const campaigns = topCodes(countOf(stage.campaignOf, stage.campaigns.length), TOP_CAMPAIGNS);
-    add(membershipOfCodes(recode(stage.campaignOf, campaigns), campaigns.length), (k) => ({
-      dimension: "campaign",
-      value: stage.campaigns[campaigns[k]],
+    add(
+      membershipOfCodes(
+        recode(stage.campaignOf, campaigns, stage.campaigns.length),
+        campaigns.length,
+      ),
+      (k) => ({ dimension: "campaign", value: stage.campaigns[campaigns[k]], label: null }),
+    );
+    const products = input.acquisition?.products ?? [];
+    const entry = stage.entryOf;
+    const P = products.length;
+    const counts = new Int32Array(P);
+    for (let i = 0; i < entry.values.length; i++) counts[entry.values[i]]++;
+    const kept = topCodes(counts, TOP_PRODUCTS);
+    const position = new Int32Array(P).fill(-1);
+    kept.forEach((k, i) => (position[k] = i));
+    // Several entry products per customer: CSR of the kept ones.
+    const start = new Int32Array(n + 1);
+    for (let c = 0; c < n; c++) {
+      let m = 0;
+      for (let i = entry.start[c]; i < entry.start[c + 1]; i++)
+        if (position[entry.values[i]] >= 0) m++;
+      start[c + 1] = start[c] + m;
+    }
+    const group = new Int32Array(start[n]);
+    for (let c = 0, w = 0; c < n; c++) {
+      for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+        const g = position[entry.values[i]];
+        if (g >= 0) group[w++] = g;
+      }
+    }
+    add({ cutCount: kept.length, start, group }, (k) => ({
+      dimension: "product",
+      value: products[kept[k]],
       label: null,
     }));
-    const acq = input.acquisition;
-    if (acq !== undefined) {
-      const P = acq.products.length;
-      const { entry } = purchaseProducts(
-        history,
-        input.orders,
-        acq.lineItems,
-        P,
-        asOfDay,
-        included,
-      );
-      const counts = new Int32Array(P);
-      for (let i = 0; i < entry.values.length; i++) counts[entry.values[i]]++;
-      const kept = topCodes(counts, TOP_PRODUCTS);
-      const position = new Int32Array(P).fill(-1);
-      kept.forEach((k, i) => (position[k] = i));
-      // Several entry products per customer: CSR of the kept ones.
-      const start = new Int32Array(n + 1);
-      for (let c = 0; c < n; c++) {
-        let m = 0;
-        for (let i = entry.start[c]; i < entry.start[c + 1]; i++)
-          if (position[entry.values[i]] >= 0) m++;
-        start[c + 1] = start[c] + m;
-      }
-      const group = new Int32Array(start[n]);
-      for (let c = 0, w = 0; c < n; c++) {
-        for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
-          const g = position[entry.values[i]];
-          if (g >= 0) group[w++] = g;
-        }
-      }
-      add({ cutCount: kept.length, start, group }, (k) => ({
-        dimension: "product",
-        value: acq.products[kept[k]],
-        label: null,
-      }));
-    }
+  }
+  let allCut = -1;
+  if (!channelsCoverAll) {
+    const everyone = new Int32Array(n);
+    for (let c = 0; c < n; c++) everyone[c] = included[c] ? 0 : -1;
+    allCut = add(membershipOfCodes(everyone, 1), () => null);
   }
 
-  // First purchase (the first purchase day's orders): subscription or one-time; discount.
-  const firstOrder = new Int32Array(n).fill(-1);
+  // First purchase (the first purchase day's orders): subscription; discount used / unknown.
+  const subscription = new Int32Array(n).fill(-1);
   const discount = new Int32Array(n).fill(-1);
   let discountUnknown = 0;
   let customers = 0;
@@ -132,23 +146,21 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     if (!included[c]) continue;
     customers++;
     const flags = purchaseFlags[purchaseStart[c]];
-    firstOrder[c] = flags & ORDER_SUBSCRIPTION ? 0 : 1;
+    if (flags & ORDER_SUBSCRIPTION) subscription[c] = 0;
     if (flags & ORDER_DISCOUNT) discount[c] = 0;
-    else if (flags & ORDER_DISCOUNT_UNKNOWN) discountUnknown++;
-    else discount[c] = 1;
+    else if (flags & ORDER_DISCOUNT_UNKNOWN) {
+      discount[c] = 1;
+      discountUnknown++;
+    }
   }
-  const FIRST = ["subscription", "one_time"];
-  const DISCOUNT = ["yes", "no"];
-  add(membershipOfCodes(firstOrder, 2), (k) => ({
+  const subscriptionCut = add(membershipOfCodes(subscription, 1), () => ({
     dimension: "first_order",
-    value: FIRST[k],
+    value: "subscription",
     label: null,
   }));
-  add(membershipOfCodes(discount, 2), (k) => ({
-    dimension: "discount",
-    value: DISCOUNT[k],
-    label: null,
-  }));
+  const discountCut = add(membershipOfCodes(discount, 2), (k) =>
+    k === 0 ? { dimension: "discount", value: "yes", label: null } : null,
+  );
 
   const asOfMonth = history.monthOf(asOfDay);
   const cuts = cohortCuts(history, concatMemberships(parts), {
@@ -157,6 +169,32 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     maxMonths: CUT_MONTHS,
     maxPurchases: CUT_PURCHASES,
   });
+  const whole = channelsCoverAll
+    ? cuts.slice(firstChannel, firstChannel + channelCuts)
+    : [cuts[allCut]];
+  const derived: [CohortCut, CutLabel][] = [
+    [
+      combineCuts(whole, [cuts[subscriptionCut]]),
+      { dimension: "first_order", value: "one_time", label: null },
+    ],
+    [
+      combineCuts(whole, [cuts[discountCut], cuts[discountCut + 1]]),
+      { dimension: "discount", value: "no", label: null },
+    ],
+  ];
+  const named: [CohortCut, CutLabel][] = [];
+  cuts.forEach((cut, g) => {
+    const label = labels[g];
+    if (label !== null) named.push([cut, label]);
+  });
+  // First-order and discount choices in a fixed order: subscription, one-time, yes, no.
+  const ordered = [
+    ...named.filter(([, l]) => l.dimension !== "first_order" && l.dimension !== "discount"),
+    ...named.filter(([, l]) => l.dimension === "first_order"),
+    derived[0],
+    ...named.filter(([, l]) => l.dimension === "discount"),
+    derived[1],
+  ];
   return {
     asOfMonth: formatMonth(asOfMonth),
     maxMonths: CUT_MONTHS,
@@ -166,7 +204,7 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     topCampaigns: TOP_CAMPAIGNS,
     topProducts: TOP_PRODUCTS,
     // Cuts without customers (a default channel nobody came from) are left out.
-    cuts: cuts.flatMap((cut, g) => (cut.customers > 0 ? [cutJson(cut, labels[g])] : [])),
+    cuts: ordered.flatMap(([cut, label]) => (cut.customers > 0 ? [cutJson(cut, label)] : [])),
   };
 }
 

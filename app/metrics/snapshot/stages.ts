@@ -31,7 +31,7 @@ import type {
   PurchaseModelName,
 } from "../../analytics/clv";
 import type { AttributionColumns } from "../../analytics/channels";
-import type { LineItemTable } from "../../analytics/entry-products";
+import type { Csr, LineItemTable } from "../../analytics/entry-products";
 import type { ShopSettings } from "../../settings";
 import type { TrendsBlock } from "./trends-block";
 import type {
@@ -133,6 +133,8 @@ export interface AcquisitionStage {
   /** Per customer: index into campaigns (first touch's normalised utm_campaign), or −1. */
   readonly campaignOf: Int32Array;
   readonly campaigns: readonly string[];
+  /** Per customer, CSR: the distinct products of the first purchase (product codes). */
+  readonly entryOf: Csr;
 }
 
 /** The descriptive stage's results (analytics/ engines, before any JSON shaping). */
