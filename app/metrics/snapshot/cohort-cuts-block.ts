@@ -2,7 +2,7 @@
  * Cohort filters (issue 17): the cohort and continuation tables restricted to each acquisition
  * channel, the top campaigns and entry products, subscription vs one-time first purchase, and
  * a discount code on the first purchase or not — as integer counts per cut
- * (docs/decisions/00XX-cohort-filters.md).
+ * (docs/decisions/0059-cohort-filters.md).
  */
 import {
   cohortCuts,

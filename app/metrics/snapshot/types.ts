@@ -623,7 +623,7 @@ export const MAX_ENTRY_PRODUCTS = 200;
 /** Campaigns whose campaign × month rows the acquisition block keeps. */
 export const MAX_CAMPAIGN_MONTH_CAMPAIGNS = 10;
 
-/** What a cohort cut filters on (docs/decisions/00XX-cohort-filters.md). */
+/** What a cohort cut filters on (docs/decisions/0059-cohort-filters.md). */
 export type CohortCutDimension = "channel" | "campaign" | "product" | "first_order" | "discount";
 
 /** One cohort of a cut: counts only (the pages derive shares and per-customer values). */
