@@ -2,7 +2,8 @@
  * What a page shows before there are numbers: the first import still running, the first
  * calculation waiting, or a shop too small for a section.
  */
-import { BlockStack, Card, EmptyState } from "@shopify/polaris";
+import { BlockStack, Card, EmptyState, Page, Text } from "@shopify/polaris";
+import { TitleBar } from "@shopify/app-bridge-react";
 import type { Format } from "../format";
 import { useI18n } from "../i18n";
 import type { ShopStatus } from "../pages/shop-status";
@@ -46,5 +47,29 @@ export function NoSnapshot({ status, format }: { status: ShopStatus | null; form
         </EmptyState>
       </div>
     </Card>
+  );
+}
+
+/** A snapshot stored before the page's block existed: the next calculation fills the page. */
+export function BlockPending(props: {
+  title: string;
+  heading: string;
+  body: string;
+  testId: string;
+}) {
+  return (
+    <Page title={props.title}>
+      <TitleBar title={props.title} />
+      <Card>
+        <div data-testid={props.testId}>
+          <BlockStack gap="200">
+            <Text as="h2" variant="headingMd">
+              {props.heading}
+            </Text>
+            <Text as="p">{props.body}</Text>
+          </BlockStack>
+        </div>
+      </Card>
+    </Page>
   );
 }

@@ -16,7 +16,7 @@ import type { AcquisitionRow } from "../analytics/acquisition";
 import type { LtvPoint, Share } from "../analytics/customer-groups";
 import type { MetricDefinition } from "../analytics/metric";
 import { TargetBarChart } from "../components/charts";
-import { NoSnapshot } from "../components/EmptyStates";
+import { BlockPending, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
 import { ColumnDefinitions, WithBase } from "../components/AcquisitionParts";
 import { useFormat } from "../components/useFormat";
@@ -72,19 +72,12 @@ export default function Acquisition() {
   }
   if (!view) {
     return (
-      <Page title={t("acq.title")}>
-        <TitleBar title={t("acq.title")} />
-        <Card>
-          <div data-testid="acq-empty">
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {t("acq.empty.title")}
-              </Text>
-              <Text as="p">{t("acq.empty.body")}</Text>
-            </BlockStack>
-          </div>
-        </Card>
-      </Page>
+      <BlockPending
+        title={t("acq.title")}
+        heading={t("acq.empty.title")}
+        body={t("acq.empty.body")}
+        testId="acq-empty"
+      />
     );
   }
   const name = (key: string) => channelName(i18n, key, view.labels);

@@ -15,7 +15,7 @@ import {
 import type { LtvPoint, Share } from "../analytics/customer-groups";
 import type { GapDistribution } from "../analytics/entry-products";
 import { BarChart } from "../components/charts";
-import { NoSnapshot } from "../components/EmptyStates";
+import { BlockPending, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
 import { ColumnDefinitions, WithBase } from "../components/AcquisitionParts";
 import { useFormat } from "../components/useFormat";
@@ -110,19 +110,12 @@ export default function EntryProducts() {
   }
   if (!view) {
     return (
-      <Page title={t("entry.title")}>
-        <TitleBar title={t("entry.title")} />
-        <Card>
-          <div data-testid="entry-empty">
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {t("entry.empty.title")}
-              </Text>
-              <Text as="p">{t("entry.empty.body")}</Text>
-            </BlockStack>
-          </div>
-        </Card>
-      </Page>
+      <BlockPending
+        title={t("entry.title")}
+        heading={t("entry.empty.title")}
+        body={t("entry.empty.body")}
+        testId="entry-empty"
+      />
     );
   }
   const titles = data.titles as Record<string, string>;
