@@ -301,28 +301,69 @@ export function quintileCuts(values: Float64Array): (number | null)[] {
   return rankCuts(values, min, max).map((cut) => cut ?? max);
 }
 
+/** Ranks m_k of the cut-offs: score ≥ k iff at least m_k values are strictly smaller. */
+const cutRanks = (n: number): number[] => [2, 3, 4, 5].map((k) => Math.ceil(((k - 1) * n) / 5));
+
+/** Whether rankCuts takes its histogram path for integral values in [min, max]. */
+const histogramFits = (n: number, min: number, max: number): boolean => max - min <= 4 * n + 1024;
+
+/**
+ * rankCuts of values given as a histogram: hist[u] values equal min + u, n in all. Each
+ * cut-off is the smallest value above the m_k-th smallest.
+ */
+function histogramCuts(hist: Int32Array, n: number, min: number): (number | null)[] {
+  return cutRanks(n).map((m) => {
+    let seen = 0;
+    let u = 0;
+    while (seen + hist[u] < m) seen += hist[u++];
+    let next = u + 1;
+    while (next < hist.length && hist[next] === 0) next++;
+    return next < hist.length ? next + min : null;
+  });
+}
+
 /** Cut-offs of 1 + ⌊5 · (#smaller) / N⌋ alone (null: no value reaches them). */
 function rankCuts(values: Float64Array, min: number, max: number): (number | null)[] {
   const n = values.length;
-  // Score ≥ k iff at least m_k values are strictly smaller, i.e. value > (m_k-th smallest).
-  const ranks = [2, 3, 4, 5].map((k) => Math.ceil(((k - 1) * n) / 5));
   let integral = true;
+  let nan = false;
   for (let i = 0; i < n && integral; i++) integral = Number.isInteger(values[i]);
-  if (integral && max - min <= 4 * n + 1024) {
+  if (integral && histogramFits(n, min, max)) {
     // Small integer range (recency, frequency): a histogram instead of a sort.
     const hist = new Int32Array(max - min + 1);
     for (let i = 0; i < n; i++) hist[values[i] - min]++;
-    return ranks.map((m) => {
-      let seen = 0;
-      let u = 0;
-      while (seen + hist[u] < m) seen += hist[u++];
-      let next = u + 1;
-      while (next < hist.length && hist[next] === 0) next++;
-      return next < hist.length ? next + min : null;
-    });
+    return histogramCuts(hist, n, min);
   }
+  for (let i = 0; i < n && !nan; i++) nan = Number.isNaN(values[i]);
+  if (nan) return sortedRankCuts(values);
+  // Order statistics by selection, linear instead of a sort: the m-th smallest value, then
+  // the smallest value above it among the larger part (the same values a sort finds).
+  const cuts: (number | null)[] = [];
+  let from = 0;
+  for (const m of cutRanks(n)) {
+    selectNth(values, from, n, m - 1);
+    from = m - 1;
+    const below = values[m - 1];
+    let best = Infinity;
+    let found = false;
+    for (let i = m; i < n; i++) {
+      const v = values[i];
+      // A sort puts −0 before +0: keep −0 when the cut-off is zero.
+      if (v > below && (v < best || (v === best && v === 0 && Object.is(v, -0)) || !found)) {
+        best = v;
+        found = true;
+      }
+    }
+    cuts.push(found ? best : null);
+  }
+  return cuts;
+}
+
+/** rankCuts by a full sort (values with NaN: sorted last, as Float64Array.sort puts them). */
+function sortedRankCuts(values: Float64Array): (number | null)[] {
+  const n = values.length;
   values.sort();
-  return ranks.map((m) => {
+  return cutRanks(n).map((m) => {
     const below = values[m - 1];
     let lo = m;
     let hi = n;
@@ -333,6 +374,55 @@ function rankCuts(values: Float64Array, min: number, max: number): (number | nul
     }
     return lo < n ? values[lo] : null;
   });
+}
+
+/**
+ * Rearranges values[from..to) so that values[k] holds the value an ascending sort would put
+ * there, with no larger value before it and no smaller one after (numeric order, no NaN).
+ * Hand-written three-way quickselect (Float64Array has no nth_element): linear on average,
+ * duplicates cost nothing; a range that stops shrinking is sorted instead.
+ */
+function selectNth(values: Float64Array, from: number, to: number, k: number): void {
+  let lo = from;
+  let hi = to;
+  let rounds = 0;
+  while (hi - lo > 16) {
+    if (++rounds > 64) {
+      values.subarray(lo, hi).sort();
+      return;
+    }
+    const a = values[lo];
+    const b = values[(lo + hi) >>> 1];
+    const c = values[hi - 1];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let lt = lo;
+    let i = lo;
+    let gt = hi;
+    while (i < gt) {
+      const v = values[i];
+      if (v < pivot) {
+        values[i++] = values[lt];
+        values[lt++] = v;
+      } else if (v > pivot) {
+        values[i] = values[--gt];
+        values[gt] = v;
+      } else {
+        i++;
+      }
+    }
+    if (k < lt) hi = lt;
+    else if (k >= gt) lo = gt;
+    else return;
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const v = values[i];
+    let j = i - 1;
+    while (j >= lo && values[j] > v) {
+      values[j + 1] = values[j];
+      j--;
+    }
+    values[j + 1] = v;
+  }
 }
 
 /**
@@ -349,6 +439,43 @@ function scorer(cuts: readonly (number | null)[], smallerIsBetter: boolean): (v:
 
 // ---------------------------------------------------------------------------------------------
 // RFM.
+
+/**
+ * quintileCuts of sign × values[c] over the scored customers (recencyDays[c] ≥ 0), in
+ * customer order, read in place: the histogram rankCuts would build when it would build one
+ * (no copy of the values), otherwise quintileCuts of a copy.
+ */
+function scoredQuintileCuts(
+  values: Int32Array | Float64Array,
+  sign: 1 | -1,
+  recencyDays: Int32Array,
+  scored: number,
+): (number | null)[] {
+  const n = recencyDays.length;
+  let min = Infinity;
+  let max = -Infinity;
+  let integral = true;
+  for (let c = 0; c < n; c++) {
+    if (recencyDays[c] < 0) continue;
+    const v = sign === 1 ? values[c] : -values[c];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (integral && !Number.isInteger(v)) integral = false;
+  }
+  if (scored > 0 && min !== max && integral && histogramFits(scored, min, max)) {
+    const hist = new Int32Array(max - min + 1);
+    for (let c = 0; c < n; c++) {
+      if (recencyDays[c] < 0) continue;
+      hist[(sign === 1 ? values[c] : -values[c]) - min]++;
+    }
+    return histogramCuts(hist, scored, min).map((cut) => cut ?? max);
+  }
+  const copy = new Float64Array(scored);
+  for (let c = 0, j = 0; c < n; c++) {
+    if (recencyDays[c] >= 0) copy[j++] = sign === 1 ? values[c] : -values[c];
+  }
+  return quintileCuts(copy);
+}
 
 /** R, F, M, scores and segments of every customer as of a local day. Linear + 3 sorts. */
 export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmResult {
@@ -401,31 +528,23 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
   const segmented = scored >= minCustomers;
   // Cut-offs: recency is negated so that "larger is better" holds for all three
   // (0 - x rather than -x to avoid -0). Not segmented: no cut-offs, nobody scored.
-  const rValues = new Float64Array(segmented ? scored : 0);
-  const fValues = new Float64Array(rValues.length);
-  const mValues = new Float64Array(rValues.length);
-  for (let c = 0, j = 0; c < n && segmented; c++) {
-    if (recencyDays[c] < 0) continue;
-    rValues[j] = -recencyDays[c];
-    fValues[j] = frequency[c];
-    mValues[j] = monetaryMinor[c];
-    j++;
-  }
   const unreachable = [null, null, null, null];
   const rCuts = !segmented
     ? unreachable
     : recencyScale.kind === "quintile"
-      ? quintileCuts(rValues).map((x) => (x === null ? null : 0 - x))
+      ? scoredQuintileCuts(recencyDays, -1, recencyDays, scored).map((x) =>
+          x === null ? null : 0 - x,
+        )
       : [...recencyScale.thresholds];
   const fCuts = !segmented
     ? unreachable
     : frequencyScale.kind === "quintile"
-      ? quintileCuts(fValues)
+      ? scoredQuintileCuts(frequency, 1, recencyDays, scored)
       : [...frequencyScale.thresholds];
   const mCuts = !segmented
     ? unreachable
     : monetaryScale.kind === "quintile"
-      ? quintileCuts(mValues)
+      ? scoredQuintileCuts(monetaryMinor, 1, recencyDays, scored)
       : [...monetaryScale.thresholds];
 
   const table = segmentTable(rules);

@@ -311,6 +311,61 @@ describe("quintile scores (properties)", () => {
     );
   });
 
+  it("selection finds the cut-offs a full sort finds, for any values (property)", () => {
+    // The cut-offs as first written: sort, then the smallest value above the m-th smallest.
+    const sorted = (xs: number[]): (number | null)[] => {
+      const v = Float64Array.from(xs).sort();
+      const n = v.length;
+      let min = Infinity;
+      let max = -Infinity;
+      for (const x of xs) {
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      if (min === max) return [max, max, null, null];
+      return [2, 3, 4, 5].map((k) => {
+        const m = Math.ceil(((k - 1) * n) / 5);
+        let lo = m;
+        while (lo < n && !(v[lo] > v[m - 1])) lo++;
+        return lo < n ? v[lo] : max;
+      });
+    };
+    const value = fc.oneof(
+      fc.integer({ min: -3, max: 3 }),
+      fc.integer({ min: -2e9, max: 2e9 }),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.constantFrom(0, -0, 0.5, 1e12),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 400 }), (xs) => {
+        const cuts = quintileCuts(Float64Array.from(xs));
+        const expected = sorted(xs);
+        expect(cuts.length).toBe(4);
+        cuts.forEach((c, i) => expect(Object.is(c, expected[i])).toBe(true));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("RFM of many customers with wide revenue scores as the sorted cut-offs do", () => {
+    // Over 4N + 1024 between the smallest and largest revenue: the selection path.
+    const orders = [];
+    for (let c = 0; c < 300; c++) {
+      const at = `2024-0${1 + (c % 9)}-1${c % 10}T10:00:00+09:00`;
+      orders.push({ c, at, net: (c * 7919) % 1e6 });
+      if (c % 3 === 0) orders.push({ c, at: "2024-10-01T10:00:00+09:00", net: c * 13 });
+    }
+    const history = shop(orders, 300);
+    const rfm = computeRfm(history, { asOfDay: d("2024-12-31") });
+    const values = Float64Array.from(rfm.monetaryMinor.filter((_, c) => rfm.recencyDays[c] >= 0));
+    expect(rfm.thresholds.monetary).toEqual(quintileCuts(values.slice()));
+    const cuts = quintileCuts(values);
+    for (let c = 0; c < 300; c++) {
+      const expected = 1 + cuts.filter((x) => x !== null && rfm.monetaryMinor[c] >= x).length;
+      expect(rfm.m[c]).toBe(expected);
+    }
+  });
+
   it("segments partition the scored customers; grid and summaries add up", () => {
     fc.assert(
       fc.property(
