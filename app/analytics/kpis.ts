@@ -8,6 +8,7 @@ import type { PurchaseHistory } from "./history";
 import { purchasesEnd } from "./history";
 import type { Metric, MetricDefinition } from "./metric";
 import { makeMetric, validatePositiveInteger, validateRange } from "./metric";
+import { sortNumbers } from "./numeric-sort";
 import type { DayRange } from "./time";
 import { firstDayOfMonth, formatMonth } from "./time";
 import { ORDER_SUBSCRIPTION } from "./types";
@@ -417,7 +418,7 @@ export function pareto(history: PurchaseHistory, options: ParetoOptions): Pareto
     }
     if (bought) revenue[n++] = sum;
   }
-  const sorted = revenue.subarray(0, n).sort();
+  const sorted = sortNumbers(revenue.subarray(0, n));
   let total = 0;
   let weighted = 0;
   for (let i = 0; i < n; i++) {
