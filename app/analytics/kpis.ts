@@ -238,6 +238,23 @@ export function churnRates(
   const first = b[0];
   const last = b[periods];
   const { purchaseStart, purchaseDay } = history;
+  // lowerBound(b, x) for x in [first, last] from a table over the boundaries' span (a few
+  // hundred days for months); spans beyond a million days search.
+  const atOrAfter = last - first < 1 << 20 ? new Int32Array(last - first + 1) : null;
+  if (atOrAfter !== null) {
+    for (let x = first, j = 0; x <= last; x++) {
+      while (b[j] < x) j++;
+      atOrAfter[x - first] = j;
+    }
+  }
+  const boundaryAtOrAfter = (x: number): number =>
+    atOrAfter === null
+      ? lowerBound(b, x)
+      : x <= first
+        ? 0
+        : x > last
+          ? b.length
+          : atOrAfter[x - first];
   for (let c = 0; c < history.customerCount; c++) {
     let runStart = -1;
     let runEnd = -2;
@@ -246,8 +263,8 @@ export function churnRates(
       // Purchase d makes the customer active at boundaries in [d + 1, d + w].
       if (d + w < first) continue;
       if (d + 1 > last) break;
-      const j1 = lowerBound(b, d + 1);
-      const j2 = lowerBound(b, d + w + 1) - 1;
+      const j1 = boundaryAtOrAfter(d + 1);
+      const j2 = boundaryAtOrAfter(d + w + 1) - 1;
       if (j1 > j2) continue;
       if (j1 <= runEnd + 1) {
         if (j2 > runEnd) runEnd = j2;
