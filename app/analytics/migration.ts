@@ -5,8 +5,8 @@
 import type { PurchaseHistory } from "./history";
 import type { Metric, MetricPeriod } from "./metric";
 import { makeMetric, metricPeriod, validateRange } from "./metric";
-import type { RfmOptions, SegmentRule } from "./rfm";
-import { computeRfm, NO_SEGMENT } from "./rfm";
+import type { RfmOptions, RfmResult, SegmentRule } from "./rfm";
+import { computeRfm, DEFAULT_SEGMENT_RULES, NO_SEGMENT } from "./rfm";
 import type { DayRange } from "./time";
 import { previousYearRange } from "./time";
 
@@ -173,6 +173,12 @@ export interface SegmentMigrationOptions extends Omit<RfmOptions, "asOfDay" | "f
   readonly toAsOfDay: number;
   /** Optional RFM lookback: each RFM only sees the last lookbackDays days up to its date. */
   readonly lookbackDays?: number;
+  /**
+   * computeRfm as of toAsOfDay with these same options, when the caller has it already (the
+   * snapshot's RFM): used instead of a second run. Its date, customers, rules, minimum and
+   * window are checked; the scales must be these options' too.
+   */
+  readonly toRfm?: RfmResult;
 }
 
 export interface SegmentMigration {
@@ -197,7 +203,7 @@ export function segmentMigration(
   history: PurchaseHistory,
   options: SegmentMigrationOptions,
 ): SegmentMigration {
-  const { fromAsOfDay, toAsOfDay, lookbackDays, ...rfmOptions } = options;
+  const { fromAsOfDay, toAsOfDay, lookbackDays, toRfm, ...rfmOptions } = options;
   if (!(Number.isInteger(fromAsOfDay) && Number.isInteger(toAsOfDay) && fromAsOfDay < toAsOfDay)) {
     throw new RangeError("Need integer local days fromAsOfDay < toAsOfDay");
   }
@@ -210,7 +216,8 @@ export function segmentMigration(
     ...(lookbackDays === undefined ? {} : { fromDay: asOfDay - lookbackDays + 1 }),
   });
   const before = computeRfm(history, window(fromAsOfDay));
-  const after = computeRfm(history, window(toAsOfDay));
+  const after = toRfm ?? computeRfm(history, window(toAsOfDay));
+  if (toRfm !== undefined) checkRfm(history, toRfm, window(toAsOfDay));
   const rules = after.rules;
   const size = rules.length + 1;
   const none = rules.length;
@@ -240,6 +247,24 @@ export function segmentMigration(
     revenueMinor,
     size,
   };
+}
+
+/** Throws unless `rfm` is what computeRfm(history, options) gives in date, customers, rules,
+ *  minimum of customers and window (the scales cannot be told from a result). */
+function checkRfm(history: PurchaseHistory, rfm: RfmResult, options: RfmOptions): void {
+  const { asOfDay } = options;
+  const windowStart =
+    options.fromDay ??
+    (Number.isFinite(history.minDay) ? Math.min(history.minDay, asOfDay) : asOfDay);
+  if (
+    rfm.asOfDay !== asOfDay ||
+    rfm.customerCount !== history.customerCount ||
+    rfm.rules !== (options.rules ?? DEFAULT_SEGMENT_RULES) ||
+    rfm.minCustomers !== (options.minCustomers ?? 1) ||
+    rfm.window.startDay !== windowStart
+  ) {
+    throw new RangeError("toRfm is not the RFM of these options as of toAsOfDay");
+  }
 }
 
 /** YoY retention (顧客維持率) alone: see YoyMigration.retention. */

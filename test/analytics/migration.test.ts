@@ -117,6 +117,31 @@ describe("segmentMigration", () => {
     expect(m.counts[cell("none", "none")]).toBe(0);
   });
 
+  it("reuses the caller's RFM as of toAsOfDay with the same result, and checks it", () => {
+    fc.assert(
+      fc.property(randomShop(), fc.integer({ min: 30, max: 600 }), ({ customers, orders }, gap) => {
+        const history = buildPurchaseHistory(
+          tableFromRaw(orders),
+          customers,
+          createCalendar("Asia/Tokyo"),
+        );
+        const from = d("2023-06-01");
+        const to = from + gap;
+        const options = { fromAsOfDay: from, toAsOfDay: to, minCustomers: 3 };
+        const toRfm = computeRfm(history, { asOfDay: to, minCustomers: 3 });
+        expect(segmentMigration(history, { ...options, toRfm })).toEqual(
+          segmentMigration(history, options),
+        );
+        const other = computeRfm(history, { asOfDay: to - 1, minCustomers: 3 });
+        expect(() => segmentMigration(history, { ...options, toRfm: other })).toThrow(RangeError);
+        expect(() =>
+          segmentMigration(history, { ...options, lookbackDays: 10_000, toRfm }),
+        ).toThrow(RangeError);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("rows and columns add up to the segment counts at each date (property)", () => {
     fc.assert(
       fc.property(randomShop(), fc.integer({ min: 30, max: 600 }), ({ customers, orders }, gap) => {

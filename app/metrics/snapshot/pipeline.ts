@@ -148,6 +148,7 @@ function runDescriptive(ctx: Context): Descriptive {
       toAsOfDay: asOfDay,
       rules,
       minCustomers,
+      toRfm: rfm,
     }),
     continuation: continuationByCohort(history, { asOfDay }),
     subscription: continuationByCohort(history, {
