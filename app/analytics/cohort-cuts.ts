@@ -108,34 +108,94 @@ export function cohortCuts(
   if (start.length !== n + 1) throw new RangeError("membership has another customer count");
   const asOfMonth = history.monthOf(asOfDay);
   const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders } = history;
+  const fromMonth = options.fromMonth ?? -Infinity;
 
-  // Cohort range over cut members (same as cohortRetention's pass 1).
-  const cohortOf = new Int32Array(n).fill(-1);
-  const reachedOf = new Int32Array(n);
-  const customers = new Int32Array(cutCount);
-  const totalHistogram = new Int32Array(cutCount * maxPurchases);
+  // Cohort range over cut members (as cohortRetention's pass 1): first purchases only.
   let first = Infinity;
   let last = -Infinity;
   for (let c = 0; c < n; c++) {
     if (start[c] === start[c + 1]) continue;
     const p = purchaseStart[c];
     if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) continue;
-    // Purchases up to asOfDay, capped like continuationByCohort.
-    let reached = 0;
-    for (let q = p; q < purchaseStart[c + 1]; q++) {
-      if (purchaseDay[q] > asOfDay) break;
-      if (++reached === maxPurchases) break;
-    }
-    reachedOf[c] = reached;
-    for (let j = start[c]; j < start[c + 1]; j++) {
-      customers[group[j]]++;
-      totalHistogram[group[j] * maxPurchases + reached - 1]++;
-    }
     const month = history.monthOf(purchaseDay[p]);
-    if (options.fromMonth !== undefined && month < options.fromMonth) continue;
-    cohortOf[c] = month;
+    if (month < fromMonth) continue;
     if (month < first) first = month;
     if (month > last) last = month;
+  }
+  const cohorts = first > last ? 0 : last - first + 1;
+  const width = new Int32Array(cohorts);
+  const offset = new Int32Array(cohorts + 1);
+  let widest = 0;
+  for (let i = 0; i < cohorts; i++) {
+    width[i] = Math.min(asOfMonth - (first + i) + 1, maxMonths);
+    offset[i + 1] = offset[i] + width[i];
+    widest = Math.max(widest, width[i]);
+  }
+  const cells = offset[cohorts];
+  // Per cut, flat like cohortRetention; reached is a histogram made cumulative below.
+  const customers = new Int32Array(cutCount);
+  const totalHistogram = new Int32Array(cutCount * maxPurchases);
+  const size = new Int32Array(cutCount * cohorts);
+  const active = new Int32Array(cutCount * cells);
+  const orders = new Int32Array(cutCount * cells);
+  const net = new Float64Array(cutCount * cells);
+  const histogram = new Int32Array(cutCount * cohorts * maxPurchases);
+
+  // One walk per customer: purchases up to asOfDay, capped like continuationByCohort, and
+  // the months since the first purchase merged once; then added to each of their cuts.
+  const monthK = new Int32Array(widest);
+  const monthOrders = new Int32Array(widest);
+  const monthNet = new Float64Array(widest);
+  for (let c = 0; c < n; c++) {
+    const j0 = start[c];
+    const j1 = start[c + 1];
+    if (j0 === j1) continue;
+    const p = purchaseStart[c];
+    const end = purchaseStart[c + 1];
+    if (p === end || purchaseDay[p] > asOfDay) continue;
+    const cohort = history.monthOf(purchaseDay[p]);
+    const i = cohort - first;
+    let open = cohort >= fromMonth;
+    const w = open ? width[i] : 0;
+    let reached = 0;
+    let m = -1;
+    for (let q = p; q < end; q++) {
+      const day = purchaseDay[q];
+      if (day > asOfDay) break;
+      if (reached < maxPurchases) reached++;
+      else if (!open) break;
+      if (!open) continue;
+      const k = history.monthOf(day) - cohort;
+      if (k >= w) {
+        open = false;
+        if (reached === maxPurchases) break;
+        continue;
+      }
+      if (m < 0 || monthK[m] !== k) {
+        m++;
+        monthK[m] = k;
+        monthOrders[m] = 0;
+        monthNet[m] = 0;
+      }
+      monthOrders[m] += purchaseOrders[q];
+      monthNet[m] += purchaseNet[q];
+    }
+    const inRange = cohort >= fromMonth;
+    for (let j = j0; j < j1; j++) {
+      const g = group[j];
+      customers[g]++;
+      totalHistogram[g * maxPurchases + reached - 1]++;
+      if (!inRange) continue;
+      size[g * cohorts + i]++;
+      histogram[(g * cohorts + i) * maxPurchases + reached - 1]++;
+      const base = g * cells + offset[i];
+      for (let q = 0; q <= m; q++) {
+        const cell = base + monthK[q];
+        active[cell]++;
+        orders[cell] += monthOrders[q];
+        net[cell] += monthNet[q];
+      }
+    }
   }
   const survival = (histogram: Int32Array, at: number): Int32Array => {
     const reached = new Int32Array(maxPurchases);
@@ -147,68 +207,12 @@ export function cohortCuts(
     return reached;
   };
   const totals = (g: number) => survival(totalHistogram, g * maxPurchases);
-  if (first > last) {
+  if (cohorts === 0) {
     return Array.from({ length: cutCount }, (_, g) => ({
       customers: customers[g],
       rows: [],
       totalReached: totals(g),
     }));
-  }
-
-  const cohorts = last - first + 1;
-  const width = new Int32Array(cohorts);
-  const offset = new Int32Array(cohorts + 1);
-  for (let i = 0; i < cohorts; i++) {
-    width[i] = Math.min(asOfMonth - (first + i) + 1, maxMonths);
-    offset[i + 1] = offset[i] + width[i];
-  }
-  const cells = offset[cohorts];
-  // Per cut, flat like cohortRetention; reached is a histogram made cumulative below.
-  const size = new Int32Array(cutCount * cohorts);
-  const active = new Int32Array(cutCount * cells);
-  const orders = new Int32Array(cutCount * cells);
-  const net = new Float64Array(cutCount * cells);
-  const histogram = new Int32Array(cutCount * cohorts * maxPurchases);
-
-  // A customer's months since the first purchase, merged once, then added to each cut.
-  let longest = 0;
-  for (let c = 0; c < n; c++) longest = Math.max(longest, purchaseStart[c + 1] - purchaseStart[c]);
-  const monthK = new Int32Array(longest);
-  const monthOrders = new Int32Array(longest);
-  const monthNet = new Float64Array(longest);
-  for (let c = 0; c < n; c++) {
-    const cohort = cohortOf[c];
-    if (cohort < 0) continue;
-    const i = cohort - first;
-    const w = width[i];
-    let m = -1;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
-      const day = purchaseDay[p];
-      if (day > asOfDay) break;
-      const k = history.monthOf(day) - cohort;
-      if (k >= w) break;
-      if (m < 0 || monthK[m] !== k) {
-        m++;
-        monthK[m] = k;
-        monthOrders[m] = 0;
-        monthNet[m] = 0;
-      }
-      monthOrders[m] += purchaseOrders[p];
-      monthNet[m] += purchaseNet[p];
-    }
-    const reached = reachedOf[c];
-    for (let j = start[c]; j < start[c + 1]; j++) {
-      const g = group[j];
-      size[g * cohorts + i]++;
-      histogram[(g * cohorts + i) * maxPurchases + reached - 1]++;
-      const base = g * cells + offset[i];
-      for (let q = 0; q <= m; q++) {
-        const cell = base + monthK[q];
-        active[cell]++;
-        orders[cell] += monthOrders[q];
-        net[cell] += monthNet[q];
-      }
-    }
   }
 
   const complete = new Int32Array(cohorts);

@@ -168,6 +168,53 @@ describe("cohortCuts", () => {
     );
   });
 
+  it("property: a first cohort month, few columns and few purchase numbers as the tables", () => {
+    fc.assert(
+      fc.property(
+        randomShop(12, 60),
+        fc.array(fc.integer({ min: -1, max: 1 }), { minLength: 12, maxLength: 12 }),
+        fc.integer({ min: 0, max: 729 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        ({ customers, orders: raw }, codes, asOfOffset, from, maxMonths, maxPurchases) => {
+          const table = tableFromRaw(raw);
+          const hist = buildPurchaseHistory(table, customers, tokyo);
+          const asOf = d("2023-01-01") + asOfOffset;
+          const fromMonth = parseMonth("2023-01") + from;
+          const code = Int32Array.from({ length: customers }, (_, c) => codes[c]);
+          const got = cohortCuts(hist, membershipOfCodes(code, 2), {
+            asOfDay: asOf,
+            fromMonth,
+            maxMonths,
+            maxPurchases,
+          });
+          for (let g = 0; g < 2; g++) {
+            const sub = subsetTables(table, customers, (c) => code[c] === g);
+            const cohorts = cohortRetention(sub, { asOfDay: asOf, fromMonth, maxMonths });
+            const cont = continuationByCohort(sub, { asOfDay: asOf, maxPurchases });
+            expect(asTables(got[g])).toEqual(
+              cohorts.rows.map((r) => ({
+                label: r.label,
+                size: r.size,
+                completeMonths: r.completeMonths,
+                active: arr(r.activeCustomers),
+                orders: arr(r.orders),
+                net: arr(r.netMinor),
+                reached: arr(cont.rows.find((x) => x.month === r.month)?.reached ?? []),
+              })),
+            );
+            expect(got[g].customers).toBe(cont.total?.size ?? 0);
+            expect(arr(got[g].totalReached)).toEqual(
+              arr(cont.total?.reached ?? new Int32Array(maxPurchases)),
+            );
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it("property: every cut equals the tables computed over exactly its customers", () => {
     fc.assert(
       fc.property(
