@@ -425,6 +425,7 @@ export function benchDescriptive(customers: number): BenchResult {
         campaignOf: attribution.campaign,
         campaigns: attribution.campaigns,
         entryOf,
+        included: facts.included,
       } as unknown as AcquisitionStage;
       const block = cohortCutsBlock(ctx, stage);
       const bytes = JSON.stringify(block).length;

@@ -250,6 +250,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     campaignOf: attribution.campaign,
     campaigns: attribution.campaigns,
     entryOf: bought.entry,
+    included: facts.included,
   };
 }
 

@@ -4,14 +4,7 @@
  * a discount code on the first purchase or not — as integer counts per cut
  * (docs/decisions/0059-cohort-filters.md).
  */
-import {
-  cohortCuts,
-  combineCuts,
-  concatMemberships,
-  membershipOfCodes,
-  type CohortCut,
-  type CutMembership,
-} from "../../analytics/cohort-cuts";
+import { cohortCuts, combineCuts, type CohortCut } from "../../analytics/cohort-cuts";
 import { formatMonth } from "../../analytics/time";
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN, ORDER_SUBSCRIPTION } from "../../analytics/types";
 import { list } from "./json";
@@ -43,132 +36,116 @@ function topCodes(counts: Int32Array, top: number): number[] {
   return codes.sort((a, b) => counts[b] - counts[a] || a - b).slice(0, top);
 }
 
-/** One code per customer, recoded to the kept codes' positions (−1 elsewhere). */
-function recode(codes: Int32Array, kept: readonly number[], size: number): Int32Array {
-  const position = new Int32Array(size).fill(-1);
-  kept.forEach((k, i) => (position[k] = i));
-  const out = new Int32Array(codes.length);
-  for (let c = 0; c < codes.length; c++) out[c] = codes[c] >= 0 ? position[codes[c]] : -1;
-  return out;
+/** Cut index of each code: the kept codes get first + their position, the others −1. */
+function positions(kept: readonly number[], size: number, first: number): Int32Array {
+  const at = new Int32Array(size).fill(-1);
+  kept.forEach((k, i) => (at[k] = first + i));
+  return at;
 }
 
 export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): CohortCutsBlock {
   const { history, asOfDay, input } = ctx;
   const n = history.customerCount;
   const { purchaseStart, purchaseDay, purchaseFlags } = history;
-  const included = new Uint8Array(n);
-  for (let c = 0; c < n; c++) {
-    const p = purchaseStart[c];
-    if (p < purchaseStart[c + 1] && purchaseDay[p] <= asOfDay) included[c] = 1;
+  // First purchase ≤ asOfDay: the acquisition stage's customer facts have it.
+  let included = stage?.included;
+  if (included === undefined) {
+    included = new Uint8Array(n);
+    for (let c = 0; c < n; c++) {
+      const p = purchaseStart[c];
+      if (p < purchaseStart[c + 1] && purchaseDay[p] <= asOfDay) included[c] = 1;
+    }
   }
 
-  const parts: CutMembership[] = [];
   // null: a helper cut (everyone, discount not known) the pages never show.
   const labels: (CutLabel | null)[] = [];
-  /** Adds a part; returns the index of its first cut. */
-  const add = (membership: CutMembership, cut: (k: number) => CutLabel | null) => {
-    const first = labels.length;
-    parts.push(membership);
-    for (let k = 0; k < membership.cutCount; k++) labels.push(cut(k));
-    return first;
-  };
-  const countOf = (codes: Int32Array, size: number) => {
-    const counts = new Int32Array(size);
-    for (let c = 0; c < n; c++) if (included[c] && codes[c] >= 0) counts[codes[c]]++;
-    return counts;
-  };
-
   // Every customer is in exactly one channel: the channels together are the whole shop, so
   // the complements below need no pass of their own. Without channels, one "all" cut.
   let channelsCoverAll = false;
   let channelCuts = 0;
-  let firstChannel = 0;
+  const firstChannel = 0;
+  let campaignAt: Int32Array | null = null;
+  let productAt: Int32Array | null = null;
+  let customers = 0;
   if (stage !== null) {
     const channels = stage.acquisition.channels;
+    const { channelOf, campaignOf } = stage;
     channelsCoverAll = true;
-    for (let c = 0; c < n; c++) if (included[c] && stage.channelOf[c] < 0) channelsCoverAll = false;
+    const campaignCounts = new Int32Array(stage.campaigns.length);
+    for (let c = 0; c < n; c++) {
+      if (!included[c]) continue;
+      customers++;
+      if (channelOf[c] < 0) channelsCoverAll = false;
+      if (campaignOf[c] >= 0) campaignCounts[campaignOf[c]]++;
+    }
     channelCuts = channels.length;
-    firstChannel = add(membershipOfCodes(stage.channelOf, channels.length), (k) => ({
-      dimension: "channel",
-      value: channels[k].key,
-      label: channels[k].label,
-    }));
-    const campaigns = topCodes(countOf(stage.campaignOf, stage.campaigns.length), TOP_CAMPAIGNS);
-    add(
-      membershipOfCodes(
-        recode(stage.campaignOf, campaigns, stage.campaigns.length),
-        campaigns.length,
-      ),
-      (k) => ({ dimension: "campaign", value: stage.campaigns[campaigns[k]], label: null }),
-    );
+    channels.forEach((ch) => labels.push({ dimension: "channel", value: ch.key, label: ch.label }));
+    const campaigns = topCodes(campaignCounts, TOP_CAMPAIGNS);
+    campaignAt = positions(campaigns, stage.campaigns.length, labels.length);
+    for (const k of campaigns) {
+      labels.push({ dimension: "campaign", value: stage.campaigns[k], label: null });
+    }
     const products = input.acquisition?.products ?? [];
     const entry = stage.entryOf;
-    const P = products.length;
-    const counts = new Int32Array(P);
-    for (let i = 0; i < entry.values.length; i++) counts[entry.values[i]]++;
-    const kept = topCodes(counts, TOP_PRODUCTS);
-    const position = new Int32Array(P).fill(-1);
-    kept.forEach((k, i) => (position[k] = i));
-    // Several entry products per customer: CSR of the kept ones.
-    const start = new Int32Array(n + 1);
-    for (let c = 0; c < n; c++) {
-      let m = 0;
-      for (let i = entry.start[c]; i < entry.start[c + 1]; i++)
-        if (position[entry.values[i]] >= 0) m++;
-      start[c + 1] = start[c] + m;
-    }
-    const group = new Int32Array(start[n]);
-    for (let c = 0, w = 0; c < n; c++) {
-      for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
-        const g = position[entry.values[i]];
-        if (g >= 0) group[w++] = g;
+    const productCounts = new Int32Array(products.length);
+    for (let i = 0; i < entry.values.length; i++) productCounts[entry.values[i]]++;
+    const kept = topCodes(productCounts, TOP_PRODUCTS);
+    productAt = positions(kept, products.length, labels.length);
+    for (const k of kept) labels.push({ dimension: "product", value: products[k], label: null });
+  } else {
+    for (let c = 0; c < n; c++) customers += included[c];
+  }
+  const allCut = channelsCoverAll ? -1 : labels.length;
+  if (allCut >= 0) labels.push(null);
+  const subscriptionCut = labels.length;
+  labels.push({ dimension: "first_order", value: "subscription", label: null });
+  const discountCut = labels.length;
+  labels.push({ dimension: "discount", value: "yes", label: null }, null);
+
+  // Each included customer's cuts, CSR in the order above (channel, campaign, entry products,
+  // everyone, first purchase, discount), built in one pass. The first purchase is the
+  // history's first shop-local day's orders: subscription; discount used / not known.
+  const start = new Int32Array(n + 1);
+  // At most channel, campaign, everyone, first purchase and discount, plus entry products.
+  const group = new Int32Array(5 * customers + (stage?.entryOf.values.length ?? 0));
+  let w = 0;
+  let discountUnknown = 0;
+  for (let c = 0; c < n; c++) {
+    if (included[c]) {
+      if (stage !== null && campaignAt !== null && productAt !== null) {
+        const channel = stage.channelOf[c];
+        if (channel >= 0) group[w++] = channel;
+        const campaign = stage.campaignOf[c];
+        if (campaign >= 0 && campaignAt[campaign] >= 0) group[w++] = campaignAt[campaign];
+        const entry = stage.entryOf;
+        for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+          const g = productAt[entry.values[i]];
+          if (g >= 0) group[w++] = g;
+        }
+      }
+      if (allCut >= 0) group[w++] = allCut;
+      const flags = purchaseFlags[purchaseStart[c]];
+      if (flags & ORDER_SUBSCRIPTION) group[w++] = subscriptionCut;
+      if (flags & ORDER_DISCOUNT) group[w++] = discountCut;
+      else if (flags & ORDER_DISCOUNT_UNKNOWN) {
+        group[w++] = discountCut + 1;
+        discountUnknown++;
       }
     }
-    add({ cutCount: kept.length, start, group }, (k) => ({
-      dimension: "product",
-      value: products[kept[k]],
-      label: null,
-    }));
+    start[c + 1] = w;
   }
-  let allCut = -1;
-  if (!channelsCoverAll) {
-    const everyone = new Int32Array(n);
-    for (let c = 0; c < n; c++) everyone[c] = included[c] ? 0 : -1;
-    allCut = add(membershipOfCodes(everyone, 1), () => null);
-  }
-
-  // First purchase (the first purchase day's orders): subscription; discount used / unknown.
-  const subscription = new Int32Array(n).fill(-1);
-  const discount = new Int32Array(n).fill(-1);
-  let discountUnknown = 0;
-  let customers = 0;
-  for (let c = 0; c < n; c++) {
-    if (!included[c]) continue;
-    customers++;
-    const flags = purchaseFlags[purchaseStart[c]];
-    if (flags & ORDER_SUBSCRIPTION) subscription[c] = 0;
-    if (flags & ORDER_DISCOUNT) discount[c] = 0;
-    else if (flags & ORDER_DISCOUNT_UNKNOWN) {
-      discount[c] = 1;
-      discountUnknown++;
-    }
-  }
-  const subscriptionCut = add(membershipOfCodes(subscription, 1), () => ({
-    dimension: "first_order",
-    value: "subscription",
-    label: null,
-  }));
-  const discountCut = add(membershipOfCodes(discount, 2), (k) =>
-    k === 0 ? { dimension: "discount", value: "yes", label: null } : null,
-  );
 
   const asOfMonth = history.monthOf(asOfDay);
-  const cuts = cohortCuts(history, concatMemberships(parts), {
-    asOfDay,
-    fromMonth: asOfMonth - MAX_COHORT_ROWS + 1,
-    maxMonths: CUT_MONTHS,
-    maxPurchases: CUT_PURCHASES,
-  });
+  const cuts = cohortCuts(
+    history,
+    { cutCount: labels.length, start, group: group.subarray(0, w) },
+    {
+      asOfDay,
+      fromMonth: asOfMonth - MAX_COHORT_ROWS + 1,
+      maxMonths: CUT_MONTHS,
+      maxPurchases: CUT_PURCHASES,
+    },
+  );
   const whole = channelsCoverAll
     ? cuts.slice(firstChannel, firstChannel + channelCuts)
     : [cuts[allCut]];

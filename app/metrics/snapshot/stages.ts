@@ -135,6 +135,8 @@ export interface AcquisitionStage {
   readonly campaigns: readonly string[];
   /** Per customer, CSR: the distinct products of the first purchase (product codes). */
   readonly entryOf: Csr;
+  /** Per customer: a first purchase by the as-of day (1) or not (customer facts). */
+  readonly included: Uint8Array;
 }
 
 /** The descriptive stage's results (analytics/ engines, before any JSON shaping). */
