@@ -7,7 +7,7 @@
  */
 import type { CustomerFacts, LtvPoint, Share } from "./customer-groups";
 import { customerFacts, groupStats, ltvAt, share } from "./customer-groups";
-import type { PurchaseHistory } from "./history";
+import { sortedRowOrder, type PurchaseHistory } from "./history";
 import type { OrderTable } from "./types";
 import { ORDER_CANCELLED, ORDER_TEST } from "./types";
 
@@ -190,21 +190,6 @@ function compact(start: Int32Array, values: Int32Array): Csr {
 
 const DROPPED = ORDER_CANCELLED | ORDER_TEST;
 
-/** null when the rows are in (customer, processedAt) order; else that order (as history.ts). */
-function sortedRows(orders: OrderTable): Uint32Array | null {
-  const { customer, processedAt } = orders;
-  let sorted = true;
-  for (let i = 1; i < orders.length && sorted; i++) {
-    const c = customer[i];
-    const p = customer[i - 1];
-    if (c < p || (c === p && c >= 0 && processedAt[i] < processedAt[i - 1])) sorted = false;
-  }
-  if (sorted) return null;
-  const order = new Uint32Array(orders.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => customer[a] - customer[b] || processedAt[a] - processedAt[b]);
-}
-
 /**
  * Distinct products of each included customer's first (entry) and second purchase, CSR by
  * customer with codes ascending. Linear in orders and line items.
@@ -226,7 +211,8 @@ export function purchaseProducts(
   // a customer's orders, in (customer, processedAt) order, into purchases of
   // purchaseOrders[p] orders each: the first ones of a customer are the first purchase.
   const ordinal = new Int8Array(orders.length).fill(-1);
-  const rowOrder = sortedRows(orders);
+  // The row order the history read the same table in (no second check when it has it).
+  const rowOrder = history.rowOrder !== undefined ? history.rowOrder : sortedRowOrder(orders);
   const { purchaseOrders } = history;
   let current = -1;
   let left0 = 0;

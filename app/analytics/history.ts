@@ -25,7 +25,8 @@ export interface PurchaseHistory {
   readonly purchaseDay: Int32Array;
   /** Sum of netMinor of the purchase's orders. */
   readonly purchaseNet: Float64Array;
-  /** Sum of grossMinor of the purchase's orders. */
+  /** Sum of grossMinor of the purchase's orders (no descriptive metric reads it: built on
+   *  first read, from the orders the history was built from). */
   readonly purchaseGross: Float64Array;
   /** Number of orders merged into the purchase (≥ 1). */
   readonly purchaseOrders: Int32Array;
@@ -44,6 +45,11 @@ export interface PurchaseHistory {
   readonly excluded: { readonly cancelled: number; readonly test: number };
   /** Month number of a day inside [minDay, maxDay] (table lookup, falls back to arithmetic). */
   monthOf(day: number): number;
+  /**
+   * The order rows in the (customer, processedAt) order the history read them: null when the
+   * table was already in that order. Readers of the same table reuse it (no second check).
+   */
+  readonly rowOrder?: Uint32Array | null;
 }
 
 /** Index of the first purchase of customer c after day `lastDay` (i.e. end of the purchases ≤ lastDay). */
@@ -70,14 +76,22 @@ const CANCELLED = ORDER_CANCELLED;
 const TEST = ORDER_TEST;
 const DROPPED = CANCELLED | TEST;
 
-function isSorted(orders: OrderTable): boolean {
+/**
+ * The rows of an order table in (customer, processedAt) order: null when they already are
+ * (the documented order), else a permutation (stable: ties keep their row order).
+ */
+export function sortedRowOrder(orders: OrderTable): Uint32Array | null {
   const { customer, processedAt } = orders;
-  for (let i = 1; i < orders.length; i++) {
+  let sorted = true;
+  for (let i = 1; i < orders.length && sorted; i++) {
     const c = customer[i];
     const p = customer[i - 1];
-    if (c < p || (c === p && c >= 0 && processedAt[i] < processedAt[i - 1])) return false;
+    if (c < p || (c === p && c >= 0 && processedAt[i] < processedAt[i - 1])) sorted = false;
   }
-  return true;
+  if (sorted) return null;
+  const order = new Uint32Array(orders.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => customer[a] - customer[b] || processedAt[a] - processedAt[b]);
 }
 
 /**
@@ -94,29 +108,17 @@ export function buildPurchaseHistory(
   const { customer, processedAt, grossMinor, netMinor, flags } = orders;
   const n = orders.length;
 
-  let order: Uint32Array | null = null;
-  if (!isSorted(orders)) {
-    order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => customer[a] - customer[b] || processedAt[a] - processedAt[b]);
-  }
+  const order = sortedRowOrder(orders);
 
+  // Sized by the rows (no counting pass): pages past the last purchase are never touched.
   let customerOrders = 0;
   let cancelled = 0;
   let test = 0;
-  for (let i = 0; i < n; i++) {
-    const f = flags[i];
-    if (f & CANCELLED) cancelled++;
-    else if (f & TEST) test++;
-    else if (customer[i] >= 0) customerOrders++;
-  }
-
   const purchaseStart = new Int32Array(customerCount + 1);
-  let purchaseDay = new Int32Array(customerOrders);
-  let purchaseNet = new Float64Array(customerOrders);
-  let purchaseGross = new Float64Array(customerOrders);
-  let purchaseOrders = new Int32Array(customerOrders);
-  let purchaseFlags = new Uint8Array(customerOrders);
+  let purchaseDay = new Int32Array(n);
+  let purchaseNet = new Float64Array(n);
+  let purchaseOrders = new Int32Array(n);
+  let purchaseFlags = new Uint8Array(n);
 
   let guestOrders = 0;
   let guestNet = 0;
@@ -130,7 +132,11 @@ export function buildPurchaseHistory(
   for (let k = 0; k < n; k++) {
     const i = order === null ? k : order[k];
     const f = flags[i];
-    if (f & DROPPED) continue;
+    if (f & DROPPED) {
+      if (f & CANCELLED) cancelled++;
+      else test++;
+      continue;
+    }
     const c = customer[i];
     const at = processedAt[i];
     const net = netMinor[i];
@@ -150,19 +156,18 @@ export function buildPurchaseHistory(
       guestGross += gross;
       continue;
     }
+    customerOrders++;
     // "<=" rather than "===": when clocks fall back over midnight a later order can land on
     // the previous local day; it then joins that purchase so days stay increasing.
     if (c === lastCustomer && day <= lastDay) {
       const r = rows - 1;
       purchaseNet[r] += net;
-      purchaseGross[r] += gross;
       purchaseOrders[r]++;
       purchaseFlags[r] |= f;
       continue;
     }
     purchaseDay[rows] = day;
     purchaseNet[rows] = net;
-    purchaseGross[rows] = gross;
     purchaseOrders[rows] = 1;
     purchaseFlags[rows] = f;
     purchaseStart[c + 1]++;
@@ -176,13 +181,11 @@ export function buildPurchaseHistory(
     // Many same-day merges: give the unused tail back.
     purchaseDay = purchaseDay.slice(0, rows);
     purchaseNet = purchaseNet.slice(0, rows);
-    purchaseGross = purchaseGross.slice(0, rows);
     purchaseOrders = purchaseOrders.slice(0, rows);
     purchaseFlags = purchaseFlags.slice(0, rows);
   } else {
     purchaseDay = purchaseDay.subarray(0, rows);
     purchaseNet = purchaseNet.subarray(0, rows);
-    purchaseGross = purchaseGross.subarray(0, rows);
     purchaseOrders = purchaseOrders.subarray(0, rows);
     purchaseFlags = purchaseFlags.subarray(0, rows);
   }
@@ -192,19 +195,47 @@ export function buildPurchaseHistory(
   const dayMonth = new Int32Array(hasData ? maxDay - minDay + 1 : 0);
   for (let d = 0; d < dayMonth.length; d++) dayMonth[d] = monthOfDay(tableStart + d);
 
+  // Gross per purchase on first read: a customer's remaining orders, in the order read
+  // above, fill their purchases purchaseOrders[p] at a time (the same sums in the same order).
+  let purchaseGross: Float64Array | null = null;
+  const grossOfPurchases = (): Float64Array => {
+    const out = new Float64Array(rows);
+    let p = -1;
+    let left = 0;
+    let current = -1;
+    for (let k = 0; k < n; k++) {
+      const i = order === null ? k : order[k];
+      const c = customer[i];
+      if (c < 0 || flags[i] & DROPPED) continue;
+      if (c !== current) {
+        current = c;
+        p = purchaseStart[c];
+        left = purchaseOrders[p];
+      } else if (left === 0) {
+        left = purchaseOrders[++p];
+      }
+      out[p] = left === purchaseOrders[p] ? grossMinor[i] : out[p] + grossMinor[i];
+      left--;
+    }
+    return out;
+  };
+
   return {
     calendar,
     customerCount,
     purchaseStart,
     purchaseDay,
     purchaseNet,
-    purchaseGross,
+    get purchaseGross(): Float64Array {
+      return (purchaseGross ??= grossOfPurchases());
+    },
     purchaseOrders,
     purchaseFlags,
     minDay: hasData ? minDay : NaN,
     maxDay: hasData ? maxDay : NaN,
     guest: { orders: guestOrders, netMinor: guestNet, grossMinor: guestGross },
     excluded: { cancelled, test },
+    rowOrder: order,
     monthOf(day: number): number {
       const slot = day - tableStart;
       return slot >= 0 && slot < dayMonth.length ? dayMonth[slot] : monthOfDay(day);

@@ -84,6 +84,58 @@ describe("buildPurchaseHistory", () => {
     );
   });
 
+  it("builds gross per purchase on first read, from sorted or shuffled rows (property)", () => {
+    fc.assert(
+      fc.property(randomShop(), fc.integer(), ({ customers, orders }, seed) => {
+        const cal = createCalendar("Asia/Tokyo");
+        // Gross differs from net per order so a wrong order-to-purchase match shows.
+        const rows = orders.map((o, i) => ({ ...o, net: o.net + ((i * 37) % 11) }));
+        const sorted = tableFromRaw(rows);
+        const idx = Array.from({ length: sorted.length }, (_, i) => i).sort(
+          (a, b) =>
+            (((a * 2654435761 + seed) >>> 0) % 997) - (((b * 2654435761 + seed) >>> 0) % 997),
+        );
+        const shuffled: OrderTable = {
+          length: sorted.length,
+          customer: Int32Array.from(idx, (i) => sorted.customer[i]),
+          processedAt: Float64Array.from(idx, (i) => sorted.processedAt[i]),
+          grossMinor: Float64Array.from(idx, (i) => sorted.grossMinor[i] * 3 + i),
+          netMinor: Float64Array.from(idx, (i) => sorted.netMinor[i]),
+          flags: Uint8Array.from(idx, (i) => sorted.flags[i]),
+        };
+        for (const table of [sorted, shuffled]) {
+          const h = buildPurchaseHistory(table, customers, cal);
+          // By hand: each purchase's kept orders are those of its customer on its local day
+          // (no zone change in Tokyo), summed.
+          const expected = new Float64Array(h.purchaseDay.length);
+          for (let i = 0; i < table.length; i++) {
+            const c = table.customer[i];
+            if (c < 0 || table.flags[i] & (ORDER_CANCELLED | ORDER_TEST)) continue;
+            const day = cal.dayOf(table.processedAt[i]);
+            for (let p = h.purchaseStart[c]; p < h.purchaseStart[c + 1]; p++) {
+              if (h.purchaseDay[p] === day) expected[p] += table.grossMinor[i];
+            }
+          }
+          expect(Array.from(h.purchaseGross)).toEqual(Array.from(expected));
+          expect(h.purchaseGross).toBe(h.purchaseGross);
+          // The rows in the order read: null for the sorted table, else a permutation that
+          // walks the shuffled one in (customer, processedAt) order.
+          if (table === sorted) expect(h.rowOrder).toBeNull();
+          const walk = h.rowOrder ?? Uint32Array.from({ length: table.length }, (_, i) => i);
+          expect([...walk].sort((a, b) => a - b)).toEqual([...walk.keys()]);
+          for (let k = 1; k < walk.length; k++) {
+            const [a, b] = [walk[k - 1], walk[k]];
+            expect(table.customer[b]).toBeGreaterThanOrEqual(table.customer[a]);
+            if (table.customer[b] === table.customer[a]) {
+              expect(table.processedAt[b]).toBeGreaterThanOrEqual(table.processedAt[a]);
+            }
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("conserves orders and net revenue (customers + guests = kept orders)", () => {
     fc.assert(
       fc.property(randomShop(), ({ customers, orders }) => {
