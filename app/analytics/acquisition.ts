@@ -42,6 +42,11 @@ export interface AcquisitionOptions {
    * the rules always match.
    */
   readonly channelAliases?: ReadonlyMap<string, string>;
+  /**
+   * Campaign × month rows only of the first this many campaigns of topCampaigns (campaign
+   * rows stay whole); default all. The snapshot keeps no others, and they are most rows.
+   */
+  readonly campaignMonthCampaigns?: number;
 }
 
 export type RatioStatus = "ok" | "missing_margin" | "missing_cac" | "missing_ltv";
@@ -139,38 +144,61 @@ export function paybackOf(
 const SEP = "\u001f";
 
 /**
- * Dense ids of the (a, b) pairs that occur, in first-seen order; −1 where a < 0 or b < 0.
- * A lookup table when aCount × bCount is small (the usual case), a hash map beyond.
+ * Dense ids of (a, b) pairs in first-seen order: add(a, b) gives the pair's id (a new one
+ * for a new pair), idOf(a, b) the id or −1. A lookup table when aCount × bCount is small (the
+ * usual case), a hash map beyond.
  */
-function pairIds(
-  a: Int32Array,
-  aCount: number,
-  b: Int32Array,
-  bCount: number,
-): { id: Int32Array; a: number[]; b: number[]; idOf: (a: number, b: number) => number } {
-  const id = new Int32Array(a.length).fill(-1);
+interface PairIndex {
+  readonly a: number[];
+  readonly b: number[];
+  add(a: number, b: number): number;
+  idOf(a: number, b: number): number;
+}
+
+function pairIndex(aCount: number, bCount: number): PairIndex {
   const table = aCount * bCount <= 1 << 22 ? new Int32Array(aCount * bCount).fill(-1) : null;
   const index = new Map<number, number>();
   const pa: number[] = [];
   const pb: number[] = [];
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] < 0 || b[i] < 0) continue;
-    const key = a[i] * bCount + b[i];
-    let k = table === null ? (index.get(key) ?? -1) : table[key];
-    if (k < 0) {
-      k = pa.length;
-      if (table === null) index.set(key, k);
-      else table[key] = k;
-      pa.push(a[i]);
-      pb.push(b[i]);
-    }
-    id[i] = k;
-  }
-  const idOf = (x: number, y: number): number => {
-    if (x < 0 || y < 0 || x >= aCount || y >= bCount) return -1;
-    return table === null ? (index.get(x * bCount + y) ?? -1) : table[x * bCount + y];
+  return {
+    a: pa,
+    b: pb,
+    add(x: number, y: number): number {
+      const key = x * bCount + y;
+      let k = table === null ? (index.get(key) ?? -1) : table[key];
+      if (k < 0) {
+        k = pa.length;
+        if (table === null) index.set(key, k);
+        else table[key] = k;
+        pa.push(x);
+        pb.push(y);
+      }
+      return k;
+    },
+    idOf(x: number, y: number): number {
+      if (x < 0 || y < 0 || x >= aCount || y >= bCount) return -1;
+      return table === null ? (index.get(x * bCount + y) ?? -1) : table[x * bCount + y];
+    },
   };
-  return { id, a: pa, b: pb, idOf };
+}
+
+/** A campaign row's identity: channel key and campaign. */
+export const campaignKey = (r: Pick<AcquisitionRow, "channel" | "campaign">): string =>
+  `${r.channel}\u0000${r.campaign}`;
+
+/** The first `limit` campaign rows by new customers (ties: channel, then campaign). */
+export function topCampaigns(
+  campaigns: readonly AcquisitionRow[],
+  limit: number,
+): AcquisitionRow[] {
+  return [...campaigns]
+    .sort(
+      (a, b) =>
+        b.newCustomers - a.newCustomers ||
+        a.channel.localeCompare(b.channel) ||
+        (a.campaign ?? "").localeCompare(b.campaign ?? ""),
+    )
+    .slice(0, limit);
 }
 
 /**
@@ -210,39 +238,45 @@ export function acquisitionReport(
   const { purchaseStart, purchaseDay } = history;
   let firstMonth = Infinity;
   let lastMonth = -Infinity;
-  const monthOf = new Int32Array(n).fill(-1);
+  // Per customer: the acquisition month, then (below) the channel × month group.
+  const channelMonthOf = new Int32Array(n);
   for (let c = 0; c < n; c++) {
-    if (!f.included[c]) continue;
-    const m = history.monthOf(purchaseDay[purchaseStart[c]]);
-    if (m < fromMonth || m > toMonth) continue;
-    monthOf[c] = m;
-    if (m < firstMonth) firstMonth = m;
-    if (m > lastMonth) lastMonth = m;
+    let m = -1;
+    if (f.included[c]) {
+      m = history.monthOf(purchaseDay[purchaseStart[c]]);
+      if (m < fromMonth || m > toMonth) m = -1;
+      else {
+        if (m < firstMonth) firstMonth = m;
+        if (m > lastMonth) lastMonth = m;
+      }
+    }
+    channelMonthOf[c] = m;
   }
-  const monthSlot = new Int32Array(n).fill(-1);
   const months = lastMonth >= firstMonth ? lastMonth - firstMonth + 1 : 0;
-  const channel = new Int32Array(n).fill(-1);
-  const campaign = new Int32Array(n).fill(-1);
-  for (let c = 0; c < n; c++) {
-    if (monthOf[c] < 0) continue;
-    monthSlot[c] = monthOf[c] - firstMonth;
-    channel[c] = attribution.channel[c];
-    campaign[c] = attribution.channel[c] >= 0 ? attribution.campaign[c] : -1;
-  }
+  // The groups in first-seen customer order: (channel, campaign) pairs, channel × month and
+  // (channel, campaign) × month, in one pass.
   const channelCount = attribution.channels.length;
-  const campaignPairs = pairIds(
-    channel,
-    channelCount,
-    campaign,
-    Math.max(1, attribution.campaigns.length),
-  );
-  const channelMonth = pairIds(channel, channelCount, monthSlot, Math.max(1, months));
-  const campaignMonth = pairIds(
-    campaignPairs.id,
-    campaignPairs.a.length,
-    monthSlot,
+  const campaignPairs = pairIndex(channelCount, Math.max(1, attribution.campaigns.length));
+  const channelMonth = pairIndex(channelCount, Math.max(1, months));
+  const campaignMonth = pairIndex(
+    channelCount * Math.max(1, attribution.campaigns.length),
     Math.max(1, months),
   );
+  const campaignMonthOf = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    const m = channelMonthOf[c];
+    const ch = m < 0 ? -1 : attribution.channel[c];
+    if (ch < 0) {
+      channelMonthOf[c] = -1;
+      campaignMonthOf[c] = -1;
+      continue;
+    }
+    const slot = m - firstMonth;
+    channelMonthOf[c] = channelMonth.add(ch, slot);
+    const campaign = attribution.campaign[c];
+    campaignMonthOf[c] =
+      campaign < 0 ? -1 : campaignMonth.add(campaignPairs.add(ch, campaign), slot);
+  }
 
   // Spend: channel names → keys, campaigns normalised; months outside the range dropped.
   const keyOf = new Map<string, string>();
@@ -294,8 +328,8 @@ export function acquisitionReport(
 
   // One pass for the month groupings; the totals per channel and campaign are their sums.
   const [channelMonthStats, campaignMonthStats] = groupStatsByCodes(f, [
-    { code: channelMonth.id, groupCount: channelMonth.a.length },
-    { code: campaignMonth.id, groupCount: campaignMonth.a.length },
+    { code: channelMonthOf, groupCount: channelMonth.a.length },
+    { code: campaignMonthOf, groupCount: campaignMonth.a.length },
   ]);
   const channelStats = mergeGroups(channelMonthStats, channelMonth.a, channelCount);
   const campaignStats = mergeGroups(campaignMonthStats, campaignMonth.a, campaignPairs.a.length);
@@ -413,17 +447,22 @@ export function acquisitionReport(
     const cell = overallCell(`${key} / ${entry.campaign}`, entry.months, () => 0);
     campaigns.push(row(none, 0, key, entry.campaign, null, cell));
   }
-  const campaignMonths = campaignMonth.a.map((pair, g) => {
+  const limit = options.campaignMonthCampaigns;
+  const kept =
+    limit === undefined ? null : new Set(topCampaigns(campaigns, limit).map(campaignKey));
+  const campaignMonths: AcquisitionRow[] = [];
+  campaignMonth.a.forEach((pair, g) => {
     const m = firstMonth + campaignMonth.b[g];
     const key = attribution.channels[campaignPairs.a[pair]].key;
     const name = attribution.campaigns[campaignPairs.b[pair]];
+    if (kept !== null && !kept.has(campaignKey({ channel: key, campaign: name }))) return;
     const cell = monthCell(
       `${key} / ${name}`,
       campaignSpendOf(pair),
       m,
       stats.campaignMonths.customers[g],
     );
-    return row(stats.campaignMonths, g, key, name, formatMonth(m), cell);
+    campaignMonths.push(row(stats.campaignMonths, g, key, name, formatMonth(m), cell));
   });
   const byMonth = (a: AcquisitionRow, b: AcquisitionRow) =>
     (a.month ?? "").localeCompare(b.month ?? "");

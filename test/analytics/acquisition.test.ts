@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { acquisitionReport, ltvCacRatio, paybackOf } from "../../app/analytics/acquisition";
+import {
+  acquisitionReport,
+  campaignKey,
+  ltvCacRatio,
+  paybackOf,
+  topCampaigns,
+} from "../../app/analytics/acquisition";
 import type {
   AttributionColumns,
   AttributionField,
@@ -594,6 +600,40 @@ describe("attribution and acquisition properties", () => {
               previous = v;
             }
           }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("campaign × month rows of the top campaigns only are the full report's of them", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer(),
+        fc.integer({ min: 0, max: 4 }),
+        ({ customers, orders }, seed, limit) => {
+          const table = tableFromRaw(orders);
+          const h = buildPurchaseHistory(table, customers, createCalendar("Asia/Tokyo"));
+          const columns = randomColumns(table, seed);
+          const a = attributeCustomers(table, customers, columns, DEFAULT_CHANNEL_RULES);
+          const options = { asOfDay: d("2024-12-31"), marginRate: 0.3 };
+          const campaignSpend: MarketingSpend[] = a.campaigns.map((campaign, k) => ({
+            month: "2024-0" + (1 + (k % 9)),
+            channel: a.channels[k % a.channels.length].key,
+            campaign,
+            amountMinor: 1000 * (k + 1),
+          }));
+          const full = acquisitionReport(h, a, campaignSpend, options);
+          const cut = acquisitionReport(h, a, campaignSpend, {
+            ...options,
+            campaignMonthCampaigns: limit,
+          });
+          const top = new Set(topCampaigns(full.campaigns, limit).map(campaignKey));
+          expect(cut).toEqual({
+            ...full,
+            campaignMonths: full.campaignMonths.filter((r) => top.has(campaignKey(r))),
+          });
         },
       ),
       { numRuns: 100 },

@@ -53,6 +53,7 @@ import {
 import { cohortCutsBlock } from "../../app/metrics/snapshot/cohort-cuts-block";
 import type { AcquisitionStage, Context } from "../../app/metrics/snapshot/stages";
 import { storedLayouts } from "../../app/metrics/snapshot/trends-block";
+import { MAX_CAMPAIGN_MONTH_CAMPAIGNS } from "../../app/metrics/snapshot/types";
 import type {
   AttributionColumns,
   CustomerChannels,
@@ -388,7 +389,13 @@ export function benchDescriptive(customers: number): BenchResult {
         history,
         attribution,
         spend,
-        { asOfDay, marginRate: 0.4, channelAliases: new Map([["google", "google_ads"]]) },
+        {
+          asOfDay,
+          marginRate: 0.4,
+          channelAliases: new Map([["google", "google_ads"]]),
+          // As the compute: campaign × month rows of the campaigns the snapshot keeps only.
+          campaignMonthCampaigns: MAX_CAMPAIGN_MONTH_CAMPAIGNS,
+        },
         facts,
       ),
     );

@@ -6,6 +6,8 @@
  */
 import {
   acquisitionReport,
+  campaignKey,
+  topCampaigns,
   type AcquisitionReport,
   type AcquisitionRow,
 } from "../../analytics/acquisition";
@@ -106,21 +108,12 @@ export function topCampaignMonths(
   report: AcquisitionReport,
   limit: number,
 ): { report: AcquisitionReport; kept: number; total: number } {
-  const top = [...report.campaigns]
-    .sort(
-      (a, b) =>
-        b.newCustomers - a.newCustomers ||
-        a.channel.localeCompare(b.channel) ||
-        (a.campaign ?? "").localeCompare(b.campaign ?? ""),
-    )
-    .slice(0, limit);
-  const keep = new Set(top.map((r) => `${r.channel}\u0000${r.campaign}`));
+  const top = topCampaigns(report.campaigns, limit);
+  const keep = new Set(top.map(campaignKey));
   return {
     report: {
       ...report,
-      campaignMonths: report.campaignMonths.filter((r) =>
-        keep.has(`${r.channel}\u0000${r.campaign}`),
-      ),
+      campaignMonths: report.campaignMonths.filter((r) => keep.has(campaignKey(r))),
     },
     kept: top.length,
     total: report.campaigns.length,
@@ -197,6 +190,8 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
       marginRate: basis.basis === "costs" ? 1 : margin,
       windowDays,
       channelAliases: defaultChannelAliases(),
+      // The block keeps these only (topCampaignMonths): the others are not built.
+      campaignMonthCampaigns: MAX_CAMPAIGN_MONTH_CAMPAIGNS,
     },
     ltvFacts,
   );
