@@ -285,6 +285,50 @@ export function groupStats(facts: CustomerFacts, members: GroupMembers): GroupSt
 }
 
 /**
+ * groupStats of set-valued memberships, CSR by customer (customer c is in groups
+ * values[start[c] .. start[c + 1] − 1], each once): the same sums, each customer's purchases
+ * read once for all of their groups (in the same order per group as member by member).
+ */
+export function groupStatsOfRows(
+  facts: CustomerFacts,
+  rows: { readonly start: Int32Array; readonly values: Int32Array },
+  groupCount: number,
+): GroupStats {
+  const K = facts.options.maxMonths;
+  const W = K + 2;
+  const n = facts.history.customerCount;
+  if (rows.start.length !== n + 1) throw new RangeError("rows must have one row per customer");
+  const a = accumulator(groupCount, K);
+  const { purchaseStart, purchaseNet } = facts.history;
+  const { included, observedMonths, purchaseMonth } = facts;
+  const { start, values } = rows;
+  const netDiff = a.netDiff;
+  for (let c = 0; c < n; c++) {
+    const r0 = start[c];
+    const r1 = start[c + 1];
+    if (r0 === r1 || !included[c]) continue;
+    for (let i = r0; i < r1; i++) {
+      const g = values[i];
+      if (g < 0) throw new RangeError(`group ${g} outside 0..${groupCount - 1}`);
+      addCustomer(a, facts, c, g);
+    }
+    const observed = observedMonths[c];
+    if (observed < 1) continue;
+    let total = 0;
+    const end = purchaseStart[c + 1];
+    for (let p = purchaseStart[c]; p < end; p++) {
+      const k = purchaseMonth[p];
+      if (k > observed) break;
+      const net = purchaseNet[p];
+      total += net;
+      for (let i = r0; i < r1; i++) netDiff[values[i] * W + k] += net;
+    }
+    for (let i = r0; i < r1; i++) netDiff[values[i] * W + observed + 1] -= total;
+  }
+  return finish(a, K);
+}
+
+/**
  * Several one-group-per-customer groupings at once (code −1 = not in that grouping): each
  * customer's purchases are read once for all of them.
  */

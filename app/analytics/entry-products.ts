@@ -6,7 +6,7 @@
  * for each of them (docs/decisions/0051-acquisition-analytics.md).
  */
 import type { CustomerFacts, LtvPoint, Share } from "./customer-groups";
-import { customerFacts, groupStats, ltvAt, share } from "./customer-groups";
+import { customerFacts, groupStatsOfRows, ltvAt, share } from "./customer-groups";
 import { sortedRowOrder, type PurchaseHistory } from "./history";
 import type { OrderTable } from "./types";
 import { ORDER_CANCELLED, ORDER_TEST } from "./types";
@@ -159,6 +159,28 @@ export interface Csr {
   readonly values: Int32Array;
 }
 
+/**
+ * Sorts values[from..to) and moves its distinct values to the front; returns their end.
+ * Insertion sort: rows hold a few products (no subarray per row).
+ */
+function sortUnique(values: Int32Array, from: number, to: number): number {
+  for (let i = from + 1; i < to; i++) {
+    const v = values[i];
+    let j = i - 1;
+    while (j >= from && values[j] > v) {
+      values[j + 1] = values[j];
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  let out = from;
+  for (let i = from; i < to; i++) {
+    if (i > from && values[i] === values[i - 1]) continue;
+    values[out++] = values[i];
+  }
+  return out;
+}
+
 /** Sorts and de-duplicates each row of a filled CSR in place, then compacts it. */
 function compact(start: Int32Array, values: Int32Array): Csr {
   const rows = start.length - 1;
@@ -166,21 +188,10 @@ function compact(start: Int32Array, values: Int32Array): Csr {
   let begin = 0;
   for (let r = 0; r < rows; r++) {
     const end = start[r + 1];
-    // Insertion sort: rows hold a few products (no subarray per row).
-    for (let i = begin + 1; i < end; i++) {
-      const v = values[i];
-      let j = i - 1;
-      while (j >= begin && values[j] > v) {
-        values[j + 1] = values[j];
-        j--;
-      }
-      values[j + 1] = v;
-    }
     const rowStart = out;
-    for (let i = begin; i < end; i++) {
-      if (i > begin && values[i] === values[i - 1]) continue;
-      values[out++] = values[i];
-    }
+    const unique = sortUnique(values, begin, end);
+    // The row's distinct values move down to the compacted end.
+    for (let i = begin; i < unique; i++) values[out++] = values[i];
     begin = end;
     start[r] = rowStart;
   }
@@ -207,16 +218,18 @@ export function purchaseProducts(
   const { purchaseStart, purchaseDay } = history;
   const { customer, flags } = orders;
 
-  // Which purchase (0 = first, 1 = second) each order belongs to; −1 none. History merged
-  // a customer's orders, in (customer, processedAt) order, into purchases of
-  // purchaseOrders[p] orders each: the first ones of a customer are the first purchase.
-  const ordinal = new Int8Array(orders.length).fill(-1);
+  // Which purchase each order belongs to: 1 = first, 2 = second, 0 none. History merged a
+  // customer's orders, in (customer, processedAt) order, into purchases of purchaseOrders[p]
+  // orders each: the first ones of a customer are the first purchase.
+  const ordinal = new Int8Array(orders.length);
   // The row order the history read the same table in (no second check when it has it).
   const rowOrder = history.rowOrder !== undefined ? history.rowOrder : sortedRowOrder(orders);
   const { purchaseOrders } = history;
   let current = -1;
   let left0 = 0;
   let left1 = 0;
+  let firstOrders = 0;
+  let secondOrders = 0;
   for (let r = 0; r < orders.length; r++) {
     const o = rowOrder === null ? r : rowOrder[r];
     const c = customer[o];
@@ -229,32 +242,102 @@ export function purchaseProducts(
         s + 1 < purchaseStart[c + 1] && purchaseDay[s + 1] <= asOfDay ? purchaseOrders[s + 1] : 0;
     }
     if (left0 > 0) {
-      ordinal[o] = 0;
-      left0--;
-    } else if (left1 > 0) {
       ordinal[o] = 1;
+      left0--;
+      firstOrders++;
+    } else if (left1 > 0) {
+      ordinal[o] = 2;
       left1--;
+      secondOrders++;
     }
   }
 
-  // Products of each customer's first and second purchase, grouped by customer: count,
-  // then fill (no intermediate pair arrays: line items are the largest input).
   const itemOrder = lineItems.order;
   const itemProduct = lineItems.product;
   const orderCount = orders.length;
-  const firstStart = new Int32Array(n + 1);
-  const secondStart = new Int32Array(n + 1);
-  for (let i = 0; i < lineItems.length; i++) {
-    const p = itemProduct[i];
-    const o = itemOrder[i];
-    if (p < 0) continue;
+  const lines = lineItems.length;
+  const check = (i: number, p: number, o: number): void => {
     if (p >= P) throw new RangeError(`Line item ${i}: product ${p} outside the dictionary`);
     if (o < 0 || o >= orderCount) {
       throw new RangeError(`Line item ${i}: order ${o} outside the table`);
     }
+  };
+
+  // Lines grouped by customer (as loaded: by order, orders by customer): one pass appends
+  // each customer's products and sorts them when the next customer starts. The values are
+  // sized by the lines per order, grown if a purchase holds more.
+  {
+    const firstStart = new Int32Array(n + 1);
+    const secondStart = new Int32Array(n + 1);
+    const perOrder = lines / Math.max(1, orderCount);
+    let firstValues = new Int32Array(Math.ceil(firstOrders * perOrder * 1.1) + 64);
+    let secondValues = new Int32Array(Math.ceil(secondOrders * perOrder * 1.1) + 64);
+    const grown = (values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const more = new Int32Array(Math.ceil(values.length * 1.5) + 64);
+      more.set(values);
+      return more;
+    };
+    let cur = -1;
+    let w0 = 0;
+    let w1 = 0;
+    let row0 = 0;
+    let row1 = 0;
+    let grouped = true;
+    for (let i = 0; i < lines; i++) {
+      const p = itemProduct[i];
+      if (p < 0) continue;
+      const o = itemOrder[i];
+      check(i, p, o);
+      const k = ordinal[o];
+      if (k === 0) continue;
+      const c = customer[o];
+      if (c !== cur) {
+        if (c < cur) {
+          grouped = false;
+          break;
+        }
+        w0 = sortUnique(firstValues, row0, w0);
+        w1 = sortUnique(secondValues, row1, w1);
+        for (let x = cur + 1; x <= c; x++) {
+          firstStart[x] = w0;
+          secondStart[x] = w1;
+        }
+        cur = c;
+        row0 = w0;
+        row1 = w1;
+      }
+      if (k === 1) {
+        if (w0 === firstValues.length) firstValues = grown(firstValues);
+        firstValues[w0++] = p;
+      } else {
+        if (w1 === secondValues.length) secondValues = grown(secondValues);
+        secondValues[w1++] = p;
+      }
+    }
+    if (grouped) {
+      w0 = sortUnique(firstValues, row0, w0);
+      w1 = sortUnique(secondValues, row1, w1);
+      firstStart.fill(w0, cur + 1, n + 1);
+      secondStart.fill(w1, cur + 1, n + 1);
+      return {
+        entry: { start: firstStart, values: firstValues.subarray(0, w0) },
+        next: { start: secondStart, values: secondValues.subarray(0, w1) },
+      };
+    }
+  }
+
+  // Any other line order: count, then fill (no intermediate pair arrays: line items are the
+  // largest input), then sort and de-duplicate each row.
+  const firstStart = new Int32Array(n + 1);
+  const secondStart = new Int32Array(n + 1);
+  for (let i = 0; i < lines; i++) {
+    const p = itemProduct[i];
+    const o = itemOrder[i];
+    if (p < 0) continue;
+    check(i, p, o);
     const k = ordinal[o];
-    if (k === 0) firstStart[customer[o] + 1]++;
-    else if (k === 1) secondStart[customer[o] + 1]++;
+    if (k === 1) firstStart[customer[o] + 1]++;
+    else if (k === 2) secondStart[customer[o] + 1]++;
   }
   for (let c = 0; c < n; c++) {
     firstStart[c + 1] += firstStart[c];
@@ -264,13 +347,13 @@ export function purchaseProducts(
   const secondValues = new Int32Array(secondStart[n]);
   const firstFill = firstStart.slice(0, n);
   const secondFill = secondStart.slice(0, n);
-  for (let i = 0; i < lineItems.length; i++) {
+  for (let i = 0; i < lines; i++) {
     const p = itemProduct[i];
     if (p < 0) continue;
     const o = itemOrder[i];
     const k = ordinal[o];
-    if (k === 0) firstValues[firstFill[customer[o]]++] = p;
-    else if (k === 1) secondValues[secondFill[customer[o]]++] = p;
+    if (k === 1) firstValues[firstFill[customer[o]]++] = p;
+    else if (k === 2) secondValues[secondFill[customer[o]]++] = p;
   }
   return { entry: compact(firstStart, firstValues), next: compact(secondStart, secondValues) };
 }
@@ -315,11 +398,7 @@ export function entryProductReport(
 
   // Members: one per (customer, entry product).
   const members = entry.values.length;
-  const memberCustomer = new Int32Array(members);
-  for (let c = 0; c < n; c++) {
-    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) memberCustomer[i] = c;
-  }
-  const stats = groupStats(f, { groupCount: P, customer: memberCustomer, group: entry.values });
+  const stats = groupStatsOfRows(f, entry, P);
 
   let customers = 0;
   let withoutProducts = 0;
@@ -346,49 +425,90 @@ export function entryProductReport(
       }
     }
   }
-  if (dense !== null) {
-    for (let key = 0; key < dense.length; key++)
-      if (dense[key] > 0) pairCounts.set(key, dense[key]);
-  }
-  const allPairs: ProductPair[] = [];
-  for (const [key, count] of pairCounts) {
+  // The top pairs overall and per entry product, by customers (ties: from, then to): the
+  // counts read in ascending key (from, then to), each kept where it ranks among the top
+  // few, so only the pairs shown become objects.
+  const pair = (key: number, count: number): ProductPair => {
     const from = Math.floor(key / P);
     const to = key - from * P;
-    allPairs.push({
-      from,
-      fromProduct: products[from],
-      to,
-      toProduct: products[to],
-      customers: count,
-    });
-  }
-  allPairs.sort((a, b) => b.customers - a.customers || a.from - b.from || a.to - b.to);
+    return { from, fromProduct: products[from], to, toProduct: products[to], customers: count };
+  };
+  /** Inserts [count, key] into a best-first list of at most topPairs (keys ascend). */
+  const rank = (list: [number, number][], count: number, key: number): void => {
+    if (list.length === topPairs && (topPairs === 0 || list[topPairs - 1][0] >= count)) return;
+    let at = list.length;
+    while (at > 0 && list[at - 1][0] < count) at--;
+    list.splice(at, 0, [count, key]);
+    if (list.length > topPairs) list.pop();
+  };
+  const overallTop: [number, number][] = [];
   const pairsOf = new Map<number, ProductPair[]>();
-  for (const pair of allPairs) {
-    let list = pairsOf.get(pair.from);
-    if (list === undefined) pairsOf.set(pair.from, (list = []));
-    if (list.length < topPairs) list.push(pair);
+  let rowFrom = -1;
+  let rowTop: [number, number][] = [];
+  const visit = (key: number, count: number): void => {
+    const from = Math.floor(key / P);
+    if (from !== rowFrom) {
+      if (rowFrom >= 0)
+        pairsOf.set(
+          rowFrom,
+          rowTop.map(([n, k]) => pair(k, n)),
+        );
+      rowFrom = from;
+      rowTop = [];
+    }
+    rank(rowTop, count, key);
+    rank(overallTop, count, key);
+  };
+  if (dense !== null) {
+    for (let key = 0; key < dense.length; key++) if (dense[key] > 0) visit(key, dense[key]);
+  } else {
+    const keys = Float64Array.from(pairCounts.keys()).sort();
+    for (const key of keys) visit(key, pairCounts.get(key) ?? 0);
   }
+  if (rowFrom >= 0)
+    pairsOf.set(
+      rowFrom,
+      rowTop.map(([n, k]) => pair(k, n)),
+    );
 
-  // Gaps are whole days, at most the history's span: per-day counts per entry product
-  // (one sequential pass over the members), and overall over the customers.
+  // Gaps are whole days, at most the history's span: per-day counts per entry product and
+  // overall, 1st → 2nd and 2nd → 3rd, in one pass over the customers.
+  const { gap12: gaps12, gap23: gaps23, included } = f;
   let maxGap = -1;
   for (let c = 0; c < n; c++) {
-    if (f.gap12[c] > maxGap) maxGap = f.gap12[c];
-    if (f.gap23[c] > maxGap) maxGap = f.gap23[c];
+    if (gaps12[c] > maxGap) maxGap = gaps12[c];
+    if (gaps23[c] > maxGap) maxGap = gaps23[c];
   }
   const width = maxGap + 1;
   // Dense product × day counts up to 32 MB; a larger catalogue × span sorts each product's
   // gaps instead (members in ascending gap order dealt into their product's slice).
   const denseGaps = P * width <= 1 << 23;
-  const perProduct = (gap: Int32Array): ((p: number) => GapDistribution) => {
+  const all12 = new Int32Array(width);
+  const all23 = new Int32Array(width);
+  const byProduct12 = new Int32Array(denseGaps ? P * width : 0);
+  const byProduct23 = new Int32Array(denseGaps ? P * width : 0);
+  for (let c = 0; c < n; c++) {
+    const g12 = gaps12[c];
+    const g23 = gaps23[c];
+    if (g12 < 0 && g23 < 0) continue;
+    if (included[c]) {
+      if (g12 >= 0) all12[g12]++;
+      if (g23 >= 0) all23[g23]++;
+    }
+    if (!denseGaps) continue;
+    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+      const at = entry.values[i] * width;
+      if (g12 >= 0) byProduct12[at + g12]++;
+      if (g23 >= 0) byProduct23[at + g23]++;
+    }
+  }
+  const perProduct = (gap: Int32Array, byProduct: Int32Array): ((p: number) => GapDistribution) => {
     if (denseGaps) {
-      const byProduct = new Int32Array(P * width);
-      for (let i = 0; i < members; i++) {
-        const g = gap[memberCustomer[i]];
-        if (g >= 0) byProduct[entry.values[i] * width + g]++;
-      }
       return (p) => gapDistributionOfCounts(byProduct, p * width, width, shares, binEdges);
+    }
+    const memberCustomer = new Int32Array(members);
+    for (let c = 0; c < n; c++) {
+      for (let i = entry.start[c]; i < entry.start[c + 1]; i++) memberCustomer[i] = c;
     }
     const byDay = new Int32Array(width + 1);
     const start = new Int32Array(P + 1);
@@ -415,13 +535,8 @@ export function entryProductReport(
     }
     return (p) => gapDistribution(values.subarray(start[p], start[p + 1]), shares, binEdges);
   };
-  const overall = (gap: Int32Array): GapDistribution => {
-    const all = new Int32Array(width);
-    for (let c = 0; c < n; c++) if (f.included[c] && gap[c] >= 0) all[gap[c]]++;
-    return gapDistributionOfCounts(all, 0, width, shares, binEdges);
-  };
-  const gap12 = perProduct(f.gap12);
-  const gap23 = perProduct(f.gap23);
+  const gap12 = perProduct(gaps12, byProduct12);
+  const gap23 = perProduct(gaps23, byProduct23);
 
   const rows: EntryProductRow[] = [];
   for (let p = 0; p < P; p++) {
@@ -442,9 +557,9 @@ export function entryProductReport(
   rows.sort((a, b) => b.customers - a.customers || a.code - b.code);
   return {
     products: rows,
-    pairs: allPairs.slice(0, topPairs),
-    firstToSecond: overall(f.gap12),
-    secondToThird: overall(f.gap23),
+    pairs: overallTop.map(([count, key]) => pair(key, count)),
+    firstToSecond: gapDistributionOfCounts(all12, 0, width, shares, binEdges),
+    secondToThird: gapDistributionOfCounts(all23, 0, width, shares, binEdges),
     customers,
     customersWithoutProducts: withoutProducts,
     params: { windowDays, ltvMonths, shares, binEdges },

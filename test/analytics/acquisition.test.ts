@@ -21,8 +21,18 @@ import {
   previewChannelRules,
   validateChannelRules,
 } from "../../app/analytics/channels";
-import { customerFacts, groupStats, ltvAt, membersOf } from "../../app/analytics/customer-groups";
-import { entryProductReport, gapDistribution } from "../../app/analytics/entry-products";
+import {
+  customerFacts,
+  groupStats,
+  groupStatsOfRows,
+  ltvAt,
+  membersOf,
+} from "../../app/analytics/customer-groups";
+import {
+  entryProductReport,
+  gapDistribution,
+  purchaseProducts,
+} from "../../app/analytics/entry-products";
 import { buildPurchaseHistory } from "../../app/analytics/history";
 import { createCalendar, shiftDayBoundary } from "../../app/analytics/time";
 import type { MarketingSpend, OrderTable } from "../../app/analytics/types";
@@ -606,6 +616,49 @@ describe("attribution and acquisition properties", () => {
     );
   });
 
+  it("group stats of set memberships equal those of one member per (customer, group)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: 0, max: 729 }),
+        fc.integer(),
+        ({ customers, orders }, asOfOffset, seed) => {
+          const h = buildPurchaseHistory(
+            tableFromRaw(orders),
+            customers,
+            createCalendar("Asia/Tokyo"),
+          );
+          const facts = customerFacts(h, {
+            asOfDay: d("2023-01-01") + asOfOffset,
+            windowDays: 60,
+            maxMonths: 12,
+          });
+          // Up to 3 distinct groups of 4 per customer, ascending.
+          const start = new Int32Array(customers + 1);
+          const values: number[] = [];
+          const customer: number[] = [];
+          for (let c = 0; c < customers; c++) {
+            for (let g = 0; g < 4; g++) {
+              if (((c * 31 + g * 17 + seed) >>> 0) % 3 !== 0) continue;
+              values.push(g);
+              customer.push(c);
+            }
+            start[c + 1] = values.length;
+          }
+          const rows = { start, values: Int32Array.from(values) };
+          expect(groupStatsOfRows(facts, rows, 4)).toEqual(
+            groupStats(facts, {
+              groupCount: 4,
+              customer: Int32Array.from(customer),
+              group: Int32Array.from(values),
+            }),
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("campaign × month rows of the top campaigns only are the full report's of them", () => {
     fc.assert(
       fc.property(
@@ -637,6 +690,77 @@ describe("attribution and acquisition properties", () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+
+  it("products of the first and second purchase, for line items in any order (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 730 }),
+        ({ customers, orders }, seed, grouped, asOf) => {
+          const table = tableFromRaw(orders);
+          const h = buildPurchaseHistory(table, customers, createCalendar("Asia/Tokyo"));
+          const asOfDay = d("2023-01-01") + asOf;
+          const included = Uint8Array.from({ length: customers }, (_, c) =>
+            h.purchaseStart[c] < h.purchaseStart[c + 1] &&
+            h.purchaseDay[h.purchaseStart[c]] <= asOfDay
+              ? 1
+              : 0,
+          );
+          // 0–3 lines per order over 5 products, some custom (−1), some repeated.
+          const lines: [number, number][] = [];
+          for (let i = 0; i < table.length; i++) {
+            const k = ((i * 2654435761 + seed) >>> 0) % 4;
+            for (let j = 0; j < k; j++) lines.push([i, (((i + j * 3 + seed) >>> 0) % 6) - 1]);
+          }
+          if (!grouped) {
+            lines.sort(
+              (a, b) =>
+                (((a[0] * 7919 + a[1] + seed) >>> 0) % 13) -
+                (((b[0] * 7919 + b[1] + seed) >>> 0) % 13),
+            );
+          }
+          const items = {
+            length: lines.length,
+            order: Int32Array.from(lines, (l) => l[0]),
+            product: Int32Array.from(lines, (l) => l[1]),
+          };
+          const got = purchaseProducts(h, table, items, 5, asOfDay, included);
+          // Oracle: distinct products of the orders on the customer's first (second) day.
+          const row = (csr: { start: Int32Array; values: Int32Array }, c: number) =>
+            Array.from(csr.values.subarray(csr.start[c], csr.start[c + 1]));
+          for (let c = 0; c < customers; c++) {
+            const s0 = h.purchaseStart[c];
+            const days = included[c] ? [h.purchaseDay[s0], h.purchaseDay[s0 + 1]] : [];
+            const want = [0, 1].map((k) => {
+              const day = days[k];
+              if (
+                day === undefined ||
+                (k === 1 && (s0 + 1 >= h.purchaseStart[c + 1] || day > asOfDay))
+              )
+                return [];
+              const set = new Set<number>();
+              for (const [o, p] of lines) {
+                if (
+                  p < 0 ||
+                  table.customer[o] !== c ||
+                  table.flags[o] & (ORDER_CANCELLED | ORDER_TEST)
+                )
+                  continue;
+                if (h.calendar.dayOf(table.processedAt[o]) === day) set.add(p);
+              }
+              return [...set].sort((a, b) => a - b);
+            });
+            expect([row(got.entry, c), row(got.next, c)]).toEqual(want);
+          }
+          expect(got.entry.start[customers]).toBe(got.entry.values.length);
+          expect(got.next.start[customers]).toBe(got.next.values.length);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 
@@ -708,6 +832,19 @@ describe("attribution and acquisition properties", () => {
         expect(
           entryProductReport(h2, shuffled, moved, ["p0", "p1", "p2", "p3"], { asOfDay }),
         ).toEqual(e);
+        // Line items in another order (not grouped by customer) give the same report.
+        const lineOrder = Array.from({ length: order.length }, (_, i) => i).sort(
+          (a, b) =>
+            (((a * 2654435761 + seed) >>> 0) % 101) - (((b * 2654435761 + seed) >>> 0) % 101),
+        );
+        const mixed = {
+          length: order.length,
+          order: Int32Array.from(lineOrder, (i) => order[i]),
+          product: Int32Array.from(lineOrder, (i) => product[i]),
+        };
+        expect(entryProductReport(h, table, mixed, ["p0", "p1", "p2", "p3"], { asOfDay })).toEqual(
+          e,
+        );
         expect(e.customers - e.customersWithoutProducts).toBe(withProducts);
         expect(e.firstToSecond.count).toBe(
           Array.from({ length: customers }, (_, c) => c).filter(
