@@ -66,24 +66,32 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
   const firstChannel = 0;
   let campaignAt: Int32Array | null = null;
   let productAt: Int32Array | null = null;
+  // Included customers; and the memberships below, counted to size them exactly.
   let customers = 0;
+  let memberships = 0;
+  let firstOrderCuts = 0;
+  const campaignCounts = new Int32Array(stage?.campaigns.length ?? 0);
+  for (let c = 0; c < n; c++) {
+    if (!included[c]) continue;
+    customers++;
+    const flags = purchaseFlags[purchaseStart[c]];
+    if (flags & ORDER_SUBSCRIPTION) firstOrderCuts++;
+    if (flags & (ORDER_DISCOUNT | ORDER_DISCOUNT_UNKNOWN)) firstOrderCuts++;
+    if (stage === null) continue;
+    if (stage.channelOf[c] >= 0) memberships++;
+    if (stage.campaignOf[c] >= 0) campaignCounts[stage.campaignOf[c]]++;
+  }
+  memberships += firstOrderCuts;
   if (stage !== null) {
     const channels = stage.acquisition.channels;
-    const { channelOf, campaignOf } = stage;
-    channelsCoverAll = true;
-    const campaignCounts = new Int32Array(stage.campaigns.length);
-    for (let c = 0; c < n; c++) {
-      if (!included[c]) continue;
-      customers++;
-      if (channelOf[c] < 0) channelsCoverAll = false;
-      if (campaignOf[c] >= 0) campaignCounts[campaignOf[c]]++;
-    }
+    channelsCoverAll = memberships - firstOrderCuts === customers;
     channelCuts = channels.length;
     channels.forEach((ch) => labels.push({ dimension: "channel", value: ch.key, label: ch.label }));
     const campaigns = topCodes(campaignCounts, TOP_CAMPAIGNS);
     campaignAt = positions(campaigns, stage.campaigns.length, labels.length);
     for (const k of campaigns) {
       labels.push({ dimension: "campaign", value: stage.campaigns[k], label: null });
+      memberships += campaignCounts[k];
     }
     const products = input.acquisition?.products ?? [];
     const entry = stage.entryOf;
@@ -91,9 +99,10 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     for (let i = 0; i < entry.values.length; i++) productCounts[entry.values[i]]++;
     const kept = topCodes(productCounts, TOP_PRODUCTS);
     productAt = positions(kept, products.length, labels.length);
-    for (const k of kept) labels.push({ dimension: "product", value: products[k], label: null });
-  } else {
-    for (let c = 0; c < n; c++) customers += included[c];
+    for (const k of kept) {
+      labels.push({ dimension: "product", value: products[k], label: null });
+      memberships += productCounts[k];
+    }
   }
   const allCut = channelsCoverAll ? -1 : labels.length;
   if (allCut >= 0) labels.push(null);
@@ -106,8 +115,8 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
   // everyone, first purchase, discount), built in one pass. The first purchase is the
   // history's first shop-local day's orders: subscription; discount used / not known.
   const start = new Int32Array(n + 1);
-  // At most channel, campaign, everyone, first purchase and discount, plus entry products.
-  const group = new Int32Array(5 * customers + (stage?.entryOf.values.length ?? 0));
+  // Sized by the counts above (entry products are only ever those of included customers).
+  const group = new Int32Array(memberships + (allCut >= 0 ? customers : 0));
   let w = 0;
   let discountUnknown = 0;
   for (let c = 0; c < n; c++) {
