@@ -440,43 +440,6 @@ function scorer(cuts: readonly (number | null)[], smallerIsBetter: boolean): (v:
 // ---------------------------------------------------------------------------------------------
 // RFM.
 
-/**
- * quintileCuts of sign × values[c] over the scored customers (recencyDays[c] ≥ 0), in
- * customer order, read in place: the histogram rankCuts would build when it would build one
- * (no copy of the values), otherwise quintileCuts of a copy.
- */
-function scoredQuintileCuts(
-  values: Int32Array | Float64Array,
-  sign: 1 | -1,
-  recencyDays: Int32Array,
-  scored: number,
-): (number | null)[] {
-  const n = recencyDays.length;
-  let min = Infinity;
-  let max = -Infinity;
-  let integral = true;
-  for (let c = 0; c < n; c++) {
-    if (recencyDays[c] < 0) continue;
-    const v = sign === 1 ? values[c] : -values[c];
-    if (v < min) min = v;
-    if (v > max) max = v;
-    if (integral && !Number.isInteger(v)) integral = false;
-  }
-  if (scored > 0 && min !== max && integral && histogramFits(scored, min, max)) {
-    const hist = new Int32Array(max - min + 1);
-    for (let c = 0; c < n; c++) {
-      if (recencyDays[c] < 0) continue;
-      hist[(sign === 1 ? values[c] : -values[c]) - min]++;
-    }
-    return histogramCuts(hist, scored, min).map((cut) => cut ?? max);
-  }
-  const copy = new Float64Array(scored);
-  for (let c = 0, j = 0; c < n; c++) {
-    if (recencyDays[c] >= 0) copy[j++] = sign === 1 ? values[c] : -values[c];
-  }
-  return quintileCuts(copy);
-}
-
 /** R, F, M, scores and segments of every customer as of a local day. Linear + 3 sorts. */
 export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmResult {
   const { asOfDay } = options;
@@ -506,6 +469,14 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
   const orders = new Int32Array(n);
   const monetaryMinor = new Float64Array(n);
   let scored = 0;
+  // Ranges of the scored values, for the quintile histograms below.
+  let minR = Infinity;
+  let maxR = -Infinity;
+  let minF = Infinity;
+  let maxF = -Infinity;
+  let minM = Infinity;
+  let maxM = -Infinity;
+  let integralM = true;
   for (let c = 0; c < n; c++) {
     const end = purchasesEnd(history, c, asOfDay);
     const begin = purchaseStart[c];
@@ -518,33 +489,73 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
       net += purchaseNet[p];
     }
     if (count === 0) continue;
-    recencyDays[c] = asOfDay - purchaseDay[end - 1];
+    const recency = asOfDay - purchaseDay[end - 1];
+    recencyDays[c] = recency;
     frequency[c] = count;
     orders[c] = orderCount;
     monetaryMinor[c] = net;
     scored++;
+    if (recency < minR) minR = recency;
+    if (recency > maxR) maxR = recency;
+    if (count < minF) minF = count;
+    if (count > maxF) maxF = count;
+    if (net < minM) minM = net;
+    if (net > maxM) maxM = net;
+    if (integralM && !Number.isInteger(net)) integralM = false;
   }
 
   const segmented = scored >= minCustomers;
   // Cut-offs: recency is negated so that "larger is better" holds for all three
   // (0 - x rather than -x to avoid -0). Not segmented: no cut-offs, nobody scored.
   const unreachable = [null, null, null, null];
+  // Quintile cut-offs from histograms of the scored values, read in place, where rankCuts
+  // would count rather than sort (values spread over a small integer range): one pass
+  // fills them all. Other dimensions take quintileCuts of a copy, as before.
+  const counted = (kind: ScoreScale["kind"], min: number, max: number, integral = true) =>
+    segmented && kind === "quintile" && min !== max && integral && histogramFits(scored, min, max);
+  const rHist = counted(recencyScale.kind, -maxR, -minR) ? new Int32Array(maxR - minR + 1) : null;
+  const fHist = counted(frequencyScale.kind, minF, maxF) ? new Int32Array(maxF - minF + 1) : null;
+  const mHist = counted(monetaryScale.kind, minM, maxM, integralM)
+    ? new Int32Array(maxM - minM + 1)
+    : null;
+  if (rHist !== null || fHist !== null || mHist !== null) {
+    for (let c = 0; c < n; c++) {
+      const recency = recencyDays[c];
+      if (recency < 0) continue;
+      if (rHist !== null) rHist[maxR - recency]++;
+      if (fHist !== null) fHist[frequency[c] - minF]++;
+      if (mHist !== null) mHist[monetaryMinor[c] - minM]++;
+    }
+  }
+  /** quintileCuts of the scored customers' values (sign −1: negated), from a copy. */
+  const copied = (values: Int32Array | Float64Array, sign: number): (number | null)[] => {
+    const copy = new Float64Array(scored);
+    for (let c = 0, j = 0; c < n; c++) {
+      if (recencyDays[c] >= 0) copy[j++] = sign === 1 ? values[c] : -values[c];
+    }
+    return quintileCuts(copy);
+  };
   const rCuts = !segmented
     ? unreachable
     : recencyScale.kind === "quintile"
-      ? scoredQuintileCuts(recencyDays, -1, recencyDays, scored).map((x) =>
-          x === null ? null : 0 - x,
-        )
+      ? (rHist !== null
+          ? histogramCuts(rHist, scored, -maxR).map((cut) => cut ?? -minR)
+          : copied(recencyDays, -1)
+        ).map((x) => (x === null ? null : 0 - x))
       : [...recencyScale.thresholds];
   const fCuts = !segmented
     ? unreachable
     : frequencyScale.kind === "quintile"
-      ? scoredQuintileCuts(frequency, 1, recencyDays, scored)
+      ? fHist !== null
+        ? histogramCuts(fHist, scored, minF).map((cut) => cut ?? maxF)
+        : copied(frequency, 1)
       : [...frequencyScale.thresholds];
   const mCuts = !segmented
     ? unreachable
     : monetaryScale.kind === "quintile"
-      ? scoredQuintileCuts(monetaryMinor, 1, recencyDays, scored)
+      ? mHist !== null
+        ? histogramCuts(mHist, scored, minM).map((cut) => cut ?? maxM)
+        : copied(monetaryMinor, 1)
       : [...monetaryScale.thresholds];
 
   const table = segmentTable(rules);
