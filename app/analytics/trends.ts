@@ -309,8 +309,11 @@ export function periodTrends(
     let intervals = 0;
     let lastBit = -1;
     let lastI = -1;
-    lastK.fill(-1);
-    repeatK.fill(0);
+    // A loop, not fill(): a builtin call per customer costs more than a few stores.
+    for (let g = 0; g < layoutCount; g++) {
+      lastK[g] = -1;
+      repeatK[g] = 0;
+    }
     let firstSub = -1;
     let secondSub = -1;
     let runStart = -1;
