@@ -219,7 +219,19 @@ export function periodTrends(
   const partialMonth = (month: number) =>
     month === asOfMonth && asOfDay + 1 < firstDayOfMonth(asOfMonth + 1);
 
-  const states: LayoutState[] = layouts.map((layout) => {
+  // Every layout's buckets numbered together (layout g's bucket k is offsets[g] + k), so the
+  // pass below reads flat tables: the bucket of (layout, grid month), and the distinct
+  // counts per bucket (each layout's state holds its slice of them).
+  const offsets = new Int32Array(layouts.length + 1);
+  layouts.forEach((l, g) => (offsets[g + 1] = offsets[g] + l.startMonths.length));
+  const buckets = offsets[layouts.length];
+  const bucketAt = new Int32Array(layouts.length * count).fill(-1);
+  const buyersAll = new Int32Array(buckets);
+  const repeatersAll = new Int32Array(buckets);
+  const newRevenueAll = new Float64Array(buckets);
+  const endsAll = new Int32Array(buckets);
+
+  const states: LayoutState[] = layouts.map((layout, g) => {
     const n = layout.startMonths.length;
     const bucketOf = new Int32Array(count).fill(-1);
     const bStarts = new Int32Array(n);
@@ -234,6 +246,8 @@ export function periodTrends(
       bStarts[k] = starts[lo[k]];
       bEnds[k] = ends[hi[k]];
       bucketOf.fill(k, lo[k], hi[k] + 1);
+      bucketAt.fill(offsets[g] + k, g * count + lo[k], g * count + hi[k] + 1);
+      endsAll[offsets[g] + k] = bEnds[k];
     }
     return {
       layout,
@@ -243,13 +257,13 @@ export function periodTrends(
       ends: bEnds,
       lo,
       hi,
-      buyers: new Int32Array(n),
-      repeaters: new Int32Array(n),
-      newRevenue: new Float64Array(n),
+      buyers: buyersAll.subarray(offsets[g], offsets[g + 1]),
+      repeaters: repeatersAll.subarray(offsets[g], offsets[g + 1]),
+      newRevenue: newRevenueAll.subarray(offsets[g], offsets[g + 1]),
     };
   });
   const layoutCount = states.length;
-  const bucketOfs = states.map((s) => s.bucketOf);
+  /** Per layout, the customer's last bucket (flat number) and whether they repeated in it. */
   const lastK = new Int32Array(layoutCount);
   const repeatK = new Uint8Array(layoutCount);
 
@@ -364,12 +378,12 @@ export function periodTrends(
       if (i === lastI && p > begin + 1) continue; // same month, already a repeat buyer
       lastI = i;
       for (let g = 0; g < layoutCount; g++) {
-        const k = bucketOfs[g][i];
+        const k = bucketAt[g * count + i];
         if (k < 0) continue;
-        const s = states[g];
-        if (k !== lastK[g]) {
-          if (lastK[g] >= 0 && repeatK[g]) s.repeaters[lastK[g]]++;
-          s.buyers[k]++;
+        const last = lastK[g];
+        if (k !== last) {
+          if (last >= 0 && repeatK[g]) repeatersAll[last]++;
+          buyersAll[k]++;
           lastK[g] = k;
           repeatK[g] = 0;
         }
@@ -377,7 +391,7 @@ export function periodTrends(
       }
     }
     for (let g = 0; g < layoutCount; g++) {
-      if (lastK[g] >= 0 && repeatK[g]) states[g].repeaters[lastK[g]]++;
+      if (lastK[g] >= 0 && repeatK[g]) repeatersAll[lastK[g]]++;
     }
     if (runStart >= 0) {
       activeDiff[runStart]++;
@@ -393,13 +407,12 @@ export function periodTrends(
     if (firstDay >= firstStart) {
       const i0 = history.monthOf(firstDay) - first;
       for (let g = 0; g < layoutCount; g++) {
-        const s = states[g];
-        const k = s.bucketOf[i0];
+        const k = bucketAt[g * count + i0];
         if (k < 0) continue;
-        const bucketEnd = s.ends[k];
+        const bucketEnd = endsAll[k];
         let sum = 0;
         for (let p = begin; p < end && purchaseDay[p] < bucketEnd; p++) sum += purchaseNet[p];
-        s.newRevenue[k] += sum;
+        newRevenueAll[k] += sum;
       }
     }
     for (let j = 0; j < intervals; j++) {
