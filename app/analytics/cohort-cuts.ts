@@ -12,7 +12,8 @@ import { firstDayOfMonth, formatMonth } from "./time";
 export interface CutMembership {
   readonly cutCount: number;
   readonly start: Int32Array;
-  readonly group: Int32Array;
+  /** Cut indices: any integer typed array (a narrow one saves memory with few cuts). */
+  readonly group: Int32Array | Uint16Array | Uint8Array;
 }
 
 export interface CohortCutOptions {

@@ -230,6 +230,9 @@ describe("cohortCuts", () => {
           const flag = Int32Array.from({ length: customers }, (_, c) => (extra[c] ? 0 : -1));
           const m = concatMemberships([membershipOfCodes(code, 3), membershipOfCodes(flag, 1)]);
           const got = cohortCuts(hist, m, { asOfDay: asOf, maxMonths: 6 });
+          // Cut indices in bytes: the same cuts.
+          const narrow = { ...m, group: Uint8Array.from(m.group) };
+          expect(cohortCuts(hist, narrow, { asOfDay: asOf, maxMonths: 6 })).toEqual(got);
           for (let g = 0; g < 4; g++) {
             const keep = (c: number) => (g < 3 ? code[c] === g : extra[c]);
             const sub = subsetTables(table, customers, keep);

@@ -116,7 +116,9 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
   // history's first shop-local day's orders: subscription; discount used / not known.
   const start = new Int32Array(n + 1);
   // Sized by the counts above (entry products are only ever those of included customers).
-  const group = new Int32Array(memberships + (allCut >= 0 ? customers : 0));
+  const size = memberships + (allCut >= 0 ? customers : 0);
+  // A byte per membership while there are at most 256 cuts (about 40 in practice).
+  const group = labels.length <= 256 ? new Uint8Array(size) : new Int32Array(size);
   let w = 0;
   let discountUnknown = 0;
   for (let c = 0; c < n; c++) {
