@@ -31,8 +31,8 @@ export interface CustomerFacts {
   /** Whole months observed after the first purchase, capped at maxMonths. */
   readonly observedMonths: Int32Array;
   /** Per purchase: the LTV month it falls in (1 = within a month of the first purchase);
-   *  maxMonths + 1 when later than maxMonths or after asOfDay. */
-  readonly purchaseMonth: Int32Array;
+   *  maxMonths + 1 when later than maxMonths or after asOfDay (≤ 601: two bytes do). */
+  readonly purchaseMonth: Uint16Array;
   /** ≥ 2 purchases by asOfDay. */
   readonly repeat: Uint8Array;
   /** −1: first purchase less than windowDays before asOfDay (not judged); 0 / 1: converted. */
@@ -61,12 +61,14 @@ export function customerFacts(
   const { purchaseStart, purchaseDay, purchaseFlags } = history;
   const included = new Uint8Array(n);
   const observedMonths = new Int32Array(n);
-  const purchaseMonth = new Int32Array(purchaseDay.length).fill(maxMonths + 1);
+  // Every entry below is written once by the pass (no fill first).
+  const purchaseMonth = new Uint16Array(purchaseDay.length);
+  const beyond = maxMonths + 1;
   const repeat = new Uint8Array(n);
   const f2 = new Int8Array(n);
   const toSubscription = new Int8Array(n);
-  const gap12 = new Int32Array(n).fill(-1);
-  const gap23 = new Int32Array(n).fill(-1);
+  const gap12 = new Int32Array(n);
+  const gap23 = new Int32Array(n);
 
   // Month number and day of month of every local day minDay..asOfDay + 1, so the month
   // index of a purchase is two lookups (no civil arithmetic per purchase).
@@ -85,7 +87,12 @@ export function customerFacts(
   for (let c = 0; c < n; c++) {
     const start = purchaseStart[c];
     const end = purchaseStart[c + 1];
-    if (start === end || purchaseDay[start] > asOfDay) continue;
+    if (start === end || purchaseDay[start] > asOfDay) {
+      for (let p = start; p < end; p++) purchaseMonth[p] = beyond;
+      gap12[c] = -1;
+      gap23[c] = -1;
+      continue;
+    }
     included[c] = 1;
     const first = purchaseDay[start];
     const m0 = monthAt[first - lo];
@@ -97,14 +104,17 @@ export function customerFacts(
     let count = 0;
     for (let p = start; p < end; p++) {
       const day = purchaseDay[p];
-      if (day > asOfDay) break;
+      if (day > asOfDay) {
+        for (let q = p; q < end; q++) purchaseMonth[q] = beyond;
+        break;
+      }
       count++;
       const k = monthAt[day - lo] - m0 + (domAt[day - lo] >= d0 ? 1 : 0);
-      if (k <= maxMonths) purchaseMonth[p] = k;
+      purchaseMonth[p] = k <= maxMonths ? k : beyond;
     }
     repeat[c] = count >= 2 ? 1 : 0;
-    if (count >= 2) gap12[c] = purchaseDay[start + 1] - first;
-    if (count >= 3) gap23[c] = purchaseDay[start + 2] - purchaseDay[start + 1];
+    gap12[c] = count >= 2 ? purchaseDay[start + 1] - first : -1;
+    gap23[c] = count >= 3 ? purchaseDay[start + 2] - purchaseDay[start + 1] : -1;
     f2[c] =
       first + windowDays > asOfDay
         ? -1
