@@ -108,8 +108,10 @@ export function cohortCuts(
   const n = history.customerCount;
   if (start.length !== n + 1) throw new RangeError("membership has another customer count");
   const asOfMonth = history.monthOf(asOfDay);
-  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders } = history;
+  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders, monthByDay } = history;
   const fromMonth = options.fromMonth ?? -Infinity;
+  // Purchase days are all in the history's month table.
+  const minDay = history.minDay;
 
   // Cohort range over cut members (as cohortRetention's pass 1): first purchases only.
   let first = Infinity;
@@ -118,7 +120,7 @@ export function cohortCuts(
     if (start[c] === start[c + 1]) continue;
     const p = purchaseStart[c];
     if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) continue;
-    const month = history.monthOf(purchaseDay[p]);
+    const month = monthByDay[purchaseDay[p] - minDay];
     if (month < fromMonth) continue;
     if (month < first) first = month;
     if (month > last) last = month;
@@ -154,7 +156,7 @@ export function cohortCuts(
     const p = purchaseStart[c];
     const end = purchaseStart[c + 1];
     if (p === end || purchaseDay[p] > asOfDay) continue;
-    const cohort = history.monthOf(purchaseDay[p]);
+    const cohort = monthByDay[purchaseDay[p] - minDay];
     const i = cohort - first;
     let open = cohort >= fromMonth;
     const w = open ? width[i] : 0;
@@ -166,7 +168,7 @@ export function cohortCuts(
       if (reached < maxPurchases) reached++;
       else if (!open) break;
       if (!open) continue;
-      const k = history.monthOf(day) - cohort;
+      const k = monthByDay[day - minDay] - cohort;
       if (k >= w) {
         open = false;
         if (reached === maxPurchases) break;

@@ -92,8 +92,10 @@ export function cohortRetention(history: PurchaseHistory, options: CohortOptions
   const asOfMonth = history.monthOf(asOfDay);
   const fromMonth = options.fromMonth ?? -Infinity;
   const toMonth = Math.min(options.toMonth ?? Infinity, asOfMonth);
-  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders } = history;
+  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders, monthByDay } = history;
   const n = history.customerCount;
+  // Purchase days are all in the history's month table.
+  const minDay = history.minDay;
 
   // Pass 1: cohort of each customer and the cohort range.
   const cohortOf = new Int32Array(n);
@@ -105,7 +107,7 @@ export function cohortRetention(history: PurchaseHistory, options: CohortOptions
       cohortOf[c] = -1;
       continue;
     }
-    const month = history.monthOf(purchaseDay[p]);
+    const month = monthByDay[purchaseDay[p] - minDay];
     if (month < fromMonth || month > toMonth) {
       cohortOf[c] = -1;
       continue;
@@ -141,7 +143,7 @@ export function cohortRetention(history: PurchaseHistory, options: CohortOptions
     for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
       const day = purchaseDay[p];
       if (day > asOfDay) break;
-      const k = history.monthOf(day) - cohort;
+      const k = monthByDay[day - minDay] - cohort;
       if (k >= w) break;
       orders[base + k] += purchaseOrders[p];
       net[base + k] += purchaseNet[p];

@@ -46,6 +46,11 @@ export interface PurchaseHistory {
   /** Month number of a day inside [minDay, maxDay] (table lookup, falls back to arithmetic). */
   monthOf(day: number): number;
   /**
+   * The table monthOf reads: the month number of day minDay + i (empty without purchases).
+   * Every purchase day is in it, so per-purchase loops index it directly.
+   */
+  readonly monthByDay: Int32Array;
+  /**
    * The order rows in the (customer, processedAt) order the history read them: null when the
    * table was already in that order. Readers of the same table reuse it (no second check).
    */
@@ -236,6 +241,7 @@ export function buildPurchaseHistory(
     guest: { orders: guestOrders, netMinor: guestNet, grossMinor: guestGross },
     excluded: { cancelled, test },
     rowOrder: order,
+    monthByDay: dayMonth,
     monthOf(day: number): number {
       const slot = day - tableStart;
       return slot >= 0 && slot < dayMonth.length ? dayMonth[slot] : monthOfDay(day);

@@ -308,6 +308,8 @@ export function periodTrends(
   const firstStart = starts[0];
 
   const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders, purchaseFlags } = history;
+  // Purchase days are all in the history's month table.
+  const { monthByDay, minDay } = history;
   for (let c = 0; c < history.customerCount; c++) {
     const begin = purchaseStart[c];
     const end = purchaseStart[c + 1];
@@ -316,7 +318,7 @@ export function periodTrends(
     if (firstDay >= endDay) continue;
     // F2: the customer's cohort is the month of the first purchase.
     if (firstDay >= firstStart && firstDay + f2W <= asOfDay) {
-      const i = history.monthOf(firstDay) - first;
+      const i = monthByDay[firstDay - minDay] - first;
       f2Base[i]++;
       if (begin + 1 < end && purchaseDay[begin + 1] <= firstDay + f2W) f2Converted[i]++;
     }
@@ -357,7 +359,7 @@ export function periodTrends(
         }
       }
       if (day < maskStart) continue;
-      const month = history.monthOf(day);
+      const month = monthByDay[day - minDay];
       const bit = month - maskBase;
       if (bit !== lastBit) {
         lastBit = bit;
@@ -399,13 +401,13 @@ export function periodTrends(
       if (runEnd < count) churnedByMonth[runEnd]++;
     }
     if (firstSub >= firstStart && firstSub + subW <= asOfDay) {
-      const i = history.monthOf(firstSub) - first;
+      const i = monthByDay[firstSub - minDay] - first;
       subBase[i]++;
       if (secondSub >= 0 && secondSub <= firstSub + subW) subConverted[i]++;
     }
     // New customers' revenue by bucket: the purchases in the bucket of their first purchase.
     if (firstDay >= firstStart) {
-      const i0 = history.monthOf(firstDay) - first;
+      const i0 = monthByDay[firstDay - minDay] - first;
       for (let g = 0; g < layoutCount; g++) {
         const k = bucketAt[g * count + i0];
         if (k < 0) continue;

@@ -117,6 +117,12 @@ describe("buildPurchaseHistory", () => {
             }
           }
           expect(Array.from(h.purchaseGross)).toEqual(Array.from(expected));
+          // The month table covers minDay..maxDay, so every purchase day.
+          const span = Number.isFinite(h.minDay) ? h.maxDay - h.minDay + 1 : 0;
+          expect(h.monthByDay.length).toBe(span);
+          for (const day of h.purchaseDay) {
+            expect(h.monthByDay[day - h.minDay]).toBe(monthOfDay(day));
+          }
           expect(h.purchaseGross).toBe(h.purchaseGross);
           // The rows in the order read: null for the sorted table, else a permutation that
           // walks the shuffled one in (customer, processedAt) order.
