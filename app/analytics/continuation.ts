@@ -65,13 +65,17 @@ export function continuationByCohort(
   const toMonth = options.toMonth ?? Infinity;
   const asOfMonth = history.monthOf(asOfDay);
   const { purchaseStart, purchaseDay, purchaseFlags } = history;
+  // Subscriptions: from each customer's first subscription purchase (none: skipped).
+  const firstSubscription = subscriptionOnly ? history.firstSubscription : null;
 
   // Rows keyed by cohort month in a dense array between the first and last month seen.
   const counts = new Map<number, Int32Array>();
   for (let c = 0; c < history.customerCount; c++) {
     let cohort = -1;
     let reached = 0;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+    const from = firstSubscription === null ? purchaseStart[c] : firstSubscription[c];
+    if (from < 0) continue;
+    for (let p = from; p < purchaseStart[c + 1]; p++) {
       if (purchaseDay[p] > asOfDay) break;
       if (subscriptionOnly && !(purchaseFlags[p] & SUBSCRIPTION)) continue;
       if (reached === 0) cohort = history.monthOf(purchaseDay[p]);

@@ -12,7 +12,6 @@
  */
 import type { PurchaseHistory } from "./history";
 import { civilFromDay } from "./time";
-import { ORDER_SUBSCRIPTION } from "./types";
 
 export interface CustomerFactsOptions {
   /** Last local day with data; purchases after it are ignored. */
@@ -58,7 +57,7 @@ export function customerFacts(
     throw new RangeError("LTV months must be integers in 1..600");
   }
   const n = history.customerCount;
-  const { purchaseStart, purchaseDay, purchaseFlags } = history;
+  const { purchaseStart, purchaseDay, firstSubscription } = history;
   const included = new Uint8Array(n);
   const observedMonths = new Int32Array(n);
   // Every entry below is written once by the pass (no fill first).
@@ -82,7 +81,6 @@ export function customerFacts(
     monthAt[i] = year * 12 + month - 1;
     domAt[i] = day;
   }
-  const SUB = ORDER_SUBSCRIPTION;
 
   for (let c = 0; c < n; c++) {
     const start = purchaseStart[c];
@@ -121,18 +119,9 @@ export function customerFacts(
         : count >= 2 && purchaseDay[start + 1] - first <= windowDays
           ? 1
           : 0;
-    if (purchaseFlags[start] & SUB) {
-      toSubscription[c] = -1;
-    } else {
-      let converted = 0;
-      for (let p = start + 1; p < start + count; p++) {
-        if (purchaseFlags[p] & SUB) {
-          converted = 1;
-          break;
-        }
-      }
-      toSubscription[c] = converted;
-    }
+    // The first subscription purchase: the first one (−1), a later one by asOfDay (1), none.
+    const sub = firstSubscription[c];
+    toSubscription[c] = sub === start ? -1 : sub > start && sub < start + count ? 1 : 0;
   }
   return {
     history,

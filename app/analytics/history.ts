@@ -12,7 +12,7 @@
  * - Guest orders (customer -1) cannot be followed over time: they are only totalled.
  */
 import type { CustomerTable, OrderTable } from "./types";
-import { ORDER_CANCELLED, ORDER_TEST } from "./types";
+import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "./types";
 import type { Calendar } from "./time";
 import { monthOfDay } from "./time";
 
@@ -51,6 +51,11 @@ export interface PurchaseHistory {
    */
   readonly monthByDay: Int32Array;
   /**
+   * Per customer: the index of their first purchase with ORDER_SUBSCRIPTION, −1 without one
+   * (built on first read: the subscription metrics skip the other customers' purchases).
+   */
+  readonly firstSubscription: Int32Array;
+  /**
    * The order rows in the (customer, processedAt) order the history read them: null when the
    * table was already in that order. Readers of the same table reuse it (no second check).
    */
@@ -80,6 +85,7 @@ export function purchasesBegin(history: PurchaseHistory, c: number, firstDay: nu
 const CANCELLED = ORDER_CANCELLED;
 const TEST = ORDER_TEST;
 const DROPPED = CANCELLED | TEST;
+const SUBSCRIPTION = ORDER_SUBSCRIPTION;
 
 /**
  * The rows of an order table in (customer, processedAt) order: null when they already are
@@ -203,6 +209,7 @@ export function buildPurchaseHistory(
   // Gross per purchase on first read: a customer's remaining orders, in the order read
   // above, fill their purchases purchaseOrders[p] at a time (the same sums in the same order).
   let purchaseGross: Float64Array | null = null;
+  let firstSubscription: Int32Array | null = null;
   const grossOfPurchases = (): Float64Array => {
     const out = new Float64Array(rows);
     let p = -1;
@@ -242,6 +249,18 @@ export function buildPurchaseHistory(
     excluded: { cancelled, test },
     rowOrder: order,
     monthByDay: dayMonth,
+    get firstSubscription(): Int32Array {
+      if (firstSubscription === null) {
+        firstSubscription = new Int32Array(customerCount);
+        for (let c = 0; c < customerCount; c++) {
+          let p = purchaseStart[c];
+          const end = purchaseStart[c + 1];
+          while (p < end && !(purchaseFlags[p] & SUBSCRIPTION)) p++;
+          firstSubscription[c] = p < end ? p : -1;
+        }
+      }
+      return firstSubscription;
+    },
     monthOf(day: number): number {
       const slot = day - tableStart;
       return slot >= 0 && slot < dayMonth.length ? dayMonth[slot] : monthOfDay(day);

@@ -94,13 +94,17 @@ function secondWithin(
 ): { converted: number; base: number; immature: number } {
   const { cohort, asOfDay } = options;
   const { purchaseStart, purchaseDay, purchaseFlags } = history;
+  // Subscriptions: from each customer's first subscription purchase (none: skipped).
+  const firstSubscription = subscriptionOnly ? history.firstSubscription : null;
   let converted = 0;
   let base = 0;
   let immature = 0;
   for (let c = 0; c < history.customerCount; c++) {
     let first = -1;
     let second = -1;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+    const from = firstSubscription === null ? purchaseStart[c] : firstSubscription[c];
+    if (from < 0) continue;
+    for (let p = from; p < purchaseStart[c + 1]; p++) {
       if (subscriptionOnly && !(purchaseFlags[p] & SUBSCRIPTION)) continue;
       if (first < 0) {
         first = purchaseDay[p];

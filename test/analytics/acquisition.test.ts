@@ -36,7 +36,7 @@ import {
 import { buildPurchaseHistory } from "../../app/analytics/history";
 import { createCalendar, shiftDayBoundary } from "../../app/analytics/time";
 import type { MarketingSpend, OrderTable } from "../../app/analytics/types";
-import { ORDER_CANCELLED, ORDER_TEST } from "../../app/analytics/types";
+import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
 import { TOUCH_CUSTOMERS, TOUCH_ORDERS, touchHistory, touchShop } from "./acquisition-shop";
 import { d, randomShop, tableFromRaw } from "./shop";
 
@@ -574,6 +574,18 @@ describe("attribution and acquisition properties", () => {
               ? -1
               : ((c * 7 + seed) >>> 0) % (groups + 1),
           );
+          // Conversion to subscription by hand: −1 when the first purchase was one, else
+          // whether a later purchase by asOfDay was.
+          for (let c = 0; c < customers; c++) {
+            const s0 = h.purchaseStart[c];
+            if (!facts.included[c]) continue;
+            const flagged = (p: number) => (h.purchaseFlags[p] & ORDER_SUBSCRIPTION) !== 0;
+            let later = 0;
+            for (let p = s0 + 1; p < h.purchaseStart[c + 1]; p++) {
+              if (h.purchaseDay[p] <= asOfDay && flagged(p)) later = 1;
+            }
+            expect(facts.toSubscription[c]).toBe(flagged(s0) ? -1 : later);
+          }
           const stats = groupStats(facts, membersOf(code, groups));
           for (let g = 0; g < groups; g++) {
             for (const n of [1, 3, 6, 12, 24]) {

@@ -4,7 +4,7 @@ import { paybackMonths } from "../../app/analytics/cac";
 import { cohortRetention, historicalLtvCurve } from "../../app/analytics/cohorts";
 import { continuationByCohort } from "../../app/analytics/continuation";
 import { buildPurchaseHistory } from "../../app/analytics/history";
-import { createCalendar, parseMonth } from "../../app/analytics/time";
+import { createCalendar, monthOfDay, parseMonth } from "../../app/analytics/time";
 import { ORDER_SUBSCRIPTION } from "../../app/analytics/types";
 import { FIXTURE_AS_OF, fixtureShop } from "./fixture";
 import { d, RANDOM_SPAN_DAYS, randomShop, shop, tableFromRaw } from "./shop";
@@ -165,6 +165,45 @@ describe("continuationByCohort", () => {
       ["2024-01", [1, 1, 1]],
       ["2024-02", [2, 1, 0]],
     ]);
+  });
+
+  it("subscription continuation equals counting each customer's subscription purchases (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: 0, max: 800 }),
+        fc.integer({ min: 1, max: 5 }),
+        ({ customers, orders }, asOfOffset, maxPurchases) => {
+          const h = buildPurchaseHistory(
+            tableFromRaw(orders),
+            customers,
+            createCalendar("Asia/Tokyo"),
+          );
+          const asOfDay = d("2023-01-01") + asOfOffset;
+          const t = continuationByCohort(h, { asOfDay, subscriptionOnly: true, maxPurchases });
+          // Oracle: per customer, the subscription purchases by asOfDay, capped; cohort = the
+          // month of the first of them.
+          const byMonth = new Map<number, number[]>();
+          for (let c = 0; c < customers; c++) {
+            const days: number[] = [];
+            for (let p = h.purchaseStart[c]; p < h.purchaseStart[c + 1]; p++) {
+              if (h.purchaseDay[p] <= asOfDay && h.purchaseFlags[p] & ORDER_SUBSCRIPTION) {
+                days.push(h.purchaseDay[p]);
+              }
+            }
+            if (days.length === 0) continue;
+            const month = monthOfDay(days[0]);
+            const reached = byMonth.get(month) ?? new Array<number>(maxPurchases).fill(0);
+            for (let k = 0; k < Math.min(days.length, maxPurchases); k++) reached[k]++;
+            byMonth.set(month, reached);
+          }
+          expect(t.rows.map((r) => [r.month, Array.from(r.reached)])).toEqual(
+            [...byMonth].sort((a, b) => a[0] - b[0]),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it("has non-increasing survival counts (property)", () => {

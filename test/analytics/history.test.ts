@@ -117,6 +117,14 @@ describe("buildPurchaseHistory", () => {
             }
           }
           expect(Array.from(h.purchaseGross)).toEqual(Array.from(expected));
+          // The first subscription purchase of each customer, by hand.
+          for (let c = 0; c < customers; c++) {
+            let first = -1;
+            for (let p = h.purchaseStart[c]; p < h.purchaseStart[c + 1] && first < 0; p++) {
+              if (h.purchaseFlags[p] & ORDER_SUBSCRIPTION) first = p;
+            }
+            expect(h.firstSubscription[c]).toBe(first);
+          }
           // The month table covers minDay..maxDay, so every purchase day.
           const span = Number.isFinite(h.minDay) ? h.maxDay - h.minDay + 1 : 0;
           expect(h.monthByDay.length).toBe(span);
