@@ -28,8 +28,9 @@ export interface PurchaseHistory {
   /** Sum of grossMinor of the purchase's orders (no descriptive metric reads it: built on
    *  first read, from the orders the history was built from). */
   readonly purchaseGross: Float64Array;
-  /** Number of orders merged into the purchase (≥ 1). */
-  readonly purchaseOrders: Int32Array;
+  /** Number of orders merged into the purchase (≥ 1): two bytes each, four should a purchase
+   *  merge more than 65,535 orders. */
+  readonly purchaseOrders: Int32Array | Uint16Array;
   /** OR of the merged orders' ORDER_* bits (ORDER_SUBSCRIPTION is the one that matters). */
   readonly purchaseFlags: Uint8Array;
   /** Smallest and largest purchase day over all customers and guests; NaN when there is none. */
@@ -128,7 +129,9 @@ export function buildPurchaseHistory(
   const purchaseStart = new Int32Array(customerCount + 1);
   let purchaseDay = new Int32Array(n);
   let purchaseNet = new Float64Array(n);
-  let purchaseOrders = new Int32Array(n);
+  // Two bytes an order count (a purchase is one customer's orders of one day); widened to
+  // four should a purchase ever merge 65,535 orders.
+  let purchaseOrders: Int32Array | Uint16Array = new Uint16Array(n);
   let purchaseFlags = new Uint8Array(n);
 
   let guestOrders = 0;
@@ -173,6 +176,7 @@ export function buildPurchaseHistory(
     if (c === lastCustomer && day <= lastDay) {
       const r = rows - 1;
       purchaseNet[r] += net;
+      if (purchaseOrders[r] === 0xffff) purchaseOrders = Int32Array.from(purchaseOrders);
       purchaseOrders[r]++;
       purchaseFlags[r] |= f;
       continue;

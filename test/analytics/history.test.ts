@@ -177,6 +177,23 @@ describe("buildPurchaseHistory", () => {
     );
   });
 
+  it("counts more orders in one purchase than two bytes hold", () => {
+    const n = 70_000;
+    const at = Date.parse("2024-05-01T01:00:00+09:00");
+    const table: OrderTable = {
+      length: n + 1,
+      customer: Int32Array.from({ length: n + 1 }, (_, i) => (i < n ? 0 : 1)),
+      processedAt: Float64Array.from({ length: n + 1 }, (_, i) => at + i),
+      grossMinor: new Float64Array(n + 1).fill(100),
+      netMinor: new Float64Array(n + 1).fill(100),
+      flags: new Uint8Array(n + 1),
+    };
+    const h = buildPurchaseHistory(table, 2, createCalendar("Asia/Tokyo"));
+    expect(Array.from(h.purchaseOrders)).toEqual([n, 1]);
+    expect(Array.from(h.purchaseNet)).toEqual([100 * n, 100]);
+    expect(Array.from(h.purchaseGross)).toEqual([100 * n, 100]);
+  });
+
   it("rejects customer indices outside the table and non-finite values", () => {
     const cal = createCalendar("Asia/Tokyo");
     const table = orderTable([{ c: 3, at: "2024-01-01T00:00:00Z" }]);
