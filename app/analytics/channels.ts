@@ -386,8 +386,9 @@ export function attributeCustomers(
   const fallbackChannel = addChannel(ruleSet.fallback.channel, ruleSet.fallback.label);
 
   const firstOrder = firstOrders(orders, customerCount);
-  const channel = new Int32Array(customerCount).fill(-1);
-  const campaign = new Int32Array(customerCount).fill(-1);
+  // Written for every customer below (no fill first).
+  const channel = new Int32Array(customerCount);
+  const campaign = new Int32Array(customerCount);
   const ruleCustomers = new Int32Array(rules.length);
   let fallbackCustomers = 0;
 
@@ -432,13 +433,22 @@ export function attributeCustomers(
     }
   };
 
+  // The fields that have a column (the others are −1 in every tuple), with their
+  // dictionary sizes.
+  const present = codes.flatMap((col, f) => (col === null ? [] : [f]));
+  const presentCodes = present.map((f) => codes[f] as Int32Array);
+  const sizes = Int32Array.from(present, (f) => texts[f].length);
+  tuple.fill(-1);
   for (let c = 0; c < customerCount; c++) {
     const row = firstOrder[c];
-    if (row < 0) continue;
-    for (let f = 0; f < F; f++) {
-      const col = codes[f];
-      const code = col === null ? -1 : col[row];
-      tuple[f] = code >= 0 && code < texts[f].length ? code : -1;
+    if (row < 0) {
+      channel[c] = -1;
+      campaign[c] = -1;
+      continue;
+    }
+    for (let j = 0; j < present.length; j++) {
+      const code = presentCodes[j][row];
+      tuple[present[j]] = code >= 0 && code < sizes[j] ? code : -1;
     }
     let slot = hashOf(tuple) & (capacity - 1);
     let rule = -2;
@@ -471,6 +481,7 @@ export function attributeCustomers(
       channel[c] = fallbackChannel;
       fallbackCustomers++;
     }
+    campaign[c] = -1;
     const cc = campaignCol === null ? -1 : campaignCol[row];
     if (cc >= 0 && cc < campaignTexts.length) {
       let k = campaignOfCode[cc];
