@@ -285,14 +285,15 @@ export function periodTrends(
   const boundaries = Int32Array.from([...starts, endDay]);
   const firstBoundary = boundaries[0];
   const lastBoundary = boundaries[count];
-  /** atOrAfter[x − firstBoundary]: index of the first boundary ≥ x, x in [first, last]. */
-  const atOrAfter = new Int32Array(lastBoundary - firstBoundary + 1);
-  for (let x = firstBoundary, j = 0; x <= lastBoundary; x++) {
-    while (boundaries[j] < x) j++;
-    atOrAfter[x - firstBoundary] = j;
+  // atOrAfter[x − lookupBase]: index of the first boundary ≥ x, for every x the pass asks
+  // about (a purchase day d with d + w ≥ firstBoundary and d < endDay = lastBoundary asks for
+  // d + 1 and d + w + 1): 0 up to the first boundary, count + 1 past the last.
+  const lookupBase = firstBoundary - w + 1;
+  const atOrAfter = new Int32Array(lastBoundary + w - lookupBase + 1);
+  for (let x = lookupBase, j = 0; x <= lastBoundary + w; x++) {
+    while (j <= count && boundaries[j] < x) j++;
+    atOrAfter[x - lookupBase] = j;
   }
-  const boundaryAtOrAfter = (x: number): number =>
-    x <= firstBoundary ? 0 : x > lastBoundary ? count + 1 : atOrAfter[x - firstBoundary];
   const activeDiff = new Int32Array(count + 2);
   const churnedByMonth = new Int32Array(count);
 
@@ -342,8 +343,8 @@ export function periodTrends(
         else if (secondSub < 0) secondSub = day;
       }
       if (day + w >= firstBoundary) {
-        const j1 = boundaryAtOrAfter(day + 1);
-        const j2 = boundaryAtOrAfter(day + w + 1) - 1;
+        const j1 = atOrAfter[day + 1 - lookupBase];
+        const j2 = atOrAfter[day + w + 1 - lookupBase] - 1;
         if (j1 <= j2) {
           if (j1 <= runEnd + 1) {
             if (j2 > runEnd) runEnd = j2;
