@@ -48,6 +48,10 @@ export interface CohortCut {
   /** reached over every cohort of the cut (continuationByCohort's total), also those before
    *  fromMonth. */
   readonly totalReached: Int32Array;
+  /** Net revenue of every purchase up to asOfDay of the cut's customers: all cohorts (also
+   *  before fromMonth), all months (also beyond maxMonths). Σ over a partition of the shop =
+   *  the numerator of the average historical LTV. */
+  readonly netToDateMinor: number;
 }
 
 /**
@@ -113,6 +117,7 @@ export function cohortCuts(
   const cohortOf = new Int32Array(n).fill(-1);
   const reachedOf = new Int32Array(n);
   const customers = new Int32Array(cutCount);
+  const netToDate = new Float64Array(cutCount);
   const totalHistogram = new Int32Array(cutCount * maxPurchases);
   let first = Infinity;
   let last = -Infinity;
@@ -120,15 +125,18 @@ export function cohortCuts(
     if (start[c] === start[c + 1]) continue;
     const p = purchaseStart[c];
     if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) continue;
-    // Purchases up to asOfDay, capped like continuationByCohort.
+    // Purchases up to asOfDay, capped like continuationByCohort; their net revenue, uncapped.
     let reached = 0;
+    let net = 0;
     for (let q = p; q < purchaseStart[c + 1]; q++) {
       if (purchaseDay[q] > asOfDay) break;
-      if (++reached === maxPurchases) break;
+      if (reached < maxPurchases) reached++;
+      net += purchaseNet[q];
     }
     reachedOf[c] = reached;
     for (let j = start[c]; j < start[c + 1]; j++) {
       customers[group[j]]++;
+      netToDate[group[j]] += net;
       totalHistogram[group[j] * maxPurchases + reached - 1]++;
     }
     const month = history.monthOf(purchaseDay[p]);
@@ -152,6 +160,7 @@ export function cohortCuts(
       customers: customers[g],
       rows: [],
       totalReached: totals(g),
+      netToDateMinor: netToDate[g],
     }));
   }
 
@@ -236,7 +245,12 @@ export function cohortCuts(
         reached,
       });
     }
-    cuts.push({ customers: customers[g], rows, totalReached: totals(g) });
+    cuts.push({
+      customers: customers[g],
+      rows,
+      totalReached: totals(g),
+      netToDateMinor: netToDate[g],
+    });
   }
   return cuts;
 }
@@ -260,9 +274,11 @@ export function combineCuts(plus: readonly CohortCut[], minus: readonly CohortCu
   }
   const byMonth = new Map<number, Acc>();
   let customers = 0;
+  let netToDateMinor = 0;
   let totalReached: Int32Array | null = null;
   const apply = (cut: CohortCut, sign: number) => {
     customers += sign * cut.customers;
+    netToDateMinor += sign * cut.netToDateMinor;
     totalReached ??= new Int32Array(cut.totalReached.length);
     for (let k = 0; k < totalReached.length; k++) totalReached[k] += sign * cut.totalReached[k];
     for (const row of cut.rows) {
@@ -305,5 +321,5 @@ export function combineCuts(plus: readonly CohortCut[], minus: readonly CohortCu
       netMinor: a.net,
       reached: a.reached,
     }));
-  return { customers, rows, totalReached: totalReached ?? new Int32Array(0) };
+  return { customers, rows, totalReached: totalReached ?? new Int32Array(0), netToDateMinor };
 }
