@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 import { testDatabaseUrl } from "./test/setup/database";
 
-// One database per run: DATABASE_URL when set (CI's PostgreSQL run), else a fresh
-// SQLite file. Tests isolate themselves by shop: every row is shop-scoped.
+// One database per run: DATABASE_URL when set (CI's PostgreSQL run), else a fresh SQLite
+// file in the run's directory. Tests isolate themselves by shop: every row is shop-scoped.
 const databaseUrl = testDatabaseUrl();
 const queuePrefix = `kizuna-test-${process.pid}`;
 // Every test runs on a virtual clock anchored here (test/setup/virtual-clock.mjs), never on
@@ -25,8 +25,13 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx", "extensions/**/*.test.ts"],
     globalSetup: ["test/setup/global.ts"],
-    setupFiles: ["test/setup/clock.ts", "test/setup/seed.ts"],
+    setupFiles: ["test/setup/clock.ts", "test/setup/seed.ts", "test/setup/queues.ts"],
     pool: "forks",
+    // Two test files at a time. Vitest's default on a 2-core machine is one (cores − 1), but
+    // most files wait on processes they start (app server, workers, Chromium), and tests are
+    // isolated by shop, queue prefix, port and temp directory. `--maxWorkers=N` overrides.
+    maxWorkers: 2,
+    minWorkers: 1,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // expect.poll waits on a browser or a worker. Its default bound (1 s) is too short on a

@@ -8,12 +8,35 @@
 import { createRequire } from "node:module";
 import { PrismaClient } from "@prisma/client";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../prisma/database-url.mjs";
 import { env } from "./env.server";
 
 export type Database = PrismaClient;
+
+/**
+ * The better-sqlite3 adapter, its transactions started with BEGIN IMMEDIATE.
+ *
+ * The web process and the workers share the SQLite file. Prisma runs an upsert or an
+ * interactive transaction as BEGIN, read, write; under plain (deferred) BEGIN in WAL mode the
+ * read takes a snapshot, and when another process commits before the write, SQLite refuses the
+ * upgrade at once with SQLITE_BUSY ("database is locked") without waiting on the busy timeout.
+ * BEGIN IMMEDIATE takes the write lock first, so writers queue on the busy timeout instead.
+ * The adapter (6.19) has no option for this: it prepares the literal "BEGIN" on its own
+ * connection, which is the one statement rewritten here (test/foundation/sqlite-transactions).
+ */
+class ImmediateTransactionsSqlite extends PrismaBetterSQLite3 {
+  override async connect(): ReturnType<PrismaBetterSQLite3["connect"]> {
+    const adapter = await super.connect();
+    const client = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+    const prepare = client.prepare.bind(client);
+    client.prepare = ((source: string) =>
+      prepare(source === "BEGIN" ? "BEGIN IMMEDIATE" : source)) as typeof client.prepare;
+    return adapter;
+  }
+}
 
 export function createDatabase(url: string): Database {
   if (isPostgresUrl(url)) {
@@ -26,7 +49,7 @@ export function createDatabase(url: string): Database {
   }
   // busy timeout: the bulk writer and Prisma share the file; WAL is set by the bulk path.
   return new PrismaClient({
-    adapter: new PrismaBetterSQLite3({ url: sqliteFilePath(url), timeout: 10_000 }),
+    adapter: new ImmediateTransactionsSqlite({ url: sqliteFilePath(url), timeout: 10_000 }),
   });
 }
 

@@ -49,6 +49,10 @@ export interface CohortCut {
   /** reached over every cohort of the cut (continuationByCohort's total), also those before
    *  fromMonth. */
   readonly totalReached: Int32Array;
+  /** Net revenue of every purchase up to asOfDay of the cut's customers: all cohorts (also
+   *  before fromMonth), all months (also beyond maxMonths). Σ over a partition of the shop =
+   *  the numerator of the average historical LTV. */
+  readonly netToDateMinor: number;
 }
 
 /**
@@ -137,6 +141,7 @@ export function cohortCuts(
   const cells = offset[cohorts];
   // Per cut, flat like cohortRetention; reached is a histogram made cumulative below.
   const customers = new Int32Array(cutCount);
+  const netToDate = new Float64Array(cutCount);
   const totalHistogram = new Int32Array(cutCount * maxPurchases);
   const size = new Int32Array(cutCount * cohorts);
   const active = new Int32Array(cutCount * cells);
@@ -183,10 +188,14 @@ export function cohortCuts(
       monthOrders[m] += purchaseOrders[q];
       monthNet[m] += purchaseNet[q];
     }
+    // Net revenue of every purchase up to asOfDay (the walk above stops at its caps).
+    let toDate = 0;
+    for (let q = p; q < end && purchaseDay[q] <= asOfDay; q++) toDate += purchaseNet[q];
     const inRange = cohort >= fromMonth;
     for (let j = j0; j < j1; j++) {
       const g = group[j];
       customers[g]++;
+      netToDate[g] += toDate;
       totalHistogram[g * maxPurchases + reached - 1]++;
       if (!inRange) continue;
       size[g * cohorts + i]++;
@@ -215,6 +224,7 @@ export function cohortCuts(
       customers: customers[g],
       rows: [],
       totalReached: totals(g),
+      netToDateMinor: netToDate[g],
     }));
   }
 
@@ -243,7 +253,12 @@ export function cohortCuts(
         reached,
       });
     }
-    cuts.push({ customers: customers[g], rows, totalReached: totals(g) });
+    cuts.push({
+      customers: customers[g],
+      rows,
+      totalReached: totals(g),
+      netToDateMinor: netToDate[g],
+    });
   }
   return cuts;
 }
@@ -267,9 +282,11 @@ export function combineCuts(plus: readonly CohortCut[], minus: readonly CohortCu
   }
   const byMonth = new Map<number, Acc>();
   let customers = 0;
+  let netToDateMinor = 0;
   let totalReached: Int32Array | null = null;
   const apply = (cut: CohortCut, sign: number) => {
     customers += sign * cut.customers;
+    netToDateMinor += sign * cut.netToDateMinor;
     totalReached ??= new Int32Array(cut.totalReached.length);
     for (let k = 0; k < totalReached.length; k++) totalReached[k] += sign * cut.totalReached[k];
     for (const row of cut.rows) {
@@ -312,5 +329,5 @@ export function combineCuts(plus: readonly CohortCut[], minus: readonly CohortCu
       netMinor: a.net,
       reached: a.reached,
     }));
-  return { customers, rows, totalReached: totalReached ?? new Int32Array(0) };
+  return { customers, rows, totalReached: totalReached ?? new Int32Array(0), netToDateMinor };
 }

@@ -1,5 +1,5 @@
 /**
- * The cohort filter of the cohort and continuation pages: a select of the snapshot's cuts
+ * The cohort filter of the cohort, continuation and LTV pages: a select of the snapshot's cuts
  * (URL parameter `cut`, so a filtered view can be bookmarked and shared) and the line that
  * states the filter and its base.
  */
@@ -47,6 +47,7 @@ export function CohortFilter({
   format,
   asOfDate,
   note,
+  applied = "cohortFilter.applied",
 }: {
   view: CohortFilterView;
   i18n: Translator;
@@ -54,6 +55,8 @@ export function CohortFilter({
   asOfDate: string | null;
   /** What the filter covers on this page. */
   note: string;
+  /** The base line's message when filtered (what counts only the cut's customers). */
+  applied?: "cohortFilter.applied" | "cohortFilter.appliedLtv";
 }) {
   const { t } = i18n;
   const [params, setParams] = useSearchParams();
@@ -98,7 +101,7 @@ export function CohortFilter({
       <Text as="p" variant="bodySm">
         <span data-testid="cohort-filter-base">
           {selected
-            ? t("cohortFilter.applied", {
+            ? t(applied, {
                 dimension: groupTitle(selected.dimension, view, i18n),
                 name: choiceName(selected, i18n),
                 customers: format.number(selected.customers),

@@ -505,6 +505,8 @@ export const enMessages = {
   "ltv.expected90": "Expected purchases, next 90 days",
   "ltv.expected90.total": "{total} purchases in total",
   "ltv.totalClv": "Predicted LTV of all customers: {total}",
+  "ltv.historical.filtered":
+    "{total} net revenue to date of {customers} customers (all customers: {all})",
   "ltv.axis.clv": "Predicted LTV (lower end of each band)",
   "ltv.axis.pAlive": "Probability still active (lower end of each band)",
   "ltv.axis.customers": "Customers",
@@ -1064,6 +1066,10 @@ export const enMessages = {
     "Filtered views show the last 36 cohort months; NPS by cohort is not split by the filter.",
   "cohortFilter.continuationNote":
     "The filter applies to continuation by purchase count; the subscription sections below cover all subscribers.",
+  "cohortFilter.appliedLtv":
+    "Filtered to {dimension}: {name}. {customers} of the {total} customers with a first purchase up to {date}; the average LTV to date counts only them.",
+  "cohortFilter.ltvNote":
+    "The filter applies to the average LTV to date. The predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers: the models are fitted to the whole shop.",
 } as const satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof enMessages;

@@ -498,6 +498,7 @@ const messages: Record<MessageKey, Message> = {
   "ltv.expected90": "今後90日間の予測購入数",
   "ltv.expected90.total": "合計{total}件",
   "ltv.totalClv": "全顧客の予測LTV：{total}",
+  "ltv.historical.filtered": "{customers}人の基準日までの純売上{total}（全顧客：{all}）",
   "ltv.axis.clv": "予測LTV（各区間の下限）",
   "ltv.axis.pAlive": "アクティブである確率（各区間の下限）",
   "ltv.axis.customers": "顧客数",
@@ -1035,6 +1036,10 @@ const messages: Record<MessageKey, Message> = {
     "絞り込み時は直近36か月のコホートを表示します。コホート別NPSは絞り込みの対象外です。",
   "cohortFilter.continuationNote":
     "絞り込みは購入回数別の継続率に適用されます。下の定期購入の継続はすべての定期購入者が対象です。",
+  "cohortFilter.appliedLtv":
+    "{dimension}「{name}」で絞り込み中。{date}までに初回購入した{total}人のうち{customers}人で、平均LTV（実績）はこの顧客だけで集計しています。",
+  "cohortFilter.ltvNote":
+    "絞り込みは平均LTV（実績）に適用されます。予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象です。モデルはショップ全体で推定しています。",
 };
 
 /** Definitions by metric id; {params} are the definition's own (ratios also as …Percent). */

@@ -44,7 +44,7 @@ export function selectedCut(
 }
 
 export async function cohortFilterView(
-  snapshot: ShopSnapshot,
+  snapshot: Pick<ShopSnapshot, "cohortCuts">,
   key: string | null,
   api: AdminApi | null,
 ): Promise<CohortFilterView> {

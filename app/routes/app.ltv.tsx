@@ -14,6 +14,7 @@ import {
 } from "@shopify/polaris";
 import type { Metric } from "../analytics/metric";
 import { BarChart, LineChart } from "../components/charts";
+import { CohortFilter } from "../components/CohortFilter";
 import { EMPTY_IMAGE, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
 import { OtherModelsFit, PurchaseModelFit } from "../components/ModelFit";
@@ -22,12 +23,14 @@ import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { metricName, useI18n } from "../i18n";
 import type { ClvOk, ContinuationBlock, IntervalJson } from "../metrics/snapshot/types";
+import { cutParam } from "../pages/cohort-filter.server";
+import { pageAdminApi } from "../pages/customer-names.server";
 import { ltvData } from "../pages/ltv.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return ltvData(session.shop);
+  return ltvData(session.shop, { cut: cutParam(request), api: pageAdminApi(session) });
 };
 
 function Tile({
@@ -38,10 +41,12 @@ function Tile({
   metric,
   format,
   testId,
+  helpTestId,
 }: {
   label: string;
   value: string;
   help?: string;
+  helpTestId?: string;
   /** The value's interval, e.g. "95% range: ¥1,200 – ¥1,500". */
   range?: string;
   metric?: Metric;
@@ -67,7 +72,7 @@ function Tile({
         )}
         {help && (
           <Text as="p" variant="bodySm" tone="subdued">
-            {help}
+            {helpTestId ? <span data-testid={helpTestId}>{help}</span> : help}
           </Text>
         )}
       </BlockStack>
@@ -454,6 +459,20 @@ export default function PredictiveLtv() {
     );
   }
   const historical = data.historical;
+  // Filtered: the tile says whose LTV it is and the all-customers value beside it.
+  const allCustomers = data.filter?.selected ? data.historicalAll : null;
+  const filter = data.filter && (
+    <Card>
+      <CohortFilter
+        view={data.filter}
+        i18n={i18n}
+        format={format}
+        asOfDate={data.asOfDate}
+        note={t("cohortFilter.ltvNote")}
+        applied="cohortFilter.appliedLtv"
+      />
+    </Card>
+  );
   const intervals = clv.status === "ok" ? clv.intervals : undefined;
   const shopRanges =
     intervals?.status === "ok" ? { ...intervals.shop, level: intervals.level } : undefined;
@@ -461,6 +480,7 @@ export default function PredictiveLtv() {
     <Page fullWidth>
       <TitleBar title={t("ltv.title")} />
       <BlockStack gap="400">
+        {filter}
         {clv.status === "ok" ? (
           <>
             <InlineGrid columns={{ xs: 1, sm: 2, lg: 4 }} gap="400">
@@ -507,10 +527,19 @@ export default function PredictiveLtv() {
               <Tile
                 label={metricName(i18n, historical.definition)}
                 value={format.metric(historical.value, "minor")}
-                help={t("ltv.totalClv", { total: format.money(clv.totals.clv) })}
+                help={
+                  allCustomers
+                    ? t("ltv.historical.filtered", {
+                        total: format.money(historical.numerator),
+                        customers: format.number(historical.denominator),
+                        all: format.metric(allCustomers.value, "minor"),
+                      })
+                    : t("ltv.totalClv", { total: format.money(clv.totals.clv) })
+                }
                 metric={historical}
                 format={format}
                 testId="ltv-historical"
+                helpTestId="ltv-historical-help"
               />
             </InlineGrid>
             <Predictions clv={clv} sbg={data.sbg} format={format} />
@@ -528,9 +557,11 @@ export default function PredictiveLtv() {
                     })}
                   </p>
                   <Text as="p" variant="bodySm" tone="subdued">
-                    {t("ltv.insufficient.historical", {
-                      value: format.metric(historical.value, "minor"),
-                    })}
+                    <span data-testid="ltv-insufficient-historical">
+                      {t("ltv.insufficient.historical", {
+                        value: format.metric(historical.value, "minor"),
+                      })}
+                    </span>
                   </Text>
                   <Text as="p" variant="bodySm" tone="subdued">
                     {clv.reason}

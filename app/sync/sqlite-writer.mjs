@@ -111,18 +111,20 @@ const commitAll = db.transaction((/** @type {any[]} */ writes) => {
   for (const { steps } of writes) applyWrite(steps);
 });
 const commitOne = db.transaction(applyWrite);
+// Called .immediate(): a write that reads first (upserts) must not start on a snapshot another
+// process may move before the write (SQLITE_BUSY without waiting; app/db.server.ts).
 
 /** Several writes in one commit; a write that fails leaves the others in. */
 function commit(/** @type {any[]} */ writes) {
   try {
-    commitAll(writes);
+    commitAll.immediate(writes);
     return writes.map(({ id }) => ({ id }));
   } catch (error) {
     if (writes.length === 1) return [{ id: writes[0].id, error: describe(error) }];
   }
   return writes.map(({ id, steps }) => {
     try {
-      commitOne(steps);
+      commitOne.immediate(steps);
       return { id };
     } catch (error) {
       return { id, error: describe(error) };

@@ -40,6 +40,15 @@ function subsetTables(orders: OrderTable, customers: number, keep: (c: number) =
   return buildPurchaseHistory(sub, customers, tokyo);
 }
 
+/** Net revenue of every purchase up to asOfDay, over all customers of a history. */
+function netToDate(history: PurchaseHistory, asOfDay: number): number {
+  let net = 0;
+  for (let p = 0; p < history.purchaseDay.length; p++) {
+    if (history.purchaseDay[p] <= asOfDay) net += history.purchaseNet[p];
+  }
+  return net;
+}
+
 /** A cut in the shape of cohortRetention + continuationByCohort rows. */
 function asTables(cut: CohortCut) {
   return cut.rows.map((r) => ({
@@ -99,6 +108,9 @@ describe("cohortCuts", () => {
   it("counts each cut's customers by hand", () => {
     expect(membership.cutCount).toBe(2);
     expect(cuts.map((c) => c.customers)).toEqual([2, 2]);
+    // Net to date: c0 1000 + 2000 + 500 (March cancelled), c1 3000 + 100 + 200; c2 4000
+    // (April after asOf).
+    expect(cuts.map((c) => c.netToDateMinor)).toEqual([3500 + 3300, 3300 + 4000]);
     // Cut 0: January cohort c0 + c1. M0: both active, 2 orders, 4000; M1 (February): c0 with
     // two purchases (2 orders, 2500); M2 (March): c1 one purchase of two orders (300);
     // c0's March order is cancelled. c0 made 3 purchases, c1 2.
@@ -154,6 +166,8 @@ describe("cohortCuts", () => {
       maxMonths: 1,
     });
     expect(late.customers).toBe(4);
+    // Net to date counts every cohort and month, not only the rows: 3500 + 3300 + 4000 + 50.
+    expect(late.netToDateMinor).toBe(10_850);
     // The pooled survival still counts the January cohort (c0: 3, c1: 2, c3: 1 purchases).
     expect(arr(late.totalReached).slice(0, 4)).toEqual([4, 2, 1, 0]);
     expect(late.rows.map((r) => [r.label, r.size, arr(r.activeCustomers)])).toEqual([
@@ -239,6 +253,7 @@ describe("cohortCuts", () => {
             expect(asTables(got[g])).toEqual(expectedTables(sub, asOf, 6));
             const total = continuationByCohort(sub, { asOfDay: asOf }).total;
             expect(arr(got[g].totalReached)).toEqual(arr(total?.reached ?? new Int32Array(10)));
+            expect(got[g].netToDateMinor).toBe(netToDate(sub, asOf));
           }
           // Codes 0 ∪ 1 ∪ 2 less those of them with the flag = those without it.
           const only = (keep: (c: number) => boolean) =>
@@ -255,6 +270,7 @@ describe("cohortCuts", () => {
           const direct = only((c) => code[c] >= 0 && !extra[c]);
           expect(asTables(rest)).toEqual(asTables(direct));
           expect(rest.customers).toBe(direct.customers);
+          expect(rest.netToDateMinor).toBe(direct.netToDateMinor);
           expect(arr(rest.totalReached)).toEqual(arr(direct.totalReached));
         },
       ),

@@ -6,7 +6,9 @@
  * costs, no gross margin set: uncosted lines at the costed lines' margin) and none for the
  * other (no margin known). The pages are checked against the stored blocks; product titles
  * come live from the fake's `nodes(ids:)`. The empty states: a snapshot as stored before the compute had the blocks (they are
- * removed from one). Screenshots and axe-core checks of each page.
+ * removed from one). The LTV page filtered by a channel (the cohort filter on its average LTV
+ * to date), and without the filter on cuts stored before it. Screenshots and axe-core checks
+ * of each page.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +249,105 @@ describe("acquisition page", () => {
     await expectAccessible(page, "acquisition empty (ja)");
     await screenshot(page, "acquisition-empty-ja");
     await page.close();
+  });
+});
+
+describe("LTV page filtered by acquisition channel", () => {
+  for (const locale of ["en", "ja"] as const) {
+    it(`picks a channel: the average LTV to date of its customers and the base (${locale})`, async () => {
+      const format = createFormat(locale, stored.currency, stored.timeZone);
+      const block = stored.cohortCuts!;
+      const cut = block.cuts.find((c) => c.key === "channel:instagram")!;
+      const all = stored.kpis.average_historical_ltv.metric;
+      const page = await app.open("/app/ltv", main.store, locale);
+      await page.getByTestId("cohort-filter").waitFor();
+      const date = format.date(stored.asOfDate);
+      const total = format.number(block.customers);
+      expect(await page.getByTestId("cohort-filter-base").textContent()).toBe(
+        locale === "ja"
+          ? `${date}までに初回購入したすべての顧客（${total}人）。`
+          : `All ${total} customers with a first purchase up to ${date}.`,
+      );
+      // The tile, or the line under "not enough data" when the models could not be fitted.
+      const historical =
+        stored.clv.status === "ok" ? "ltv-historical" : "ltv-insufficient-historical";
+      const value = (v: number | null) => format.metric(v, "minor");
+      expect(await page.getByTestId(historical).textContent()).toContain(value(all.value));
+
+      await page.getByTestId("cohort-filter").locator("select").selectOption(cut.key);
+      await page.waitForURL((url) => url.searchParams.get("cut") === cut.key);
+      const filtered = value(cut.netToDateMinor! / cut.customers);
+      await expect
+        .poll(async () => page.getByTestId(historical).first().textContent())
+        .toContain(filtered);
+      const customers = format.number(cut.customers);
+      expect(await page.getByTestId("cohort-filter-base").textContent()).toBe(
+        locale === "ja"
+          ? `獲得チャネル「Instagram」で絞り込み中。${date}までに初回購入した${total}人のうち${customers}人で、平均LTV（実績）はこの顧客だけで集計しています。`
+          : `Filtered to Acquisition channel: Instagram. ${customers} of the ${total} customers with a first purchase up to ${date}; the average LTV to date counts only them.`,
+      );
+      // What the filter does not cover, in words.
+      expect(
+        await page
+          .getByText(
+            locale === "ja"
+              ? "予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象です"
+              : "The predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers",
+          )
+          .count(),
+      ).toBe(1);
+      if (stored.clv.status === "ok") {
+        // Whose LTV the tile is, and all customers' beside it; the predictions stay the shop's.
+        expect(await page.getByTestId("ltv-historical-help").textContent()).toBe(
+          locale === "ja"
+            ? `${customers}人の基準日までの純売上${format.money(cut.netToDateMinor!)}（全顧客：${value(all.value)}）`
+            : `${format.money(cut.netToDateMinor!)} net revenue to date of ${customers} customers (all customers: ${value(all.value)})`,
+        );
+        expect(await page.getByTestId("ltv-average-clv").textContent()).toBe(
+          format.metric(stored.clv.averages.clvMinor, "minor"),
+        );
+      }
+      expect(filtered).not.toBe(value(all.value));
+      await expectAccessible(page, `ltv filtered (${locale})`);
+      await screenshot(page, `ltv-filtered-${locale}`);
+      await page.close();
+    });
+  }
+
+  it("says the filter comes with the next calculation on a snapshot without it", async () => {
+    // As the cohort filter's first version stored the cuts: without net revenue to date. A
+    // new row (the server keeps parsed snapshots by id: rows are never updated).
+    const row = await prisma.metricSnapshot.findFirstOrThrow({
+      where: { shopId: old.shopId },
+      orderBy: [{ computedAt: "desc" }, { id: "desc" }],
+    });
+    const snapshot = parseSnapshot(row.data)!;
+    const cuts = snapshot.cohortCuts!;
+    await prisma.metricSnapshot.create({
+      data: {
+        shopId: old.shopId,
+        computedAt: row.computedAt,
+        asOf: row.asOf,
+        summary: row.summary,
+        data: JSON.stringify({
+          ...snapshot,
+          cohortCuts: { ...cuts, cuts: cuts.cuts.map(({ netToDateMinor: _n, ...c }) => c) },
+        }),
+      },
+    });
+    const key = cuts.cuts[0]!.key;
+    const page = await app.open(`/app/ltv?cut=${key}`, old.store, "en");
+    await page.getByTestId("cohort-filter-unavailable").waitFor();
+    expect(await page.getByTestId("cohort-filter-unavailable").textContent()).toBe(
+      "Filters become available after the next computation.",
+    );
+    await expectAccessible(page, "ltv filter unavailable (en)");
+    await page.close();
+    // The cohort page still filters with those cuts.
+    const cohorts = await app.open(`/app/cohorts?cut=${key}`, old.store, "en");
+    await cohorts.getByTestId("cohort-heatmap").waitFor();
+    expect(await cohorts.getByTestId("cohort-filter-base").textContent()).toMatch(/^Filtered to /);
+    await cohorts.close();
   });
 });
 

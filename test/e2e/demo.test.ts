@@ -13,6 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // global teardown removes): no other test file's job reaches workers redirected to this fake.
 // Set before any app module reads the environment, hence the dynamic imports below.
 process.env.QUEUE_PREFIX = `${process.env.QUEUE_PREFIX ?? "kizuna"}-demo`;
+// A database of its own: the demo's workers resume the unfinished work of every installed
+// shop at start, which in the shared database would be other test files' shops.
+const { privateDatabase } = await import("../helpers/private-database");
+const database = await privateDatabase("demo");
+process.env.DATABASE_URL = database.url;
 const { default: prisma } = await import("../../app/db.server");
 const { createFormat } = await import("../../app/format");
 const { startDemo } = await import("../demo/setup");
@@ -56,7 +61,7 @@ beforeAll(async () => {
     store: harness.storeName("e2e-demo"),
     appPort: await freePort(),
     locale: "ja",
-    databaseUrl: process.env.DATABASE_URL!,
+    databaseUrl: database.url,
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
     queuePrefix: process.env.QUEUE_PREFIX!,
     serverEntry: harness.SERVER_ENTRY,
@@ -79,6 +84,7 @@ afterAll(async () => {
   await demo?.stop();
   if (demo) await harness.removeShops([demo.domain]);
   await prisma.$disconnect();
+  await database.drop();
 });
 
 /** The app's frame in the fake admin page. */

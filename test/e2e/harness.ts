@@ -260,6 +260,8 @@ export interface SeedOptions {
    * generated variants' unit costs are stored too.
    */
   readonly acquisition?: { readonly productIds?: readonly bigint[]; readonly costs?: boolean };
+  /** Years of orders before now (generateShop's default: 3). */
+  readonly years?: number;
 }
 
 export interface SeededShop {
@@ -312,6 +314,7 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
       customers: options.customers,
       seed: options.seed ?? 7,
       end: new Date(now),
+      years: options.years,
       firstId,
       customerId: options.customerIds && ((c) => options.customerIds![c]!),
       acquisition: options.acquisition !== undefined,

@@ -9,27 +9,25 @@ import { join } from "node:path";
 import { Queue } from "bullmq";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import prisma from "../../app/db.server";
-import { formatMonth, monthOfDay, parseDay } from "../../app/analytics";
-import { createFormat } from "../../app/format";
-import { periodRangeJobId } from "../../app/jobs/periods.server";
 import type { RangeResult } from "../../app/metrics/period-range.server";
-import { parseSettings } from "../../app/settings";
 import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
-import {
-  ensureBuild,
-  openBrowser,
-  removeShops,
-  screenshot,
-  seedShop,
-  startServer,
-  storeName,
-  type AppBrowser,
-  type AppServer,
-  type SeededShop,
-} from "./harness";
-import { expectAccessible } from "./axe";
+import type { AppBrowser, AppServer, SeededShop } from "./harness";
+import { privateDatabase } from "../helpers/private-database";
 import { startProcess, type TestProcess } from "../helpers/processes";
+
+// A database of its own: the worker process resumes the unfinished work of every installed
+// shop at start, which in the shared database would be other test files' shops. Set before
+// any app module reads the environment, hence the dynamic imports.
+const database = await privateDatabase("trends");
+process.env.DATABASE_URL = database.url;
+const { default: prisma } = await import("../../app/db.server");
+const { formatMonth, monthOfDay, parseDay } = await import("../../app/analytics");
+const { createFormat } = await import("../../app/format");
+const { periodRangeJobId } = await import("../../app/jobs/periods.server");
+const { parseSettings } = await import("../../app/settings");
+const { ensureBuild, openBrowser, removeShops, screenshot, seedShop, startServer, storeName } =
+  await import("./harness");
+const { expectAccessible } = await import("./axe");
 
 const ROOT = join(import.meta.dirname, "..", "..");
 // This file's server and worker get queues of their own, under the run's prefix (which the
@@ -77,6 +75,7 @@ afterAll(async () => {
   await periods?.close();
   await removeShops(shop ? [shop.domain] : []);
   await prisma.$disconnect();
+  await database.drop();
 });
 
 describe.each(["en", "ja"] as const)("monthly history (%s)", (locale) => {

@@ -2,11 +2,17 @@
 // customer_result_set migration dropped the old table) is computed again at once, rather
 // than showing empty drill-downs until its nightly run.
 import { afterAll, describe, expect, it } from "vitest";
-import prisma from "../../app/db.server";
-import { computeJobId } from "../../app/jobs/compute.server";
-import { closeQueues, getQueue } from "../../app/jobs/queues.server";
-import { resumeInterruptedWork } from "../../app/jobs/recovery.server";
+import { privateDatabase } from "../helpers/private-database";
 import { seedResults } from "../helpers/result-set";
+
+// A database of its own: resumeInterruptedWork reads every installed shop, which in the
+// shared database would be the shops of test files running at the same time.
+const database = await privateDatabase("recovery");
+process.env.DATABASE_URL = database.url;
+const { default: prisma } = await import("../../app/db.server");
+const { computeJobId } = await import("../../app/jobs/compute.server");
+const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");
+const { resumeInterruptedWork } = await import("../../app/jobs/recovery.server");
 
 const run = `${process.pid}-${Date.now()}`;
 const created: { id: number; domain: string }[] = [];
@@ -35,6 +41,8 @@ afterAll(async () => {
     await (await getQueue("compute").getJob(computeJobId(shop.domain)))?.remove();
   await prisma.shop.deleteMany({ where: { id: { in: created.map((s) => s.id) } } });
   await closeQueues();
+  await prisma.$disconnect();
+  await database.drop();
 });
 
 describe("work resumed at worker start", () => {

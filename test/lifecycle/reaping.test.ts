@@ -4,12 +4,14 @@
  * a private redis-server, a private PostgreSQL cluster (in the SIGKILL case: initdb is slow)
  * and a shell with a child, and leaves them running; then its runner is killed (SIGTERM, SIGKILL) mid-test, or the test fails.
  * Afterwards no process of that run is left — none carrying its mark, none of the process
- * groups it started, no redis-server or postgres on their ports — and its run directory (temp
- * directories included) is gone. How: test/setup/reaper.mjs.
+ * groups it started, no redis-server or postgres on their ports, no key under its prefix in the
+ * suite's Redis — and its run directory (temp directories included) is gone. How:
+ * test/setup/reaper.mjs.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { privateDatabase } from "../helpers/private-database";
 import { killGroup, spawnInGroup } from "../helpers/processes";
@@ -17,7 +19,11 @@ import { runDirFor, survivors, tempRoot } from "../setup/reaper.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const database = await privateDatabase("reaping");
-afterAll(() => database.drop());
+const redis = new Redis(process.env.REDIS_URL!);
+afterAll(async () => {
+  redis.disconnect();
+  await database.drop();
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -77,8 +83,14 @@ async function runFixture(mode: "hang" | "fail", postgres = false) {
 }
 
 /** What is left of a run, after waiting up to `ms` for its reaping. */
-async function leftovers(runDir: string, started: Report, pids: number[], ms = 30_000) {
-  const left = () => {
+async function leftovers(
+  runner: ChildProcess,
+  runDir: string,
+  started: Report,
+  pids: number[],
+  ms = 30_000,
+) {
+  const left = async () => {
     const ps = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
     return {
       pids: pids.filter(alive),
@@ -93,18 +105,22 @@ async function leftovers(runDir: string, started: Report, pids: number[], ms = 3
               line.includes(`-p ${started.pgPort}`)),
         ),
       runDir: existsSync(runDir),
+      // The fixture run's queue prefix (test/lifecycle/fixtures/vitest.config.ts).
+      keys: await redis.keys(`kizuna-test-${runner.pid}*`),
     };
   };
   const end = Date.now() + ms;
   for (;;) {
-    const now = left();
-    const clean = now.pids.length + now.marked.length + now.servers.length === 0 && !now.runDir;
+    const now = await left();
+    const clean =
+      now.pids.length + now.marked.length + now.servers.length + now.keys.length === 0 &&
+      !now.runDir;
     if (clean || Date.now() > end) return now;
     await sleep(250);
   }
 }
 
-const nothing = { pids: [], marked: [], servers: [], runDir: false };
+const nothing = { pids: [], marked: [], servers: [], runDir: false, keys: [] };
 
 describe("a test run's processes", () => {
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
@@ -114,10 +130,11 @@ describe("a test run's processes", () => {
       // (A failure before the kill leaves the run to its watchdog, through the finally below.)
       // A worker, redis-server, sh and sleep; postgres and its helper processes.
       expect(pids.length, run.output.join("")).toBeGreaterThanOrEqual(signal === "SIGKILL" ? 5 : 4);
+      expect(await redis.exists(`kizuna-test-${run.runner.pid}:reaping-probe`)).toBe(1);
       try {
         process.kill(run.runner.pid!, signal);
         await run.exited;
-        expect(await leftovers(run.runDir, run.started, pids)).toEqual(nothing);
+        expect(await leftovers(run.runner, run.runDir, run.started, pids)).toEqual(nothing);
       } finally {
         killGroup(run.runner, "SIGKILL"); // on any failure too: its watchdog then reaps
       }
@@ -130,7 +147,7 @@ describe("a test run's processes", () => {
       const pids = [...new Set([...run.started.pids, ...run.marked])];
       expect(pids.length, run.output.join("")).toBeGreaterThanOrEqual(4);
       expect(await run.exited).not.toBe(0);
-      expect(await leftovers(run.runDir, run.started, pids, 5_000)).toEqual(nothing);
+      expect(await leftovers(run.runner, run.runDir, run.started, pids, 5_000)).toEqual(nothing);
     } finally {
       killGroup(run.runner, "SIGKILL");
     }

@@ -13,7 +13,7 @@ import { ORDER_CANCELLED, type OrderTable } from "../../app/analytics/types";
 import { createDatabase } from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
-import type { CohortCutsBlock } from "../../app/metrics/snapshot/types";
+import type { CohortCutsBlock, ShopSnapshot } from "../../app/metrics/snapshot/types";
 import type { Journey, LineItemRow, OrderRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";
 
@@ -234,7 +234,17 @@ function expectedFor(ids: readonly bigint[]) {
   };
 }
 
+/** Net revenue to date per customer, by hand: cancelled orders and the guest's left out. */
+const NET: Record<string, number> = {
+  "301": 5000 + 3000 + 2000,
+  "302": 4000 + 3500,
+  "303": 2500,
+  "304": 1000,
+  "305": 1500 + 700 + 1200,
+};
+
 let block: CohortCutsBlock;
+let snapshot: ShopSnapshot;
 
 beforeAll(async () => {
   const shop = await db.shop.create({ data: { domain, timezone: "Asia/Tokyo", currency: "JPY" } });
@@ -250,7 +260,8 @@ beforeAll(async () => {
   await store.upsertOrders(shop.id, SPECS.map(row));
   const result = await computeShop(domain, { db, databaseUrl: url, asOf: AS_OF });
   const stored = await db.metricSnapshot.findUniqueOrThrow({ where: { id: result.snapshotId } });
-  block = parseSnapshot(stored.data)!.cohortCuts!;
+  snapshot = parseSnapshot(stored.data)!;
+  block = snapshot.cohortCuts!;
 });
 
 afterAll(async () => {
@@ -275,6 +286,19 @@ describe("the cohort cuts block", () => {
         ...expected,
       });
     }
+  });
+
+  it("holds each cut's net revenue to date; the channels add up to the LTV to date", () => {
+    for (const cut of block.cuts) {
+      const net = EXPECTED[cut.key].reduce((sum, id) => sum + NET[String(id)], 0);
+      expect({ key: cut.key, net: cut.netToDateMinor }).toEqual({ key: cut.key, net });
+    }
+    // The channels partition the customers: their sums are the average LTV to date's parts.
+    const channels = block.cuts.filter((c) => c.dimension === "channel");
+    const ltv = snapshot.kpis.average_historical_ltv.metric;
+    expect(channels.reduce((s, c) => s + c.netToDateMinor!, 0)).toBe(ltv.numerator);
+    expect(channels.reduce((s, c) => s + c.customers, 0)).toBe(ltv.denominator);
+    expect(ltv.numerator).toBe(10_000 + 7500 + 2500 + 1000 + 3400);
   });
 
   it("holds the hand-computed counts of one cut", () => {

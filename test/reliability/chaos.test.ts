@@ -8,16 +8,21 @@
  *
  * On PostgreSQL (DATABASE_URL postgresql://…) the run uses a private cluster of its own
  * (initdb in a temp dir), whatever database the suite uses, and crashes and restarts it
- * twice. On SQLite there is no server to restart: the run uses the suite's database file,
- * and only workers and Redis are restarted.
+ * twice. On SQLite there is no server to restart: the run uses a database file of its own
+ * beside the suite's, and only workers and Redis are restarted.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { isPostgresUrl } from "../../prisma/database-url.mjs";
+import { privateDatabase } from "../helpers/private-database";
 import { variant } from "../helpers/variant";
 import { formatReport, runChaos } from "./chaos";
 
 const suiteUrl = process.env.DATABASE_URL!;
 const onPostgres = isPostgresUrl(suiteUrl);
+// On SQLite a database of its own: the worker processes resume the unfinished work of every
+// installed shop at start, which in the shared database would be other test files' shops.
+const database = onPostgres ? undefined : await privateDatabase("chaos");
+afterAll(() => database?.drop());
 
 describe("the chaos run", () => {
   it("ends with the database equal to Shopify and the segments equal to a clean recompute", async () => {
@@ -35,7 +40,7 @@ describe("the chaos run", () => {
       apiFaultRate: 0.2,
       redisRestarts: 2,
       postgresRestarts: onPostgres ? 2 : 0,
-      postgres: onPostgres ? "private" : { url: suiteUrl },
+      postgres: database ? { url: database.url } : "private",
       seed: 11,
       merchantActionsPerDay: 30,
       retryNowAfterFaults: true,

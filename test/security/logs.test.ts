@@ -9,14 +9,22 @@
 import { type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import prisma from "../../app/db.server";
-import { DEFAULT_SETTINGS } from "../../app/settings";
-import { settingsToForm } from "../../app/pages/settings-form";
-import { ensureBuild, SERVER_ARGS } from "../e2e/harness";
-import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
+import type { FakeShopify } from "../fake-shopify/index";
 import { freePort } from "../helpers/ports";
-import { BROWSER_UA, storeName } from "./app-build";
+import { privateDatabase } from "../helpers/private-database";
 import { killGroup, spawnInGroup } from "../helpers/processes";
+
+// A database of its own: the worker process resumes the unfinished work of every installed
+// shop at start, which in the shared database would be other test files' shops. Set before
+// any app module reads the environment, hence the dynamic imports.
+const database = await privateDatabase("logs");
+process.env.DATABASE_URL = database.url;
+const { default: prisma } = await import("../../app/db.server");
+const { DEFAULT_SETTINGS } = await import("../../app/settings");
+const { settingsToForm } = await import("../../app/pages/settings-form");
+const { ensureBuild, SERVER_ARGS } = await import("../e2e/harness");
+const { startFakeShopify } = await import("../fake-shopify/index");
+const { BROWSER_UA, storeName } = await import("./app-build");
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const ADMIN_SECRET = `ops-${crypto.randomUUID()}`;
@@ -114,6 +122,8 @@ afterAll(async () => {
   await prisma.session.deleteMany({ where: { shop: domain } });
   await prisma.shop.deleteMany({ where: { domain } });
   await fake?.close();
+  await prisma.$disconnect();
+  await database.drop();
 }, 60_000);
 
 const adminParams = (token: string) =>

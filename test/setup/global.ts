@@ -9,30 +9,11 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { testDatabaseUrl } from "./database";
-import { reap, runDirFor } from "./reaper.mjs";
+import { reap, removeRunKeys, runDirFor } from "./reaper.mjs";
 
-/** Removes this run's queues from Redis once every test file is done. */
-async function removeQueues(): Promise<void> {
-  const { Redis } = await import("ioredis");
-  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-  });
-  try {
-    await redis.connect();
-    const prefix = `kizuna-test-${process.pid}`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } catch {
-    // Redis already gone: nothing to clean.
-  } finally {
-    redis.disconnect();
-  }
-}
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** The prefix of this run's queues and keys (vitest.config.ts: QUEUE_PREFIX). */
+const keyPrefix = `kizuna-test-${process.pid}`;
 
 /** This process's environment without the marks of test runs (test/setup/reaper.mjs). */
 function unmarked(): NodeJS.ProcessEnv {
@@ -49,7 +30,7 @@ function startReaping(): () => void {
   process.env.KIZUNA_TEST_RUN_DIR = runDir;
   const watchdog = spawn(
     process.execPath,
-    [join(import.meta.dirname, "reaper.mjs"), runDir, `${process.pid}`],
+    [join(import.meta.dirname, "reaper.mjs"), runDir, `${process.pid}`, redisUrl, keyPrefix],
     // Without any run's marks: it is no run's process (an enclosing run must not reap it).
     { detached: true, stdio: "ignore", env: unmarked() },
   );
@@ -78,6 +59,6 @@ export default function setup(): () => Promise<void> {
   });
   return async () => {
     stopReaping();
-    await removeQueues();
+    await removeRunKeys(redisUrl, keyPrefix);
   };
 }

@@ -11,7 +11,8 @@
  * (one that left its group), then removes the directory. The global teardown calls it when
  * the run ends; a watchdog (this file run as a script, started detached by the global setup)
  * calls it when the runner dies without a teardown — interrupted by SIGINT/SIGTERM, killed,
- * crashed. Plain JavaScript: the watchdog runs under node alone.
+ * crashed; it then also removes the run's keys from Redis (removeRunKeys), as the teardown
+ * does. Plain JavaScript: the watchdog runs under node alone.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -179,6 +180,25 @@ export function reap(runDir, testProcesses = false) {
   return killed.map((pid) => (named.has(pid) ? `${pid} (${named.get(pid)})` : String(pid)));
 }
 
+/** Removes the keys under `prefix` (the run's queues) from the Redis at `url`. */
+export async function removeRunKeys(url, prefix) {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } catch {
+    // Redis already gone: nothing to clean.
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** A process's command line, shortened, or null when it is gone or unreadable. */
 function commandOf(pid) {
   try {
@@ -204,10 +224,16 @@ const alive = (pid) => {
   }
 };
 
-// `node test/setup/reaper.mjs <run dir> <runner pid>`: the watchdog. It reaps once the runner
-// is gone, and leaves quietly when the run's teardown has already removed the directory.
+// `node test/setup/reaper.mjs <run dir> <runner pid> [<redis url> <key prefix>]`: the watchdog.
+// It reaps once the runner is gone, and leaves quietly when the run's teardown has already
+// removed the directory.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const [runDir, runnerPid] = [process.argv[2], Number(process.argv[3])];
+  const [runDir, runnerPid, redisUrl, keyPrefix] = [
+    process.argv[2],
+    Number(process.argv[3]),
+    process.argv[4],
+    process.argv[5],
+  ];
   const timer = setInterval(() => {
     if (!existsSync(runDir)) {
       clearInterval(timer);
@@ -216,5 +242,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     if (alive(runnerPid)) return;
     clearInterval(timer);
     reap(runDir, true);
+    if (redisUrl && keyPrefix) void removeRunKeys(redisUrl, keyPrefix);
   }, 250);
 }

@@ -212,5 +212,6 @@ function cutJson(cut: CohortCut, label: CutLabel): CohortCutJson {
       reached: list(row.reached),
     })),
     totalReached: list(cut.totalReached),
+    netToDateMinor: cut.netToDateMinor,
   };
 }

@@ -652,6 +652,12 @@ export interface CohortCutJson {
   readonly rows: CohortCutRowJson[];
   /** reached over all cohorts of the cut (the continuation page's "all" row). */
   readonly totalReached: number[];
+  /**
+   * Net revenue after refunds of every purchase up to the as-of date of the cut's customers,
+   * all cohorts and months (the LTV page's average LTV to date: ÷ customers). Absent in
+   * snapshots stored before the LTV page's filter.
+   */
+  readonly netToDateMinor?: number;
 }
 
 /** Cohort tables restricted to one filter value each (absent in snapshots stored before). */
