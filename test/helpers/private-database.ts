@@ -2,12 +2,16 @@
  * A database of one test file's own, beside the run's database and of the same provider,
  * with every migration applied. For tests that start worker processes: a worker re-queues
  * unfinished work of every installed shop at start (app/jobs/recovery.server.ts), which in
- * the shared database would be other test files' shops.
+ * the shared database would be other test files' shops. Recorded in the run's directory, so
+ * the run's teardown, or its watchdog when the runner is killed, drops what `drop()` did not
+ * (test/setup/reaper.mjs).
  */
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { basename } from "node:path";
 import pg from "pg";
 import { isPostgresUrl, isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
+import { forgetDatabase, recordDatabase } from "../setup/reaper.mjs";
 
 export interface PrivateDatabase {
   url: string;
@@ -37,16 +41,24 @@ export async function privateDatabase(name: string): Promise<PrivateDatabase> {
   if (isSqliteUrl(base)) {
     const file = sqliteFilePath(base).replace(/\.sqlite$/, "") + `-${name}.sqlite`;
     removeSqlite(file);
+    recordDatabase({ kind: "sqlite", file });
     url = `file:${file}`;
-    drop = async () => removeSqlite(file);
+    drop = async () => {
+      removeSqlite(file);
+      forgetDatabase(basename(file));
+    };
   } else if (isPostgresUrl(base)) {
     const parsed = new URL(base);
     const database = `${parsed.pathname.slice(1)}_${name}`.slice(0, 63);
     await onServer(base, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    recordDatabase({ kind: "postgres", server: base, database });
     await onServer(base, `CREATE DATABASE "${database}"`);
     parsed.pathname = `/${database}`;
     url = parsed.toString();
-    drop = () => onServer(base, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    drop = async () => {
+      await onServer(base, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      forgetDatabase(database);
+    };
   } else {
     throw new Error(`DATABASE_URL is neither SQLite nor PostgreSQL: ${base}`);
   }

@@ -5,14 +5,17 @@
  * and a shell with a child, and leaves them running; then its runner is killed (SIGTERM, SIGKILL) mid-test, or the test fails.
  * Afterwards no process of that run is left — none carrying its mark, none of the process
  * groups it started, no redis-server or postgres on their ports, no key under its prefix in the
- * suite's Redis — and its run directory (temp directories included) is gone. How:
+ * suite's Redis, no private database it made beside its own (a PostgreSQL database outlives
+ * the run's directory) — and its run directory (temp directories included) is gone. How:
  * test/setup/reaper.mjs.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { privateDatabase } from "../helpers/private-database";
 import { killGroup, spawnInGroup } from "../helpers/processes";
 import { runDirFor, survivors, tempRoot } from "../setup/reaper.mjs";
@@ -41,6 +44,22 @@ interface Report {
   pids: number[];
   redisPort: number;
   pgPort: number;
+  /** The URL of the private database the fixture made and never dropped. */
+  database: string;
+}
+
+/** Whether the database at `url` (SQLite file or PostgreSQL database) still exists. */
+async function databaseExists(url: string): Promise<boolean> {
+  if (isSqliteUrl(url)) return existsSync(sqliteFilePath(url));
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    return found.rowCount !== 0;
+  } finally {
+    await client.end();
+  }
 }
 
 async function runFixture(mode: "hang" | "fail", postgres = false) {
@@ -107,6 +126,7 @@ async function leftovers(
       runDir: existsSync(runDir),
       // The fixture run's queue prefix (test/lifecycle/fixtures/vitest.config.ts).
       keys: await redis.keys(`kizuna-test-${runner.pid}*`),
+      database: await databaseExists(started.database),
     };
   };
   const end = Date.now() + ms;
@@ -114,13 +134,14 @@ async function leftovers(
     const now = await left();
     const clean =
       now.pids.length + now.marked.length + now.servers.length + now.keys.length === 0 &&
-      !now.runDir;
+      !now.runDir &&
+      !now.database;
     if (clean || Date.now() > end) return now;
     await sleep(250);
   }
 }
 
-const nothing = { pids: [], marked: [], servers: [], runDir: false, keys: [] };
+const nothing = { pids: [], marked: [], servers: [], runDir: false, keys: [], database: false };
 
 describe("a test run's processes", () => {
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
@@ -131,6 +152,7 @@ describe("a test run's processes", () => {
       // A worker, redis-server, sh and sleep; postgres and its helper processes.
       expect(pids.length, run.output.join("")).toBeGreaterThanOrEqual(signal === "SIGKILL" ? 5 : 4);
       expect(await redis.exists(`kizuna-test-${run.runner.pid}:reaping-probe`)).toBe(1);
+      expect(await databaseExists(run.started.database)).toBe(true);
       try {
         process.kill(run.runner.pid!, signal);
         await run.exited;

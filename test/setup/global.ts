@@ -9,7 +9,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { testDatabaseUrl } from "./database";
-import { reap, removeRunKeys, runDirFor } from "./reaper.mjs";
+import { dropDatabases, reap, removeRunKeys, runDatabases, runDirFor } from "./reaper.mjs";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /** The prefix of this run's queues and keys (vitest.config.ts: QUEUE_PREFIX). */
@@ -23,7 +23,7 @@ function unmarked(): NodeJS.ProcessEnv {
 }
 
 /** The run's directory, and a watchdog that reaps it if this runner dies without teardown. */
-function startReaping(): () => void {
+function startReaping(): () => Promise<void> {
   const runDir = runDirFor(process.pid);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
@@ -35,7 +35,9 @@ function startReaping(): () => void {
     { detached: true, stdio: "ignore", env: unmarked() },
   );
   watchdog.unref();
-  return () => {
+  return async () => {
+    // Private databases a failed test file did not drop (read before reap removes the list).
+    const databases = runDatabases(runDir);
     const killed = reap(runDir);
     if (killed.length > 0) {
       console.warn(
@@ -43,6 +45,7 @@ function startReaping(): () => void {
       );
     }
     watchdog.kill();
+    await dropDatabases(databases);
   };
 }
 
@@ -58,7 +61,7 @@ export default function setup(): () => Promise<void> {
     env: { ...process.env, DATABASE_URL: url },
   });
   return async () => {
-    stopReaping();
+    await stopReaping();
     await removeRunKeys(redisUrl, keyPrefix);
   };
 }

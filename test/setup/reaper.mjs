@@ -6,13 +6,16 @@
  *                  starts every process in a group of its own, marked with
  *                  KIZUNA_TEST_RUN_<run id>=1 in its environment, which its children
  *                  inherit);
- *   tmp/           the run's temporary directories (private Redis and PostgreSQL data, …).
+ *   tmp/           the run's temporary directories (private Redis and PostgreSQL data, …);
+ *   databases/     one file per private database a test file made beside the run's database
+ *                  (test/helpers/private-database.ts): a SQLite file, or a PostgreSQL
+ *                  database on the run's server, which outlives the directory otherwise.
  * reap() SIGKILLs every recorded group and every process still carrying the run's mark
  * (one that left its group), then removes the directory. The global teardown calls it when
  * the run ends; a watchdog (this file run as a script, started detached by the global setup)
  * calls it when the runner dies without a teardown — interrupted by SIGINT/SIGTERM, killed,
- * crashed; it then also removes the run's keys from Redis (removeRunKeys), as the teardown
- * does. Plain JavaScript: the watchdog runs under node alone.
+ * crashed; it then also removes the run's keys from Redis (removeRunKeys) and the private
+ * databases still recorded (dropDatabases), as the teardown does. Plain JavaScript: the watchdog runs under node alone.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,6 +64,70 @@ export function recordGroup(pgid) {
   mkdirSync(join(dir, "groups"), { recursive: true });
   // The leader's start time: a group id reused later by someone else's process is told apart.
   writeFileSync(join(dir, "groups", `${pgid}`), startTime(pgid) ?? "");
+}
+
+/** The name of a private database's record (letters, digits, `_`, `-`, `.`). */
+const recordName = (database) => database.replace(/[^\w.-]/g, "_");
+
+/**
+ * Records a private database of this run: `{ kind: "sqlite", file }` or
+ * `{ kind: "postgres", server, database }` (`server` the URL of a database on the same
+ * server to connect through).
+ */
+export function recordDatabase(record) {
+  const dir = currentRunDir();
+  if (!dir || !existsSync(dir)) return;
+  const name = record.kind === "sqlite" ? basename(record.file) : record.database;
+  mkdirSync(join(dir, "databases"), { recursive: true });
+  writeFileSync(join(dir, "databases", recordName(name)), JSON.stringify(record), {
+    mode: 0o600,
+  });
+}
+
+/** Forgets a private database its test file dropped. */
+export function forgetDatabase(name) {
+  const dir = currentRunDir();
+  if (dir) rmSync(join(dir, "databases", recordName(name)), { force: true });
+}
+
+/** The private databases the run `runDir` still has recorded (read before reap() removes it). */
+export function runDatabases(runDir) {
+  const dir = join(runDir, "databases");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    try {
+      return [JSON.parse(readFileSync(join(dir, name), "utf8"))];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Drops the given private databases: SQLite files removed, PostgreSQL databases dropped with
+ * their connections (a killed test's connections may still be closing). Best effort: a
+ * server already gone leaves nothing to drop.
+ */
+export async function dropDatabases(records) {
+  for (const record of records) {
+    if (record.kind === "sqlite") {
+      for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+        rmSync(record.file + suffix, { force: true });
+      }
+      continue;
+    }
+    const { default: pg } = await import("pg");
+    const client = new pg.Client({ connectionString: record.server });
+    try {
+      await client.connect();
+      const quoted = `"${record.database.replace(/"/g, '""')}"`;
+      await client.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+    } catch {
+      // server gone or database already dropped
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
 }
 
 /** A process's start time (clock ticks since boot), or undefined when it is gone. */
@@ -241,7 +308,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     }
     if (alive(runnerPid)) return;
     clearInterval(timer);
+    const databases = runDatabases(runDir);
     reap(runDir, true);
-    if (redisUrl && keyPrefix) void removeRunKeys(redisUrl, keyPrefix);
+    void (async () => {
+      if (redisUrl && keyPrefix) await removeRunKeys(redisUrl, keyPrefix);
+      await dropDatabases(databases);
+    })();
   }, 250);
 }
