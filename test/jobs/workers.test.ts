@@ -59,7 +59,18 @@ function startWorker(name: string): WorkerProcess {
   const child = spawnInGroup(
     process.execPath,
     ["--import", "tsx", "workers/main.ts", "--queues", "compute"],
-    { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      env: {
+        ...process.env,
+        LOG_LEVEL: "info",
+        // The suite's 3 s job lock lapses when a worker (at lower OS priority, decision 0048)
+        // gets no CPU for 3 s on a loaded machine: BullMQ would then hand the job to the
+        // other process while the first still computes. 10 s keeps a margin; the SIGKILL
+        // case waits at most lock + stalled interval (20 s) for the recovery.
+        WORKER_LOCK_MS: "10000",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   const worker: WorkerProcess = { name, child, lines: [], exitedAt: null, stderr: [] };
   createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -86,9 +97,11 @@ interface Run {
   worker: string;
   jobId: string;
   start: number;
-  /** The "computed" line, or the process's death for a run cut short. */
+  /** The "computed" line, its "job failed" line, or the process's death for a run cut short. */
   end: number;
   finished: boolean;
+  /** Why the attempt failed (BullMQ retries it: the retry is no overlap). */
+  failed?: string;
 }
 
 /** Every compute run of the test shop, from the lines the processes wrote. */
@@ -97,7 +110,8 @@ function runs(): Run[] {
   for (const p of processes) {
     let open: Run | null = null;
     for (const line of p.lines) {
-      if (line.shop !== h.domain) continue;
+      // "job failed" lines name the job, not the shop.
+      if (line.shop !== h.domain && line.msg !== "job failed") continue;
       if (line.msg === "compute started") {
         if (open) throw new Error(`${p.name} started a run inside another`);
         open = {
@@ -110,6 +124,9 @@ function runs(): Run[] {
       } else if (line.msg === "computed" && open) {
         out.push({ ...open, end: line.time, finished: true });
         open = null;
+      } else if (line.msg === "job failed" && open && line.jobId === open.jobId) {
+        out.push({ ...open, end: line.time, finished: false, failed: line.err ?? "?" });
+        open = null;
       }
     }
     if (open) out.push({ ...open, end: p.exitedAt ?? Infinity });
@@ -117,15 +134,25 @@ function runs(): Run[] {
   return out.sort((a, b) => a.start - b.start);
 }
 
-/** Pairs of runs whose intervals intersect (empty: the shop was never computed twice at once). */
+/**
+ * Pairs of runs whose intervals intersect (empty: the shop was never computed twice at once),
+ * each with what explains it: the first run's end, failures, and the jobs BullMQ saw stall.
+ */
 function overlaps(): string[] {
   const all = runs();
   const out: string[] = [];
   for (let i = 1; i < all.length; i++) {
     const [prev, next] = [all[i - 1]!, all[i]!];
-    if (next.start < prev.end)
-      out.push(`${prev.worker}@${prev.start} / ${next.worker}@${next.start}`);
+    if (next.start < prev.end) {
+      const end = prev.end === Infinity ? "still running" : `ended @${prev.end}`;
+      out.push(
+        `${prev.worker}@${prev.start} (${end}) / ${next.worker}@${next.start}; ` +
+          `stalled: [${stalled.join(", ")}]`,
+      );
+    }
   }
+  const failures = all.filter((r) => r.failed).map((r) => `${r.worker}: ${r.failed}`);
+  if (out.length > 0 && failures.length > 0) out.push(`failed attempts: ${failures.join("; ")}`);
   return out;
 }
 
