@@ -10,6 +10,7 @@ export * from "./kpis";
 export * from "./nps";
 export * from "./cac";
 export * from "./migration";
+export * from "./migration-cuts";
 export * from "./targets";
 export * from "./periods";
 export * from "./trends";

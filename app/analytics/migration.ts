@@ -196,6 +196,9 @@ export interface SegmentMigration {
   readonly revenueMinor: Float64Array;
   /** labels.length. */
   readonly size: number;
+  /** Each customer's segment index at fromAsOfDay and at toAsOfDay (NO_SEGMENT: none). */
+  readonly fromSegment: Uint8Array;
+  readonly toSegment: Uint8Array;
 }
 
 /** Segment × segment transition counts and revenue between two dates (two RFM runs). */
@@ -246,6 +249,8 @@ export function segmentMigration(
     counts,
     revenueMinor,
     size,
+    fromSegment: before.segment,
+    toSegment: after.segment,
   };
 }
 
