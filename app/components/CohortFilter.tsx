@@ -56,7 +56,7 @@ export function CohortFilter({
   /** What the filter covers on this page. */
   note: string;
   /** The base line's message when filtered (what counts only the cut's customers). */
-  applied?: "cohortFilter.applied" | "cohortFilter.appliedLtv";
+  applied?: "cohortFilter.applied" | "cohortFilter.appliedLtv" | "cohortFilter.appliedMigration";
 }) {
   const { t } = i18n;
   const [params, setParams] = useSearchParams();

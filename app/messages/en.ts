@@ -1070,6 +1070,12 @@ export const enMessages = {
     "Filtered to {dimension}: {name}. {customers} of the {total} customers with a first purchase up to {date}; the average LTV to date counts only them.",
   "cohortFilter.ltvNote":
     "The filter applies to the average LTV to date. The predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers: the models are fitted to the whole shop.",
+  "cohortFilter.appliedMigration":
+    "Filtered to {dimension}: {name}. {customers} of the {total} customers with a first purchase up to {date}; the year-over-year migration and the segment matrix count only them.",
+  "cohortFilter.migrationNote":
+    "Segments are the shop's: RFM scores rank each customer among all customers, so the matrix shows where the filtered customers stand in the whole shop.",
+  "migration.filterDates":
+    "Filters apply to the latest computation's period ({from} → {to}); reset the dates to filter.",
 } as const satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof enMessages;

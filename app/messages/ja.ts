@@ -1040,6 +1040,12 @@ const messages: Record<MessageKey, Message> = {
     "{dimension}「{name}」で絞り込み中。{date}までに初回購入した{total}人のうち{customers}人で、平均LTV（実績）はこの顧客だけで集計しています。",
   "cohortFilter.ltvNote":
     "絞り込みは平均LTV（実績）に適用されます。予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象です。モデルはショップ全体で推定しています。",
+  "cohortFilter.appliedMigration":
+    "{dimension}「{name}」で絞り込み中。{date}までに初回購入した{total}人のうち{customers}人で、前年比の移行とセグメント移行表はこの顧客だけで集計しています。",
+  "cohortFilter.migrationNote":
+    "セグメントはショップ全体の基準です。RFMスコアはすべての顧客の中で付けているため、移行表は絞り込んだ顧客がショップ全体の中でどのセグメントにいるかを示します。",
+  "migration.filterDates":
+    "絞り込みは最新の集計の期間（{from}→{to}）に使えます。絞り込むには日付をリセットしてください。",
 };
 
 /** Definitions by metric id; {params} are the definition's own (ratios also as …Percent). */

@@ -12,8 +12,14 @@
  *
  * Loading a shop's orders costs about a second per 150,000 customers: results are kept per
  * shop, dates and latest compute (a few entries), so going back and forth costs nothing.
+ *
+ * The cohort filter (issue 17, URL parameter `cut`) applies to the snapshot's view: each cut
+ * holds the migration counts of its customers for the snapshot's periods (computed with the
+ * snapshot). Dates the merchant picks are computed without cuts, so the filter is not offered
+ * for them.
  */
 import { z } from "zod";
+import { ratio, type Metric } from "../analytics/metric";
 import {
   buildPurchaseHistory,
   createCalendar,
@@ -27,7 +33,9 @@ import {
 import { env } from "../env.server";
 import { loadShopData } from "../metrics/load.server";
 import { migrationBlock } from "../metrics/snapshot/migration-block";
-import type { MigrationBlock } from "../metrics/snapshot/types";
+import type { CohortCutsBlock, MigrationBlock, MigrationCutJson } from "../metrics/snapshot/types";
+import type { AdminApi } from "../sync/admin-api.server";
+import { CUT_PARAM, cohortFilterView, selectedCut } from "./cohort-filter.server";
 import type { FieldError } from "./settings-form";
 import { loadPage, type ShopContext } from "./page-base.server";
 
@@ -121,6 +129,56 @@ export async function computeMigration(
   return migrationBlock(yoy, segments);
 }
 
+/**
+ * The cuts the migration page can filter by: those holding their migration counts. Cuts
+ * stored before have none; the page then says the filter comes with the next compute.
+ */
+export function migrationFilterCuts(
+  block: CohortCutsBlock | undefined,
+): CohortCutsBlock | undefined {
+  return block?.cuts.every((c) => c.migration !== undefined) ? block : undefined;
+}
+
+/** The same metric with another numerator and base (definition and period kept). */
+function withCounts(metric: Metric, numerator: number, denominator: number): Metric {
+  return { ...metric, value: ratio(numerator, denominator), numerator, denominator, details: {} };
+}
+
+/** The snapshot's migration block restricted to a cut's customers (same periods, segments). */
+export function cutMigration(all: MigrationBlock, cut: MigrationCutJson): MigrationBlock {
+  const previousBuyers = cut.previousNew + cut.previousExisting;
+  return {
+    yoy: {
+      ...all.yoy,
+      previousBuyers,
+      previousNew: cut.previousNew,
+      previousExisting: cut.previousExisting,
+      retainedNew: cut.retainedNew,
+      retainedExisting: cut.retainedExisting,
+      currentNew: cut.currentNew,
+      currentRetained: cut.currentRetained,
+      currentReactivated: cut.currentReactivated,
+      currentRevenueMinor: { ...cut.currentRevenueMinor },
+      retention: withCounts(
+        all.yoy.retention,
+        cut.retainedNew + cut.retainedExisting,
+        previousBuyers,
+      ),
+      newMigration: withCounts(all.yoy.newMigration, cut.retainedNew, cut.previousNew),
+      existingMigration: withCounts(
+        all.yoy.existingMigration,
+        cut.retainedExisting,
+        cut.previousExisting,
+      ),
+    },
+    segments: {
+      ...all.segments,
+      counts: cut.segmentCounts,
+      revenueMinor: cut.segmentRevenueMinor,
+    },
+  };
+}
+
 const CACHE_SIZE = 8;
 const computed = new Map<string, Promise<MigrationBlock>>();
 
@@ -143,17 +201,32 @@ function cachedMigration(
   return block;
 }
 
-export async function migrationData(domain: string, url: URL) {
+export async function migrationData(domain: string, url: URL, api: AdminApi | null = null) {
   const { base, snapshot, shop } = await loadPage(domain);
   if (!snapshot || !shop) {
-    return { ...base, migration: null, custom: false, dates: null, errors: null, today: null };
+    return {
+      ...base,
+      migration: null,
+      custom: false,
+      dates: null,
+      errors: null,
+      today: null,
+      filter: null,
+    };
   }
   const today = createCalendar(shop.timezone).dayOf(Date.now());
   const query = parseMigrationQuery(url, today);
   const custom = query.kind === "dates";
+  // The filter: the snapshot's view only (chosen dates are computed without cuts).
+  const cuts = migrationFilterCuts(snapshot.cohortCuts);
+  const key = url.searchParams.get(CUT_PARAM)?.slice(0, 300) || null;
+  const filter = custom ? null : await cohortFilterView({ cohortCuts: cuts }, key, api);
+  const cut = selectedCut(cuts, filter?.selected?.key ?? null)?.migration;
   const block = custom
     ? await cachedMigration(shop, snapshot.computedAt, query.fromDay, query.toDay)
-    : snapshot.migration;
+    : cut
+      ? cutMigration(snapshot.migration, cut)
+      : snapshot.migration;
   const dates = {
     from: url.searchParams.get("from") ?? block.segments.fromDate,
     to: url.searchParams.get("to") ?? block.segments.toDate,
@@ -165,10 +238,17 @@ export async function migrationData(domain: string, url: URL) {
       segments: block.segments,
       // Computed now: the rules in force now; the snapshot: the rules it was computed with.
       customRules: custom ? shop.settings.segmentRules != null : snapshot.segments.customRules,
+      /** The latest computation's dates (those the filter applies to). */
+      snapshotDates: {
+        from: snapshot.migration.segments.fromDate,
+        to: snapshot.migration.segments.toDate,
+      },
     },
     custom,
     dates,
     errors: query.kind === "invalid" ? query.errors : null,
     today: formatDay(today),
+    /** Null for chosen dates (the page says the filter applies to the computed period). */
+    filter,
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import type { Metric } from "../analytics/metric";
+import { CohortFilter } from "../components/CohortFilter";
 import { NoSnapshot } from "../components/EmptyStates";
 import { HeatmapTable, type HeatRow } from "../components/Heatmap";
 import { fieldErrorText } from "../components/FieldGroup";
@@ -22,12 +23,13 @@ import { MetricInfo, periodText } from "../components/MetricInfo";
 import { useFormat } from "../components/useFormat";
 import type { Format } from "../format";
 import { metricName, segmentName, useI18n } from "../i18n";
+import { pageAdminApi } from "../pages/customer-names.server";
 import { migrationData, type MigrationErrors } from "../pages/migration.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return migrationData(session.shop, new URL(request.url));
+  return migrationData(session.shop, new URL(request.url), pageAdminApi(session));
 };
 
 function MetricTile({ metric, format }: { metric: Metric; format: Format }) {
@@ -212,6 +214,27 @@ export default function Migration() {
             timeZone={data.timeZone}
           />
         )}
+        <Card>
+          {data.filter ? (
+            <CohortFilter
+              view={data.filter}
+              i18n={i18n}
+              format={format}
+              asOfDate={data.asOfDate}
+              note={t("cohortFilter.migrationNote")}
+              applied="cohortFilter.appliedMigration"
+            />
+          ) : (
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="migration-filter-dates">
+                {t("migration.filterDates", {
+                  from: format.date(migration.snapshotDates.from),
+                  to: format.date(migration.snapshotDates.to),
+                })}
+              </span>
+            </Text>
+          )}
+        </Card>
         <Card>
           <BlockStack gap="100">
             <Text as="h2" variant="headingMd">

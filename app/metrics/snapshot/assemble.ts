@@ -171,7 +171,7 @@ export function assemble(
           },
           entryProducts: d.acquisition.entryProducts,
         }),
-    cohortCuts: d.cohortCuts,
+    cohortCuts: d.cohortCuts.block,
   };
   assertJsonSafe(snapshot);
 

@@ -4,16 +4,28 @@
  * a discount code on the first purchase or not — as integer counts per cut
  * (docs/decisions/0059-cohort-filters.md).
  */
-import { cohortCuts, combineCuts, type CohortCut } from "../../analytics/cohort-cuts";
-import { formatMonth } from "../../analytics/time";
+import {
+  cohortCuts,
+  combineCuts,
+  type CohortCut,
+  type CutMembership,
+} from "../../analytics/cohort-cuts";
+import type { SegmentMigration } from "../../analytics/migration";
+import {
+  combineMigrationCuts,
+  migrationCuts,
+  type MigrationCut,
+} from "../../analytics/migration-cuts";
+import { formatMonth, type DayRange } from "../../analytics/time";
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN, ORDER_SUBSCRIPTION } from "../../analytics/types";
-import { list } from "./json";
+import { list, plain } from "./json";
 import type { AcquisitionStage, Context } from "./stages";
 import {
   MAX_COHORT_ROWS,
   type CohortCutDimension,
   type CohortCutJson,
   type CohortCutsBlock,
+  type MigrationCutJson,
 } from "./types";
 
 /** Columns per cohort row (the cohort page shows at most 36 months). */
@@ -43,7 +55,36 @@ function positions(kept: readonly number[], size: number, first: number): Int32A
   return at;
 }
 
-export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): CohortCutsBlock {
+/** The migration page's periods (the snapshot's migration block): YoY and segment dates. */
+export interface CutMigrationInput {
+  readonly current: DayRange;
+  readonly segments: SegmentMigration;
+}
+
+/** The block and what later stages need to sum per cut (the predicted LTV by cut). */
+export interface CohortCutsStage {
+  readonly block: CohortCutsBlock;
+  /** Each customer's cuts (those with a first purchase by the as-of day only). */
+  readonly membership: CutMembership;
+  /** Key of each membership cut; null for the helper cuts the pages never show. */
+  readonly keys: readonly (string | null)[];
+  /** Per customer: a first purchase by the as-of day (1) or not. */
+  readonly included: Uint8Array;
+}
+
+export function cohortCutsBlock(
+  ctx: Context,
+  stage: AcquisitionStage | null,
+  migration?: CutMigrationInput,
+): CohortCutsBlock {
+  return cohortCutsStage(ctx, stage, migration).block;
+}
+
+export function cohortCutsStage(
+  ctx: Context,
+  stage: AcquisitionStage | null,
+  migration?: CutMigrationInput,
+): CohortCutsStage {
   const { history, asOfDay, input } = ctx;
   const n = history.customerCount;
   const { purchaseStart, purchaseDay, purchaseFlags } = history;
@@ -147,33 +188,43 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
   }
 
   const asOfMonth = history.monthOf(asOfDay);
-  const cuts = cohortCuts(
-    history,
-    { cutCount: labels.length, start, group: group.subarray(0, w) },
-    {
-      asOfDay,
-      fromMonth: asOfMonth - MAX_COHORT_ROWS + 1,
-      maxMonths: CUT_MONTHS,
-      maxPurchases: CUT_PURCHASES,
-    },
-  );
+  const membership: CutMembership = { cutCount: labels.length, start, group: group.subarray(0, w) };
+  const cuts = cohortCuts(history, membership, {
+    asOfDay,
+    fromMonth: asOfMonth - MAX_COHORT_ROWS + 1,
+    maxMonths: CUT_MONTHS,
+    maxPurchases: CUT_PURCHASES,
+  });
   const whole = channelsCoverAll
     ? cuts.slice(firstChannel, firstChannel + channelCuts)
     : [cuts[allCut]];
-  const derived: [CohortCut, CutLabel][] = [
+  // The migration page's counts over the same memberships, complements alike.
+  const moves =
+    migration === undefined
+      ? null
+      : migrationCuts(history, membership, migration.current, migration.segments);
+  const wholeMoves =
+    moves === null
+      ? []
+      : channelsCoverAll
+        ? moves.slice(firstChannel, firstChannel + channelCuts)
+        : [moves[allCut]];
+  const derived: [CohortCut, CutLabel, MigrationCut | null][] = [
     [
       combineCuts(whole, [cuts[subscriptionCut]]),
       { dimension: "first_order", value: "one_time", label: null },
+      moves && combineMigrationCuts(wholeMoves, [moves[subscriptionCut]]),
     ],
     [
       combineCuts(whole, [cuts[discountCut], cuts[discountCut + 1]]),
       { dimension: "discount", value: "no", label: null },
+      moves && combineMigrationCuts(wholeMoves, [moves[discountCut], moves[discountCut + 1]]),
     ],
   ];
-  const named: [CohortCut, CutLabel][] = [];
+  const named: [CohortCut, CutLabel, MigrationCut | null][] = [];
   cuts.forEach((cut, g) => {
     const label = labels[g];
-    if (label !== null) named.push([cut, label]);
+    if (label !== null) named.push([cut, label, moves && moves[g]]);
   });
   // First-order and discount choices in a fixed order: subscription, one-time, yes, no.
   const ordered = [
@@ -183,7 +234,7 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     ...named.filter(([, l]) => l.dimension === "discount"),
     derived[1],
   ];
-  return {
+  const block: CohortCutsBlock = {
     asOfMonth: formatMonth(asOfMonth),
     maxMonths: CUT_MONTHS,
     maxPurchases: CUT_PURCHASES,
@@ -192,11 +243,38 @@ export function cohortCutsBlock(ctx: Context, stage: AcquisitionStage | null): C
     topCampaigns: TOP_CAMPAIGNS,
     topProducts: TOP_PRODUCTS,
     // Cuts without customers (a default channel nobody came from) are left out.
-    cuts: ordered.flatMap(([cut, label]) => (cut.customers > 0 ? [cutJson(cut, label)] : [])),
+    cuts: ordered.flatMap(([cut, label, moved]) =>
+      cut.customers > 0 ? [cutJson(cut, label, moved)] : [],
+    ),
+  };
+  const keys = labels.map((l) => (l === null ? null : `${l.dimension}:${l.value}`));
+  return { block, membership, keys, included };
+}
+
+function migrationJson(cut: MigrationCut, size: number): MigrationCutJson {
+  const square = (values: ArrayLike<number>) => {
+    const flat = list(values);
+    return Array.from({ length: size }, (_, r) => flat.slice(r * size, (r + 1) * size));
+  };
+  return {
+    previousNew: cut.previousNew,
+    previousExisting: cut.previousExisting,
+    retainedNew: cut.retainedNew,
+    retainedExisting: cut.retainedExisting,
+    currentNew: cut.currentNew,
+    currentRetained: cut.currentRetained,
+    currentReactivated: cut.currentReactivated,
+    currentRevenueMinor: {
+      new: plain(cut.revenueNewMinor),
+      retained: plain(cut.revenueRetainedMinor),
+      reactivated: plain(cut.revenueReactivatedMinor),
+    },
+    segmentCounts: square(cut.counts),
+    segmentRevenueMinor: square(cut.revenueMinor),
   };
 }
 
-function cutJson(cut: CohortCut, label: CutLabel): CohortCutJson {
+function cutJson(cut: CohortCut, label: CutLabel, moved: MigrationCut | null): CohortCutJson {
   return {
     key: `${label.dimension}:${label.value}`,
     dimension: label.dimension,
@@ -213,5 +291,6 @@ function cutJson(cut: CohortCut, label: CutLabel): CohortCutJson {
     })),
     totalReached: list(cut.totalReached),
     netToDateMinor: cut.netToDateMinor,
+    ...(moved === null ? {} : { migration: migrationJson(moved, Math.sqrt(moved.counts.length)) }),
   };
 }

@@ -58,7 +58,7 @@ import {
   type InsufficientData,
 } from "../../analytics/clv";
 import { acquisitionStage } from "./acquisition-block";
-import { cohortCutsBlock } from "./cohort-cuts-block";
+import { cohortCutsStage } from "./cohort-cuts-block";
 import { assemble } from "./assemble";
 import type {
   ChoiceOutcome,
@@ -120,6 +120,13 @@ function runDescriptive(ctx: Context): Descriptive {
   const channels = input.channels === undefined ? {} : { channels: input.channels };
   const yoy = yoyMigration(history, last12);
   const acquisition = acquisitionStage(ctx);
+  const moves = segmentMigration(history, {
+    fromAsOfDay: monthsBeforeDay(asOfDay, 12),
+    toAsOfDay: asOfDay,
+    rules,
+    minCustomers,
+    toRfm: rfm,
+  });
   return {
     rfm,
     grid: rfmGrid(rfm),
@@ -143,13 +150,7 @@ function runDescriptive(ctx: Context): Descriptive {
       inactivityDays: settings.churnInactivityDays,
     }),
     yoy,
-    segmentMigration: segmentMigration(history, {
-      fromAsOfDay: monthsBeforeDay(asOfDay, 12),
-      toAsOfDay: asOfDay,
-      rules,
-      minCustomers,
-      toRfm: rfm,
-    }),
+    segmentMigration: moves,
     continuation: continuationByCohort(history, { asOfDay }),
     subscription: continuationByCohort(history, {
       asOfDay,
@@ -165,7 +166,7 @@ function runDescriptive(ctx: Context): Descriptive {
     cacLast12: cacByMonth(history, last12Spend, channels),
     trends: trendsBlock(history, { ...input, asOfDay, cohorts, currentYoy: yoy }),
     acquisition,
-    cohortCuts: cohortCutsBlock(ctx, acquisition),
+    cohortCuts: cohortCutsStage(ctx, acquisition, { current: last12, segments: moves }),
   };
 }
 

@@ -33,10 +33,10 @@ import type {
 import type { AttributionColumns } from "../../analytics/channels";
 import type { Csr, LineItemTable } from "../../analytics/entry-products";
 import type { ShopSettings } from "../../settings";
+import type { CohortCutsStage } from "./cohort-cuts-block";
 import type { TrendsBlock } from "./trends-block";
 import type {
   AcquisitionBlock,
-  CohortCutsBlock,
   EntryProductsBlock,
   HoldoutUnavailable,
   NotEnoughData,
@@ -163,8 +163,8 @@ export interface Descriptive {
   readonly trends: TrendsBlock;
   /** Null when the input has no first touches and line items. */
   readonly acquisition: AcquisitionStage | null;
-  /** Cohort tables per filter value (cohort-cuts-block.ts). */
-  readonly cohortCuts: CohortCutsBlock;
+  /** Cohort tables per filter value and their memberships (cohort-cuts-block.ts). */
+  readonly cohortCuts: CohortCutsStage;
 }
 
 /** The clv stage's models and per-customer predictions. */

@@ -658,6 +658,30 @@ export interface CohortCutJson {
    * snapshots stored before the LTV page's filter.
    */
   readonly netToDateMinor?: number;
+  /**
+   * The migration page's counts over the cut's customers, for the snapshot's periods (its
+   * migration block's). Absent in snapshots stored before the migration page's filter.
+   */
+  readonly migration?: MigrationCutJson;
+}
+
+/** A cut's year-over-year counts and segment × segment matrix (as MigrationBlock's). */
+export interface MigrationCutJson {
+  readonly previousNew: number;
+  readonly previousExisting: number;
+  readonly retainedNew: number;
+  readonly retainedExisting: number;
+  readonly currentNew: number;
+  readonly currentRetained: number;
+  readonly currentReactivated: number;
+  readonly currentRevenueMinor: {
+    readonly new: number;
+    readonly retained: number;
+    readonly reactivated: number;
+  };
+  /** Rows and columns: MigrationBlock.segments.labels. */
+  readonly segmentCounts: number[][];
+  readonly segmentRevenueMinor: number[][];
 }
 
 /** Cohort tables restricted to one filter value each (absent in snapshots stored before). */
