@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cohortRetention } from "../../app/analytics/cohorts";
 import { continuationByCohort } from "../../app/analytics/continuation";
 import { buildPurchaseHistory } from "../../app/analytics/history";
+import { yoyMigration } from "../../app/analytics/migration";
 import { createCalendar } from "../../app/analytics/time";
 import { ORDER_CANCELLED, type OrderTable } from "../../app/analytics/types";
 import { createDatabase } from "../../app/db.server";
@@ -203,8 +204,8 @@ function row(s: Spec): OrderRow {
   };
 }
 
-/** The cohort and continuation tables over exactly `ids`, from the specs (not the loader). */
-function expectedFor(ids: readonly bigint[]) {
+/** The purchase history of exactly `ids`, from the specs (not the loader). */
+function historyOf(ids: readonly bigint[]) {
   const specs = SPECS.filter((s) => s.customer !== null && ids.includes(s.customer)).sort(
     (a, b) =>
       ids.indexOf(a.customer!) - ids.indexOf(b.customer!) || Date.parse(a.at) - Date.parse(b.at),
@@ -217,7 +218,12 @@ function expectedFor(ids: readonly bigint[]) {
     netMinor: Float64Array.from(specs, (s) => s.net),
     flags: Uint8Array.from(specs, (s) => (s.cancelled ? ORDER_CANCELLED : 0)),
   };
-  const history = buildPurchaseHistory(orders, ids.length, createCalendar("Asia/Tokyo"));
+  return buildPurchaseHistory(orders, ids.length, createCalendar("Asia/Tokyo"));
+}
+
+/** The cohort and continuation tables over exactly `ids`, from the specs (not the loader). */
+function expectedFor(ids: readonly bigint[]) {
+  const history = historyOf(ids);
   const asOfDay = history.calendar.dayOf(AS_OF.getTime());
   const cohorts = cohortRetention(history, { asOfDay, maxMonths: 36 });
   const continuation = continuationByCohort(history, { asOfDay });
@@ -247,7 +253,15 @@ let block: CohortCutsBlock;
 let snapshot: ShopSnapshot;
 
 beforeAll(async () => {
-  const shop = await db.shop.create({ data: { domain, timezone: "Asia/Tokyo", currency: "JPY" } });
+  // Segments from the first customer on, so the migration matrix has cells.
+  const shop = await db.shop.create({
+    data: {
+      domain,
+      timezone: "Asia/Tokyo",
+      currency: "JPY",
+      settings: JSON.stringify({ minSegmentCustomers: 1 }),
+    },
+  });
   await store.upsertCustomers(
     shop.id,
     [301n, 302n, 303n, 304n, 305n, 306n].map((id) => ({
@@ -324,5 +338,59 @@ describe("the cohort cuts block", () => {
       },
     ]);
     expect(spring.totalReached.slice(0, 4)).toEqual([2, 2, 1, 0]);
+  });
+
+  it("holds each cut's migration: YoY as over exactly its customers; parts add up", () => {
+    const all = snapshot.migration;
+    const { startDay, endDay } = all.yoy.current;
+    const labels = all.segments.labels;
+    const none = labels.indexOf("none");
+    for (const cut of block.cuts) {
+      const m = cut.migration!;
+      const own = yoyMigration(historyOf(EXPECTED[cut.key]), { startDay, endDay });
+      expect({ key: cut.key, ...m, segmentCounts: [], segmentRevenueMinor: [] }).toEqual({
+        key: cut.key,
+        previousNew: own.previousNew,
+        previousExisting: own.previousExisting,
+        retainedNew: own.retainedNew,
+        retainedExisting: own.retainedExisting,
+        currentNew: own.currentNew,
+        currentRetained: own.currentRetained,
+        currentReactivated: own.currentReactivated,
+        currentRevenueMinor: own.currentRevenueMinor,
+        segmentCounts: [],
+        segmentRevenueMinor: [],
+      });
+      // By hand: every first purchase is within the last 12 months, so everyone is new this
+      // year, bought for their whole net to date, and was no customer a year ago.
+      const net = EXPECTED[cut.key].reduce((sum, id) => sum + NET[String(id)], 0);
+      expect([m.currentNew, m.currentRevenueMinor.new]).toEqual([cut.customers, net]);
+      expect(m.segmentCounts[none].reduce((a, b) => a + b, 0)).toBe(cut.customers);
+      expect(m.segmentRevenueMinor[none].reduce((a, b) => a + b, 0)).toBe(net);
+      expect(m.segmentCounts.flat().reduce((a, b) => a + b, 0)).toBe(cut.customers);
+    }
+    // Channels partition the customers, as do subscription and one-time first purchases:
+    // each partition's counts add up to the unfiltered page exactly.
+    const sum = (keys: string[]) => {
+      const parts = block.cuts.filter((c) => keys.includes(c.key)).map((c) => c.migration!);
+      const add = (f: (m: (typeof parts)[number]) => number) => parts.reduce((s, m) => s + f(m), 0);
+      return {
+        currentNew: add((m) => m.currentNew),
+        revenueNew: add((m) => m.currentRevenueMinor.new),
+        counts: labels.map((_, r) => labels.map((_, c) => add((m) => m.segmentCounts[r][c]))),
+        revenue: labels.map((_, r) =>
+          labels.map((_, c) => add((m) => m.segmentRevenueMinor[r][c])),
+        ),
+      };
+    };
+    const whole = {
+      currentNew: all.yoy.currentNew,
+      revenueNew: all.yoy.currentRevenueMinor.new,
+      counts: all.segments.counts,
+      revenue: all.segments.revenueMinor,
+    };
+    expect(whole.currentNew).toBe(5);
+    expect(sum(["channel:google_ads", "channel:instagram", "channel:direct"])).toEqual(whole);
+    expect(sum(["first_order:subscription", "first_order:one_time"])).toEqual(whole);
   });
 });
