@@ -77,7 +77,7 @@ async function sumOf(keys: readonly string[]) {
       ratio(m.yoy.retention.numerator, m.yoy.retention.denominator),
     );
     const c: Record<string, Tree> = counts(m);
-    const prev = total;
+    const prev: Record<string, Tree> | null = total;
     total =
       prev === null
         ? c
