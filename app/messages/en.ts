@@ -505,6 +505,10 @@ export const enMessages = {
   "ltv.expected90": "Expected purchases, next 90 days",
   "ltv.expected90.total": "{total} purchases in total",
   "ltv.totalClv": "Predicted LTV of all customers: {total}",
+  "ltv.cutPredicted": "Predicted LTV of these customers",
+  "ltv.cutPredicted.help":
+    "Mean of the model's predictions for the {modelled} of these {customers} customers it covers, next {months} months, discounted (all customers: {all})",
+  "ltv.cutPredicted.none": "The model covers none of these {customers} customers.",
   "ltv.historical.filtered":
     "{total} net revenue to date of {customers} customers (all customers: {all})",
   "ltv.axis.clv": "Predicted LTV (lower end of each band)",
@@ -1074,6 +1078,8 @@ export const enMessages = {
     "Filtered to {dimension}: {name}. {customers} of the {total} customers with a first purchase up to {date}; the year-over-year migration and the segment matrix count only them.",
   "cohortFilter.migrationNote":
     "Segments are the shop's: RFM scores rank each customer among all customers, so the matrix shows where the filtered customers stand in the whole shop.",
+  "cohortFilter.ltvNotePredicted":
+    "The filter applies to the average LTV to date and to the predicted LTV of these customers (the mean of their own predictions). The other predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers, and the models are fitted to the whole shop.",
   "migration.filterDates":
     "Filters apply to the latest computation's period ({from} → {to}); reset the dates to filter.",
 } as const satisfies Record<string, Message>;

@@ -498,6 +498,10 @@ const messages: Record<MessageKey, Message> = {
   "ltv.expected90": "今後90日間の予測購入数",
   "ltv.expected90.total": "合計{total}件",
   "ltv.totalClv": "全顧客の予測LTV：{total}",
+  "ltv.cutPredicted": "この顧客の予測LTV",
+  "ltv.cutPredicted.help":
+    "この{customers}人のうちモデルの対象の{modelled}人の予測の平均、今後{months}か月（割引後）（全顧客：{all}）",
+  "ltv.cutPredicted.none": "この{customers}人にモデルの対象となる顧客はいません。",
   "ltv.historical.filtered": "{customers}人の基準日までの純売上{total}（全顧客：{all}）",
   "ltv.axis.clv": "予測LTV（各区間の下限）",
   "ltv.axis.pAlive": "アクティブである確率（各区間の下限）",
@@ -1044,6 +1048,8 @@ const messages: Record<MessageKey, Message> = {
     "{dimension}「{name}」で絞り込み中。{date}までに初回購入した{total}人のうち{customers}人で、前年比の移行とセグメント移行表はこの顧客だけで集計しています。",
   "cohortFilter.migrationNote":
     "セグメントはショップ全体の基準です。RFMスコアはすべての顧客の中で付けているため、移行表は絞り込んだ顧客がショップ全体の中でどのセグメントにいるかを示します。",
+  "cohortFilter.ltvNotePredicted":
+    "絞り込みは平均LTV（実績）と、この顧客の予測LTV（各顧客の予測の平均）に適用されます。そのほかの予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象で、モデルはショップ全体で推定しています。",
   "migration.filterDates":
     "絞り込みは最新の集計の期間（{from}→{to}）に使えます。絞り込むには日付をリセットしてください。",
 };

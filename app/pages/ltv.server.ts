@@ -1,7 +1,8 @@
 /**
  * Loader data of the predictive LTV page: the snapshot's CLV models and LTV KPIs, and the
- * cohort filter (issue 17) on the average LTV to date. The predictions are the shop's: the
- * models are fitted to all customers, so the filter does not split them.
+ * cohort filter (issue 17) on the average LTV to date and, beside it, the mean of the
+ * filtered customers' own predictions. The models are the shop's: fitted to all customers,
+ * so the filter does not refit or split them.
  */
 import { ratio, type Metric } from "../analytics/metric";
 import type { CohortCutJson, CohortCutsBlock } from "../metrics/snapshot/types";
@@ -32,6 +33,24 @@ export function cutHistoricalLtv(all: Metric, cut: CohortCutJson): Metric {
   };
 }
 
+/**
+ * The mean predicted LTV of a cut's customers the model covers (CohortCutsBlock.predictedLtv),
+ * with its base; null when the snapshot has no per-cut predictions (the model did not fit,
+ * or stored before them). A cut the model covers none of has a null mean.
+ */
+export function cutPredictedLtv(block: CohortCutsBlock | undefined, cut: CohortCutJson) {
+  const predicted = block?.predictedLtv;
+  if (!predicted) return null;
+  const entry = predicted.cuts.find((c) => c.key === cut.key);
+  return {
+    horizonMonths: predicted.horizonMonths,
+    /** The cut's customers the model covers: the mean's base. */
+    modelled: entry?.customers ?? 0,
+    customers: cut.customers,
+    meanClvMinor: entry?.meanClvMinor ?? null,
+  };
+}
+
 export async function ltvData(
   domain: string,
   options: { cut?: string | null; api?: AdminApi | null } = {},
@@ -47,6 +66,7 @@ export async function ltvData(
       predicted: null,
       modelChurn: null,
       filter: null,
+      cutPredicted: null,
     };
   }
   const cohortCuts = ltvCuts(snapshot.cohortCuts);
@@ -66,5 +86,7 @@ export async function ltvData(
     predicted: snapshot.kpis.average_predicted_clv.metric,
     modelChurn: snapshot.kpis.model_churn_share.metric,
     filter,
+    /** The filter's customers' mean predicted LTV (only when filtered and the model fit). */
+    cutPredicted: cut ? cutPredictedLtv(cohortCuts, cut) : null,
   };
 }

@@ -461,6 +461,7 @@ export default function PredictiveLtv() {
   const historical = data.historical;
   // Filtered: the tile says whose LTV it is and the all-customers value beside it.
   const allCustomers = data.filter?.selected ? data.historicalAll : null;
+  const cutPredicted = data.cutPredicted;
   const filter = data.filter && (
     <Card>
       <CohortFilter
@@ -468,7 +469,7 @@ export default function PredictiveLtv() {
         i18n={i18n}
         format={format}
         asOfDate={data.asOfDate}
-        note={t("cohortFilter.ltvNote")}
+        note={t(cutPredicted ? "cohortFilter.ltvNotePredicted" : "cohortFilter.ltvNote")}
         applied="cohortFilter.appliedLtv"
       />
     </Card>
@@ -483,7 +484,7 @@ export default function PredictiveLtv() {
         {filter}
         {clv.status === "ok" ? (
           <>
-            <InlineGrid columns={{ xs: 1, sm: 2, lg: 4 }} gap="400">
+            <InlineGrid columns={{ xs: 1, sm: 2, lg: cutPredicted ? 5 : 4 }} gap="400">
               <Tile
                 label={metricName(i18n, data.predicted.definition)}
                 value={format.metric(clv.averages.clvMinor, "minor")}
@@ -541,6 +542,27 @@ export default function PredictiveLtv() {
                 testId="ltv-historical"
                 helpTestId="ltv-historical-help"
               />
+              {cutPredicted && (
+                <Tile
+                  label={t("ltv.cutPredicted")}
+                  value={format.metric(cutPredicted.meanClvMinor, "minor")}
+                  help={
+                    cutPredicted.meanClvMinor === null
+                      ? t("ltv.cutPredicted.none", {
+                          customers: format.number(cutPredicted.customers),
+                        })
+                      : t("ltv.cutPredicted.help", {
+                          modelled: format.number(cutPredicted.modelled),
+                          customers: format.number(cutPredicted.customers),
+                          months: cutPredicted.horizonMonths,
+                          all: format.metric(clv.averages.clvMinor, "minor"),
+                        })
+                  }
+                  format={format}
+                  testId="ltv-cut-predicted"
+                  helpTestId="ltv-cut-predicted-help"
+                />
+              )}
             </InlineGrid>
             <Predictions clv={clv} sbg={data.sbg} format={format} />
           </>

@@ -12,7 +12,17 @@ import { yoyMigration } from "../../app/analytics/migration";
 import { createCalendar } from "../../app/analytics/time";
 import { ORDER_CANCELLED, type OrderTable } from "../../app/analytics/types";
 import { createDatabase } from "../../app/db.server";
+import { membershipOfCodes } from "../../app/analytics/cohort-cuts";
+import {
+  ORDER_DISCOUNT,
+  ORDER_DISCOUNT_UNKNOWN,
+  ORDER_SUBSCRIPTION,
+} from "../../app/analytics/types";
 import { computeShop } from "../../app/metrics/compute.server";
+import {
+  predictedLtvByCut,
+  type CohortCutsStage,
+} from "../../app/metrics/snapshot/cohort-cuts-block";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
 import type { CohortCutsBlock, ShopSnapshot } from "../../app/metrics/snapshot/types";
 import type { Journey, LineItemRow, OrderRow } from "../../app/sync/rows";
@@ -392,5 +402,71 @@ describe("the cohort cuts block", () => {
     expect(whole.currentNew).toBe(5);
     expect(sum(["channel:google_ads", "channel:instagram", "channel:direct"])).toEqual(whole);
     expect(sum(["first_order:subscription", "first_order:one_time"])).toEqual(whole);
+  });
+});
+
+describe("predicted LTV by cut", () => {
+  it("is absent when the model did not fit (five customers)", () => {
+    expect(snapshot.clv.status).toBe("insufficient-data");
+    expect(block.predictedLtv).toBeUndefined();
+  });
+
+  it("averages the modelled customers' predictions per cut, complements summed directly", () => {
+    // Six customers, one purchase each: c0 and c1 in channel A, c2 and c3 in B, c4 in B but
+    // without a first purchase by the as-of day (not included), c5 in A and not modelled.
+    // First purchases: c0 subscription, c1 code used, c2 codes not known, c3 plain.
+    const flags = [
+      ORDER_SUBSCRIPTION,
+      ORDER_DISCOUNT,
+      ORDER_DISCOUNT_UNKNOWN,
+      0,
+      0,
+      ORDER_SUBSCRIPTION | ORDER_DISCOUNT,
+    ];
+    const cut = (key: string) => ({ key }) as CohortCutsBlock["cuts"][number];
+    const stage: CohortCutsStage = {
+      block: {
+        cuts: [
+          "channel:a",
+          "channel:b",
+          "first_order:subscription",
+          "first_order:one_time",
+          "discount:yes",
+          "discount:no",
+        ].map(cut),
+      } as CohortCutsBlock,
+      membership: (() => {
+        // Channels 0, 1; subscription 2; discount yes 3; discount unknown 4 (helper).
+        const m = membershipOfCodes(Int32Array.from([0, 0, 1, 1, -1, 0]), 5);
+        const extra = [[2], [3], [4], [], [], [2, 3]];
+        const start = new Int32Array(7);
+        const group: number[] = [];
+        for (let c = 0; c < 6; c++) {
+          for (let j = m.start[c]; j < m.start[c + 1]; j++) group.push(m.group[j]);
+          group.push(...extra[c]);
+          start[c + 1] = group.length;
+        }
+        return { cutCount: 5, start, group: Int32Array.from(group) };
+      })(),
+      keys: ["channel:a", "channel:b", "first_order:subscription", "discount:yes", null],
+      included: Uint8Array.from([1, 1, 1, 1, 0, 1]),
+    };
+    const history = {
+      purchaseStart: Int32Array.from([0, 1, 2, 3, 4, 5, 6]),
+      purchaseFlags: Uint8Array.from(flags),
+    };
+    const clv = Float64Array.from([1000, 3000, 500, 1500, 9999, NaN]);
+    expect(predictedLtvByCut(stage, history, clv, 12)).toEqual({
+      horizonMonths: 12,
+      cuts: [
+        { key: "channel:a", customers: 2, meanClvMinor: 2000 },
+        { key: "channel:b", customers: 2, meanClvMinor: 1000 },
+        { key: "first_order:subscription", customers: 1, meanClvMinor: 1000 },
+        { key: "first_order:one_time", customers: 3, meanClvMinor: 5000 / 3 },
+        { key: "discount:yes", customers: 1, meanClvMinor: 3000 },
+        // c0 and c3: c2's codes are not known.
+        { key: "discount:no", customers: 2, meanClvMinor: 1250 },
+      ],
+    });
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
 import { ratio } from "../../app/analytics/metric";
 import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
-import { ltvCuts, ltvData } from "../../app/pages/ltv.server";
+import { cutPredictedLtv, ltvCuts, ltvData } from "../../app/pages/ltv.server";
 import { clearSnapshotCache } from "../../app/pages/page-base.server";
 import { removeShops, seedShop, storeName, type SeededShop } from "../e2e/harness";
 
@@ -134,5 +134,68 @@ describe("the LTV page's cohort filter", () => {
       await prisma.metricSnapshot.update({ where: { id: row.id }, data: { data: row.data } });
       clearSnapshotCache();
     }
+  });
+
+  it("gives each cut's mean predicted LTV over its modelled customers, as by channel", async () => {
+    const clv = snapshot.clv;
+    expect(clv.status).toBe("ok");
+    if (clv.status !== "ok") return;
+    const block = snapshot.cohortCuts!;
+    const predicted = block.predictedLtv!;
+    expect(predicted.horizonMonths).toBe(clv.horizonMonths);
+    const byKey = new Map(predicted.cuts.map((c) => [c.key, c]));
+    // Every channel's is the acquisition block's predicted LTV by channel (computed apart).
+    const channels = snapshot.acquisition!.predictedLtv!.channels;
+    expect(channels.length).toBeGreaterThan(3);
+    for (const ch of channels) {
+      const cut = byKey.get(`channel:${ch.channel}`)!;
+      expect({ customers: cut.customers, mean: cut.meanClvMinor }).toEqual({
+        customers: ch.customers,
+        mean: ch.meanClvMinor,
+      });
+    }
+    // Each partition's modelled customers are the model's, their sums its total.
+    const total = (keys: string[]) => {
+      const parts = keys.map((k) => byKey.get(k)!);
+      return {
+        customers: parts.reduce((s, c) => s + c.customers, 0),
+        clv: parts.reduce((s, c) => s + c.customers * c.meanClvMinor, 0),
+      };
+    };
+    const channelKeys = block.cuts.filter((c) => c.dimension === "channel").map((c) => c.key);
+    for (const keys of [channelKeys, ["first_order:subscription", "first_order:one_time"]]) {
+      const t = total(keys.filter((k) => byKey.has(k)));
+      expect(t.customers).toBe(clv.totals.customers);
+      expect(t.clv).toBeCloseTo(clv.totals.clv, 3);
+    }
+    // A cut's base: its modelled customers, at most its customers.
+    for (const cut of predicted.cuts) {
+      const c = block.cuts.find((x) => x.key === cut.key)!;
+      expect(cut.customers).toBeGreaterThan(0);
+      expect(cut.customers).toBeLessThanOrEqual(c.customers);
+    }
+
+    // The page: the filtered customers' mean beside their LTV to date; none unfiltered.
+    const key = channelKeys[0]!;
+    const data = await ltvData(shop.domain, { cut: key });
+    const cut = block.cuts.find((c) => c.key === key)!;
+    expect(data.cutPredicted).toEqual({
+      horizonMonths: clv.horizonMonths,
+      modelled: byKey.get(key)!.customers,
+      customers: cut.customers,
+      meanClvMinor: byKey.get(key)!.meanClvMinor,
+    });
+    expect((await ltvData(shop.domain)).cutPredicted).toBeNull();
+    // Absent without per-cut predictions (model not fitted, or stored before them); a cut the
+    // model covers nobody of has no mean.
+    const { predictedLtv: _p, ...without } = block;
+    expect(cutPredictedLtv(without, cut)).toBeNull();
+    const nobody = { ...block, predictedLtv: { ...predicted, cuts: [] } };
+    expect(cutPredictedLtv(nobody, cut)).toEqual({
+      horizonMonths: clv.horizonMonths,
+      modelled: 0,
+      customers: cut.customers,
+      meanClvMinor: null,
+    });
   });
 });

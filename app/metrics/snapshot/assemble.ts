@@ -12,6 +12,7 @@ import {
   paybackMonths,
 } from "../../analytics";
 import { predictedLtvByChannel } from "./acquisition-block";
+import { predictedLtvByCut } from "./cohort-cuts-block";
 import { cacBlock } from "./cac-block";
 import { clvBlock } from "./clv-block";
 import { cohortsBlock } from "./cohorts-block";
@@ -171,7 +172,18 @@ export function assemble(
           },
           entryProducts: d.acquisition.entryProducts,
         }),
-    cohortCuts: d.cohortCuts.block,
+    cohortCuts:
+      models.status === "ok"
+        ? {
+            ...d.cohortCuts.block,
+            predictedLtv: predictedLtvByCut(
+              d.cohortCuts,
+              history,
+              clv.clv,
+              models.predictions.horizonMonths,
+            ),
+          }
+        : d.cohortCuts.block,
   };
   assertJsonSafe(snapshot);
 

@@ -16,6 +16,7 @@ import {
   migrationCuts,
   type MigrationCut,
 } from "../../analytics/migration-cuts";
+import type { PurchaseHistory } from "../../analytics/history";
 import { formatMonth, type DayRange } from "../../analytics/time";
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN, ORDER_SUBSCRIPTION } from "../../analytics/types";
 import { list, plain } from "./json";
@@ -293,4 +294,55 @@ function cutJson(cut: CohortCut, label: CutLabel, moved: MigrationCut | null): C
     netToDateMinor: cut.netToDateMinor,
     ...(moved === null ? {} : { migration: migrationJson(moved, Math.sqrt(moved.counts.length)) }),
   };
+}
+
+/**
+ * Mean predicted CLV of each cut's customers that the model covers (the CLV stage's
+ * per-customer values, NaN where the model has none), as predictedLtvByChannel does per
+ * channel: one pass over the memberships. The complements (one-time, no code) are summed
+ * directly from the first purchase's flags, not subtracted (the predictions are not
+ * integers). Cuts without a modelled customer are left out.
+ */
+export function predictedLtvByCut(
+  stage: CohortCutsStage,
+  history: Pick<PurchaseHistory, "purchaseStart" | "purchaseFlags">,
+  clv: Float64Array,
+  horizonMonths: number,
+): NonNullable<CohortCutsBlock["predictedLtv"]> {
+  const { membership, keys, included } = stage;
+  const { start, group, cutCount } = membership;
+  const { purchaseStart, purchaseFlags } = history;
+  // Membership cuts, then one-time and no code.
+  const oneTime = cutCount;
+  const noCode = cutCount + 1;
+  const sum = new Float64Array(cutCount + 2);
+  const count = new Int32Array(cutCount + 2);
+  for (let c = 0; c < included.length; c++) {
+    if (!included[c]) continue;
+    const value = clv[c];
+    if (!Number.isFinite(value)) continue;
+    for (let j = start[c]; j < start[c + 1]; j++) {
+      sum[group[j]] += value;
+      count[group[j]]++;
+    }
+    const flags = purchaseFlags[purchaseStart[c]];
+    if (!(flags & ORDER_SUBSCRIPTION)) {
+      sum[oneTime] += value;
+      count[oneTime]++;
+    }
+    if (!(flags & (ORDER_DISCOUNT | ORDER_DISCOUNT_UNKNOWN))) {
+      sum[noCode] += value;
+      count[noCode]++;
+    }
+  }
+  const keyOf = [...keys, "first_order:one_time", "discount:no"];
+  // In the block's cut order.
+  const at = new Map(keyOf.map((k, g) => [k, g]));
+  const cuts = [];
+  for (const cut of stage.block.cuts) {
+    const g = at.get(cut.key);
+    if (g === undefined || count[g] === 0) continue;
+    cuts.push({ key: cut.key, customers: count[g], meanClvMinor: sum[g] / count[g] });
+  }
+  return { horizonMonths, cuts };
 }

@@ -697,6 +697,20 @@ export interface CohortCutsBlock {
   readonly topCampaigns: number;
   readonly topProducts: number;
   readonly cuts: CohortCutJson[];
+  /**
+   * Mean predicted CLV (net revenue over the next horizonMonths, the CLV model's, fitted to
+   * the whole shop) of each cut's customers the model covers, in cut order; absent when the
+   * model was not fitted (and in snapshots stored before it). Cuts without a modelled
+   * customer are left out.
+   */
+  readonly predictedLtv?: {
+    readonly horizonMonths: number;
+    readonly cuts: readonly {
+      readonly key: string;
+      readonly customers: number;
+      readonly meanClvMinor: number;
+    }[];
+  };
 }
 
 export interface ShopSnapshot {
