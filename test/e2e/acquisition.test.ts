@@ -7,7 +7,8 @@
  * other (no margin known). The pages are checked against the stored blocks; product titles
  * come live from the fake's `nodes(ids:)`. The empty states: a snapshot as stored before the compute had the blocks (they are
  * removed from one). The LTV page filtered by a channel (the cohort filter on its average LTV
- * to date), and without the filter on cuts stored before it. Screenshots and axe-core checks
+ * to date and the channel's mean predicted LTV), and without the filter on cuts stored before
+ * it. The migration page filtered by a channel. Screenshots and axe-core checks
  * of each page.
  */
 import type { Page } from "playwright-core";
@@ -286,13 +287,18 @@ describe("LTV page filtered by acquisition channel", () => {
           ? `獲得チャネル「Instagram」で絞り込み中。${date}までに初回購入した${total}人のうち${customers}人で、平均LTV（実績）はこの顧客だけで集計しています。`
           : `Filtered to Acquisition channel: Instagram. ${customers} of the ${total} customers with a first purchase up to ${date}; the average LTV to date counts only them.`,
       );
-      // What the filter does not cover, in words.
+      // What the filter does not cover, in words: with per-cut predictions, the others.
+      const perCut = block.predictedLtv !== undefined;
       expect(
         await page
           .getByText(
             locale === "ja"
-              ? "予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象です"
-              : "The predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers",
+              ? perCut
+                ? "そのほかの予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象で、モデルはショップ全体で推定しています"
+                : "予測（予測LTV・平均P(alive)・予測購入数・分布・セグメント別・シナリオ・モデルの当てはまり・ホールドアウト精度）はすべての顧客が対象です"
+              : perCut
+                ? "The other predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers, and the models are fitted to the whole shop"
+                : "The predictions (predicted LTV, P(alive), expected purchases, the distributions, segments, scenarios, model fit and holdout check) cover all customers",
           )
           .count(),
       ).toBe(1);
@@ -306,6 +312,20 @@ describe("LTV page filtered by acquisition channel", () => {
         expect(await page.getByTestId("ltv-average-clv").textContent()).toBe(
           format.metric(stored.clv.averages.clvMinor, "minor"),
         );
+        // Beside it: the mean of these customers' own predictions, with its base.
+        const mine = block.predictedLtv!.cuts.find((c) => c.key === cut.key)!;
+        expect(await page.getByTestId("ltv-cut-predicted").textContent()).toBe(
+          value(mine.meanClvMinor),
+        );
+        const allClv = value(stored.clv.averages.clvMinor);
+        const months = stored.clv.horizonMonths;
+        expect(await page.getByTestId("ltv-cut-predicted-help").textContent()).toBe(
+          locale === "ja"
+            ? `この${customers}人のうちモデルの対象の${format.number(mine.customers)}人の予測の平均、今後${months}か月（割引後）（全顧客：${allClv}）`
+            : `Mean of the model's predictions for the ${format.number(mine.customers)} of these ${customers} customers it covers, next ${months} months, discounted (all customers: ${allClv})`,
+        );
+      } else {
+        expect(await page.getByTestId("ltv-cut-predicted").count()).toBe(0);
       }
       expect(filtered).not.toBe(value(all.value));
       await expectAccessible(page, `ltv filtered (${locale})`);
@@ -348,6 +368,80 @@ describe("LTV page filtered by acquisition channel", () => {
     await cohorts.getByTestId("cohort-heatmap").waitFor();
     expect(await cohorts.getByTestId("cohort-filter-base").textContent()).toMatch(/^Filtered to /);
     await cohorts.close();
+  });
+});
+
+describe("migration page filtered by acquisition channel", () => {
+  for (const locale of ["en", "ja"] as const) {
+    it(`picks a channel: its customers' year-over-year migration and the base (${locale})`, async () => {
+      const format = createFormat(locale, stored.currency, stored.timeZone);
+      const block = stored.cohortCuts!;
+      const cut = block.cuts.find((c) => c.key === "channel:instagram")!;
+      const m = cut.migration!;
+      const all = stored.migration.yoy;
+      const page = await app.open("/app/migration", main.store, locale);
+      await page.getByTestId("cohort-filter").waitFor();
+      const date = format.date(stored.asOfDate);
+      const total = format.number(block.customers);
+      expect(await page.getByTestId("cohort-filter-base").textContent()).toBe(
+        locale === "ja"
+          ? `${date}までに初回購入したすべての顧客（${total}人）。`
+          : `All ${total} customers with a first purchase up to ${date}.`,
+      );
+      const ratioText = (n: number, d: number) => format.metric(d > 0 ? n / d : null, "ratio");
+      expect(await page.getByTestId("metric-yoy_retention").textContent()).toBe(
+        format.metric(all.retention.value, "ratio"),
+      );
+
+      await page.getByTestId("cohort-filter").locator("select").selectOption(cut.key);
+      await page.waitForURL((url) => url.searchParams.get("cut") === cut.key);
+      const previous = m.previousNew + m.previousExisting;
+      const retention = ratioText(m.retainedNew + m.retainedExisting, previous);
+      await expect
+        .poll(async () => page.getByTestId("metric-yoy_retention").textContent())
+        .toBe(retention);
+      expect(await page.getByTestId("metric-yoy_migration_new").textContent()).toBe(
+        ratioText(m.retainedNew, m.previousNew),
+      );
+      expect(await page.getByTestId("metric-yoy_migration_existing").textContent()).toBe(
+        ratioText(m.retainedExisting, m.previousExisting),
+      );
+      const customers = format.number(cut.customers);
+      expect(await page.getByTestId("cohort-filter-base").textContent()).toBe(
+        locale === "ja"
+          ? `獲得チャネル「Instagram」で絞り込み中。${date}までに初回購入した${total}人のうち${customers}人で、前年比の移行とセグメント移行表はこの顧客だけで集計しています。`
+          : `Filtered to Acquisition channel: Instagram. ${customers} of the ${total} customers with a first purchase up to ${date}; the year-over-year migration and the segment matrix count only them.`,
+      );
+      // The matrix: the cut's customers in the shop's segments (row totals).
+      const rowTotals = m.segmentCounts.map((row) => row.reduce((a, b) => a + b, 0));
+      expect(rowTotals.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(
+        await page
+          .getByText(
+            locale === "ja"
+              ? "セグメントはショップ全体の基準です。"
+              : "Segments are the shop's: RFM scores rank each customer among all customers",
+          )
+          .count(),
+      ).toBe(1);
+      await expectAccessible(page, `migration filtered (${locale})`);
+      await screenshot(page, `migration-filtered-${locale}`);
+      await page.close();
+    });
+  }
+
+  it("says the filter applies to the computed period when dates are chosen", async () => {
+    const page = await app.open(
+      "/app/migration?from=2025-01-01&to=2025-06-30&cut=channel%3Ainstagram",
+      main.store,
+      "en",
+    );
+    await page.getByTestId("migration-filter-dates").waitFor();
+    expect(await page.getByTestId("migration-filter-dates").textContent()).toMatch(
+      /^Filters apply to the latest computation's period \(.+ → .+\); reset the dates to filter\.$/,
+    );
+    expect(await page.getByTestId("cohort-filter").count()).toBe(0);
+    await page.close();
   });
 });
 
