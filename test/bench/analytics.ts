@@ -27,7 +27,6 @@ import {
   historicalLtvCurve,
   lifetimeRange,
   migrationCuts,
-  type CutMembership,
   ltvToCac,
   modelChurnShare,
   monthlyChurn,
@@ -52,7 +51,11 @@ import {
   yearRange,
   yoyMigration,
 } from "../../app/analytics/index";
-import { cohortCutsStage } from "../../app/metrics/snapshot/cohort-cuts-block";
+import {
+  cohortCutsStage,
+  predictedLtvByCut,
+  type CohortCutsStage,
+} from "../../app/metrics/snapshot/cohort-cuts-block";
 import type { AcquisitionStage, Context } from "../../app/metrics/snapshot/stages";
 import { storedLayouts } from "../../app/metrics/snapshot/trends-block";
 import { MAX_CAMPAIGN_MONTH_CAMPAIGNS } from "../../app/metrics/snapshot/types";
@@ -291,10 +294,15 @@ export interface BenchResult {
   readonly totalMs: number;
   /** The migration page filter's pass alone, included in the cohort filters' family. */
   readonly migrationCutsMs: number;
+  readonly migrationCutsCpuMs: number;
+  /** Predicted LTV per cut (the CLV stage's, not a descriptive family). */
+  readonly predictedCutsMs: number;
+  readonly predictedCutsCpuMs: number;
   readonly peakRssMb: number;
 }
 
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 /** The monthly KPI history's row: printed as a share of the other families. */
 const HISTORY_FAMILY = "KPI history (17 series: 25 months, 9 quarters, 4 years, 3 × 12 months)";
@@ -428,7 +436,7 @@ export function benchDescriptive(customers: number): BenchResult {
     });
   });
   sink.push(moves);
-  let cutMembership: CutMembership | null = null;
+  let cutStage: CohortCutsStage | null = null;
   time(
     "acquisition: cohort filters (cuts per channel, top campaigns/products, first order)",
     () => {
@@ -450,8 +458,8 @@ export function benchDescriptive(customers: number): BenchResult {
         included: facts.included,
       } as unknown as AcquisitionStage;
       // As the compute: with the migration page's counts per cut.
-      const { block, membership } = cohortCutsStage(ctx, stage, { current: year, segments: moves });
-      cutMembership = membership;
+      cutStage = cohortCutsStage(ctx, stage, { current: year, segments: moves });
+      const { block } = cutStage;
       const bytes = JSON.stringify(block).length;
       console.log(`  cohort cuts: ${block.cuts.length} cuts, ${(bytes / 1024).toFixed(0)} KB JSON`);
       sink.push(block);
@@ -459,9 +467,19 @@ export function benchDescriptive(customers: number): BenchResult {
   );
   // The migration counts' share of the block above: the same pass alone, again, outside
   // the families (not in the total).
+  const c0 = process.cpuUsage();
   const m0 = performance.now();
-  sink.push(migrationCuts(history, cutMembership!, year, moves));
+  sink.push(migrationCuts(history, cutStage!.membership, year, moves));
   const migrationCutsMs = performance.now() - m0;
+  const migrationCutsCpuMs = cpuMs(process.cpuUsage(c0));
+  // The LTV page's predicted LTV per cut (after the CLV stage in the compute; a stand-in
+  // prediction per customer here): one more pass over the memberships.
+  const clv = Float64Array.from({ length: customers }, (_, c) => (c % 7 === 0 ? NaN : c % 5000));
+  const c1 = process.cpuUsage();
+  const p0 = performance.now();
+  sink.push(predictedLtvByCut(cutStage!, history, clv, 36));
+  const predictedCutsMs = performance.now() - p0;
+  const predictedCutsCpuMs = cpuMs(process.cpuUsage(c1));
   time("continuation (all + subscription)", () => {
     sink.push(continuationByCohort(history, { asOfDay }));
     sink.push(continuationByCohort(history, { asOfDay, subscriptionOnly: true }));
@@ -499,6 +517,9 @@ export function benchDescriptive(customers: number): BenchResult {
     rows,
     totalMs,
     migrationCutsMs,
+    migrationCutsCpuMs,
+    predictedCutsMs,
+    predictedCutsCpuMs,
     peakRssMb: peakRssMb(),
   };
 }
@@ -526,7 +547,16 @@ export function formatBench(result: BenchResult): string {
       sum(acquisition, (r) => r.ms),
       sum(acquisition, (r) => r.cpuMs),
     ),
-    line("cohort filters' migration counts (in its family)", result.migrationCutsMs.toFixed(1)),
+    line(
+      "cohort filters' migration counts (in its family)",
+      result.migrationCutsMs.toFixed(1),
+      result.migrationCutsCpuMs.toFixed(1),
+    ),
+    line(
+      "predicted LTV per cut (CLV stage, not in total)",
+      result.predictedCutsMs.toFixed(1),
+      result.predictedCutsCpuMs.toFixed(1),
+    ),
     ...result.rows
       .filter((r) => r.family === HISTORY_FAMILY)
       .map((r) =>
