@@ -21,12 +21,43 @@ function resolveSeed(raw: string | undefined): string {
   return drawn;
 }
 
+/** Test files that touch no database, Redis, process or environment variable. */
+const PURE = [
+  "test/analytics/**/*.test.ts",
+  "test/clv/**/*.test.ts",
+  "test/fake-shopify/{generator,pagination,webhooks}.test.ts",
+  "test/jobs/recompute.test.ts",
+  "test/metrics/{model-choice,snapshot,trends-snapshot}.test.ts",
+  "test/pages/{cohort-filter,continuation-series,forms,heatmap,spend-input}.test.ts",
+  "test/settings/settings.test.ts",
+  "test/sync/{ids,money-rows,order-selection,rows-checked,sqlite-date,tags,webhook-payload}.test.ts",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "test/**/*.test.tsx", "extensions/**/*.test.ts"],
     globalSetup: ["test/setup/global.ts"],
     setupFiles: ["test/setup/clock.ts", "test/setup/seed.ts", "test/setup/queues.ts"],
     pool: "forks",
+    // The pure tests (analytics and CLV: no database, Redis, process or environment change)
+    // run first, in worker threads without isolation: each thread imports their modules once
+    // instead of once per file (decision 0063). The rest run after them, each file in a fresh
+    // process. Vitest 3 reads isolation per pool, not per project: hence threads for these.
+    poolOptions: { threads: { isolate: false } },
+    projects: [
+      {
+        extends: true,
+        test: { name: "pure", include: PURE, pool: "threads", sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts", "test/**/*.test.tsx", "extensions/**/*.test.ts"],
+          exclude: PURE,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
     // Two test files at a time. Vitest's default on a 2-core machine is one (cores − 1), but
     // most files wait on processes they start (app server, workers, Chromium), and tests are
     // isolated by shop, queue prefix, port and temp directory. `--maxWorkers=N` overrides.
