@@ -33,10 +33,12 @@ import {
   lineItemRowFrom,
   orderRowFrom,
   parseGid,
+  productTypeRowFrom,
   variantCostRowFrom,
   type CustomerRow,
   type LineItemRow,
   type OrderRow,
+  type ProductTypeRow,
   type VariantCostRow,
 } from "./rows";
 
@@ -319,6 +321,7 @@ async function ingest(
   let items: LineItemRow[] = [];
   let customers: CustomerRow[] = [];
   let variants: VariantCostRow[] = [];
+  let productTypes: ProductTypeRow[] = [];
   let written = done; // lines handed to the store
 
   const noteChild = (line: Record<string, unknown>, lineNumber: number) => {
@@ -342,7 +345,7 @@ async function ingest(
       }
       write = ctx.store.upsertOrders(shopId, orders, progress, items);
     } else if (kind === "variants") {
-      write = ctx.store.upsertVariantCosts(shopId, variants, progress);
+      write = ctx.store.upsertVariantCosts(shopId, variants, progress, productTypes);
     } else {
       write = ctx.store.upsertCustomers(shopId, customers, progress);
     }
@@ -350,6 +353,7 @@ async function ingest(
     items = [];
     customers = [];
     variants = [];
+    productTypes = [];
     write.catch(() => {}); // handled where it is awaited
     writes.push(write);
     if (writes.length >= WRITES_IN_FLIGHT) await writes.shift();
@@ -385,6 +389,9 @@ async function ingest(
           orders.push(mapLine(kind, lineNumber, () => orderRowFrom(line, false)));
         } else if (kind === "variants") {
           variants.push(mapLine(kind, lineNumber, () => variantCostRowFrom(line)));
+          // The variant's product type (a line without it, e.g. no product, keeps the stored).
+          const type = mapLine(kind, lineNumber, () => productTypeRowFrom(line.product));
+          if (type) productTypes.push(type);
         } else {
           customers.push(mapLine(kind, lineNumber, () => customerRowFrom(line)));
         }

@@ -359,7 +359,10 @@ export const BULK_CUSTOMERS = `#graphql
  * item's `unitCost` (MoneyV2, null when the merchant set none); the inventory item's
  * `updatedAt` versions it. Readable with read_products since 2025-01 (shopify.app.toml).
  * Every document selects a variant as `id`, `product { id }` and the same `inventoryItem`
- * fields, mapped by app/sync/rows.ts variantCostRowFrom.
+ * fields, mapped by app/sync/rows.ts variantCostRowFrom. The bulk file also carries each
+ * variant's product type and the product's updatedAt (app/sync/rows.ts productTypeRowFrom,
+ * docs/decisions/00XX-product-types.md): a product's type repeats on each of its variants, a
+ * few lines, and the backfill needs no fourth file.
  */
 export const BULK_VARIANT_COSTS = `#graphql
   query BulkVariantCosts {
@@ -369,6 +372,8 @@ export const BULK_VARIANT_COSTS = `#graphql
           id
           product {
             id
+            productType
+            updatedAt
           }
           inventoryItem {
             id
@@ -440,6 +445,28 @@ export const INVENTORY_ITEM_COSTS = `#graphql
             }
           }
         }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/**
+ * Product types (docs/decisions/00XX-product-types.md): products by id (a products/update
+ * payload without `product_type` or `updated_at`) or changed since (reconciliation; a type
+ * change moves the product's updatedAt). Scalars only, about 1 point a product: 250 a page.
+ * Mapped by app/sync/rows.ts productTypeRowFrom.
+ */
+export const PRODUCT_TYPES = `#graphql
+  query ProductTypes($query: String!, $after: String) {
+    products(first: 250, after: $after, query: $query) {
+      nodes {
+        id
+        productType
+        updatedAt
       }
       pageInfo {
         hasNextPage

@@ -5,12 +5,15 @@
  * repaired with the rest (a tag change moves a customer's updatedAt; the full rows carry
  * tags newer than any lost tag webhook), and customers whose tags Kizuna does not know yet
  * are read by id. Unit costs are read from the inventory items changed since
- * (./costs.server.ts), all of them while the shop has none stored.
+ * (./costs.server.ts), all of them while the shop has none stored; product types from the
+ * products changed since (./product-types.server.ts), likewise. A bulk reconciliation
+ * re-exports every variant with its product type (./backfill.server.ts).
  */
 import type { CustomersChangedQuery, OrdersChangedQuery } from "../types/admin.generated";
 import { beginBackfill } from "./backfill.server";
 import type { SyncContext } from "./context.server";
 import { reconcileCosts } from "./costs.server";
+import { reconcileProductTypes } from "./product-types.server";
 import { learnUnknownTags } from "./customers.server";
 import { sweepDeletions } from "./deletions.server";
 import {
@@ -35,6 +38,8 @@ export type ReconcileResult =
       deleted: number;
       /** Variant costs written, or "skipped" without the scope (Shop.costSyncSkipped). */
       costs: number | "skipped";
+      /** Product types written, or "skipped" without the scope. */
+      productTypes: number | "skipped";
     }
   | { mode: "bulk" };
 
@@ -100,6 +105,12 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
     shop.costSyncSkipped !== null ||
     !(await ctx.db.variantCost.findFirst({ where: { shopId: shop.id }, select: { shopId: true } }));
   const costs = await reconcileCosts(ctx, shop.id, allCosts ? new Date(0) : since);
+  // Every type while none is known, or when the scope was just granted (as costs).
+  const productTypes = await reconcileProductTypes(
+    ctx,
+    shop.id,
+    shop.costSyncSkipped !== null ? new Date(0) : since,
+  );
 
   const tagsLearned = await learnUnknownTags({ ...ctx, api: () => ctx.api }, shop.id);
 
@@ -108,6 +119,9 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
   const deleted = sweep.orders + sweep.customers;
 
   await ctx.db.shop.update({ where: { id: shop.id }, data: { lastReconciledAt: startedAt } });
-  ctx.log.info({ shop: shopDomain, orders, customers, costs, tagsLearned, sweep }, "reconciled");
-  return { mode: "paged", orders, customers, deleted, costs };
+  ctx.log.info(
+    { shop: shopDomain, orders, customers, costs, productTypes, tagsLearned, sweep },
+    "reconciled",
+  );
+  return { mode: "paged", orders, customers, deleted, costs, productTypes };
 }

@@ -464,3 +464,41 @@ export function variantNodesOfItem(item: {
     inventoryItem: inventoryItem as VariantCostNode["inventoryItem"],
   }));
 }
+
+/** A product's type as Kizuna keeps it (the ProductType table). */
+export interface ProductTypeRow {
+  productId: bigint;
+  /** Product.productType, trimmed; "" when the merchant set none. */
+  productType: string;
+  /** Product.updatedAt: the version of the type. */
+  shopifyUpdatedAt: Date;
+}
+
+/** A product with its type, as every operation selects it (./operations.ts). */
+export const productTypeNodeSchema = z.object({
+  id: z.string(),
+  productType: z.string(),
+  updatedAt: isoDate,
+});
+
+/**
+ * The one mapping of a product's type, whichever operation read it (a products/update
+ * payload is given in the same shape). Null when the node lacks the type or its version:
+ * a read without them never overwrites what is stored.
+ */
+export function productTypeRowFrom(node: unknown): ProductTypeRow | null {
+  const parsed = productTypeNodeSchema.safeParse(node);
+  if (!parsed.success) {
+    const { productType, updatedAt } = (node ?? {}) as Record<string, unknown>;
+    // Absent fields are "not read"; a field that is there but malformed is an error.
+    if (productType === undefined || productType === null) return null;
+    if (updatedAt === undefined || updatedAt === null) return null;
+    throw parsed.error;
+  }
+  const { id, productType, updatedAt } = parsed.data;
+  return {
+    productId: parseGid(id, "Product"),
+    productType: productType.trim(),
+    shopifyUpdatedAt: updatedAt,
+  };
+}

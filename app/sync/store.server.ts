@@ -10,7 +10,8 @@
  * customer's tags have a version of their own (tagsUpdatedAt): a source without tags (a
  * customers/update webhook) leaves the stored tags as they are, and tags only replace
  * tags at least as new. An order is never linked to a tombstoned (deleted or redacted)
- * customer. A variant's cost follows its inventory item's updatedAt the same way.
+ * customer. A variant's cost follows its inventory item's updatedAt the same way, and a
+ * product's type its product's updatedAt.
  *
  * Over 600 lines on purpose: both providers' statements for the same rows stay side by side
  * (their column lists and update rules are shared constants), so they cannot drift apart.
@@ -24,6 +25,7 @@ import {
   type CustomerRow,
   type LineItemRow,
   type OrderRow,
+  type ProductTypeRow,
   type VariantCostRow,
 } from "./rows";
 
@@ -71,7 +73,11 @@ export interface RowStore {
     shopId: number,
     rows: readonly VariantCostRow[],
     progress?: BulkProgress,
+    /** The products' types the same lines carried (the bulk file's), in the same write. */
+    productTypes?: readonly ProductTypeRow[],
   ): Promise<void>;
+  /** Products' types: a row changes only for a product version at least as new. */
+  upsertProductTypes(shopId: number, rows: readonly ProductTypeRow[]): Promise<void>;
   /** Sets the subscription flag of these orders (bulk files send line items apart). */
   markSubscriptionOrders(shopId: number, orderIds: readonly bigint[]): Promise<void>;
   /** orders/delete: the order stays as a tombstone so a late update cannot revive it. */
@@ -185,6 +191,21 @@ const VARIANT_COST_UPDATE = `ON CONFLICT ("shopId", "variantId") DO UPDATE SET
   "inventoryItemId" = excluded."inventoryItemId", "unitCostMinor" = excluded."unitCostMinor",
   "currency" = excluded."currency", "shopifyUpdatedAt" = excluded."shopifyUpdatedAt"
   WHERE excluded."shopifyUpdatedAt" >= "VariantCost"."shopifyUpdatedAt"`;
+
+const PRODUCT_TYPE_COLUMNS = ["shopId", "productId", "productType", "shopifyUpdatedAt"] as const;
+const PRODUCT_TYPE_UPDATE = `ON CONFLICT ("shopId", "productId") DO UPDATE SET
+  "productType" = excluded."productType", "shopifyUpdatedAt" = excluded."shopifyUpdatedAt"
+  WHERE excluded."shopifyUpdatedAt" >= "ProductType"."shopifyUpdatedAt"`;
+
+/** The newest read of each product (a bulk batch repeats a product on each variant). */
+function newestProductTypes(rows: readonly ProductTypeRow[]): ProductTypeRow[] {
+  const byId = new Map<bigint, ProductTypeRow>();
+  for (const row of rows) {
+    const seen = byId.get(row.productId);
+    if (!seen || row.shopifyUpdatedAt >= seen.shopifyUpdatedAt) byId.set(row.productId, row);
+  }
+  return [...byId.values()];
+}
 
 /** The newest read of each variant (PostgreSQL updates a row once per statement). */
 function newestVariantCosts(rows: readonly VariantCostRow[]): VariantCostRow[] {
@@ -437,6 +458,8 @@ function createSqliteStore(url: string): RowStore {
       ${customerUpdate("0")}`,
     upsertVariantCost: `INSERT INTO "VariantCost" (${quoted(VARIANT_COST_COLUMNS)})
       VALUES (${VARIANT_COST_COLUMNS.map(() => "?").join(", ")}) ${VARIANT_COST_UPDATE}`,
+    upsertProductType: `INSERT INTO "ProductType" (${quoted(PRODUCT_TYPE_COLUMNS)})
+      VALUES (${PRODUCT_TYPE_COLUMNS.map(() => "?").join(", ")}) ${PRODUCT_TYPE_UPDATE}`,
     markSubscription: `UPDATE "Order" SET "subscription" = 1 WHERE "shopId" = ? AND "id" = ?`,
     orderTombstone: `INSERT INTO "Order" ("shopId", "id", "processedAt", "grossMinor", "netMinor", "shopifyUpdatedAt", "deleted")
       VALUES (?, ?, ?, 0, 0, ?, 1) ${conflict} DO UPDATE SET "deleted" = 1`,
@@ -460,6 +483,24 @@ function createSqliteStore(url: string): RowStore {
         ],
       },
     ]);
+  const productTypeSteps = (shopId: number, input: readonly ProductTypeRow[]): Step[] => {
+    const rows = newestProductTypes(input);
+    return rows.length === 0
+      ? []
+      : [
+          {
+            statement: "upsertProductType",
+            keyColumn: 1,
+            length: rows.length,
+            columns: [
+              constant(shopId),
+              bigints(rows, (r) => r.productId),
+              texts(rows, (r) => r.productType),
+              dates(rows, (r) => r.shopifyUpdatedAt),
+            ],
+          },
+        ];
+  };
   const progressSteps = (shopId: number, progress: BulkProgress | undefined): Step[] =>
     progress
       ? [
@@ -567,7 +608,7 @@ function createSqliteStore(url: string): RowStore {
         },
         ...progressSteps(shopId, progress),
       ]),
-    upsertVariantCosts: (shopId, rows, progress) =>
+    upsertVariantCosts: (shopId, rows, progress, productTypes = []) =>
       writer.write([
         {
           statement: "upsertVariantCost",
@@ -583,8 +624,13 @@ function createSqliteStore(url: string): RowStore {
             dates(rows, (r) => r.shopifyUpdatedAt),
           ],
         },
+        ...productTypeSteps(shopId, productTypes),
         ...progressSteps(shopId, progress),
       ]),
+    upsertProductTypes: (shopId, rows) => {
+      const steps = productTypeSteps(shopId, rows);
+      return steps.length === 0 ? Promise.resolve() : writer.write(steps);
+    },
     markSubscriptionOrders: (shopId, ids) =>
       writer.write([
         {
@@ -691,6 +737,20 @@ function createPostgresStore(url: string): RowStore {
   const upsertVariantCostsSql = `INSERT INTO "VariantCost" (${quoted(VARIANT_COST_COLUMNS)})
     SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
       $7::timestamp(3)[]) ${VARIANT_COST_UPDATE.replaceAll("excluded.", "EXCLUDED.")}`;
+  const upsertProductTypesSql = `INSERT INTO "ProductType" (${quoted(PRODUCT_TYPE_COLUMNS)})
+    SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], $4::timestamp(3)[])
+    ${PRODUCT_TYPE_UPDATE.replaceAll("excluded.", "EXCLUDED.")}`;
+  const productTypeParams = (shopId: number, input: readonly ProductTypeRow[]) => {
+    const rows = newestProductTypes(input);
+    return rows.length === 0
+      ? null
+      : [
+          rows.map(() => shopId),
+          rows.map((r) => r.productId.toString()),
+          rows.map((r) => r.productType),
+          rows.map((r) => pgDate(r.shopifyUpdatedAt)),
+        ];
+  };
 
   const inTransaction = async (work: (client: pg.PoolClient) => Promise<void>) => {
     const client = await pool.connect();
@@ -808,7 +868,7 @@ function createPostgresStore(url: string): RowStore {
       };
       return upsert(shopId, upsertCustomersSql, params, progress);
     },
-    upsertVariantCosts(shopId, input, progress) {
+    upsertVariantCosts(shopId, input, progress, productTypes = []) {
       const params = () => {
         const rows = newestVariantCosts(input);
         return rows.length === 0
@@ -823,7 +883,13 @@ function createPostgresStore(url: string): RowStore {
               rows.map((r) => pgDate(r.shopifyUpdatedAt)),
             ];
       };
-      return upsert(shopId, upsertVariantCostsSql, params, progress);
+      return upsert(shopId, upsertVariantCostsSql, params, progress, {
+        sql: upsertProductTypesSql,
+        paramsOf: () => productTypeParams(shopId, productTypes),
+      });
+    },
+    upsertProductTypes(shopId, input) {
+      return upsert(shopId, upsertProductTypesSql, () => productTypeParams(shopId, input));
     },
     async markSubscriptionOrders(shopId, ids) {
       if (ids.length === 0) return;

@@ -5,7 +5,8 @@
  * shop-currency amounts incl. refunds) unless the payload is no newer than what is
  * stored; customer tags follow the tag topics and are re-read when an event is late
  * (./customers.server.ts); deletes and redactions win over any later update. Variant
- * costs are re-read on products/update and inventory_items/update (./costs.server.ts).
+ * costs are re-read on products/update and inventory_items/update (./costs.server.ts);
+ * a product's type is taken from products/update (./product-types.server.ts).
  *
  * PAYLOADS is the one list of the topics Kizuna processes and of the payload fields each
  * reads: the intake keeps only those fields, the worker registers those topics, and
@@ -19,10 +20,18 @@ import type { WebhookJob } from "../jobs/queues.server";
 import type { WebhookContext } from "./context.server";
 import { refreshInventoryItemCosts, refreshProductCosts } from "./costs.server";
 import { applyTagEvent, refreshCustomer } from "./customers.server";
+import { refreshProductType } from "./product-types.server";
 import { shopifyId } from "./ids";
 import { ORDER_FOR_SYNC } from "./operations";
 import { recordDataRequest, redactCustomer, redactShop } from "./privacy.server";
-import { hasSellingPlan, isoDate, orderRowFrom, parseGid, toGid } from "./rows";
+import {
+  hasSellingPlan,
+  isoDate,
+  orderRowFrom,
+  parseGid,
+  productTypeRowFrom,
+  toGid,
+} from "./rows";
 
 /** What the worker should do next. */
 export interface WebhookOutcome {
@@ -72,10 +81,14 @@ const inventoryItemPayload = z.object({ id: numericId, updated_at: isoDate.nulli
 /**
  * products/update: fires for every inventory change too (each order of a tracked product),
  * so only a variant Kizuna does not know yet makes it read the product's costs; a known
- * variant's cost changes come as inventory_items/update.
+ * variant's cost changes come as inventory_items/update. The product's type is stored from
+ * `product_type` versioned by `updated_at`; without either the product is read by id (a
+ * payload without the type never overwrites the stored one).
  */
 const productPayload = z.object({
   id: numericId,
+  product_type: z.string().nullish(),
+  updated_at: isoDate.nullish(),
   variants: z.array(z.object({ id: numericId })).nullish(),
 });
 const redactPayload = z.object({
@@ -280,7 +293,17 @@ async function apply(
       await ctx.store.deleteCustomer(shopId, webhook.payload.id);
       return { ...NOTHING, ordersChanged: true };
     case "PRODUCTS_UPDATE": {
-      const { id, variants } = webhook.payload;
+      const { id, variants, product_type, updated_at } = webhook.payload;
+      const type =
+        product_type === null || product_type === undefined || !updated_at
+          ? null
+          : productTypeRowFrom({
+              id: toGid("Product", id),
+              productType: product_type,
+              updatedAt: updated_at.toISOString(),
+            });
+      if (type) await ctx.store.upsertProductTypes(shopId, [type]);
+      else await refreshProductType({ ...ctx, api: ctx.api() }, shopId, id);
       if (variants && variants.length > 0) {
         const known = await ctx.db.variantCost.count({
           where: { shopId, variantId: { in: variants.map((v) => v.id) } },
