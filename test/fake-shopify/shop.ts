@@ -416,6 +416,26 @@ export class FakeShop {
     return { ...variant };
   }
 
+  /**
+   * The merchant edits a product's type ("" clears it): products/update, as Shopify sends
+   * (the payload's product_type and updated_at).
+   */
+  setProductType(productId: bigint, productType: string) {
+    const at = this.env.clock.nowSec();
+    const variants = this.store.variantCosts.setProductType(Number(productId), productType, at);
+    this.sendWebhook("products/update", this.payloads.product(variants), at);
+    return variants.map((v) => ({ ...v }));
+  }
+
+  /** Every product with its type, as Shopify has it now (ground truth). */
+  productTypes() {
+    return this.store.variantCosts.products().map((v) => ({
+      productId: v.productId,
+      productType: v.productType,
+      updatedAtSec: v.productUpdatedAt,
+    }));
+  }
+
   /** Every variant with its cost, as Shopify has it now (ground truth). */
   variants() {
     return this.store.variantCosts.list().map((v) => ({ ...v }));

@@ -138,6 +138,8 @@ describe("unit costs with the scope granted", () => {
     const productWebhook = lastSent("products/update");
     expect(productWebhook.payload).toEqual({
       id: b!.productId,
+      product_type: b!.productType,
+      updated_at: expect.any(String),
       variants: [{ id: b!.variantId }],
     });
     const requests = () => h.shop.summary().throttle.stats.requests;

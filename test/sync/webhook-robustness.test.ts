@@ -20,6 +20,7 @@ import {
   CUSTOMER_FOR_SYNC,
   INVENTORY_ITEM_COSTS,
   ORDER_FOR_SYNC,
+  PRODUCT_TYPES,
   PRODUCT_VARIANT_COSTS,
 } from "../../app/sync/operations";
 import { createRowStore } from "../../app/sync/store.server";
@@ -99,6 +100,10 @@ const api = {
           : null,
       };
     }
+    if (query === PRODUCT_TYPES) {
+      const node = { id: gid("Product", PRODUCT), productType: "Tea", updatedAt: STORED_AT };
+      return { products: { nodes: [node], pageInfo: onePage } };
+    }
     if (query === INVENTORY_ITEM_COSTS) {
       const variants = { nodes: [{ id: variantNode.id, product: variantNode.product }] };
       const item = { ...variantNode.inventoryItem, variants };
@@ -156,6 +161,7 @@ const BASE: Record<WebhookTopic, Payload> = {
   PRODUCTS_UPDATE: {
     id: Number(PRODUCT),
     title: "Tea",
+    product_type: "Tea",
     updated_at: LATER,
     variants: [{ id: 41_000_000_000_001, inventory_item_id: Number(ITEM), price: "3000" }],
   },
@@ -277,11 +283,15 @@ const job = (topic: string, payload: unknown): WebhookJob => ({
 
 /** The stored customer and order, in the fields that must never fall back to defaults. */
 async function stored() {
-  const [c, o] = await Promise.all([
+  const [c, o, p] = await Promise.all([
     db.customer.findUniqueOrThrow({ where: { shopId_id: { shopId, id: CUSTOMER } } }),
     db.order.findUniqueOrThrow({ where: { shopId_id: { shopId, id: ORDER } } }),
+    db.productType.findUniqueOrThrow({
+      where: { shopId_productId: { shopId, productId: PRODUCT } },
+    }),
   ]);
   return {
+    productType: p.productType,
     customer: { tags: c.tags, createdAt: c.createdAt.toISOString(), deleted: c.deleted },
     order: {
       customerId: o.customerId,
@@ -294,6 +304,7 @@ async function stored() {
   };
 }
 const SHOPIFY_STATE = {
+  productType: "Tea",
   customer: { tags: "vip, rfm:loyal", createdAt: "2025-02-03T04:05:06.000Z", deleted: false },
   order: {
     customerId: CUSTOMER,
@@ -330,6 +341,9 @@ beforeAll(async () => {
       subscription: false,
       shopifyUpdatedAt: new Date(STORED_AT),
     },
+  ]);
+  await store.upsertProductTypes(shopId, [
+    { productId: PRODUCT, productType: "Tea", shopifyUpdatedAt: new Date(STORED_AT) },
   ]);
   expect(await stored()).toEqual(SHOPIFY_STATE);
 });

@@ -11,6 +11,8 @@ export interface Product {
   variantTitle: string | null;
   sku: string;
   vendor: string;
+  /** Product.productType (the merchant's category), "" for none. */
+  productType: string;
   /** Shop currency, minor units. */
   priceMinor: number;
   grams: number;
@@ -68,6 +70,12 @@ const EN_NOUN = [
   "Honey",
   "Towel",
 ];
+/**
+ * Product type per noun above (same order), "" where the merchant set none. Derived from the
+ * noun, so the catalog's random draws (and every seeded shop) stay as they were.
+ */
+const JA_TYPES = ["食品", "食品", "コスメ", "雑貨", "キッチン", "コスメ", "", "雑貨", "食品", "雑貨"];
+const EN_TYPES = ["Food", "Food", "Beauty", "Home", "Kitchen", "Beauty", "", "Home", "Food", "Home"];
 const VARIANTS = [null, "S", "M", "L", "Blue", "Red", "200g", "500g"];
 const PRODUCT_COUNT = 120;
 const PRODUCT_ID_BASE = 7_200_000_000_000;
@@ -89,6 +97,7 @@ export function buildCatalog(spec: ShopSpec): Catalog {
   const japanese = spec.region.locale === "ja";
   const adjectives = japanese ? JA_ADJ : EN_ADJ;
   const nouns = japanese ? JA_NOUN : EN_NOUN;
+  const types = japanese ? JA_TYPES : EN_TYPES;
   const products: Product[] = [];
   const typicalItem = spec.region.orderValue * 0.45;
   for (let i = 0; i < PRODUCT_COUNT; i++) {
@@ -103,6 +112,8 @@ export function buildCatalog(spec: ShopSpec): Catalog {
       variantTitle: rng.pick(VARIANTS),
       sku: `SKU-${String(1000 + i)}`,
       vendor: spec.name,
+      // Every 10th product has no type besides the nouns without one.
+      productType: i % 10 === 9 ? "" : (types[nouns.indexOf(noun)] ?? ""),
       priceMinor: nicePrice(major, spec.currency.decimals, rng),
       grams: 100 + rng.int(1900),
     });

@@ -1,5 +1,6 @@
 // Products, variants and inventory items with their unit costs (store/variant-costs.ts):
-// the `productVariants`, `product` and `inventoryItems` roots and their object fields.
+// the `productVariants`, `product`, `products` and `inventoryItems` roots and their object
+// fields, incl. `Product.productType`.
 // Scopes as Shopify documents them: products and variants need read_products; an inventory
 // item (and its unitCost) read_inventory or, since 2025-01, read_products.
 import { GraphQLError } from "graphql";
@@ -51,7 +52,11 @@ function requireInventoryItem(ctx: ResolverContext, field: string): void {
  * `>=`, `>`, `<=`, `<` without quotes), joined by spaces (AND). Anything else is refused
  * rather than ignored, so a test never passes on a filter the fake did not apply.
  */
-function filterOf(query: unknown, updatedAt: (v: FakeVariant) => number, itemId: boolean) {
+function filterOf(
+  query: unknown,
+  updatedAt: (v: FakeVariant) => number,
+  idOf: (v: FakeVariant) => number,
+) {
   if (typeof query !== "string" || query.trim() === "") return () => true;
   const tests = query
     .trim()
@@ -60,7 +65,7 @@ function filterOf(query: unknown, updatedAt: (v: FakeVariant) => number, itemId:
       const id = /^id:(\d+)$/.exec(term);
       if (id) {
         const wanted = Number(id[1]);
-        return (v) => (itemId ? v.inventoryItemId : v.variantId) === wanted;
+        return (v) => idOf(v) === wanted;
       }
       const time = /^updated_at:(>=|<=|>|<)'?([^']+)'?$/.exec(term);
       if (time) {
@@ -102,6 +107,8 @@ const product: TypeResolvers<ProductNode> = {
     n.variant.index < 0
       ? "Gift card"
       : (ctx.store.world.catalog.products[n.variant.index]?.title ?? ""),
+  // Product.productType: String! ("" when the merchant set none).
+  productType: (n) => n.variant.productType,
   updatedAt: (n) => isoUtc(n.variant.productUpdatedAt),
   variants: (n, args, ctx) =>
     connection(
@@ -138,7 +145,11 @@ export const CATALOG_RESOLVERS: Record<string, TypeResolvers<never>> = {
 
 /** Variants as a bulk export's roots (`productVariants { … }`), honouring `query`. */
 export function variantRoots(ctx: ResolverContext, query: unknown): ProductVariantNode[] {
-  const test = filterOf(query, (v) => v.productUpdatedAt, false);
+  const test = filterOf(
+    query,
+    (v) => v.productUpdatedAt,
+    (v) => v.variantId,
+  );
   return ctx.store.variantCosts.list().filter(test).map(variantNode);
 }
 
@@ -165,9 +176,23 @@ export const CATALOG_ROOTS: TypeResolvers<unknown> = {
     requireProducts(ctx, "product");
     return productById(ctx, args.id);
   },
+  products: (_s, args, ctx) => {
+    requireProducts(ctx, "products");
+    const test = filterOf(
+      args.query,
+      (v) => v.productUpdatedAt,
+      (v) => v.productId,
+    );
+    const products = ctx.store.variantCosts.products().filter(test).map(productNode);
+    return connection("products", products, (p) => p.variant.productId, args);
+  },
   inventoryItems: (_s, args, ctx) => {
     requireInventoryItem(ctx, "inventoryItems");
-    const test = filterOf(args.query, (v) => v.itemUpdatedAt, true);
+    const test = filterOf(
+      args.query,
+      (v) => v.itemUpdatedAt,
+      (v) => v.inventoryItemId,
+    );
     const items = ctx.store.variantCosts
       .list()
       .filter(test)

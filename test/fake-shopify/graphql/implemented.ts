@@ -41,6 +41,8 @@ export const PLAIN_FIELDS: Record<string, ReadonlySet<string>> = {
   OrderEdge: new Set(EDGE),
   CustomerConnection: new Set(CONNECTION),
   CustomerEdge: new Set(EDGE),
+  ProductConnection: new Set(CONNECTION),
+  ProductEdge: new Set(EDGE),
   ProductVariantConnection: new Set(CONNECTION),
   ProductVariantEdge: new Set(EDGE),
   InventoryItemConnection: new Set(CONNECTION),

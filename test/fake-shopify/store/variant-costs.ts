@@ -2,7 +2,8 @@
 // Derived from the catalog (one variant per product, as the fake's orders use them) plus a
 // gift card product, so every case the app maps is there: a cost in the shop currency, no
 // cost set, a cost in another currency, and a gift card (no cost). Merchant edits
-// (setCost) move the inventory item's and the product's updatedAt, as Shopify does.
+// (setCost) move the inventory item's and the product's updatedAt, as Shopify does; a
+// product type edit (setProductType) moves the product's.
 import type { Catalog } from "../generator/catalog";
 import type { ShopSpec } from "../generator/spec";
 import { currencyInfo, type CurrencyCode } from "../util/money";
@@ -14,6 +15,8 @@ export interface FakeVariant {
   variantId: number;
   inventoryItemId: number;
   giftCard: boolean;
+  /** Product.productType of the variant's product ("" for none). */
+  productType: string;
   /** Minor units of `currency`; null when no cost is set. */
   costMinor: number | null;
   currency: CurrencyCode;
@@ -47,6 +50,7 @@ export class VariantCostStore {
         variantId: product.variantId,
         inventoryItemId: INVENTORY_ITEM_ID_BASE + i * 7907,
         giftCard: false,
+        productType: product.productType,
         costMinor: none ? null : Math.max(1, Math.round(product.priceMinor * 0.4 * scale)),
         currency,
         itemUpdatedAt: at,
@@ -59,6 +63,7 @@ export class VariantCostStore {
       variantId: GIFT_CARD_VARIANT_ID,
       inventoryItemId: INVENTORY_ITEM_ID_BASE - 1,
       giftCard: true,
+      productType: "giftcard",
       costMinor: null,
       currency: spec.currency.code,
       itemUpdatedAt: at,
@@ -91,6 +96,26 @@ export class VariantCostStore {
 
   ofProduct(productId: number): FakeVariant[] {
     return this.list().filter((v) => v.productId === productId);
+  }
+
+  /** The products, one variant each (the first by variant id), by product id. */
+  products(): FakeVariant[] {
+    const seen = new Set<number>();
+    return this.list()
+      .filter((v) => (seen.has(v.productId) ? false : (seen.add(v.productId), true)))
+      .sort((a, b) => a.productId - b.productId);
+  }
+
+  /** The merchant edits a product's type ("" clears it), at `atSec`. */
+  setProductType(productId: number, productType: string, atSec: number) {
+    const variants = this.ofProduct(productId);
+    if (variants.length === 0) throw new Error(`no product ${productId}`);
+    const at = Math.max(atSec, ...variants.map((v) => v.productUpdatedAt + 1));
+    for (const v of variants) {
+      v.productType = productType;
+      v.productUpdatedAt = at;
+    }
+    return variants;
   }
 
   /** The merchant edits a variant's cost (null clears it), at `atSec`. */

@@ -458,7 +458,7 @@ export class PayloadBuilder {
       id: first.productId,
       title: product?.title ?? "Gift card",
       vendor: product?.vendor ?? this.store.spec.name,
-      product_type: first.giftCard ? "giftcard" : "",
+      product_type: first.productType,
       status: "active",
       created_at: this.time(this.store.spec.startSec),
       updated_at: this.time(first.productUpdatedAt),
