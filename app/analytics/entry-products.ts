@@ -565,3 +565,114 @@ export function entryProductReport(
     params: { windowDays, ltvMonths, shares, binEdges },
   };
 }
+
+/** One product type of the first purchase (entryTypeReport). */
+export interface EntryTypeRow {
+  /** Index into the types dictionary. */
+  readonly code: number;
+  /** Product.productType; "" = the merchant set none ("No product type"). */
+  readonly productType: string;
+  readonly customers: number;
+  readonly f2: Share;
+  readonly repeat: Share;
+  readonly ltv: readonly LtvPoint[];
+  readonly toSubscription: Share;
+  readonly firstToSecond: GapDistribution;
+}
+
+export interface EntryTypeReport {
+  /** By customers, descending (ties: type code). */
+  readonly types: readonly EntryTypeRow[];
+  /** Customers whose first purchase holds a product of a known type (each counted once). */
+  readonly customersTyped: number;
+  /** Customers whose first purchase holds products, none of them of a known type (the
+   *  product's type not synced: deleted before the install, or not read yet). */
+  readonly customersUntyped: number;
+}
+
+/**
+ * Entry products by product type: each customer counts once for each distinct type among
+ * the products of the first purchase (two products of one type: once; of two types: in
+ * each). `entry` is purchaseProducts' entry CSR; `typeOf[p]` the type code of product code
+ * p, −1 when its type is unknown. One pass over the customers' entry products, then the
+ * same group statistics as the product rows; linear in members.
+ */
+export function entryTypeReport(
+  facts: CustomerFacts,
+  entry: Csr,
+  typeOf: Int32Array,
+  types: readonly string[],
+  options: {
+    readonly ltvMonths?: readonly number[];
+    readonly shares?: readonly number[];
+    readonly binEdges?: readonly number[];
+  } = {},
+): EntryTypeReport {
+  const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
+  const shares = [...(options.shares ?? [0.5, 0.8])];
+  const binEdges = [...(options.binEdges ?? DEFAULT_GAP_BIN_EDGES)];
+  const T = types.length;
+  const n = facts.history.customerCount;
+  if (entry.start.length !== n + 1) throw new RangeError("entry must have one row per customer");
+  const { included, gap12 } = facts;
+
+  // Distinct types per customer, CSR (at most one per entry product).
+  const start = new Int32Array(n + 1);
+  const values = new Int32Array(entry.values.length);
+  const seenBy = new Int32Array(T).fill(-1);
+  let w = 0;
+  let typed = 0;
+  let untyped = 0;
+  for (let c = 0; c < n; c++) {
+    start[c] = w;
+    const e0 = entry.start[c];
+    const e1 = entry.start[c + 1];
+    if (e0 === e1 || !included[c]) continue;
+    for (let i = e0; i < e1; i++) {
+      const p = entry.values[i];
+      const t = p < typeOf.length ? typeOf[p] : -1;
+      if (t < 0) continue;
+      if (t >= T) throw new RangeError(`product ${p}: type ${t} outside the dictionary`);
+      if (seenBy[t] === c) continue;
+      seenBy[t] = c;
+      values[w++] = t;
+    }
+    if (w > start[c]) typed++;
+    else untyped++;
+  }
+  start[n] = w;
+  const rows = { start, values: values.subarray(0, w) };
+  const stats = groupStatsOfRows(facts, rows, T);
+
+  // 1st → 2nd purchase gaps per type: counted, then dealt into each type's slice.
+  const gapStart = new Int32Array(T + 1);
+  for (let c = 0; c < n; c++) {
+    if (gap12[c] < 0) continue;
+    for (let i = start[c]; i < start[c + 1]; i++) gapStart[values[i] + 1]++;
+  }
+  for (let t = 0; t < T; t++) gapStart[t + 1] += gapStart[t];
+  const gaps = new Int32Array(gapStart[T]);
+  const fill = gapStart.slice(0, T);
+  for (let c = 0; c < n; c++) {
+    const g = gap12[c];
+    if (g < 0) continue;
+    for (let i = start[c]; i < start[c + 1]; i++) gaps[fill[values[i]]++] = g;
+  }
+
+  const out: EntryTypeRow[] = [];
+  for (let t = 0; t < T; t++) {
+    if (stats.customers[t] === 0) continue;
+    out.push({
+      code: t,
+      productType: types[t],
+      customers: stats.customers[t],
+      f2: share(stats.f2Converted[t], stats.f2Base[t]),
+      repeat: share(stats.repeaters[t], stats.customers[t]),
+      ltv: ltvMonths.map((k) => ltvAt(stats, t, k)),
+      toSubscription: share(stats.subscriptionConverted[t], stats.subscriptionBase[t]),
+      firstToSecond: gapDistribution(gaps.subarray(gapStart[t], gapStart[t + 1]), shares, binEdges),
+    });
+  }
+  out.sort((a, b) => b.customers - a.customers || a.code - b.code);
+  return { types: out, customersTyped: typed, customersUntyped: untyped };
+}

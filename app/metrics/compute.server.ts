@@ -8,6 +8,7 @@ import type { Database } from "../db.server";
 import type { MarketingSpend, NpsResponse } from "../analytics/types";
 import { parseSettings } from "../settings";
 import { loadVariantCosts, type VariantCosts } from "../sync/costs.server";
+import { loadProductTypes } from "../sync/product-types.server";
 import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
 import { parseSnapshot, previousOf, summaryOf } from "./snapshot/codec";
@@ -125,6 +126,29 @@ export function variantCostColumn(
   return column;
 }
 
+/**
+ * Type code per product code (−1: the product's type is not synced) and the types' dictionary,
+ * "" (no type) included as a type of its own.
+ */
+export function productTypeColumn(
+  products: readonly string[],
+  typeOfProduct: ReadonlyMap<string, string>,
+): { typeOf: Int32Array; types: string[] } {
+  const types: string[] = [];
+  const codes = new Map<string, number>();
+  const typeOf = Int32Array.from(products, (id) => {
+    const type = typeOfProduct.get(id);
+    if (type === undefined) return -1;
+    let code = codes.get(type);
+    if (code === undefined) {
+      code = types.push(type) - 1;
+      codes.set(type, code);
+    }
+    return code;
+  });
+  return { typeOf, types };
+}
+
 async function previousSnapshot(db: Database, shopId: number): Promise<PreviousSnapshot | null> {
   const row = await db.metricSnapshot.findFirst({
     where: { shopId },
@@ -180,10 +204,11 @@ export async function computeShop(
     let t = performance.now();
     const data = await loadShopData(databaseUrl, shop.id);
     const loadOrders = performance.now() - t;
-    const [inputs, previous, costs] = await Promise.all([
+    const [inputs, previous, costs, productTypes] = await Promise.all([
       loadInputs(db, shop.id, data),
       previousSnapshot(db, shop.id),
       loadVariantCosts(db, shop.id),
+      loadProductTypes(db, shop.id),
     ]);
     const load = performance.now() - t;
     await progress(20, "analytics");
@@ -202,6 +227,7 @@ export async function computeShop(
       acquisition: {
         ...data.acquisition,
         variantCost: variantCostColumn(data.acquisition.variants, costs),
+        productTypes: productTypeColumn(data.acquisition.products, productTypes),
       },
       previous,
     });

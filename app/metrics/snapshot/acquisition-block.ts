@@ -13,7 +13,11 @@ import {
 } from "../../analytics/acquisition";
 import { attributeCustomers } from "../../analytics/channels";
 import { customerFacts } from "../../analytics/customer-groups";
-import { entryProductReport, purchaseProducts } from "../../analytics/entry-products";
+import {
+  entryProductReport,
+  entryTypeReport,
+  purchaseProducts,
+} from "../../analytics/entry-products";
 import { buildPurchaseHistory } from "../../analytics/history";
 import type { OrderTable } from "../../analytics/types";
 import { defaultChannelAliases } from "../../channel-names";
@@ -29,6 +33,7 @@ import {
 import {
   MAX_CAMPAIGN_MONTH_CAMPAIGNS,
   MAX_ENTRY_PRODUCTS,
+  MAX_ENTRY_TYPES,
   type AcquisitionBlock,
   type MarginBasis,
 } from "./types";
@@ -227,6 +232,15 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     facts,
     bought,
   );
+  // By product type (docs/decisions/00XX-product-types.md): the same customers and facts.
+  const typing = acq.productTypes ?? { typeOf: new Int32Array(0), types: [] };
+  const byType = entryTypeReport(facts, bought.entry, typing.typeOf, typing.types, {
+    ltvMonths: entry.params.ltvMonths,
+    shares: entry.params.shares,
+    binEdges: entry.params.binEdges,
+  });
+  let productsTyped = 0;
+  for (const t of typing.typeOf) if (t >= 0) productsTyped++;
   const cut = topCampaignMonths(report, MAX_CAMPAIGN_MONTH_CAMPAIGNS);
   return {
     acquisition: {
@@ -240,6 +254,12 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     entryProducts: {
       report: { ...entry, products: entry.products.slice(0, MAX_ENTRY_PRODUCTS) },
       totalProducts: entry.products.length,
+      byType: {
+        ...byType,
+        types: byType.types.slice(0, MAX_ENTRY_TYPES),
+        totalTypes: byType.types.length,
+        productsTyped,
+      },
     },
     channelOf: attribution.channel,
     campaignOf: attribution.campaign,

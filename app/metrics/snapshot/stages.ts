@@ -76,6 +76,11 @@ export interface AcquisitionInput {
   /** Unit cost per variant code in minor units of the shop currency, NaN without one;
    *  null when the shop has no cost at all. */
   readonly variantCost: Float64Array | null;
+  /** Product type per product code (index into `types`, −1 not synced); absent: none. */
+  readonly productTypes?: {
+    readonly typeOf: Int32Array;
+    readonly types: readonly string[];
+  };
 }
 
 export interface SnapshotInput {

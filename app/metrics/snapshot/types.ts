@@ -29,7 +29,7 @@ import type {
   Unidentified,
 } from "../../analytics/clv";
 import type { AcquisitionReport } from "../../analytics/acquisition";
-import type { EntryProductReport } from "../../analytics/entry-products";
+import type { EntryProductReport, EntryTypeReport } from "../../analytics/entry-products";
 import type { TrendsBlock, TrendsSummary } from "./trends-block";
 
 /**
@@ -618,8 +618,18 @@ export interface EntryProductsBlock {
   readonly report: EntryProductReport;
   /** Distinct entry products before the cut. */
   readonly totalProducts: number;
+  /**
+   * By product type of the entry products (types: the first MAX_ENTRY_TYPES rows by
+   * customers); "" is the merchant's "no type". Absent in snapshots stored before it.
+   */
+  readonly byType?: EntryTypeReport & {
+    /** Distinct types before the cut, and products with a synced type. */
+    readonly totalTypes: number;
+    readonly productsTyped: number;
+  };
 }
 export const MAX_ENTRY_PRODUCTS = 200;
+export const MAX_ENTRY_TYPES = 100;
 /** Campaigns whose campaign × month rows the acquisition block keeps. */
 export const MAX_CAMPAIGN_MONTH_CAMPAIGNS = 10;
 
