@@ -1018,6 +1018,15 @@ export const enMessages = {
     "Product titles could not be loaded from Shopify just now; products show their ID.",
   "entry.productId": "Product {id}",
   "entry.products.title": "Entry products (top {count})",
+  "entry.types.title": "Entry products by product type",
+  "entry.types.note":
+    "Grouped by the product type (Shopify's “Product type”) of the products in the first purchase. A customer whose first purchase holds products of two types counts in both rows; several products of one type count once.",
+  "entry.types.base":
+    "{typed} customers have a product with a synced type in their first purchase; {untyped} more have products whose type is not synced and are in no row. Distinct types synced: {types}; products with a synced type: {products}.",
+  "entry.types.col": "Product type",
+  "entry.types.noType": "No product type",
+  "entry.types.emptyTitle": "No product types yet",
+  "entry.types.empty": "Product types sync with products; none yet.",
   "entry.col.product": "Entry product",
   "entry.col.customers": "Customers",
   "entry.col.toSubscription": "To subscription",

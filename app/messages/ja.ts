@@ -992,6 +992,15 @@ const messages: Record<MessageKey, Message> = {
   "entry.titlesFailed": "Shopify から商品名を取得できませんでした。商品IDで表示しています。",
   "entry.productId": "商品 {id}",
   "entry.products.title": "入口商品（上位{count}件）",
+  "entry.types.title": "商品タイプ別の入口商品",
+  "entry.types.note":
+    "初回購入の商品の商品タイプ（Shopify の「商品タイプ」）ごとに集計します。初回購入に2つのタイプの商品がある顧客は両方の行に数えます（同じタイプの商品が複数あっても1回）。",
+  "entry.types.base":
+    "初回購入にタイプが同期済みの商品を含む顧客は{typed}人です。{untyped}人は初回購入の商品のタイプが同期されていないため、どの行にも含みません。同期済みの商品タイプは{types}種類、タイプが同期済みの商品は{products}件です。",
+  "entry.types.col": "商品タイプ",
+  "entry.types.noType": "商品タイプなし",
+  "entry.types.emptyTitle": "商品タイプはまだありません",
+  "entry.types.empty": "商品タイプは商品と一緒に同期されます。まだ同期された商品タイプはありません。",
   "entry.col.product": "入口商品",
   "entry.col.customers": "顧客数",
   "entry.col.toSubscription": "定期引き上げ率",
@@ -1214,6 +1223,28 @@ const metrics: Record<string, Message> = {
   "metric.entry_gaps.text":
     "1回目から2回目（2回目から3回目）の購入までの日数。四分位と、それらの購入の50%・80%が発生した日を示します。",
   "metric.entry_gaps.base": "リピートした顧客のみ：基準日までに2回目（3回目）の購入をした顧客",
+  "metric.entry_type_customers.name": "顧客数",
+  "metric.entry_type_customers.text":
+    "初回購入にそのタイプの商品が含まれていた顧客の数。顧客はタイプごとに1回数えます。同じタイプの商品が2つあっても1回、2つのタイプの商品があればそれぞれの行に数えるため、各行の合計は顧客数より多くなります。",
+  "metric.entry_type_customers.base":
+    "基準日までに獲得した顧客のうち、初回購入にタイプが同期済みの商品を含む顧客",
+  "metric.entry_type_f2.name": "F2転換率",
+  "metric.entry_type_f2.text":
+    "そのタイプの顧客のうち、初回購入から{windowDays}日以内に2回目の購入をした顧客の割合。",
+  "metric.entry_type_f2.base": "初回購入から{windowDays}日以上たったそのタイプの顧客",
+  "metric.entry_type_repeat.name": "リピート率",
+  "metric.entry_type_repeat.text": "そのタイプの顧客のうち、基準日までに2回以上購入した顧客の割合。",
+  "metric.entry_type_repeat.base": "そのタイプの顧客",
+  "metric.entry_type_ltv.name": "実績LTV",
+  "metric.entry_type_ltv.text": "初回購入からNか月以内の購入の返金後純売上の顧客平均。",
+  "metric.entry_type_ltv.base": "Nか月を通して観測できたそのタイプの顧客（各値に併記）",
+  "metric.entry_type_to_subscription.name": "定期引き上げ率",
+  "metric.entry_type_to_subscription.text":
+    "初回購入が定期購入でなかった顧客のうち、基準日までにその後定期購入をした顧客の割合。",
+  "metric.entry_type_to_subscription.base": "初回購入が定期購入でなかったそのタイプの顧客",
+  "metric.entry_type_median.name": "2回目までの日数（中央値）",
+  "metric.entry_type_median.text": "1回目から2回目の購入までの日数の中央値。",
+  "metric.entry_type_median.base": "基準日までに2回目の購入をしたそのタイプの顧客",
 };
 
 const segments: Record<string, Message> = {

@@ -158,3 +158,58 @@ export function entryDefinitions(p: EntryParams) {
     ),
   };
 }
+
+/** The product-type table's figures: the entry-product ones, per type of the entry products. */
+export function entryTypeDefinitions(p: EntryParams) {
+  const params = { ...p };
+  return {
+    customers: def(
+      "entry_type_customers",
+      "Customers",
+      "Customers whose first purchase held a product of the type. A customer counts once per type: two products of one type count once, products of two types count in each row, so the rows add up to more than the customers.",
+      "Customers acquired by the as-of date whose first purchase holds a product with a synced type",
+      "count",
+      params,
+    ),
+    f2: def(
+      "entry_type_f2",
+      "F2 rate",
+      `Share of the type's customers who made a second purchase within ${p.windowDays} days of the first.`,
+      `The type's customers whose first purchase is at least ${p.windowDays} days old`,
+      "ratio",
+      params,
+    ),
+    repeat: def(
+      "entry_type_repeat",
+      "Repeat rate",
+      "Share of the type's customers with two or more purchases by the as-of date.",
+      "The type's customers",
+      "ratio",
+      params,
+    ),
+    ltv: def(
+      "entry_type_ltv",
+      "Historical LTV",
+      "Net revenue after refunds per customer of the purchases made within N months of the first purchase.",
+      "The type's customers observed for the whole N months (shown under each value)",
+      "minor",
+      params,
+    ),
+    toSubscription: def(
+      "entry_type_to_subscription",
+      "To subscription",
+      "Share of the customers whose first purchase was not a subscription who bought a subscription later, by the as-of date.",
+      "The type's customers whose first purchase was not a subscription",
+      "ratio",
+      params,
+    ),
+    median: def(
+      "entry_type_median",
+      "Median days to 2nd",
+      "Days from the first to the second purchase, median (nearest rank).",
+      "The type's customers who made a second purchase by the as-of date",
+      "days",
+      params,
+    ),
+  };
+}

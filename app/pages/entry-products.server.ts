@@ -3,9 +3,14 @@
  * titles of the products on screen read live from Shopify (never stored: the block holds
  * product ids; a failed read or a deleted product shows the id).
  */
-import type { EntryProductRow, GapDistribution, ProductPair } from "../analytics/entry-products";
+import type {
+  EntryProductRow,
+  EntryTypeRow,
+  GapDistribution,
+  ProductPair,
+} from "../analytics/entry-products";
 import type { EntryProductsBlock } from "../metrics/snapshot/types";
-import { entryDefinitions } from "./acquisition-definitions";
+import { entryDefinitions, entryTypeDefinitions } from "./acquisition-definitions";
 import type { AdminApi } from "../sync/admin-api.server";
 import { loadPage } from "./page-base.server";
 import { productTitles, type TitlesStatus } from "./product-titles.server";
@@ -26,6 +31,42 @@ export interface EntryProductView {
   readonly definitions: ReturnType<typeof entryDefinitions>;
   /** Product ids whose titles the page needs. */
   readonly productIds: readonly string[];
+  /** By product type; null when no type is synced (or the snapshot predates types). */
+  readonly byType: EntryTypeView | null;
+}
+
+export interface EntryTypeView {
+  /** productType "" = no product type (the page names it). */
+  readonly rows: readonly (Omit<EntryTypeRow, "code" | "firstToSecond"> & {
+    readonly medianDays: number | null;
+  })[];
+  readonly customersTyped: number;
+  readonly customersUntyped: number;
+  readonly totalTypes: number;
+  readonly productsTyped: number;
+  readonly definitions: ReturnType<typeof entryTypeDefinitions>;
+}
+
+/** The type table's view; null when the block has no synced type. */
+export function entryTypeView(block: EntryProductsBlock): EntryTypeView | null {
+  const t = block.byType;
+  if (!t || t.productsTyped === 0 || t.types.length === 0) return null;
+  return {
+    rows: t.types.map((r) => ({
+      productType: r.productType,
+      customers: r.customers,
+      f2: r.f2,
+      repeat: r.repeat,
+      ltv: r.ltv,
+      toSubscription: r.toSubscription,
+      medianDays: r.firstToSecond.median,
+    })),
+    customersTyped: t.customersTyped,
+    customersUntyped: t.customersUntyped,
+    totalTypes: t.totalTypes,
+    productsTyped: t.productsTyped,
+    definitions: entryTypeDefinitions({ windowDays: block.report.params.windowDays }),
+  };
 }
 
 /** The page's view of a block (pure: the unit tests run it on real reports). */
@@ -64,6 +105,7 @@ export function entryProductView(block: EntryProductsBlock): EntryProductView {
     windowDays: report.params.windowDays,
     definitions: entryDefinitions({ windowDays: report.params.windowDays }),
     productIds,
+    byType: entryTypeView(block),
   };
 }
 

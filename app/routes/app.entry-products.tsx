@@ -22,7 +22,11 @@ import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
 import { pageAdminApi } from "../pages/customer-names.server";
-import { entryProductsData, type EntryProductView } from "../pages/entry-products.server";
+import {
+  entryProductsData,
+  type EntryProductView,
+  type EntryTypeView,
+} from "../pages/entry-products.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -91,6 +95,110 @@ function GapSummary({
         </div>
       )}
     </BlockStack>
+  );
+}
+
+/** Entry products by product type, or its empty state when no type is synced. */
+function TypeTable({
+  byType,
+  ltvMonths,
+  windowDays,
+  periodLabel,
+  format,
+}: {
+  byType: EntryTypeView | null;
+  ltvMonths: readonly number[];
+  windowDays: number;
+  periodLabel: string;
+  format: Format;
+}) {
+  const { t } = useI18n();
+  if (!byType) {
+    return (
+      <Card>
+        <BlockStack gap="200">
+          <Text as="h2" variant="headingMd">
+            {t("entry.types.title")}
+          </Text>
+          <Text as="p" tone="subdued">
+            <span data-testid="entry-types-empty">{t("entry.types.empty")}</span>
+          </Text>
+        </BlockStack>
+      </Card>
+    );
+  }
+  const defs = byType.definitions;
+  const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
+  const ltvCell = (p: LtvPoint | undefined) =>
+    p === undefined || p.valueMinor === null ? (
+      DASH
+    ) : (
+      <WithBase
+        value={format.money(p.valueMinor)}
+        base={t("acq.base", { n: format.number(p.customers) })}
+      />
+    );
+  const columns = [
+    { heading: t("entry.col.customers"), def: defs.customers },
+    { heading: t("acq.col.f2", { days: windowDays }), def: defs.f2 },
+    { heading: t("acq.col.repeat"), def: defs.repeat },
+    ...ltvMonths.map((m) => ({ heading: t("acq.col.ltv", { months: m }), def: defs.ltv })),
+    { heading: t("entry.col.toSubscription"), def: defs.toSubscription },
+    { heading: t("entry.col.median"), def: defs.median },
+  ];
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          {t("entry.types.title")}
+        </Text>
+        <Text as="p" variant="bodySm">
+          <span data-testid="entry-types-base">
+            {t("entry.types.base", {
+              typed: format.number(byType.customersTyped),
+              untyped: format.number(byType.customersUntyped),
+              types: format.number(byType.totalTypes),
+              products: format.number(byType.productsTyped),
+            })}
+          </span>
+        </Text>
+        <Text as="p" variant="bodySm" tone="subdued">
+          {t("entry.types.note")}
+        </Text>
+        <ColumnDefinitions columns={columns} periodLabel={periodLabel} format={format} />
+        <div data-testid="entry-types">
+          <DataTable
+            columnContentTypes={[
+              "text",
+              "numeric",
+              "numeric",
+              "numeric",
+              ...ltvMonths.map(() => "numeric" as const),
+              "numeric",
+              "numeric",
+            ]}
+            headings={[t("entry.types.col"), ...columns.map((c) => c.heading)]}
+            rows={byType.rows.map((r) => [
+              r.productType === "" ? (
+                <Text as="span" tone="subdued" key="none">
+                  <span data-testid="entry-type">{t("entry.types.noType")}</span>
+                </Text>
+              ) : (
+                <span data-testid="entry-type" key={r.productType}>
+                  {r.productType}
+                </span>
+              ),
+              format.number(r.customers),
+              pct(r.f2),
+              pct(r.repeat),
+              ...ltvMonths.map((m) => ltvCell(r.ltv.find((p) => p.months === m))),
+              pct(r.toSubscription),
+              r.medianDays === null ? DASH : t("entry.gaps.days", { n: r.medianDays }),
+            ])}
+          />
+        </div>
+      </BlockStack>
+    </Card>
   );
 }
 
@@ -212,6 +320,13 @@ export default function EntryProducts() {
             </div>
           </BlockStack>
         </Card>
+        <TypeTable
+          byType={view.byType}
+          ltvMonths={view.ltvMonths}
+          windowDays={view.windowDays}
+          periodLabel={periodLabel}
+          format={format}
+        />
         <Card>
           <BlockStack gap="300">
             <Text as="h2" variant="headingMd">

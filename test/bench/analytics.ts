@@ -17,6 +17,7 @@ import {
   customerFacts,
   DEFAULT_CHANNEL_RULES,
   entryProductReport,
+  entryTypeReport,
   cacByMonth,
   cohortRetention,
   compareWithTargets,
@@ -426,6 +427,12 @@ export function benchDescriptive(customers: number): BenchResult {
     asOfDay,
     facts.included,
   );
+  time("entry products by product type (12 types, some products untyped or empty)", () => {
+    // As the compute: product code → type code (−1 not synced, 0 = "" no type).
+    const types = ["", ...Array.from({ length: 11 }, (_, k) => `type ${k + 1}`)];
+    const typeOf = Int32Array.from(shop.products, (_p, k) => (k % 17 === 5 ? -1 : k % 12));
+    sink.push(entryTypeReport(facts, entryOf, typeOf, types));
+  });
   const moves = time("migration: YoY (the KPIs') + segment × segment matrix", () => {
     sink.push(yoy);
     // As the compute: the RFM as of asOfDay is the RFM family's.
