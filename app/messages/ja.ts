@@ -1000,7 +1000,8 @@ const messages: Record<MessageKey, Message> = {
   "entry.types.col": "商品タイプ",
   "entry.types.noType": "商品タイプなし",
   "entry.types.emptyTitle": "商品タイプはまだありません",
-  "entry.types.empty": "商品タイプは商品と一緒に同期されます。まだ同期された商品タイプはありません。",
+  "entry.types.empty":
+    "商品タイプは商品と一緒に同期されます。まだ同期された商品タイプはありません。",
   "entry.col.product": "入口商品",
   "entry.col.customers": "顧客数",
   "entry.col.toSubscription": "定期引き上げ率",
@@ -1233,7 +1234,8 @@ const metrics: Record<string, Message> = {
     "そのタイプの顧客のうち、初回購入から{windowDays}日以内に2回目の購入をした顧客の割合。",
   "metric.entry_type_f2.base": "初回購入から{windowDays}日以上たったそのタイプの顧客",
   "metric.entry_type_repeat.name": "リピート率",
-  "metric.entry_type_repeat.text": "そのタイプの顧客のうち、基準日までに2回以上購入した顧客の割合。",
+  "metric.entry_type_repeat.text":
+    "そのタイプの顧客のうち、基準日までに2回以上購入した顧客の割合。",
   "metric.entry_type_repeat.base": "そのタイプの顧客",
   "metric.entry_type_ltv.name": "実績LTV",
   "metric.entry_type_ltv.text": "初回購入からNか月以内の購入の返金後純売上の顧客平均。",

@@ -4,7 +4,8 @@
  * first touches and line items (generateShop's `acquisition`) over the fake Shopify's
  * products, written through the row store, with unit costs for the main shop (margin on
  * costs, no gross margin set: uncosted lines at the costed lines' margin) and none for the
- * other (no margin known). The pages are checked against the stored blocks; product titles
+ * other (no margin known). The main shop has the fake's product types (some empty), the other
+ * none (the type table's empty state). The pages are checked against the stored blocks; product titles
  * come live from the fake's `nodes(ids:)`. The empty states: a snapshot as stored before the compute had the blocks (they are
  * removed from one). The LTV page filtered by a channel (the cohort filter on its average LTV
  * to date and the channel's mean predicted LTV), and without the filter on cuts stored before
@@ -68,13 +69,21 @@ beforeAll(async () => {
   const catalog = fake.shop().store.world.catalog.products;
   for (const p of catalog) titleOf.set(String(p.productId), p.title);
   const productIds = catalog.map((p) => BigInt(p.productId));
+  const productTypes = fake
+    .shop()
+    .productTypes()
+    .map((p) => ({
+      productId: BigInt(p.productId),
+      productType: p.productType,
+      shopifyUpdatedAt: new Date(p.updatedAtSec * 1000),
+    }));
   main = await seedShop({
     store: mainStore,
     customers: customerIds.length,
     customerIds,
     seed: 11,
     spend: true,
-    acquisition: { productIds, costs: true },
+    acquisition: { productIds, costs: true, productTypes },
   });
   await prisma.session.update({
     where: { id: `offline_${main.domain}` },
@@ -89,6 +98,9 @@ beforeAll(async () => {
   });
   expect(stored.acquisition?.predictedLtv?.channels.length).toBeGreaterThan(0);
   expect(stored.entryProducts?.report.products.length).toBeGreaterThan(0);
+  // Several types, "No product type" among them.
+  expect(stored.entryProducts?.byType?.types.length).toBeGreaterThan(2);
+  expect(stored.entryProducts?.byType?.types.some((t) => t.productType === "")).toBe(true);
   old = await seedShop({ store: storeName("e2e-acq-old"), customers: 30, seed: 3 });
   await storedBeforeBlocks(old);
   noMargin = await seedShop({
@@ -480,8 +492,47 @@ describe("entry products page", () => {
       );
       await page.getByTestId("entry-gap12-chart").locator("svg[role=img]").waitFor();
       expect(await page.getByTestId("entry-titles-failed").count()).toBe(0);
+
+      // By product type: every stored row, "" as "No product type", figures in the locale.
+      const byType = stored.entryProducts!.byType!;
+      const t = createTranslator(locale);
+      const typeRows = await cellsOf(page, "entry-types");
+      expect(typeRows.map((r) => r[0])).toEqual(
+        byType.types.map((r) => (r.productType === "" ? t.t("entry.types.noType") : r.productType)),
+      );
+      expect(typeRows.map((r) => r[1])).toEqual(
+        byType.types.map((r) => format.number(r.customers)),
+      );
+      const first = byType.types[0]!;
+      expect(typeRows[0]![2]).toBe(first.f2.value === null ? "—" : format.percent(first.f2.value));
+      const ltv6 = first.ltv.find((p) => p.months === 6)!;
+      expect(typeRows[0]![4]).toContain(format.money(ltv6.valueMinor!));
+      expect(typeRows[0]![4]).toContain(format.number(ltv6.customers));
+      const typeMedian = first.firstToSecond.median;
+      expect(typeRows[0]!.at(-1)).toBe(
+        typeMedian === null ? "—" : locale === "ja" ? `${typeMedian}日目` : `day ${typeMedian}`,
+      );
+      expect(await page.getByTestId("entry-types-base").textContent()).toContain(
+        format.number(byType.customersTyped),
+      );
+      expect(await page.getByTestId("entry-types-empty").count()).toBe(0);
       await expectAccessible(page, `entry products (${locale})`);
       await screenshot(page, `entry-products-${locale}`);
+      await page.close();
+    });
+  }
+
+  for (const locale of ["en", "ja"] as const) {
+    it(`says product types are not synced yet when none are (${locale})`, async () => {
+      const page = await app.open("/app/entry-products", noMargin.store, locale);
+      await page.getByTestId("entry-products").waitFor();
+      expect(await page.getByTestId("entry-types-empty").textContent()).toBe(
+        locale === "ja"
+          ? "商品タイプは商品と一緒に同期されます。まだ同期された商品タイプはありません。"
+          : "Product types sync with products; none yet.",
+      );
+      expect(await page.getByTestId("entry-types").count()).toBe(0);
+      await expectAccessible(page, `entry products without types (${locale})`);
       await page.close();
     });
   }

@@ -15,6 +15,7 @@ import prisma from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
 import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
+import type { ProductTypeRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";
 import { adminToken } from "../extensions/tokens";
 import { freePort } from "../helpers/ports";
@@ -259,7 +260,12 @@ export interface SeedOptions {
    * product ids (cycled; e.g. a fake Shopify shop's, so titles resolve); with `costs` the
    * generated variants' unit costs are stored too.
    */
-  readonly acquisition?: { readonly productIds?: readonly bigint[]; readonly costs?: boolean };
+  readonly acquisition?: {
+    readonly productIds?: readonly bigint[];
+    readonly costs?: boolean;
+    /** Product types stored as the sync would (e.g. the fake Shopify's catalog's). */
+    readonly productTypes?: readonly ProductTypeRow[];
+  };
   /** Years of orders before now (generateShop's default: 3). */
   readonly years?: number;
 }
@@ -325,6 +331,9 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
     }
     if (options.acquisition?.costs) {
       await store.upsertVariantCosts(shop.id, generatedVariantCosts(new Date(now)));
+    }
+    if (options.acquisition?.productTypes) {
+      await store.upsertProductTypes(shop.id, options.acquisition.productTypes);
     }
   } finally {
     await store.close();
