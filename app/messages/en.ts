@@ -1022,10 +1022,11 @@ export const enMessages = {
   "entry.types.note":
     "Grouped by the product type (Shopify's “Product type”) of the products in the first purchase. A customer whose first purchase holds products of two types counts in both rows; several products of one type count once.",
   "entry.types.base":
-    "{typed} customers have a product with a synced type in their first purchase; {untyped} more have products whose type is not synced and are in no row. Distinct types synced: {types}; products with a synced type: {products}.",
+    "{typed} customers have a product with a synced type in their first purchase. Products with a synced type: {products}.",
+  "entry.types.untyped":
+    "{untyped} more customers have only products whose type is not synced yet in their first purchase; they are in no row.",
   "entry.types.col": "Product type",
   "entry.types.noType": "No product type",
-  "entry.types.emptyTitle": "No product types yet",
   "entry.types.empty": "Product types sync with products; none yet.",
   "entry.col.product": "Entry product",
   "entry.col.customers": "Customers",

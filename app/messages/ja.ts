@@ -996,10 +996,11 @@ const messages: Record<MessageKey, Message> = {
   "entry.types.note":
     "初回購入の商品の商品タイプ（Shopify の「商品タイプ」）ごとに集計します。初回購入に2つのタイプの商品がある顧客は両方の行に数えます（同じタイプの商品が複数あっても1回）。",
   "entry.types.base":
-    "初回購入にタイプが同期済みの商品を含む顧客は{typed}人です。{untyped}人は初回購入の商品のタイプが同期されていないため、どの行にも含みません。同期済みの商品タイプは{types}種類、タイプが同期済みの商品は{products}件です。",
+    "初回購入にタイプが同期済みの商品を含む顧客は{typed}人です。タイプが同期済みの商品は{products}件です。",
+  "entry.types.untyped":
+    "ほかに{untyped}人は、初回購入の商品のタイプがまだ同期されていないため、どの行にも含みません。",
   "entry.types.col": "商品タイプ",
   "entry.types.noType": "商品タイプなし",
-  "entry.types.emptyTitle": "商品タイプはまだありません",
   "entry.types.empty":
     "商品タイプは商品と一緒に同期されます。まだ同期された商品タイプはありません。",
   "entry.col.product": "入口商品",

@@ -156,12 +156,17 @@ function TypeTable({
           <span data-testid="entry-types-base">
             {t("entry.types.base", {
               typed: format.number(byType.customersTyped),
-              untyped: format.number(byType.customersUntyped),
-              types: format.number(byType.totalTypes),
               products: format.number(byType.productsTyped),
             })}
           </span>
         </Text>
+        {byType.customersUntyped > 0 && (
+          <Text as="p" variant="bodySm">
+            <span data-testid="entry-types-untyped">
+              {t("entry.types.untyped", { untyped: format.number(byType.customersUntyped) })}
+            </span>
+          </Text>
+        )}
         <Text as="p" variant="bodySm" tone="subdued">
           {t("entry.types.note")}
         </Text>
@@ -287,6 +292,13 @@ export default function EntryProducts() {
             </Text>
           </BlockStack>
         </Card>
+        <TypeTable
+          byType={view.byType}
+          ltvMonths={view.ltvMonths}
+          windowDays={view.windowDays}
+          periodLabel={periodLabel}
+          format={format}
+        />
         <Card>
           <BlockStack gap="300">
             <Text as="h2" variant="headingMd">
@@ -320,13 +332,6 @@ export default function EntryProducts() {
             </div>
           </BlockStack>
         </Card>
-        <TypeTable
-          byType={view.byType}
-          ltvMonths={view.ltvMonths}
-          windowDays={view.windowDays}
-          periodLabel={periodLabel}
-          format={format}
-        />
         <Card>
           <BlockStack gap="300">
             <Text as="h2" variant="headingMd">

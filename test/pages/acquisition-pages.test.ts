@@ -7,7 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquisitionReport } from "../../app/analytics/acquisition";
 import { attributeCustomers, DEFAULT_CHANNEL_RULES } from "../../app/analytics/channels";
-import { entryProductReport } from "../../app/analytics/entry-products";
+import { customerFacts } from "../../app/analytics/customer-groups";
+import {
+  entryProductReport,
+  entryTypeReport,
+  purchaseProducts,
+} from "../../app/analytics/entry-products";
 import type { MarketingSpend } from "../../app/analytics/types";
 import { defaultChannelAliases } from "../../app/channel-names";
 import { createTranslator } from "../../app/i18n";
@@ -29,7 +34,7 @@ import type {
 import { acquisitionView } from "../../app/pages/acquisition.server";
 import { sortAcquisitionRows } from "../../app/pages/acquisition-sort";
 import { pageAdminApi } from "../../app/pages/customer-names.server";
-import { entryProductView } from "../../app/pages/entry-products.server";
+import { entryProductView, entryTypeView } from "../../app/pages/entry-products.server";
 import { productTitles } from "../../app/pages/product-titles.server";
 import type { AdminApi } from "../../app/sync/admin-api.server";
 import { storeName } from "../extensions/tokens";
@@ -321,6 +326,41 @@ describe("entry products page data", () => {
     expect(view.productIds).toEqual(expect.arrayContaining(["A", "B", "C", "S"]));
     expect(new Set(view.productIds).size).toBe(view.productIds.length);
     expect(view.definitions.gaps.base).toMatch(/^Repeaters only/);
+    // A block stored before product types: no type table (the page's empty state).
+    expect(view.byType).toBeNull();
+  });
+
+  it("shows product types, and none while no type is synced", () => {
+    const asOfDay = d(AS_OF_DATE);
+    const facts = customerFacts(history, { asOfDay, windowDays: 90, maxMonths: 12 });
+    const { entry: entryOf } = purchaseProducts(
+      history,
+      shop.orders,
+      shop.lineItems,
+      shop.products.length,
+      asOfDay,
+      facts.included,
+    );
+    const block = (typeOf: Int32Array, types: string[]): EntryProductsBlock => {
+      const t = entryTypeReport(facts, entryOf, typeOf, types);
+      return {
+        ...entry,
+        byType: {
+          ...t,
+          totalTypes: t.types.length,
+          productsTyped: typeOf.filter((x) => x >= 0).length,
+        },
+      };
+    };
+    // Products A, C, B, S: A and B "Tea", S no type (""), C not synced.
+    const typed = entryTypeView(block(Int32Array.from([0, -1, 0, 1]), ["Tea", ""]))!;
+    expect(typed.rows.map((r) => [r.productType, r.customers, r.medianDays])).toEqual([
+      ["Tea", 4, 22],
+      ["", 1, 29],
+    ]);
+    expect(typed).toMatchObject({ customersTyped: 5, customersUntyped: 0, productsTyped: 3 });
+    expect(typed.definitions.customers.text).toMatch(/counts once per type/);
+    expect(entryTypeView(block(Int32Array.from([-1, -1, -1, -1]), []))).toBeNull();
   });
 });
 
