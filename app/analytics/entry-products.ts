@@ -616,6 +616,13 @@ export function entryTypeReport(
   if (entry.start.length !== n + 1) throw new RangeError("entry must have one row per customer");
   const { included, gap12 } = facts;
 
+  // Gaps 1st → 2nd are whole days within the history's span: counted per type and day in
+  // the same pass (a dense table up to 32 MB; else dealt into each type's slice after).
+  const { minDay, maxDay } = facts.history;
+  const lastDay = Math.min(facts.options.asOfDay, maxDay);
+  const span = lastDay >= minDay ? lastDay - minDay + 1 : 1;
+  let dayCounts: Int32Array | null = T * span <= 1 << 23 ? new Int32Array(T * span) : null;
+
   // Distinct types per customer, CSR (at most one per entry product).
   const start = new Int32Array(n + 1);
   const values = new Int32Array(entry.values.length);
@@ -628,6 +635,7 @@ export function entryTypeReport(
     const e0 = entry.start[c];
     const e1 = entry.start[c + 1];
     if (e0 === e1 || !included[c]) continue;
+    const g = gap12[c];
     for (let i = e0; i < e1; i++) {
       const p = entry.values[i];
       const t = p < typeOf.length ? typeOf[p] : -1;
@@ -636,6 +644,10 @@ export function entryTypeReport(
       if (seenBy[t] === c) continue;
       seenBy[t] = c;
       values[w++] = t;
+      if (g >= 0 && dayCounts !== null) {
+        if (g < span) dayCounts[t * span + g]++;
+        else dayCounts = null; // not expected: a gap past the span; counted below instead
+      }
     }
     if (w > start[c]) typed++;
     else untyped++;
@@ -644,19 +656,26 @@ export function entryTypeReport(
   const rows = { start, values: values.subarray(0, w) };
   const stats = groupStatsOfRows(facts, rows, T);
 
-  // 1st → 2nd purchase gaps per type: counted, then dealt into each type's slice.
-  const gapStart = new Int32Array(T + 1);
-  for (let c = 0; c < n; c++) {
-    if (gap12[c] < 0) continue;
-    for (let i = start[c]; i < start[c + 1]; i++) gapStart[values[i] + 1]++;
-  }
-  for (let t = 0; t < T; t++) gapStart[t + 1] += gapStart[t];
-  const gaps = new Int32Array(gapStart[T]);
-  const fill = gapStart.slice(0, T);
-  for (let c = 0; c < n; c++) {
-    const g = gap12[c];
-    if (g < 0) continue;
-    for (let i = start[c]; i < start[c + 1]; i++) gaps[fill[values[i]]++] = g;
+  let gapsOf: (t: number) => GapDistribution;
+  if (dayCounts !== null) {
+    const counts = dayCounts;
+    gapsOf = (t) => gapDistributionOfCounts(counts, t * span, span, shares, binEdges);
+  } else {
+    // Each type's gaps counted, then dealt into its slice.
+    const gapStart = new Int32Array(T + 1);
+    for (let c = 0; c < n; c++) {
+      if (gap12[c] < 0) continue;
+      for (let i = start[c]; i < start[c + 1]; i++) gapStart[values[i] + 1]++;
+    }
+    for (let t = 0; t < T; t++) gapStart[t + 1] += gapStart[t];
+    const gaps = new Int32Array(gapStart[T]);
+    const fill = gapStart.slice(0, T);
+    for (let c = 0; c < n; c++) {
+      const g = gap12[c];
+      if (g < 0) continue;
+      for (let i = start[c]; i < start[c + 1]; i++) gaps[fill[values[i]]++] = g;
+    }
+    gapsOf = (t) => gapDistribution(gaps.subarray(gapStart[t], gapStart[t + 1]), shares, binEdges);
   }
 
   const out: EntryTypeRow[] = [];
@@ -670,7 +689,7 @@ export function entryTypeReport(
       repeat: share(stats.repeaters[t], stats.customers[t]),
       ltv: ltvMonths.map((k) => ltvAt(stats, t, k)),
       toSubscription: share(stats.subscriptionConverted[t], stats.subscriptionBase[t]),
-      firstToSecond: gapDistribution(gaps.subarray(gapStart[t], gapStart[t + 1]), shares, binEdges),
+      firstToSecond: gapsOf(t),
     });
   }
   out.sort((a, b) => b.customers - a.customers || a.code - b.code);
