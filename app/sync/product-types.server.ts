@@ -71,10 +71,7 @@ export async function reconcileProductTypes(
 }
 
 /** A shop's product types, by product id (decimal string); "" = the merchant set none. */
-export async function loadProductTypes(
-  db: Database,
-  shopId: number,
-): Promise<Map<string, string>> {
+export async function loadProductTypes(db: Database, shopId: number): Promise<Map<string, string>> {
   const rows = await db.productType.findMany({
     where: { shopId },
     select: { productId: true, productType: true },

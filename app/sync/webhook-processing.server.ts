@@ -24,14 +24,7 @@ import { refreshProductType } from "./product-types.server";
 import { shopifyId } from "./ids";
 import { ORDER_FOR_SYNC } from "./operations";
 import { recordDataRequest, redactCustomer, redactShop } from "./privacy.server";
-import {
-  hasSellingPlan,
-  isoDate,
-  orderRowFrom,
-  parseGid,
-  productTypeRowFrom,
-  toGid,
-} from "./rows";
+import { hasSellingPlan, isoDate, orderRowFrom, parseGid, productTypeRowFrom, toGid } from "./rows";
 
 /** What the worker should do next. */
 export interface WebhookOutcome {

@@ -74,8 +74,30 @@ const EN_NOUN = [
  * Product type per noun above (same order), "" where the merchant set none. Derived from the
  * noun, so the catalog's random draws (and every seeded shop) stay as they were.
  */
-const JA_TYPES = ["食品", "食品", "コスメ", "雑貨", "キッチン", "コスメ", "", "雑貨", "食品", "雑貨"];
-const EN_TYPES = ["Food", "Food", "Beauty", "Home", "Kitchen", "Beauty", "", "Home", "Food", "Home"];
+const JA_TYPES = [
+  "食品",
+  "食品",
+  "コスメ",
+  "雑貨",
+  "キッチン",
+  "コスメ",
+  "",
+  "雑貨",
+  "食品",
+  "雑貨",
+];
+const EN_TYPES = [
+  "Food",
+  "Food",
+  "Beauty",
+  "Home",
+  "Kitchen",
+  "Beauty",
+  "",
+  "Home",
+  "Food",
+  "Home",
+];
 const VARIANTS = [null, "S", "M", "L", "Blue", "Red", "200g", "500g"];
 const PRODUCT_COUNT = 120;
 const PRODUCT_ID_BASE = 7_200_000_000_000;
