@@ -291,6 +291,40 @@ describe("the acquisition block", () => {
     expect(entry.report.customersWithoutProducts).toBe(0);
   });
 
+  it("groups entry products by the stored product types, none while none is synced", async () => {
+    let byType = (await compute()).entryProducts!.byType!;
+    expect(byType).toMatchObject({
+      types: [],
+      customersTyped: 0,
+      customersUntyped: 6,
+      totalTypes: 0,
+      productsTyped: 0,
+    });
+    const at = new Date("2024-01-01T00:00:00Z");
+    await store.upsertProductTypes(shopId, [
+      { productId: P1, productType: "Tea", shopifyUpdatedAt: at },
+      { productId: P2, productType: "Tea", shopifyUpdatedAt: at },
+      { productId: P3, productType: "", shopifyUpdatedAt: at },
+    ]);
+    try {
+      byType = (await compute()).entryProducts!.byType!;
+      // Tea: A, B (9001), C, F (9002); no type: D, E (9003).
+      expect(byType.types.map((t) => [t.productType, t.customers])).toEqual([
+        ["Tea", 4],
+        ["", 2],
+      ]);
+      expect(byType).toMatchObject({ customersTyped: 6, customersUntyped: 0, productsTyped: 3 });
+      // LTV at 6 months on net revenue: A 5,000 + 2,000, B 3,000, C 2,000 + 5,000, F 2,000.
+      expect(byType.types[0]!.ltv.find((l) => l.months === 6)).toEqual({
+        months: 6,
+        valueMinor: 4750,
+        customers: 4,
+      });
+    } finally {
+      await db.productType.deleteMany({ where: { shopId } });
+    }
+  });
+
   it("uses the margin setting without costs, and says the margin is missing without either", async () => {
     const costs = await db.variantCost.findMany({ where: { shopId } });
     await db.variantCost.deleteMany({ where: { shopId } });
