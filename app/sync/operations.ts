@@ -361,7 +361,7 @@ export const BULK_CUSTOMERS = `#graphql
  * Every document selects a variant as `id`, `product { id }` and the same `inventoryItem`
  * fields, mapped by app/sync/rows.ts variantCostRowFrom. The bulk file also carries each
  * variant's product type and the product's updatedAt (app/sync/rows.ts productTypeRowFrom,
- * docs/decisions/00XX-product-types.md): a product's type repeats on each of its variants, a
+ * docs/decisions/0064-product-types.md): a product's type repeats on each of its variants, a
  * few lines, and the backfill needs no fourth file.
  */
 export const BULK_VARIANT_COSTS = `#graphql
@@ -455,7 +455,7 @@ export const INVENTORY_ITEM_COSTS = `#graphql
 `;
 
 /**
- * Product types (docs/decisions/00XX-product-types.md): products by id (a products/update
+ * Product types (docs/decisions/0064-product-types.md): products by id (a products/update
  * payload without `product_type` or `updated_at`) or changed since (reconciliation; a type
  * change moves the product's updatedAt). Scalars only, about 1 point a product: 250 a page.
  * Mapped by app/sync/rows.ts productTypeRowFrom.

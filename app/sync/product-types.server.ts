@@ -1,6 +1,6 @@
 /**
  * Product types per product (Product.productType: the merchant's own category, a
- * categorical value), current values only (docs/decisions/00XX-product-types.md). Written
+ * categorical value), current values only (docs/decisions/0064-product-types.md). Written
  * by the backfill's variants file (./backfill.server.ts: each variant line carries its
  * product's type), by products/update webhooks (from the payload's `product_type` and
  * `updated_at`; read by id when either is missing) and by reconciliation (products changed

@@ -232,7 +232,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
     facts,
     bought,
   );
-  // By product type (docs/decisions/00XX-product-types.md): the same customers and facts.
+  // By product type (docs/decisions/0064-product-types.md): the same customers and facts.
   const typing = acq.productTypes ?? { typeOf: new Int32Array(0), types: [] };
   const byType = entryTypeReport(facts, bought.entry, typing.typeOf, typing.types, {
     ltvMonths: entry.params.ltvMonths,
