@@ -27,8 +27,8 @@ export interface CustomerFacts {
   readonly options: CustomerFactsOptions;
   /** First purchase ≤ asOfDay (1) or not (0): only included customers are counted anywhere. */
   readonly included: Uint8Array;
-  /** Whole months observed after the first purchase, capped at maxMonths. */
-  readonly observedMonths: Int32Array;
+  /** Whole months observed after the first purchase, capped at maxMonths (≤ 600: two bytes). */
+  readonly observedMonths: Uint16Array;
   /** Per purchase: the LTV month it falls in (1 = within a month of the first purchase);
    *  maxMonths + 1 when later than maxMonths or after asOfDay (≤ 601: two bytes do). */
   readonly purchaseMonth: Uint16Array;
@@ -38,9 +38,10 @@ export interface CustomerFacts {
   readonly f2: Int8Array;
   /** −1: first purchase was already a subscription; 0 / 1: a later subscription purchase. */
   readonly toSubscription: Int8Array;
-  /** Days 1st → 2nd and 2nd → 3rd purchase (by asOfDay), −1 when there is none. */
-  readonly gap12: Int32Array;
-  readonly gap23: Int32Array;
+  /** Days 1st → 2nd and 2nd → 3rd purchase (by asOfDay), −1 when there is none: two bytes
+   *  each while the history spans fewer than 32,768 days (89 years), four beyond. */
+  readonly gap12: Int16Array | Int32Array;
+  readonly gap23: Int16Array | Int32Array;
 }
 
 /** Derives every customer's facts once. Linear in purchases. */
@@ -59,15 +60,17 @@ export function customerFacts(
   const n = history.customerCount;
   const { purchaseStart, purchaseDay, firstSubscription } = history;
   const included = new Uint8Array(n);
-  const observedMonths = new Int32Array(n);
+  const observedMonths = new Uint16Array(n);
   // Every entry below is written once by the pass (no fill first).
   const purchaseMonth = new Uint16Array(purchaseDay.length);
   const beyond = maxMonths + 1;
   const repeat = new Uint8Array(n);
   const f2 = new Int8Array(n);
   const toSubscription = new Int8Array(n);
-  const gap12 = new Int32Array(n);
-  const gap23 = new Int32Array(n);
+  // A gap is at most the span of the purchase days.
+  const span16 = !(history.maxDay - history.minDay >= 0x8000);
+  const gap12 = span16 ? new Int16Array(n) : new Int32Array(n);
+  const gap23 = span16 ? new Int16Array(n) : new Int32Array(n);
 
   // Month number and day of month of every local day minDay..asOfDay + 1, so the month
   // index of a purchase is two lookups (no civil arithmetic per purchase).

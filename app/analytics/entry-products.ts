@@ -502,7 +502,10 @@ export function entryProductReport(
       if (g23 >= 0) byProduct23[at + g23]++;
     }
   }
-  const perProduct = (gap: Int32Array, byProduct: Int32Array): ((p: number) => GapDistribution) => {
+  const perProduct = (
+    gap: Int16Array | Int32Array,
+    byProduct: Int32Array,
+  ): ((p: number) => GapDistribution) => {
     if (denseGaps) {
       return (p) => gapDistributionOfCounts(byProduct, p * width, width, shares, binEdges);
     }
