@@ -106,34 +106,61 @@ export function sortedRowOrder(orders: OrderTable): Uint32Array | null {
   return order.sort((a, b) => customer[a] - customer[b] || processedAt[a] - processedAt[b]);
 }
 
+interface PurchaseColumns {
+  readonly purchaseStart: Int32Array;
+  readonly purchaseDay: Int32Array;
+  readonly purchaseNet: Float64Array;
+  readonly purchaseOrders: Int32Array | Uint16Array;
+  readonly purchaseFlags: Uint8Array;
+}
+
+interface RowsRead {
+  readonly customerOrders: number;
+  readonly cancelled: number;
+  readonly test: number;
+  readonly guestOrders: number;
+  readonly guestNet: number;
+  readonly guestGross: number;
+  readonly minDay: number;
+  readonly maxDay: number;
+  readonly rows: number;
+  /** The columns' order counts, widened to four bytes when a purchase merged 65,535 orders. */
+  readonly purchaseOrders: Int32Array | Uint16Array;
+}
+
+/** Whether rows k.. of the table are in the documented order (as sortedRowOrder checks). */
+function inOrderFrom(orders: OrderTable, k: number): boolean {
+  const { customer, processedAt } = orders;
+  for (let i = Math.max(1, k); i < orders.length; i++) {
+    const c = customer[i];
+    const p = customer[i - 1];
+    if (c < p || (c === p && c >= 0 && processedAt[i] < processedAt[i - 1])) return false;
+  }
+  return true;
+}
+
 /**
- * Builds the purchase history. Linear when the table is sorted as documented
- * (customer, then processedAt); otherwise sorts a row permutation first (n log n).
- * Throws on a customer index outside the table or a non-finite timestamp or amount.
+ * One read of the order rows into purchases, in `order` (null: as stored). Read as stored,
+ * it checks the documented order as it goes (sortedRowOrder's check, folded in: no pass of
+ * its own) and returns null at the first row out of it; nothing of that read is kept. A row
+ * it cannot read throws only once the rest of the table is known to be in order, so the
+ * error names the row the sorted read stops at.
  */
-export function buildPurchaseHistory(
+function readRows(
   orders: OrderTable,
-  customers: CustomerTable | number,
+  customerCount: number,
   calendar: Calendar,
-): PurchaseHistory {
-  const customerCount = typeof customers === "number" ? customers : customers.count;
+  order: Uint32Array | null,
+  into: PurchaseColumns,
+): RowsRead | null {
   const { customer, processedAt, grossMinor, netMinor, flags } = orders;
+  const { purchaseStart, purchaseDay, purchaseNet, purchaseFlags } = into;
+  let purchaseOrders = into.purchaseOrders;
   const n = orders.length;
-
-  const order = sortedRowOrder(orders);
-
-  // Sized by the rows (no counting pass): pages past the last purchase are never touched.
+  const checked = order === null;
   let customerOrders = 0;
   let cancelled = 0;
   let test = 0;
-  const purchaseStart = new Int32Array(customerCount + 1);
-  let purchaseDay = new Int32Array(n);
-  let purchaseNet = new Float64Array(n);
-  // Two bytes an order count (a purchase is one customer's orders of one day); widened to
-  // four should a purchase ever merge 65,535 orders.
-  let purchaseOrders: Int32Array | Uint16Array = new Uint16Array(n);
-  let purchaseFlags = new Uint8Array(n);
-
   let guestOrders = 0;
   let guestNet = 0;
   let guestGross = 0;
@@ -142,23 +169,28 @@ export function buildPurchaseHistory(
   let rows = 0;
   let lastCustomer = -1;
   let lastDay = 0;
-
   for (let k = 0; k < n; k++) {
-    const i = order === null ? k : order[k];
+    const i = checked ? k : order[k];
+    const c = customer[i];
+    const at = processedAt[i];
+    if (checked && k > 0) {
+      const p = customer[k - 1];
+      if (c < p || (c === p && c >= 0 && at < processedAt[k - 1])) return null;
+    }
     const f = flags[i];
     if (f & DROPPED) {
       if (f & CANCELLED) cancelled++;
       else test++;
       continue;
     }
-    const c = customer[i];
-    const at = processedAt[i];
     const net = netMinor[i];
     const gross = grossMinor[i];
     if (!Number.isFinite(at) || !Number.isFinite(net) || !Number.isFinite(gross)) {
+      if (checked && !inOrderFrom(orders, k + 1)) return null;
       throw new RangeError(`Order row ${i}: processedAt, grossMinor and netMinor must be finite`);
     }
     if (c >= customerCount || c < -1) {
+      if (checked && !inOrderFrom(orders, k + 1)) return null;
       throw new RangeError(`Order row ${i}: customer ${c} outside 0..${customerCount - 1}`);
     }
     const day = calendar.dayOf(at);
@@ -190,6 +222,62 @@ export function buildPurchaseHistory(
     lastCustomer = c;
     lastDay = day;
   }
+  return {
+    customerOrders,
+    cancelled,
+    test,
+    guestOrders,
+    guestNet,
+    guestGross,
+    minDay,
+    maxDay,
+    rows,
+    purchaseOrders,
+  };
+}
+
+/**
+ * Builds the purchase history. Linear when the table is sorted as documented
+ * (customer, then processedAt); otherwise sorts a row permutation first (n log n).
+ * Throws on a customer index outside the table or a non-finite timestamp or amount.
+ */
+export function buildPurchaseHistory(
+  orders: OrderTable,
+  customers: CustomerTable | number,
+  calendar: Calendar,
+): PurchaseHistory {
+  const customerCount = typeof customers === "number" ? customers : customers.count;
+  const { customer, grossMinor, flags } = orders;
+  const n = orders.length;
+
+  // Sized by the rows (no counting pass): pages past the last purchase are never touched.
+  const purchaseStart = new Int32Array(customerCount + 1);
+  let purchaseDay = new Int32Array(n);
+  let purchaseNet = new Float64Array(n);
+  // Two bytes an order count (a purchase is one customer's orders of one day); widened to
+  // four should a purchase ever merge 65,535 orders.
+  let purchaseOrders: Int32Array | Uint16Array = new Uint16Array(n);
+  let purchaseFlags = new Uint8Array(n);
+
+  const into: PurchaseColumns = {
+    purchaseStart,
+    purchaseDay,
+    purchaseNet,
+    purchaseOrders,
+    purchaseFlags,
+  };
+  let order: Uint32Array | null = null;
+  let read = readRows(orders, customerCount, calendar, null, into);
+  if (read === null) {
+    // Not in the documented order: start again over the sorted permutation.
+    order = sortedRowOrder(orders);
+    purchaseStart.fill(0);
+    read = readRows(orders, customerCount, calendar, order, into);
+  }
+  if (read === null) throw new Error("unreachable: a sorted read is always in order");
+  purchaseOrders = read.purchaseOrders;
+  const { customerOrders, cancelled, test, guestOrders, guestNet, guestGross, rows } = read;
+  const { minDay, maxDay } = read;
   for (let c = 0; c < customerCount; c++) purchaseStart[c + 1] += purchaseStart[c];
 
   if (rows < customerOrders * 0.9) {

@@ -6,7 +6,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { customerFacts } from "../../app/analytics/customer-groups";
-import { buildPurchaseHistory } from "../../app/analytics/history";
+import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
+import type { OrderTable } from "../../app/analytics/types";
 import { createCalendar } from "../../app/analytics/time";
 import { randomShop, tableFromRaw } from "./shop";
 
@@ -52,5 +53,79 @@ describe("customer facts in two-byte arrays", () => {
     const f = customerFacts(h, { asOfDay: h.maxDay, windowDays: 30, maxMonths: 600 });
     expect(f.gap12).toBeInstanceOf(Int32Array);
     expect([f.gap12[0], f.gap23[0], f.observedMonths[0]]).toEqual([40_000, 10, 600]);
+  });
+});
+
+/** The rows of a table in the given order, as a table of their own. */
+const permuted = (t: OrderTable, idx: ArrayLike<number>): OrderTable => ({
+  length: t.length,
+  customer: Int32Array.from(idx, (i) => t.customer[i]),
+  processedAt: Float64Array.from(idx, (i) => t.processedAt[i]),
+  grossMinor: Float64Array.from(idx, (i) => t.grossMinor[i]),
+  netMinor: Float64Array.from(idx, (i) => t.netMinor[i]),
+  flags: Uint8Array.from(idx, (i) => t.flags[i]),
+});
+
+describe("history: the row-order check folded into the read", () => {
+  it("reads any row order as the old path did: check, sort, then read (property)", () => {
+    fc.assert(
+      fc.property(randomShop(), fc.integer(), fc.boolean(), (s, seed, keep) => {
+        const sorted = tableFromRaw(s.orders);
+        const idx = Array.from({ length: sorted.length }, (_, i) => i);
+        if (!keep) {
+          idx.sort(
+            (a, b) =>
+              (((a * 2654435761 + seed) >>> 0) % 1009) - (((b * 2654435761 + seed) >>> 0) % 1009),
+          );
+        }
+        const table = permuted(sorted, idx);
+        // The old path: the separate check, then the rows read in its order.
+        const order = sortedRowOrder(table);
+        const old = buildPurchaseHistory(
+          order === null ? table : permuted(table, order),
+          s.customers,
+          calendar,
+        );
+        const h = buildPurchaseHistory(table, s.customers, calendar);
+        expect(h.rowOrder).toEqual(order);
+        for (const key of [
+          "purchaseStart",
+          "purchaseDay",
+          "purchaseNet",
+          "purchaseOrders",
+          "purchaseFlags",
+          "purchaseGross",
+          "monthByDay",
+        ] as const) {
+          expect(Array.from(h[key])).toEqual(Array.from(old[key]));
+        }
+        expect([h.minDay, h.maxDay, h.guest, h.excluded]).toEqual([
+          old.minDay,
+          old.maxDay,
+          old.guest,
+          old.excluded,
+        ]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("names the row the sorted read stops at when rows out of order cannot be read", () => {
+    const at = Date.parse("2024-05-01T10:00:00+09:00");
+    const table: OrderTable = {
+      length: 3,
+      customer: Int32Array.from([1, 0, 2]),
+      processedAt: Float64Array.from([at, at, at]),
+      grossMinor: Float64Array.from([100, 100, 100]),
+      netMinor: Float64Array.from([NaN, NaN, 100]),
+      flags: new Uint8Array(3),
+    };
+    // Sorted, customer 0's row (row 1) comes first.
+    expect(() => buildPurchaseHistory(table, 3, calendar)).toThrow(/^Order row 1:/);
+    // In order: the first row that cannot be read.
+    const inOrder = { ...table, customer: Int32Array.from([0, 1, 2]) };
+    expect(() => buildPurchaseHistory(inOrder, 3, calendar)).toThrow(/^Order row 0:/);
+    const outside = { ...inOrder, netMinor: Float64Array.from([100, 100, 100]) };
+    expect(() => buildPurchaseHistory(outside, 2, calendar)).toThrow(/^Order row 2: customer 2/);
   });
 });
