@@ -49,7 +49,7 @@ export interface ContinuationTable {
   readonly definition: MetricDefinition;
 }
 
-/** Survival by purchase number per cohort. Linear in purchases. */
+/** Survival by purchase number per cohort. Linear in purchases (plus months × maxPurchases). */
 export function continuationByCohort(
   history: PurchaseHistory,
   options: ContinuationOptions,
@@ -64,32 +64,37 @@ export function continuationByCohort(
   const fromMonth = options.fromMonth ?? -Infinity;
   const toMonth = options.toMonth ?? Infinity;
   const asOfMonth = history.monthOf(asOfDay);
-  const { purchaseStart, purchaseDay, purchaseFlags } = history;
+  const { purchaseStart, purchaseDay, purchaseFlags, monthByDay } = history;
   // Subscriptions: from each customer's first subscription purchase (none: skipped).
   const firstSubscription = subscriptionOnly ? history.firstSubscription : null;
+  const n = history.customerCount;
 
-  // Rows keyed by cohort month in a dense array between the first and last month seen.
-  const counts = new Map<number, Int32Array>();
-  for (let c = 0; c < history.customerCount; c++) {
+  // Histograms in one dense block, a row of maxPurchases per month from the month of the
+  // history's first day to the month of asOfDay (every cohort counted is in it): purchase
+  // days index the history's day → month table, no Map per cohort.
+  const minDay = history.minDay;
+  const firstMonth = monthByDay.length > 0 ? monthByDay[0] : 0;
+  const monthCount = monthByDay.length > 0 ? Math.max(0, asOfMonth - firstMonth + 1) : 0;
+  const counts = new Int32Array(monthCount * maxPurchases);
+  let seen = 0;
+  for (let c = 0; c < n; c++) {
     let cohort = -1;
     let reached = 0;
     const from = firstSubscription === null ? purchaseStart[c] : firstSubscription[c];
     if (from < 0) continue;
-    for (let p = from; p < purchaseStart[c + 1]; p++) {
-      if (purchaseDay[p] > asOfDay) break;
+    const end = purchaseStart[c + 1];
+    for (let p = from; p < end; p++) {
+      const day = purchaseDay[p];
+      if (day > asOfDay) break;
       if (subscriptionOnly && !(purchaseFlags[p] & SUBSCRIPTION)) continue;
-      if (reached === 0) cohort = history.monthOf(purchaseDay[p]);
+      if (reached === 0) cohort = monthByDay[day - minDay];
       if (++reached === maxPurchases) break;
     }
     if (reached === 0 || cohort < fromMonth || cohort > toMonth) continue;
-    let row = counts.get(cohort);
-    if (row === undefined) {
-      row = new Int32Array(maxPurchases);
-      counts.set(cohort, row);
-    }
     // Survival counts: a customer with r purchases adds 1 to reached[0..r − 1]; done as a
     // histogram here and turned cumulative below.
-    row[reached - 1]++;
+    counts[(cohort - firstMonth) * maxPurchases + reached - 1]++;
+    seen++;
   }
 
   const makeRow = (month: number, label: string, histogram: Int32Array): ContinuationRow => {
@@ -104,18 +109,20 @@ export function continuationByCohort(
     return { month, label, size: reached[0], ageMonths: asOfMonth - month, reached, share };
   };
 
-  const months = [...counts.keys()].sort((a, b) => a - b);
-  const rows = months.map((month) => {
-    const histogram = counts.get(month);
-    return makeRow(month, formatMonth(month), histogram ?? new Int32Array(maxPurchases));
-  });
+  const rows: ContinuationRow[] = [];
   let total: ContinuationRow | null = null;
-  if (months.length > 0) {
+  if (seen > 0) {
     const pooled = new Int32Array(maxPurchases);
-    for (const histogram of counts.values()) {
-      for (let k = 0; k < maxPurchases; k++) pooled[k] += histogram[k];
+    for (let i = 0; i < monthCount; i++) {
+      const histogram = counts.subarray(i * maxPurchases, (i + 1) * maxPurchases);
+      let size = 0;
+      for (let k = 0; k < maxPurchases; k++) {
+        size += histogram[k];
+        pooled[k] += histogram[k];
+      }
+      if (size > 0) rows.push(makeRow(firstMonth + i, formatMonth(firstMonth + i), histogram));
     }
-    total = makeRow(months[0], "all", pooled);
+    total = makeRow(rows[0].month, "all", pooled);
   }
 
   const what = subscriptionOnly ? "subscription purchases (deliveries)" : "purchases";

@@ -5,9 +5,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { ContinuationOptions, ContinuationRow } from "../../app/analytics/continuation";
+import { continuationByCohort } from "../../app/analytics/continuation";
 import { customerFacts } from "../../app/analytics/customer-groups";
+import type { PurchaseHistory } from "../../app/analytics/history";
 import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import type { OrderTable } from "../../app/analytics/types";
+import { ORDER_SUBSCRIPTION } from "../../app/analytics/types";
 import { createCalendar } from "../../app/analytics/time";
 import { randomShop, tableFromRaw } from "./shop";
 
@@ -127,5 +131,91 @@ describe("history: the row-order check folded into the read", () => {
     expect(() => buildPurchaseHistory(inOrder, 3, calendar)).toThrow(/^Order row 0:/);
     const outside = { ...inOrder, netMinor: Float64Array.from([100, 100, 100]) };
     expect(() => buildPurchaseHistory(outside, 2, calendar)).toThrow(/^Order row 2: customer 2/);
+  });
+});
+
+/** The continuation rows as the Map-keyed version built them (the definition aside). */
+function continuationByMaps(history: PurchaseHistory, options: ContinuationOptions) {
+  const { asOfDay } = options;
+  const maxPurchases = options.maxPurchases ?? 10;
+  const subscriptionOnly = options.subscriptionOnly ?? false;
+  const fromMonth = options.fromMonth ?? -Infinity;
+  const toMonth = options.toMonth ?? Infinity;
+  const asOfMonth = history.monthOf(asOfDay);
+  const { purchaseStart, purchaseDay, purchaseFlags } = history;
+  const firstSubscription = subscriptionOnly ? history.firstSubscription : null;
+  const counts = new Map<number, Int32Array>();
+  for (let c = 0; c < history.customerCount; c++) {
+    let cohort = -1;
+    let reached = 0;
+    const from = firstSubscription === null ? purchaseStart[c] : firstSubscription[c];
+    if (from < 0) continue;
+    for (let p = from; p < purchaseStart[c + 1]; p++) {
+      if (purchaseDay[p] > asOfDay) break;
+      if (subscriptionOnly && !(purchaseFlags[p] & ORDER_SUBSCRIPTION)) continue;
+      if (reached === 0) cohort = history.monthOf(purchaseDay[p]);
+      if (++reached === maxPurchases) break;
+    }
+    if (reached === 0 || cohort < fromMonth || cohort > toMonth) continue;
+    let row = counts.get(cohort);
+    if (row === undefined) {
+      row = new Int32Array(maxPurchases);
+      counts.set(cohort, row);
+    }
+    row[reached - 1]++;
+  }
+  const makeRow = (month: number, label: string, histogram: Int32Array): ContinuationRow => {
+    const reached = new Int32Array(maxPurchases);
+    let running = 0;
+    for (let k = maxPurchases - 1; k >= 0; k--) {
+      running += histogram[k];
+      reached[k] = running;
+    }
+    const share = new Float64Array(maxPurchases);
+    for (let k = 0; k < maxPurchases; k++) share[k] = reached[k] / reached[0];
+    return { month, label, size: reached[0], ageMonths: asOfMonth - month, reached, share };
+  };
+  const months = [...counts.keys()].sort((a, b) => a - b);
+  const rows = months.map((month) => makeRow(month, "", counts.get(month) ?? new Int32Array(0)));
+  let total: ContinuationRow | null = null;
+  if (months.length > 0) {
+    const pooled = new Int32Array(maxPurchases);
+    for (const histogram of counts.values()) {
+      for (let k = 0; k < maxPurchases; k++) pooled[k] += histogram[k];
+    }
+    total = makeRow(months[0], "all", pooled);
+  }
+  return { rows, total };
+}
+
+describe("continuation on a dense month × purchase block", () => {
+  it("gives the Map-keyed rows and total (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: -40, max: 800 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        fc.option(fc.integer({ min: 0, max: 30 })),
+        (s, offset, maxPurchases, subscriptionOnly, from) => {
+          const h = historyOf(s);
+          const asOfDay = (Number.isFinite(h.minDay) ? h.minDay : 19_000) + offset;
+          const base = h.monthOf(asOfDay);
+          const options: ContinuationOptions = {
+            asOfDay,
+            maxPurchases,
+            subscriptionOnly,
+            ...(from === null ? {} : { fromMonth: base - from, toMonth: base - from + 6 }),
+          };
+          const table = continuationByCohort(h, options);
+          const old = continuationByMaps(h, options);
+          const strip = (r: ContinuationRow | null) => r && { ...r, label: "" };
+          expect(table.rows.map(strip)).toEqual(old.rows);
+          expect(table.total).toEqual(old.total);
+          expect(table.rows.every((r) => /^\d{4}-\d{2}$/.test(r.label))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
