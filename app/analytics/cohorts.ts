@@ -97,26 +97,12 @@ export function cohortRetention(history: PurchaseHistory, options: CohortOptions
   // Purchase days are all in the history's month table.
   const minDay = history.minDay;
 
-  // Pass 1: cohort of each customer and the cohort range.
-  const cohortOf = new Int32Array(n);
-  let first = Infinity;
-  let last = -Infinity;
-  for (let c = 0; c < n; c++) {
-    const p = purchaseStart[c];
-    if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) {
-      cohortOf[c] = -1;
-      continue;
-    }
-    const month = monthByDay[purchaseDay[p] - minDay];
-    if (month < fromMonth || month > toMonth) {
-      cohortOf[c] = -1;
-      continue;
-    }
-    cohortOf[c] = month;
-    if (month < first) first = month;
-    if (month > last) last = month;
-  }
-  if (first > last) return { asOfDay, asOfMonth, rows: [], definitions: DEFINITIONS };
+  // One pass: every cohort lies between the month of the history's first day (and
+  // fromMonth) and toMonth, so the accumulators are sized from those bounds, not from a
+  // first pass over the customers; cohorts nobody is in are left out below.
+  const first = Math.max(fromMonth, monthByDay.length > 0 ? monthByDay[0] : Infinity);
+  const last = toMonth;
+  if (!(first <= last)) return { asOfDay, asOfMonth, rows: [], definitions: DEFINITIONS };
 
   // Flat accumulators: cohort i owns columns offset[i] .. offset[i + 1] − 1.
   const cohorts = last - first + 1;
@@ -131,16 +117,19 @@ export function cohortRetention(history: PurchaseHistory, options: CohortOptions
   const orders = new Int32Array(offset[cohorts]);
   const net = new Float64Array(offset[cohorts]);
 
-  // Pass 2: purchases into cells; "active" counts a customer once per month.
+  // Purchases into cells; "active" counts a customer once per month.
   for (let c = 0; c < n; c++) {
-    const cohort = cohortOf[c];
-    if (cohort < 0) continue;
+    const start = purchaseStart[c];
+    const end = purchaseStart[c + 1];
+    if (start === end || purchaseDay[start] > asOfDay) continue;
+    const cohort = monthByDay[purchaseDay[start] - minDay];
+    if (cohort < first || cohort > last) continue;
     const i = cohort - first;
     size[i]++;
     const base = offset[i];
     const w = width[i];
     let lastK = -1;
-    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+    for (let p = start; p < end; p++) {
       const day = purchaseDay[p];
       if (day > asOfDay) break;
       const k = monthByDay[day - minDay] - cohort;

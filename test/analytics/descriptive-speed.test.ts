@@ -7,12 +7,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ContinuationOptions, ContinuationRow } from "../../app/analytics/continuation";
 import { continuationByCohort } from "../../app/analytics/continuation";
+import type { CohortOptions, CohortRow, CohortTable } from "../../app/analytics/cohorts";
+import { cohortRetention } from "../../app/analytics/cohorts";
 import { customerFacts } from "../../app/analytics/customer-groups";
 import type { PurchaseHistory } from "../../app/analytics/history";
 import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import type { OrderTable } from "../../app/analytics/types";
 import { ORDER_SUBSCRIPTION } from "../../app/analytics/types";
-import { createCalendar } from "../../app/analytics/time";
+import { createCalendar, firstDayOfMonth, formatMonth } from "../../app/analytics/time";
 import { randomShop, tableFromRaw } from "./shop";
 
 const calendar = createCalendar("Asia/Tokyo");
@@ -213,6 +215,144 @@ describe("continuation on a dense month × purchase block", () => {
           expect(table.rows.map(strip)).toEqual(old.rows);
           expect(table.total).toEqual(old.total);
           expect(table.rows.every((r) => /^\d{4}-\d{2}$/.test(r.label))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+/** The two-pass cohort table (cohort per customer first, then the cells). */
+function cohortRetentionTwoPass(history: PurchaseHistory, options: CohortOptions): CohortTable {
+  const { asOfDay } = options;
+  const table = cohortRetention(history, options);
+  if (!Number.isInteger(asOfDay)) throw new RangeError("asOfDay must be an integer local day");
+  const maxMonths = options.maxMonths ?? Infinity;
+  if (!(maxMonths >= 1)) throw new RangeError("maxMonths must be ≥ 1");
+  const asOfMonth = history.monthOf(asOfDay);
+  const fromMonth = options.fromMonth ?? -Infinity;
+  const toMonth = Math.min(options.toMonth ?? Infinity, asOfMonth);
+  const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders, monthByDay } = history;
+  const n = history.customerCount;
+  // Purchase days are all in the history's month table.
+  const minDay = history.minDay;
+
+  // Pass 1: cohort of each customer and the cohort range.
+  const cohortOf = new Int32Array(n);
+  let first = Infinity;
+  let last = -Infinity;
+  for (let c = 0; c < n; c++) {
+    const p = purchaseStart[c];
+    if (p === purchaseStart[c + 1] || purchaseDay[p] > asOfDay) {
+      cohortOf[c] = -1;
+      continue;
+    }
+    const month = monthByDay[purchaseDay[p] - minDay];
+    if (month < fromMonth || month > toMonth) {
+      cohortOf[c] = -1;
+      continue;
+    }
+    cohortOf[c] = month;
+    if (month < first) first = month;
+    if (month > last) last = month;
+  }
+  if (first > last) return { asOfDay, asOfMonth, rows: [], definitions: table.definitions };
+
+  // Flat accumulators: cohort i owns columns offset[i] .. offset[i + 1] − 1.
+  const cohorts = last - first + 1;
+  const width = new Int32Array(cohorts);
+  const offset = new Int32Array(cohorts + 1);
+  for (let i = 0; i < cohorts; i++) {
+    width[i] = Math.min(asOfMonth - (first + i) + 1, maxMonths);
+    offset[i + 1] = offset[i] + width[i];
+  }
+  const size = new Int32Array(cohorts);
+  const active = new Int32Array(offset[cohorts]);
+  const orders = new Int32Array(offset[cohorts]);
+  const net = new Float64Array(offset[cohorts]);
+
+  // Pass 2: purchases into cells; "active" counts a customer once per month.
+  for (let c = 0; c < n; c++) {
+    const cohort = cohortOf[c];
+    if (cohort < 0) continue;
+    const i = cohort - first;
+    size[i]++;
+    const base = offset[i];
+    const w = width[i];
+    let lastK = -1;
+    for (let p = purchaseStart[c]; p < purchaseStart[c + 1]; p++) {
+      const day = purchaseDay[p];
+      if (day > asOfDay) break;
+      const k = monthByDay[day - minDay] - cohort;
+      if (k >= w) break;
+      orders[base + k] += purchaseOrders[p];
+      net[base + k] += purchaseNet[p];
+      if (k !== lastK) {
+        active[base + k]++;
+        lastK = k;
+      }
+    }
+  }
+
+  const rows: CohortRow[] = [];
+  for (let i = 0; i < cohorts; i++) {
+    if (size[i] === 0) continue;
+    const month = first + i;
+    const w = width[i];
+    const base = offset[i];
+    const activeShare = new Float64Array(w);
+    const ordersPerCustomer = new Float64Array(w);
+    const cumulative = new Float64Array(w);
+    let running = 0;
+    for (let k = 0; k < w; k++) {
+      activeShare[k] = active[base + k] / size[i];
+      ordersPerCustomer[k] = orders[base + k] / size[i];
+      running += net[base + k];
+      cumulative[k] = running / size[i];
+    }
+    // Month cohort + k is complete when its last day is ≤ asOfDay.
+    let complete = 0;
+    while (complete < w && firstDayOfMonth(month + complete + 1) - 1 <= asOfDay) complete++;
+    rows.push({
+      month,
+      label: formatMonth(month),
+      size: size[i],
+      observedMonths: w,
+      completeMonths: complete,
+      activeCustomers: active.slice(base, base + w),
+      activeShare,
+      orders: orders.slice(base, base + w),
+      ordersPerCustomer,
+      netMinor: net.slice(base, base + w),
+      cumulativeNetPerCustomer: cumulative,
+    });
+  }
+  return { asOfDay, asOfMonth, rows, definitions: table.definitions };
+}
+
+describe("cohort table in one pass", () => {
+  it("gives the two-pass table (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: -40, max: 800 }),
+        fc.option(fc.integer({ min: 1, max: 30 })),
+        fc.option(fc.integer({ min: -3, max: 30 })),
+        fc.option(fc.integer({ min: -3, max: 30 })),
+        (s, offset, maxMonths, from, to) => {
+          const h = historyOf(s);
+          const asOfDay = (Number.isFinite(h.minDay) ? h.minDay : 19_000) + offset;
+          const base = h.monthOf(h.minDay || 0);
+          const options: CohortOptions = {
+            asOfDay,
+            ...(maxMonths === null ? {} : { maxMonths }),
+            ...(from === null ? {} : { fromMonth: base + from }),
+            ...(to === null ? {} : { toMonth: base + to }),
+          };
+          const rows = (t: CohortTable): CohortRow[] => t.rows.map((r) => ({ ...r }));
+          expect(rows(cohortRetention(h, options))).toEqual(
+            rows(cohortRetentionTwoPass(h, options)),
+          );
         },
       ),
       { numRuns: 200 },
