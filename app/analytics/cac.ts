@@ -108,26 +108,36 @@ export function cacByMonth(
   const channelIndex = new Map<string, number>();
   attribution?.names.forEach((name, k) => channelIndex.set(name, k));
 
-  // New customers per month, and per (month, channel code).
-  const newByMonth = new Map<number, number>();
-  const newByMonthChannel = new Map<number, Int32Array>();
+  // New customers per month, and per (month, channel code): dense rows over the months of
+  // the history's days (every first purchase is in them), read through its day → month
+  // table; no Map per customer.
   const channelCount = attribution?.names.length ?? 0;
-  const { purchaseStart, purchaseDay } = history;
+  const { purchaseStart, purchaseDay, monthByDay } = history;
+  const minDay = history.minDay;
+  const firstMonth = monthByDay.length > 0 ? monthByDay[0] : 0;
+  const monthCount = monthByDay.length > 0 ? monthByDay[monthByDay.length - 1] - firstMonth + 1 : 0;
+  const newInMonth = new Int32Array(monthCount);
+  const newInMonthChannel = new Int32Array(
+    attribution === undefined ? 0 : monthCount * channelCount,
+  );
+  const code = attribution?.code;
   for (let c = 0; c < history.customerCount; c++) {
-    if (purchaseStart[c] === purchaseStart[c + 1]) continue;
-    const month = history.monthOf(purchaseDay[purchaseStart[c]]);
-    newByMonth.set(month, (newByMonth.get(month) ?? 0) + 1);
-    if (attribution !== undefined) {
-      const code = attribution.code[c];
-      if (code < 0 || code >= channelCount) continue;
-      let row = newByMonthChannel.get(month);
-      if (row === undefined) {
-        row = new Int32Array(channelCount);
-        newByMonthChannel.set(month, row);
-      }
-      row[code]++;
+    const start = purchaseStart[c];
+    if (start === purchaseStart[c + 1]) continue;
+    const i = monthByDay[purchaseDay[start] - minDay] - firstMonth;
+    newInMonth[i]++;
+    if (code !== undefined) {
+      const k = code[c];
+      if (k < 0 || k >= channelCount) continue;
+      newInMonthChannel[i * channelCount + k]++;
     }
   }
+  const inHistory = (month: number): boolean =>
+    month >= firstMonth && month < firstMonth + monthCount;
+  const newByMonth = (month: number): number =>
+    inHistory(month) ? newInMonth[month - firstMonth] : 0;
+  const newByMonthChannel = (month: number, k: number): number =>
+    inHistory(month) ? newInMonthChannel[(month - firstMonth) * channelCount + k] : 0;
 
   // Spend per month and channel, in first-seen channel order.
   const spendByMonth = new Map<number, Map<string, number>>();
@@ -172,7 +182,7 @@ export function cacByMonth(
       let customers: number | null = null;
       if (attribution !== undefined) {
         const k = channelIndex.get(channel);
-        customers = k === undefined ? 0 : (newByMonthChannel.get(month)?.[k] ?? 0);
+        customers = k === undefined ? 0 : newByMonthChannel(month, k);
       }
       channels.push(channelRow(channel, amount, month, customers));
       const t = channelTotals.get(channel) ?? { spend: 0, customers: 0 };
@@ -180,7 +190,7 @@ export function cacByMonth(
       t.customers += customers ?? 0;
       channelTotals.set(channel, t);
     }
-    const newCustomers = newByMonth.get(month) ?? 0;
+    const newCustomers = newByMonth(month);
     totalSpend += monthSpend;
     totalNew += newCustomers;
     months.push({

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ContinuationOptions, ContinuationRow } from "../../app/analytics/continuation";
 import { continuationByCohort } from "../../app/analytics/continuation";
+import { cacByMonth } from "../../app/analytics/cac";
 import type { CohortOptions, CohortRow, CohortTable } from "../../app/analytics/cohorts";
 import { cohortRetention } from "../../app/analytics/cohorts";
 import { customerFacts } from "../../app/analytics/customer-groups";
@@ -352,6 +353,57 @@ describe("cohort table in one pass", () => {
           const rows = (t: CohortTable): CohortRow[] => t.rows.map((r) => ({ ...r }));
           expect(rows(cohortRetention(h, options))).toEqual(
             rows(cohortRetentionTwoPass(h, options)),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("CAC without Maps", () => {
+  it("counts the new customers of each spend month and channel as the Maps did (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.array(fc.integer({ min: -1, max: 3 }), { minLength: 40, maxLength: 40 }),
+        fc.array(
+          fc.record({
+            month: fc.integer({ min: -3, max: 27 }),
+            channel: fc.constantFrom("a", "b", "c", "zz"),
+            amountMinor: fc.integer({ min: 0, max: 10_000 }),
+          }),
+          { maxLength: 20 },
+        ),
+        (s, codes, rows) => {
+          const h = historyOf(s);
+          const names = ["a", "b", "c"];
+          const code = Int32Array.from({ length: s.customers }, (_, c) => codes[c]);
+          const start = h.monthOf(Date.parse("2023-01-01") / DAY);
+          const spend = rows.map((r) => ({ ...r, month: formatMonth(start + r.month) }));
+          const result = cacByMonth(h, spend, { channels: { names, code } });
+          // The Maps' counts, restated: first purchase month per customer.
+          const newIn = new Map<string, number>();
+          const newInChannel = new Map<string, number>();
+          for (let c = 0; c < h.customerCount; c++) {
+            if (h.purchaseStart[c] === h.purchaseStart[c + 1]) continue;
+            const month = formatMonth(h.monthOf(h.purchaseDay[h.purchaseStart[c]]));
+            newIn.set(month, (newIn.get(month) ?? 0) + 1);
+            const k = code[c];
+            if (k >= 0 && k < names.length) {
+              const key = `${month} ${names[k]}`;
+              newInChannel.set(key, (newInChannel.get(key) ?? 0) + 1);
+            }
+          }
+          for (const m of result.months) {
+            expect(m.newCustomers).toBe(newIn.get(m.month) ?? 0);
+            for (const ch of m.channels) {
+              expect(ch.newCustomers).toBe(newInChannel.get(`${m.month} ${ch.channel}`) ?? 0);
+            }
+          }
+          const withoutChannels = cacByMonth(h, spend);
+          expect(withoutChannels.months.map((m) => m.newCustomers)).toEqual(
+            result.months.map((m) => m.newCustomers),
           );
         },
       ),
