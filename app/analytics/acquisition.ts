@@ -235,7 +235,9 @@ export function acquisitionReport(
 
   // Acquisition month of each customer in range; others leave every grouping.
   const n = history.customerCount;
-  const { purchaseStart, purchaseDay } = history;
+  const { purchaseStart, purchaseDay, monthByDay } = history;
+  // Included customers' first purchases are purchase days: in the history's day → month table.
+  const minDay = history.minDay;
   let firstMonth = Infinity;
   let lastMonth = -Infinity;
   // Per customer: the acquisition month, then (below) the channel × month group.
@@ -243,7 +245,7 @@ export function acquisitionReport(
   for (let c = 0; c < n; c++) {
     let m = -1;
     if (f.included[c]) {
-      m = history.monthOf(purchaseDay[purchaseStart[c]]);
+      m = monthByDay[purchaseDay[purchaseStart[c]] - minDay];
       if (m < fromMonth || m > toMonth) m = -1;
       else {
         if (m < firstMonth) firstMonth = m;
