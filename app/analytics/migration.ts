@@ -6,7 +6,7 @@ import type { PurchaseHistory } from "./history";
 import type { Metric, MetricPeriod } from "./metric";
 import { makeMetric, metricPeriod, validateRange } from "./metric";
 import type { RfmOptions, RfmResult, SegmentRule } from "./rfm";
-import { computeRfm, DEFAULT_SEGMENT_RULES, NO_SEGMENT } from "./rfm";
+import { DEFAULT_SEGMENT_RULES, NO_SEGMENT, rfmSegments } from "./rfm";
 import type { DayRange } from "./time";
 import { previousYearRange } from "./time";
 
@@ -201,7 +201,7 @@ export interface SegmentMigration {
   readonly toSegment: Uint8Array;
 }
 
-/** Segment × segment transition counts and revenue between two dates (two RFM runs). */
+/** Segment × segment transition counts and revenue between two dates (two RFM segmentations). */
 export function segmentMigration(
   history: PurchaseHistory,
   options: SegmentMigrationOptions,
@@ -218,18 +218,19 @@ export function segmentMigration(
     asOfDay,
     ...(lookbackDays === undefined ? {} : { fromDay: asOfDay - lookbackDays + 1 }),
   });
-  const before = computeRfm(history, window(fromAsOfDay));
-  const after = toRfm ?? computeRfm(history, window(toAsOfDay));
+  // Only the segments are compared: neither date needs the order counts or R, F, M scores.
+  const before = rfmSegments(history, window(fromAsOfDay));
   if (toRfm !== undefined) checkRfm(history, toRfm, window(toAsOfDay));
-  const rules = after.rules;
+  const after = toRfm?.segment ?? rfmSegments(history, window(toAsOfDay));
+  const rules = rfmOptions.rules ?? DEFAULT_SEGMENT_RULES;
   const size = rules.length + 1;
   const none = rules.length;
   const counts = new Int32Array(size * size);
   const revenueMinor = new Float64Array(size * size);
   const { purchaseStart, purchaseDay, purchaseNet } = history;
   for (let c = 0; c < history.customerCount; c++) {
-    const a = before.segment[c];
-    const b = after.segment[c];
+    const a = before[c];
+    const b = after[c];
     if (a === NO_SEGMENT && b === NO_SEGMENT) continue;
     const cell = (a === NO_SEGMENT ? none : a) * size + (b === NO_SEGMENT ? none : b);
     counts[cell]++;

@@ -442,6 +442,23 @@ function scorer(cuts: readonly (number | null)[], smallerIsBetter: boolean): (v:
 
 /** R, F, M, scores and segments of every customer as of a local day. Linear + 3 sorts. */
 export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmResult {
+  return rfmOf(history, options, true);
+}
+
+/**
+ * The segment of every customer as of a local day (NO_SEGMENT when not scored): computeRfm's
+ * segment, without the order counts and R, F, M scores it also keeps (7 bytes a customer
+ * less), for callers that only need the segments (segment migration's earlier date).
+ */
+export function rfmSegments(history: PurchaseHistory, options: RfmOptions): Uint8Array {
+  return rfmOf(history, options, false).segment;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_INTS = new Int32Array(0);
+
+/** computeRfm; without `full`, the orders and r, f, m arrays are left empty. */
+function rfmOf(history: PurchaseHistory, options: RfmOptions, full: boolean): RfmResult {
   const { asOfDay } = options;
   // An integer sentinel keeps the day comparisons on small integers.
   const fromDay = options.fromDay ?? -2_147_483_648;
@@ -466,7 +483,7 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
   const { purchaseStart, purchaseDay, purchaseNet, purchaseOrders } = history;
   const recencyDays = new Int32Array(n).fill(-1);
   const frequency = new Int32Array(n);
-  const orders = new Int32Array(n);
+  const orders = full ? new Int32Array(n) : EMPTY_INTS;
   const monetaryMinor = new Float64Array(n);
   let scored = 0;
   // Ranges of the scored values, for the quintile histograms below.
@@ -485,14 +502,14 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
     let net = 0;
     for (let p = end - 1; p >= begin && purchaseDay[p] >= fromDay; p--) {
       count++;
-      orderCount += purchaseOrders[p];
+      if (full) orderCount += purchaseOrders[p];
       net += purchaseNet[p];
     }
     if (count === 0) continue;
     const recency = asOfDay - purchaseDay[end - 1];
     recencyDays[c] = recency;
     frequency[c] = count;
-    orders[c] = orderCount;
+    if (full) orders[c] = orderCount;
     monetaryMinor[c] = net;
     scored++;
     if (recency < minR) minR = recency;
@@ -562,18 +579,20 @@ export function computeRfm(history: PurchaseHistory, options: RfmOptions): RfmRe
   const scoreR = scorer(rCuts, true);
   const scoreF = scorer(fCuts, false);
   const scoreM = scorer(mCuts, false);
-  const r = new Uint8Array(n);
-  const f = new Uint8Array(n);
-  const m = new Uint8Array(n);
+  const r = full ? new Uint8Array(n) : EMPTY_BYTES;
+  const f = full ? new Uint8Array(n) : EMPTY_BYTES;
+  const m = full ? new Uint8Array(n) : EMPTY_BYTES;
   const segment = new Uint8Array(n).fill(NO_SEGMENT);
   for (let c = 0; c < n && segmented; c++) {
     if (recencyDays[c] < 0) continue;
     const rs = scoreR(recencyDays[c]);
     const fs = scoreF(frequency[c]);
     const ms = scoreM(monetaryMinor[c]);
-    r[c] = rs;
-    f[c] = fs;
-    m[c] = ms;
+    if (full) {
+      r[c] = rs;
+      f[c] = fs;
+      m[c] = ms;
+    }
     segment[c] = table[(rs - 1) * 9 + fs + ms - 2];
   }
 

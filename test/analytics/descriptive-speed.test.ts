@@ -15,6 +15,9 @@ import type { PurchaseHistory } from "../../app/analytics/history";
 import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import type { OrderTable } from "../../app/analytics/types";
 import { ORDER_SUBSCRIPTION } from "../../app/analytics/types";
+import { segmentMigration } from "../../app/analytics/migration";
+import type { RfmOptions } from "../../app/analytics/rfm";
+import { computeRfm, NO_SEGMENT, rfmSegments } from "../../app/analytics/rfm";
 import { createCalendar, firstDayOfMonth, formatMonth } from "../../app/analytics/time";
 import { randomShop, tableFromRaw } from "./shop";
 
@@ -408,6 +411,89 @@ describe("CAC without Maps", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("segment migration from rfmSegments", () => {
+  it("rfmSegments is computeRfm's segment at any date, window and minimum (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: -40, max: 800 }),
+        fc.option(fc.integer({ min: 1, max: 400 })),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        (s, offset, lookback, minCustomers, fixed) => {
+          const h = historyOf(s);
+          const asOfDay = (Number.isFinite(h.minDay) ? h.minDay : 19_000) + offset;
+          const options: RfmOptions = {
+            asOfDay,
+            minCustomers,
+            ...(lookback === null ? {} : { fromDay: asOfDay - lookback + 1 }),
+            ...(fixed
+              ? { frequencyScale: { kind: "thresholds" as const, thresholds: [2, 3, 4, 6] } }
+              : {}),
+          };
+          expect(Array.from(rfmSegments(h, options))).toEqual(
+            Array.from(computeRfm(h, options).segment),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("gives the matrix of two full RFM runs, with or without the later RFM (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.option(fc.integer({ min: 1, max: 300 })),
+        (s, offset, gap, lookbackDays) => {
+          const h = historyOf(s);
+          const fromAsOfDay = (Number.isFinite(h.minDay) ? h.minDay : 19_000) + offset;
+          const toAsOfDay = fromAsOfDay + gap;
+          const lookback = lookbackDays === null ? {} : { lookbackDays };
+          const window = (asOfDay: number) => ({
+            asOfDay,
+            ...(lookbackDays === null ? {} : { fromDay: asOfDay - lookbackDays + 1 }),
+          });
+          // The old path: a full computeRfm at each date.
+          const before = computeRfm(h, window(fromAsOfDay));
+          const after = computeRfm(h, window(toAsOfDay));
+          const size = before.rules.length + 1;
+          const counts = new Int32Array(size * size);
+          const revenue = new Float64Array(size * size);
+          for (let c = 0; c < h.customerCount; c++) {
+            const a = before.segment[c];
+            const b = after.segment[c];
+            if (a === NO_SEGMENT && b === NO_SEGMENT) continue;
+            const cell =
+              (a === NO_SEGMENT ? size - 1 : a) * size + (b === NO_SEGMENT ? size - 1 : b);
+            counts[cell]++;
+            let net = 0;
+            for (let p = h.purchaseStart[c + 1] - 1; p >= h.purchaseStart[c]; p--) {
+              if (h.purchaseDay[p] <= fromAsOfDay) break;
+              if (h.purchaseDay[p] <= toAsOfDay) net += h.purchaseNet[p];
+            }
+            revenue[cell] += net;
+          }
+          for (const toRfm of [undefined, after]) {
+            const m = segmentMigration(h, {
+              fromAsOfDay,
+              toAsOfDay,
+              ...lookback,
+              ...(toRfm === undefined ? {} : { toRfm }),
+            });
+            expect(Array.from(m.counts)).toEqual(Array.from(counts));
+            expect(Array.from(m.revenueMinor)).toEqual(Array.from(revenue));
+            expect(m.rules).toBe(after.rules);
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
