@@ -202,6 +202,50 @@ function compact(start: Int32Array, values: Int32Array): Csr {
 const DROPPED = ORDER_CANCELLED | ORDER_TEST;
 
 /**
+ * First → second purchase product pairs, each counted once per customer: key
+ * from × productCount + to. A dense table for catalogues up to 2048 products, a map beyond.
+ */
+export interface PairCounts {
+  readonly dense: Int32Array | null;
+  readonly sparse: Map<number, number>;
+}
+
+export interface PurchaseProducts {
+  readonly entry: Csr;
+  readonly next: Csr;
+  /** Counted while the rows are built (no pass of its own over the customers). */
+  readonly pairs: PairCounts;
+}
+
+/** Empty pair counts for a catalogue of P products. */
+const pairCounts = (P: number): PairCounts => ({
+  dense: P * P <= 1 << 22 ? new Int32Array(P * P) : null,
+  sparse: new Map<number, number>(),
+});
+
+/** Counts the pairs of one customer's entry values[a0, a1) × next values[b0, b1). */
+function countPairs(
+  pairs: PairCounts,
+  P: number,
+  entry: Int32Array,
+  a0: number,
+  a1: number,
+  next: Int32Array,
+  b0: number,
+  b1: number,
+): void {
+  const { dense, sparse } = pairs;
+  for (let i = a0; i < a1; i++) {
+    const base = entry[i] * P;
+    for (let j = b0; j < b1; j++) {
+      const key = base + next[j];
+      if (dense !== null) dense[key]++;
+      else sparse.set(key, (sparse.get(key) ?? 0) + 1);
+    }
+  }
+}
+
+/**
  * Distinct products of each included customer's first (entry) and second purchase, CSR by
  * customer with codes ascending. Linear in orders and line items.
  */
@@ -212,7 +256,7 @@ export function purchaseProducts(
   productCount: number,
   asOfDay: number,
   included: Uint8Array,
-): { readonly entry: Csr; readonly next: Csr } {
+): PurchaseProducts {
   const P = productCount;
   const n = history.customerCount;
   const { purchaseStart, purchaseDay } = history;
@@ -266,6 +310,7 @@ export function purchaseProducts(
   // Lines grouped by customer (as loaded: by order, orders by customer): one pass appends
   // each customer's products and sorts them when the next customer starts. The values are
   // sized by the lines per order, grown if a purchase holds more.
+  let pairs = pairCounts(P);
   {
     const firstStart = new Int32Array(n + 1);
     const secondStart = new Int32Array(n + 1);
@@ -298,6 +343,7 @@ export function purchaseProducts(
         }
         w0 = sortUnique(firstValues, row0, w0);
         w1 = sortUnique(secondValues, row1, w1);
+        if (w1 > row1) countPairs(pairs, P, firstValues, row0, w0, secondValues, row1, w1);
         for (let x = cur + 1; x <= c; x++) {
           firstStart[x] = w0;
           secondStart[x] = w1;
@@ -317,11 +363,13 @@ export function purchaseProducts(
     if (grouped) {
       w0 = sortUnique(firstValues, row0, w0);
       w1 = sortUnique(secondValues, row1, w1);
+      if (w1 > row1) countPairs(pairs, P, firstValues, row0, w0, secondValues, row1, w1);
       firstStart.fill(w0, cur + 1, n + 1);
       secondStart.fill(w1, cur + 1, n + 1);
       return {
         entry: { start: firstStart, values: firstValues.subarray(0, w0) },
         next: { start: secondStart, values: secondValues.subarray(0, w1) },
+        pairs,
       };
     }
   }
@@ -355,7 +403,17 @@ export function purchaseProducts(
     if (k === 1) firstValues[firstFill[customer[o]]++] = p;
     else if (k === 2) secondValues[secondFill[customer[o]]++] = p;
   }
-  return { entry: compact(firstStart, firstValues), next: compact(secondStart, secondValues) };
+  const entry = compact(firstStart, firstValues);
+  const next = compact(secondStart, secondValues);
+  // The grouped read stopped part-way: its counts start again over the compacted rows.
+  pairs = pairCounts(P);
+  for (let c = 0; c < n; c++) {
+    const b0 = next.start[c];
+    const b1 = next.start[c + 1];
+    if (b0 === b1) continue;
+    countPairs(pairs, P, entry.values, entry.start[c], entry.start[c + 1], next.values, b0, b1);
+  }
+  return { entry, next, pairs };
 }
 
 /**
@@ -370,7 +428,7 @@ export function entryProductReport(
   options: EntryProductOptions,
   facts?: CustomerFacts,
   /** purchaseProducts of the same inputs and facts, when the caller already has them. */
-  bought?: { readonly entry: Csr; readonly next: Csr },
+  bought?: PurchaseProducts,
 ): EntryProductReport {
   const windowDays = options.windowDays ?? 90;
   const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
@@ -393,7 +451,7 @@ export function entryProductReport(
   const P = products.length;
   const n = history.customerCount;
 
-  const { entry, next } =
+  const { entry, pairs } =
     bought ?? purchaseProducts(history, orders, lineItems, P, asOfDay, f.included);
 
   // Members: one per (customer, entry product).
@@ -408,23 +466,8 @@ export function entryProductReport(
     if (entry.start[c] === entry.start[c + 1]) withoutProducts++;
   }
 
-  // First → second purchase product pairs, counted once per customer: a dense P × P table
-  // for catalogues up to 2048 products, a hash map beyond.
-  const dense = P * P <= 1 << 22 ? new Int32Array(P * P) : null;
-  const pairCounts = new Map<number, number>();
-  for (let c = 0; c < n; c++) {
-    const s0 = next.start[c];
-    const s1 = next.start[c + 1];
-    if (s0 === s1) continue;
-    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
-      const base = entry.values[i] * P;
-      for (let j = s0; j < s1; j++) {
-        const key = base + next.values[j];
-        if (dense !== null) dense[key]++;
-        else pairCounts.set(key, (pairCounts.get(key) ?? 0) + 1);
-      }
-    }
-  }
+  // First → second purchase product pairs, counted once per customer by purchaseProducts.
+  const { dense, sparse: pairCountOf } = pairs;
   // The top pairs overall and per entry product, by customers (ties: from, then to): the
   // counts read in ascending key (from, then to), each kept where it ranks among the top
   // few, so only the pairs shown become objects.
@@ -462,8 +505,8 @@ export function entryProductReport(
   if (dense !== null) {
     for (let key = 0; key < dense.length; key++) if (dense[key] > 0) visit(key, dense[key]);
   } else {
-    const keys = Float64Array.from(pairCounts.keys()).sort();
-    for (const key of keys) visit(key, pairCounts.get(key) ?? 0);
+    const keys = Float64Array.from(pairCountOf.keys()).sort();
+    for (const key of keys) visit(key, pairCountOf.get(key) ?? 0);
   }
   if (rowFrom >= 0)
     pairsOf.set(

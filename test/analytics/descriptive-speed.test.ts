@@ -12,6 +12,7 @@ import type { CohortOptions, CohortRow, CohortTable } from "../../app/analytics/
 import { cohortRetention } from "../../app/analytics/cohorts";
 import { customerFacts } from "../../app/analytics/customer-groups";
 import type { PurchaseHistory } from "../../app/analytics/history";
+import { purchaseProducts } from "../../app/analytics/entry-products";
 import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import type { OrderTable } from "../../app/analytics/types";
 import { ORDER_SUBSCRIPTION } from "../../app/analytics/types";
@@ -491,6 +492,76 @@ describe("segment migration from rfmSegments", () => {
             expect(Array.from(m.revenueMinor)).toEqual(Array.from(revenue));
             expect(m.rules).toBe(after.rules);
           }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("product pairs counted inside purchaseProducts", () => {
+  it("equal the count over the entry × next rows, grouped or not, dense or sparse (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constantFrom(6, 3000),
+        fc.integer({ min: 0, max: 730 }),
+        (s, seed, grouped, P, asOf) => {
+          const table = tableFromRaw(s.orders);
+          const h = buildPurchaseHistory(table, s.customers, calendar);
+          const asOfDay = h.calendar.dayOf(Date.parse("2023-01-01T00:00:00+09:00")) + asOf;
+          const included = Uint8Array.from({ length: s.customers }, (_, c) =>
+            h.purchaseStart[c] < h.purchaseStart[c + 1] &&
+            h.purchaseDay[h.purchaseStart[c]] <= asOfDay
+              ? 1
+              : 0,
+          );
+          const lines: [number, number][] = [];
+          for (let i = 0; i < table.length; i++) {
+            const k = ((i * 2654435761 + seed) >>> 0) % 4;
+            for (let j = 0; j < k; j++) {
+              lines.push([i, ((((i + j * 3 + seed) >>> 0) % 6) - 1) * Math.floor(P / 6)]);
+            }
+          }
+          if (!grouped) {
+            lines.sort(
+              (a, b) =>
+                (((a[0] * 7919 + a[1] + seed) >>> 0) % 13) -
+                (((b[0] * 7919 + b[1] + seed) >>> 0) % 13),
+            );
+          }
+          const items = {
+            length: lines.length,
+            order: Int32Array.from(lines, (l) => l[0]),
+            product: Int32Array.from(lines, (l) => Math.max(-1, l[1])),
+          };
+          const got = purchaseProducts(h, table, items, P, asOfDay, included);
+          // The old path: a pass over the customers' entry × next rows after the build.
+          const want = new Map<number, number>();
+          const { entry, next } = got;
+          for (let c = 0; c < s.customers; c++) {
+            for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+              for (let j = next.start[c]; j < next.start[c + 1]; j++) {
+                const key = entry.values[i] * P + next.values[j];
+                want.set(key, (want.get(key) ?? 0) + 1);
+              }
+            }
+          }
+          const counted = new Map<number, number>();
+          const { dense, sparse } = got.pairs;
+          if (dense !== null) {
+            dense.forEach((n, key) => {
+              if (n > 0) counted.set(key, n);
+            });
+          } else {
+            for (const [key, n] of sparse) counted.set(key, n);
+          }
+          expect(dense === null).toBe(P * P > 1 << 22);
+          expect(new Map([...counted].sort((a, b) => a[0] - b[0]))).toEqual(
+            new Map([...want].sort((a, b) => a[0] - b[0])),
+          );
         },
       ),
       { numRuns: 150 },
