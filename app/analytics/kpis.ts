@@ -322,25 +322,105 @@ export function monthlyChurn(
   },
 ): MonthlyChurn {
   const w = options.inactivityDays ?? DEFAULT_INACTIVITY_DAYS;
-  const definition = churnDefinition(
-    "monthly_churn_rate",
-    "Monthly churn rate",
+  const boundaries = churnMonthBoundaries(options);
+  const rates =
+    boundaries.length >= 2 ? churnRates(history, boundaries, { inactivityDays: w }) : [];
+  return pooledMonthlyChurn(
+    rates.map((r) => r.numerator),
+    rates.map((r) => r.denominator),
+    boundaries,
+    options.fromMonth,
     w,
-    ", per shop-local calendar month",
   );
+}
+
+/** A per-month churn series (the KPI history's "monthly_churn_rate", months layout). */
+export interface ChurnSeries {
+  readonly definition: { readonly params: Readonly<Record<string, unknown>> };
+  /** "YYYY-MM" per point; numerator churned, denominator active at the month start. */
+  readonly points: readonly {
+    readonly month: string;
+    readonly numerator: number;
+    readonly denominator: number;
+    readonly partial: boolean;
+  }[];
+}
+
+/**
+ * monthlyChurn read from the KPI history's monthly churn series instead of a pass of its own
+ * over the purchases: the series counts churnRates on the month boundaries, and a month's
+ * churned and active customers depend on its two boundaries only, so they are the same
+ * counts. Null when the series was counted with other inactivity days or lacks one of the
+ * complete months (the caller then runs monthlyChurn).
+ */
+export function monthlyChurnFromSeries(
+  series: ChurnSeries,
+  options: ChurnOptions & {
+    readonly fromMonth: number;
+    readonly toMonth: number;
+    readonly asOfDay: number;
+  },
+): MonthlyChurn | null {
+  const w = options.inactivityDays ?? DEFAULT_INACTIVITY_DAYS;
+  validatePositiveInteger(w, "inactivityDays");
+  if (series.definition.params.inactivityDays !== w) return null;
+  const boundaries = churnMonthBoundaries(options);
+  const byMonth = new Map(series.points.map((p) => [p.month, p]));
+  const churned: number[] = [];
+  const active: number[] = [];
+  for (let j = 0; j + 1 < boundaries.length; j++) {
+    const point = byMonth.get(formatMonth(options.fromMonth + j));
+    if (point === undefined || point.partial) return null;
+    churned.push(point.numerator);
+    active.push(point.denominator);
+  }
+  return pooledMonthlyChurn(churned, active, boundaries, options.fromMonth, w);
+}
+
+/** First days of the complete months fromMonth..toMonth and of the month after the last. */
+function churnMonthBoundaries(options: {
+  readonly fromMonth: number;
+  readonly toMonth: number;
+  readonly asOfDay: number;
+}): number[] {
   let toMonth = options.toMonth;
   while (toMonth >= options.fromMonth && firstDayOfMonth(toMonth + 1) - 1 > options.asOfDay) {
     toMonth--;
   }
   const boundaries: number[] = [];
   for (let m = options.fromMonth; m <= toMonth + 1; m++) boundaries.push(firstDayOfMonth(m));
-  const rates =
-    boundaries.length >= 2 ? churnRates(history, boundaries, { inactivityDays: w }) : [];
+  return boundaries;
+}
+
+/** The months' metrics (as churnRates makes them) and their pooled average. */
+function pooledMonthlyChurn(
+  churnedByMonth: readonly number[],
+  activeByMonth: readonly number[],
+  boundaries: readonly number[],
+  fromMonth: number,
+  w: number,
+): MonthlyChurn {
+  const definition = churnDefinition(
+    "monthly_churn_rate",
+    "Monthly churn rate",
+    w,
+    ", per shop-local calendar month",
+  );
+  const rateDefinition = churnDefinition("churn_rate", "Churn rate", w, "");
   let churned = 0;
   let active = 0;
-  const months = rates.map((r) => {
-    churned += r.numerator;
-    active += r.denominator;
+  const months = churnedByMonth.map((c, j) => {
+    const a = activeByMonth[j];
+    churned += c;
+    active += a;
+    const r = makeMetric(
+      rateDefinition,
+      c,
+      a,
+      { startDay: boundaries[j], endDay: boundaries[j + 1] },
+      undefined,
+      { retained: a - c },
+    );
     return { ...r, id: definition.id, definition };
   });
   const range =
@@ -350,7 +430,7 @@ export function monthlyChurn(
   const average = makeMetric(
     {
       ...definition,
-      text: `${definition.text} Averaged over the months as total churned customer-months divided by total active customer-months (${months.length} months${range ? ` from ${formatMonth(options.fromMonth)}` : ""}).`,
+      text: `${definition.text} Averaged over the months as total churned customer-months divided by total active customer-months (${months.length} months${range ? ` from ${formatMonth(fromMonth)}` : ""}).`,
       base: "Customers active at the start of each month, summed over the months",
       params: { ...definition.params, months: months.length },
     },

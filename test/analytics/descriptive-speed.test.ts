@@ -16,7 +16,9 @@ import { purchaseProducts } from "../../app/analytics/entry-products";
 import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import type { OrderTable } from "../../app/analytics/types";
 import { ORDER_SUBSCRIPTION } from "../../app/analytics/types";
+import { monthlyChurn, monthlyChurnFromSeries } from "../../app/analytics/kpis";
 import { segmentMigration } from "../../app/analytics/migration";
+import { monthlyTrends } from "../../app/analytics/trends";
 import type { RfmOptions } from "../../app/analytics/rfm";
 import { computeRfm, NO_SEGMENT, rfmSegments } from "../../app/analytics/rfm";
 import { createCalendar, firstDayOfMonth, formatMonth } from "../../app/analytics/time";
@@ -562,6 +564,50 @@ describe("product pairs counted inside purchaseProducts", () => {
           expect(new Map([...counted].sort((a, b) => a[0] - b[0]))).toEqual(
             new Map([...want].sort((a, b) => a[0] - b[0])),
           );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("monthly churn from the KPI history's series", () => {
+  it("equals monthlyChurn for the months the series covers (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer({ min: 0, max: 800 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 0, max: 14 }),
+        fc.integer({ min: 0, max: 14 }),
+        (s, offset, w, back, length) => {
+          const h = historyOf(s);
+          const asOfDay = (Number.isFinite(h.minDay) ? h.minDay : 19_000) + offset;
+          const series = monthlyTrends(h, {
+            asOfDay,
+            months: 14,
+            f2WindowDays: 30,
+            subscriptionWindowDays: 30,
+            churnInactivityDays: w,
+            grossMarginRatio: null,
+            cohorts: cohortRetention(h, { asOfDay }),
+            npsResponses: [],
+            marketingSpend: [],
+            calendar,
+          }).find((x) => x.id === "monthly_churn_rate");
+          if (series === undefined) throw new Error("no churn series");
+          const asOfMonth = h.monthOf(asOfDay);
+          const options = {
+            fromMonth: asOfMonth - back,
+            toMonth: asOfMonth - back + length,
+            asOfDay,
+            inactivityDays: w,
+          };
+          expect(monthlyChurnFromSeries(series, options)).toEqual(monthlyChurn(h, options));
+          // Other inactivity days, or months the series does not have: no answer.
+          expect(monthlyChurnFromSeries(series, { ...options, inactivityDays: w + 1 })).toBeNull();
+          const before = { ...options, fromMonth: asOfMonth - 15 };
+          expect(monthlyChurnFromSeries(series, before)).toBeNull();
         },
       ),
       { numRuns: 150 },

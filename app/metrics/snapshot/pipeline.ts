@@ -29,6 +29,7 @@ import {
   f2Conversion,
   historicalLtvCurve,
   monthlyChurn,
+  monthlyChurnFromSeries,
   monthOfDay,
   monthsBeforeDay,
   nps,
@@ -127,6 +128,19 @@ function runDescriptive(ctx: Context): Descriptive {
     minCustomers,
     toRfm: rfm,
   });
+  const trends = trendsBlock(history, { ...input, asOfDay, cohorts, currentYoy: yoy });
+  // The churn card's 12 complete months are months of the KPI history: read from its series
+  // (the same counts), else counted here.
+  const churnOptions = {
+    fromMonth: asOfMonth - 12,
+    toMonth: asOfMonth - 1,
+    asOfDay,
+    inactivityDays: settings.churnInactivityDays,
+  };
+  const churnSeries = trends.series.find((s) => s.id === "monthly_churn_rate");
+  const churn =
+    (churnSeries && monthlyChurnFromSeries(churnSeries, churnOptions)) ??
+    monthlyChurn(history, churnOptions);
   return {
     rfm,
     grid: rfmGrid(rfm),
@@ -143,12 +157,7 @@ function runDescriptive(ctx: Context): Descriptive {
       asOfDay,
       windowDays: settings.subscriptionWindowDays,
     }),
-    churn: monthlyChurn(history, {
-      fromMonth: asOfMonth - 12,
-      toMonth: asOfMonth - 1,
-      asOfDay,
-      inactivityDays: settings.churnInactivityDays,
-    }),
+    churn,
     yoy,
     segmentMigration: moves,
     continuation: continuationByCohort(history, { asOfDay }),
@@ -164,7 +173,7 @@ function runDescriptive(ctx: Context): Descriptive {
     npsByCohort: npsByCohort(input.npsResponses, history, last12),
     cacAll: cacByMonth(history, input.marketingSpend, channels),
     cacLast12: cacByMonth(history, last12Spend, channels),
-    trends: trendsBlock(history, { ...input, asOfDay, cohorts, currentYoy: yoy }),
+    trends,
     acquisition,
     cohortCuts: cohortCutsStage(ctx, acquisition, { current: last12, segments: moves }),
   };
