@@ -250,8 +250,8 @@ export function segmentMigration(
     counts,
     revenueMinor,
     size,
-    fromSegment: before.segment,
-    toSegment: after.segment,
+    fromSegment: before,
+    toSegment: after,
   };
 }
 
