@@ -102,20 +102,10 @@ interface OrderChunk {
   flags: number[];
 }
 
-/** First touches of a range's candidate first orders: order id and its tuple (JSON text). */
+/** First touches of the orders asked for: order id and its tuple (JSON text). */
 interface TouchChunk {
   readonly orderIds: Id[];
   readonly tuples: string[];
-}
-
-/** Line items of a range's remaining orders. */
-interface LineChunk {
-  readonly orderIds: Id[];
-  readonly products: (Id | null)[];
-  readonly variants: (Id | null)[];
-  readonly quantity: number[];
-  readonly currentQuantity: number[];
-  readonly net: number[];
 }
 
 /** One provider's queries. Ranges are (lo, hi] of customer ids. */
@@ -124,8 +114,11 @@ interface Source {
   customers(after: bigint, limit: number): Promise<CustomerChunk>;
   /** Orders of customers in (lo, hi], by customer then time; `null`: guest orders. */
   orders(range: { lo: bigint; hi: bigint } | null): Promise<OrderChunk>;
-  touches(range: { lo: bigint; hi: bigint }): Promise<TouchChunk>;
-  lineItems(range: { lo: bigint; hi: bigint }): Promise<LineChunk>;
+  /** First touches of these orders (ids of one chunk's rows), in the order asked. */
+  touches(orderIds: readonly Id[]): Promise<TouchChunk>;
+  /** Line items (no gift cards) of orders with id in (lo, hi], by order id then line id,
+   *  each handed to `lines.add`: every order's, the collector keeps those it knows. */
+  lineItems(range: { lo: bigint; hi: bigint }, lines: LineCollector): Promise<void>;
 }
 
 /** A typed array that doubles as it fills. */
@@ -191,6 +184,268 @@ function sortedChunk(chunk: OrderChunk): OrderChunk {
 }
 
 /**
+ * Sorts (key, row) pairs by key, keys whole numbers in [0, 2^53): a radix sort (four passes
+ * of 13–14 bits, a pass skipped when all its digits agree), linear where a comparison sort of
+ * millions of keys costs seconds.
+ */
+function sortByKey(keys: Float64Array, rows: Int32Array): void {
+  const n = keys.length;
+  const LOW = 2 ** 26;
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let row: Int32Array = rows;
+  for (let i = 0; i < n; i++) {
+    const h = Math.floor(keys[i] / LOW);
+    hi[i] = h;
+    lo[i] = keys[i] - h * LOW;
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let row2: Int32Array = new Int32Array(n);
+  const count = new Int32Array(1 << 14);
+  const passes: [boolean, number, number][] = [
+    [false, 0, 13],
+    [false, 13, 13],
+    [true, 0, 14],
+    [true, 14, 13],
+  ];
+  for (const [high, shift, bits] of passes) {
+    const mask = (1 << bits) - 1;
+    const digits = high ? hi : lo;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(digits[i] >>> shift) & mask]++;
+    if (n === 0 || count[(digits[0] >>> shift) & mask] === n) continue;
+    let at = 0;
+    for (let d = 0; d <= mask; d++) {
+      const c = count[d];
+      count[d] = at;
+      at += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const to = count[(digits[i] >>> shift) & mask]++;
+      hi2[to] = hi[i];
+      lo2[to] = lo[i];
+      row2[to] = row[i];
+    }
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+    [row, row2] = [row2, row];
+  }
+  for (let i = 0; i < n; i++) keys[i] = hi[i] * LOW + lo[i];
+  if (row !== rows) rows.set(row);
+}
+
+/** First position of `sorted` whose value is ≥ `value`. */
+function lowerBound(sorted: Float64Array, value: number): number {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (sorted[m] < value) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/** Codes of a dictionary in order of first appearance; −1 for null. */
+class Dictionary {
+  readonly index = new Map<Id, number>();
+  code(id: Id | null): number {
+    if (id === null) return -1;
+    let k = this.index.get(id);
+    if (k === undefined) this.index.set(id, (k = this.index.size));
+    return k;
+  }
+}
+
+/**
+ * Line items matched to their OrderTable row by order id. They come by order id (the line
+ * table's own (shopId, orderId) index, no join), so a walk over the orders sorted by id finds
+ * each line's order; a line that comes out of order is found by binary search, and a line of
+ * an order not collected (cancelled, test, guest or deleted) is skipped. `finish` puts the
+ * lines in OrderTable row order (stable: by line id within an order) and numbers products and
+ * variants by first appearance in that order, as a join over the orders in table order does.
+ */
+class LineCollector {
+  /** Collected orders' numeric ids ascending, and each one's OrderTable row. */
+  private readonly sortedId: Float64Array;
+  private readonly sortedRow: Int32Array;
+  /** Orders whose id a double cannot hold, by id ascending. */
+  private readonly textIds: { row: number; id: string; value: bigint }[];
+  private cursor = 0;
+  private last = -Infinity;
+  private textCursor = 0;
+  private lastText: bigint | null = null;
+  private readonly row = i32();
+  private readonly product = i32();
+  private readonly variant = i32();
+  private readonly quantity = i32();
+  private readonly current = i32();
+  private readonly net = f64();
+  private readonly products = new Dictionary();
+  private readonly variants = new Dictionary();
+
+  /**
+   * The orders to collect lines of: OrderTable rows where `keep` is 1, their ids in
+   * `orderId` (NaN: the id is in `textOrderIds`).
+   */
+  constructor(
+    orderId: Float64Array,
+    textOrderIds: readonly { row: number; id: string }[],
+    keep: Uint8Array,
+  ) {
+    let count = 0;
+    let negative = false;
+    for (let r = 0; r < keep.length; r++) {
+      if (keep[r] === 0 || Number.isNaN(orderId[r])) continue;
+      count++;
+      if (orderId[r] < 0) negative = true;
+    }
+    const sortedId = new Float64Array(count);
+    const sortedRow = new Int32Array(count);
+    for (let r = 0, k = 0; r < keep.length; r++) {
+      if (keep[r] === 0 || Number.isNaN(orderId[r])) continue;
+      sortedId[k] = orderId[r];
+      sortedRow[k++] = r;
+    }
+    if (negative) {
+      // Not Shopify's ids: a comparison sort (the radix sort takes no negative keys).
+      const order = Array.from(sortedRow.keys()).sort((a, b) => sortedId[a] - sortedId[b]);
+      this.sortedId = Float64Array.from(order, (k) => sortedId[k]);
+      this.sortedRow = Int32Array.from(order, (k) => sortedRow[k]);
+    } else {
+      sortByKey(sortedId, sortedRow);
+      this.sortedId = sortedId;
+      this.sortedRow = sortedRow;
+    }
+    this.textIds = textOrderIds
+      .filter((t) => keep[t.row] === 1)
+      .map((t) => ({ ...t, value: BigInt(t.id) }))
+      .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  }
+
+  /** Order-id ranges (lo, hi] of about `orders` collected orders each, covering all ids. */
+  ranges(orders: number): { lo: bigint; hi: bigint }[] {
+    const total = this.sortedId.length + this.textIds.length;
+    if (total === 0) return [];
+    // All ids in ascending order: negative text ids, numbers, the other text ids.
+    const negative = this.textIds.filter((t) => t.value < 0n).map((t) => t.value);
+    const positive = this.textIds.filter((t) => t.value >= 0n).map((t) => t.value);
+    const idAt = (k: number): bigint =>
+      k < negative.length
+        ? negative[k]
+        : k < negative.length + this.sortedId.length
+          ? BigInt(this.sortedId[k - negative.length])
+          : positive[k - negative.length - this.sortedId.length];
+    const ranges: { lo: bigint; hi: bigint }[] = [];
+    let lo = INT64_MIN;
+    for (let k = orders - 1; k < total - 1; k += orders) {
+      const hi = idAt(k);
+      ranges.push({ lo, hi });
+      lo = hi;
+    }
+    ranges.push({ lo, hi: INT64_MAX });
+    return ranges;
+  }
+
+  /** OrderTable row of a collected order, or −1. */
+  private rowOf(orderId: Id): number {
+    if (typeof orderId === "number") {
+      const ids = this.sortedId;
+      if (orderId < this.last) this.cursor = lowerBound(ids, orderId);
+      this.last = orderId;
+      let c = this.cursor;
+      while (c < ids.length && ids[c] < orderId) c++;
+      this.cursor = c;
+      return c < ids.length && ids[c] === orderId ? this.sortedRow[c] : -1;
+    }
+    const value = BigInt(orderId);
+    const ids = this.textIds;
+    if (this.lastText !== null && value < this.lastText) this.textCursor = 0;
+    this.lastText = value;
+    let c = this.textCursor;
+    while (c < ids.length && ids[c].value < value) c++;
+    this.textCursor = c;
+    return c < ids.length && ids[c].value === value ? ids[c].row : -1;
+  }
+
+  add(
+    orderId: Id,
+    product: Id | null,
+    variant: Id | null,
+    quantity: number,
+    currentQuantity: number,
+    net: number,
+  ): void {
+    const row = this.rowOf(orderId);
+    if (row < 0) return;
+    this.row.push(row);
+    this.product.push(this.products.code(product));
+    this.variant.push(this.variants.code(variant));
+    this.quantity.push(quantity);
+    this.current.push(currentQuantity);
+    this.net.push(net);
+  }
+
+  finish(orderCount: number): {
+    lineItems: OrderLineItems;
+    products: string[];
+    variants: string[];
+  } {
+    const n = this.row.length;
+    const rows = this.row.done();
+    // Stable counting sort by OrderTable row.
+    const at = new Int32Array(orderCount + 1);
+    for (let i = 0; i < n; i++) at[rows[i] + 1]++;
+    for (let r = 0; r < orderCount; r++) at[r + 1] += at[r];
+    const to = new Int32Array(n);
+    for (let i = 0; i < n; i++) to[i] = at[rows[i]]++;
+    const place = <T extends Int32Array | Float64Array>(column: T, make: (n: number) => T): T => {
+      const out = make(n);
+      for (let i = 0; i < n; i++) out[to[i]] = column[i];
+      return out;
+    };
+    const int = (k: number) => new Int32Array(k);
+    // Codes by first appearance in row order.
+    const recode = (
+      codes: Int32Array,
+      dictionary: Dictionary,
+    ): { codes: Int32Array; ids: string[] } => {
+      const ids = [...dictionary.index.keys()];
+      const final = new Int32Array(ids.length).fill(-1);
+      const order: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const c = codes[i];
+        if (c < 0) continue;
+        if (final[c] < 0) {
+          final[c] = order.length;
+          order.push(String(ids[c]));
+        }
+        codes[i] = final[c];
+      }
+      return { codes, ids: order };
+    };
+    const product = recode(place(this.product.done(), int), this.products);
+    const variant = recode(place(this.variant.done(), int), this.variants);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[to[i]] = rows[i];
+    return {
+      lineItems: {
+        length: n,
+        order,
+        product: product.codes,
+        variant: variant.codes,
+        quantity: place(this.quantity.done(), int),
+        currentQuantity: place(this.current.done(), int),
+        netMinor: place(this.net.done(), (k) => new Float64Array(k)),
+      },
+      products: product.ids,
+      variants: variant.ids,
+    };
+  }
+}
+
+/**
  * Builds the tables from customers (ascending id), then guest orders, then customers'
  * orders (ascending customer id, then processedAt). Dense indexes follow the orders'
  * customer order, so the OrderTable is sorted by index as the engine requires; customers
@@ -224,14 +479,10 @@ class ShopDataBuilder {
   private readonly touchRow = i32();
   private readonly touchTuple = i32();
   private readonly tupleIndex = new Map<string, number>();
-  private readonly lineOrder = i32();
-  private readonly lineProduct = i32();
-  private readonly lineVariant = i32();
-  private readonly lineQuantity = i32();
-  private readonly lineCurrent = i32();
-  private readonly lineNet = f64();
-  private readonly productIndex = new Map<Id, number>();
-  private readonly variantIndex = new Map<Id, number>();
+  /** Per OrderTable row: its order id when a number holds it exactly, else NaN (and the
+   *  id in `textOrderIds`). */
+  private readonly orderId = f64();
+  private readonly textOrderIds: { row: number; id: string }[] = [];
 
   addCustomers(chunk: CustomerChunk): void {
     for (let k = 0; k < chunk.ids.length; k++) {
@@ -283,6 +534,12 @@ class ShopDataBuilder {
         index = this.customerIndex(BigInt(id), chunk.at[i]);
       }
       this.customer.push(id === null ? -1 : index);
+      const orderId = chunk.orderIds[i];
+      if (typeof orderId === "number") this.orderId.push(orderId);
+      else {
+        this.textOrderIds.push({ row: this.orderId.length, id: orderId });
+        this.orderId.push(NaN);
+      }
       this.processedAt.push(chunk.at[i]);
       this.gross.push(chunk.gross[i]);
       this.net.push(chunk.net[i]);
@@ -310,6 +567,33 @@ class ShopDataBuilder {
     return this.rowOf.get(id);
   }
 
+  /**
+   * Ids of the orders that can open a customer's first purchase, of the chunk last added by
+   * addOrders: each customer's remaining (neither cancelled nor test) orders at the earliest
+   * processedAt among them, ties all included (firstOrders picks one of them). Found here on
+   * the rows just loaded, not by a GROUP BY and a join in SQL (which cost more than the
+   * orders' own query on SQLite, and seconds when PostgreSQL planned it without statistics).
+   */
+  firstOrderCandidates(): Id[] {
+    const ids: Id[] = [];
+    const customer = this.customer.data;
+    const at = this.processedAt.data;
+    const flags = this.flags.data;
+    const dropped = ORDER_CANCELLED | ORDER_TEST;
+    const end = this.customer.length;
+    let first = NaN;
+    for (let r = this.chunkBase; r < end; r++) {
+      const c = customer[r];
+      if (c < 0) continue;
+      if (r === this.chunkBase || customer[r - 1] !== c) first = NaN;
+      if ((flags[r] & dropped) !== 0) continue;
+      // Rows are by time within a customer: the first remaining row sets the earliest time.
+      if (Number.isNaN(first)) first = at[r];
+      if (at[r] === first) ids.push(this.chunkIds[r - this.chunkBase]);
+    }
+    return ids;
+  }
+
   /** First touches of the chunk last added by addOrders. */
   addTouches(chunk: TouchChunk): void {
     this.rewind();
@@ -327,25 +611,18 @@ class ShopDataBuilder {
     }
   }
 
-  /** Line items of the chunk last added by addOrders (of its orders only). */
-  addLineItems(chunk: LineChunk): void {
-    const code = (index: Map<Id, number>, id: Id | null): number => {
-      if (id === null) return -1;
-      let k = index.get(id);
-      if (k === undefined) index.set(id, (k = index.size));
-      return k;
-    };
-    this.rewind();
-    for (let k = 0; k < chunk.orderIds.length; k++) {
-      const row = this.rowOfOrder(chunk.orderIds[k]);
-      if (row === undefined) continue;
-      this.lineOrder.push(row);
-      this.lineProduct.push(code(this.productIndex, chunk.products[k]));
-      this.lineVariant.push(code(this.variantIndex, chunk.variants[k]));
-      this.lineQuantity.push(chunk.quantity[k]);
-      this.lineCurrent.push(chunk.currentQuantity[k]);
-      this.lineNet.push(chunk.net[k]);
-    }
+  /**
+   * A collector for the line items of the customers' remaining orders (neither cancelled
+   * nor test), once every order is in (lines come by order id, not by customer).
+   */
+  lineCollector(): LineCollector {
+    const n = this.customer.length;
+    const customer = this.customer.data;
+    const flags = this.flags.data;
+    const dropped = ORDER_CANCELLED | ORDER_TEST;
+    const keep = new Uint8Array(n);
+    for (let r = 0; r < n; r++) keep[r] = customer[r] >= 0 && (flags[r] & dropped) === 0 ? 1 : 0;
+    return new LineCollector(this.orderId.data, this.textOrderIds, keep);
   }
 
   /** Per field, a dictionary over the distinct tuples' values and a code per order row. */
@@ -384,7 +661,7 @@ class ShopDataBuilder {
     return { columns, journey };
   }
 
-  build(): ShopData {
+  build(lines: LineCollector | null): ShopData {
     const rows = this.rowIds.data;
     for (let k = 0; k < this.rowIds.length; k++) {
       if (this.matched[k] === 1) continue;
@@ -399,15 +676,7 @@ class ShopDataBuilder {
       netMinor: this.net.done(),
       flags: this.flags.done(),
     };
-    const lineItems: OrderLineItems = {
-      length: this.lineOrder.length,
-      order: this.lineOrder.done(),
-      product: this.lineProduct.done(),
-      variant: this.lineVariant.done(),
-      quantity: this.lineQuantity.done(),
-      currentQuantity: this.lineCurrent.done(),
-      netMinor: this.lineNet.done(),
-    };
+    const { lineItems, products, variants } = (lines ?? this.lineCollector()).finish(orders.length);
     const { columns, journey } = this.attribution(orders.length);
     return {
       orders,
@@ -417,8 +686,8 @@ class ShopDataBuilder {
         attribution: columns,
         journey,
         lineItems,
-        products: [...this.productIndex.keys()].map(String),
-        variants: [...this.variantIndex.keys()].map(String),
+        products,
+        variants,
       },
     };
   }
@@ -449,11 +718,15 @@ async function loadFrom(source: Source, options: LoadOptions): Promise<ShopData>
   for (const hi of [...bounds, INT64_MAX]) {
     const range = { lo, hi };
     builder.addOrders(await source.orders(range));
-    builder.addTouches(await source.touches(range));
-    builder.addLineItems(await source.lineItems(range));
+    const candidates = builder.firstOrderCandidates();
+    if (candidates.length > 0) builder.addTouches(await source.touches(candidates));
     lo = hi;
   }
-  return builder.build();
+  // Line items by order-id ranges of about `size` × 4 of those orders each: an index range
+  // scan of the line table, no join with the orders (the join cost more than the rows).
+  const lines = builder.lineCollector();
+  for (const range of lines.ranges(size * 4)) await source.lineItems(range, lines);
+  return builder.build(lines);
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -515,36 +788,48 @@ async function loadSqliteFrom(
       `SELECT ${orderColumns} FROM (${orderRow} AND "customerId" IS NULL ORDER BY "processedAt")`,
     )
     .raw(true);
-  const remaining = (o: string) =>
-    `${o}."shopId" = ? AND ${o}."deleted" = 0 AND ${o}."cancelledAt" IS NULL AND ${o}."test" = 0
-     AND ${o}."customerId" > ? AND ${o}."customerId" <= ?`;
-  // The candidates for each customer's first order: their remaining orders at the earliest
-  // processedAt, one index probe per customer (CROSS JOIN keeps that loop order: the
-  // planner otherwise scanned the shop's orders by time, 30× slower).
+  // The touch tuples of the orders asked for (a JSON array of ids; one primary-key probe
+  // each, in the array's order).
   const touches = db
     .prepare(
       `SELECT json_group_array("oid"), json_group_array("t") FROM (
          SELECT ${bigId('o."id"')} AS "oid",
            json_array(o."journey", ${ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ")}) AS "t"
-         FROM (SELECT "customerId" AS "cid", MIN("processedAt") AS "first" FROM "Order" p
-               WHERE ${remaining("p")} GROUP BY "customerId") f
-         CROSS JOIN "Order" o ON o."shopId" = ? AND o."customerId" = f."cid"
-           AND o."processedAt" = f."first"
-         WHERE o."deleted" = 0 AND o."cancelledAt" IS NULL AND o."test" = 0)`,
+         FROM json_each(?) j CROSS JOIN "Order" o
+           ON o."shopId" = ? AND o."id" = CAST(j."value" AS INTEGER)
+         ORDER BY j."key")`,
     )
     .raw(true);
+  // Lines straight into the collector: a JavaScript aggregate takes each row (no JSON to
+  // build and parse, ~3× cheaper than json_group_array); by the line table's own
+  // (shopId, orderId) index, in order-id ranges.
+  let collector: LineCollector | null = null;
+  // Named parameters: the function's length is the SQL function's argument count.
+  const step = (
+    count: number,
+    orderId: Id,
+    product: Id | null,
+    variant: Id | null,
+    quantity: number,
+    current: number,
+    net: number,
+  ): number => {
+    collector?.add(orderId, product, variant, quantity, current, net);
+    return count + 1;
+  };
+  // The driver's types know single-argument aggregates only.
+  db.aggregate("kizuna_collect_lines", { start: 0, step: step as unknown as () => number });
   const lines = db
     .prepare(
-      `SELECT json_group_array("oid"), json_group_array("p"), json_group_array("v"),
-         json_group_array("q"), json_group_array("cq"), json_group_array("n") FROM (
-         SELECT ${bigId('li."orderId"')} AS "oid", ${bigId('li."productId"')} AS "p",
-           ${bigId('li."variantId"')} AS "v", li."quantity" AS "q", li."currentQuantity" AS "cq",
-           li."netMinor" AS "n"
-         FROM "Order" o CROSS JOIN "OrderLineItem" li
-           ON li."shopId" = o."shopId" AND li."orderId" = o."id"
-         WHERE ${remaining("o")} AND li."giftCard" = 0)`,
+      `SELECT kizuna_collect_lines("oid", "p", "v", "q", "cq", "n") FROM (
+         SELECT ${bigId('"orderId"')} AS "oid", ${bigId('"productId"')} AS "p",
+           ${bigId('"variantId"')} AS "v", "quantity" AS "q", "currentQuantity" AS "cq",
+           "netMinor" AS "n"
+         FROM "OrderLineItem" INDEXED BY "OrderLineItem_shopId_orderId_idx"
+         WHERE "shopId" = ? AND "giftCard" = 0 AND "orderId" > ? AND "orderId" <= ?
+         ORDER BY "orderId")`,
     )
-    .raw(true);
+    .pluck();
   const orderChunk = (row: (string | null)[]): OrderChunk => ({
     orderIds: parseColumn(row[0]),
     ids: parseColumn(row[1]),
@@ -564,20 +849,17 @@ async function loadSqliteFrom(
         : (guests.get(shopId) as (string | null)[]);
       return orderChunk(row as (string | null)[]);
     },
-    async touches(range) {
-      const row = touches.get(shopId, range.lo, range.hi, shopId) as (string | null)[];
+    async touches(orderIds) {
+      const row = touches.get(JSON.stringify(orderIds), shopId) as (string | null)[];
       return { orderIds: parseColumn(row[0]), tuples: parseColumn(row[1]) };
     },
-    async lineItems(range) {
-      const row = lines.get(shopId, range.lo, range.hi) as (string | null)[];
-      return {
-        orderIds: parseColumn(row[0]),
-        products: parseColumn(row[1]),
-        variants: parseColumn(row[2]),
-        quantity: parseColumn(row[3]),
-        currentQuantity: parseColumn(row[4]),
-        net: parseColumn(row[5]),
-      };
+    async lineItems(range, into) {
+      collector = into;
+      try {
+        lines.get(shopId, range.lo, range.hi);
+      } finally {
+        collector = null;
+      }
     },
   };
   // One read transaction: every chunk sees the same snapshot of the database.
@@ -652,6 +934,12 @@ const literal = (value: bigint | number): string => {
   return value.toString();
 };
 
+/** An id that came as decimal text (above 2^53), checked before it is inlined. */
+const bigLiteral = (id: string): string => {
+  if (!/^-?\d{1,19}$/.test(id)) throw new RangeError("id");
+  return id;
+};
+
 async function loadPostgres(url: string, shopId: number, options: LoadOptions): Promise<ShopData> {
   const client = new pg.Client(parseIntoClientConfig(url));
   await client.connect();
@@ -670,10 +958,6 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
           + "subscription"::int * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS}
       FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
     const orderColumns = ["int8", "int8", "timestamp", "int8", "int8", "int4"] as const;
-    const remaining = (o: string, range: { lo: bigint; hi: bigint }) =>
-      `${o}."shopId" = ${shop} AND ${o}."deleted" = false AND ${o}."cancelledAt" IS NULL
-       AND ${o}."test" = false AND ${o}."customerId" > ${literal(range.lo)}
-       AND ${o}."customerId" <= ${literal(range.hi)}`;
     const source: Source = {
       async customers(after, limit) {
         const columns: (Id | null)[][] = [[], []];
@@ -701,41 +985,43 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
           flags: columns[5] as number[],
         };
       },
-      async touches(range) {
+      async touches(orderIds) {
         const tuple = ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ");
+        const ids = orderIds.map((id) => (typeof id === "number" ? literal(id) : bigLiteral(id)));
         const sql = `SELECT o."id", json_build_array(o."journey", ${tuple})::text
-          FROM (SELECT "customerId" AS "cid", MIN("processedAt") AS "first" FROM "Order" p
-                WHERE ${remaining("p", range)} GROUP BY "customerId") f
-          JOIN "Order" o ON o."shopId" = ${shop} AND o."customerId" = f."cid"
-            AND o."processedAt" = f."first"
-          WHERE o."deleted" = false AND o."cancelledAt" IS NULL AND o."test" = false
-          ORDER BY o."customerId", o."processedAt", o."id"`;
+          FROM unnest('{${ids.join(",")}}'::int8[]) WITH ORDINALITY AS j("id", "k")
+          JOIN "Order" o ON o."shopId" = ${shop} AND o."id" = j."id"
+          ORDER BY j."k"`;
         const columns: (Id | null)[][] = [[], []];
         parseBinaryCopy(await copyOut(client, sql), ["int8", "text"], columns);
         return { orderIds: columns[0] as Id[], tuples: columns[1] as string[] };
       },
-      async lineItems(range) {
-        // In the orders' order, so the builder's walk matches them without a map.
-        const sql = `SELECT li."orderId", li."productId", li."variantId", li."quantity",
-            li."currentQuantity", li."netMinor"
-          FROM "Order" o JOIN "OrderLineItem" li
-            ON li."shopId" = o."shopId" AND li."orderId" = o."id"
-          WHERE ${remaining("o", range)} AND li."giftCard" = false
-          ORDER BY o."customerId", o."processedAt", o."id"`;
+      async lineItems(range, into) {
+        // By the line table's (shopId, orderId) index: no join with the orders (a join
+        // planned without statistics, after a backfill, took seconds).
+        const sql = `SELECT "orderId", "productId", "variantId", "quantity", "currentQuantity",
+            "netMinor"
+          FROM "OrderLineItem"
+          WHERE "shopId" = ${shop} AND "giftCard" = false AND "orderId" > ${literal(range.lo)}
+            AND "orderId" <= ${literal(range.hi)}
+          ORDER BY "orderId", "id"`;
         const columns: (Id | null)[][] = [[], [], [], [], [], []];
         parseBinaryCopy(
           await copyOut(client, sql),
           ["int8", "int8", "int8", "int4", "int4", "int8"],
           columns,
         );
-        return {
-          orderIds: columns[0] as Id[],
-          products: columns[1],
-          variants: columns[2],
-          quantity: columns[3] as number[],
-          currentQuantity: columns[4] as number[],
-          net: columns[5] as number[],
-        };
+        const [orderIds, products, variants, quantity, current, net] = columns;
+        for (let k = 0; k < orderIds.length; k++) {
+          into.add(
+            orderIds[k] as Id,
+            products[k],
+            variants[k],
+            quantity[k] as number,
+            current[k] as number,
+            net[k] as number,
+          );
+        }
       },
     };
     const data = await loadFrom(source, options);
