@@ -770,8 +770,33 @@ async function loadSqliteFrom(
          WHERE "shopId" = ? AND "deleted" = 0 AND "id" > ? ORDER BY "id" LIMIT ?)`,
     )
     .raw(true);
-  const orderColumns = `json_group_array("oid"), json_group_array("cid"), json_group_array("ms"),
-    json_group_array("g"), json_group_array("n"), json_group_array("f")`;
+  // Order rows straight into the chunk's arrays through a JavaScript aggregate (about half
+  // the cost of building and parsing six JSON arrays). Named parameters: the function's
+  // length is the SQL function's argument count; the driver's types know one argument.
+  let orderInto: OrderChunk | null = null;
+  const collectOrder = (
+    count: number,
+    orderId: Id,
+    customerId: Id | null,
+    at: number,
+    gross: number,
+    net: number,
+    flags: number,
+  ): number => {
+    if (orderInto === null) return count;
+    orderInto.orderIds.push(orderId);
+    orderInto.ids.push(customerId);
+    orderInto.at.push(at);
+    orderInto.gross.push(gross);
+    orderInto.net.push(net);
+    orderInto.flags.push(flags);
+    return count + 1;
+  };
+  db.aggregate("kizuna_collect_orders", {
+    start: 0,
+    step: collectOrder as unknown as () => number,
+  });
+  const orderColumns = `kizuna_collect_orders("oid", "cid", "ms", "g", "n", "f")`;
   const orderRow = `SELECT ${bigId('"id"')} AS "oid", ${id('"customerId"')} AS "cid",
       ${ms('"processedAt"')} AS "ms", "grossMinor" AS "g", "netMinor" AS "n",
       ("cancelledAt" IS NOT NULL) * ${ORDER_CANCELLED} + "test" * ${ORDER_TEST}
@@ -789,15 +814,14 @@ async function loadSqliteFrom(
     )
     .raw(true);
   // The touch tuples of the orders asked for (a JSON array of ids; one primary-key probe
-  // each, in the array's order).
+  // each; json_each drives the loop, so they come in the array's order without a sort).
   const touches = db
     .prepare(
       `SELECT json_group_array("oid"), json_group_array("t") FROM (
          SELECT ${bigId('o."id"')} AS "oid",
            json_array(o."journey", ${ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ")}) AS "t"
          FROM json_each(?) j CROSS JOIN "Order" o
-           ON o."shopId" = ? AND o."id" = CAST(j."value" AS INTEGER)
-         ORDER BY j."key")`,
+           ON o."shopId" = ? AND o."id" = CAST(j."value" AS INTEGER))`,
     )
     .raw(true);
   // Lines straight into the collector: a JavaScript aggregate takes each row (no JSON to
@@ -830,24 +854,21 @@ async function loadSqliteFrom(
          ORDER BY "orderId")`,
     )
     .pluck();
-  const orderChunk = (row: (string | null)[]): OrderChunk => ({
-    orderIds: parseColumn(row[0]),
-    ids: parseColumn(row[1]),
-    at: parseColumn(row[2]),
-    gross: parseColumn(row[3]),
-    net: parseColumn(row[4]),
-    flags: parseColumn(row[5]),
-  });
   const source: Source = {
     async customers(after, limit) {
       const row = customers.get(shopId, after, limit) as (string | null)[];
       return { ids: parseColumn(row[0]), createdAt: parseColumn(row[1]) };
     },
     async orders(range) {
-      const row = range
-        ? ranged.get(shopId, range.lo, range.hi)
-        : (guests.get(shopId) as (string | null)[]);
-      return orderChunk(row as (string | null)[]);
+      const chunk: OrderChunk = { orderIds: [], ids: [], at: [], gross: [], net: [], flags: [] };
+      orderInto = chunk;
+      try {
+        if (range) ranged.get(shopId, range.lo, range.hi);
+        else guests.get(shopId);
+      } finally {
+        orderInto = null;
+      }
+      return chunk;
     },
     async touches(orderIds) {
       const row = touches.get(JSON.stringify(orderIds), shopId) as (string | null)[];

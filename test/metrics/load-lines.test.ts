@@ -1,0 +1,271 @@
+/**
+ * The loader's line items and first touches against a reference read of the same rows
+ * (docs/decisions/00XX-load-path.md): lines are read by order id and matched to their
+ * OrderTable row in Node, first-order candidates found on the loaded rows. On a seeded shop
+ * with the awkward cases — order ids that fall as time rises, ids above 2^53, ties at a
+ * customer's first time, cancelled and test first orders, gift cards, guests' and deleted
+ * orders' lines, another shop's lines under the same order ids — every chunk size must give
+ * exactly what the reference gives.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "../../app/db.server";
+import { loadShopData, type ShopData } from "../../app/metrics/load.server";
+import { JOURNEY_NONE, JOURNEY_UNKNOWN, JOURNEY_VISIT } from "../../app/metrics/snapshot/stages";
+import type { Journey } from "../../app/sync/attribution";
+import type { LineItemRow, OrderRow } from "../../app/sync/rows";
+import { createRowStore } from "../../app/sync/store.server";
+
+const url = process.env.DATABASE_URL!;
+const db = createDatabase(url);
+const store = createRowStore(url);
+let shopId = 0;
+let otherShopId = 0;
+
+const BIG = 9_007_199_254_740_993n; // 2^53 + 1
+const DAY = 86_400_000;
+
+/** mulberry32: a small seeded generator. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function seededShop(seed: number): { orders: OrderRow[]; deleted: bigint[] } {
+  const next = random(seed);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
+  const start = Date.parse("2024-01-01T00:00:00Z");
+  // Order ids: a shuffled pool (so id order is not time order), some above 2^53.
+  const ids: bigint[] = [];
+  for (let k = 1; k <= 200; k++) ids.push(k % 9 === 0 ? BIG + BigInt(k) : BigInt(k * 1000));
+  for (let k = ids.length - 1; k > 0; k--) {
+    const j = Math.floor(next() * (k + 1));
+    [ids[k], ids[j]] = [ids[j], ids[k]];
+  }
+  const products = [11n, 12n, 13n, BIG + 100n, null];
+  const journey = (): Journey | null => {
+    const r = next();
+    if (r < 0.2) return null;
+    if (r < 0.4) return { kind: "none" };
+    return {
+      kind: "visit",
+      source: pick(["google", "instagram", null, ""]),
+      sourceType: pick(["search", "social", null]),
+      utmSource: pick(["ig", null]),
+      utmMedium: pick(["cpc", null]),
+      utmCampaign: pick(["spring", "summer", null]),
+      utmContent: null,
+      utmTerm: null,
+      referrerHost: pick(["google.com", null]),
+      landingPath: null,
+    };
+  };
+  const orders: OrderRow[] = [];
+  let lineId = 1n;
+  for (const id of ids) {
+    const customer = next() < 0.1 ? null : BigInt(1 + Math.floor(next() * 30));
+    // Few distinct days, so a customer's orders tie at their first time now and then.
+    const at = new Date(start + Math.floor(next() * 6) * DAY);
+    const lines: LineItemRow[] = [];
+    const count = Math.floor(next() * 4);
+    for (let k = 0; k < count; k++) {
+      const product = pick(products);
+      const quantity = 1 + Math.floor(next() * 3);
+      lines.push({
+        id: lineId++,
+        orderId: id,
+        productId: product,
+        variantId: product === null ? null : product * 10n + BigInt(Math.floor(next() * 2)),
+        quantity,
+        currentQuantity: Math.floor(next() * (quantity + 1)),
+        netMinor: BigInt(Math.floor(next() * 5000)),
+        subscription: false,
+        giftCard: next() < 0.1,
+        versionAt: at,
+      });
+    }
+    orders.push({
+      id,
+      customerId: customer,
+      processedAt: at,
+      cancelledAt: next() < 0.15 ? new Date(at.getTime() + DAY) : null,
+      test: next() < 0.08,
+      grossMinor: 1_000n,
+      refundedMinor: 0n,
+      netMinor: 1_000n,
+      itemQuantity: count,
+      sourceName: pick(["web", "pos", null]),
+      subscription: false,
+      shopifyUpdatedAt: at,
+      channelHandle: pick(["online_store", "pos", null]),
+      firstTouch: journey(),
+      lineItems: lines,
+    });
+  }
+  // Inserted by id, so ties are in id order on both databases (SQLite keeps insertion order).
+  orders.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const deleted = orders.filter((o) => (o.lineItems ?? []).length > 0).map((o) => o.id);
+  return { orders, deleted: [deleted[3], deleted[17]] };
+}
+
+beforeAll(async () => {
+  const stamp = `${process.pid}-${Date.now()}`;
+  shopId = (await db.shop.create({ data: { domain: `load-lines-${stamp}.myshopify.com` } })).id;
+  otherShopId = (
+    await db.shop.create({ data: { domain: `load-lines-other-${stamp}.myshopify.com` } })
+  ).id;
+  const { orders, deleted } = seededShop(15);
+  await store.upsertOrders(shopId, orders);
+  for (const id of deleted) await store.deleteOrder(shopId, id);
+  // Another shop: the same order ids with lines of their own.
+  const other = seededShop(16).orders.map((o) => ({
+    ...o,
+    lineItems: (o.lineItems ?? []).map((l) => ({ ...l, productId: 999n, id: l.id + 10_000n })),
+  }));
+  await store.upsertOrders(otherShopId, other);
+});
+
+afterAll(async () => {
+  await db.shop.deleteMany({ where: { id: { in: [shopId, otherShopId] } } });
+  await store.close();
+  await db.$disconnect();
+});
+
+const ATTRIBUTION = [
+  "channelHandle",
+  "sourceName",
+  "firstSource",
+  "firstSourceType",
+  "utmSource",
+  "utmMedium",
+  "utmCampaign",
+  "referrerHost",
+] as const;
+const SALES_CHANNEL = new Set(["channelHandle", "sourceName"]);
+
+/** What the loader must give, read plainly through Prisma and sorted in JavaScript. */
+async function reference() {
+  const orders = await db.order.findMany({ where: { shopId, deleted: false } });
+  const lines = await db.orderLineItem.findMany({ where: { shopId } });
+  const byId = (a: { id: bigint }, b: { id: bigint }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  // OrderTable order: guests first, then by customer id; time, then id, within each.
+  orders.sort((a, b) => {
+    if (a.customerId !== b.customerId) {
+      if (a.customerId === null) return -1;
+      if (b.customerId === null) return 1;
+      return a.customerId < b.customerId ? -1 : 1;
+    }
+    return a.processedAt.getTime() - b.processedAt.getTime() || byId(a, b);
+  });
+  const remaining = (o: (typeof orders)[number]) =>
+    o.customerId !== null && o.cancelledAt === null && !o.test;
+  // Lines of remaining orders, no gift cards, by row then line id; codes by first appearance.
+  const codes = () => {
+    const index = new Map<string, number>();
+    return {
+      index,
+      code: (id: bigint | null) => {
+        if (id === null) return -1;
+        const key = id.toString();
+        if (!index.has(key)) index.set(key, index.size);
+        return index.get(key)!;
+      },
+    };
+  };
+  const products = codes();
+  const variants = codes();
+  const expected = {
+    order: [] as number[],
+    product: [] as number[],
+    variant: [] as number[],
+    quantity: [] as number[],
+    currentQuantity: [] as number[],
+    netMinor: [] as number[],
+  };
+  orders.forEach((o, row) => {
+    if (!remaining(o)) return;
+    for (const l of lines.filter((l) => l.orderId === o.id && !l.giftCard).sort(byId)) {
+      expected.order.push(row);
+      expected.product.push(products.code(l.productId));
+      expected.variant.push(variants.code(l.variantId));
+      expected.quantity.push(l.quantity);
+      expected.currentQuantity.push(l.currentQuantity);
+      expected.netMinor.push(Number(l.netMinor));
+    }
+  });
+  // First touches: each customer's remaining orders at their earliest time, ties included.
+  const first = new Map<bigint, number>();
+  for (const o of orders) {
+    if (!remaining(o)) continue;
+    const t = first.get(o.customerId!);
+    if (t === undefined || o.processedAt.getTime() < t)
+      first.set(o.customerId!, o.processedAt.getTime());
+  }
+  const touches = orders.map((o) => {
+    const candidate = remaining(o) && first.get(o.customerId!) === o.processedAt.getTime();
+    const journey = !candidate
+      ? JOURNEY_UNKNOWN
+      : o.journey === "visit"
+        ? JOURNEY_VISIT
+        : o.journey === "none"
+          ? JOURNEY_NONE
+          : JOURNEY_UNKNOWN;
+    const values = ATTRIBUTION.map((field) => {
+      const value = o[field];
+      if (!candidate || value === null || value === "") return null;
+      return SALES_CHANNEL.has(field) || journey === JOURNEY_VISIT ? value : null;
+    });
+    return { journey, values };
+  });
+  return {
+    times: orders.map((o) => o.processedAt.getTime()),
+    lines: expected,
+    products: [...products.index.keys()],
+    variants: [...variants.index.keys()],
+    touches,
+  };
+}
+
+function loaded(data: ShopData) {
+  const { lineItems, attribution, journey, products, variants } = data.acquisition;
+  return {
+    times: [...data.orders.processedAt],
+    lines: {
+      order: [...lineItems.order],
+      product: [...lineItems.product],
+      variant: [...lineItems.variant],
+      quantity: [...lineItems.quantity],
+      currentQuantity: [...lineItems.currentQuantity],
+      netMinor: [...lineItems.netMinor],
+    },
+    products: [...products],
+    variants: [...variants],
+    touches: [...journey].map((j, row) => ({
+      journey: j,
+      values: ATTRIBUTION.map((field) => {
+        const { code, dictionary } = attribution[field]!;
+        return code[row] < 0 ? null : dictionary[code[row]];
+      }),
+    })),
+  };
+}
+
+describe("loading line items and first touches by order id", () => {
+  it("gives the reference's lines, codes and touches, whatever the chunk size", async () => {
+    const expected = await reference();
+    // The seeded shop has every case it is meant to have.
+    expect(expected.lines.order.length).toBeGreaterThan(100);
+    expect(expected.products).toContain((BIG + 100n).toString());
+    expect(expected.touches.filter((t) => t.journey === JOURNEY_VISIT).length).toBeGreaterThan(3);
+    const whole = await loadShopData(url, shopId);
+    expect(loaded(whole)).toEqual(expected);
+    // Chunks of 1–7 customers: line ranges of 4–28 orders, touch queries per chunk.
+    for (const chunkCustomers of [1, 2, 7]) {
+      expect(await loadShopData(url, shopId, { chunkCustomers })).toEqual(whole);
+    }
+  });
+});
