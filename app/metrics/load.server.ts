@@ -966,6 +966,45 @@ function parseBinaryCopy(
   }
 }
 
+/**
+ * Hands each line row of a binary COPY (order id, line id, product, variant: int8; quantity,
+ * current quantity: int4; net: int8) straight to the collector, without column arrays.
+ */
+function collectLineCopy(buffer: Buffer, into: LineCollector): void {
+  if (buffer.length < COPY_HEADER_BYTES) return;
+  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
+  const int8 = (): Id | null => {
+    const length = buffer.readInt32BE(at);
+    at += 4;
+    if (length === -1) return null;
+    const value = int8At(buffer, at);
+    at += length;
+    return value;
+  };
+  const int4 = (): number => {
+    const length = buffer.readInt32BE(at);
+    at += 4;
+    if (length === -1) throw new Error("COPY: NULL in a NOT NULL column");
+    const value = buffer.readInt32BE(at);
+    at += length;
+    return value;
+  };
+  for (;;) {
+    const fields = buffer.readInt16BE(at);
+    at += 2;
+    if (fields === -1) break;
+    if (fields !== 7) throw new Error(`COPY row of ${fields} fields`);
+    const orderId = int8() as Id;
+    const lineId = int8() as Id;
+    const product = int8();
+    const variant = int8();
+    const quantity = int4();
+    const current = int4();
+    const net = int8() as number;
+    into.add(orderId, lineId, product, variant, quantity, current, net);
+  }
+}
+
 async function copyOut(client: pg.Client, sql: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
@@ -1055,24 +1094,7 @@ async function loadPostgres(url: string, shopId: number, options: LoadOptions): 
           FROM "OrderLineItem"
           WHERE "shopId" = ${shop} AND "giftCard" = false AND "orderId" > ${literal(range.lo)}
             AND "orderId" <= ${literal(range.hi)}`;
-        const columns: (Id | null)[][] = [[], [], [], [], [], [], []];
-        parseBinaryCopy(
-          await copyOut(client, sql),
-          ["int8", "int8", "int8", "int8", "int4", "int4", "int8"],
-          columns,
-        );
-        const [orderIds, lineIds, products, variants, quantity, current, net] = columns;
-        for (let k = 0; k < orderIds.length; k++) {
-          into.add(
-            orderIds[k] as Id,
-            lineIds[k] as Id,
-            products[k],
-            variants[k],
-            quantity[k] as number,
-            current[k] as number,
-            net[k] as number,
-          );
-        }
+        collectLineCopy(await copyOut(client, sql), into);
       },
     };
     const data = await loadFrom(source, options);
