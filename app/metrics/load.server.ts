@@ -3,19 +3,22 @@
  * straight from the driver (a Prisma row costs more than the whole computation). Every
  * query is scoped to the shop; deleted (tombstoned) rows are left out.
  *
- * Rows travel in chunks, not one by one: on SQLite each query aggregates a range of customers
- * into a few JSON arrays (one per column) that JSON.parse turns into numbers in native code
- * (per-row driver calls cost ~1.5 µs a row, more than the engine spends per order); on
- * PostgreSQL each chunk is one binary COPY of plain rows (building JSON there cost ~7× more).
- * A million customers' 4M orders come back in ~20 queries. Memory stays bounded by the chunk.
+ * Rows travel in chunks, not one by one: on SQLite a query hands a range's rows to a
+ * JavaScript aggregate that pushes them into arrays (customers and touch tuples still come
+ * as JSON arrays that JSON.parse turns into values in native code; per-row driver calls
+ * cost ~1.5 µs a row, more than the engine spends per order); on PostgreSQL each chunk is
+ * one binary COPY of plain rows (building JSON there cost ~7× more). A million customers'
+ * 4M orders come back in ~20 queries. Memory stays bounded by the chunk.
  *
- * Acquisition inputs (docs/decisions/0054-acquisition-compute.md) come per chunk too: the
+ * Acquisition inputs (docs/decisions/0054-acquisition-compute.md, 00XX-load-path.md): the
  * first touch only of the orders that can open a customer's first purchase (their earliest
- * order that is neither cancelled nor test; ties all come), as one JSON tuple per order that
- * is dictionary-coded once per distinct tuple; line items only of the customers' remaining
- * orders, gift cards left out. Touches and lines are matched to their order by id within the
- * chunk: they come in the chunk's order (customer, time), so a walk alongside the chunk
- * finds them; a map of the chunk's ids is built only if they ever do not.
+ * order that is neither cancelled nor test; ties all come), found on each chunk's loaded
+ * rows and read by primary key, as one JSON tuple per order that is dictionary-coded once
+ * per distinct tuple; touches come in the chunk's order, so a walk alongside the chunk
+ * matches them (a map of the chunk's ids is built only if they ever do not). Line items,
+ * only of the customers' remaining orders and without gift cards, are read last from the
+ * line table alone (no join), by order-id ranges, and matched to their OrderTable row in
+ * Node (LineCollector).
  */
 import Database from "better-sqlite3";
 import pg from "pg";
