@@ -10,7 +10,7 @@
  * one binary COPY of plain rows (building JSON there cost ~7× more). A million customers'
  * 4M orders come back in ~20 queries. Memory stays bounded by the chunk.
  *
- * Acquisition inputs (docs/decisions/0054-acquisition-compute.md, 00XX-load-path.md): the
+ * Acquisition inputs (docs/decisions/0054-acquisition-compute.md, 0066-load-path.md): the
  * first touch only of the orders that can open a customer's first purchase (their earliest
  * order that is neither cancelled nor test; ties all come), found on each chunk's loaded
  * rows and read by primary key, as one JSON tuple per order that is dictionary-coded once

@@ -1,6 +1,6 @@
 /**
  * The loader's line items and first touches against a reference read of the same rows
- * (docs/decisions/00XX-load-path.md): lines are read by order id and matched to their
+ * (docs/decisions/0066-load-path.md): lines are read by order id and matched to their
  * OrderTable row in Node, first-order candidates found on the loaded rows. On a seeded shop
  * with the awkward cases — order ids that fall as time rises, ids above 2^53, ties at a
  * customer's first time, cancelled and test first orders, gift cards, an order's lines
