@@ -52,12 +52,8 @@ import {
   yearRange,
   yoyMigration,
 } from "../../app/analytics/index";
-import {
-  cohortCutsStage,
-  predictedLtvByCut,
-  type CohortCutsStage,
-} from "../../app/metrics/snapshot/cohort-cuts-block";
-import type { AcquisitionStage, Context } from "../../app/metrics/snapshot/stages";
+import { cohortCutsStage, predictedLtvByCut } from "../../app/metrics/snapshot/cohort-cuts-block";
+import type { AcquisitionStage, CohortCutsStage, Context } from "../../app/metrics/snapshot/stages";
 import { storedLayouts } from "../../app/metrics/snapshot/trends-block";
 import { MAX_CAMPAIGN_MONTH_CAMPAIGNS } from "../../app/metrics/snapshot/types";
 import type {

@@ -19,10 +19,8 @@ import {
   ORDER_SUBSCRIPTION,
 } from "../../app/analytics/types";
 import { computeShop } from "../../app/metrics/compute.server";
-import {
-  predictedLtvByCut,
-  type CohortCutsStage,
-} from "../../app/metrics/snapshot/cohort-cuts-block";
+import { predictedLtvByCut } from "../../app/metrics/snapshot/cohort-cuts-block";
+import type { CohortCutsStage } from "../../app/metrics/snapshot/stages";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
 import type { CohortCutsBlock, ShopSnapshot } from "../../app/metrics/snapshot/types";
 import type { Journey, LineItemRow, OrderRow } from "../../app/sync/rows";

@@ -20,7 +20,7 @@ import type { PurchaseHistory } from "../../analytics/history";
 import { formatMonth, type DayRange } from "../../analytics/time";
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN, ORDER_SUBSCRIPTION } from "../../analytics/types";
 import { list, plain } from "./json";
-import type { AcquisitionStage, Context } from "./stages";
+import type { AcquisitionStage, CohortCutsStage, Context } from "./stages";
 import {
   MAX_COHORT_ROWS,
   type CohortCutDimension,
@@ -60,17 +60,6 @@ function positions(kept: readonly number[], size: number, first: number): Int32A
 export interface CutMigrationInput {
   readonly current: DayRange;
   readonly segments: SegmentMigration;
-}
-
-/** The block and what later stages need to sum per cut (the predicted LTV by cut). */
-export interface CohortCutsStage {
-  readonly block: CohortCutsBlock;
-  /** Each customer's cuts (those with a first purchase by the as-of day only). */
-  readonly membership: CutMembership;
-  /** Key of each membership cut; null for the helper cuts the pages never show. */
-  readonly keys: readonly (string | null)[];
-  /** Per customer: a first purchase by the as-of day (1) or not. */
-  readonly included: Uint8Array;
 }
 
 export function cohortCutsBlock(

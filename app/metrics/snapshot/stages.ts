@@ -33,10 +33,11 @@ import type {
 import type { AttributionColumns } from "../../analytics/channels";
 import type { Csr, LineItemTable } from "../../analytics/entry-products";
 import type { ShopSettings } from "../../settings";
-import type { CohortCutsStage } from "./cohort-cuts-block";
+import type { CutMembership } from "../../analytics/cohort-cuts";
 import type { TrendsBlock } from "./trends-block";
 import type {
   AcquisitionBlock,
+  CohortCutsBlock,
   EntryProductsBlock,
   HoldoutUnavailable,
   NotEnoughData,
@@ -199,3 +200,14 @@ export type ChoiceOutcome =
       readonly summary: CustomerSummary;
     }
   | (NotEnoughData & { readonly code: "short-history" | "no-fit" });
+
+/** The block and what later stages need to sum per cut (the predicted LTV by cut). */
+export interface CohortCutsStage {
+  readonly block: CohortCutsBlock;
+  /** Each customer's cuts (those with a first purchase by the as-of day only). */
+  readonly membership: CutMembership;
+  /** Key of each membership cut; null for the helper cuts the pages never show. */
+  readonly keys: readonly (string | null)[];
+  /** Per customer: a first purchase by the as-of day (1) or not. */
+  readonly included: Uint8Array;
+}

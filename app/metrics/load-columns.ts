@@ -1,0 +1,400 @@
+/**
+ * The chunks the load readers hand over, typed arrays that grow as they fill, and the line
+ * collector that matches line items to their OrderTable rows (./load.server.ts).
+ */
+import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN } from "../analytics/types";
+import { type OrderLineItems } from "./snapshot/stages";
+
+/** Discount bits of the order flags, the same SQL on both databases ("[]": no code). */
+export const DISCOUNT_FLAGS = `CASE WHEN "discountCodes" IS NULL THEN ${ORDER_DISCOUNT_UNKNOWN}
+  WHEN "discountCodes" <> '[]' THEN ${ORDER_DISCOUNT} ELSE 0 END`;
+
+/** Customers per chunk; their orders form one chunk too (about 4 orders a customer). */
+export const CHUNK_CUSTOMERS = 50_000;
+/** Largest integer a JS number holds exactly; ids above it travel as decimal text. */
+export const MAX_EXACT = "9007199254740991";
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+
+/** A customer id as it comes out of JSON: a number, or text when numbers are not exact. */
+export type Id = number | string;
+
+export interface CustomerChunk {
+  readonly ids: Id[];
+  readonly createdAt: number[];
+}
+
+export interface OrderChunk {
+  /** Order ids (to match first touches and line items). */
+  orderIds: Id[];
+  ids: (Id | null)[];
+  at: number[];
+  gross: number[];
+  net: number[];
+  flags: number[];
+}
+
+/** First touches of the orders asked for: order id and its tuple (JSON text). */
+export interface TouchChunk {
+  readonly orderIds: Id[];
+  readonly tuples: string[];
+}
+
+/** One provider's queries. Ranges are (lo, hi] of customer ids. */
+export interface Source {
+  /** Up to `limit` customers with id > after, ascending. */
+  customers(after: bigint, limit: number): Promise<CustomerChunk>;
+  /** Orders of customers in (lo, hi], by customer then time; `null`: guest orders. */
+  orders(range: { lo: bigint; hi: bigint } | null): Promise<OrderChunk>;
+  /** First touches of these orders (ids of one chunk's rows), in the order asked. */
+  touches(orderIds: readonly Id[]): Promise<TouchChunk>;
+  /** Line items (no gift cards) of orders with id in (lo, hi], in any order, each handed to
+   *  `lines.add`: every order's, the collector keeps those it knows. */
+  lineItems(range: { lo: bigint; hi: bigint }, lines: LineCollector): Promise<void>;
+}
+
+/** A typed array that doubles as it fills. */
+class Column<T extends Float64Array | Int32Array | Uint8Array | BigInt64Array> {
+  length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  push(value: T[number]): void {
+    if (this.length === this.data.length) {
+      const next = this.make(Math.max(1024, this.data.length * 2));
+      next.set(this.data as never);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+  done(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
+
+export const f64 = () => new Column(new Float64Array(1024), (n) => new Float64Array(n));
+export const i32 = () => new Column(new Int32Array(1024), (n) => new Int32Array(n));
+export const u8 = () => new Column(new Uint8Array(1024), (n) => new Uint8Array(n));
+export const i64 = () => new Column(new BigInt64Array(1024), (n) => new BigInt64Array(n));
+
+const compareIds = (a: Id, b: Id): number =>
+  typeof a === "number" && typeof b === "number"
+    ? a - b
+    : BigInt(a) < BigInt(b)
+      ? -1
+      : BigInt(a) > BigInt(b)
+        ? 1
+        : 0;
+
+/**
+ * The chunk sorted by customer then time. The queries ask for that order, but SQL does not
+ * promise that an aggregate sees its subquery's order, so it is checked (and repaired).
+ */
+export function sortedChunk(chunk: OrderChunk): OrderChunk {
+  const { ids, at } = chunk;
+  // Guests (null) first, then by id; time ascending within each (guests included).
+  const compare = (i: number, j: number): number => {
+    const a = ids[i];
+    const b = ids[j];
+    const byId = a === b ? 0 : a === null ? -1 : b === null ? 1 : compareIds(a, b);
+    return byId || at[i] - at[j];
+  };
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) sorted = compare(i - 1, i) <= 0;
+  if (sorted) return chunk;
+  const perm = Array.from(ids, (_, i) => i).sort(compare);
+  const pick = <T>(values: T[]): T[] => perm.map((i) => values[i]);
+  return {
+    orderIds: pick(chunk.orderIds),
+    ids: pick(ids),
+    at: pick(at),
+    gross: pick(chunk.gross),
+    net: pick(chunk.net),
+    flags: pick(chunk.flags),
+  };
+}
+
+/**
+ * Sorts (key, row) pairs by key, keys whole numbers in [0, 2^53): a radix sort (four passes
+ * of 13–14 bits, a pass skipped when all its digits agree), linear where a comparison sort of
+ * millions of keys costs seconds.
+ */
+function sortByKey(keys: Float64Array, rows: Int32Array): void {
+  const n = keys.length;
+  const LOW = 2 ** 26;
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let row: Int32Array = rows;
+  for (let i = 0; i < n; i++) {
+    const h = Math.floor(keys[i] / LOW);
+    hi[i] = h;
+    lo[i] = keys[i] - h * LOW;
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let row2: Int32Array = new Int32Array(n);
+  const count = new Int32Array(1 << 14);
+  const passes: [boolean, number, number][] = [
+    [false, 0, 13],
+    [false, 13, 13],
+    [true, 0, 14],
+    [true, 14, 13],
+  ];
+  for (const [high, shift, bits] of passes) {
+    const mask = (1 << bits) - 1;
+    const digits = high ? hi : lo;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(digits[i] >>> shift) & mask]++;
+    if (n === 0 || count[(digits[0] >>> shift) & mask] === n) continue;
+    let at = 0;
+    for (let d = 0; d <= mask; d++) {
+      const c = count[d];
+      count[d] = at;
+      at += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const to = count[(digits[i] >>> shift) & mask]++;
+      hi2[to] = hi[i];
+      lo2[to] = lo[i];
+      row2[to] = row[i];
+    }
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+    [row, row2] = [row2, row];
+  }
+  for (let i = 0; i < n; i++) keys[i] = hi[i] * LOW + lo[i];
+  if (row !== rows) rows.set(row);
+}
+
+/** First position of `sorted` whose value is ≥ `value`. */
+function lowerBound(sorted: Float64Array, value: number, from = 0): number {
+  let a = from;
+  let b = sorted.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (sorted[m] < value) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/** Codes of a dictionary in order of first appearance; −1 for null. */
+class Dictionary {
+  readonly index = new Map<Id, number>();
+  code(id: Id | null): number {
+    if (id === null) return -1;
+    let k = this.index.get(id);
+    if (k === undefined) this.index.set(id, (k = this.index.size));
+    return k;
+  }
+}
+
+/**
+ * Line items matched to their OrderTable row by order id, in whatever order they come (by
+ * order id on SQLite, the line table's own (shopId, orderId) index; in storage order on
+ * PostgreSQL): a walk over the orders sorted by id finds the next line's order in a few
+ * steps, a binary search when lines jump; a line of an order not collected (cancelled,
+ * test, guest or deleted) is skipped. `finish` puts the lines in OrderTable row order (by
+ * line id within an order) and numbers products and
+ * variants by first appearance in that order, as a join over the orders in table order does.
+ */
+export class LineCollector {
+  /** Collected orders' numeric ids ascending, and each one's OrderTable row. */
+  private readonly sortedId: Float64Array;
+  private readonly sortedRow: Int32Array;
+  /** Orders whose id a double cannot hold, by id ascending. */
+  private readonly textIds: { row: number; id: string; value: bigint }[];
+  private cursor = 0;
+  private last = -Infinity;
+  private textCursor = 0;
+  private lastText: bigint | null = null;
+  private readonly row = i32();
+  /** Line ids (as doubles: they only order an order's lines). */
+  private readonly lineId = f64();
+  private readonly product = i32();
+  private readonly variant = i32();
+  private readonly quantity = i32();
+  private readonly current = i32();
+  private readonly net = f64();
+  private readonly products = new Dictionary();
+  private readonly variants = new Dictionary();
+
+  /**
+   * The orders to collect lines of: OrderTable rows where `keep` is 1, their ids in
+   * `orderId` (NaN: the id is in `textOrderIds`).
+   */
+  constructor(
+    orderId: Float64Array,
+    textOrderIds: readonly { row: number; id: string }[],
+    keep: Uint8Array,
+  ) {
+    let count = 0;
+    let negative = false;
+    for (let r = 0; r < keep.length; r++) {
+      if (keep[r] === 0 || Number.isNaN(orderId[r])) continue;
+      count++;
+      if (orderId[r] < 0) negative = true;
+    }
+    const sortedId = new Float64Array(count);
+    const sortedRow = new Int32Array(count);
+    for (let r = 0, k = 0; r < keep.length; r++) {
+      if (keep[r] === 0 || Number.isNaN(orderId[r])) continue;
+      sortedId[k] = orderId[r];
+      sortedRow[k++] = r;
+    }
+    if (negative) {
+      // Not Shopify's ids: a comparison sort (the radix sort takes no negative keys).
+      const order = Array.from(sortedRow.keys()).sort((a, b) => sortedId[a] - sortedId[b]);
+      this.sortedId = Float64Array.from(order, (k) => sortedId[k]);
+      this.sortedRow = Int32Array.from(order, (k) => sortedRow[k]);
+    } else {
+      sortByKey(sortedId, sortedRow);
+      this.sortedId = sortedId;
+      this.sortedRow = sortedRow;
+    }
+    this.textIds = textOrderIds
+      .filter((t) => keep[t.row] === 1)
+      .map((t) => ({ ...t, value: BigInt(t.id) }))
+      .sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  }
+
+  /** Order-id ranges (lo, hi] of about `orders` collected orders each, covering all ids. */
+  ranges(orders: number): { lo: bigint; hi: bigint }[] {
+    const total = this.sortedId.length + this.textIds.length;
+    if (total === 0) return [];
+    // All ids in ascending order: negative text ids, numbers, the other text ids.
+    const negative = this.textIds.filter((t) => t.value < 0n).map((t) => t.value);
+    const positive = this.textIds.filter((t) => t.value >= 0n).map((t) => t.value);
+    const idAt = (k: number): bigint =>
+      k < negative.length
+        ? negative[k]
+        : k < negative.length + this.sortedId.length
+          ? BigInt(this.sortedId[k - negative.length])
+          : positive[k - negative.length - this.sortedId.length];
+    const ranges: { lo: bigint; hi: bigint }[] = [];
+    let lo = INT64_MIN;
+    for (let k = orders - 1; k < total - 1; k += orders) {
+      const hi = idAt(k);
+      ranges.push({ lo, hi });
+      lo = hi;
+    }
+    ranges.push({ lo, hi: INT64_MAX });
+    return ranges;
+  }
+
+  /** OrderTable row of a collected order, or −1. */
+  private rowOf(orderId: Id): number {
+    if (typeof orderId === "number") {
+      const ids = this.sortedId;
+      if (orderId < this.last) this.cursor = lowerBound(ids, orderId);
+      this.last = orderId;
+      // A few steps for lines in order; a jump (lines in storage order) searches.
+      let c = this.cursor;
+      const stop = Math.min(ids.length, c + 8);
+      while (c < stop && ids[c] < orderId) c++;
+      if (c === stop && c < ids.length && ids[c] < orderId) c = lowerBound(ids, orderId, c);
+      this.cursor = c;
+      return c < ids.length && ids[c] === orderId ? this.sortedRow[c] : -1;
+    }
+    const value = BigInt(orderId);
+    const ids = this.textIds;
+    if (this.lastText !== null && value < this.lastText) this.textCursor = 0;
+    this.lastText = value;
+    let c = this.textCursor;
+    while (c < ids.length && ids[c].value < value) c++;
+    this.textCursor = c;
+    return c < ids.length && ids[c].value === value ? ids[c].row : -1;
+  }
+
+  add(
+    orderId: Id,
+    lineId: Id,
+    product: Id | null,
+    variant: Id | null,
+    quantity: number,
+    currentQuantity: number,
+    net: number,
+  ): void {
+    const row = this.rowOf(orderId);
+    if (row < 0) return;
+    this.row.push(row);
+    this.lineId.push(Number(lineId));
+    this.product.push(this.products.code(product));
+    this.variant.push(this.variants.code(variant));
+    this.quantity.push(quantity);
+    this.current.push(currentQuantity);
+    this.net.push(net);
+  }
+
+  finish(orderCount: number): {
+    lineItems: OrderLineItems;
+    products: string[];
+    variants: string[];
+  } {
+    const n = this.row.length;
+    const rows = this.row.done();
+    // Stable counting sort by OrderTable row.
+    const at = new Int32Array(orderCount + 1);
+    for (let i = 0; i < n; i++) at[rows[i] + 1]++;
+    for (let r = 0; r < orderCount; r++) at[r + 1] += at[r];
+    const from = new Int32Array(n);
+    for (let i = 0; i < n; i++) from[at[rows[i]]++] = i;
+    // Within an order, by line id (the databases give them in storage order): an insertion
+    // sort of each order's few lines.
+    const lineId = this.lineId.data;
+    for (let p = 1; p < n; p++) {
+      const i = from[p];
+      let q = p;
+      while (q > 0 && rows[from[q - 1]] === rows[i] && lineId[from[q - 1]] > lineId[i]) {
+        from[q] = from[q - 1];
+        q--;
+      }
+      from[q] = i;
+    }
+    const to = new Int32Array(n);
+    for (let p = 0; p < n; p++) to[from[p]] = p;
+    const place = <T extends Int32Array | Float64Array>(column: T, make: (n: number) => T): T => {
+      const out = make(n);
+      for (let i = 0; i < n; i++) out[to[i]] = column[i];
+      return out;
+    };
+    const int = (k: number) => new Int32Array(k);
+    // Codes by first appearance in row order.
+    const recode = (
+      codes: Int32Array,
+      dictionary: Dictionary,
+    ): { codes: Int32Array; ids: string[] } => {
+      const ids = [...dictionary.index.keys()];
+      const final = new Int32Array(ids.length).fill(-1);
+      const order: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const c = codes[i];
+        if (c < 0) continue;
+        if (final[c] < 0) {
+          final[c] = order.length;
+          order.push(String(ids[c]));
+        }
+        codes[i] = final[c];
+      }
+      return { codes, ids: order };
+    };
+    const product = recode(place(this.product.done(), int), this.products);
+    const variant = recode(place(this.variant.done(), int), this.variants);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[to[i]] = rows[i];
+    return {
+      lineItems: {
+        length: n,
+        order,
+        product: product.codes,
+        variant: variant.codes,
+        quantity: place(this.quantity.done(), int),
+        currentQuantity: place(this.current.done(), int),
+        netMinor: place(this.net.done(), (k) => new Float64Array(k)),
+      },
+      products: product.ids,
+      variants: variant.ids,
+    };
+  }
+}

@@ -1,0 +1,198 @@
+/** The PostgreSQL reader of the load (./load.server.ts). */
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { parseIntoClientConfig } from "pg-connection-string";
+import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/types";
+import { ATTRIBUTION_TUPLE, loadFrom, type LoadOptions, type ShopData } from "./load-builder";
+import { DISCOUNT_FLAGS, type LineCollector, type Id, type Source } from "./load-columns";
+
+/** PostgreSQL's binary COPY header: signature, flags, header-extension length. */
+const COPY_HEADER_BYTES = 11 + 4 + 4;
+/** Microseconds from 1970-01-01 to PostgreSQL's timestamp epoch, 2000-01-01. */
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 4_294_967_296;
+
+/** An int8 field as a number, or as decimal text when a double cannot hold it exactly. */
+function int8At(buffer: Buffer, at: number): Id {
+  const hi = buffer.readInt32BE(at);
+  if (hi >= -0x200000 && hi < 0x200000) return hi * TWO_32 + buffer.readUInt32BE(at + 4);
+  return buffer.readBigInt64BE(at).toString();
+}
+
+/**
+ * Reads the tuples of a binary COPY: every field is int8, int4, timestamp or text (per
+ * `columns`) or NULL.
+ * Hand-written: no package here parses the format, and it is ~7× cheaper for PostgreSQL to
+ * send than the same rows as JSON (docs/decisions/0035-customer-result-set.md).
+ */
+function parseBinaryCopy(
+  buffer: Buffer,
+  columns: readonly ("int8" | "int4" | "timestamp" | "text")[],
+  out: (Id | null)[][],
+): void {
+  if (buffer.length < COPY_HEADER_BYTES) return;
+  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
+  for (;;) {
+    const fields = buffer.readInt16BE(at);
+    at += 2;
+    if (fields === -1) break;
+    if (fields !== columns.length) throw new Error(`COPY row of ${fields} fields`);
+    for (let c = 0; c < fields; c++) {
+      const length = buffer.readInt32BE(at);
+      at += 4;
+      if (length === -1) {
+        out[c].push(null);
+        continue;
+      }
+      const type = columns[c];
+      if (type === "int4") out[c].push(buffer.readInt32BE(at));
+      else if (type === "text") out[c].push(buffer.toString("utf8", at, at + length));
+      else if (type === "int8") out[c].push(int8At(buffer, at));
+      else out[c].push(Math.round((int8At(buffer, at) as number) / 1000) + PG_EPOCH_MS);
+      at += length;
+    }
+  }
+}
+
+/**
+ * Hands each line row of a binary COPY (order id, line id, product, variant: int8; quantity,
+ * current quantity: int4; net: int8) straight to the collector, without column arrays.
+ */
+function collectLineCopy(buffer: Buffer, into: LineCollector): void {
+  if (buffer.length < COPY_HEADER_BYTES) return;
+  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
+  const int8 = (): Id | null => {
+    const length = buffer.readInt32BE(at);
+    at += 4;
+    if (length === -1) return null;
+    const value = int8At(buffer, at);
+    at += length;
+    return value;
+  };
+  const int4 = (): number => {
+    const length = buffer.readInt32BE(at);
+    at += 4;
+    if (length === -1) throw new Error("COPY: NULL in a NOT NULL column");
+    const value = buffer.readInt32BE(at);
+    at += length;
+    return value;
+  };
+  for (;;) {
+    const fields = buffer.readInt16BE(at);
+    at += 2;
+    if (fields === -1) break;
+    if (fields !== 7) throw new Error(`COPY row of ${fields} fields`);
+    const orderId = int8() as Id;
+    const lineId = int8() as Id;
+    const product = int8();
+    const variant = int8();
+    const quantity = int4();
+    const current = int4();
+    const net = int8() as number;
+    into.add(orderId, lineId, product, variant, quantity, current, net);
+  }
+}
+
+async function copyOut(client: pg.Client, sql: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** A bigint or shop id inlined into COPY's query text (COPY takes no parameters). */
+const literal = (value: bigint | number): string => {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new RangeError("id");
+  return value.toString();
+};
+
+/** An id that came as decimal text (above 2^53), checked before it is inlined. */
+const bigLiteral = (id: string): string => {
+  if (!/^-?\d{1,19}$/.test(id)) throw new RangeError("id");
+  return id;
+};
+
+export async function loadPostgres(
+  url: string,
+  shopId: number,
+  options: LoadOptions,
+): Promise<ShopData> {
+  const client = new pg.Client(parseIntoClientConfig(url));
+  await client.connect();
+  try {
+    // One snapshot for all chunks.
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    // Plain scans and probes: compiling them (JIT, on by default above a cost) only adds time.
+    await client.query("SET LOCAL jit = off");
+    const shop = literal(shopId);
+    // Plain rows in PostgreSQL's binary format: no JSON to build or parse, timestamps as
+    // their stored microseconds (timestamp(3): exact milliseconds).
+    const customersSql = (after: bigint, limit: number) =>
+      `SELECT "id", "createdAt" FROM "Customer"
+       WHERE "shopId" = ${shop} AND "deleted" = false AND "id" > ${literal(after)}
+       ORDER BY "id" LIMIT ${literal(limit)}`;
+    const orderRow = `SELECT "id", "customerId", "processedAt", "grossMinor", "netMinor",
+        ("cancelledAt" IS NOT NULL)::int * ${ORDER_CANCELLED} + "test"::int * ${ORDER_TEST}
+          + "subscription"::int * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS}
+      FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
+    const orderColumns = ["int8", "int8", "timestamp", "int8", "int8", "int4"] as const;
+    const source: Source = {
+      async customers(after, limit) {
+        const columns: (Id | null)[][] = [[], []];
+        parseBinaryCopy(
+          await copyOut(client, customersSql(after, limit)),
+          ["int8", "timestamp"],
+          columns,
+        );
+        return { ids: columns[0] as Id[], createdAt: columns[1] as number[] };
+      },
+      async orders(range) {
+        const sql = range
+          ? `${orderRow} AND "customerId" > ${literal(range.lo)} AND "customerId" <= ${literal(range.hi)}
+             ORDER BY "customerId", "processedAt", "id"`
+          : `${orderRow} AND "customerId" IS NULL ORDER BY "processedAt", "id"`;
+        const columns: (Id | null)[][] = [[], [], [], [], [], []];
+        parseBinaryCopy(await copyOut(client, sql), orderColumns, columns);
+        // Money and flags are exact numbers below 2^53, as the engine takes them.
+        return {
+          orderIds: columns[0] as Id[],
+          ids: columns[1],
+          at: columns[2] as number[],
+          gross: columns[3] as number[],
+          net: columns[4] as number[],
+          flags: columns[5] as number[],
+        };
+      },
+      async touches(orderIds) {
+        const tuple = ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ");
+        const ids = orderIds.map((id) => (typeof id === "number" ? literal(id) : bigLiteral(id)));
+        // One primary-key probe per id: a LATERAL subquery with LIMIT 1 is not flattened
+        // into a join, which the planner made a hash join over the shop's whole order
+        // table per chunk. The probes follow the array, so the rows come in its order.
+        const sql = `SELECT o."id", o."t"
+          FROM unnest('{${ids.join(",")}}'::int8[]) AS j("id")
+          CROSS JOIN LATERAL (SELECT o."id", json_build_array(o."journey", ${tuple})::text AS "t"
+            FROM "Order" o WHERE o."shopId" = ${shop} AND o."id" = j."id" LIMIT 1) o`;
+        const columns: (Id | null)[][] = [[], []];
+        parseBinaryCopy(await copyOut(client, sql), ["int8", "text"], columns);
+        return { orderIds: columns[0] as Id[], tuples: columns[1] as string[] };
+      },
+      async lineItems(range, into) {
+        // No join with the orders (planned without statistics, after a backfill, it took
+        // seconds) and no ORDER BY (without statistics it sorted on disk): the collector
+        // finds each line's order by id whatever order lines come in, and orders them.
+        const sql = `SELECT "orderId", "id", "productId", "variantId", "quantity",
+            "currentQuantity", "netMinor"
+          FROM "OrderLineItem"
+          WHERE "shopId" = ${shop} AND "giftCard" = false AND "orderId" > ${literal(range.lo)}
+            AND "orderId" <= ${literal(range.hi)}`;
+        collectLineCopy(await copyOut(client, sql), into);
+      },
+    };
+    const data = await loadFrom(source, options);
+    await client.query("COMMIT");
+    return data;
+  } finally {
+    await client.end();
+  }
+}
