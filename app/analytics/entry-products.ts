@@ -4,6 +4,9 @@
  * of the second purchase; and the time between purchases (1st → 2nd, 2nd → 3rd), overall
  * and per entry product. A customer whose first purchase holds several products counts once
  * for each of them (docs/decisions/0051-acquisition-analytics.md).
+ *
+ * One module (over 600 lines): the product, product-type and pair reports read the same
+ * first-purchase lines and customer facts in one pass each; split, they would share internals.
  */
 import type { CustomerFacts, LtvPoint, Share } from "./customer-groups";
 import { customerFacts, groupStatsOfRows, ltvAt, share } from "./customer-groups";

@@ -2,6 +2,9 @@
  * Kizuna's English strings: the source of the message keys (app/messages/ja.ts must have
  * every one). {name} is filled from the call's params; { one, other } picks by `count`.
  * Metric definitions are not repeated here: English pages show the engine's own sentences.
+ *
+ * One module (over 600 lines): the catalogue is one flat table of keys, read side by side with
+ * ja.ts, whose type requires every key.
  */
 export type Message = string | { readonly one: string; readonly other: string };
 
