@@ -29,7 +29,8 @@ const envSchema = z.object({
     .refine((url) => /^rediss?:\/\//.test(url), {
       message: "must start with redis:// or rediss://",
     }),
-  // Redis key prefix of the queues: several deployments (or test runs) can share a Redis.
+  // Redis key prefix of the queues and the rate limits' counters: several deployments (or
+  // test runs) can share a Redis.
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,40}$/, "must be 1–40 letters, digits or _.-")

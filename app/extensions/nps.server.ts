@@ -24,7 +24,7 @@ export type NpsSource = (typeof NPS_SOURCES)[number];
 
 export const NPS_COMMENT_MAX = 1_000;
 /** Writes allowed per order per window (a buyer changing their mind a few times). */
-export const NPS_RATE_LIMIT = { limit: 5, windowSeconds: 3_600, prefix: "kizuna:rate:nps" };
+export const NPS_RATE_LIMIT = { limit: 5, windowSeconds: 3_600, name: "rate:nps" };
 /** Far above any valid body (1,000 characters escaped as \uXXXX pairs is ~12 KB). */
 const MAX_BODY_BYTES = 32 * 1024;
 

@@ -24,8 +24,8 @@ export interface RateLimiter {
 export interface RateLimitOptions {
   limit: number;
   windowSeconds: number;
-  /** Redis key prefix. */
-  prefix: string;
+  /** The keys' namespace, under the deployment's key prefix (QUEUE_PREFIX): "rate:nps". */
+  name: string;
 }
 
 /** Waits for the connection: a producer connection has no offline queue. */
@@ -48,7 +48,10 @@ export function redisRateLimiter(
   redis: Redis,
   options: RateLimitOptions & { readyTimeoutMs?: number },
 ): RateLimiter {
-  const { limit, windowSeconds, prefix, readyTimeoutMs = 1_000 } = options;
+  const { limit, windowSeconds, name, readyTimeoutMs = 1_000 } = options;
+  // Under the queues' prefix, so deployments (and test runs) sharing a Redis keep their
+  // counters apart, and a test run's teardown removes them with its queues.
+  const prefix = `${env().QUEUE_PREFIX}:${name}`;
   return {
     async hit(key) {
       const redisKey = `${prefix}:${key}`;
@@ -83,7 +86,7 @@ export function sharedRateLimiter(options: RateLimitOptions): RateLimiter {
     redis.on("error", () => {});
     shared = { redis, limiters: new Map() };
   }
-  const id = `${options.prefix}|${options.limit}|${options.windowSeconds}`;
+  const id = `${options.name}|${options.limit}|${options.windowSeconds}`;
   let limiter = shared.limiters.get(id);
   if (!limiter) {
     limiter = redisRateLimiter(shared.redis, options);

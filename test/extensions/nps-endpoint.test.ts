@@ -348,6 +348,11 @@ describe("POST /api/nps refuses", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect((await rowsOf(shopId, orderId))[0]?.score).toBe(NPS_RATE_LIMIT.limit);
+    // The counter lives under the run's key prefix, so the run's teardown removes it.
+    const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "worker");
+    const key = `${process.env.QUEUE_PREFIX}:rate:nps:${domainOf(store)}:${orderId}`;
+    expect(await redis.get(key)).toBe(String(NPS_RATE_LIMIT.limit + 1));
+    redis.disconnect();
     // Other orders are not affected.
     const other = await post({ orderId: gid(freshOrder()), score: 10, source: "thank-you" }, token);
     expect(other.status).toBe(201);
