@@ -143,6 +143,7 @@ export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Pro
 
   // A reconciliation's filtered export, like its paged pass, sees no deleted objects.
   if (shop.syncSince) await sweepDeletions(ctx, shop.id);
+  await ctx.store.refreshStatistics();
   await ctx.db.shop.update({
     where: { id: shop.id },
     data: {
