@@ -75,7 +75,7 @@ const STAGE_PROGRESS: Record<SnapshotStage, [number, ComputeStage]> = {
 export async function loadInputs(
   db: Database,
   shopId: number,
-  data: ShopData,
+  data: Pick<ShopData, "customerIds">,
 ): Promise<{ spend: MarketingSpend[]; responses: NpsResponse[] }> {
   const [spendRows, npsRows] = await Promise.all([
     db.marketingSpend.findMany({

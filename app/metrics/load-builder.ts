@@ -32,11 +32,15 @@ import {
   type TouchChunk,
 } from "./load-columns";
 
-export interface ShopData {
+/** A shop's orders and customers: the purchase history's inputs. */
+export interface ShopOrders {
   orders: OrderTable;
   customers: CustomerTable;
   /** Shopify id of each dense customer index. */
   customerIds: BigInt64Array;
+}
+
+export interface ShopData extends ShopOrders {
   /** First touches and line items (variant costs are added by the caller). */
   acquisition: Omit<AcquisitionInput, "variantCost">;
 }
@@ -281,7 +285,8 @@ class ShopDataBuilder {
     return { columns, journey };
   }
 
-  build(lines: LineCollector | null): ShopData {
+  /** The orders and customers: all a purchase history needs. */
+  buildOrders(): ShopOrders {
     const rows = this.rowIds.data;
     for (let k = 0; k < this.rowIds.length; k++) {
       if (this.matched[k] === 1) continue;
@@ -296,19 +301,20 @@ class ShopDataBuilder {
       netMinor: this.net.done(),
       flags: this.flags.done(),
     };
-    const { lineItems, products, variants } = (lines ?? this.lineCollector()).finish(orders.length);
-    const { columns, journey } = this.attribution(orders.length);
     return {
       orders,
       customers: { count: this.ids.length, createdAt: this.createdAt.done() },
       customerIds: this.ids.done(),
-      acquisition: {
-        attribution: columns,
-        journey,
-        lineItems,
-        products,
-        variants,
-      },
+    };
+  }
+
+  build(lines: LineCollector): ShopData {
+    const base = this.buildOrders();
+    const { lineItems, products, variants } = lines.finish(base.orders.length);
+    const { columns, journey } = this.attribution(base.orders.length);
+    return {
+      ...base,
+      acquisition: { attribution: columns, journey, lineItems, products, variants },
     };
   }
 }
@@ -319,9 +325,13 @@ export interface LoadOptions {
 }
 
 /** Customers chunk by chunk, then guests, then orders in the customer ranges they define. */
-export async function loadFrom(source: Source, options: LoadOptions): Promise<ShopData> {
+async function readOrders(
+  source: Source,
+  options: LoadOptions,
+  builder: ShopDataBuilder,
+  acquisition: boolean,
+): Promise<void> {
   const size = options.chunkCustomers ?? CHUNK_CUSTOMERS;
-  const builder = new ShopDataBuilder();
   const bounds: bigint[] = [];
   let after = INT64_MIN;
   for (;;) {
@@ -338,13 +348,29 @@ export async function loadFrom(source: Source, options: LoadOptions): Promise<Sh
   for (const hi of [...bounds, INT64_MAX]) {
     const range = { lo, hi };
     builder.addOrders(await source.orders(range));
-    const candidates = builder.firstOrderCandidates();
-    if (candidates.length > 0) builder.addTouches(await source.touches(candidates));
+    if (acquisition) {
+      const candidates = builder.firstOrderCandidates();
+      if (candidates.length > 0) builder.addTouches(await source.touches(candidates));
+    }
     lo = hi;
   }
+}
+
+/** The whole load: orders, first touches, then line items. */
+export async function loadFrom(source: Source, options: LoadOptions): Promise<ShopData> {
+  const builder = new ShopDataBuilder();
+  await readOrders(source, options, builder, true);
   // Line items by order-id ranges of about `size` × 4 of those orders each: an index range
   // scan of the line table, no join with the orders (the join cost more than the rows).
   const lines = builder.lineCollector();
+  const size = options.chunkCustomers ?? CHUNK_CUSTOMERS;
   for (const range of lines.ranges(size * 4)) await source.lineItems(range, lines);
   return builder.build(lines);
+}
+
+/** Orders and customers alone: no first touches, no line items. */
+export async function loadOrdersFrom(source: Source, options: LoadOptions): Promise<ShopOrders> {
+  const builder = new ShopDataBuilder();
+  await readOrders(source, options, builder, false);
+  return builder.buildOrders();
 }

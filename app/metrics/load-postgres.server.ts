@@ -3,7 +3,7 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/types";
-import { ATTRIBUTION_TUPLE, loadFrom, type LoadOptions, type ShopData } from "./load-builder";
+import { ATTRIBUTION_TUPLE } from "./load-builder";
 import { DISCOUNT_FLAGS, type LineCollector, type Id, type Source } from "./load-columns";
 
 /** PostgreSQL's binary COPY header: signature, flags, header-extension length. */
@@ -112,11 +112,11 @@ const bigLiteral = (id: string): string => {
   return id;
 };
 
-export async function loadPostgres(
+export async function loadPostgres<T>(
   url: string,
   shopId: number,
-  options: LoadOptions,
-): Promise<ShopData> {
+  read: (source: Source) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client(parseIntoClientConfig(url));
   await client.connect();
   try {
@@ -189,7 +189,7 @@ export async function loadPostgres(
         collectLineCopy(await copyOut(client, sql), into);
       },
     };
-    const data = await loadFrom(source, options);
+    const data = await read(source);
     await client.query("COMMIT");
     return data;
   } finally {

@@ -2,7 +2,7 @@
 import Database from "better-sqlite3";
 import { sqliteFilePath } from "../../prisma/database-url.mjs";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/types";
-import { ATTRIBUTION_TUPLE, loadFrom, type LoadOptions, type ShopData } from "./load-builder";
+import { ATTRIBUTION_TUPLE } from "./load-builder";
 import {
   DISCOUNT_FLAGS,
   type LineCollector,
@@ -15,24 +15,24 @@ import {
 /** A JSON array column, or [] for no rows. */
 const parseColumn = <T>(json: string | null): T[] => (json ? (JSON.parse(json) as T[]) : []);
 
-export async function loadSqlite(
+export async function loadSqlite<T>(
   url: string,
   shopId: number,
-  options: LoadOptions,
-): Promise<ShopData> {
+  read: (source: Source) => Promise<T>,
+): Promise<T> {
   const db = new Database(sqliteFilePath(url), { readonly: true, timeout: 10_000 });
   try {
-    return await loadSqliteFrom(db, shopId, options);
+    return await loadSqliteFrom(db, shopId, read);
   } finally {
     db.close();
   }
 }
 
-async function loadSqliteFrom(
+async function loadSqliteFrom<T>(
   db: Database.Database,
   shopId: number,
-  options: LoadOptions,
-): Promise<ShopData> {
+  read: (source: Source) => Promise<T>,
+): Promise<T> {
   const ms = (col: string) => `CAST(unixepoch(${col}, 'subsec') * 1000 AS INTEGER)`;
   // Ids a number cannot hold go as text (an index probe decides; Shopify's fit easily).
   const exact =
@@ -173,7 +173,7 @@ async function loadSqliteFrom(
   // One read transaction: every chunk sees the same snapshot of the database.
   db.exec("BEGIN");
   try {
-    return await loadFrom(source, options);
+    return await read(source);
   } finally {
     db.exec("COMMIT");
   }

@@ -25,18 +25,46 @@
  * ./load-sqlite.server.ts and ./load-postgres.server.ts (the two readers).
  */
 import { isPostgresUrl } from "../../prisma/database-url.mjs";
-import type { LoadOptions, ShopData } from "./load-builder";
+import {
+  loadFrom,
+  loadOrdersFrom,
+  type LoadOptions,
+  type ShopData,
+  type ShopOrders,
+} from "./load-builder";
+import type { Source } from "./load-columns";
 import { loadPostgres } from "./load-postgres.server";
 import { loadSqlite } from "./load-sqlite.server";
 
-export type { LoadOptions, ShopData } from "./load-builder";
+export type { LoadOptions, ShopData, ShopOrders } from "./load-builder";
 
-export async function loadShopData(
+/** One read of the shop's database, in one snapshot, by the reader of its provider. */
+function readShop<T>(
+  databaseUrl: string,
+  shopId: number,
+  read: (source: Source) => Promise<T>,
+): Promise<T> {
+  return isPostgresUrl(databaseUrl)
+    ? loadPostgres(databaseUrl, shopId, read)
+    : loadSqlite(databaseUrl, shopId, read);
+}
+
+export function loadShopData(
   databaseUrl: string,
   shopId: number,
   options: LoadOptions = {},
 ): Promise<ShopData> {
-  return isPostgresUrl(databaseUrl)
-    ? loadPostgres(databaseUrl, shopId, options)
-    : loadSqlite(databaseUrl, shopId, options);
+  return readShop(databaseUrl, shopId, (source) => loadFrom(source, options));
+}
+
+/**
+ * The purchase history's inputs alone, for readers that never look at channels or products
+ * (Pareto, period ranges): the load without its first-touch and line-item queries.
+ */
+export function loadShopOrders(
+  databaseUrl: string,
+  shopId: number,
+  options: LoadOptions = {},
+): Promise<ShopOrders> {
+  return readShop(databaseUrl, shopId, (source) => loadOrdersFrom(source, options));
 }

@@ -23,7 +23,7 @@ import {
 import type { Database } from "../db.server";
 import { parseSettings } from "../settings";
 import { loadInputs } from "./compute.server";
-import { loadShopData } from "./load.server";
+import { loadShopOrders } from "./load.server";
 import { MAX_COHORT_MONTHS } from "./snapshot/pipeline";
 import {
   seriesSummary,
@@ -151,7 +151,7 @@ async function computeRow(
   fail: (reason: string) => Promise<RangeOutcome>,
 ): Promise<RangeOutcome> {
   const settings = parseSettings(shop.settings);
-  const data = await loadShopData(databaseUrl, shop.id);
+  const data = await loadShopOrders(databaseUrl, shop.id);
   const inputs = await loadInputs(db, shop.id, data);
   const calendar = createCalendar(shop.timezone);
   const history = buildPurchaseHistory(data.orders, data.customers, calendar);

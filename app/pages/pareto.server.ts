@@ -19,7 +19,7 @@ import {
   type PurchaseHistory,
 } from "../analytics";
 import { env } from "../env.server";
-import { loadShopData } from "../metrics/load.server";
+import { loadShopOrders } from "../metrics/load.server";
 import type { ShopContext } from "./page-base.server";
 import { PARETO_PERIODS, type ParetoPeriod } from "./pareto-params";
 import { loadPage } from "./page-base.server";
@@ -40,7 +40,7 @@ const CACHE_SIZE = 2;
 const loaded = new Map<string, Promise<Loaded>>();
 
 async function loadHistory(shop: Pick<ShopContext, "id" | "timezone">): Promise<Loaded> {
-  const data = await loadShopData(env().DATABASE_URL, shop.id);
+  const data = await loadShopOrders(env().DATABASE_URL, shop.id);
   const history = buildPurchaseHistory(data.orders, data.customers, createCalendar(shop.timezone));
   return { history, customerIds: data.customerIds };
 }

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../app/db.server";
-import { loadShopData, type ShopData } from "../../app/metrics/load.server";
+import { loadShopData, loadShopOrders, type ShopData } from "../../app/metrics/load.server";
 import { JOURNEY_NONE, JOURNEY_UNKNOWN, JOURNEY_VISIT } from "../../app/metrics/snapshot/stages";
 import type { Journey } from "../../app/sync/attribution";
 import type { LineItemRow, OrderRow } from "../../app/sync/rows";
@@ -267,6 +267,16 @@ describe("loading line items and first touches by order id", () => {
     // Chunks of 1–7 customers: line ranges of 4–28 orders, touch queries per chunk.
     for (const chunkCustomers of [1, 2, 7]) {
       expect(await loadShopData(url, shopId, { chunkCustomers })).toEqual(whole);
+    }
+  });
+
+  it("gives the same orders and customers without the acquisition inputs", async () => {
+    const { acquisition, ...orders } = await loadShopData(url, shopId);
+    expect(acquisition.lineItems.order.length).toBeGreaterThan(0);
+    for (const chunkCustomers of [1, 7, undefined]) {
+      const alone = await loadShopOrders(url, shopId, { chunkCustomers });
+      expect(alone).toEqual(orders);
+      expect(alone).not.toHaveProperty("acquisition");
     }
   });
 });
