@@ -59,7 +59,8 @@ export function loadShopData(
 
 /**
  * The purchase history's inputs alone, for readers that never look at channels or products
- * (Pareto, period ranges): the load without its first-touch and line-item queries.
+ * (Pareto, migration on chosen dates, period ranges): the load without its first-touch
+ * and line-item queries.
  */
 export function loadShopOrders(
   databaseUrl: string,

@@ -31,7 +31,7 @@ import {
   yoyMigration,
 } from "../analytics";
 import { env } from "../env.server";
-import { loadShopData } from "../metrics/load.server";
+import { loadShopOrders } from "../metrics/load.server";
 import { migrationBlock } from "../metrics/snapshot/migration-block";
 import type { CohortCutsBlock, MigrationBlock, MigrationCutJson } from "../metrics/snapshot/types";
 import type { AdminApi } from "../sync/admin-api.server";
@@ -116,7 +116,7 @@ export async function computeMigration(
   toDay: number,
   databaseUrl: string = env().DATABASE_URL,
 ): Promise<MigrationBlock> {
-  const data = await loadShopData(databaseUrl, shop.id);
+  const data = await loadShopOrders(databaseUrl, shop.id);
   const calendar = createCalendar(shop.timezone);
   const history = buildPurchaseHistory(data.orders, data.customers, calendar);
   const yoy = yoyMigration(history, { startDay: fromDay + 1, endDay: toDay + 1 });
