@@ -12,12 +12,11 @@ import {
   Page,
   Text,
 } from "@shopify/polaris";
-import type { LtvPoint, Share } from "../analytics/customer-groups";
 import type { GapDistribution } from "../analytics/entry-products";
 import { BarChart } from "../components/charts";
 import { BlockPending, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
-import { ColumnDefinitions, WithBase } from "../components/AcquisitionParts";
+import { EntryMeasuresTable } from "../components/EntryMeasuresTable";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
@@ -127,25 +126,6 @@ function TypeTable({
       </Card>
     );
   }
-  const defs = byType.definitions;
-  const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
-  const ltvCell = (p: LtvPoint | undefined) =>
-    p === undefined || p.valueMinor === null ? (
-      DASH
-    ) : (
-      <WithBase
-        value={format.money(p.valueMinor)}
-        base={t("acq.base", { n: format.number(p.customers) })}
-      />
-    );
-  const columns = [
-    { heading: t("entry.col.customers"), def: defs.customers },
-    { heading: t("acq.col.f2", { days: windowDays }), def: defs.f2 },
-    { heading: t("acq.col.repeat"), def: defs.repeat },
-    ...ltvMonths.map((m) => ({ heading: t("acq.col.ltv", { months: m }), def: defs.ltv })),
-    { heading: t("entry.col.toSubscription"), def: defs.toSubscription },
-    { heading: t("entry.col.median"), def: defs.median },
-  ];
   return (
     <Card>
       <BlockStack gap="300">
@@ -170,20 +150,11 @@ function TypeTable({
         <Text as="p" variant="bodySm" tone="subdued">
           {t("entry.types.note")}
         </Text>
-        <ColumnDefinitions columns={columns} periodLabel={periodLabel} format={format} />
-        <div data-testid="entry-types">
-          <DataTable
-            columnContentTypes={[
-              "text",
-              "numeric",
-              "numeric",
-              "numeric",
-              ...ltvMonths.map(() => "numeric" as const),
-              "numeric",
-              "numeric",
-            ]}
-            headings={[t("entry.types.col"), ...columns.map((c) => c.heading)]}
-            rows={byType.rows.map((r) => [
+        <EntryMeasuresTable
+          firstHeading={t("entry.types.col")}
+          rows={byType.rows.map((r) => ({
+            ...r,
+            first:
               r.productType === "" ? (
                 <Text as="span" tone="subdued" key="none">
                   <span data-testid="entry-type">{t("entry.types.noType")}</span>
@@ -193,15 +164,14 @@ function TypeTable({
                   {r.productType}
                 </span>
               ),
-              format.number(r.customers),
-              pct(r.f2),
-              pct(r.repeat),
-              ...ltvMonths.map((m) => ltvCell(r.ltv.find((p) => p.months === m))),
-              pct(r.toSubscription),
-              r.medianDays === null ? DASH : t("entry.gaps.days", { n: r.medianDays }),
-            ])}
-          />
-        </div>
+          }))}
+          definitions={byType.definitions}
+          ltvMonths={ltvMonths}
+          windowDays={windowDays}
+          periodLabel={periodLabel}
+          format={format}
+          testId="entry-types"
+        />
       </BlockStack>
     </Card>
   );
@@ -239,28 +209,10 @@ export default function EntryProducts() {
       </span>
     </Link>
   );
-  const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
-  const ltvCell = (p: LtvPoint | undefined) =>
-    p === undefined || p.valueMinor === null ? (
-      DASH
-    ) : (
-      <WithBase
-        value={format.money(p.valueMinor)}
-        base={t("acq.base", { n: format.number(p.customers) })}
-      />
-    );
   const defs = view.definitions;
   const periodLabel = t("entry.period", {
     date: data.asOfDate ? format.date(data.asOfDate) : DASH,
   });
-  const columns = [
-    { heading: t("entry.col.customers"), def: defs.customers },
-    { heading: t("acq.col.f2", { days: view.windowDays }), def: defs.f2 },
-    { heading: t("acq.col.repeat"), def: defs.repeat },
-    ...view.ltvMonths.map((m) => ({ heading: t("acq.col.ltv", { months: m }), def: defs.ltv })),
-    { heading: t("entry.col.toSubscription"), def: defs.toSubscription },
-    { heading: t("entry.col.median"), def: defs.gaps },
-  ];
   const gapRows = view.firstToSecond.histogram.map((b, i) => [
     binLabel(i18n, format, b),
     format.number(b.count),
@@ -304,32 +256,20 @@ export default function EntryProducts() {
             <Text as="h2" variant="headingMd">
               {t("entry.products.title", { count: format.number(view.products.length) })}
             </Text>
-            <ColumnDefinitions columns={columns} periodLabel={periodLabel} format={format} />
-            <div data-testid="entry-products">
-              <DataTable
-                columnContentTypes={[
-                  "text",
-                  "numeric",
-                  "numeric",
-                  "numeric",
-                  ...view.ltvMonths.map(() => "numeric" as const),
-                  "numeric",
-                  "numeric",
-                ]}
-                headings={[t("entry.col.product"), ...columns.map((c) => c.heading)]}
-                rows={view.products.map((r) => [
-                  product(r.product),
-                  format.number(r.customers),
-                  pct(r.f2),
-                  pct(r.repeat),
-                  ...view.ltvMonths.map((m) => ltvCell(r.ltv.find((p) => p.months === m))),
-                  pct(r.toSubscription),
-                  r.firstToSecond.median === null
-                    ? DASH
-                    : t("entry.gaps.days", { n: r.firstToSecond.median }),
-                ])}
-              />
-            </div>
+            <EntryMeasuresTable
+              firstHeading={t("entry.col.product")}
+              rows={view.products.map((r) => ({
+                ...r,
+                first: product(r.product),
+                medianDays: r.firstToSecond.median,
+              }))}
+              definitions={{ ...defs, median: defs.gaps }}
+              ltvMonths={view.ltvMonths}
+              windowDays={view.windowDays}
+              periodLabel={periodLabel}
+              format={format}
+              testId="entry-products"
+            />
           </BlockStack>
         </Card>
         <Card>
