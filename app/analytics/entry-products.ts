@@ -419,6 +419,96 @@ export function purchaseProducts(
   return { entry, next, pairs };
 }
 
+/** The measures of one group of the first purchase: an entry product, or a product type. */
+interface EntryGroup {
+  readonly code: number;
+  readonly customers: number;
+  readonly f2: Share;
+  readonly repeat: Share;
+  readonly ltv: readonly LtvPoint[];
+  readonly toSubscription: Share;
+  /** One distribution per gap array asked for, in its order. */
+  readonly gaps: readonly GapDistribution[];
+}
+
+/**
+ * Each gap's distribution per group: customer c (gap[c] days, −1 none) counts in each group of
+ * its row. Per-day counts in a dense group × day table up to 32 MB; a larger one deals the
+ * gaps into each group's slice. Either gives the same distribution (a gap multiset's).
+ */
+function gapsByGroup(
+  rows: Csr,
+  gap: Int16Array | Int32Array,
+  groupCount: number,
+  shares: readonly number[],
+  binEdges: readonly number[],
+): (group: number) => GapDistribution {
+  const { start, values } = rows;
+  const n = start.length - 1;
+  let maxGap = -1;
+  for (let c = 0; c < n; c++) if (start[c] < start[c + 1] && gap[c] > maxGap) maxGap = gap[c];
+  const width = maxGap + 1;
+  if (groupCount * width <= 1 << 23) {
+    const counts = new Int32Array(groupCount * width);
+    for (let c = 0; c < n; c++) {
+      const g = gap[c];
+      if (g < 0) continue;
+      for (let i = start[c]; i < start[c + 1]; i++) counts[values[i] * width + g]++;
+    }
+    return (k) => gapDistributionOfCounts(counts, k * width, width, shares, binEdges);
+  }
+  const gapStart = new Int32Array(groupCount + 1);
+  for (let c = 0; c < n; c++) {
+    if (gap[c] < 0) continue;
+    for (let i = start[c]; i < start[c + 1]; i++) gapStart[values[i] + 1]++;
+  }
+  for (let k = 0; k < groupCount; k++) gapStart[k + 1] += gapStart[k];
+  const gaps = new Int32Array(gapStart[groupCount]);
+  const fill = gapStart.slice(0, groupCount);
+  for (let c = 0; c < n; c++) {
+    const g = gap[c];
+    if (g < 0) continue;
+    for (let i = start[c]; i < start[c + 1]; i++) gaps[fill[values[i]]++] = g;
+  }
+  return (k) => gapDistribution(gaps.subarray(gapStart[k], gapStart[k + 1]), shares, binEdges);
+}
+
+/**
+ * The groups of the first purchase (entry products, or their types) with customers, by
+ * customers descending (ties: code): customer c is in groups rows.values[rows.start[c] ..
+ * rows.start[c + 1] − 1], each once. The product and the type reports' one accumulator.
+ */
+function entryGroups(
+  facts: CustomerFacts,
+  rows: Csr,
+  groupCount: number,
+  gaps: readonly (Int16Array | Int32Array)[],
+  params: {
+    readonly ltvMonths: readonly number[];
+    readonly shares: readonly number[];
+    readonly binEdges: readonly number[];
+  },
+): EntryGroup[] {
+  const { ltvMonths, shares, binEdges } = params;
+  const stats = groupStatsOfRows(facts, rows, groupCount);
+  const gapsOf = gaps.map((gap) => gapsByGroup(rows, gap, groupCount, shares, binEdges));
+  const out: EntryGroup[] = [];
+  for (let k = 0; k < groupCount; k++) {
+    if (stats.customers[k] === 0) continue;
+    out.push({
+      code: k,
+      customers: stats.customers[k],
+      f2: share(stats.f2Converted[k], stats.f2Base[k]),
+      repeat: share(stats.repeaters[k], stats.customers[k]),
+      ltv: ltvMonths.map((m) => ltvAt(stats, k, m)),
+      toSubscription: share(stats.subscriptionConverted[k], stats.subscriptionBase[k]),
+      gaps: gapsOf.map((of) => of(k)),
+    });
+  }
+  out.sort((a, b) => b.customers - a.customers || a.code - b.code);
+  return out;
+}
+
 /**
  * The entry-product report. Linear in orders and line items (plus sorting each product's
  * gaps); product pairs are counted in a hash map of (first, second) codes.
@@ -456,10 +546,6 @@ export function entryProductReport(
 
   const { entry, pairs } =
     bought ?? purchaseProducts(history, orders, lineItems, P, asOfDay, f.included);
-
-  // Members: one per (customer, entry product).
-  const members = entry.values.length;
-  const stats = groupStatsOfRows(f, entry, P);
 
   let customers = 0;
   let withoutProducts = 0;
@@ -517,8 +603,8 @@ export function entryProductReport(
       rowTop.map(([n, k]) => pair(k, n)),
     );
 
-  // Gaps are whole days, at most the history's span: per-day counts per entry product and
-  // overall, 1st → 2nd and 2nd → 3rd, in one pass over the customers.
+  // Gaps over all customers, 1st → 2nd and 2nd → 3rd: whole days, at most the history's
+  // span, counted per day in one pass.
   const { gap12: gaps12, gap23: gaps23, included } = f;
   let maxGap = -1;
   for (let c = 0; c < n; c++) {
@@ -526,84 +612,30 @@ export function entryProductReport(
     if (gaps23[c] > maxGap) maxGap = gaps23[c];
   }
   const width = maxGap + 1;
-  // Dense product × day counts up to 32 MB; a larger catalogue × span sorts each product's
-  // gaps instead (members in ascending gap order dealt into their product's slice).
-  const denseGaps = P * width <= 1 << 23;
   const all12 = new Int32Array(width);
   const all23 = new Int32Array(width);
-  const byProduct12 = new Int32Array(denseGaps ? P * width : 0);
-  const byProduct23 = new Int32Array(denseGaps ? P * width : 0);
   for (let c = 0; c < n; c++) {
-    const g12 = gaps12[c];
-    const g23 = gaps23[c];
-    if (g12 < 0 && g23 < 0) continue;
-    if (included[c]) {
-      if (g12 >= 0) all12[g12]++;
-      if (g23 >= 0) all23[g23]++;
-    }
-    if (!denseGaps) continue;
-    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
-      const at = entry.values[i] * width;
-      if (g12 >= 0) byProduct12[at + g12]++;
-      if (g23 >= 0) byProduct23[at + g23]++;
-    }
+    if (!included[c]) continue;
+    if (gaps12[c] >= 0) all12[gaps12[c]]++;
+    if (gaps23[c] >= 0) all23[gaps23[c]]++;
   }
-  const perProduct = (
-    gap: Int16Array | Int32Array,
-    byProduct: Int32Array,
-  ): ((p: number) => GapDistribution) => {
-    if (denseGaps) {
-      return (p) => gapDistributionOfCounts(byProduct, p * width, width, shares, binEdges);
-    }
-    const memberCustomer = new Int32Array(members);
-    for (let c = 0; c < n; c++) {
-      for (let i = entry.start[c]; i < entry.start[c + 1]; i++) memberCustomer[i] = c;
-    }
-    const byDay = new Int32Array(width + 1);
-    const start = new Int32Array(P + 1);
-    let count = 0;
-    for (let i = 0; i < members; i++) {
-      const g = gap[memberCustomer[i]];
-      if (g < 0) continue;
-      byDay[g + 1]++;
-      start[entry.values[i] + 1]++;
-      count++;
-    }
-    for (let day = 0; day < width; day++) byDay[day + 1] += byDay[day];
-    const ordered = new Int32Array(count);
-    for (let i = 0; i < members; i++) {
-      const g = gap[memberCustomer[i]];
-      if (g >= 0) ordered[byDay[g]++] = i;
-    }
-    for (let p = 0; p < P; p++) start[p + 1] += start[p];
-    const fill = start.slice(0, P);
-    const values = new Int32Array(count);
-    for (let j = 0; j < count; j++) {
-      const i = ordered[j];
-      values[fill[entry.values[i]]++] = gap[memberCustomer[i]];
-    }
-    return (p) => gapDistribution(values.subarray(start[p], start[p + 1]), shares, binEdges);
-  };
-  const gap12 = perProduct(gaps12, byProduct12);
-  const gap23 = perProduct(gaps23, byProduct23);
 
-  const rows: EntryProductRow[] = [];
-  for (let p = 0; p < P; p++) {
-    if (stats.customers[p] === 0) continue;
-    rows.push({
-      code: p,
-      product: products[p],
-      customers: stats.customers[p],
-      f2: share(stats.f2Converted[p], stats.f2Base[p]),
-      repeat: share(stats.repeaters[p], stats.customers[p]),
-      ltv: ltvMonths.map((k) => ltvAt(stats, p, k)),
-      toSubscription: share(stats.subscriptionConverted[p], stats.subscriptionBase[p]),
-      nextProducts: pairsOf.get(p) ?? [],
-      firstToSecond: gap12(p),
-      secondToThird: gap23(p),
-    });
-  }
-  rows.sort((a, b) => b.customers - a.customers || a.code - b.code);
+  const rows: EntryProductRow[] = entryGroups(f, entry, P, [gaps12, gaps23], {
+    ltvMonths,
+    shares,
+    binEdges,
+  }).map((g) => ({
+    code: g.code,
+    product: products[g.code],
+    customers: g.customers,
+    f2: g.f2,
+    repeat: g.repeat,
+    ltv: g.ltv,
+    toSubscription: g.toSubscription,
+    nextProducts: pairsOf.get(g.code) ?? [],
+    firstToSecond: g.gaps[0],
+    secondToThird: g.gaps[1],
+  }));
   return {
     products: rows,
     pairs: overallTop.map(([count, key]) => pair(key, count)),
@@ -644,7 +676,7 @@ export interface EntryTypeReport {
  * the products of the first purchase (two products of one type: once; of two types: in
  * each). `entry` is purchaseProducts' entry CSR; `typeOf[p]` the type code of product code
  * p, −1 when its type is unknown. One pass over the customers' entry products, then the
- * same group statistics as the product rows; linear in members.
+ * product rows' accumulator (entryGroups); linear in members.
  */
 export function entryTypeReport(
   facts: CustomerFacts,
@@ -665,13 +697,6 @@ export function entryTypeReport(
   if (entry.start.length !== n + 1) throw new RangeError("entry must have one row per customer");
   const { included, gap12 } = facts;
 
-  // Gaps 1st → 2nd are whole days within the history's span: counted per type and day in
-  // the same pass (a dense table up to 32 MB; else dealt into each type's slice after).
-  const { minDay, maxDay } = facts.history;
-  const lastDay = Math.min(facts.options.asOfDay, maxDay);
-  const span = lastDay >= minDay ? lastDay - minDay + 1 : 1;
-  let dayCounts: Int32Array | null = T * span <= 1 << 23 ? new Int32Array(T * span) : null;
-
   // Distinct types per customer, CSR (at most one per entry product).
   const start = new Int32Array(n + 1);
   const values = new Int32Array(entry.values.length);
@@ -684,7 +709,6 @@ export function entryTypeReport(
     const e0 = entry.start[c];
     const e1 = entry.start[c + 1];
     if (e0 === e1 || !included[c]) continue;
-    const g = gap12[c];
     for (let i = e0; i < e1; i++) {
       const p = entry.values[i];
       const t = p < typeOf.length ? typeOf[p] : -1;
@@ -693,54 +717,25 @@ export function entryTypeReport(
       if (seenBy[t] === c) continue;
       seenBy[t] = c;
       values[w++] = t;
-      if (g >= 0 && dayCounts !== null) {
-        if (g < span) dayCounts[t * span + g]++;
-        else dayCounts = null; // not expected: a gap past the span; counted below instead
-      }
     }
     if (w > start[c]) typed++;
     else untyped++;
   }
   start[n] = w;
   const rows = { start, values: values.subarray(0, w) };
-  const stats = groupStatsOfRows(facts, rows, T);
-
-  let gapsOf: (t: number) => GapDistribution;
-  if (dayCounts !== null) {
-    const counts = dayCounts;
-    gapsOf = (t) => gapDistributionOfCounts(counts, t * span, span, shares, binEdges);
-  } else {
-    // Each type's gaps counted, then dealt into its slice.
-    const gapStart = new Int32Array(T + 1);
-    for (let c = 0; c < n; c++) {
-      if (gap12[c] < 0) continue;
-      for (let i = start[c]; i < start[c + 1]; i++) gapStart[values[i] + 1]++;
-    }
-    for (let t = 0; t < T; t++) gapStart[t + 1] += gapStart[t];
-    const gaps = new Int32Array(gapStart[T]);
-    const fill = gapStart.slice(0, T);
-    for (let c = 0; c < n; c++) {
-      const g = gap12[c];
-      if (g < 0) continue;
-      for (let i = start[c]; i < start[c + 1]; i++) gaps[fill[values[i]]++] = g;
-    }
-    gapsOf = (t) => gapDistribution(gaps.subarray(gapStart[t], gapStart[t + 1]), shares, binEdges);
-  }
-
-  const out: EntryTypeRow[] = [];
-  for (let t = 0; t < T; t++) {
-    if (stats.customers[t] === 0) continue;
-    out.push({
-      code: t,
-      productType: types[t],
-      customers: stats.customers[t],
-      f2: share(stats.f2Converted[t], stats.f2Base[t]),
-      repeat: share(stats.repeaters[t], stats.customers[t]),
-      ltv: ltvMonths.map((k) => ltvAt(stats, t, k)),
-      toSubscription: share(stats.subscriptionConverted[t], stats.subscriptionBase[t]),
-      firstToSecond: gapsOf(t),
-    });
-  }
-  out.sort((a, b) => b.customers - a.customers || a.code - b.code);
+  const out: EntryTypeRow[] = entryGroups(facts, rows, T, [gap12], {
+    ltvMonths,
+    shares,
+    binEdges,
+  }).map((g) => ({
+    code: g.code,
+    productType: types[g.code],
+    customers: g.customers,
+    f2: g.f2,
+    repeat: g.repeat,
+    ltv: g.ltv,
+    toSubscription: g.toSubscription,
+    firstToSecond: g.gaps[0],
+  }));
   return { types: out, customersTyped: typed, customersUntyped: untyped };
 }
