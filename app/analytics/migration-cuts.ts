@@ -8,31 +8,21 @@
 import type { CutMembership } from "./cohort-cuts";
 import type { PurchaseHistory } from "./history";
 import { validateRange } from "./metric";
-import type { SegmentMigration } from "./migration";
+import { YOY_COUNT_KEYS, type SegmentMigration, type YoyCounts } from "./migration";
 import { NO_SEGMENT } from "./rfm";
 import type { DayRange } from "./time";
 import { previousYearRange } from "./time";
 
-export interface MigrationCut {
-  /** As YoyMigration: previous-period buyers new / existing then, and those retained. */
-  readonly previousNew: number;
-  readonly previousExisting: number;
-  readonly retainedNew: number;
-  readonly retainedExisting: number;
-  /** Current-period buyers: new, retained, reactivated, and their current-period net. */
-  readonly currentNew: number;
-  readonly currentRetained: number;
-  readonly currentReactivated: number;
-  readonly revenueNewMinor: number;
-  readonly revenueRetainedMinor: number;
-  readonly revenueReactivatedMinor: number;
+/** As YoyMigration's counts and revenue, restricted to the cut's customers. */
+export interface MigrationCut extends YoyCounts {
   /** As SegmentMigration: counts[row · size + col] and the net of (fromAsOfDay, toAsOfDay]. */
   readonly counts: Int32Array;
   readonly revenueMinor: Float64Array;
 }
 
-/** Per-cut YoY scalars, in this order in the pass's flat accumulators. */
-const YOY_COUNTS = 7;
+/** Per-cut YoY scalars in the pass's flat accumulators: counts as YOY_COUNT_KEYS, and the
+ *  revenue of the current period's new, retained and reactivated buyers. */
+const YOY_COUNTS = YOY_COUNT_KEYS.length;
 const YOY_REVENUE = 3;
 
 /**
@@ -92,8 +82,8 @@ export function migrationCuts(
         inPrevious = true;
       }
     }
-    // YoY slots: 0 previousNew, 1 previousExisting, 2 retainedNew, 3 retainedExisting,
-    // 4 currentNew, 5 currentRetained, 6 currentReactivated; −1 none.
+    // YoY slots, as YOY_COUNT_KEYS: 0 previousNew, 1 previousExisting, 2 retainedNew,
+    // 3 retainedExisting, 4 currentNew, 5 currentRetained, 6 currentReactivated; −1 none.
     let was = -1;
     let retained = -1;
     if (inPrevious) {
@@ -129,34 +119,23 @@ export function migrationCuts(
     const y = g * YOY_COUNTS;
     const r = g * YOY_REVENUE;
     return {
-      previousNew: yoyCounts[y],
-      previousExisting: yoyCounts[y + 1],
-      retainedNew: yoyCounts[y + 2],
-      retainedExisting: yoyCounts[y + 3],
-      currentNew: yoyCounts[y + 4],
-      currentRetained: yoyCounts[y + 5],
-      currentReactivated: yoyCounts[y + 6],
-      revenueNewMinor: yoyRevenue[r],
-      revenueRetainedMinor: yoyRevenue[r + 1],
-      revenueReactivatedMinor: yoyRevenue[r + 2],
+      ...yoyCountsFrom((i) => yoyCounts[y + i]),
+      currentRevenueMinor: {
+        new: yoyRevenue[r],
+        retained: yoyRevenue[r + 1],
+        reactivated: yoyRevenue[r + 2],
+      },
       counts: counts.slice(g * cells, (g + 1) * cells),
       revenueMinor: revenue.slice(g * cells, (g + 1) * cells),
     };
   });
 }
 
-const SCALARS = [
-  "previousNew",
-  "previousExisting",
-  "retainedNew",
-  "retainedExisting",
-  "currentNew",
-  "currentRetained",
-  "currentReactivated",
-  "revenueNewMinor",
-  "revenueRetainedMinor",
-  "revenueReactivatedMinor",
-] as const;
+type YoyCountKey = (typeof YOY_COUNT_KEYS)[number];
+
+/** The counts of YOY_COUNT_KEYS, the i-th key's from count(i). */
+const yoyCountsFrom = (count: (i: number) => number): Record<YoyCountKey, number> =>
+  Object.fromEntries(YOY_COUNT_KEYS.map((k, i) => [k, count(i)])) as Record<YoyCountKey, number>;
 
 /**
  * Σ plus − Σ minus of disjoint cuts (e.g. one-time first purchases = every channel −
@@ -167,14 +146,16 @@ export function combineMigrationCuts(
   minus: readonly MigrationCut[],
 ): MigrationCut {
   const cells = (plus[0] ?? minus[0])?.counts.length ?? 0;
-  const scalars: Record<(typeof SCALARS)[number], number> = Object.fromEntries(
-    SCALARS.map((k) => [k, 0]),
-  ) as Record<(typeof SCALARS)[number], number>;
+  const scalars = yoyCountsFrom(() => 0);
+  const revenue = { new: 0, retained: 0, reactivated: 0 };
   const counts = new Int32Array(cells);
   const revenueMinor = new Float64Array(cells);
   const apply = (cut: MigrationCut, sign: number) => {
     if (cut.counts.length !== cells) throw new RangeError("cuts of different segment counts");
-    for (const k of SCALARS) scalars[k] += sign * cut[k];
+    for (const k of YOY_COUNT_KEYS) scalars[k] += sign * cut[k];
+    revenue.new += sign * cut.currentRevenueMinor.new;
+    revenue.retained += sign * cut.currentRevenueMinor.retained;
+    revenue.reactivated += sign * cut.currentRevenueMinor.reactivated;
     for (let i = 0; i < cells; i++) {
       counts[i] += sign * cut.counts[i];
       revenueMinor[i] += sign * cut.revenueMinor[i];
@@ -182,5 +163,5 @@ export function combineMigrationCuts(
   };
   for (const cut of plus) apply(cut, 1);
   for (const cut of minus) apply(cut, -1);
-  return { ...scalars, counts, revenueMinor };
+  return { ...scalars, currentRevenueMinor: revenue, counts, revenueMinor };
 }

@@ -44,6 +44,32 @@ export interface YoyMigration {
 }
 
 /**
+ * YoyMigration's customer counts, in the order a migration cut (migration-cuts.ts) keeps them.
+ * With currentRevenueMinor they are what a cut, and its snapshot JSON, hold of a migration.
+ */
+export const YOY_COUNT_KEYS = [
+  "previousNew",
+  "previousExisting",
+  "retainedNew",
+  "retainedExisting",
+  "currentNew",
+  "currentRetained",
+  "currentReactivated",
+] as const;
+
+/** The year-over-year counts and current-period revenue of a set of customers. */
+export type YoyCounts = Pick<YoyMigration, (typeof YOY_COUNT_KEYS)[number] | "currentRevenueMinor">;
+
+/** Copies the YoY counts of a migration or a cut (its revenue object too), keys in order. */
+export function yoyCounts(m: YoyCounts): YoyCounts {
+  const counts = Object.fromEntries(YOY_COUNT_KEYS.map((k) => [k, m[k]])) as Record<
+    (typeof YOY_COUNT_KEYS)[number],
+    number
+  >;
+  return { ...counts, currentRevenueMinor: { ...m.currentRevenueMinor } };
+}
+
+/**
  * Year-over-year migration for a current period of at most one year (e.g. a calendar year,
  * or a month compared with the same month last year). Linear in purchases.
  */

@@ -28,6 +28,7 @@ import {
   lastDayOfMonthsFrom,
   parseDay,
   segmentMigration,
+  yoyCounts,
   yoyMigration,
 } from "../analytics";
 import { env } from "../env.server";
@@ -151,14 +152,7 @@ export function cutMigration(all: MigrationBlock, cut: MigrationCutJson): Migrat
     yoy: {
       ...all.yoy,
       previousBuyers,
-      previousNew: cut.previousNew,
-      previousExisting: cut.previousExisting,
-      retainedNew: cut.retainedNew,
-      retainedExisting: cut.retainedExisting,
-      currentNew: cut.currentNew,
-      currentRetained: cut.currentRetained,
-      currentReactivated: cut.currentReactivated,
-      currentRevenueMinor: { ...cut.currentRevenueMinor },
+      ...yoyCounts(cut),
       retention: withCounts(
         all.yoy.retention,
         cut.retainedNew + cut.retainedExisting,

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { concatMemberships, membershipOfCodes } from "../../app/analytics/cohort-cuts";
 import { buildPurchaseHistory } from "../../app/analytics/history";
-import { segmentMigration, yoyMigration } from "../../app/analytics/migration";
+import { segmentMigration, yoyCounts, yoyMigration } from "../../app/analytics/migration";
 import {
   combineMigrationCuts,
   migrationCuts,
@@ -31,47 +31,6 @@ function subsetHistory(orders: OrderTable, customers: number, keep: (c: number) 
     flags: Uint8Array.from(rows, (i) => orders.flags[i]),
   };
   return buildPurchaseHistory(sub, customers, tokyo);
-}
-
-/** The YoY part of a cut in yoyMigration's terms. */
-function yoyOf(cut: MigrationCut) {
-  return {
-    previousNew: cut.previousNew,
-    previousExisting: cut.previousExisting,
-    retainedNew: cut.retainedNew,
-    retainedExisting: cut.retainedExisting,
-    currentNew: cut.currentNew,
-    currentRetained: cut.currentRetained,
-    currentReactivated: cut.currentReactivated,
-    currentRevenueMinor: {
-      new: cut.revenueNewMinor,
-      retained: cut.revenueRetainedMinor,
-      reactivated: cut.revenueReactivatedMinor,
-    },
-  };
-}
-
-function yoyCounts(m: ReturnType<typeof yoyMigration>) {
-  const {
-    previousNew,
-    previousExisting,
-    retainedNew,
-    retainedExisting,
-    currentNew,
-    currentRetained,
-    currentReactivated,
-    currentRevenueMinor,
-  } = m;
-  return {
-    previousNew,
-    previousExisting,
-    retainedNew,
-    retainedExisting,
-    currentNew,
-    currentRetained,
-    currentReactivated,
-    currentRevenueMinor,
-  };
 }
 
 describe("migrationCuts", () => {
@@ -106,7 +65,7 @@ describe("migrationCuts", () => {
     const [a, b] = migrationCuts(h, membership, yearRange(2024), segments);
     // c0 existing then and retained, c1 new then and retained, c2 new then and gone; c0 and
     // c1 bought 1000 each in 2024.
-    expect(yoyOf(a)).toEqual({
+    expect(yoyCounts(a)).toEqual({
       previousNew: 2,
       previousExisting: 1,
       retainedNew: 1,
@@ -118,7 +77,7 @@ describe("migrationCuts", () => {
     });
     // c1 as above; c3 existing then, gone; c4 reactivated (3000); c5 new (7000); c6's first
     // purchase is in 2025 in Tokyo: nowhere.
-    expect(yoyOf(b)).toEqual({
+    expect(yoyCounts(b)).toEqual({
       previousNew: 1,
       previousExisting: 1,
       retainedNew: 1,
@@ -228,7 +187,7 @@ describe("migrationCuts", () => {
           const keep = (g: number) => (c: number) => (g < 3 ? code[c] === g : extra[c]);
           for (let g = 0; g < 4; g++) {
             const sub = subsetHistory(table, customers, keep(g));
-            expect(yoyOf(got[g])).toEqual(yoyCounts(yoyMigration(sub, current)));
+            expect(yoyCounts(got[g])).toEqual(yoyCounts(yoyMigration(sub, current)));
             if (!quintiles) {
               const own = segmentMigration(sub, options);
               expect(arr(got[g].counts)).toEqual(arr(own.counts));
@@ -242,7 +201,7 @@ describe("migrationCuts", () => {
           );
           const parts = migrationCuts(hist, membershipOfCodes(all, 4), current, segments);
           const sum = combineMigrationCuts(parts, []);
-          expect(yoyOf(sum)).toEqual(yoyCounts(yoyMigration(hist, current)));
+          expect(yoyCounts(sum)).toEqual(yoyCounts(yoyMigration(hist, current)));
           expect(arr(sum.counts)).toEqual(arr(segments.counts));
           expect(arr(sum.revenueMinor)).toEqual(arr(segments.revenueMinor));
           // Codes 0 ∪ 1 ∪ 2 less those of them with the flag = those without it.

@@ -10,7 +10,7 @@ import {
   type CohortCut,
   type CutMembership,
 } from "../../analytics/cohort-cuts";
-import type { SegmentMigration } from "../../analytics/migration";
+import { yoyCounts, type SegmentMigration } from "../../analytics/migration";
 import {
   combineMigrationCuts,
   migrationCuts,
@@ -246,18 +246,13 @@ function migrationJson(cut: MigrationCut, size: number): MigrationCutJson {
     const flat = list(values);
     return Array.from({ length: size }, (_, r) => flat.slice(r * size, (r + 1) * size));
   };
+  const { currentRevenueMinor: revenue, ...counts } = yoyCounts(cut);
   return {
-    previousNew: cut.previousNew,
-    previousExisting: cut.previousExisting,
-    retainedNew: cut.retainedNew,
-    retainedExisting: cut.retainedExisting,
-    currentNew: cut.currentNew,
-    currentRetained: cut.currentRetained,
-    currentReactivated: cut.currentReactivated,
+    ...counts,
     currentRevenueMinor: {
-      new: plain(cut.revenueNewMinor),
-      retained: plain(cut.revenueRetainedMinor),
-      reactivated: plain(cut.revenueReactivatedMinor),
+      new: plain(revenue.new),
+      retained: plain(revenue.retained),
+      reactivated: plain(revenue.reactivated),
     },
     segmentCounts: square(cut.counts),
     segmentRevenueMinor: square(cut.revenueMinor),

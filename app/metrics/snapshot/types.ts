@@ -14,6 +14,7 @@ import {
   type MetricPeriod,
   type SegmentSummary,
   type TargetStatus,
+  type YoyCounts,
   type YoyMigration,
 } from "../../analytics";
 import type {
@@ -676,19 +677,7 @@ export interface CohortCutJson {
 }
 
 /** A cut's year-over-year counts and segment × segment matrix (as MigrationBlock's). */
-export interface MigrationCutJson {
-  readonly previousNew: number;
-  readonly previousExisting: number;
-  readonly retainedNew: number;
-  readonly retainedExisting: number;
-  readonly currentNew: number;
-  readonly currentRetained: number;
-  readonly currentReactivated: number;
-  readonly currentRevenueMinor: {
-    readonly new: number;
-    readonly retained: number;
-    readonly reactivated: number;
-  };
+export interface MigrationCutJson extends YoyCounts {
   /** Rows and columns: MigrationBlock.segments.labels. */
   readonly segmentCounts: number[][];
   readonly segmentRevenueMinor: number[][];
