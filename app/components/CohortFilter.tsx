@@ -1,15 +1,16 @@
 /**
- * The cohort filter of the cohort, continuation and LTV pages: a select of the snapshot's cuts
- * (URL parameter `cut`, so a filtered view can be bookmarked and shared) and the line that
- * states the filter and its base.
+ * The cohort filter of the cohort, continuation, LTV and migration pages: a select of the
+ * snapshot's cuts (URL parameter `cut`, so a filtered view can be bookmarked and shared) and
+ * the line that states the filter and its base, in a card.
  */
+import type { ReactNode } from "react";
 import { useSearchParams } from "@remix-run/react";
-import { BlockStack, Select, Text } from "@shopify/polaris";
+import { BlockStack, Card, Select, Text } from "@shopify/polaris";
 import type { SelectGroup } from "@shopify/polaris";
 import { channelMessageKey } from "../channel-names";
 import type { Format } from "../format";
 import type { MessageKey } from "../messages/en";
-import type { Translator } from "../i18n";
+import { useI18n, type Translator } from "../i18n";
 import type { CohortFilterChoice, CohortFilterView } from "../pages/cohort-filter.server";
 
 const DIMENSIONS = ["channel", "campaign", "product", "first_order", "discount"] as const;
@@ -41,7 +42,51 @@ function groupTitle(
   return i18n.t(`cohortFilter.group.${dimension}` as MessageKey, { n });
 }
 
-export function CohortFilter({
+type AppliedMessage =
+  "cohortFilter.applied" | "cohortFilter.appliedLtv" | "cohortFilter.appliedMigration";
+
+/**
+ * The filter in its card, as each cohort page shows it. Without a filter view (no snapshot
+ * yet) the card holds `fallback`, or is left out when there is none.
+ */
+export function CohortFilterCard({
+  filter,
+  asOfDate,
+  format,
+  note,
+  applied,
+  fallback,
+}: {
+  filter: CohortFilterView | null | undefined;
+  asOfDate: string | null;
+  format: Format;
+  /** What the filter covers on this page. */
+  note: string;
+  /** The base line's message when filtered (what counts only the cut's customers). */
+  applied?: AppliedMessage;
+  fallback?: ReactNode;
+}) {
+  const i18n = useI18n();
+  if (!filter && fallback === undefined) return null;
+  return (
+    <Card>
+      {filter ? (
+        <CohortFilter
+          view={filter}
+          i18n={i18n}
+          format={format}
+          asOfDate={asOfDate}
+          note={note}
+          applied={applied}
+        />
+      ) : (
+        fallback
+      )}
+    </Card>
+  );
+}
+
+function CohortFilter({
   view,
   i18n,
   format,
@@ -53,10 +98,8 @@ export function CohortFilter({
   i18n: Translator;
   format: Format;
   asOfDate: string | null;
-  /** What the filter covers on this page. */
   note: string;
-  /** The base line's message when filtered (what counts only the cut's customers). */
-  applied?: "cohortFilter.applied" | "cohortFilter.appliedLtv" | "cohortFilter.appliedMigration";
+  applied?: AppliedMessage;
 }) {
   const { t } = i18n;
   const [params, setParams] = useSearchParams();

@@ -10,7 +10,7 @@ import { HeatmapTable, type HeatRow } from "../components/Heatmap";
 import { MetricInfo } from "../components/MetricInfo";
 import { useFormat } from "../components/useFormat";
 import { useI18n } from "../i18n";
-import { CohortFilter } from "../components/CohortFilter";
+import { CohortFilterCard } from "../components/CohortFilter";
 import { cutParam } from "../pages/cohort-filter.server";
 import { cohortsData } from "../pages/cohorts.server";
 import { pageAdminApi } from "../pages/customer-names.server";
@@ -26,8 +26,7 @@ const CURVE_COHORTS = 6;
 
 export default function Cohorts() {
   const data = useLoaderData<typeof loader>();
-  const i18n = useI18n();
-  const { t } = i18n;
+  const { t } = useI18n();
   const format = useFormat(data.currency, data.timeZone);
   const [measure, setMeasure] = useState<"share" | "revenue">("share");
   const [months, setMonths] = useState("12");
@@ -95,17 +94,12 @@ export default function Cohorts() {
     <Page fullWidth>
       <TitleBar title={t("cohorts.title")} />
       <BlockStack gap="400">
-        {data.filter && (
-          <Card>
-            <CohortFilter
-              view={data.filter}
-              i18n={i18n}
-              format={format}
-              asOfDate={data.asOfDate}
-              note={t("cohortFilter.cohortsNote")}
-            />
-          </Card>
-        )}
+        <CohortFilterCard
+          filter={data.filter}
+          asOfDate={data.asOfDate}
+          format={format}
+          note={t("cohortFilter.cohortsNote")}
+        />
         <Card>
           <BlockStack gap="300">
             <InlineStack align="space-between" blockAlign="end" gap="300">

@@ -26,7 +26,7 @@ import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
 import type { ContinuationJson } from "../metrics/snapshot/types";
-import { CohortFilter } from "../components/CohortFilter";
+import { CohortFilterCard } from "../components/CohortFilter";
 import { cutParam } from "../pages/cohort-filter.server";
 import { continuationData } from "../pages/continuation.server";
 import { pageAdminApi } from "../pages/customer-names.server";
@@ -192,17 +192,12 @@ export default function Continuation() {
           <KpiCard {...c.f2} trend={[]} trendDates={[]} format={format} />
           <KpiCard {...c.secondDelivery} trend={[]} trendDates={[]} format={format} />
         </InlineGrid>
-        {data.filter && (
-          <Card>
-            <CohortFilter
-              view={data.filter}
-              i18n={i18n}
-              format={format}
-              asOfDate={data.asOfDate}
-              note={t("cohortFilter.continuationNote")}
-            />
-          </Card>
-        )}
+        <CohortFilterCard
+          filter={data.filter}
+          asOfDate={data.asOfDate}
+          format={format}
+          note={t("cohortFilter.continuationNote")}
+        />
         <ContinuationCard
           table={c.all}
           title={t("continuation.all.title")}

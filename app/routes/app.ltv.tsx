@@ -14,7 +14,7 @@ import {
 } from "@shopify/polaris";
 import type { Metric } from "../analytics/metric";
 import { BarChart, LineChart } from "../components/charts";
-import { CohortFilter } from "../components/CohortFilter";
+import { CohortFilterCard } from "../components/CohortFilter";
 import { EMPTY_IMAGE, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
 import { OtherModelsFit, PurchaseModelFit } from "../components/ModelFit";
@@ -462,18 +462,6 @@ export default function PredictiveLtv() {
   // Filtered: the tile says whose LTV it is and the all-customers value beside it.
   const allCustomers = data.filter?.selected ? data.historicalAll : null;
   const cutPredicted = data.cutPredicted;
-  const filter = data.filter && (
-    <Card>
-      <CohortFilter
-        view={data.filter}
-        i18n={i18n}
-        format={format}
-        asOfDate={data.asOfDate}
-        note={t(cutPredicted ? "cohortFilter.ltvNotePredicted" : "cohortFilter.ltvNote")}
-        applied="cohortFilter.appliedLtv"
-      />
-    </Card>
-  );
   const intervals = clv.status === "ok" ? clv.intervals : undefined;
   const shopRanges =
     intervals?.status === "ok" ? { ...intervals.shop, level: intervals.level } : undefined;
@@ -481,7 +469,13 @@ export default function PredictiveLtv() {
     <Page fullWidth>
       <TitleBar title={t("ltv.title")} />
       <BlockStack gap="400">
-        {filter}
+        <CohortFilterCard
+          filter={data.filter}
+          asOfDate={data.asOfDate}
+          format={format}
+          note={t(cutPredicted ? "cohortFilter.ltvNotePredicted" : "cohortFilter.ltvNote")}
+          applied="cohortFilter.appliedLtv"
+        />
         {clv.status === "ok" ? (
           <>
             <InlineGrid columns={{ xs: 1, sm: 2, lg: cutPredicted ? 5 : 4 }} gap="400">

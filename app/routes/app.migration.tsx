@@ -15,7 +15,7 @@ import {
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import type { Metric } from "../analytics/metric";
-import { CohortFilter } from "../components/CohortFilter";
+import { CohortFilterCard } from "../components/CohortFilter";
 import { NoSnapshot } from "../components/EmptyStates";
 import { HeatmapTable, type HeatRow } from "../components/Heatmap";
 import { fieldErrorText } from "../components/FieldGroup";
@@ -214,17 +214,13 @@ export default function Migration() {
             timeZone={data.timeZone}
           />
         )}
-        <Card>
-          {data.filter ? (
-            <CohortFilter
-              view={data.filter}
-              i18n={i18n}
-              format={format}
-              asOfDate={data.asOfDate}
-              note={t("cohortFilter.migrationNote")}
-              applied="cohortFilter.appliedMigration"
-            />
-          ) : (
+        <CohortFilterCard
+          filter={data.filter}
+          asOfDate={data.asOfDate}
+          format={format}
+          note={t("cohortFilter.migrationNote")}
+          applied="cohortFilter.appliedMigration"
+          fallback={
             <Text as="p" variant="bodySm" tone="subdued">
               <span data-testid="migration-filter-dates">
                 {t("migration.filterDates", {
@@ -233,8 +229,8 @@ export default function Migration() {
                 })}
               </span>
             </Text>
-          )}
-        </Card>
+          }
+        />
         <Card>
           <BlockStack gap="100">
             <Text as="h2" variant="headingMd">
