@@ -8,16 +8,13 @@
  */
 import type { FrameLocator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isolatedFile } from "../helpers/isolated-file";
 
-// The demo's app and workers get queues of their own, under this run's prefix (which the
-// global teardown removes): no other test file's job reaches workers redirected to this fake.
-// Set before any app module reads the environment, hence the dynamic imports below.
-process.env.QUEUE_PREFIX = `${process.env.QUEUE_PREFIX ?? "kizuna"}-demo`;
-// A database of its own: the demo's workers resume the unfinished work of every installed
-// shop at start, which in the shared database would be other test files' shops.
-const { privateDatabase } = await import("../helpers/private-database");
-const database = await privateDatabase("demo");
-process.env.DATABASE_URL = database.url;
+// A database of its own, and queues of its own under this run's prefix (which the global
+// teardown removes): no other test file's job reaches workers redirected to this fake.
+const { database } = await isolatedFile("demo", {
+  env: { QUEUE_PREFIX: `${process.env.QUEUE_PREFIX ?? "kizuna"}-demo` },
+});
 const { default: prisma } = await import("../../app/db.server");
 const { createFormat } = await import("../../app/format");
 const { startDemo } = await import("../demo/setup");

@@ -12,14 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RangeResult } from "../../app/metrics/period-range.server";
 import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
 import type { AppBrowser, AppServer, SeededShop } from "./harness";
-import { privateDatabase } from "../helpers/private-database";
+import { isolatedFile } from "../helpers/isolated-file";
 import { startProcess, type TestProcess } from "../helpers/processes";
 
-// A database of its own: the worker process resumes the unfinished work of every installed
-// shop at start, which in the shared database would be other test files' shops. Set before
-// any app module reads the environment, hence the dynamic imports.
-const database = await privateDatabase("trends");
-process.env.DATABASE_URL = database.url;
+const { database } = await isolatedFile("trends");
 const { default: prisma } = await import("../../app/db.server");
 const { formatMonth, monthOfDay, parseDay } = await import("../../app/analytics");
 const { createFormat } = await import("../../app/format");

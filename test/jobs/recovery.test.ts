@@ -2,13 +2,10 @@
 // customer_result_set migration dropped the old table) is computed again at once, rather
 // than showing empty drill-downs until its nightly run.
 import { afterAll, describe, expect, it } from "vitest";
-import { privateDatabase } from "../helpers/private-database";
+import { isolatedFile } from "../helpers/isolated-file";
 import { seedResults } from "../helpers/result-set";
 
-// A database of its own: resumeInterruptedWork reads every installed shop, which in the
-// shared database would be the shops of test files running at the same time.
-const database = await privateDatabase("recovery");
-process.env.DATABASE_URL = database.url;
+const { database } = await isolatedFile("recovery");
 const { default: prisma } = await import("../../app/db.server");
 const { computeJobId } = await import("../../app/jobs/compute.server");
 const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");

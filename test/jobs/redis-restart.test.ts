@@ -8,15 +8,12 @@
  */
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { privateDatabase } from "../helpers/private-database";
+import { isolatedFile } from "../helpers/isolated-file";
 import { fakeWorkerArgs, startProcess, type TestProcess } from "../helpers/processes";
 import { PrivateRedis } from "../reliability/infra";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const database = await privateDatabase("redis_restart");
-process.env.DATABASE_URL = database.url;
-const redis = await PrivateRedis.start();
-process.env.REDIS_URL = redis.url;
+const { database, redis } = await isolatedFile("redis_restart", { redis: true });
 const { startSyncHarness } = await import("../sync/harness");
 const { startAppEndpoint } = await import("../sync/app-endpoint");
 const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");

@@ -8,18 +8,18 @@
 import { type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { privateDatabase } from "../helpers/private-database";
+import { isolatedFile } from "../helpers/isolated-file";
 import { killGroup, spawnInGroup } from "../helpers/processes";
 
-// A database of its own: a worker process re-queues every installed shop's unfinished work
-// at start, which must not reach other test files' shops.
-const database = await privateDatabase("workers");
-process.env.DATABASE_URL = database.url;
-// Queues of their own: these processes must not take other test files' compute jobs.
-process.env.QUEUE_PREFIX = `${process.env.QUEUE_PREFIX}-workers`;
-// Short debounce so that requests arriving during a run lead to further runs quickly.
-process.env.COMPUTE_DEBOUNCE_MS = "200";
-process.env.COMPUTE_MIN_INTERVAL_MS = "500";
+const { database } = await isolatedFile("workers", {
+  env: {
+    // Queues of their own: these processes must not take other test files' compute jobs.
+    QUEUE_PREFIX: `${process.env.QUEUE_PREFIX}-workers`,
+    // Short debounce so that requests arriving during a run lead to further runs quickly.
+    COMPUTE_DEBOUNCE_MS: "200",
+    COMPUTE_MIN_INTERVAL_MS: "500",
+  },
+});
 const { startSyncHarness } = await import("../sync/harness");
 const { computeJobId, requestRecompute } = await import("../../app/jobs/compute.server");
 const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");

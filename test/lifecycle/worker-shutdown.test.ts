@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { privateDatabase } from "../helpers/private-database";
+import { isolatedFile } from "../helpers/isolated-file";
 import { fakeWorkerArgs, startProcess, type TestProcess } from "../helpers/processes";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { migrate, PrivatePostgres, PrivateRedis } from "../reliability/infra";
@@ -24,10 +24,7 @@ import { threadNiceValues } from "../../workers/priority";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MARGIN_MS = 4_000;
-const database = await privateDatabase("shutdown");
-process.env.DATABASE_URL = database.url;
-const redis = await PrivateRedis.start();
-process.env.REDIS_URL = redis.url;
+const { database, redis } = await isolatedFile("shutdown", { redis: true });
 const { startSyncHarness } = await import("../sync/harness");
 const { enqueueReconcile } = await import("../../app/jobs/sync.server");
 const { closeQueues, getQueue } = await import("../../app/jobs/queues.server");

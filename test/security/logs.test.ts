@@ -11,14 +11,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeShopify } from "../fake-shopify/index";
 import { freePort } from "../helpers/ports";
-import { privateDatabase } from "../helpers/private-database";
+import { isolatedFile } from "../helpers/isolated-file";
 import { killGroup, spawnInGroup } from "../helpers/processes";
 
-// A database of its own: the worker process resumes the unfinished work of every installed
-// shop at start, which in the shared database would be other test files' shops. Set before
-// any app module reads the environment, hence the dynamic imports.
-const database = await privateDatabase("logs");
-process.env.DATABASE_URL = database.url;
+const { database } = await isolatedFile("logs");
 const { default: prisma } = await import("../../app/db.server");
 const { DEFAULT_SETTINGS } = await import("../../app/settings");
 const { settingsToForm } = await import("../../app/pages/settings-form");

@@ -6,16 +6,10 @@
  */
 import { type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { privateDatabase } from "../helpers/private-database";
-import { PrivateRedis } from "../reliability/infra";
+import { isolatedFile } from "../helpers/isolated-file";
 import { fakeWorkerArgs, killGroup, spawnInGroup } from "../helpers/processes";
 
-// A database of its own: a worker process re-queues every installed shop's unfinished work
-// at start, which must not reach other test files' shops.
-const database = await privateDatabase("crash");
-process.env.DATABASE_URL = database.url;
-const redis = await PrivateRedis.start();
-process.env.REDIS_URL = redis.url;
+const { database, redis } = await isolatedFile("crash", { redis: true });
 const { startSyncHarness } = await import("./harness");
 const { enqueueBackfill } = await import("../../app/jobs/sync.server");
 const { beginBackfill } = await import("../../app/sync/backfill.server");
