@@ -4,11 +4,14 @@
  * stored offline session, the Admin API client and a comparison with ground truth.
  */
 import type { OrderLineItem } from "@prisma/client";
+import { afterAll, beforeAll } from "vitest";
+import type { WebhookJob } from "../../app/jobs/queues.server";
 import { createDatabase } from "../../app/db.server";
 import { logger } from "../../app/logger.server";
 import { createAdminApi } from "../../app/sync/admin-api.server";
 import { advanceBackfill, beginBackfill } from "../../app/sync/backfill.server";
 import type { SyncContext } from "../../app/sync/context.server";
+import { processWebhook } from "../../app/sync/webhook-processing.server";
 import { createRowStore } from "../../app/sync/store.server";
 import {
   installFetchRedirect,
@@ -18,6 +21,7 @@ import {
   type FakeShopifyOptions,
   type ShopOptions,
 } from "../fake-shopify/index";
+import type { SentWebhook } from "../fake-shopify/shop";
 import { lineItemDifferences, orderDifferences } from "../helpers/order-truth";
 import { installOfflineSession } from "../helpers/sessions";
 
@@ -95,6 +99,58 @@ export async function startSyncHarness(
       await db.$disconnect();
       redirect.setTarget(null);
       await fake.close();
+    },
+  };
+}
+
+/**
+ * A harness for the enclosing describe block: started before its tests (handed to `use`, for
+ * the file's own helpers to read), closed after them.
+ */
+export function harnessForBlock(
+  name: string,
+  shopOptions: ShopOptions,
+  use: (harness: SyncHarness) => void,
+): void {
+  let harness: SyncHarness | undefined;
+  beforeAll(async () => {
+    harness = await startSyncHarness(name, shopOptions);
+    use(harness);
+  }, 120_000);
+  afterAll(async () => {
+    await harness?.close();
+  });
+}
+
+/**
+ * The fake's webhooks to the harness `current()` returns, delivered as the intake would queue
+ * them (ids unique within the file, under `idPrefix`) and processed as the webhook worker
+ * does, without the queue.
+ */
+export function fakeWebhooks(current: () => SyncHarness, idPrefix: string) {
+  let serial = 0;
+  return {
+    /** The fake's latest webhook of a topic. */
+    lastSent(topic: string): SentWebhook {
+      return current()
+        .shop.sent.filter((s) => s.topic === topic)
+        .at(-1)!;
+    },
+    /** Processes a webhook the fake sent, its payload possibly replaced. */
+    deliver(sent: SentWebhook, payload: unknown = sent.payload) {
+      const h = current();
+      const job: WebhookJob = {
+        shop: h.domain,
+        topic: sent.topic.toUpperCase().replace(/[/.]/g, "_"),
+        webhookId: `${idPrefix}-${++serial}-${sent.webhookId}`,
+        receivedAt: new Date().toISOString(),
+        payload,
+      };
+      return processWebhook({ ...h.ctx, api: () => h.ctx.api }, job);
+    },
+    /** Admin API requests the fake has answered so far. */
+    requests(): number {
+      return current().shop.summary().throttle.stats.requests;
     },
   };
 }

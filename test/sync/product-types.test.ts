@@ -4,30 +4,14 @@
  * ground truth; the write rules (an older read never replaces a newer one; a payload or
  * node without the type never overwrites it); 64-bit product ids; the reader.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebhookJob } from "../../app/jobs/queues.server";
-import type { WebhookContext } from "../../app/sync/context.server";
+import { describe, expect, it } from "vitest";
 import { loadProductTypes } from "../../app/sync/product-types.server";
 import { reconcile } from "../../app/sync/reconcile.server";
 import { productTypeRowFrom } from "../../app/sync/rows";
-import { processWebhook } from "../../app/sync/webhook-processing.server";
-import type { SentWebhook } from "../fake-shopify/shop";
-import { startSyncHarness, type SyncHarness } from "./harness";
+import { fakeWebhooks, harnessForBlock, type SyncHarness } from "./harness";
 
 let h: SyncHarness;
-let webhookCtx: WebhookContext;
-let serial = 0;
-
-/** A webhook the fake sent, as the intake would queue it (payload possibly edited). */
-const jobOf = (sent: SentWebhook, payload: unknown = sent.payload): WebhookJob => ({
-  shop: h.domain,
-  topic: sent.topic.toUpperCase().replace(/[/.]/g, "_"),
-  webhookId: `types-${++serial}-${sent.webhookId}`,
-  receivedAt: new Date().toISOString(),
-  payload,
-});
-const lastSent = (topic: string) => h.shop.sent.filter((s) => s.topic === topic).at(-1)!;
-const requests = () => h.shop.summary().throttle.stats.requests;
+const { deliver, lastSent, requests } = fakeWebhooks(() => h, "types");
 
 const storedTypes = async () =>
   new Map(
@@ -56,19 +40,11 @@ async function typeDifferences(): Promise<string[]> {
 }
 
 describe("product types", () => {
-  beforeAll(async () => {
-    h = await startSyncHarness("ptypes", {
-      customers: 300,
-      seed: 37,
-      currency: "JPY",
-      horizonDays: 30,
-    });
-    webhookCtx = { ...h.ctx, api: () => h.ctx.api };
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-  });
+  harnessForBlock(
+    "ptypes",
+    { customers: 300, seed: 37, currency: "JPY", horizonDays: 30 },
+    (started) => (h = started),
+  );
 
   it("the backfill stores every product's type from the variants file", async () => {
     await h.runBackfill();
@@ -101,7 +77,7 @@ describe("product types", () => {
       "variants",
     ]);
     const before = requests();
-    await processWebhook(webhookCtx, jobOf(sent));
+    await deliver(sent);
     expect(requests()).toBe(before);
     expect((await storedTypes()).get(BigInt(p!.productId))?.productType).toBe("定期便");
 
@@ -109,11 +85,11 @@ describe("product types", () => {
     h.fake.advance({ minutes: 10 });
     h.shop.setProductType(BigInt(p!.productId), "");
     const cleared = lastSent("products/update");
-    await processWebhook(webhookCtx, jobOf(cleared));
+    await deliver(cleared);
     expect((await storedTypes()).get(BigInt(p!.productId))?.productType).toBe("");
 
     // The older webhook, delivered late: the newer type stays.
-    await processWebhook(webhookCtx, jobOf(sent));
+    await deliver(sent);
     expect((await storedTypes()).get(BigInt(p!.productId))?.productType).toBe("");
     expect(await typeDifferences()).toEqual([]);
   }, 120_000);
@@ -125,7 +101,7 @@ describe("product types", () => {
     h.fake.advance({ minutes: 10 });
     h.shop.setProductType(BigInt(p!.productId), "ギフト");
     const sent = lastSent("products/update");
-    await processWebhook(webhookCtx, jobOf(sent));
+    await deliver(sent);
     const stored = (await storedTypes()).get(BigInt(p!.productId))!;
     expect(stored.productType).toBe("ギフト");
 
@@ -133,14 +109,14 @@ describe("product types", () => {
     const { product_type: _type, ...withoutType } = sent.payload as Record<string, unknown>;
     for (const payload of [withoutType, { ...withoutType, product_type: null }]) {
       const before = requests();
-      await processWebhook(webhookCtx, jobOf(sent, payload));
+      await deliver(sent, payload);
       expect(requests()).toBeGreaterThan(before);
       expect((await storedTypes()).get(BigInt(p!.productId))).toEqual(stored);
     }
     // Without updated_at (no version): read by id as well.
     const { updated_at: _at, ...withoutVersion } = sent.payload as Record<string, unknown>;
     const before = requests();
-    await processWebhook(webhookCtx, jobOf(sent, withoutVersion));
+    await deliver(sent, withoutVersion);
     expect(requests()).toBeGreaterThan(before);
     expect((await storedTypes()).get(BigInt(p!.productId))).toEqual(stored);
 

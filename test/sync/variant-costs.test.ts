@@ -5,30 +5,14 @@
  * newer one, a read without the product keeps it); the reader; and a token without the
  * scope: costs skipped with the reason recorded, orders still synced.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebhookJob } from "../../app/jobs/queues.server";
-import type { WebhookContext } from "../../app/sync/context.server";
+import { describe, expect, it } from "vitest";
 import { COSTS_ACCESS_DENIED, loadVariantCosts } from "../../app/sync/costs.server";
 import { reconcile } from "../../app/sync/reconcile.server";
 import { variantCostRowFrom } from "../../app/sync/rows";
-import { processWebhook } from "../../app/sync/webhook-processing.server";
-import type { SentWebhook } from "../fake-shopify/shop";
-import { startSyncHarness, type SyncHarness } from "./harness";
+import { fakeWebhooks, harnessForBlock, type SyncHarness } from "./harness";
 
 let h: SyncHarness;
-let webhookCtx: WebhookContext;
-let serial = 0;
-
-/** A webhook the fake sent, as the intake would queue it. */
-const jobOf = (sent: SentWebhook): WebhookJob => ({
-  shop: h.domain,
-  topic: sent.topic.toUpperCase().replace(/[/.]/g, "_"),
-  webhookId: `costs-${++serial}-${sent.webhookId}`,
-  receivedAt: new Date().toISOString(),
-  payload: sent.payload,
-});
-/** The fake's latest webhook of a topic. */
-const lastSent = (topic: string) => h.shop.sent.filter((s) => s.topic === topic).at(-1)!;
+const { deliver, lastSent, requests } = fakeWebhooks(() => h, "costs");
 
 const storedCosts = async () =>
   new Map(
@@ -74,19 +58,11 @@ async function costDifferences(): Promise<string[]> {
 }
 
 describe("unit costs with the scope granted", () => {
-  beforeAll(async () => {
-    h = await startSyncHarness("costs", {
-      customers: 400,
-      seed: 29,
-      currency: "JPY",
-      horizonDays: 30,
-    });
-    webhookCtx = { ...h.ctx, api: () => h.ctx.api };
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-  });
+  harnessForBlock(
+    "costs",
+    { customers: 400, seed: 29, currency: "JPY", horizonDays: 30 },
+    (started) => (h = started),
+  );
 
   it("backfill stores every variant's cost as Shopify has it, besides the orders", async () => {
     await h.runBackfill();
@@ -128,7 +104,7 @@ describe("unit costs with the scope granted", () => {
     const itemWebhook = lastSent("inventory_items/update");
     // Only the fields processing reads reach Kizuna (include_fields).
     expect(Object.keys(itemWebhook.payload as object).sort()).toEqual(["id", "updated_at"]);
-    await processWebhook(webhookCtx, jobOf(itemWebhook));
+    await deliver(itemWebhook);
     expect((await storedCosts()).get(BigInt(a!.variantId))?.unitCostMinor).toBe(777n);
 
     // A cost cleared in the admin. products/update, which also fires for every stock change,
@@ -142,11 +118,10 @@ describe("unit costs with the scope granted", () => {
       updated_at: expect.any(String),
       variants: [{ id: b!.variantId }],
     });
-    const requests = () => h.shop.summary().throttle.stats.requests;
     const before = requests();
-    await processWebhook(webhookCtx, jobOf(productWebhook));
+    await deliver(productWebhook);
     expect(requests()).toBe(before);
-    await processWebhook(webhookCtx, jobOf(lastSent("inventory_items/update")));
+    await deliver(lastSent("inventory_items/update"));
     expect((await storedCosts()).get(BigInt(b!.variantId))).toMatchObject({
       unitCostMinor: null,
       currency: null,
@@ -156,7 +131,7 @@ describe("unit costs with the scope granted", () => {
     await h.ctx.db.variantCost.delete({
       where: { shopId_variantId: { shopId: h.shopId, variantId: BigInt(b!.variantId) } },
     });
-    await processWebhook(webhookCtx, jobOf(productWebhook));
+    await deliver(productWebhook);
     expect(requests()).toBeGreaterThan(before);
     const read = (await storedCosts()).get(BigInt(b!.variantId))!;
     expect(read).toMatchObject({ unitCostMinor: null, productId: BigInt(b!.productId) });
@@ -166,9 +141,9 @@ describe("unit costs with the scope granted", () => {
     h.fake.advance({ minutes: 10 });
     h.shop.setVariantCost(BigInt(a!.variantId), 888);
     const newer = lastSent("inventory_items/update");
-    await processWebhook(webhookCtx, jobOf(newer));
+    await deliver(newer);
     const requestsBefore = requests();
-    await processWebhook(webhookCtx, jobOf(itemWebhook));
+    await deliver(itemWebhook);
     expect(requests()).toBe(requestsBefore);
     expect((await storedCosts()).get(BigInt(a!.variantId))?.unitCostMinor).toBe(888n);
     expect(await costDifferences()).toEqual([]);
@@ -220,20 +195,17 @@ describe("unit costs with the scope granted", () => {
 });
 
 describe("unit costs without the scope", () => {
-  beforeAll(async () => {
-    h = await startSyncHarness("nocosts", {
+  harnessForBlock(
+    "nocosts",
+    {
       customers: 200,
       seed: 31,
       currency: "USD",
       horizonDays: 30,
       scopes: ["read_orders", "read_all_orders", "read_customers", "write_customers"],
-    });
-    webhookCtx = { ...h.ctx, api: () => h.ctx.api };
-  }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-  });
+    },
+    (started) => (h = started),
+  );
 
   it("backfill syncs orders and customers, skips costs and records why", async () => {
     await h.runBackfill();
@@ -249,12 +221,12 @@ describe("unit costs without the scope", () => {
     h.fake.advance({ hours: 2 });
     // Shopify would not deliver these topics without the scope; a stale subscription might.
     h.shop.setVariantCost(BigInt(v!.variantId), 500);
-    await expect(
-      processWebhook(webhookCtx, jobOf(lastSent("products/update"))),
-    ).resolves.toMatchObject({ ordersChanged: false });
-    await expect(
-      processWebhook(webhookCtx, jobOf(lastSent("inventory_items/update"))),
-    ).resolves.toMatchObject({ ordersChanged: false });
+    await expect(deliver(lastSent("products/update"))).resolves.toMatchObject({
+      ordersChanged: false,
+    });
+    await expect(deliver(lastSent("inventory_items/update"))).resolves.toMatchObject({
+      ordersChanged: false,
+    });
     const order = h.shop.createOrder({ sourceName: "web" });
     const result = await reconcile(h.ctx, h.domain);
     expect(result).toMatchObject({ mode: "paged", costs: "skipped" });
