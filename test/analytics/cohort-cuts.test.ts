@@ -11,34 +11,11 @@ import { cohortRetention } from "../../app/analytics/cohorts";
 import { continuationByCohort } from "../../app/analytics/continuation";
 import { buildPurchaseHistory, type PurchaseHistory } from "../../app/analytics/history";
 import { createCalendar, parseMonth } from "../../app/analytics/time";
-import type { OrderTable } from "../../app/analytics/types";
 import { ORDER_CANCELLED } from "../../app/analytics/types";
-import { d, randomShop, tableFromRaw } from "./shop";
+import { d, randomShop, subsetHistory, tableFromRaw } from "./shop";
 
 const arr = (a: ArrayLike<number>) => Array.from(a);
 const tokyo = createCalendar("Asia/Tokyo");
-
-/** The cohort and continuation tables over exactly the customers in `keep`, for comparison. */
-function subsetTables(orders: OrderTable, customers: number, keep: (c: number) => boolean) {
-  const rows: number[] = [];
-  for (let i = 0; i < orders.length; i++)
-    if (orders.customer[i] >= 0 && keep(orders.customer[i])) rows.push(i);
-  const pick = <T extends Float64Array | Int32Array | Uint8Array>(a: T) =>
-    a.constructor === Float64Array
-      ? Float64Array.from(rows, (i) => a[i])
-      : a.constructor === Int32Array
-        ? Int32Array.from(rows, (i) => a[i])
-        : Uint8Array.from(rows, (i) => a[i]);
-  const sub: OrderTable = {
-    length: rows.length,
-    customer: pick(orders.customer) as Int32Array,
-    processedAt: pick(orders.processedAt) as Float64Array,
-    grossMinor: pick(orders.grossMinor) as Float64Array,
-    netMinor: pick(orders.netMinor) as Float64Array,
-    flags: pick(orders.flags) as Uint8Array,
-  };
-  return buildPurchaseHistory(sub, customers, tokyo);
-}
 
 /** Net revenue of every purchase up to asOfDay, over all customers of a history. */
 function netToDate(history: PurchaseHistory, asOfDay: number): number {
@@ -149,8 +126,8 @@ describe("cohortCuts", () => {
   });
 
   it("equals the cohort and continuation tables of each subset", () => {
-    const sub0 = subsetTables(orders, 4, (c) => c <= 1);
-    const sub1 = subsetTables(orders, 4, (c) => c === 1 || c === 2);
+    const sub0 = subsetHistory(orders, 4, (c) => c <= 1);
+    const sub1 = subsetHistory(orders, 4, (c) => c === 1 || c === 2);
     const asTen = (t: ReturnType<typeof expectedTables>) =>
       t.map((r) => ({ ...r, reached: r.reached.slice(0, 4) }));
     expect(asTables(cuts[0])).toEqual(asTen(expectedTables(sub0, asOfDay)));
@@ -204,7 +181,7 @@ describe("cohortCuts", () => {
             maxPurchases,
           });
           for (let g = 0; g < 2; g++) {
-            const sub = subsetTables(table, customers, (c) => code[c] === g);
+            const sub = subsetHistory(table, customers, (c) => code[c] === g);
             const cohorts = cohortRetention(sub, { asOfDay: asOf, fromMonth, maxMonths });
             const cont = continuationByCohort(sub, { asOfDay: asOf, maxPurchases });
             expect(asTables(got[g])).toEqual(
@@ -249,7 +226,7 @@ describe("cohortCuts", () => {
           expect(cohortCuts(hist, narrow, { asOfDay: asOf, maxMonths: 6 })).toEqual(got);
           for (let g = 0; g < 4; g++) {
             const keep = (c: number) => (g < 3 ? code[c] === g : extra[c]);
-            const sub = subsetTables(table, customers, keep);
+            const sub = subsetHistory(table, customers, keep);
             expect(asTables(got[g])).toEqual(expectedTables(sub, asOf, 6));
             const total = continuationByCohort(sub, { asOfDay: asOf }).total;
             expect(arr(got[g].totalReached)).toEqual(arr(total?.reached ?? new Int32Array(10)));

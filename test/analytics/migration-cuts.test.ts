@@ -10,49 +10,16 @@ import {
 } from "../../app/analytics/migration-cuts";
 import type { RfmOptions } from "../../app/analytics/rfm";
 import { createCalendar, yearRange } from "../../app/analytics/time";
-import type { OrderTable } from "../../app/analytics/types";
 import { FIXTURE_AS_OF, fixtureShop } from "./fixture";
-import { d, randomShop, shop, tableFromRaw } from "./shop";
+import { d, randomShop, shop, subsetHistory, tableFromRaw, yoyShop } from "./shop";
 
 const arr = (a: ArrayLike<number>) => Array.from(a);
 const tokyo = createCalendar("Asia/Tokyo");
 
-/** The customers in `keep` only (the other customers keep their index, without orders). */
-function subsetHistory(orders: OrderTable, customers: number, keep: (c: number) => boolean) {
-  const rows: number[] = [];
-  for (let i = 0; i < orders.length; i++)
-    if (orders.customer[i] >= 0 && keep(orders.customer[i])) rows.push(i);
-  const sub: OrderTable = {
-    length: rows.length,
-    customer: Int32Array.from(rows, (i) => orders.customer[i]),
-    processedAt: Float64Array.from(rows, (i) => orders.processedAt[i]),
-    grossMinor: Float64Array.from(rows, (i) => orders.grossMinor[i]),
-    netMinor: Float64Array.from(rows, (i) => orders.netMinor[i]),
-    flags: Uint8Array.from(rows, (i) => orders.flags[i]),
-  };
-  return buildPurchaseHistory(sub, customers, tokyo);
-}
-
 describe("migrationCuts", () => {
   it("counts each cut's year over year by hand", () => {
-    // The YoY shop of migration.test.ts: 2024 against 2023.
-    const h = shop(
-      [
-        { c: 0, at: "2022-05-01T12:00:00+09:00" },
-        { c: 0, at: "2023-03-01T12:00:00+09:00" },
-        { c: 0, at: "2024-02-01T12:00:00+09:00" },
-        { c: 1, at: "2023-06-01T12:00:00+09:00" },
-        { c: 1, at: "2024-07-01T12:00:00+09:00" },
-        { c: 2, at: "2023-08-01T12:00:00+09:00" },
-        { c: 3, at: "2022-01-01T12:00:00+09:00" },
-        { c: 3, at: "2023-01-01T12:00:00+09:00" },
-        { c: 4, at: "2021-05-01T12:00:00+09:00" },
-        { c: 4, at: "2024-05-05T12:00:00+09:00", net: 3000 },
-        { c: 5, at: "2024-09-09T12:00:00+09:00", net: 7000 },
-        { c: 6, at: "2024-12-31T15:30:00Z" },
-      ],
-      7,
-    );
+    // The YoY shop: 2024 against 2023.
+    const h = yoyShop();
     const segments = segmentMigration(h, {
       fromAsOfDay: d("2023-12-31"),
       toAsOfDay: d("2024-12-31"),

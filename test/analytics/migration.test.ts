@@ -5,27 +5,10 @@ import { segmentMigration, yoyMigration, yoyRetention } from "../../app/analytic
 import { computeRfm, DEFAULT_SEGMENT_RULES } from "../../app/analytics/rfm";
 import { createCalendar, yearRange } from "../../app/analytics/time";
 import { FIXTURE_AS_OF, fixtureShop } from "./fixture";
-import { d, range, randomShop, shop, tableFromRaw } from "./shop";
+import { d, range, randomShop, tableFromRaw, yoyShop } from "./shop";
 
 describe("yoyMigration", () => {
-  const h = shop(
-    [
-      { c: 0, at: "2022-05-01T12:00:00+09:00" },
-      { c: 0, at: "2023-03-01T12:00:00+09:00" },
-      { c: 0, at: "2024-02-01T12:00:00+09:00" },
-      { c: 1, at: "2023-06-01T12:00:00+09:00" },
-      { c: 1, at: "2024-07-01T12:00:00+09:00" },
-      { c: 2, at: "2023-08-01T12:00:00+09:00" },
-      { c: 3, at: "2022-01-01T12:00:00+09:00" },
-      { c: 3, at: "2023-01-01T12:00:00+09:00" },
-      { c: 4, at: "2021-05-01T12:00:00+09:00" },
-      { c: 4, at: "2024-05-05T12:00:00+09:00", net: 3000 },
-      { c: 5, at: "2024-09-09T12:00:00+09:00", net: 7000 },
-      // 2025-01-01 00:30 in Tokyo: not in 2024.
-      { c: 6, at: "2024-12-31T15:30:00Z" },
-    ],
-    7,
-  );
+  const h = yoyShop();
 
   it("splits last year's buyers into new and existing and follows them", () => {
     const m = yoyMigration(h, yearRange(2024));

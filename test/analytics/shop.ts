@@ -39,6 +39,33 @@ export function shop(
   return buildPurchaseHistory(orderTable(specs), customerCount, createCalendar(timeZone));
 }
 
+/**
+ * The year-over-year shop (migration tests), 2024 against 2023: c0 existing in 2023 and
+ * retained, c1 new in 2023 and retained, c2 new in 2023 and gone, c3 existing in 2023 and
+ * gone, c4 reactivated in 2024 (3000), c5 new in 2024 (7000), c6's first purchase in 2025 in
+ * Tokyo.
+ */
+export function yoyShop(): PurchaseHistory {
+  return shop(
+    [
+      { c: 0, at: "2022-05-01T12:00:00+09:00" },
+      { c: 0, at: "2023-03-01T12:00:00+09:00" },
+      { c: 0, at: "2024-02-01T12:00:00+09:00" },
+      { c: 1, at: "2023-06-01T12:00:00+09:00" },
+      { c: 1, at: "2024-07-01T12:00:00+09:00" },
+      { c: 2, at: "2023-08-01T12:00:00+09:00" },
+      { c: 3, at: "2022-01-01T12:00:00+09:00" },
+      { c: 3, at: "2023-01-01T12:00:00+09:00" },
+      { c: 4, at: "2021-05-01T12:00:00+09:00" },
+      { c: 4, at: "2024-05-05T12:00:00+09:00", net: 3000 },
+      { c: 5, at: "2024-09-09T12:00:00+09:00", net: 7000 },
+      // 2025-01-01 00:30 in Tokyo: not in 2024.
+      { c: 6, at: "2024-12-31T15:30:00Z" },
+    ],
+    7,
+  );
+}
+
 /** Local day number of "YYYY-MM-DD". */
 export const d = parseDay;
 
@@ -65,6 +92,30 @@ export function tableFromRaw(rows: readonly RawOrder[]): OrderTable {
     netMinor: Float64Array.from(sorted, (r) => r.net),
     flags: Uint8Array.from(sorted, (r) => r.flags),
   };
+}
+
+/**
+ * The history of the customers in `keep` only, in Tokyo (the others keep their index, without
+ * orders): a cut's figures computed over exactly its customers, for comparison.
+ */
+export function subsetHistory(
+  orders: OrderTable,
+  customers: number,
+  keep: (c: number) => boolean,
+): PurchaseHistory {
+  const rows: number[] = [];
+  for (let i = 0; i < orders.length; i++) {
+    if (orders.customer[i] >= 0 && keep(orders.customer[i])) rows.push(i);
+  }
+  const sub: OrderTable = {
+    length: rows.length,
+    customer: Int32Array.from(rows, (i) => orders.customer[i]),
+    processedAt: Float64Array.from(rows, (i) => orders.processedAt[i]),
+    grossMinor: Float64Array.from(rows, (i) => orders.grossMinor[i]),
+    netMinor: Float64Array.from(rows, (i) => orders.netMinor[i]),
+    flags: Uint8Array.from(rows, (i) => orders.flags[i]),
+  };
+  return buildPurchaseHistory(sub, customers, createCalendar("Asia/Tokyo"));
 }
 
 /** Start of the random shops' history: 2023-01-01 00:00 JST. */
