@@ -20,6 +20,7 @@ import type { Redis } from "ioredis";
 import prisma from "../app/db.server";
 import { closeQueues, getQueue, QUEUE_NAMES } from "../app/jobs/queues.server";
 import { reconcileEveryShop, resumeInterruptedWork } from "../app/jobs/recovery.server";
+import { closeSnapshotThread } from "../app/metrics/snapshot-thread.server";
 import { closeRowStore } from "../app/sync/context.server";
 import { scheduleHousekeeping } from "../app/jobs/schedules.server";
 import { installShutdown, startedByHarness, within, type Deadline } from "../app/shutdown.server";
@@ -50,7 +51,11 @@ async function stop(deadline: Deadline): Promise<void> {
     logger.info({ jobs }, "workers closed");
   }
   const share = () => Math.max(0, deadline.remaining() - 100) / 2;
-  await deadline.step("queues", within(share(), closeQueues(), undefined));
+  // A compute handed back stops on its thread too (it holds nothing to flush).
+  await deadline.step(
+    "queues",
+    within(share(), Promise.all([closeQueues(), closeSnapshotThread()]), undefined),
+  );
   // The SQLite writing thread closes its database cleanly; PostgreSQL pools end.
   await deadline.step(
     "database",

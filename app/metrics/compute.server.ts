@@ -11,9 +11,9 @@ import { loadVariantCosts, type VariantCosts } from "../sync/costs.server";
 import { loadProductTypes } from "../sync/product-types.server";
 import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
-import { parseSnapshot, previousOf, summaryOf } from "./snapshot/codec";
-import { snapshotSteps } from "./snapshot/pipeline";
-import type { SnapshotBuild, SnapshotStage } from "./snapshot/stages";
+import { buildSnapshotInThread } from "./snapshot-thread.server";
+import { parseSnapshot, previousOf } from "./snapshot/codec";
+import type { SnapshotStage } from "./snapshot/stages";
 import type { PreviousSnapshot } from "./snapshot/types";
 
 export type ComputeStage = "loading" | "analytics" | "clv" | "writing" | "done";
@@ -149,6 +149,12 @@ export function productTypeColumn(
   return { typeOf, types };
 }
 
+/** A slow stage for the lock tests (test/jobs/workers.test.ts); never outside tests. */
+function testStageBusy(): { stageBusyMs?: number } {
+  const ms = Number(process.env.KIZUNA_TEST_STAGE_BUSY_MS);
+  return process.env.NODE_ENV === "test" && ms > 0 ? { stageBusyMs: ms } : {};
+}
+
 async function previousSnapshot(db: Database, shopId: number): Promise<PreviousSnapshot | null> {
   const row = await db.metricSnapshot.findFirst({
     where: { shopId },
@@ -214,36 +220,33 @@ export async function computeShop(
     await progress(20, "analytics");
 
     const computedAt = new Date();
-    const steps = snapshotSteps({
-      orders: data.orders,
-      customers: data.customers,
-      timeZone: shop.timezone,
-      currency: shop.currency,
-      asOf: asOf.getTime(),
-      computedAt: computedAt.getTime(),
-      settings,
-      npsResponses: inputs.responses,
-      marketingSpend: inputs.spend,
-      acquisition: {
-        ...data.acquisition,
-        variantCost: variantCostColumn(data.acquisition.variants, costs),
-        productTypes: productTypeColumn(data.acquisition.products, productTypes),
+    // On the compute thread: this thread's event loop stays free for BullMQ's lock renewals
+    // (docs/decisions/00XX-compute-thread.md). The loaded columns move there.
+    let progressed = Promise.resolve();
+    const build = await buildSnapshotInThread(
+      {
+        orders: data.orders,
+        customers: data.customers,
+        timeZone: shop.timezone,
+        currency: shop.currency,
+        asOf: asOf.getTime(),
+        computedAt: computedAt.getTime(),
+        settings,
+        npsResponses: inputs.responses,
+        marketingSpend: inputs.spend,
+        acquisition: {
+          ...data.acquisition,
+          variantCost: variantCostColumn(data.acquisition.variants, costs),
+          productTypes: productTypeColumn(data.acquisition.products, productTypes),
+        },
+        previous,
+        ...testStageBusy(),
       },
-      previous,
-    });
-    let build: SnapshotBuild;
-    for (;;) {
-      const step = steps.next();
-      if (step.done) {
-        build = step.value;
-        break;
-      }
-      await progress(...STAGE_PROGRESS[step.value]);
-    }
-    t = performance.now();
-    const snapshotJson = JSON.stringify(build.snapshot);
-    const summaryJson = JSON.stringify(summaryOf(build.snapshot));
-    const snapshotMs = performance.now() - t;
+      (stage) => {
+        progressed = progressed.then(() => progress(...STAGE_PROGRESS[stage]));
+      },
+      // Every stage's progress is recorded before the results are written.
+    ).finally(() => progressed);
 
     t = performance.now();
     const written = await writeComputeResults(databaseUrl, {
@@ -252,9 +255,9 @@ export async function computeShop(
       perCustomer: build.perCustomer,
       computedAt,
       asOf,
-      snapshotJson,
-      summaryJson,
-      timeZone: build.snapshot.timeZone,
+      snapshotJson: build.snapshotJson,
+      summaryJson: build.summaryJson,
+      timeZone: build.timeZone,
       retention: options.retention,
     });
     const write = performance.now() - t;
@@ -276,9 +279,9 @@ export async function computeShop(
       asOf,
       customers: data.customers.count,
       orders: data.orders.length,
-      clvStatus: build.snapshot.clv.status,
+      clvStatus: build.clvStatus,
       snapshotId: written.snapshotId,
-      snapshotBytes: Buffer.byteLength(snapshotJson),
+      snapshotBytes: Buffer.byteLength(build.snapshotJson),
       written,
       timingsMs: {
         load,
@@ -286,7 +289,7 @@ export async function computeShop(
         analytics: s.history + s.descriptive + s.assemble,
         clv: s.clv + s.holdout,
         scenarios: build.scenariosMs,
-        snapshot: snapshotMs,
+        snapshot: build.snapshotMs,
         write,
         writeCustomers: written.customersMs,
         total: performance.now() - started,

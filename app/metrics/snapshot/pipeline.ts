@@ -375,6 +375,12 @@ function runHoldout(clv: ClvStage): HoldoutOutcome {
   }
 }
 
+/** Keeps the CPU busy for `ms` (SnapshotInput.stageBusyMs). */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
 /**
  * The build as steps: yields after each stage so an async caller can report progress (and
  * let its event loop breathe) between them; buildShopSnapshot runs them all.
@@ -394,6 +400,7 @@ export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, S
     t = now;
   };
   const ctx = prepare(input);
+  if (input.stageBusyMs) busy(input.stageBusyMs);
   lap("history");
   yield "history";
   const descriptive = runDescriptive(ctx);

@@ -107,6 +107,8 @@ export interface SnapshotInput {
   readonly holdoutSampleCustomers?: number;
   /** Purchase models the holdout compares; default all three (tests narrow it). */
   readonly purchaseModels?: readonly PurchaseModelName[];
+  /** Tests only: the history stage also keeps the CPU busy this long, as a large shop's does. */
+  readonly stageBusyMs?: number;
 }
 
 export type SnapshotStage = "history" | "descriptive" | "clv" | "holdout" | "assemble";
