@@ -4,6 +4,8 @@
  * runs of both, read from those lines, never overlap. A process SIGKILLed mid-compute
  * leaves its job to BullMQ's stalled-job recovery: the other process runs it to the end,
  * and the per-customer result set and the snapshot equal those of an uninterrupted run.
+ * A compute whose stage spins for four lock durations (KIZUNA_TEST_STAGE_BUSY_MS) keeps its
+ * lock: the stage runs on the compute thread, and the lock is renewed meanwhile.
  */
 import { type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -55,7 +57,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   throw new Error(`timed out waiting for ${what}\n${logs}`);
 }
 
-function startWorker(name: string): WorkerProcess {
+function startWorker(name: string, env: Record<string, string> = {}): WorkerProcess {
   const child = spawnInGroup(
     process.execPath,
     ["--import", "tsx", "workers/main.ts", "--queues", "compute"],
@@ -68,6 +70,7 @@ function startWorker(name: string): WorkerProcess {
         // other process while the first still computes. 10 s keeps a margin; the SIGKILL
         // case waits at most lock + stalled interval (20 s) for the recovery.
         WORKER_LOCK_MS: "10000",
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -277,5 +280,56 @@ describe("compute workers in two processes", () => {
     expect(await results()).toEqual(reference);
     // Both processes took part in the runs of this shop.
     expect(new Set(runs().map((r) => r.worker))).toEqual(new Set(["a", "b"]));
+  }, 180_000);
+
+  it("keep a job's lock through a stage that computes longer than the lock lasts", async () => {
+    for (const p of processes) await kill(p, "SIGTERM");
+    await idle();
+    // Every compute's first stage spins for 4 lock durations: on the event loop, no lock
+    // renewal would run meanwhile, the lock would lapse and the other process would take the
+    // job (BullMQ's stalled-job check runs every lock duration).
+    const lockMs = 2_000;
+    const busyMs = 4 * lockMs;
+    const env = { WORKER_LOCK_MS: `${lockMs}`, KIZUNA_TEST_STAGE_BUSY_MS: `${busyMs}` };
+    const [c, d] = [startWorker("c", env), startWorker("d", env)];
+    for (const p of [c, d])
+      await waitFor("a worker to start", () => p.lines.some((l) => l.msg === "workers started"));
+    const redis = createRedis(process.env.REDIS_URL!, "worker");
+    const lockKey = `${process.env.QUEUE_PREFIX}:compute:${computeJobId(h.domain)}:lock`;
+    try {
+      const before = runs().length;
+      const stalledBefore = stalled.length;
+      await requestRecompute(h.domain, true);
+      const run = await waitFor("a run to start", () => runs()[before]);
+      // The lock's remaining time, sampled while the run is in its slow stage (progress 20
+      // until the first stage ends): it must never lapse, and must be renewed meanwhile.
+      const ttls: number[] = [];
+      await waitFor("the slow stage to end", async () => {
+        if (runs()[before]!.finished) return true;
+        const shop = await shopRow();
+        if (shop.computeStatus !== "running") return undefined; // not yet marked running
+        if (shop.computeProgress > 20) return ttls.length > 0 || undefined;
+        if (shop.computeProgress === 20) ttls.push(await redis.pttl(lockKey));
+        return undefined;
+      });
+      await idle();
+      const done = await waitFor("the run's computed line", () => {
+        const r = runs()[before];
+        return r?.finished ? r : undefined;
+      });
+      expect(done.worker).toBe(run.worker);
+      // The hook was on: the run lasted at least its slow stage.
+      expect(done.end - done.start).toBeGreaterThanOrEqual(busyMs);
+      expect(ttls.length).toBeGreaterThan(5);
+      expect(ttls.filter((ttl) => ttl <= 0)).toEqual([]);
+      const renewed = ttls.some((ttl, i) => i > 0 && ttl > ttls[i - 1]!);
+      expect(renewed).toBe(true);
+      expect(stalled.slice(stalledBefore)).toEqual([]);
+      expect(runs().slice(before)).toHaveLength(1);
+      expect(overlaps()).toEqual([]);
+      expect((await shopRow()).computeStatus).toBe("idle");
+    } finally {
+      redis.disconnect();
+    }
   }, 180_000);
 });
