@@ -59,6 +59,14 @@ function start(): NonNullable<typeof current> {
 }
 
 /**
+ * Starts the compute thread if none runs, so that loading its modules overlaps what the
+ * caller does next (the compute's database load).
+ */
+export function startSnapshotThread(): void {
+  current ??= start();
+}
+
+/**
  * Builds the snapshot on the compute thread; `onStage` hears each stage as it ends. The
  * input's typed arrays are gone from this thread once this returns.
  */

@@ -13,6 +13,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { lowerPriority } from "../../workers/priority";
 
@@ -59,6 +60,8 @@ interface ChildReport {
   peakRssKb: number;
   /** User + system CPU of the compute process: on a shared machine, the figure wall time hides. */
   cpuMs: number;
+  /** Longest the main thread's event loop was held (BullMQ's lock renewals wait that long). */
+  loopMaxMs: number;
 }
 
 /** Child mode: compute the shop and print one JSON line. */
@@ -69,6 +72,8 @@ async function computeOnce(url: string, domain: string, asOf: Date): Promise<voi
   const stagesMs: Record<string, number> = {};
   let last = performance.now();
   let stage = "loading";
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const result = await computeShop(domain, {
     db,
     databaseUrl: url,
@@ -80,6 +85,7 @@ async function computeOnce(url: string, domain: string, asOf: Date): Promise<voi
       stage = next;
     },
   });
+  loop.disable();
   await db.$disconnect();
   const report: ChildReport = {
     customers: result.customers,
@@ -92,6 +98,7 @@ async function computeOnce(url: string, domain: string, asOf: Date): Promise<voi
     stagesMs,
     peakRssKb: process.resourceUsage().maxRSS,
     cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    loopMaxMs: loop.max / 1e6,
   };
   console.log(JSON.stringify(report));
 }
@@ -229,6 +236,7 @@ function print(label: string, r: ChildReport): void {
   row("computeShop end to end", r.timingsMs.total);
   console.log(`  ${"peak RSS of the compute process".padEnd(36)} ${mb(r.peakRssKb).padStart(9)}`);
   row("CPU time of the compute process", r.cpuMs, "(user + system; excludes PostgreSQL's own)");
+  row("longest event-loop block", r.loopMaxMs, "(main thread: BullMQ's lock renewals wait this)");
   console.log(
     `  (progress stages: ${Object.entries(r.stagesMs)
       .map(([k, v]) => `${k} ${seconds(v)}`)
