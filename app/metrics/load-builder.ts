@@ -324,6 +324,14 @@ export interface LoadOptions {
   readonly chunkCustomers?: number;
 }
 
+/**
+ * Lets the event loop turn. better-sqlite3 answers within the same tick, so without this the
+ * whole SQLite load would be one slice of the loop, and a worker's lock renewals (a BullMQ
+ * timer) would wait for all of it: between chunks, they wait one chunk at most
+ * (docs/decisions/00XX-compute-thread.md).
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Customers chunk by chunk, then guests, then orders in the customer ranges they define. */
 async function readOrders(
   source: Source,
@@ -336,6 +344,7 @@ async function readOrders(
   let after = INT64_MIN;
   for (;;) {
     const chunk = await source.customers(after, size);
+    await turn();
     if (chunk.ids.length === 0) break;
     builder.addCustomers(chunk);
     after = BigInt(chunk.ids[chunk.ids.length - 1]);
@@ -344,6 +353,7 @@ async function readOrders(
   }
   // Guests first, as the OrderTable contract asks; then (−∞, b1], (b1, b2], …, (bk, ∞).
   builder.addOrders(await source.orders(null));
+  await turn();
   let lo = INT64_MIN;
   for (const hi of [...bounds, INT64_MAX]) {
     const range = { lo, hi };
@@ -352,6 +362,7 @@ async function readOrders(
       const candidates = builder.firstOrderCandidates();
       if (candidates.length > 0) builder.addTouches(await source.touches(candidates));
     }
+    await turn();
     lo = hi;
   }
 }
@@ -364,7 +375,10 @@ export async function loadFrom(source: Source, options: LoadOptions): Promise<Sh
   // scan of the line table, no join with the orders (the join cost more than the rows).
   const lines = builder.lineCollector();
   const size = options.chunkCustomers ?? CHUNK_CUSTOMERS;
-  for (const range of lines.ranges(size * 4)) await source.lineItems(range, lines);
+  for (const range of lines.ranges(size * 4)) {
+    await source.lineItems(range, lines);
+    await turn();
+  }
   return builder.build(lines);
 }
 
