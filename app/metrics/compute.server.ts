@@ -222,7 +222,7 @@ export async function computeShop(
 
     const computedAt = new Date();
     // On the compute thread: this thread's event loop stays free for BullMQ's lock renewals
-    // (docs/decisions/00XX-compute-thread.md). The loaded columns move there.
+    // (docs/decisions/0067-compute-thread.md). The loaded columns move there.
     let progressed = Promise.resolve();
     const build = await buildSnapshotInThread(
       {

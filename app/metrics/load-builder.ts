@@ -328,7 +328,7 @@ export interface LoadOptions {
  * Lets the event loop turn. better-sqlite3 answers within the same tick, so without this the
  * whole SQLite load would be one slice of the loop, and a worker's lock renewals (a BullMQ
  * timer) would wait for all of it: between chunks, they wait one chunk at most
- * (docs/decisions/00XX-compute-thread.md).
+ * (docs/decisions/0067-compute-thread.md).
  */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

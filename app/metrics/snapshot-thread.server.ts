@@ -3,7 +3,7 @@
  * process's event loop stays free while it computes: BullMQ renews a job's lock from a timer
  * on that loop, and a stage that held it past WORKER_LOCK_MS (a large shop's stages take
  * seconds of CPU, more while the web process wins the CPU, decision 0048) let another worker
- * start the same compute (docs/decisions/00XX-compute-thread.md).
+ * start the same compute (docs/decisions/0067-compute-thread.md).
  *
  * One thread per process, started by the first build and kept for the next ones: loading the
  * engine's modules costs about a second of CPU, paid once rather than per compute. It holds

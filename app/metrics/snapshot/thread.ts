@@ -2,7 +2,7 @@
  * The compute thread's side (started through ./thread.mjs by ../snapshot-thread.server.ts):
  * runs the snapshot pipeline on the input the worker's main thread hands over, off that
  * thread's event loop, so BullMQ's lock renewals there never wait on a stage
- * (docs/decisions/00XX-compute-thread.md). Builds run one after another, in the order asked.
+ * (docs/decisions/0067-compute-thread.md). Builds run one after another, in the order asked.
  * The snapshot leaves as JSON text (it is stored as text anyway); the per-customer columns are
  * transferred back, not copied.
  */
