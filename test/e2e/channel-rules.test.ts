@@ -6,7 +6,6 @@
  * rule (a shadowed rule says so) against counts worked out here from the shop's orders;
  * saving stores the rules. In English and Japanese, with screenshots and axe.
  */
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../../app/db.server";
@@ -16,7 +15,6 @@ import {
   openBrowser,
   removeShops,
   screenshot,
-  SCREENSHOTS,
   seedShop,
   startServer,
   storeName,
@@ -98,7 +96,7 @@ const row = (name: string) =>
 /** The full page and, for reading, the first screen of it (the rules list is long). */
 async function screenshots(name: string): Promise<void> {
   await screenshot(page, name);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-top.png`) });
+  await screenshot(page, `${name}-top`, { fullPage: false });
 }
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -125,7 +123,7 @@ describe("channel rules in English", () => {
     await page.getByText("27 rules, then “Direct / unknown” for everything else.").waitFor();
     await byId("field-grossMarginRatio").scrollIntoViewIfNeeded();
     await expectAccessible(page, "settings with channel rules");
-    await page.screenshot({ path: join(SCREENSHOTS, "settings-margin-ltvcac.png") });
+    await screenshot(page, "settings-margin-ltvcac", { fullPage: false });
     await page.getByRole("link", { name: "Edit channel rules" }).click();
     await page.waitForURL(/\/app\/settings\/channels/);
     await byId("rule-0-channel").waitFor();
