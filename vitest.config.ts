@@ -25,7 +25,7 @@ function resolveSeed(raw: string | undefined): string {
 const PURE = [
   "test/analytics/**/*.test.ts",
   "test/clv/**/*.test.ts",
-  "test/fake-shopify/{generator,pagination,webhooks}.test.ts",
+  "test/fake-shopify/{coverage,generator,pagination,webhooks}.test.ts",
   "test/jobs/recompute.test.ts",
   "test/metrics/{model-choice,snapshot,thread-protocol,trends-snapshot}.test.ts",
   "test/pages/{cohort-filter,continuation-series,forms,heatmap,spend-input}.test.ts",
