@@ -509,8 +509,8 @@ export async function openBrowser(server: Pick<AppServer, "origin">): Promise<Ap
  * Saves a PNG of the page under test-results/screenshots/: the full page, or with
  * `{ fullPage: false }` the visible screen. What page.screenshot() does (carets hidden, web
  * fonts loaded, the same pixels), but Chromium encodes the PNG for speed (CDP's
- * optimizeForSpeed, which Playwright does not expose): ~2.5× faster on tall pages, a file
- * ~25 % larger. The screenshots are a large part of the browser tests' time (issue 20).
+ * optimizeForSpeed, which Playwright does not expose): 15–22 % less time on the app's
+ * pages, files ~25 % larger (decision 00XX-browser-test-time).
  */
 export async function screenshot(
   page: Page,
