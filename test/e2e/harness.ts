@@ -510,7 +510,7 @@ export async function openBrowser(server: Pick<AppServer, "origin">): Promise<Ap
  * `{ fullPage: false }` the visible screen. What page.screenshot() does (carets hidden, web
  * fonts loaded, the same pixels), but Chromium encodes the PNG for speed (CDP's
  * optimizeForSpeed, which Playwright does not expose): 15–22 % less time on the app's
- * pages, files ~25 % larger (decision 00XX-browser-test-time).
+ * pages, files ~25 % larger (decision 0068-browser-test-time).
  */
 export async function screenshot(
   page: Page,
