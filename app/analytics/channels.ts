@@ -288,6 +288,10 @@ export interface CustomerAttribution {
 
 const DROPPED = ORDER_CANCELLED | ORDER_TEST;
 
+/** Largest dense tuple table of attributeCustomers: 4 MB, of which only the pages its
+ *  tuples land on are touched. */
+const DENSE_TUPLES = 1 << 20;
+
 /**
  * Row of each customer's first order: the earliest processedAt among their orders that are
  * neither cancelled nor test (ties: the earlier row). Any row order.
@@ -399,14 +403,32 @@ export function attributeCustomers(
   const campaignIndex = new Map<string, number>();
   const campaigns: string[] = [];
 
-  // Open-addressing table of tuples → matched rule (−1 = fallback).
-  let capacity = 1024;
+  // The fields that have a column (the others are −1 in every tuple), with their
+  // dictionary sizes.
+  const present = codes.flatMap((col, f) => (col === null ? [] : [f]));
+  const presentCodes = present.map((f) => codes[f] as Int32Array);
+  const sizes = Int32Array.from(present, (f) => texts[f].length);
+  const tuple = new Int32Array(F).fill(-1);
+  const tupleTexts: string[] = new Array<string>(F).fill("");
+  let size = 0;
+  /** The rule a tuple not seen before matches (−1 = fallback). */
+  const evaluate = (): number => {
+    for (let f = 0; f < F; f++) tupleTexts[f] = tuple[f] < 0 ? "" : texts[f][tuple[f]];
+    size++;
+    return matchRule(rules, tupleTexts);
+  };
+
+  // Tuples → matched rule. While the dictionaries are small (the common case: a few dozen
+  // sources, mediums, campaigns and hosts) a tuple's mixed-radix number indexes a dense
+  // table of rule + 2 (0 = not seen): no hashing or key comparison per customer. Else an
+  // open-addressing table.
+  let radix = 1;
+  for (const s of sizes) radix *= s + 1;
+  const dense = radix <= DENSE_TUPLES ? new Int32Array(radix) : null;
+  let capacity = dense === null ? 1024 : 0;
   let keys = new Int32Array(capacity * F);
   let used = new Uint8Array(capacity);
   let match = new Int32Array(capacity);
-  let size = 0;
-  const tuple = new Int32Array(F);
-  const tupleTexts: string[] = new Array<string>(F).fill("");
   const hashOf = (t: Int32Array): number => {
     let h = 0x811c9dc5;
     for (let f = 0; f < F; f++) h = Math.imul(h ^ (t[f] + 1), 0x01000193);
@@ -432,26 +454,9 @@ export function attributeCustomers(
       match[slot] = oldMatch[s];
     }
   };
-
-  // The fields that have a column (the others are −1 in every tuple), with their
-  // dictionary sizes.
-  const present = codes.flatMap((col, f) => (col === null ? [] : [f]));
-  const presentCodes = present.map((f) => codes[f] as Int32Array);
-  const sizes = Int32Array.from(present, (f) => texts[f].length);
-  tuple.fill(-1);
-  for (let c = 0; c < customerCount; c++) {
-    const row = firstOrder[c];
-    if (row < 0) {
-      channel[c] = -1;
-      campaign[c] = -1;
-      continue;
-    }
-    for (let j = 0; j < present.length; j++) {
-      const code = presentCodes[j][row];
-      tuple[present[j]] = code >= 0 && code < sizes[j] ? code : -1;
-    }
+  /** The open-addressing table's rule for the tuple, evaluated when not seen before. */
+  const hashedRule = (): number => {
     let slot = hashOf(tuple) & (capacity - 1);
-    let rule = -2;
     while (used[slot]) {
       let same = true;
       for (let f = 0; f < F; f++) {
@@ -460,19 +465,41 @@ export function attributeCustomers(
           break;
         }
       }
-      if (same) {
-        rule = match[slot];
-        break;
-      }
+      if (same) return match[slot];
       slot = (slot + 1) & (capacity - 1);
     }
-    if (rule === -2) {
-      for (let f = 0; f < F; f++) tupleTexts[f] = tuple[f] < 0 ? "" : texts[f][tuple[f]];
-      rule = matchRule(rules, tupleTexts);
-      used[slot] = 1;
-      keys.set(tuple, slot * F);
-      match[slot] = rule;
-      if (++size * 2 > capacity) grow();
+    const rule = evaluate();
+    used[slot] = 1;
+    keys.set(tuple, slot * F);
+    match[slot] = rule;
+    if (size * 2 > capacity) grow();
+    return rule;
+  };
+
+  for (let c = 0; c < customerCount; c++) {
+    const row = firstOrder[c];
+    if (row < 0) {
+      channel[c] = -1;
+      campaign[c] = -1;
+      continue;
+    }
+    let key = 0;
+    for (let j = 0; j < present.length; j++) {
+      const code = presentCodes[j][row];
+      const width = sizes[j];
+      const v = code >= 0 && code < width ? code : -1;
+      tuple[present[j]] = v;
+      key = key * (width + 1) + v + 1;
+    }
+    let rule: number;
+    if (dense !== null) {
+      rule = dense[key] - 2;
+      if (rule === -2) {
+        rule = evaluate();
+        dense[key] = rule + 2;
+      }
+    } else {
+      rule = hashedRule();
     }
     if (rule >= 0) {
       channel[c] = ruleChannel[rule];
