@@ -263,8 +263,21 @@ export function periodTrends(
     };
   });
   const layoutCount = states.length;
+  // Per grid month, the buckets holding it (one per layout) by ascending end: a new
+  // customer's revenue in each is one running sum over their purchases, not one walk per
+  // layout (the sum up to a bucket's end is the same additions in the same order).
+  const newBucketStart = new Int32Array(count + 1);
+  const newBuckets = new Int32Array(count * layoutCount);
+  for (let i = 0, w = 0; i < count; i++) {
+    const row: number[] = [];
+    for (let g = 0; g < layoutCount; g++)
+      if (bucketAt[g * count + i] >= 0) row.push(bucketAt[g * count + i]);
+    row.sort((a, b) => endsAll[a] - endsAll[b]);
+    for (const k of row) newBuckets[w++] = k;
+    newBucketStart[i + 1] = w;
+  }
   /** Per layout, the customer's last bucket (flat number) and whether they repeated in it. */
-  const lastK = new Int32Array(layoutCount);
+  const lastK = new Int32Array(layoutCount).fill(-1);
   const repeatK = new Uint8Array(layoutCount);
 
   // Year-over-year windows are whole months. With month bits counted from `maskBase` (23
@@ -326,11 +339,6 @@ export function periodTrends(
     let intervals = 0;
     let lastBit = -1;
     let lastI = -1;
-    // A loop, not fill(): a builtin call per customer costs more than a few stores.
-    for (let g = 0; g < layoutCount; g++) {
-      lastK[g] = -1;
-      repeatK[g] = 0;
-    }
     let firstSub = -1;
     let secondSub = -1;
     let runStart = -1;
@@ -393,8 +401,13 @@ export function periodTrends(
         if (p > begin) repeatK[g] = 1;
       }
     }
+    // Closed and reset for the next customer in one loop over the layouts.
     for (let g = 0; g < layoutCount; g++) {
-      if (lastK[g] >= 0 && repeatK[g]) repeatersAll[lastK[g]]++;
+      const k = lastK[g];
+      if (k < 0) continue;
+      if (repeatK[g]) repeatersAll[k]++;
+      lastK[g] = -1;
+      repeatK[g] = 0;
     }
     if (runStart >= 0) {
       activeDiff[runStart]++;
@@ -409,12 +422,12 @@ export function periodTrends(
     // New customers' revenue by bucket: the purchases in the bucket of their first purchase.
     if (firstDay >= firstStart) {
       const i0 = monthByDay[firstDay - minDay] - first;
-      for (let g = 0; g < layoutCount; g++) {
-        const k = bucketAt[g * count + i0];
-        if (k < 0) continue;
+      let p = begin;
+      let sum = 0;
+      for (let j = newBucketStart[i0]; j < newBucketStart[i0 + 1]; j++) {
+        const k = newBuckets[j];
         const bucketEnd = endsAll[k];
-        let sum = 0;
-        for (let p = begin; p < end && purchaseDay[p] < bucketEnd; p++) sum += purchaseNet[p];
+        for (; p < end && purchaseDay[p] < bucketEnd; p++) sum += purchaseNet[p];
         newRevenueAll[k] += sum;
       }
     }

@@ -12,7 +12,17 @@ import {
   attributeCustomers,
   DEFAULT_CHANNEL_RULES,
 } from "../../app/analytics/channels";
-import { randomShop, tableFromRaw } from "./shop";
+import { cohortRetention } from "../../app/analytics/cohorts";
+import { buildPurchaseHistory } from "../../app/analytics/history";
+import {
+  last12Layout,
+  monthLayout,
+  periodTrends,
+  quarterLayout,
+  yearLayout,
+} from "../../app/analytics/index";
+import { createCalendar, parseDay } from "../../app/analytics/time";
+import { RANDOM_SPAN_DAYS, RANDOM_START_MS, randomShop, tableFromRaw } from "./shop";
 
 /** Small seeded generator (mulberry32) for the per-order columns of a random shop. */
 function rng(seed: number): () => number {
@@ -80,6 +90,69 @@ describe("first-touch channels from a dense tuple table", () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe("new customers' revenue in one running sum per customer", () => {
+  it("gives each bucket the per-layout walks' sums, bit for bit (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(30, 120),
+        fc.integer({ min: 200, max: RANDOM_SPAN_DAYS + 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        ({ customers, orders }, asOfOffset, fiscalStart) => {
+          const calendar = createCalendar("Asia/Tokyo");
+          // Amounts that are not whole numbers: the sums' order shows in the last bits.
+          const raw = orders.map((o) => ({ ...o, net: o.net / 7 + 0.1 }));
+          const h = buildPurchaseHistory(tableFromRaw(raw), customers, calendar);
+          const asOfDay = calendar.dayOf(RANDOM_START_MS) + asOfOffset;
+          const layouts = [
+            monthLayout(asOfDay, 25),
+            quarterLayout(asOfDay, 9, fiscalStart),
+            yearLayout(asOfDay, 4, fiscalStart),
+            last12Layout(asOfDay, 3),
+          ];
+          const series = periodTrends(
+            h,
+            {
+              asOfDay,
+              f2WindowDays: 30,
+              subscriptionWindowDays: 30,
+              churnInactivityDays: 90,
+              grossMarginRatio: 1,
+              cohorts: cohortRetention(h, { asOfDay, maxMonths: 60 }),
+              npsResponses: [],
+              marketingSpend: [],
+              calendar,
+            },
+            layouts,
+          );
+          for (const list of series) {
+            const points = list.find((s) => s.id === "new_customer_revenue")!.points;
+            for (const p of points) {
+              // The earlier path: per customer whose first purchase is in the bucket, the
+              // purchases before the bucket's end summed from 0, added in customer order.
+              const startDay = parseDay(p.start);
+              const endDay = parseDay(p.end) + 1;
+              let expected = 0;
+              for (let c = 0; c < h.customerCount; c++) {
+                const begin = h.purchaseStart[c];
+                const end = h.purchaseStart[c + 1];
+                if (begin === end || h.purchaseDay[begin] < startDay) continue;
+                if (h.purchaseDay[begin] >= endDay) continue;
+                let sum = 0;
+                for (let q = begin; q < end && h.purchaseDay[q] < endDay; q++) {
+                  sum += h.purchaseNet[q];
+                }
+                expected += sum;
+              }
+              expect(p.numerator, `${p.month}`).toBe(expected + 0);
+            }
+          }
+        },
+      ),
+      { numRuns: 120 },
     );
   });
 });
