@@ -18,6 +18,7 @@ import {
   startBulkQuery,
 } from "./bulk.server";
 import type { SyncContext } from "./context.server";
+import { reconcileCollections } from "./collections.server";
 import { COSTS_ACCESS_DENIED, isAccessDenied, recordCostSync } from "./costs.server";
 import { sweepDeletions } from "./deletions.server";
 import { parseJsonExact } from "./ids";
@@ -143,6 +144,9 @@ export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Pro
 
   // A reconciliation's filtered export, like its paged pass, sees no deleted objects.
   if (shop.syncSince) await sweepDeletions(ctx, shop.id);
+  // Collections and their products: paged reads, a catalogue's worth (every collection on a
+  // first backfill, what changed since on a reconciliation's; docs/decisions/00XX-collections.md).
+  await reconcileCollections(ctx, shop.id, shop.syncSince ?? new Date(0));
   await ctx.store.refreshStatistics();
   await ctx.db.shop.update({
     where: { id: shop.id },

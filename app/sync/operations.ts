@@ -480,6 +480,82 @@ export const PRODUCT_TYPES = `#graphql
 `;
 
 /**
+ * Collections (docs/decisions/00XX-collections.md). Shopify tells of membership changes in
+ * two halves: collections/update fires when products are added to or removed from a
+ * collection by hand or its rules change, products/update when a product changes, which
+ * may move it in or out of smart collections (WebhookSubscriptionTopic.COLLECTIONS_UPDATE:
+ * "Not fired when attribute changes affect whether a product matches a collection's
+ * rules"). So a membership is read from either side: a collection's products, or a
+ * product's collections. Every read selects a collection as `id title updatedAt` and a
+ * product as `id`, mapped by app/sync/rows.ts collectionRowFrom and parseGid.
+ */
+export const COLLECTIONS_CHANGED = `#graphql
+  query CollectionsChanged($query: String!, $after: String) {
+    collections(first: 100, after: $after, query: $query) {
+      nodes {
+        id
+        title
+        updatedAt
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/** One collection with its products (ids), 250 a page: after collections/create|update. */
+export const COLLECTION_PRODUCTS = `#graphql
+  query CollectionProducts($id: ID!, $after: String) {
+    collection(id: $id) {
+      id
+      title
+      updatedAt
+      products(first: 250, after: $after) {
+        nodes {
+          id
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * Products with the collections that hold them: by id (products/update, `$first` 1) or
+ * changed since (reconciliation, 25 a page: 25 × (1 + 25) requested points). A product in
+ * more than 25 collections says so (hasNextPage): the collections read are added, none is
+ * taken away (a partial list never removes a membership).
+ */
+export const PRODUCT_COLLECTIONS = `#graphql
+  query ProductCollections($query: String!, $first: Int!, $after: String) {
+    products(first: $first, after: $after, query: $query) {
+      nodes {
+        id
+        collections(first: 25) {
+          nodes {
+            id
+            title
+            updatedAt
+          }
+          pageInfo {
+            hasNextPage
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/**
  * A bulk query limited by a search filter, e.g. `updated_at:>'2026-01-01T00:00:00Z'`
  * for reconciliation after a long gap. The filter only ever comes from Kizuna's code.
  */

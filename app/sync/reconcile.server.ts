@@ -6,7 +6,8 @@
  * tags newer than any lost tag webhook), and customers whose tags Kizuna does not know yet
  * are read by id. Unit costs are read from the inventory items changed since
  * (./costs.server.ts), all of them while the shop has none stored; product types from the
- * products changed since (./product-types.server.ts), likewise. A bulk reconciliation
+ * products changed since (./product-types.server.ts), likewise; collections and their
+ * products from both sides of what changed since (./collections.server.ts). A bulk reconciliation
  * re-exports every variant with its product type (./backfill.server.ts).
  */
 import type { CustomersChangedQuery, OrdersChangedQuery } from "../types/admin.generated";
@@ -14,6 +15,7 @@ import { beginBackfill } from "./backfill.server";
 import type { SyncContext } from "./context.server";
 import { reconcileCosts } from "./costs.server";
 import { reconcileProductTypes } from "./product-types.server";
+import { reconcileCollections } from "./collections.server";
 import { learnUnknownTags } from "./customers.server";
 import { sweepDeletions } from "./deletions.server";
 import {
@@ -40,6 +42,8 @@ export type ReconcileResult =
       costs: number | "skipped";
       /** Product types written, or "skipped" without the scope. */
       productTypes: number | "skipped";
+      /** Collections and products whose memberships were read, or "skipped" without the scope. */
+      collections: number | "skipped";
     }
   | { mode: "bulk" };
 
@@ -111,6 +115,11 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
     shop.id,
     shop.costSyncSkipped !== null ? new Date(0) : since,
   );
+  const collections = await reconcileCollections(
+    ctx,
+    shop.id,
+    shop.costSyncSkipped !== null ? new Date(0) : since,
+  );
 
   const tagsLearned = await learnUnknownTags({ ...ctx, api: () => ctx.api }, shop.id);
 
@@ -120,8 +129,8 @@ export async function reconcile(ctx: SyncContext, shopDomain: string): Promise<R
 
   await ctx.db.shop.update({ where: { id: shop.id }, data: { lastReconciledAt: startedAt } });
   ctx.log.info(
-    { shop: shopDomain, orders, customers, costs, productTypes, tagsLearned, sweep },
+    { shop: shopDomain, orders, customers, costs, productTypes, collections, tagsLearned, sweep },
     "reconciled",
   );
-  return { mode: "paged", orders, customers, deleted, costs, productTypes };
+  return { mode: "paged", orders, customers, deleted, costs, productTypes, collections };
 }

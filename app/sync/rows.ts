@@ -502,3 +502,40 @@ export function productTypeRowFrom(node: unknown): ProductTypeRow | null {
     shopifyUpdatedAt: updatedAt,
   };
 }
+
+/** A collection as Kizuna keeps it (the Collection table). */
+export interface CollectionRow {
+  collectionId: bigint;
+  /** Collection.title: the merchant's catalogue name, trimmed. */
+  title: string;
+  /** Collection.updatedAt: the version of the title. */
+  shopifyUpdatedAt: Date;
+}
+
+/** A collection, as every operation selects it (./operations.ts). */
+export const collectionNodeSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  updatedAt: isoDate,
+});
+
+/**
+ * The one mapping of a collection, whichever read (or collections/* payload, given in the
+ * same shape) brought it. Null when the node lacks the title or its version: a read without
+ * them never overwrites what is stored (a present but malformed field is an error).
+ */
+export function collectionRowFrom(node: unknown): CollectionRow | null {
+  const parsed = collectionNodeSchema.safeParse(node);
+  if (!parsed.success) {
+    const { title, updatedAt } = (node ?? {}) as Record<string, unknown>;
+    if (title === undefined || title === null) return null;
+    if (updatedAt === undefined || updatedAt === null) return null;
+    throw parsed.error;
+  }
+  const { id, title, updatedAt } = parsed.data;
+  return {
+    collectionId: parseGid(id, "Collection"),
+    title: title.trim(),
+    shopifyUpdatedAt: updatedAt,
+  };
+}

@@ -6,7 +6,9 @@
  * stored; customer tags follow the tag topics and are re-read when an event is late
  * (./customers.server.ts); deletes and redactions win over any later update. Variant
  * costs are re-read on products/update and inventory_items/update (./costs.server.ts);
- * a product's type is taken from products/update (./product-types.server.ts).
+ * a product's type is taken from products/update (./product-types.server.ts); which
+ * collections hold a product is re-read on products/update and collections/create|update
+ * (./collections.server.ts).
  *
  * PAYLOADS is the one list of the topics Kizuna processes and of the payload fields each
  * reads: the intake keeps only those fields, the worker registers those topics, and
@@ -21,6 +23,11 @@ import type { WebhookContext } from "./context.server";
 import { refreshInventoryItemCosts, refreshProductCosts } from "./costs.server";
 import { applyTagEvent, refreshCustomer } from "./customers.server";
 import { refreshProductType } from "./product-types.server";
+import {
+  deleteCollection,
+  refreshCollection,
+  refreshProductCollections,
+} from "./collections.server";
 import { shopifyId } from "./ids";
 import { ORDER_FOR_SYNC } from "./operations";
 import { recordDataRequest, redactCustomer, redactShop } from "./privacy.server";
@@ -84,6 +91,11 @@ const productPayload = z.object({
   updated_at: isoDate.nullish(),
   variants: z.array(z.object({ id: numericId })).nullish(),
 });
+/**
+ * collections/create|update: a notification, their payloads list no products; the
+ * collection (title and products) is read by id. collections/delete: the id.
+ */
+const collectionPayload = idPayload;
 const redactPayload = z.object({
   customer: z.object({ id: numericId }),
   orders_to_redact: z.array(numericId).nullish(),
@@ -102,6 +114,9 @@ export const PAYLOADS = {
   CUSTOMER_TAGS_ADDED: customerTagsPayload,
   CUSTOMER_TAGS_REMOVED: customerTagsPayload,
   PRODUCTS_UPDATE: productPayload,
+  COLLECTIONS_CREATE: collectionPayload,
+  COLLECTIONS_UPDATE: collectionPayload,
+  COLLECTIONS_DELETE: collectionPayload,
   INVENTORY_ITEMS_UPDATE: inventoryItemPayload,
   BULK_OPERATIONS_FINISH: z.object({
     admin_graphql_api_id: z.string(),
@@ -297,6 +312,8 @@ async function apply(
             });
       if (type) await ctx.store.upsertProductTypes(shopId, [type]);
       else await refreshProductType({ ...ctx, api: ctx.api() }, shopId, id);
+      // Its payload lists no collections; a change may move it in or out of smart ones.
+      await refreshProductCollections({ ...ctx, api: ctx.api() }, shopId, id);
       if (variants && variants.length > 0) {
         const known = await ctx.db.variantCost.count({
           where: { shopId, variantId: { in: variants.map((v) => v.id) } },
@@ -306,6 +323,13 @@ async function apply(
       await refreshProductCosts({ ...ctx, api: ctx.api() }, shopId, id);
       return NOTHING;
     }
+    case "COLLECTIONS_CREATE":
+    case "COLLECTIONS_UPDATE":
+      await refreshCollection({ ...ctx, api: ctx.api() }, shopId, webhook.payload.id);
+      return NOTHING;
+    case "COLLECTIONS_DELETE":
+      await deleteCollection(ctx.db, shopId, webhook.payload.id);
+      return NOTHING;
     case "INVENTORY_ITEMS_UPDATE": {
       const { id, updated_at } = webhook.payload;
       if (updated_at) {

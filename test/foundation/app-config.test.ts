@@ -82,9 +82,10 @@ describe("shopify.app.toml and the routes stay in step", () => {
       // Compliance payloads are not trimmed: the intake keeps the customer's id only.
       if (s.compliance_topics) expect(s.include_fields).toBeUndefined();
     }
-    // The 10 order, refund and customer topics, and the 2 cost topics (their payloads are
-    // only notifications: products/update would carry every variant).
-    expect(trimmed).toBe(12);
+    // The 10 order, refund and customer topics, the 2 cost topics (their payloads are
+    // only notifications: products/update would carry every variant) and the 3 collection
+    // topics (notifications: the collection is read by id).
+    expect(trimmed).toBe(15);
   });
 
   it("declares the compliance topics an App Store app must handle", () => {

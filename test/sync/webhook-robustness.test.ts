@@ -21,9 +21,12 @@ import {
   INVENTORY_ITEM_COSTS,
   ORDER_FOR_SYNC,
   PRODUCT_TYPES,
+  PRODUCT_COLLECTIONS,
+  COLLECTION_PRODUCTS,
   PRODUCT_VARIANT_COSTS,
 } from "../../app/sync/operations";
 import { createRowStore } from "../../app/sync/store.server";
+import { replaceMemberships } from "../../app/sync/collections.server";
 import {
   processWebhook,
   WEBHOOK_TOPICS,
@@ -81,6 +84,9 @@ const variantNode = {
   },
 };
 const onePage = { hasNextPage: false, endCursor: null };
+/** A collection holding the product, as Shopify has it. */
+const COLLECTION = 480_000_000_000_001n;
+const COLLECTION_NODE = { id: gid("Collection", COLLECTION), title: "Tea", updatedAt: STORED_AT };
 
 const apiCalls: string[] = [];
 const api = {
@@ -103,6 +109,18 @@ const api = {
     if (query === PRODUCT_TYPES) {
       const node = { id: gid("Product", PRODUCT), productType: "Tea", updatedAt: STORED_AT };
       return { products: { nodes: [node], pageInfo: onePage } };
+    }
+    if (query === PRODUCT_COLLECTIONS) {
+      const collections = { nodes: [COLLECTION_NODE], pageInfo: { hasNextPage: false } };
+      return {
+        products: { nodes: [{ id: gid("Product", PRODUCT), collections }], pageInfo: onePage },
+      };
+    }
+    if (query === COLLECTION_PRODUCTS) {
+      const products = { nodes: [{ id: gid("Product", PRODUCT) }], pageInfo: onePage };
+      return {
+        collection: variables.id === COLLECTION_NODE.id ? { ...COLLECTION_NODE, products } : null,
+      };
     }
     if (query === INVENTORY_ITEM_COSTS) {
       const variants = { nodes: [{ id: variantNode.id, product: variantNode.product }] };
@@ -166,6 +184,10 @@ const BASE: Record<WebhookTopic, Payload> = {
     variants: [{ id: 41_000_000_000_001, inventory_item_id: Number(ITEM), price: "3000" }],
   },
   INVENTORY_ITEMS_UPDATE: { id: Number(ITEM), cost: "1200", updated_at: LATER, tracked: true },
+  COLLECTIONS_CREATE: { id: Number(COLLECTION), title: "Tea", handle: "tea", updated_at: LATER },
+  COLLECTIONS_UPDATE: { id: Number(COLLECTION), title: "Tea", handle: "tea", updated_at: LATER },
+  // Another collection: the one holding the product stays (the state below).
+  COLLECTIONS_DELETE: { id: 480_000_000_000_777, published_scope: "web" },
   BULK_OPERATIONS_FINISH: {
     admin_graphql_api_id: "gid://shopify/BulkOperation/1",
     completed_at: LATER,
@@ -202,6 +224,9 @@ const REQUIRED: Record<WebhookTopic, string[]> = {
   CUSTOMER_TAGS_REMOVED: ["customerId"],
   PRODUCTS_UPDATE: ["id"],
   INVENTORY_ITEMS_UPDATE: ["id"],
+  COLLECTIONS_CREATE: ["id"],
+  COLLECTIONS_UPDATE: ["id"],
+  COLLECTIONS_DELETE: ["id"],
   BULK_OPERATIONS_FINISH: ["admin_graphql_api_id", "status"],
   CUSTOMERS_DATA_REQUEST: ["customer"],
   CUSTOMERS_REDACT: ["customer"],
@@ -283,15 +308,20 @@ const job = (topic: string, payload: unknown): WebhookJob => ({
 
 /** The stored customer and order, in the fields that must never fall back to defaults. */
 async function stored() {
-  const [c, o, p] = await Promise.all([
+  const [c, o, p, m] = await Promise.all([
     db.customer.findUniqueOrThrow({ where: { shopId_id: { shopId, id: CUSTOMER } } }),
     db.order.findUniqueOrThrow({ where: { shopId_id: { shopId, id: ORDER } } }),
     db.productType.findUniqueOrThrow({
       where: { shopId_productId: { shopId, productId: PRODUCT } },
     }),
+    db.collectionProduct.findMany({
+      where: { shopId },
+      select: { collectionId: true, productId: true },
+    }),
   ]);
   return {
     productType: p.productType,
+    memberships: m,
     customer: { tags: c.tags, createdAt: c.createdAt.toISOString(), deleted: c.deleted },
     order: {
       customerId: o.customerId,
@@ -305,6 +335,7 @@ async function stored() {
 }
 const SHOPIFY_STATE = {
   productType: "Tea",
+  memberships: [{ collectionId: COLLECTION, productId: PRODUCT }],
   customer: { tags: "vip, rfm:loyal", createdAt: "2025-02-03T04:05:06.000Z", deleted: false },
   order: {
     customerId: CUSTOMER,
@@ -345,6 +376,13 @@ beforeAll(async () => {
   await store.upsertProductTypes(shopId, [
     { productId: PRODUCT, productType: "Tea", shopifyUpdatedAt: new Date(STORED_AT) },
   ]);
+  await replaceMemberships(
+    db,
+    shopId,
+    { collectionId: COLLECTION },
+    [{ collectionId: COLLECTION, productId: PRODUCT }],
+    new Date(STORED_AT),
+  );
   expect(await stored()).toEqual(SHOPIFY_STATE);
 });
 
