@@ -6,9 +6,10 @@
  * collections/create|update fire when products are added or removed by hand or the rules
  * change (their payloads list no products: the collection's products are read), and
  * products/update when a product changes, which may move it in or out of smart collections
- * (its payload lists no collections: the product's collections are read). Reconciliation
- * reads both sides of what changed since; every collection while the shop has none stored
- * (the backfill's pass, or installs from before collections were synced).
+ * (its payload lists no collections: the product's collections are read when its type
+ * changed; not on the stock changes that make most deliveries). Reconciliation reads both
+ * sides of what changed since; every collection while the shop has none stored (the
+ * backfill's pass, or installs from before collections were synced).
  *
  * A read replaces the memberships of what it read (a collection's, or a product's) except
  * rows a later read wrote (`readAt`); a partial read (a product in more collections than a

@@ -7,8 +7,8 @@
  * (./customers.server.ts); deletes and redactions win over any later update. Variant
  * costs are re-read on products/update and inventory_items/update (./costs.server.ts);
  * a product's type is taken from products/update (./product-types.server.ts); which
- * collections hold a product is re-read on products/update and collections/create|update
- * (./collections.server.ts).
+ * collections hold a product is re-read on collections/create|update and on a
+ * products/update that changes the product's type (./collections.server.ts).
  *
  * PAYLOADS is the one list of the topics Kizuna processes and of the payload fields each
  * reads: the intake keeps only those fields, the worker registers those topics, and
@@ -310,10 +310,19 @@ async function apply(
               productType: product_type,
               updatedAt: updated_at.toISOString(),
             });
+      // Its payload lists no collections, and a product edit can move it in or out of smart
+      // ones without a collections/update. Read them when the type changed (the common
+      // rule) or the product is new to Kizuna; not for the stock changes that make most of
+      // these deliveries: other rule changes wait for reconciliation (00XX-collections).
+      const storedType = await ctx.db.productType.findUnique({
+        where: { shopId_productId: { shopId, productId: id } },
+        select: { productType: true },
+      });
       if (type) await ctx.store.upsertProductTypes(shopId, [type]);
       else await refreshProductType({ ...ctx, api: ctx.api() }, shopId, id);
-      // Its payload lists no collections; a change may move it in or out of smart ones.
-      await refreshProductCollections({ ...ctx, api: ctx.api() }, shopId, id);
+      if (!type || !storedType || storedType.productType !== type.productType) {
+        await refreshProductCollections({ ...ctx, api: ctx.api() }, shopId, id);
+      }
       if (variants && variants.length > 0) {
         const known = await ctx.db.variantCost.count({
           where: { shopId, variantId: { in: variants.map((v) => v.id) } },

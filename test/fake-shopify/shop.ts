@@ -427,6 +427,70 @@ export class FakeShop {
     return variants.map((v) => ({ ...v }));
   }
 
+  /** The merchant creates a manual collection with these products: collections/create. */
+  createCollection(title: string, productIds: readonly bigint[]) {
+    const at = this.env.clock.nowSec();
+    const c = this.store.collections.create(title, productIds.map(Number), at);
+    this.sendWebhook("collections/create", this.payloads.collection(c), at);
+    return c.collectionId;
+  }
+
+  /**
+   * The merchant adds or removes products of a manual collection by hand, from the
+   * collection's page: collections/update (its payload lists no products).
+   */
+  setCollectionProducts(
+    collectionId: number,
+    add: readonly bigint[],
+    remove: readonly bigint[] = [],
+  ) {
+    const at = this.env.clock.nowSec();
+    const c = this.store.collections.setMembers(
+      collectionId,
+      add.map(Number),
+      remove.map(Number),
+      at,
+    );
+    this.sendWebhook("collections/update", this.payloads.collection(c), at);
+  }
+
+  /** The merchant renames a collection: collections/update. */
+  renameCollection(collectionId: number, title: string) {
+    const at = this.env.clock.nowSec();
+    const c = this.store.collections.rename(collectionId, title, at);
+    this.sendWebhook("collections/update", this.payloads.collection(c), at);
+  }
+
+  /** The merchant deletes a collection: collections/delete. */
+  deleteCollection(collectionId: number) {
+    const at = this.env.clock.nowSec();
+    this.store.collections.delete(collectionId);
+    this.sendWebhook("collections/delete", this.payloads.collectionDeleted(collectionId), at);
+  }
+
+  /**
+   * Changes a manual collection's products without any webhook (a delivery Shopify gave up
+   * on): only reconciliation can find it.
+   */
+  setCollectionProductsSilently(
+    collectionId: number,
+    add: readonly bigint[],
+    remove: readonly bigint[] = [],
+  ) {
+    const at = this.env.clock.nowSec();
+    this.store.collections.setMembers(collectionId, add.map(Number), remove.map(Number), at);
+  }
+
+  /** Every collection with its title and products, as Shopify has them now (ground truth). */
+  collections() {
+    return this.store.collections.list().map((c) => ({
+      collectionId: c.collectionId,
+      title: c.title,
+      kind: c.kind,
+      productIds: this.store.collections.members(c),
+    }));
+  }
+
   /** Every product with its type, as Shopify has it now (ground truth). */
   productTypes() {
     return this.store.variantCosts.products().map((v) => ({

@@ -1,9 +1,11 @@
 // Products, variants and inventory items with their unit costs (store/variant-costs.ts):
 // the `productVariants`, `product`, `products` and `inventoryItems` roots and their object
-// fields, incl. `Product.productType`.
+// fields, incl. `Product.productType`; collections (store/collections.ts) on the
+// `collection` and `collections` roots, `Collection.products` and `Product.collections`.
 // Scopes as Shopify documents them: products and variants need read_products; an inventory
 // item (and its unitCost) read_inventory or, since 2025-01, read_products.
 import { GraphQLError } from "graphql";
+import type { FakeCollection } from "../store/collections";
 import type { FakeVariant } from "../store/variant-costs";
 import { gid, parseGid } from "../util/gid";
 import { currencyInfo, graphqlDecimal } from "../util/money";
@@ -23,6 +25,15 @@ export interface InventoryItemNode {
   readonly __typename: "InventoryItem";
   readonly variant: FakeVariant;
 }
+
+export interface CollectionNode {
+  readonly __typename: "Collection";
+  readonly collection: FakeCollection;
+}
+export const collectionNode = (collection: FakeCollection): CollectionNode => ({
+  __typename: "Collection",
+  collection,
+});
 
 export const variantNode = (variant: FakeVariant): ProductVariantNode => ({
   __typename: "ProductVariant",
@@ -52,16 +63,16 @@ function requireInventoryItem(ctx: ResolverContext, field: string): void {
  * `>=`, `>`, `<=`, `<` without quotes), joined by spaces (AND). Anything else is refused
  * rather than ignored, so a test never passes on a filter the fake did not apply.
  */
-function filterOf(
+function filterOf<T = FakeVariant>(
   query: unknown,
-  updatedAt: (v: FakeVariant) => number,
-  idOf: (v: FakeVariant) => number,
+  updatedAt: (v: T) => number,
+  idOf: (v: T) => number,
 ) {
   if (typeof query !== "string" || query.trim() === "") return () => true;
   const tests = query
     .trim()
     .split(/\s+(?:AND\s+)?/)
-    .map((term): ((v: FakeVariant) => boolean) => {
+    .map((term): ((v: T) => boolean) => {
       const id = /^id:(\d+)$/.exec(term);
       if (id) {
         const wanted = Number(id[1]);
@@ -81,7 +92,7 @@ function filterOf(
         extensions: { code: "NOT_IMPLEMENTED_BY_FAKE" },
       });
     });
-  return (v: FakeVariant) => tests.every((t) => t(v));
+  return (v: T) => tests.every((t) => t(v));
 }
 
 const productVariant: TypeResolvers<ProductVariantNode> = {
@@ -117,6 +128,36 @@ const product: TypeResolvers<ProductNode> = {
       (v) => v.variant.variantId,
       args,
     ),
+  // The collections holding the product now (a smart collection's by its rule).
+  collections: (n, args, ctx) => {
+    if (args.query !== undefined && args.query !== null) {
+      throw new GraphQLError("fake-shopify does not implement Product.collections(query:)", {
+        extensions: { code: "NOT_IMPLEMENTED_BY_FAKE" },
+      });
+    }
+    return connection(
+      "collections",
+      ctx.store.collections.ofProduct(n.variant.productId).map(collectionNode),
+      (c) => c.collection.collectionId,
+      args,
+    );
+  },
+};
+
+const collection: TypeResolvers<CollectionNode> = {
+  id: (n) => gid("Collection", n.collection.collectionId),
+  legacyResourceId: (n) => String(n.collection.collectionId),
+  title: (n) => n.collection.title,
+  handle: (n) => n.collection.handle,
+  updatedAt: (n) => isoUtc(n.collection.updatedAt),
+  products: (n, args, ctx) => {
+    const products = ctx.store.collections
+      .members(n.collection)
+      .map((id) => ctx.store.variantCosts.ofProduct(id)[0])
+      .filter((v): v is FakeVariant => v !== undefined)
+      .map(productNode);
+    return connection("products", products, (p) => p.variant.productId, args);
+  },
 };
 
 const inventoryItem: TypeResolvers<InventoryItemNode> = {
@@ -140,6 +181,7 @@ const inventoryItem: TypeResolvers<InventoryItemNode> = {
 export const CATALOG_RESOLVERS: Record<string, TypeResolvers<never>> = {
   ProductVariant: productVariant,
   Product: product,
+  Collection: collection,
   InventoryItem: inventoryItem,
 };
 
@@ -185,6 +227,24 @@ export const CATALOG_ROOTS: TypeResolvers<unknown> = {
     );
     const products = ctx.store.variantCosts.products().filter(test).map(productNode);
     return connection("products", products, (p) => p.variant.productId, args);
+  },
+  collection: (_s, args, ctx) => {
+    requireProducts(ctx, "collection");
+    const parsed = parseGid(typeof args.id === "string" ? args.id : "");
+    if (!parsed) throw new GraphQLError(`Invalid global id '${String(args.id)}'`);
+    if (parsed.type !== "Collection") return null;
+    const found = ctx.store.collections.get(Number(parsed.id));
+    return found ? collectionNode(found) : null;
+  },
+  collections: (_s, args, ctx) => {
+    requireProducts(ctx, "collections");
+    const test = filterOf<FakeCollection>(
+      args.query,
+      (c) => c.updatedAt,
+      (c) => c.collectionId,
+    );
+    const list = ctx.store.collections.list().filter(test).map(collectionNode);
+    return connection("collections", list, (c) => c.collection.collectionId, args);
   },
   inventoryItems: (_s, args, ctx) => {
     requireInventoryItem(ctx, "inventoryItems");

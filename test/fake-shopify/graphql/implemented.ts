@@ -43,6 +43,8 @@ export const PLAIN_FIELDS: Record<string, ReadonlySet<string>> = {
   CustomerEdge: new Set(EDGE),
   ProductConnection: new Set(CONNECTION),
   ProductEdge: new Set(EDGE),
+  CollectionConnection: new Set(CONNECTION),
+  CollectionEdge: new Set(EDGE),
   ProductVariantConnection: new Set(CONNECTION),
   ProductVariantEdge: new Set(EDGE),
   InventoryItemConnection: new Set(CONNECTION),

@@ -32,6 +32,7 @@ import {
 import { DAY } from "../util/time";
 import type { CustomerChangeKind, OrderChangeKind, ShopChange } from "./changes";
 import { I32Column, NEVER, sortSerialsByKey, U32Column, U8Column } from "./columns";
+import { CollectionStore } from "./collections";
 import { VariantCostStore } from "./variant-costs";
 
 const ORDER_TEST = 1;
@@ -86,6 +87,7 @@ export class ShopStore {
   readonly rules: MoneyRules;
   /** Variants, inventory items and unit costs (./variant-costs.ts). */
   readonly variantCosts: VariantCostStore;
+  readonly collections: CollectionStore;
   /** Origin of the relative-second columns (before any backdated processedAt). */
   readonly epoch0: number;
   /** Data is folded (visible) up to this moment, epoch seconds. */
@@ -125,6 +127,7 @@ export class ShopStore {
     this.world = buildWorld(spec);
     this.rules = new MoneyRules(this.world);
     this.variantCosts = new VariantCostStore(this.world.catalog, spec);
+    this.collections = new CollectionStore(this.variantCosts, spec);
     this.clock = clock;
     this.epoch0 = spec.startSec - 60 * DAY;
     this.upTo = spec.endSec;

@@ -13,6 +13,7 @@ export type GidType =
   | "Product"
   | "ProductVariant"
   | "InventoryItem"
+  | "Collection"
   | "AppInstallation"
   | "App"
   | "Segment"

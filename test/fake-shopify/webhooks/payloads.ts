@@ -11,6 +11,7 @@ import {
 } from "../model/order-state";
 import { transactionId } from "../model/ids";
 import type { ShopStore } from "../store/shop-store";
+import type { FakeCollection } from "../store/collections";
 import type { FakeVariant } from "../store/variant-costs";
 import { gid } from "../util/gid";
 import { currencyInfo, restDecimal } from "../util/money";
@@ -444,6 +445,34 @@ export class PayloadBuilder {
       tracked: true,
       country_harmonized_system_codes: [],
       admin_graphql_api_id: gid("InventoryItem", variant.inventoryItemId),
+    };
+  }
+
+  /**
+   * collections/create and collections/update (REST Collection): no product list
+   * (https://shopify.dev/docs/api/webhooks, 2026-10 samples).
+   */
+  collection(collection: FakeCollection): Json {
+    return {
+      id: collection.collectionId,
+      handle: collection.handle,
+      title: collection.title,
+      updated_at: this.time(collection.updatedAt),
+      body_html: "",
+      published_at: this.time(this.store.spec.startSec),
+      sort_order: "best-selling",
+      template_suffix: null,
+      published_scope: "web",
+      admin_graphql_api_id: gid("Collection", collection.collectionId),
+    };
+  }
+
+  /** collections/delete: the id only, as Shopify's sample. */
+  collectionDeleted(collectionId: number): Json {
+    return {
+      id: collectionId,
+      published_scope: "web",
+      admin_graphql_api_id: gid("Collection", collectionId),
     };
   }
 
