@@ -739,3 +739,71 @@ export function entryTypeReport(
   }));
   return { types: out, customersTyped: typed, customersUntyped: untyped };
 }
+
+/** One collection of the first purchase (entryCollectionReport). */
+export interface EntryCollectionRow extends Omit<EntryTypeRow, "productType"> {
+  /** Index into the collections dictionary. */
+  readonly code: number;
+  /** Collection.title. */
+  readonly title: string;
+}
+
+export interface EntryCollectionReport {
+  /** By customers, descending (ties: collection code). */
+  readonly collections: readonly EntryCollectionRow[];
+  /** Customers whose first purchase holds a product of a synced collection (each counted once). */
+  readonly customersInCollections: number;
+  /** Customers whose first purchase holds products, none of them in a synced collection. */
+  readonly customersOutside: number;
+}
+
+/**
+ * Entry products by collection (docs/decisions/00XX-collections.md): a product sits in any
+ * number of collections, so each customer counts once for each distinct collection among
+ * the products of the first purchase (rows overlap and add up to more than the customers).
+ * `collectionsOf` maps product code → collection codes. Each customer's entry products are
+ * expanded into their collections and handed to the product-type report as products of one
+ * group each: one accumulator over "the groups of the first purchase" serves both reports.
+ */
+export function entryCollectionReport(
+  facts: CustomerFacts,
+  entry: Csr,
+  collectionsOf: Csr,
+  titles: readonly string[],
+  options: Parameters<typeof entryTypeReport>[4] = {},
+): EntryCollectionReport {
+  const n = entry.start.length - 1;
+  const P = collectionsOf.start.length - 1;
+  const { included } = facts;
+  const start = new Int32Array(n + 1);
+  let total = 0;
+  for (let c = 0; c < n; c++) {
+    start[c] = total;
+    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+      const p = entry.values[i];
+      if (p < P) total += collectionsOf.start[p + 1] - collectionsOf.start[p];
+    }
+  }
+  start[n] = total;
+  const values = new Int32Array(total);
+  let w = 0;
+  let outside = 0;
+  for (let c = 0; c < n; c++) {
+    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+      const p = entry.values[i];
+      if (p >= P) continue;
+      for (let j = collectionsOf.start[p]; j < collectionsOf.start[p + 1]; j++) {
+        values[w++] = collectionsOf.values[j];
+      }
+    }
+    // Bought products, none in a collection: not in any row, counted here.
+    if (start[c + 1] === start[c] && entry.start[c + 1] > entry.start[c] && included[c]) outside++;
+  }
+  const identity = Int32Array.from({ length: titles.length }, (_, k) => k);
+  const byGroup = entryTypeReport(facts, { start, values }, identity, titles, options);
+  return {
+    collections: byGroup.types.map(({ productType, ...row }) => ({ ...row, title: productType })),
+    customersInCollections: byGroup.customersTyped,
+    customersOutside: outside,
+  };
+}
