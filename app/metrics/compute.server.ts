@@ -9,6 +9,7 @@ import type { MarketingSpend, NpsResponse } from "../analytics/types";
 import { parseSettings } from "../settings";
 import { loadVariantCosts, type VariantCosts } from "../sync/costs.server";
 import { loadProductTypes } from "../sync/product-types.server";
+import { loadCollections } from "../sync/collections.server";
 import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
 import { buildSnapshotInThread, startSnapshotThread } from "./snapshot-thread.server";
@@ -155,6 +156,36 @@ function testStageBusy(): { stageBusyMs?: number } {
   return process.env.NODE_ENV === "test" && ms > 0 ? { stageBusyMs: ms } : {};
 }
 
+/**
+ * Collection codes per product code (a CSR: a product is in any number of collections, none
+ * when not synced) and the collections' dictionary (ids as decimal strings, titles), of the
+ * collections holding an entry product (docs/decisions/00XX-collections.md).
+ */
+export function productCollectionColumn(
+  products: readonly string[],
+  loaded: { titles: ReadonlyMap<string, string>; ofProduct: ReadonlyMap<string, string[]> },
+): { collectionsOf: { start: Int32Array; values: Int32Array }; ids: string[]; titles: string[] } {
+  const ids: string[] = [];
+  const titles: string[] = [];
+  const codes = new Map<string, number>();
+  const start = new Int32Array(products.length + 1);
+  const values: number[] = [];
+  products.forEach((product, k) => {
+    start[k] = values.length;
+    for (const id of loaded.ofProduct.get(product) ?? []) {
+      let code = codes.get(id);
+      if (code === undefined) {
+        code = ids.push(id) - 1;
+        titles.push(loaded.titles.get(id) ?? "");
+        codes.set(id, code);
+      }
+      values.push(code);
+    }
+  });
+  start[products.length] = values.length;
+  return { collectionsOf: { start, values: Int32Array.from(values) }, ids, titles };
+}
+
 async function previousSnapshot(db: Database, shopId: number): Promise<PreviousSnapshot | null> {
   const row = await db.metricSnapshot.findFirst({
     where: { shopId },
@@ -211,11 +242,12 @@ export async function computeShop(
     let t = performance.now();
     const data = await loadShopData(databaseUrl, shop.id);
     const loadOrders = performance.now() - t;
-    const [inputs, previous, costs, productTypes] = await Promise.all([
+    const [inputs, previous, costs, productTypes, collections] = await Promise.all([
       loadInputs(db, shop.id, data),
       previousSnapshot(db, shop.id),
       loadVariantCosts(db, shop.id),
       loadProductTypes(db, shop.id),
+      loadCollections(db, shop.id),
     ]);
     const load = performance.now() - t;
     await progress(20, "analytics");
@@ -239,6 +271,7 @@ export async function computeShop(
           ...data.acquisition,
           variantCost: variantCostColumn(data.acquisition.variants, costs),
           productTypes: productTypeColumn(data.acquisition.products, productTypes),
+          productCollections: productCollectionColumn(data.acquisition.products, collections),
         },
         previous,
         ...testStageBusy(),

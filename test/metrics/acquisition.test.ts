@@ -5,6 +5,7 @@
  * computed by hand below.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { replaceMemberships, upsertCollections } from "../../app/sync/collections.server";
 import { createDatabase } from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { loadShopData } from "../../app/metrics/load.server";
@@ -322,6 +323,55 @@ describe("the acquisition block", () => {
       });
     } finally {
       await db.productType.deleteMany({ where: { shopId } });
+    }
+  });
+
+  it("groups entry products by the stored collections, in each collection of a product", async () => {
+    let byCollection = (await compute()).entryProducts!.byCollection!;
+    expect(byCollection).toMatchObject({
+      collections: [],
+      customersInCollections: 0,
+      customersOutside: 6,
+      totalCollections: 0,
+      productsInCollections: 0,
+    });
+    const at = new Date("2024-01-01T00:00:00Z");
+    const TEA = 480_000_000_001n;
+    const BEST = 9_223_372_036_854_775_807n; // 64 bits, through the block as digits
+    await upsertCollections(db, shopId, [
+      { collectionId: TEA, title: "お茶", shopifyUpdatedAt: at },
+      { collectionId: BEST, title: "ベストセラー", shopifyUpdatedAt: at },
+    ]);
+    await replaceMemberships(
+      db,
+      shopId,
+      { collectionId: TEA },
+      [P1, P2].map((productId) => ({ collectionId: TEA, productId })),
+      at,
+    );
+    await replaceMemberships(
+      db,
+      shopId,
+      { collectionId: BEST },
+      [{ collectionId: BEST, productId: P1 }],
+      at,
+    );
+    try {
+      byCollection = (await compute()).entryProducts!.byCollection!;
+      // お茶: A, B (9001), C, F (9002); ベストセラー: 9001's A, B; D, E (9003) in none.
+      expect(byCollection.collections.map((c) => [c.title, c.collectionId, c.customers])).toEqual([
+        ["お茶", TEA.toString(), 4],
+        ["ベストセラー", BEST.toString(), 2],
+      ]);
+      expect(byCollection).toMatchObject({
+        customersInCollections: 4,
+        customersOutside: 2,
+        totalCollections: 2,
+        productsInCollections: 2,
+      });
+    } finally {
+      await db.collectionProduct.deleteMany({ where: { shopId } });
+      await db.collection.deleteMany({ where: { shopId } });
     }
   });
 

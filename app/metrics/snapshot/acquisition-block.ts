@@ -14,6 +14,7 @@ import {
 import { attributeCustomers } from "../../analytics/channels";
 import { customerFacts } from "../../analytics/customer-groups";
 import {
+  entryCollectionReport,
   entryProductReport,
   entryTypeReport,
   purchaseProducts,
@@ -32,6 +33,7 @@ import {
 } from "./stages";
 import {
   MAX_CAMPAIGN_MONTH_CAMPAIGNS,
+  MAX_ENTRY_COLLECTIONS,
   MAX_ENTRY_PRODUCTS,
   MAX_ENTRY_TYPES,
   type AcquisitionBlock,
@@ -241,6 +243,27 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
   });
   let productsTyped = 0;
   for (const t of typing.typeOf) if (t >= 0) productsTyped++;
+  // By collection (docs/decisions/00XX-collections.md): the same customers and facts.
+  const grouping = acq.productCollections ?? {
+    collectionsOf: { start: new Int32Array(acq.products.length + 1), values: new Int32Array(0) },
+    ids: [],
+    titles: [],
+  };
+  const byCollection = entryCollectionReport(
+    facts,
+    bought.entry,
+    grouping.collectionsOf,
+    grouping.titles,
+    {
+      ltvMonths: entry.params.ltvMonths,
+      shares: entry.params.shares,
+      binEdges: entry.params.binEdges,
+    },
+  );
+  let productsInCollections = 0;
+  const { start: memberStart } = grouping.collectionsOf;
+  for (let p = 0; p + 1 < memberStart.length; p++)
+    if (memberStart[p + 1] > memberStart[p]) productsInCollections++;
   const cut = topCampaignMonths(report, MAX_CAMPAIGN_MONTH_CAMPAIGNS);
   return {
     acquisition: {
@@ -259,6 +282,14 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
         types: byType.types.slice(0, MAX_ENTRY_TYPES),
         totalTypes: byType.types.length,
         productsTyped,
+      },
+      byCollection: {
+        ...byCollection,
+        collections: byCollection.collections
+          .slice(0, MAX_ENTRY_COLLECTIONS)
+          .map((row) => ({ ...row, collectionId: grouping.ids[row.code] ?? "" })),
+        totalCollections: byCollection.collections.length,
+        productsInCollections,
       },
     },
     channelOf: attribution.channel,

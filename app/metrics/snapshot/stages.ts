@@ -82,6 +82,12 @@ export interface AcquisitionInput {
     readonly typeOf: Int32Array;
     readonly types: readonly string[];
   };
+  /** Collection codes per product code (CSR) and the collections' ids and titles; absent: none. */
+  readonly productCollections?: {
+    readonly collectionsOf: { readonly start: Int32Array; readonly values: Int32Array };
+    readonly ids: readonly string[];
+    readonly titles: readonly string[];
+  };
 }
 
 export interface SnapshotInput {

@@ -30,7 +30,12 @@ import type {
   Unidentified,
 } from "../../analytics/clv";
 import type { AcquisitionReport } from "../../analytics/acquisition";
-import type { EntryProductReport, EntryTypeReport } from "../../analytics/entry-products";
+import type {
+  EntryCollectionReport,
+  EntryCollectionRow,
+  EntryProductReport,
+  EntryTypeReport,
+} from "../../analytics/entry-products";
 import type { TrendsBlock, TrendsSummary } from "./trends-block";
 
 /**
@@ -628,9 +633,22 @@ export interface EntryProductsBlock {
     readonly totalTypes: number;
     readonly productsTyped: number;
   };
+  /**
+   * By collection of the entry products (docs/decisions/00XX-collections.md; the first
+   * MAX_ENTRY_COLLECTIONS rows by customers): a customer counts in each collection of the
+   * products of the first purchase. Titles are the merchant's catalogue names. Absent in
+   * snapshots stored before it.
+   */
+  readonly byCollection?: Omit<EntryCollectionReport, "collections"> & {
+    readonly collections: readonly (EntryCollectionRow & { readonly collectionId: string })[];
+    /** Distinct collections before the cut, and products in a synced collection. */
+    readonly totalCollections: number;
+    readonly productsInCollections: number;
+  };
 }
 export const MAX_ENTRY_PRODUCTS = 200;
 export const MAX_ENTRY_TYPES = 100;
+export const MAX_ENTRY_COLLECTIONS = 100;
 /** Campaigns whose campaign × month rows the acquisition block keeps. */
 export const MAX_CAMPAIGN_MONTH_CAMPAIGNS = 10;
 
