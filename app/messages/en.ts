@@ -1031,6 +1031,17 @@ export const enMessages = {
   "entry.types.col": "Product type",
   "entry.types.noType": "No product type",
   "entry.types.empty": "Product types sync with products; none yet.",
+  "entry.collections.title": "Entry products by collection",
+  "entry.collections.note":
+    "Grouped by the collections (manual and automated) that hold the products of the first purchase. A product in several collections counts in each of them, so a customer can appear in several rows; several products of one collection count once. Collections as they are in Shopify now.",
+  "entry.collections.base":
+    "{inCollections} customers have a product of a synced collection in their first purchase. Products in a synced collection: {products}; collections in the table: {shown} of {total}.",
+  "entry.collections.outside":
+    "{outside} more customers have only products that are in no synced collection in their first purchase; they are in no row.",
+  "entry.collections.col": "Collection",
+  "entry.collections.untitled": "Collection {id}",
+  "entry.collections.empty":
+    "Collections sync with the catalogue; none holds an entry product yet.",
   "entry.col.product": "Entry product",
   "entry.col.customers": "Customers",
   "entry.col.toSubscription": "To subscription",

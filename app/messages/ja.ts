@@ -1003,6 +1003,17 @@ const messages: Record<MessageKey, Message> = {
   "entry.types.noType": "商品タイプなし",
   "entry.types.empty":
     "商品タイプは商品と一緒に同期されます。まだ同期された商品タイプはありません。",
+  "entry.collections.title": "コレクション別の入口商品",
+  "entry.collections.note":
+    "初回購入の商品を含むコレクション（手動・自動どちらも）ごとに集計します。複数のコレクションに入っている商品はそれぞれのコレクションに数えるため、1人の顧客が複数の行に入ることがあります（同じコレクションの商品が複数あっても1回）。コレクションは Shopify の現在の内容です。",
+  "entry.collections.base":
+    "初回購入に同期済みのコレクションの商品を含む顧客は{inCollections}人です。同期済みのコレクションに入っている商品は{products}件、表に出しているコレクションは{total}件中{shown}件です。",
+  "entry.collections.outside":
+    "ほかに{outside}人は、初回購入の商品がどのコレクションにも入っていないため、どの行にも含みません。",
+  "entry.collections.col": "コレクション",
+  "entry.collections.untitled": "コレクション {id}",
+  "entry.collections.empty":
+    "コレクションは商品カタログと一緒に同期されます。入口商品を含むコレクションはまだありません。",
   "entry.col.product": "入口商品",
   "entry.col.customers": "顧客数",
   "entry.col.toSubscription": "定期引き上げ率",
@@ -1225,6 +1236,30 @@ const metrics: Record<string, Message> = {
   "metric.entry_gaps.text":
     "1回目から2回目（2回目から3回目）の購入までの日数。四分位と、それらの購入の50%・80%が発生した日を示します。",
   "metric.entry_gaps.base": "リピートした顧客のみ：基準日までに2回目（3回目）の購入をした顧客",
+  "metric.entry_collection_customers.name": "顧客数",
+  "metric.entry_collection_customers.text":
+    "初回購入にそのコレクションの商品が含まれていた顧客の数。複数のコレクションに入っている商品はそれぞれに数え、顧客はコレクションごとに1回数えるため、各行の合計は顧客数より多くなります。",
+  "metric.entry_collection_customers.base":
+    "基準日までに獲得した顧客のうち、初回購入に同期済みのコレクションの商品を含む顧客",
+  "metric.entry_collection_f2.name": "F2転換率",
+  "metric.entry_collection_f2.text":
+    "そのコレクションの顧客のうち、初回購入から{windowDays}日以内に2回目の購入をした顧客の割合。",
+  "metric.entry_collection_f2.base": "初回購入から{windowDays}日以上たったそのコレクションの顧客",
+  "metric.entry_collection_repeat.name": "リピート率",
+  "metric.entry_collection_repeat.text":
+    "そのコレクションの顧客のうち、基準日までに2回以上購入した顧客の割合。",
+  "metric.entry_collection_repeat.base": "そのコレクションの顧客",
+  "metric.entry_collection_ltv.name": "実績LTV",
+  "metric.entry_collection_ltv.text": "初回購入からNか月以内の購入の返金後純売上の顧客平均。",
+  "metric.entry_collection_ltv.base": "Nか月を通して観測できたそのコレクションの顧客（各値に併記）",
+  "metric.entry_collection_to_subscription.name": "定期引き上げ率",
+  "metric.entry_collection_to_subscription.text":
+    "初回購入が定期購入でなかった顧客のうち、基準日までにその後定期購入をした顧客の割合。",
+  "metric.entry_collection_to_subscription.base":
+    "初回購入が定期購入でなかったそのコレクションの顧客",
+  "metric.entry_collection_median.name": "2回目までの日数（中央値）",
+  "metric.entry_collection_median.text": "1回目から2回目の購入までの日数の中央値。",
+  "metric.entry_collection_median.base": "基準日までに2回目の購入をしたそのコレクションの顧客",
   "metric.entry_type_customers.name": "顧客数",
   "metric.entry_type_customers.text":
     "初回購入にそのタイプの商品が含まれていた顧客の数。顧客はタイプごとに1回数えます。同じタイプの商品が2つあっても1回、2つのタイプの商品があればそれぞれの行に数えるため、各行の合計は顧客数より多くなります。",

@@ -159,57 +159,98 @@ export function entryDefinitions(p: EntryParams) {
   };
 }
 
-/** The product-type table's figures: the entry-product ones, per type of the entry products. */
-export function entryTypeDefinitions(p: EntryParams) {
+/** How a grouped entry table (by product type, by collection) names its group. */
+interface EntryGroup {
+  /** Metric id part: entry_<id>_customers, … */
+  readonly id: string;
+  /** "type": "the type's customers". */
+  readonly noun: string;
+  readonly customersText: string;
+  readonly customersBase: string;
+}
+
+/** The grouped tables' figures: the entry-product ones, per group of the entry products. */
+function entryGroupDefinitions(group: EntryGroup, p: EntryParams) {
   const params = { ...p };
+  const whose = `The ${group.noun}'s customers`;
   return {
     customers: def(
-      "entry_type_customers",
+      `entry_${group.id}_customers`,
       "Customers",
-      "Customers whose first purchase held a product of the type. A customer counts once per type: two products of one type count once, products of two types count in each row, so the rows add up to more than the customers.",
-      "Customers acquired by the as-of date whose first purchase holds a product with a synced type",
+      group.customersText,
+      group.customersBase,
       "count",
       params,
     ),
     f2: def(
-      "entry_type_f2",
+      `entry_${group.id}_f2`,
       "F2 rate",
-      `Share of the type's customers who made a second purchase within ${p.windowDays} days of the first.`,
-      `The type's customers whose first purchase is at least ${p.windowDays} days old`,
+      `Share of the ${group.noun}'s customers who made a second purchase within ${p.windowDays} days of the first.`,
+      `${whose} whose first purchase is at least ${p.windowDays} days old`,
       "ratio",
       params,
     ),
     repeat: def(
-      "entry_type_repeat",
+      `entry_${group.id}_repeat`,
       "Repeat rate",
-      "Share of the type's customers with two or more purchases by the as-of date.",
-      "The type's customers",
+      `Share of the ${group.noun}'s customers with two or more purchases by the as-of date.`,
+      whose,
       "ratio",
       params,
     ),
     ltv: def(
-      "entry_type_ltv",
+      `entry_${group.id}_ltv`,
       "Historical LTV",
       "Net revenue after refunds per customer of the purchases made within N months of the first purchase.",
-      "The type's customers observed for the whole N months (shown under each value)",
+      `${whose} observed for the whole N months (shown under each value)`,
       "minor",
       params,
     ),
     toSubscription: def(
-      "entry_type_to_subscription",
+      `entry_${group.id}_to_subscription`,
       "To subscription",
       "Share of the customers whose first purchase was not a subscription who bought a subscription later, by the as-of date.",
-      "The type's customers whose first purchase was not a subscription",
+      `${whose} whose first purchase was not a subscription`,
       "ratio",
       params,
     ),
     median: def(
-      "entry_type_median",
+      `entry_${group.id}_median`,
       "Median days to 2nd",
       "Days from the first to the second purchase, median (nearest rank).",
-      "The type's customers who made a second purchase by the as-of date",
+      `${whose} who made a second purchase by the as-of date`,
       "days",
       params,
     ),
   };
+}
+
+/** The product-type table's figures: the entry-product ones, per type of the entry products. */
+export function entryTypeDefinitions(p: EntryParams) {
+  return entryGroupDefinitions(
+    {
+      id: "type",
+      noun: "type",
+      customersText:
+        "Customers whose first purchase held a product of the type. A customer counts once per type: two products of one type count once, products of two types count in each row, so the rows add up to more than the customers.",
+      customersBase:
+        "Customers acquired by the as-of date whose first purchase holds a product with a synced type",
+    },
+    p,
+  );
+}
+
+/** The collection table's figures (docs/decisions/00XX-collections.md). */
+export function entryCollectionDefinitions(p: EntryParams) {
+  return entryGroupDefinitions(
+    {
+      id: "collection",
+      noun: "collection",
+      customersText:
+        "Customers whose first purchase held a product of the collection. A product in several collections counts in each of them, and a customer counts once per collection, so the rows add up to more than the customers.",
+      customersBase:
+        "Customers acquired by the as-of date whose first purchase holds a product in a synced collection",
+    },
+    p,
+  );
 }

@@ -4,13 +4,18 @@
  * product ids; a failed read or a deleted product shows the id).
  */
 import type {
+  EntryCollectionRow,
   EntryProductRow,
   EntryTypeRow,
   GapDistribution,
   ProductPair,
 } from "../analytics/entry-products";
 import type { EntryProductsBlock } from "../metrics/snapshot/types";
-import { entryDefinitions, entryTypeDefinitions } from "./acquisition-definitions";
+import {
+  entryCollectionDefinitions,
+  entryDefinitions,
+  entryTypeDefinitions,
+} from "./acquisition-definitions";
 import type { AdminApi } from "../sync/admin-api.server";
 import { loadPage } from "./page-base.server";
 import { productTitles, type TitlesStatus } from "./product-titles.server";
@@ -33,13 +38,61 @@ export interface EntryProductView {
   readonly productIds: readonly string[];
   /** By product type; null when no type is synced (or the snapshot predates types). */
   readonly byType: EntryTypeView | null;
+  /** By collection; null when no entry product is in a synced collection (or the
+   *  snapshot predates collections). */
+  readonly byCollection: EntryCollectionView | null;
+}
+
+/** A grouped table's measures of one row (by type, by collection). */
+type GroupMeasures = Pick<
+  EntryTypeRow,
+  "customers" | "f2" | "repeat" | "ltv" | "toSubscription"
+> & { readonly medianDays: number | null };
+
+function groupMeasures(r: Omit<EntryTypeRow, "productType" | "code">): GroupMeasures {
+  return {
+    customers: r.customers,
+    f2: r.f2,
+    repeat: r.repeat,
+    ltv: r.ltv,
+    toSubscription: r.toSubscription,
+    medianDays: r.firstToSecond.median,
+  };
+}
+
+export interface EntryCollectionView {
+  /** Collection id (decimal digits) and title ("" shows the id). */
+  readonly rows: readonly (Pick<EntryCollectionRow, "title"> & {
+    readonly collectionId: string;
+  } & GroupMeasures)[];
+  readonly customersInCollections: number;
+  readonly customersOutside: number;
+  readonly totalCollections: number;
+  readonly productsInCollections: number;
+  readonly definitions: ReturnType<typeof entryCollectionDefinitions>;
+}
+
+/** The collection table's view; null when no entry product is in a synced collection. */
+export function entryCollectionView(block: EntryProductsBlock): EntryCollectionView | null {
+  const c = block.byCollection;
+  if (!c || c.collections.length === 0) return null;
+  return {
+    rows: c.collections.map((r) => ({
+      collectionId: r.collectionId,
+      title: r.title,
+      ...groupMeasures(r),
+    })),
+    customersInCollections: c.customersInCollections,
+    customersOutside: c.customersOutside,
+    totalCollections: c.totalCollections,
+    productsInCollections: c.productsInCollections,
+    definitions: entryCollectionDefinitions({ windowDays: block.report.params.windowDays }),
+  };
 }
 
 export interface EntryTypeView {
   /** productType "" = no product type (the page names it). */
-  readonly rows: readonly (Omit<EntryTypeRow, "code" | "firstToSecond"> & {
-    readonly medianDays: number | null;
-  })[];
+  readonly rows: readonly (Pick<EntryTypeRow, "productType"> & GroupMeasures)[];
   readonly customersTyped: number;
   readonly customersUntyped: number;
   readonly totalTypes: number;
@@ -52,15 +105,7 @@ export function entryTypeView(block: EntryProductsBlock): EntryTypeView | null {
   const t = block.byType;
   if (!t || t.productsTyped === 0 || t.types.length === 0) return null;
   return {
-    rows: t.types.map((r) => ({
-      productType: r.productType,
-      customers: r.customers,
-      f2: r.f2,
-      repeat: r.repeat,
-      ltv: r.ltv,
-      toSubscription: r.toSubscription,
-      medianDays: r.firstToSecond.median,
-    })),
+    rows: t.types.map((r) => ({ productType: r.productType, ...groupMeasures(r) })),
     customersTyped: t.customersTyped,
     customersUntyped: t.customersUntyped,
     totalTypes: t.totalTypes,
@@ -106,6 +151,7 @@ export function entryProductView(block: EntryProductsBlock): EntryProductView {
     definitions: entryDefinitions({ windowDays: report.params.windowDays }),
     productIds,
     byType: entryTypeView(block),
+    byCollection: entryCollectionView(block),
   };
 }
 

@@ -16,13 +16,15 @@ import type { GapDistribution } from "../analytics/entry-products";
 import { BarChart } from "../components/charts";
 import { BlockPending, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
-import { EntryMeasuresTable } from "../components/EntryMeasuresTable";
+import { EntryMeasuresTable, type EntryMeasuresRow } from "../components/EntryMeasuresTable";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n, type Translator } from "../i18n";
 import { pageAdminApi } from "../pages/customer-names.server";
+import type { ReactNode } from "react";
 import {
   entryProductsData,
+  type EntryCollectionView,
   type EntryProductView,
   type EntryTypeView,
 } from "../pages/entry-products.server";
@@ -97,83 +99,181 @@ function GapSummary({
   );
 }
 
-/** Entry products by product type, or its empty state when no type is synced. */
-function TypeTable({
-  byType,
-  ltvMonths,
-  windowDays,
-  periodLabel,
-  format,
-}: {
-  byType: EntryTypeView | null;
+interface GroupTableCommon {
   ltvMonths: readonly number[];
   windowDays: number;
   periodLabel: string;
   format: Format;
+}
+
+/** A grouped table's rows: a label cell and the measures (app/pages GroupMeasures). */
+type GroupTableRow = Omit<EntryMeasuresRow, "first"> & {
+  readonly key: string;
+  readonly label: ReactNode;
+};
+
+/**
+ * Entry products by a group of the first purchase's products (product type, collection),
+ * with the product table's definitions, period and bases; or its empty state.
+ */
+function GroupTable({
+  testId,
+  title,
+  empty,
+  note,
+  column,
+  table,
+  ltvMonths,
+  windowDays,
+  periodLabel,
+  format,
+}: GroupTableCommon & {
+  /** data-testid prefix: entry-types, entry-collections. */
+  testId: string;
+  title: string;
+  /** Shown instead of the table when there is none. */
+  empty: string;
+  note: string;
+  column: string;
+  table: {
+    rows: readonly GroupTableRow[];
+    definitions: EntryTypeView["definitions"];
+    base: string;
+    /** Customers in no row, or null when none. */
+    outside: string | null;
+  } | null;
 }) {
-  const { t } = useI18n();
-  if (!byType) {
+  if (!table) {
     return (
       <Card>
         <BlockStack gap="200">
           <Text as="h2" variant="headingMd">
-            {t("entry.types.title")}
+            {title}
           </Text>
           <Text as="p" tone="subdued">
-            <span data-testid="entry-types-empty">{t("entry.types.empty")}</span>
+            <span data-testid={`${testId}-empty`}>{empty}</span>
           </Text>
         </BlockStack>
       </Card>
     );
   }
+  const { rows, definitions, base, outside } = table;
   return (
     <Card>
       <BlockStack gap="300">
         <Text as="h2" variant="headingMd">
-          {t("entry.types.title")}
+          {title}
         </Text>
         <Text as="p" variant="bodySm">
-          <span data-testid="entry-types-base">
-            {t("entry.types.base", {
-              typed: format.number(byType.customersTyped),
-              products: format.number(byType.productsTyped),
-            })}
-          </span>
+          <span data-testid={`${testId}-base`}>{base}</span>
         </Text>
-        {byType.customersUntyped > 0 && (
+        {outside !== null && (
           <Text as="p" variant="bodySm">
-            <span data-testid="entry-types-untyped">
-              {t("entry.types.untyped", { untyped: format.number(byType.customersUntyped) })}
-            </span>
+            <span data-testid={`${testId}-outside`}>{outside}</span>
           </Text>
         )}
         <Text as="p" variant="bodySm" tone="subdued">
-          {t("entry.types.note")}
+          <span data-testid={`${testId}-note`}>{note}</span>
         </Text>
         <EntryMeasuresTable
-          firstHeading={t("entry.types.col")}
-          rows={byType.rows.map((r) => ({
-            ...r,
-            first:
-              r.productType === "" ? (
-                <Text as="span" tone="subdued" key="none">
-                  <span data-testid="entry-type">{t("entry.types.noType")}</span>
-                </Text>
-              ) : (
-                <span data-testid="entry-type" key={r.productType}>
-                  {r.productType}
-                </span>
-              ),
-          }))}
-          definitions={byType.definitions}
+          firstHeading={column}
+          rows={rows.map((r) => ({ ...r, first: <span key={r.key}>{r.label}</span> }))}
+          definitions={definitions}
           ltvMonths={ltvMonths}
           windowDays={windowDays}
           periodLabel={periodLabel}
           format={format}
-          testId="entry-types"
+          testId={testId}
         />
       </BlockStack>
     </Card>
+  );
+}
+
+/** Entry products by product type, or its empty state when no type is synced. */
+function TypeTable({ byType, ...common }: GroupTableCommon & { byType: EntryTypeView | null }) {
+  const { t } = useI18n();
+  const { format } = common;
+  return (
+    <GroupTable
+      {...common}
+      testId="entry-types"
+      title={t("entry.types.title")}
+      empty={t("entry.types.empty")}
+      note={t("entry.types.note")}
+      column={t("entry.types.col")}
+      table={
+        byType && {
+          definitions: byType.definitions,
+          base: t("entry.types.base", {
+            typed: format.number(byType.customersTyped),
+            products: format.number(byType.productsTyped),
+          }),
+          outside:
+            byType.customersUntyped > 0
+              ? t("entry.types.untyped", { untyped: format.number(byType.customersUntyped) })
+              : null,
+          rows: byType.rows.map((r) => ({
+            ...r,
+            key: r.productType,
+            label:
+              r.productType === "" ? (
+                <Text as="span" tone="subdued">
+                  <span data-testid="entry-type">{t("entry.types.noType")}</span>
+                </Text>
+              ) : (
+                <span data-testid="entry-type">{r.productType}</span>
+              ),
+          })),
+        }
+      }
+    />
+  );
+}
+
+/**
+ * Entry products by collection (docs/decisions/00XX-collections.md), or its empty state
+ * while no entry product is in a synced collection.
+ */
+function CollectionTable({
+  byCollection: c,
+  ...common
+}: GroupTableCommon & { byCollection: EntryCollectionView | null }) {
+  const { t } = useI18n();
+  const { format } = common;
+  return (
+    <GroupTable
+      {...common}
+      testId="entry-collections"
+      title={t("entry.collections.title")}
+      empty={t("entry.collections.empty")}
+      note={t("entry.collections.note")}
+      column={t("entry.collections.col")}
+      table={
+        c && {
+          definitions: c.definitions,
+          base: t("entry.collections.base", {
+            inCollections: format.number(c.customersInCollections),
+            products: format.number(c.productsInCollections),
+            shown: format.number(c.rows.length),
+            total: format.number(c.totalCollections),
+          }),
+          outside:
+            c.customersOutside > 0
+              ? t("entry.collections.outside", { outside: format.number(c.customersOutside) })
+              : null,
+          rows: c.rows.map((r) => ({
+            ...r,
+            key: r.collectionId,
+            label: (
+              <span data-testid="entry-collection">
+                {r.title === "" ? t("entry.collections.untitled", { id: r.collectionId }) : r.title}
+              </span>
+            ),
+          })),
+        }
+      }
+    />
   );
 }
 
@@ -246,6 +346,13 @@ export default function EntryProducts() {
         </Card>
         <TypeTable
           byType={view.byType}
+          ltvMonths={view.ltvMonths}
+          windowDays={view.windowDays}
+          periodLabel={periodLabel}
+          format={format}
+        />
+        <CollectionTable
+          byCollection={view.byCollection}
           ltvMonths={view.ltvMonths}
           windowDays={view.windowDays}
           periodLabel={periodLabel}

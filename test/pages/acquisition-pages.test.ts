@@ -9,6 +9,7 @@ import { acquisitionReport } from "../../app/analytics/acquisition";
 import { attributeCustomers, DEFAULT_CHANNEL_RULES } from "../../app/analytics/channels";
 import { customerFacts } from "../../app/analytics/customer-groups";
 import {
+  entryCollectionReport,
   entryProductReport,
   entryTypeReport,
   purchaseProducts,
@@ -34,7 +35,11 @@ import type {
 import { acquisitionView } from "../../app/pages/acquisition.server";
 import { sortAcquisitionRows } from "../../app/pages/acquisition-sort";
 import { pageAdminApi } from "../../app/pages/customer-names.server";
-import { entryProductView, entryTypeView } from "../../app/pages/entry-products.server";
+import {
+  entryCollectionView,
+  entryProductView,
+  entryTypeView,
+} from "../../app/pages/entry-products.server";
 import { productTitles } from "../../app/pages/product-titles.server";
 import type { AdminApi } from "../../app/sync/admin-api.server";
 import { storeName } from "../extensions/tokens";
@@ -361,6 +366,58 @@ describe("entry products page data", () => {
     expect(typed).toMatchObject({ customersTyped: 5, customersUntyped: 0, productsTyped: 3 });
     expect(typed.definitions.customers.text).toMatch(/counts once per type/);
     expect(entryTypeView(block(Int32Array.from([-1, -1, -1, -1]), []))).toBeNull();
+  });
+
+  it("shows collections, a product in several counting in each, in ja and en", () => {
+    const asOfDay = d(AS_OF_DATE);
+    const facts = customerFacts(history, { asOfDay, windowDays: 90, maxMonths: 12 });
+    const { entry: entryOf } = purchaseProducts(
+      history,
+      shop.orders,
+      shop.lineItems,
+      shop.products.length,
+      asOfDay,
+      facts.included,
+    );
+    const ids = ["480000000001", "9223372036854775807"];
+    const block = (start: number[], values: number[], titles: string[]): EntryProductsBlock => {
+      const collectionsOf = { start: Int32Array.from(start), values: Int32Array.from(values) };
+      const r = entryCollectionReport(facts, entryOf, collectionsOf, titles);
+      return {
+        ...entry,
+        byCollection: {
+          ...r,
+          collections: r.collections.map((row) => ({ ...row, collectionId: ids[row.code]! })),
+          totalCollections: r.collections.length,
+          productsInCollections: start.slice(1).filter((e, p) => e > start[p]!).length,
+        },
+      };
+    };
+    // Products A, C, B, S: A in お茶 and ベストセラー, B in お茶, C and S in none.
+    const view = entryCollectionView(block([0, 2, 2, 3, 3], [0, 1, 0], ["お茶", ""]))!;
+    expect(view.rows.map((r) => [r.title, r.collectionId, r.customers, r.medianDays])).toEqual([
+      ["お茶", "480000000001", 4, 22],
+      ["", "9223372036854775807", 3, 22],
+    ]);
+    expect(view).toMatchObject({
+      customersInCollections: 4,
+      customersOutside: 1,
+      totalCollections: 2,
+      productsInCollections: 2,
+    });
+    const en = createTranslator("en");
+    const ja = createTranslator("ja");
+    expect(metricText(en, view.definitions.customers)).toMatch(/counts in each of them/);
+    expect(metricText(ja, view.definitions.customers)).toMatch(/それぞれに数え/);
+    expect(metricBase(ja, view.definitions.f2)).toBe(
+      "初回購入から90日以上たったそのコレクションの顧客",
+    );
+    expect(ja.t("entry.collections.note")).toMatch(/複数のコレクションに入っている商品はそれぞれ/);
+    expect(en.t("entry.collections.note")).toMatch(/counts in each of them/);
+    expect(en.t("entry.collections.untitled", { id: ids[1]! })).toBe(`Collection ${ids[1]}`);
+    // None synced, or a block stored before collections: the empty state.
+    expect(entryCollectionView(block([0, 0, 0, 0, 0], [], []))).toBeNull();
+    expect(entryCollectionView(entry)).toBeNull();
   });
 });
 
