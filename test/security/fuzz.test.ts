@@ -88,6 +88,7 @@ beforeAll(async () => {
       Promise.resolve({
         order: null,
         product: null,
+        collection: null,
         products: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } },
         inventoryItems: { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } },
       }),
