@@ -4,8 +4,9 @@
  * first touches and line items (generateShop's `acquisition`) over the fake Shopify's
  * products, written through the row store, with unit costs for the main shop (margin on
  * costs, no gross margin set: uncosted lines at the costed lines' margin) and none for the
- * other (no margin known). The main shop has the fake's product types (some empty), the other
- * none (the type table's empty state). The pages are checked against the stored blocks; product titles
+ * other (no margin known). The main shop has the fake's product types (some empty) and
+ * collections (products in several, one or none), the other neither (the type and collection
+ * tables' empty states). The pages are checked against the stored blocks; product titles
  * come live from the fake's `nodes(ids:)`. The empty states: a snapshot as stored before the compute had the blocks (they are
  * removed from one). The LTV page filtered by a channel (the cohort filter on its average LTV
  * to date and the channel's mean predicted LTV), and without the filter on cuts stored before
@@ -83,7 +84,19 @@ beforeAll(async () => {
     customerIds,
     seed: 11,
     spend: true,
-    acquisition: { productIds, costs: true, productTypes },
+    acquisition: {
+      productIds,
+      costs: true,
+      productTypes,
+      collections: fake
+        .shop()
+        .collections()
+        .map((c) => ({
+          collectionId: BigInt(c.collectionId),
+          title: c.title,
+          productIds: c.productIds.map(BigInt),
+        })),
+    },
   });
   await prisma.session.update({
     where: { id: `offline_${main.domain}` },
@@ -101,6 +114,12 @@ beforeAll(async () => {
   // Several types, "No product type" among them.
   expect(stored.entryProducts?.byType?.types.length).toBeGreaterThan(2);
   expect(stored.entryProducts?.byType?.types.some((t) => t.productType === "")).toBe(true);
+  // Several collections; rows overlap (a product in several counts in each).
+  const byCollection = stored.entryProducts?.byCollection;
+  expect(byCollection?.collections.length).toBeGreaterThan(2);
+  expect(byCollection!.collections.reduce((n, c) => n + c.customers, 0)).toBeGreaterThan(
+    byCollection!.customersInCollections,
+  );
   old = await seedShop({ store: storeName("e2e-acq-old"), customers: 30, seed: 3 });
   await storedBeforeBlocks(old);
   noMargin = await seedShop({
@@ -516,6 +535,24 @@ describe("entry products page", () => {
         format.number(byType.customersTyped),
       );
       expect(await page.getByTestId("entry-types-empty").count()).toBe(0);
+
+      // By collection: every stored row with its title, the overlap note, figures in the locale.
+      const byCollection = stored.entryProducts!.byCollection!;
+      const collectionRows = await cellsOf(page, "entry-collections");
+      expect(collectionRows.map((r) => r[0])).toEqual(byCollection.collections.map((c) => c.title));
+      expect(collectionRows.map((r) => r[1])).toEqual(
+        byCollection.collections.map((c) => format.number(c.customers)),
+      );
+      const top = byCollection.collections[0]!;
+      expect(collectionRows[0]![2]).toBe(
+        top.f2.value === null ? "—" : format.percent(top.f2.value),
+      );
+      expect(await page.getByTestId("entry-collections-base").textContent()).toContain(
+        format.number(byCollection.customersInCollections),
+      );
+      expect(await page.getByTestId("entry-collections-note").textContent()).toBe(
+        t.t("entry.collections.note"),
+      );
       await expectAccessible(page, `entry products (${locale})`);
       await screenshot(page, `entry-products-${locale}`);
       await page.close();
@@ -532,6 +569,12 @@ describe("entry products page", () => {
           : "Product types sync with products; none yet.",
       );
       expect(await page.getByTestId("entry-types").count()).toBe(0);
+      expect(await page.getByTestId("entry-collections-empty").textContent()).toBe(
+        locale === "ja"
+          ? "コレクションは商品カタログと一緒に同期されます。入口商品を含むコレクションはまだありません。"
+          : "Collections sync with the catalogue; none holds an entry product yet.",
+      );
+      expect(await page.getByTestId("entry-collections").count()).toBe(0);
       await expectAccessible(page, `entry products without types (${locale})`);
       await page.close();
     });

@@ -15,6 +15,7 @@ import prisma from "../../app/db.server";
 import { computeShop } from "../../app/metrics/compute.server";
 import { parseSnapshot } from "../../app/metrics/snapshot/codec";
 import type { ShopSnapshot } from "../../app/metrics/snapshot/types";
+import { replaceMemberships, upsertCollections } from "../../app/sync/collections.server";
 import type { ProductTypeRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";
 import { adminToken } from "../extensions/tokens";
@@ -265,6 +266,12 @@ export interface SeedOptions {
     readonly costs?: boolean;
     /** Product types stored as the sync would (e.g. the fake Shopify's catalog's). */
     readonly productTypes?: readonly ProductTypeRow[];
+    /** Collections with their products, stored as the sync would (e.g. the fake's). */
+    readonly collections?: readonly {
+      readonly collectionId: bigint;
+      readonly title: string;
+      readonly productIds: readonly bigint[];
+    }[];
   };
   /** Years of orders before now (generateShop's default: 3). */
   readonly years?: number;
@@ -334,6 +341,14 @@ export async function seedShop(options: SeedOptions): Promise<SeededShop> {
     }
     if (options.acquisition?.productTypes) {
       await store.upsertProductTypes(shop.id, options.acquisition.productTypes);
+    }
+    for (const c of options.acquisition?.collections ?? []) {
+      const at = new Date(now);
+      await upsertCollections(prisma, shop.id, [
+        { collectionId: c.collectionId, title: c.title, shopifyUpdatedAt: at },
+      ]);
+      const pairs = c.productIds.map((productId) => ({ collectionId: c.collectionId, productId }));
+      await replaceMemberships(prisma, shop.id, { collectionId: c.collectionId }, pairs, at);
     }
   } finally {
     await store.close();
