@@ -18,6 +18,7 @@ import {
   DEFAULT_CHANNEL_RULES,
   entryProductReport,
   entryTypeReport,
+  entryCollectionReport,
   cacByMonth,
   cohortRetention,
   compareWithTargets,
@@ -461,6 +462,19 @@ export function benchDescriptive(customers: number): BenchResult {
     const types = ["", ...Array.from({ length: 11 }, (_, k) => `type ${k + 1}`)];
     const typeOf = Int32Array.from(shop.products, (_p, k) => (k % 17 === 5 ? -1 : k % 12));
     sink.push(entryTypeReport(facts, entryOf, typeOf, types));
+  });
+  time("entry products by collection (20 collections, products in 0–3 of them)", () => {
+    // As the compute: product code → collection codes (a CSR; none when not in any).
+    const titles = Array.from({ length: 20 }, (_, k) => `collection ${k + 1}`);
+    const start = new Int32Array(shop.products.length + 1);
+    const values: number[] = [];
+    for (let p = 0; p < shop.products.length; p++) {
+      start[p] = values.length;
+      for (let j = 0; j < p % 4; j++) values.push((p * 7 + j * 5) % titles.length);
+    }
+    start[shop.products.length] = values.length;
+    const collectionsOf = { start, values: Int32Array.from(values) };
+    sink.push(entryCollectionReport(facts, entryOf, collectionsOf, titles));
   });
   const moves = time("migration: YoY (the KPIs') + segment × segment matrix", () => {
     sink.push(yoy);
