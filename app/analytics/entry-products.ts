@@ -758,7 +758,7 @@ export interface EntryCollectionReport {
 }
 
 /**
- * Entry products by collection (docs/decisions/00XX-collections.md): a product sits in any
+ * Entry products by collection (docs/decisions/0069-collections.md): a product sits in any
  * number of collections, so each customer counts once for each distinct collection among
  * the products of the first purchase (rows overlap and add up to more than the customers).
  * `collectionsOf` maps product code → collection codes. Each customer's entry products are

@@ -159,7 +159,7 @@ function testStageBusy(): { stageBusyMs?: number } {
 /**
  * Collection codes per product code (a CSR: a product is in any number of collections, none
  * when not synced) and the collections' dictionary (ids as decimal strings, titles), of the
- * collections holding an entry product (docs/decisions/00XX-collections.md).
+ * collections holding an entry product (docs/decisions/0069-collections.md).
  */
 export function productCollectionColumn(
   products: readonly string[],

@@ -240,7 +240,7 @@ export function entryTypeDefinitions(p: EntryParams) {
   );
 }
 
-/** The collection table's figures (docs/decisions/00XX-collections.md). */
+/** The collection table's figures (docs/decisions/0069-collections.md). */
 export function entryCollectionDefinitions(p: EntryParams) {
   return entryGroupDefinitions(
     {

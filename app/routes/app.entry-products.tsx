@@ -232,7 +232,7 @@ function TypeTable({ byType, ...common }: GroupTableCommon & { byType: EntryType
 }
 
 /**
- * Entry products by collection (docs/decisions/00XX-collections.md), or its empty state
+ * Entry products by collection (docs/decisions/0069-collections.md), or its empty state
  * while no entry product is in a synced collection.
  */
 function CollectionTable({

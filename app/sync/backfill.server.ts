@@ -145,7 +145,7 @@ export async function advanceBackfill(ctx: SyncContext, shopDomain: string): Pro
   // A reconciliation's filtered export, like its paged pass, sees no deleted objects.
   if (shop.syncSince) await sweepDeletions(ctx, shop.id);
   // Collections and their products: paged reads, a catalogue's worth (every collection on a
-  // first backfill, what changed since on a reconciliation's; docs/decisions/00XX-collections.md).
+  // first backfill, what changed since on a reconciliation's; docs/decisions/0069-collections.md).
   await reconcileCollections(ctx, shop.id, shop.syncSince ?? new Date(0));
   await ctx.store.refreshStatistics();
   await ctx.db.shop.update({

@@ -1,5 +1,5 @@
 /**
- * Collections and which products they hold (docs/decisions/00XX-collections.md): ids, and
+ * Collections and which products they hold (docs/decisions/0069-collections.md): ids, and
  * each collection's title (the merchant's catalogue name), current values only.
  *
  * Shopify signals a membership change from one side or the other, never both:

@@ -480,7 +480,7 @@ export const PRODUCT_TYPES = `#graphql
 `;
 
 /**
- * Collections (docs/decisions/00XX-collections.md). Shopify tells of membership changes in
+ * Collections (docs/decisions/0069-collections.md). Shopify tells of membership changes in
  * two halves: collections/update fires when products are added to or removed from a
  * collection by hand or its rules change, products/update when a product changes, which
  * may move it in or out of smart collections (WebhookSubscriptionTopic.COLLECTIONS_UPDATE:

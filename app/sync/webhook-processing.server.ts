@@ -313,7 +313,7 @@ async function apply(
       // Its payload lists no collections, and a product edit can move it in or out of smart
       // ones without a collections/update. Read them when the type changed (the common
       // rule) or the product is new to Kizuna; not for the stock changes that make most of
-      // these deliveries: other rule changes wait for reconciliation (00XX-collections).
+      // these deliveries: other rule changes wait for reconciliation (0069-collections).
       const storedType = await ctx.db.productType.findUnique({
         where: { shopId_productId: { shopId, productId: id } },
         select: { productType: true },

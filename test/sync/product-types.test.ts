@@ -79,7 +79,7 @@ describe("product types", () => {
     const before = requests();
     await deliver(sent);
     // One read: a type change may move the product between smart collections (its
-    // collections are read, docs/decisions/00XX-collections.md); the type itself is not read.
+    // collections are read, docs/decisions/0069-collections.md); the type itself is not read.
     expect(requests()).toBe(before + 1);
     expect((await storedTypes()).get(BigInt(p!.productId))?.productType).toBe("定期便");
 

@@ -243,7 +243,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
   });
   let productsTyped = 0;
   for (const t of typing.typeOf) if (t >= 0) productsTyped++;
-  // By collection (docs/decisions/00XX-collections.md): the same customers and facts.
+  // By collection (docs/decisions/0069-collections.md): the same customers and facts.
   const grouping = acq.productCollections ?? {
     collectionsOf: { start: new Int32Array(acq.products.length + 1), values: new Int32Array(0) },
     ids: [],

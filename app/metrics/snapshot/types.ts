@@ -634,7 +634,7 @@ export interface EntryProductsBlock {
     readonly productsTyped: number;
   };
   /**
-   * By collection of the entry products (docs/decisions/00XX-collections.md; the first
+   * By collection of the entry products (docs/decisions/0069-collections.md; the first
    * MAX_ENTRY_COLLECTIONS rows by customers): a customer counts in each collection of the
    * products of the first purchase. Titles are the merchant's catalogue names. Absent in
    * snapshots stored before it.
