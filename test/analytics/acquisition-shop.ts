@@ -2,7 +2,8 @@
 import { buildPurchaseHistory } from "../../app/analytics/history";
 import type { AttributionColumns, AttributionField } from "../../app/analytics/channels";
 import { ATTRIBUTION_FIELDS } from "../../app/analytics/channels";
-import type { LineItemTable } from "../../app/analytics/entry-products";
+import { customerFacts } from "../../app/analytics/customer-groups";
+import { purchaseProducts, type LineItemTable } from "../../app/analytics/entry-products";
 import { createCalendar } from "../../app/analytics/time";
 import type { OrderTable } from "../../app/analytics/types";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
@@ -159,4 +160,23 @@ export const TOUCH_CUSTOMERS = 8;
 
 export function touchHistory(shop: TouchShop) {
   return buildPurchaseHistory(shop.orders, TOUCH_CUSTOMERS, createCalendar("Asia/Tokyo"));
+}
+
+/**
+ * The entry-product tests' set-up: the TOUCH_ORDERS shop, its history, customer facts (90-day
+ * window, 12 months) and first-purchase products as of `asOfDay`.
+ */
+export function touchEntryShop(asOfDay: number) {
+  const shop = touchShop(TOUCH_ORDERS);
+  const history = touchHistory(shop);
+  const facts = customerFacts(history, { asOfDay, windowDays: 90, maxMonths: 12 });
+  const bought = purchaseProducts(
+    history,
+    shop.orders,
+    shop.lineItems,
+    shop.products.length,
+    asOfDay,
+    facts.included,
+  );
+  return { shop, history, facts, bought };
 }

@@ -6,27 +6,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { customerFacts } from "../../app/analytics/customer-groups";
-import {
-  entryCollectionReport,
-  entryTypeReport,
-  purchaseProducts,
-} from "../../app/analytics/entry-products";
-import { TOUCH_ORDERS, touchHistory, touchShop } from "./acquisition-shop";
+import { entryCollectionReport, entryTypeReport } from "../../app/analytics/entry-products";
+import { touchEntryShop } from "./acquisition-shop";
 import { d } from "./shop";
 
 const AS_OF = d("2025-03-31");
-const shop = touchShop(TOUCH_ORDERS);
-const history = touchHistory(shop);
-const facts = customerFacts(history, { asOfDay: AS_OF, windowDays: 90, maxMonths: 12 });
-const bought = purchaseProducts(
-  history,
-  shop.orders,
-  shop.lineItems,
-  shop.products.length,
-  AS_OF,
-  facts.included,
-);
+const { shop, facts, bought } = touchEntryShop(AS_OF);
 
 /** Product code → collection codes from a product → collection titles map. */
 function membership(of: Record<string, string[]>) {

@@ -13,21 +13,11 @@ import {
 } from "../../app/analytics/entry-products";
 import { buildPurchaseHistory } from "../../app/analytics/history";
 import { createCalendar } from "../../app/analytics/time";
-import { TOUCH_ORDERS, touchHistory, touchShop, type TouchOrder } from "./acquisition-shop";
+import { touchEntryShop, touchShop, type TouchOrder } from "./acquisition-shop";
 import { d } from "./shop";
 
 const AS_OF = d("2025-03-31");
-const shop = touchShop(TOUCH_ORDERS);
-const history = touchHistory(shop);
-const facts = customerFacts(history, { asOfDay: AS_OF, windowDays: 90, maxMonths: 12 });
-const bought = purchaseProducts(
-  history,
-  shop.orders,
-  shop.lineItems,
-  shop.products.length,
-  AS_OF,
-  facts.included,
-);
+const { shop, facts, bought } = touchEntryShop(AS_OF);
 /** Type code per product code from a product → type name map (absent: unknown). */
 function typing(names: Record<string, string>) {
   const types = [...new Set(Object.values(names))];
