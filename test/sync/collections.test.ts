@@ -6,32 +6,17 @@
  * without the title or its version never overwrites it); 64-bit ids; the reader.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebhookJob } from "../../app/jobs/queues.server";
 import {
   loadCollections,
   replaceMemberships,
   upsertCollections,
 } from "../../app/sync/collections.server";
-import type { WebhookContext } from "../../app/sync/context.server";
 import { reconcile } from "../../app/sync/reconcile.server";
 import { collectionRowFrom } from "../../app/sync/rows";
-import { processWebhook } from "../../app/sync/webhook-processing.server";
-import type { SentWebhook } from "../fake-shopify/shop";
-import { startSyncHarness, type SyncHarness } from "./harness";
+import { fakeWebhooks, startSyncHarness, type SyncHarness } from "./harness";
 
 let h: SyncHarness;
-let webhookCtx: WebhookContext;
-let serial = 0;
-
-const jobOf = (sent: SentWebhook, payload: unknown = sent.payload): WebhookJob => ({
-  shop: h.domain,
-  topic: sent.topic.toUpperCase().replace(/[/.]/g, "_"),
-  webhookId: `collections-${++serial}-${sent.webhookId}`,
-  receivedAt: new Date().toISOString(),
-  payload,
-});
-const lastSent = (topic: string) => h.shop.sent.filter((s) => s.topic === topic).at(-1)!;
-const requests = () => h.shop.summary().throttle.stats.requests;
+const { deliver, lastSent, requests } = fakeWebhooks(() => h, "collections");
 
 /** Differences between the stored collections and memberships and Shopify's (empty when equal). */
 async function collectionDifferences(): Promise<string[]> {
@@ -68,7 +53,6 @@ describe("collections", () => {
       currency: "JPY",
       horizonDays: 30,
     });
-    webhookCtx = { ...h.ctx, api: () => h.ctx.api };
   }, 120_000);
 
   afterAll(async () => {
@@ -108,7 +92,7 @@ describe("collections", () => {
     const created = lastSent("collections/create");
     // Only the id reaches Kizuna (include_fields): its payload lists no products.
     expect(Object.keys(created.payload as object)).toEqual(["id"]);
-    await processWebhook(webhookCtx, jobOf(created));
+    await deliver(created);
     expect(await collectionDifferences()).toEqual([]);
 
     // Products added and removed by hand, then a rename: collections/update each time.
@@ -119,19 +103,19 @@ describe("collections", () => {
     h.shop.renameCollection(id, "母の日ギフト");
     const renamed = lastSent("collections/update");
     // Delivered in reverse: each reads the collection as it is now.
-    await processWebhook(webhookCtx, jobOf(renamed));
-    await processWebhook(webhookCtx, jobOf(changed));
+    await deliver(renamed);
+    await deliver(changed);
     expect(await collectionDifferences()).toEqual([]);
 
     h.fake.advance({ minutes: 10 });
     h.shop.deleteCollection(id);
-    await processWebhook(webhookCtx, jobOf(lastSent("collections/delete")));
+    await deliver(lastSent("collections/delete"));
     expect(await collectionDifferences()).toEqual([]);
     expect(
       await h.ctx.db.collectionProduct.count({ where: { shopId: h.shopId, collectionId: id } }),
     ).toBe(0);
     // A late collections/update of the deleted collection: Shopify has none, none is kept.
-    await processWebhook(webhookCtx, jobOf(renamed));
+    await deliver(renamed);
     expect(await collectionDifferences()).toEqual([]);
   }, 120_000);
 
@@ -151,13 +135,13 @@ describe("collections", () => {
     // Shopify sends no collections/update for a rule match that changed.
     expect(h.shop.sent.at(-1)!.topic).toBe("products/update");
     const before = requests();
-    await processWebhook(webhookCtx, jobOf(sent));
+    await deliver(sent);
     expect(requests()).toBe(before + 1);
     expect(await collectionDifferences()).toEqual([]);
 
     // The same delivery again (a stock change carries the same type): no read.
     const again = requests();
-    await processWebhook(webhookCtx, { ...jobOf(sent) });
+    await deliver(sent);
     expect(requests()).toBe(again);
   }, 120_000);
 
