@@ -7,12 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquisitionReport } from "../../app/analytics/acquisition";
 import { attributeCustomers, DEFAULT_CHANNEL_RULES } from "../../app/analytics/channels";
-import { customerFacts } from "../../app/analytics/customer-groups";
 import {
   entryCollectionReport,
   entryProductReport,
   entryTypeReport,
-  purchaseProducts,
 } from "../../app/analytics/entry-products";
 import type { MarketingSpend } from "../../app/analytics/types";
 import { defaultChannelAliases } from "../../app/channel-names";
@@ -47,6 +45,7 @@ import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
 import {
   TOUCH_CUSTOMERS,
   TOUCH_ORDERS,
+  touchEntryShop,
   touchHistory,
   touchShop,
 } from "../analytics/acquisition-shop";
@@ -336,16 +335,10 @@ describe("entry products page data", () => {
   });
 
   it("shows product types, and none while no type is synced", () => {
-    const asOfDay = d(AS_OF_DATE);
-    const facts = customerFacts(history, { asOfDay, windowDays: 90, maxMonths: 12 });
-    const { entry: entryOf } = purchaseProducts(
-      history,
-      shop.orders,
-      shop.lineItems,
-      shop.products.length,
-      asOfDay,
-      facts.included,
-    );
+    const {
+      facts,
+      bought: { entry: entryOf },
+    } = touchEntryShop(d(AS_OF_DATE));
     const block = (typeOf: Int32Array, types: string[]): EntryProductsBlock => {
       const t = entryTypeReport(facts, entryOf, typeOf, types);
       return {
@@ -369,16 +362,10 @@ describe("entry products page data", () => {
   });
 
   it("shows collections, a product in several counting in each, in ja and en", () => {
-    const asOfDay = d(AS_OF_DATE);
-    const facts = customerFacts(history, { asOfDay, windowDays: 90, maxMonths: 12 });
-    const { entry: entryOf } = purchaseProducts(
-      history,
-      shop.orders,
-      shop.lineItems,
-      shop.products.length,
-      asOfDay,
-      facts.included,
-    );
+    const {
+      facts,
+      bought: { entry: entryOf },
+    } = touchEntryShop(d(AS_OF_DATE));
     const ids = ["480000000001", "9223372036854775807"];
     const block = (start: number[], values: number[], titles: string[]): EntryProductsBlock => {
       const collectionsOf = { start: Int32Array.from(start), values: Int32Array.from(values) };
