@@ -4,8 +4,11 @@
  * made the columns too wide), and a value with its base on a second line.
  */
 import { BlockStack, InlineStack, Text } from "@shopify/polaris";
+import type { ReactNode } from "react";
+import type { LtvPoint, Share } from "../analytics/customer-groups";
 import type { MetricDefinition, MetricPeriod } from "../analytics/metric";
-import type { Format } from "../format";
+import { DASH, type Format } from "../format";
+import type { Translator } from "../i18n";
 import { MetricInfo } from "./MetricInfo";
 
 export function ColumnDefinitions({
@@ -49,5 +52,26 @@ export function WithBase({ value, base }: { value: string; base: string | null }
         {base}
       </Text>
     </BlockStack>
+  );
+}
+
+/** A share's cell: its percentage, or a dash when it has no base. */
+export function shareCell(format: Format, share: Share): string {
+  return share.value === null ? DASH : format.percent(share.value);
+}
+
+/** An LTV point's cell: the amount over its customers, or a dash when there is none. */
+export function ltvCell(
+  t: Translator["t"],
+  format: Format,
+  point: LtvPoint | undefined,
+): ReactNode {
+  return point === undefined || point.valueMinor === null ? (
+    DASH
+  ) : (
+    <WithBase
+      value={format.money(point.valueMinor)}
+      base={t("acq.base", { n: format.number(point.customers) })}
+    />
   );
 }

@@ -8,7 +8,7 @@ import type { LtvPoint, Share } from "../analytics/customer-groups";
 import type { MetricDefinition } from "../analytics/metric";
 import { DASH, type Format } from "../format";
 import { useI18n } from "../i18n";
-import { ColumnDefinitions, WithBase } from "./AcquisitionParts";
+import { ColumnDefinitions, ltvCell, shareCell } from "./AcquisitionParts";
 
 /** One row's measures, after its first cell. */
 export interface EntryMeasuresRow {
@@ -53,16 +53,7 @@ export function EntryMeasuresTable({
   testId: string;
 }) {
   const { t } = useI18n();
-  const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
-  const ltvCell = (p: LtvPoint | undefined) =>
-    p === undefined || p.valueMinor === null ? (
-      DASH
-    ) : (
-      <WithBase
-        value={format.money(p.valueMinor)}
-        base={t("acq.base", { n: format.number(p.customers) })}
-      />
-    );
+  const pct = (s: Share) => shareCell(format, s);
   const columns = [
     { heading: t("entry.col.customers"), def: defs.customers },
     { heading: t("acq.col.f2", { days: windowDays }), def: defs.f2 },
@@ -91,7 +82,13 @@ export function EntryMeasuresTable({
             format.number(r.customers),
             pct(r.f2),
             pct(r.repeat),
-            ...ltvMonths.map((m) => ltvCell(r.ltv.find((p) => p.months === m))),
+            ...ltvMonths.map((m) =>
+              ltvCell(
+                t,
+                format,
+                r.ltv.find((p) => p.months === m),
+              ),
+            ),
             pct(r.toSubscription),
             r.medianDays === null ? DASH : t("entry.gaps.days", { n: r.medianDays }),
           ])}

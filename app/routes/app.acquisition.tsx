@@ -13,12 +13,12 @@ import {
 } from "@shopify/polaris";
 import { useState } from "react";
 import type { AcquisitionRow } from "../analytics/acquisition";
-import type { LtvPoint, Share } from "../analytics/customer-groups";
+import type { Share } from "../analytics/customer-groups";
 import type { MetricDefinition } from "../analytics/metric";
 import { TargetBarChart } from "../components/charts";
 import { BlockPending, NoSnapshot } from "../components/EmptyStates";
 import { MetricInfo } from "../components/MetricInfo";
-import { ColumnDefinitions, WithBase } from "../components/AcquisitionParts";
+import { ColumnDefinitions, ltvCell, shareCell, WithBase } from "../components/AcquisitionParts";
 import { useFormat } from "../components/useFormat";
 import { DASH, type Format } from "../format";
 import { useI18n } from "../i18n";
@@ -81,18 +81,9 @@ export default function Acquisition() {
     );
   }
   const name = (key: string) => channelName(i18n, key, view.labels);
-  const pct = (s: Share) => (s.value === null ? DASH : format.percent(s.value));
+  const pct = (s: Share) => shareCell(format, s);
   const money = (v: number | null | undefined) =>
     v === null || v === undefined ? DASH : format.money(v);
-  const ltvCell = (p: LtvPoint | undefined) =>
-    p === undefined || p.valueMinor === null ? (
-      DASH
-    ) : (
-      <WithBase
-        value={format.money(p.valueMinor)}
-        base={t("acq.base", { n: format.number(p.customers) })}
-      />
-    );
   const ltvAt = (row: AcquisitionRow, k: number) =>
     row.ltv.find((p) => p.months === view.ltvMonths[k]);
   // The table shows LTV at 6 and 12 months (those of the report's horizons).
@@ -152,7 +143,7 @@ export default function Acquisition() {
     money(row.cac?.value),
     pct(row.f2),
     pct(row.repeat),
-    ...ltvIndex.map((k) => ltvCell(ltvAt(row, k))),
+    ...ltvIndex.map((k) => ltvCell(t, format, ltvAt(row, k))),
     ...(withPredicted && predicted ? [predictedCell(row)] : []),
     ratioText(i18n, format, row.ltvToCac),
     paybackText(i18n, format, row.payback),
