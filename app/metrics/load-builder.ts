@@ -22,12 +22,12 @@ import {
   i64,
   INT64_MAX,
   INT64_MIN,
+  chunkOrder,
   LineCollector,
-  sortedChunk,
+  OrderChunk,
   u8,
   type CustomerChunk,
   type Id,
-  type OrderChunk,
   type Source,
   type TouchChunk,
 } from "./load-columns";
@@ -92,13 +92,12 @@ class ShopDataBuilder {
   private readonly gross = f64();
   private readonly net = f64();
   private readonly flags = u8();
-  /** Order ids of the chunk being added, its first OrderTable row, the walk's position,
-   *  and (only when touches or lines came out of order) a map id → row. */
-  private chunkIds: Id[] = [];
+  /** The chunk the readers fill (reused), and its rows' OrderTable rows once added. */
+  readonly chunk = new OrderChunk();
+  private tableRowOf = new Int32Array(1024);
+  /** The last chunk's first OrderTable row, and its rows' order (null: as read). */
   private chunkBase = 0;
-  private walk = 0;
-  private rowOf: Map<Id, number> | null = null;
-  private readonly journey = u8();
+  private chunkOrder: Int32Array | null = null;
   /** Per tuple field: OrderTable row → tuple code (filled as touches arrive; −1 missing). */
   private readonly touchRow = i32();
   private readonly touchTuple = i32();
@@ -143,68 +142,66 @@ class ShopDataBuilder {
     return this.ids.length - 1;
   }
 
-  addOrders(input: OrderChunk): void {
-    const chunk = sortedChunk(input);
+  /** Appends the rows of `this.chunk` (filled by a reader) to the OrderTable. */
+  addOrders(): void {
+    const chunk = this.chunk;
+    const n = chunk.length;
+    const order = chunkOrder(chunk);
+    const base = this.customer.length;
+    if (this.tableRowOf.length < n) this.tableRowOf = new Int32Array(n);
     let last: Id | null = null;
+    let lastNumber = NaN;
     let index = -1;
-    this.chunkIds = chunk.orderIds;
-    this.chunkBase = this.customer.length;
-    this.rowOf = null;
-    for (let i = 0; i < chunk.ids.length; i++) {
-      this.journey.push(JOURNEY_UNKNOWN);
-      const id = chunk.ids[i];
-      if (id !== null && id !== last) {
-        last = id;
-        index = this.customerIndex(BigInt(id), chunk.at[i]);
+    for (let p = 0; p < n; p++) {
+      const i = order === null ? p : order[p];
+      this.tableRowOf[i] = base + p;
+      const number = chunk.customer[i];
+      if (!Number.isNaN(number)) {
+        // A number id: compared as a number, made a BigInt once per customer.
+        if (number !== lastNumber) {
+          lastNumber = number;
+          last = number;
+          index = this.customerIndex(BigInt(number), chunk.at[i]);
+        }
+        this.customer.push(index);
+      } else {
+        const id = chunk.customerText.get(i) ?? null;
+        if (id !== null && id !== last) {
+          last = id;
+          lastNumber = NaN;
+          index = this.customerIndex(BigInt(id), chunk.at[i]);
+        }
+        this.customer.push(id === null ? -1 : index);
       }
-      this.customer.push(id === null ? -1 : index);
-      const orderId = chunk.orderIds[i];
-      if (typeof orderId === "number") this.orderId.push(orderId);
-      else {
-        this.textOrderIds.push({ row: this.orderId.length, id: orderId });
-        this.orderId.push(NaN);
+      const orderId = chunk.orderId[i];
+      if (Number.isNaN(orderId)) {
+        this.textOrderIds.push({ row: base + p, id: chunk.orderText.get(i)! });
       }
-      this.processedAt.push(chunk.at[i]);
-      this.gross.push(chunk.gross[i]);
-      this.net.push(chunk.net[i]);
-      this.flags.push(chunk.flags[i]);
+      this.orderId.push(orderId);
     }
-  }
-
-  /** Rewinds the walk over the chunk's order ids (before each stream matched to it). */
-  private rewind(): void {
-    this.walk = 0;
-  }
-
-  /** OrderTable row of an order of the chunk last added by addOrders; undefined: not in it. */
-  private rowOfOrder(id: Id): number | undefined {
-    if (this.rowOf === null) {
-      const ids = this.chunkIds;
-      let k = this.walk;
-      while (k < ids.length && ids[k] !== id) k++;
-      if (k < ids.length) {
-        this.walk = k;
-        return this.chunkBase + k;
-      }
-      this.rowOf = new Map(ids.map((orderId, i) => [orderId, this.chunkBase + i]));
-    }
-    return this.rowOf.get(id);
+    this.processedAt.append(chunk.at, n, order);
+    this.gross.append(chunk.gross, n, order);
+    this.net.append(chunk.net, n, order);
+    this.flags.append(chunk.flags, n, order);
+    this.chunkBase = base;
+    this.chunkOrder = order;
   }
 
   /**
-   * Ids of the orders that can open a customer's first purchase, of the chunk last added by
-   * addOrders: each customer's remaining (neither cancelled nor test) orders at the earliest
+   * Positions (in this.chunk) of the orders that can open a customer's first purchase:
+   * each customer's remaining (neither cancelled nor test) orders at the earliest
    * processedAt among them, ties all included (firstOrders picks one of them). Found here on
    * the rows just loaded, not by a GROUP BY and a join in SQL (which cost more than the
    * orders' own query on SQLite, and seconds when PostgreSQL planned it without statistics).
    */
-  firstOrderCandidates(): Id[] {
-    const ids: Id[] = [];
+  firstOrderCandidates(): number[] {
+    const rows: number[] = [];
     const customer = this.customer.data;
     const at = this.processedAt.data;
     const flags = this.flags.data;
     const dropped = ORDER_CANCELLED | ORDER_TEST;
     const end = this.customer.length;
+    const order = this.chunkOrder;
     let first = NaN;
     for (let r = this.chunkBase; r < end; r++) {
       const c = customer[r];
@@ -213,24 +210,22 @@ class ShopDataBuilder {
       if ((flags[r] & dropped) !== 0) continue;
       // Rows are by time within a customer: the first remaining row sets the earliest time.
       if (Number.isNaN(first)) first = at[r];
-      if (at[r] === first) ids.push(this.chunkIds[r - this.chunkBase]);
+      if (at[r] === first)
+        rows.push(order === null ? r - this.chunkBase : order[r - this.chunkBase]);
     }
-    return ids;
+    return rows;
   }
 
-  /** First touches of the chunk last added by addOrders. */
-  addTouches(chunk: TouchChunk): void {
-    this.rewind();
-    for (let k = 0; k < chunk.orderIds.length; k++) {
-      const row = this.rowOfOrder(chunk.orderIds[k]);
-      if (row === undefined) continue;
-      const text = chunk.tuples[k];
+  /** First touches of rows of the chunk last added by addOrders. */
+  addTouches(touches: TouchChunk): void {
+    for (let k = 0; k < touches.rows.length; k++) {
+      const text = touches.tuples[k];
       let code = this.tupleIndex.get(text);
       if (code === undefined) {
         code = this.tupleIndex.size;
         this.tupleIndex.set(text, code);
       }
-      this.touchRow.push(row);
+      this.touchRow.push(this.tableRowOf[touches.rows[k]]);
       this.touchTuple.push(code);
     }
   }
@@ -252,7 +247,7 @@ class ShopDataBuilder {
   /** Per field, a dictionary over the distinct tuples' values and a code per order row. */
   private attribution(orderCount: number): { columns: AttributionColumns; journey: Uint8Array } {
     const tuples = [...this.tupleIndex.keys()].map((t) => JSON.parse(t) as (string | null)[]);
-    const journey = this.journey.done();
+    const journey = new Uint8Array(orderCount).fill(JOURNEY_UNKNOWN);
     const tupleJourney = tuples.map((t) =>
       t[0] === "visit" ? JOURNEY_VISIT : t[0] === "none" ? JOURNEY_NONE : JOURNEY_UNKNOWN,
     );
@@ -352,15 +347,21 @@ async function readOrders(
     bounds.push(after);
   }
   // Guests first, as the OrderTable contract asks; then (−∞, b1], (b1, b2], …, (bk, ∞).
-  builder.addOrders(await source.orders(null));
+  builder.chunk.reset();
+  await source.orders(null, builder.chunk);
+  builder.addOrders();
   await turn();
   let lo = INT64_MIN;
   for (const hi of [...bounds, INT64_MAX]) {
     const range = { lo, hi };
-    builder.addOrders(await source.orders(range));
+    builder.chunk.reset();
+    await source.orders(range, builder.chunk);
+    builder.addOrders();
     if (acquisition) {
       const candidates = builder.firstOrderCandidates();
-      if (candidates.length > 0) builder.addTouches(await source.touches(candidates));
+      if (candidates.length > 0) {
+        builder.addTouches(await source.touches(builder.chunk, candidates));
+      }
     }
     await turn();
     lo = hi;

@@ -24,19 +24,94 @@ export interface CustomerChunk {
   readonly createdAt: number[];
 }
 
-export interface OrderChunk {
-  /** Order ids (to match first touches and line items). */
-  orderIds: Id[];
-  ids: (Id | null)[];
-  at: number[];
-  gross: number[];
-  net: number[];
-  flags: number[];
+/**
+ * One chunk of orders in typed columns, filled row by row by a reader (`add`, called from
+ * SQLite's aggregate or the COPY decoder) and reused from chunk to chunk: no array of boxed
+ * values per column, no copy before the builder takes the rows.
+ */
+export class OrderChunk {
+  length = 0;
+  /** Order id; NaN when it is above 2^53 (then in `orderText`). */
+  orderId = new Float64Array(1024);
+  readonly orderText = new Map<number, string>();
+  /** Customer id; NaN for a guest order, or an id above 2^53 (then in `customerText`). */
+  customer = new Float64Array(1024);
+  readonly customerText = new Map<number, string>();
+  at = new Float64Array(1024);
+  gross = new Float64Array(1024);
+  net = new Float64Array(1024);
+  flags = new Uint8Array(1024);
+  /** The reader's own handle of each order (SQLite: its rowid, to read first touches by). */
+  key = new Float64Array(1024);
+
+  reset(): void {
+    this.length = 0;
+    this.orderText.clear();
+    this.customerText.clear();
+  }
+
+  add(
+    orderId: Id,
+    customerId: Id | null,
+    at: number,
+    gross: number,
+    net: number,
+    flags: number,
+    key: number,
+  ): void {
+    const i = this.length;
+    if (i === this.orderId.length) this.grow();
+    if (typeof orderId === "number") this.orderId[i] = orderId;
+    else {
+      this.orderId[i] = NaN;
+      this.orderText.set(i, orderId);
+    }
+    if (typeof customerId === "number") this.customer[i] = customerId;
+    else {
+      this.customer[i] = NaN;
+      if (customerId !== null) this.customerText.set(i, customerId);
+    }
+    this.at[i] = at;
+    this.gross[i] = gross;
+    this.net[i] = net;
+    this.flags[i] = flags;
+    this.key[i] = key;
+    this.length = i + 1;
+  }
+
+  /** Order id of row i. */
+  orderIdAt(i: number): Id {
+    const id = this.orderId[i];
+    return Number.isNaN(id) ? this.orderText.get(i)! : id;
+  }
+
+  /** Customer id of row i; null for a guest order. */
+  customerAt(i: number): Id | null {
+    const id = this.customer[i];
+    return Number.isNaN(id) ? (this.customerText.get(i) ?? null) : id;
+  }
+
+  private grow(): void {
+    const twice = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a as never);
+      return b;
+    };
+    const f = (n: number) => new Float64Array(n);
+    this.orderId = twice(this.orderId, f);
+    this.customer = twice(this.customer, f);
+    this.at = twice(this.at, f);
+    this.gross = twice(this.gross, f);
+    this.net = twice(this.net, f);
+    this.flags = twice(this.flags, (n) => new Uint8Array(n));
+    this.key = twice(this.key, f);
+  }
 }
 
-/** First touches of the orders asked for: order id and its tuple (JSON text). */
+/** First touches of the rows asked for: each one's position in the chunk and its tuple (JSON
+ *  text); rows whose order is gone are simply absent. */
 export interface TouchChunk {
-  readonly orderIds: Id[];
+  readonly rows: number[];
   readonly tuples: string[];
 }
 
@@ -44,10 +119,11 @@ export interface TouchChunk {
 export interface Source {
   /** Up to `limit` customers with id > after, ascending. */
   customers(after: bigint, limit: number): Promise<CustomerChunk>;
-  /** Orders of customers in (lo, hi], by customer then time; `null`: guest orders. */
-  orders(range: { lo: bigint; hi: bigint } | null): Promise<OrderChunk>;
-  /** First touches of these orders (ids of one chunk's rows), in the order asked. */
-  touches(orderIds: readonly Id[]): Promise<TouchChunk>;
+  /** Orders of customers in (lo, hi], by customer then time; `null`: guest orders; each
+   *  handed to `into.add` (an empty chunk). */
+  orders(range: { lo: bigint; hi: bigint } | null, into: OrderChunk): Promise<void>;
+  /** First touches of these rows of `chunk` (the chunk the last `orders` filled). */
+  touches(chunk: OrderChunk, rows: readonly number[]): Promise<TouchChunk>;
   /** Line items (no gift cards) of orders with id in (lo, hi], in any order, each handed to
    *  `lines.add`: every order's, the collector keeps those it knows. */
   lineItems(range: { lo: bigint; hi: bigint }, lines: LineCollector): Promise<void>;
@@ -67,6 +143,19 @@ class Column<T extends Float64Array | Int32Array | Uint8Array | BigInt64Array> {
       this.data = next;
     }
     this.data[this.length++] = value;
+  }
+  /** Appends `source[0, count)`, or `source` at the positions `order[0, count)`. */
+  append(source: T, count: number, order: Int32Array | null): void {
+    let size = this.data.length;
+    while (this.length + count > size) size = Math.max(1024, size * 2);
+    if (size !== this.data.length) {
+      const next = this.make(size);
+      next.set(this.data as never);
+      this.data = next;
+    }
+    if (order === null) this.data.set(source.subarray(0, count) as never, this.length);
+    else for (let p = 0; p < count; p++) this.data[this.length + p] = source[order[p]];
+    this.length += count;
   }
   done(): T {
     return this.data.subarray(0, this.length) as T;
@@ -88,31 +177,37 @@ const compareIds = (a: Id, b: Id): number =>
         : 0;
 
 /**
- * The chunk sorted by customer then time. The queries ask for that order, but SQL does not
- * promise that an aggregate sees its subquery's order, so it is checked (and repaired).
+ * The chunk's rows by customer then time: null when they already are (the queries ask for
+ * that order, but SQL does not promise that an aggregate sees its subquery's order, so it
+ * is checked), else the positions in that order (a stable sort: ties keep the reader's
+ * order). Guests (null) first, then by id; time ascending within each (guests included).
  */
-export function sortedChunk(chunk: OrderChunk): OrderChunk {
-  const { ids, at } = chunk;
-  // Guests (null) first, then by id; time ascending within each (guests included).
+export function chunkOrder(chunk: OrderChunk): Int32Array | null {
+  const n = chunk.length;
+  const { customer, at } = chunk;
+  const exact = chunk.customerText.size === 0;
+  let sorted = true;
+  if (exact) {
+    // Numbers only (NaN: guest): no boxed ids.
+    for (let i = 1; i < n && sorted; i++) {
+      const a = customer[i - 1];
+      const b = customer[i];
+      if (a === b || (Number.isNaN(a) && Number.isNaN(b))) sorted = at[i - 1] <= at[i];
+      else sorted = Number.isNaN(a) || (!Number.isNaN(b) && a < b);
+    }
+    if (sorted) return null;
+  }
   const compare = (i: number, j: number): number => {
-    const a = ids[i];
-    const b = ids[j];
+    const a = chunk.customerAt(i);
+    const b = chunk.customerAt(j);
     const byId = a === b ? 0 : a === null ? -1 : b === null ? 1 : compareIds(a, b);
     return byId || at[i] - at[j];
   };
-  let sorted = true;
-  for (let i = 1; i < ids.length && sorted; i++) sorted = compare(i - 1, i) <= 0;
-  if (sorted) return chunk;
-  const perm = Array.from(ids, (_, i) => i).sort(compare);
-  const pick = <T>(values: T[]): T[] => perm.map((i) => values[i]);
-  return {
-    orderIds: pick(chunk.orderIds),
-    ids: pick(ids),
-    at: pick(at),
-    gross: pick(chunk.gross),
-    net: pick(chunk.net),
-    flags: pick(chunk.flags),
-  };
+  if (!exact) {
+    for (let i = 1; i < n && sorted; i++) sorted = compare(i - 1, i) <= 0;
+    if (sorted) return null;
+  }
+  return Int32Array.from(Array.from({ length: n }, (_, i) => i).sort(compare));
 }
 
 /**
@@ -179,14 +274,64 @@ function lowerBound(sorted: Float64Array, value: number, from = 0): number {
   return a;
 }
 
-/** Codes of a dictionary in order of first appearance; −1 for null. */
-class Dictionary {
-  readonly index = new Map<Id, number>();
+/**
+ * Codes of a dictionary in order of first appearance; −1 for null. Numeric ids go through an
+ * open-addressing table over their doubles (a line each, ~8M at a 1M-customer shop: a Map
+ * keyed by heap numbers cost several times more); text ids (above 2^53) through a Map.
+ */
+export class Dictionary {
+  /** Id of each code. */
+  readonly ids: Id[] = [];
+  private keys = new Float64Array(1024);
+  private codes = new Int32Array(1024).fill(-1);
+  private numbers = 0;
+  private readonly text = new Map<string, number>();
+
   code(id: Id | null): number {
     if (id === null) return -1;
-    let k = this.index.get(id);
-    if (k === undefined) this.index.set(id, (k = this.index.size));
+    if (typeof id === "string") {
+      let k = this.text.get(id);
+      if (k === undefined) {
+        this.text.set(id, (k = this.ids.length));
+        this.ids.push(id);
+      }
+      return k;
+    }
+    const mask = this.codes.length - 1;
+    // Ids are whole numbers below 2^53: both 32-bit halves feed the hash.
+    let slot = Math.imul((id >>> 0) ^ Math.imul((id / 4_294_967_296) | 0, 0x9e3779b1), 0x85ebca6b);
+    for (slot = (slot ^ (slot >>> 15)) & mask; ; slot = (slot + 1) & mask) {
+      const k = this.codes[slot];
+      if (k < 0) break;
+      if (this.keys[slot] === id) return k;
+    }
+    const k = this.ids.length;
+    this.ids.push(id);
+    this.keys[slot] = id;
+    this.codes[slot] = k;
+    if (++this.numbers * 2 > this.codes.length) this.grow();
     return k;
+  }
+
+  /** Doubles the table (kept at most half full) and re-inserts every number. */
+  private grow(): void {
+    const keys = this.keys;
+    const codes = this.codes;
+    this.keys = new Float64Array(keys.length * 2);
+    this.codes = new Int32Array(codes.length * 2).fill(-1);
+    const mask = this.codes.length - 1;
+    for (let s = 0; s < codes.length; s++) {
+      if (codes[s] < 0) continue;
+      const id = keys[s];
+      let slot = Math.imul(
+        (id >>> 0) ^ Math.imul((id / 4_294_967_296) | 0, 0x9e3779b1),
+        0x85ebca6b,
+      );
+      slot = (slot ^ (slot >>> 15)) & mask;
+      while (this.codes[slot] >= 0) slot = (slot + 1) & mask;
+      this.keys[slot] = id;
+      this.codes[slot] = codes[s];
+    }
   }
 }
 
@@ -365,7 +510,7 @@ export class LineCollector {
       codes: Int32Array,
       dictionary: Dictionary,
     ): { codes: Int32Array; ids: string[] } => {
-      const ids = [...dictionary.index.keys()];
+      const ids = dictionary.ids;
       const final = new Int32Array(ids.length).fill(-1);
       const order: string[] = [];
       for (let i = 0; i < n; i++) {

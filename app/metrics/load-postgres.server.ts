@@ -4,7 +4,13 @@ import { to as copyTo } from "pg-copy-streams";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/types";
 import { ATTRIBUTION_TUPLE } from "./load-builder";
-import { DISCOUNT_FLAGS, type LineCollector, type Id, type Source } from "./load-columns";
+import {
+  DISCOUNT_FLAGS,
+  type Id,
+  type LineCollector,
+  type OrderChunk,
+  type Source,
+} from "./load-columns";
 
 /** PostgreSQL's binary COPY header: signature, flags, header-extension length. */
 const COPY_HEADER_BYTES = 11 + 4 + 4;
@@ -93,6 +99,40 @@ function collectLineCopy(buffer: Buffer, into: LineCollector): void {
   }
 }
 
+/**
+ * Hands each order row of a binary COPY (id, customer id: int8; processedAt: timestamp;
+ * gross, net: int8; flags: int4) straight to the chunk's typed columns.
+ */
+function collectOrderCopy(buffer: Buffer, into: OrderChunk): void {
+  if (buffer.length < COPY_HEADER_BYTES) return;
+  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
+  const int8 = (): Id | null => {
+    const length = buffer.readInt32BE(at);
+    at += 4;
+    if (length === -1) return null;
+    const value = int8At(buffer, at);
+    at += length;
+    return value;
+  };
+  for (;;) {
+    const fields = buffer.readInt16BE(at);
+    at += 2;
+    if (fields === -1) break;
+    if (fields !== 6) throw new Error(`COPY row of ${fields} fields`);
+    const orderId = int8() as Id;
+    const customerId = int8();
+    // timestamp(3): microseconds since 2000-01-01, exact milliseconds.
+    const time = Math.round((int8() as number) / 1000) + PG_EPOCH_MS;
+    // Money and flags are exact numbers below 2^53, as the engine takes them.
+    const gross = int8() as number;
+    const net = int8() as number;
+    if (buffer.readInt32BE(at) !== 4) throw new Error("COPY: flags not an int4");
+    const flags = buffer.readInt32BE(at + 4);
+    at += 8;
+    into.add(orderId, customerId, time, gross, net, flags, NaN);
+  }
+}
+
 async function copyOut(client: pg.Client, sql: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
@@ -135,7 +175,6 @@ export async function loadPostgres<T>(
         ("cancelledAt" IS NOT NULL)::int * ${ORDER_CANCELLED} + "test"::int * ${ORDER_TEST}
           + "subscription"::int * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS}
       FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
-    const orderColumns = ["int8", "int8", "timestamp", "int8", "int8", "int4"] as const;
     const source: Source = {
       async customers(after, limit) {
         const columns: (Id | null)[][] = [[], []];
@@ -146,36 +185,33 @@ export async function loadPostgres<T>(
         );
         return { ids: columns[0] as Id[], createdAt: columns[1] as number[] };
       },
-      async orders(range) {
+      async orders(range, into) {
         const sql = range
           ? `${orderRow} AND "customerId" > ${literal(range.lo)} AND "customerId" <= ${literal(range.hi)}
              ORDER BY "customerId", "processedAt", "id"`
           : `${orderRow} AND "customerId" IS NULL ORDER BY "processedAt", "id"`;
-        const columns: (Id | null)[][] = [[], [], [], [], [], []];
-        parseBinaryCopy(await copyOut(client, sql), orderColumns, columns);
-        // Money and flags are exact numbers below 2^53, as the engine takes them.
-        return {
-          orderIds: columns[0] as Id[],
-          ids: columns[1],
-          at: columns[2] as number[],
-          gross: columns[3] as number[],
-          net: columns[4] as number[],
-          flags: columns[5] as number[],
-        };
+        collectOrderCopy(await copyOut(client, sql), into);
       },
-      async touches(orderIds) {
+      async touches(chunk, rows) {
         const tuple = ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ");
-        const ids = orderIds.map((id) => (typeof id === "number" ? literal(id) : bigLiteral(id)));
+        const ids = rows.map((r) => {
+          const id = chunk.orderIdAt(r);
+          return typeof id === "number" ? literal(id) : bigLiteral(id);
+        });
         // One primary-key probe per id: a LATERAL subquery with LIMIT 1 is not flattened
         // into a join, which the planner made a hash join over the shop's whole order
-        // table per chunk. The probes follow the array, so the rows come in its order.
-        const sql = `SELECT o."id", o."t"
-          FROM unnest('{${ids.join(",")}}'::int8[]) AS j("id")
-          CROSS JOIN LATERAL (SELECT o."id", json_build_array(o."journey", ${tuple})::text AS "t"
+        // table per chunk. The probes follow the array; each row carries its position in it.
+        const sql = `SELECT j."k", o."t"
+          FROM unnest('{${ids.join(",")}}'::int8[]) WITH ORDINALITY AS j("id", "k")
+          CROSS JOIN LATERAL (SELECT json_build_array(o."journey", ${tuple})::text AS "t"
             FROM "Order" o WHERE o."shopId" = ${shop} AND o."id" = j."id" LIMIT 1) o`;
         const columns: (Id | null)[][] = [[], []];
         parseBinaryCopy(await copyOut(client, sql), ["int8", "text"], columns);
-        return { orderIds: columns[0] as Id[], tuples: columns[1] as string[] };
+        // Ordinality counts from 1.
+        return {
+          rows: (columns[0] as number[]).map((k) => rows[k - 1]),
+          tuples: columns[1] as string[],
+        };
       },
       async lineItems(range, into) {
         // No join with the orders (planned without statistics, after a backfill, it took

@@ -20,6 +20,8 @@ const db = createDatabase(url);
 const store = createRowStore(url);
 let shopId = 0;
 let otherShopId = 0;
+/** The same kind of shop without ids above 2^53 (the loader's usual path, ids as numbers). */
+let narrowShopId = 0;
 
 const BIG = 9_007_199_254_740_993n; // 2^53 + 1
 const DAY = 86_400_000;
@@ -35,18 +37,20 @@ function random(seed: number): () => number {
   };
 }
 
-function seededShop(seed: number): { orders: OrderRow[]; deleted: bigint[] } {
+function seededShop(seed: number, wide = true): { orders: OrderRow[]; deleted: bigint[] } {
   const next = random(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
   const start = Date.parse("2024-01-01T00:00:00Z");
   // Order ids: a shuffled pool (so id order is not time order), some above 2^53.
   const ids: bigint[] = [];
-  for (let k = 1; k <= 200; k++) ids.push(k % 9 === 0 ? BIG + BigInt(k) : BigInt(k * 1000));
+  for (let k = 1; k <= 200; k++) {
+    ids.push(k % 9 === 0 && wide ? BIG + BigInt(k) : BigInt(k * 1000));
+  }
   for (let k = ids.length - 1; k > 0; k--) {
     const j = Math.floor(next() * (k + 1));
     [ids[k], ids[j]] = [ids[j], ids[k]];
   }
-  const products = [11n, 12n, 13n, BIG + 100n, null];
+  const products = [11n, 12n, 13n, wide ? BIG + 100n : 14n, null];
   const journey = (): Journey | null => {
     const r = next();
     if (r < 0.2) return null;
@@ -128,10 +132,16 @@ beforeAll(async () => {
     lineItems: (o.lineItems ?? []).map((l) => ({ ...l, productId: 999n, id: l.id + 10_000n })),
   }));
   await store.upsertOrders(otherShopId, other);
+  narrowShopId = (
+    await db.shop.create({ data: { domain: `load-lines-narrow-${stamp}.myshopify.com` } })
+  ).id;
+  const narrow = seededShop(17, false);
+  await store.upsertOrders(narrowShopId, narrow.orders);
+  for (const id of narrow.deleted) await store.deleteOrder(narrowShopId, id);
 });
 
 afterAll(async () => {
-  await db.shop.deleteMany({ where: { id: { in: [shopId, otherShopId] } } });
+  await db.shop.deleteMany({ where: { id: { in: [shopId, otherShopId, narrowShopId] } } });
   await store.close();
   await db.$disconnect();
 });
@@ -149,7 +159,7 @@ const ATTRIBUTION = [
 const SALES_CHANNEL = new Set(["channelHandle", "sourceName"]);
 
 /** What the loader must give, read plainly through Prisma and sorted in JavaScript. */
-async function reference() {
+async function reference(shopId: number) {
   const orders = await db.order.findMany({ where: { shopId, deleted: false } });
   const lines = await db.orderLineItem.findMany({ where: { shopId } });
   const byId = (a: { id: bigint }, b: { id: bigint }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -257,7 +267,7 @@ function loaded(data: ShopData) {
 
 describe("loading line items and first touches by order id", () => {
   it("gives the reference's lines, codes and touches, whatever the chunk size", async () => {
-    const expected = await reference();
+    const expected = await reference(shopId);
     // The seeded shop has every case it is meant to have.
     expect(expected.lines.order.length).toBeGreaterThan(100);
     expect(expected.products).toContain((BIG + 100n).toString());
@@ -267,6 +277,19 @@ describe("loading line items and first touches by order id", () => {
     // Chunks of 1–7 customers: line ranges of 4–28 orders, touch queries per chunk.
     for (const chunkCustomers of [1, 2, 7]) {
       expect(await loadShopData(url, shopId, { chunkCustomers })).toEqual(whole);
+    }
+  });
+
+  it("gives the reference's lines, codes and touches when every id fits a number", async () => {
+    const expected = await reference(narrowShopId);
+    expect(expected.lines.order.length).toBeGreaterThan(100);
+    expect(expected.products.every((id) => BigInt(id) <= BigInt(Number.MAX_SAFE_INTEGER))).toBe(
+      true,
+    );
+    const whole = await loadShopData(url, narrowShopId);
+    expect(loaded(whole)).toEqual(expected);
+    for (const chunkCustomers of [1, 7]) {
+      expect(await loadShopData(url, narrowShopId, { chunkCustomers })).toEqual(whole);
     }
   });
 
