@@ -354,14 +354,17 @@ export class LineCollector {
   private last = -Infinity;
   private textCursor = 0;
   private lastText: bigint | null = null;
-  private readonly row = i32();
+  /** The lines kept so far: `count` of them, in typed columns grown together (one
+   *  capacity check a line, not one a column). */
+  private count = 0;
+  private row = new Int32Array(1024);
   /** Line ids (as doubles: they only order an order's lines). */
-  private readonly lineId = f64();
-  private readonly product = i32();
-  private readonly variant = i32();
-  private readonly quantity = i32();
-  private readonly current = i32();
-  private readonly net = f64();
+  private lineId = new Float64Array(1024);
+  private product = new Int32Array(1024);
+  private variant = new Int32Array(1024);
+  private quantity = new Int32Array(1024);
+  private current = new Int32Array(1024);
+  private net = new Float64Array(1024);
   private readonly products = new Dictionary();
   private readonly variants = new Dictionary();
 
@@ -463,13 +466,33 @@ export class LineCollector {
   ): void {
     const row = this.rowOf(orderId);
     if (row < 0) return;
-    this.row.push(row);
-    this.lineId.push(Number(lineId));
-    this.product.push(this.products.code(product));
-    this.variant.push(this.variants.code(variant));
-    this.quantity.push(quantity);
-    this.current.push(currentQuantity);
-    this.net.push(net);
+    const i = this.count;
+    if (i === this.row.length) this.grow();
+    this.row[i] = row;
+    this.lineId[i] = Number(lineId);
+    this.product[i] = this.products.code(product);
+    this.variant[i] = this.variants.code(variant);
+    this.quantity[i] = quantity;
+    this.current[i] = currentQuantity;
+    this.net[i] = net;
+    this.count = i + 1;
+  }
+
+  private grow(): void {
+    const twice = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a as never);
+      return b;
+    };
+    const int = (n: number) => new Int32Array(n);
+    const float = (n: number) => new Float64Array(n);
+    this.row = twice(this.row, int);
+    this.lineId = twice(this.lineId, float);
+    this.product = twice(this.product, int);
+    this.variant = twice(this.variant, int);
+    this.quantity = twice(this.quantity, int);
+    this.current = twice(this.current, int);
+    this.net = twice(this.net, float);
   }
 
   finish(orderCount: number): {
@@ -477,8 +500,8 @@ export class LineCollector {
     products: string[];
     variants: string[];
   } {
-    const n = this.row.length;
-    const rows = this.row.done();
+    const n = this.count;
+    const rows = this.row.subarray(0, n);
     // Stable counting sort by OrderTable row.
     const at = new Int32Array(orderCount + 1);
     for (let i = 0; i < n; i++) at[rows[i] + 1]++;
@@ -487,7 +510,7 @@ export class LineCollector {
     for (let i = 0; i < n; i++) from[at[rows[i]]++] = i;
     // Within an order, by line id (the databases give them in storage order): an insertion
     // sort of each order's few lines.
-    const lineId = this.lineId.data;
+    const lineId = this.lineId;
     for (let p = 1; p < n; p++) {
       const i = from[p];
       let q = p;
@@ -524,8 +547,8 @@ export class LineCollector {
       }
       return { codes, ids: order };
     };
-    const product = recode(place(this.product.done(), int), this.products);
-    const variant = recode(place(this.variant.done(), int), this.variants);
+    const product = recode(place(this.product, int), this.products);
+    const variant = recode(place(this.variant, int), this.variants);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[to[i]] = rows[i];
     return {
@@ -534,9 +557,9 @@ export class LineCollector {
         order,
         product: product.codes,
         variant: variant.codes,
-        quantity: place(this.quantity.done(), int),
-        currentQuantity: place(this.current.done(), int),
-        netMinor: place(this.net.done(), (k) => new Float64Array(k)),
+        quantity: place(this.quantity, int),
+        currentQuantity: place(this.current, int),
+        netMinor: place(this.net, (k) => new Float64Array(k)),
       },
       products: product.ids,
       variants: variant.ids,
