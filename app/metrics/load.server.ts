@@ -4,18 +4,20 @@
  * query is scoped to the shop; deleted (tombstoned) rows are left out.
  *
  * Rows travel in chunks, not one by one: on SQLite a query hands a range's rows to a
- * JavaScript aggregate that pushes them into arrays (customers and touch tuples still come
- * as JSON arrays that JSON.parse turns into values in native code; per-row driver calls
- * cost ~1.5 µs a row, more than the engine spends per order); on PostgreSQL each chunk is
- * one binary COPY of plain rows (building JSON there cost ~7× more). A million customers'
- * 4M orders come back in ~20 queries. Memory stays bounded by the chunk.
+ * JavaScript aggregate that writes them into a chunk's typed columns (customers and touch
+ * tuples still come as JSON arrays that JSON.parse turns into values in native code;
+ * per-row driver calls cost ~1.5 µs a row, more than the engine spends per order); on
+ * PostgreSQL each chunk is one binary COPY of plain rows (building JSON there cost ~7×
+ * more), decoded into the same columns. A million customers' 4M orders come back in ~20
+ * queries. Memory stays bounded by the chunk. What is left of the load's time at 1M
+ * customers is mostly SQLite's own and the row hand-over (decision 0070).
  *
  * Acquisition inputs (docs/decisions/0054-acquisition-compute.md, 0066-load-path.md): the
  * first touch only of the orders that can open a customer's first purchase (their earliest
  * order that is neither cancelled nor test; ties all come), found on each chunk's loaded
- * rows and read by primary key, as one JSON tuple per order that is dictionary-coded once
- * per distinct tuple; touches come in the chunk's order, so a walk alongside the chunk
- * matches them (a map of the chunk's ids is built only if they ever do not). Line items,
+ * rows and read by rowid on SQLite, by primary key on PostgreSQL, as one JSON tuple per
+ * order that is dictionary-coded once per distinct tuple; each touch comes back with its
+ * position in the request, which names its chunk row. Line items,
  * only of the customers' remaining orders and without gift cards, are read last from the
  * line table alone (no join), by order-id ranges, and matched to their OrderTable row in
  * Node (LineCollector).
