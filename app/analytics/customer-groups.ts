@@ -191,9 +191,35 @@ interface Accumulator {
    *  every k in j..observed, a customer observed m months counts for k in 1..m. */
   readonly netDiff: Float64Array;
   readonly countDiff: Int32Array;
+  /** Row g × FACT_CODES: members per factCodes code (the passes that tally; finish expands
+   *  it into the counts above). */
+  readonly tally: Int32Array;
 }
 
-function accumulator(groupCount: number, maxMonths: number): Accumulator {
+/**
+ * What addCustomer adds for a customer, as one code per customer: observed ≥ 1 month,
+ * repeat, F2 (−1, 0, 1) and conversion to subscription (−1, 0, 1). A pass then counts a
+ * member with one increment of its group's code instead of six counters and their tests;
+ * finish turns the codes' counts back into the same integer counts.
+ */
+const FACT_CODES = 36;
+const factCodeCache = new WeakMap<CustomerFacts, Uint8Array>();
+
+function factCodes(facts: CustomerFacts): Uint8Array {
+  let codes = factCodeCache.get(facts);
+  if (codes !== undefined) return codes;
+  const { included, observedMonths, repeat, f2, toSubscription } = facts;
+  codes = new Uint8Array(included.length);
+  for (let c = 0; c < codes.length; c++) {
+    if (!included[c]) continue;
+    codes[c] =
+      (((observedMonths[c] >= 1 ? 2 : 0) + repeat[c]) * 3 + f2[c] + 1) * 3 + toSubscription[c] + 1;
+  }
+  factCodeCache.set(facts, codes);
+  return codes;
+}
+
+function accumulator(groupCount: number, maxMonths: number, tallied = false): Accumulator {
   return {
     groupCount,
     customers: new Int32Array(groupCount),
@@ -204,7 +230,35 @@ function accumulator(groupCount: number, maxMonths: number): Accumulator {
     subscriptionConverted: new Int32Array(groupCount),
     netDiff: new Float64Array(groupCount * (maxMonths + 2)),
     countDiff: new Int32Array(groupCount * (maxMonths + 2)),
+    tally: new Int32Array(tallied ? groupCount * FACT_CODES : 0),
   };
+}
+
+/** The counts of the tallied codes, into the counters addCustomer fills. */
+function expandTally(a: Accumulator, W: number): void {
+  const { tally } = a;
+  if (tally.length === 0) return;
+  for (let g = 0; g < a.groupCount; g++) {
+    for (let x = 0; x < FACT_CODES; x++) {
+      const count = tally[g * FACT_CODES + x];
+      if (count === 0) continue;
+      const sub = (x % 3) - 1;
+      const f2 = (Math.floor(x / 3) % 3) - 1;
+      const repeat = Math.floor(x / 9) % 2;
+      const observed = Math.floor(x / 18);
+      a.customers[g] += count;
+      a.repeaters[g] += repeat * count;
+      if (f2 >= 0) {
+        a.f2Base[g] += count;
+        a.f2Converted[g] += f2 * count;
+      }
+      if (sub >= 0) {
+        a.subscriptionBase[g] += count;
+        a.subscriptionConverted[g] += sub * count;
+      }
+      if (observed) a.countDiff[g * W + 1] += count;
+    }
+  }
 }
 
 /** Counts customer c in group g, except the net revenue (added per purchase by callers). */
@@ -232,6 +286,7 @@ function addCustomer(a: Accumulator, facts: CustomerFacts, c: number, g: number)
 
 function finish(a: Accumulator, K: number): GroupStats {
   const W = K + 2;
+  expandTally(a, W);
   const ltvNet = new Float64Array(a.groupCount * (K + 1));
   const ltvCustomers = new Int32Array(a.groupCount * (K + 1));
   for (let g = 0; g < a.groupCount; g++) {
@@ -300,21 +355,24 @@ export function groupStatsOfRows(
   const W = K + 2;
   const n = facts.history.customerCount;
   if (rows.start.length !== n + 1) throw new RangeError("rows must have one row per customer");
-  const a = accumulator(groupCount, K);
+  const a = accumulator(groupCount, K, true);
   const { purchaseStart, purchaseNet } = facts.history;
   const { included, observedMonths, purchaseMonth } = facts;
   const { start, values } = rows;
-  const netDiff = a.netDiff;
+  const { netDiff, countDiff, tally } = a;
+  const code = factCodes(facts);
   for (let c = 0; c < n; c++) {
     const r0 = start[c];
     const r1 = start[c + 1];
     if (r0 === r1 || !included[c]) continue;
+    const x = code[c];
+    const observed = observedMonths[c];
     for (let i = r0; i < r1; i++) {
       const g = values[i];
-      if (g < 0) throw new RangeError(`group ${g} outside 0..${groupCount - 1}`);
-      addCustomer(a, facts, c, g);
+      if (g < 0 || g >= groupCount) throw new RangeError(`group ${g} outside 0..${groupCount - 1}`);
+      tally[g * FACT_CODES + x]++;
+      if (observed >= 1) countDiff[g * W + observed + 1]--;
     }
-    const observed = observedMonths[c];
     if (observed < 1) continue;
     let total = 0;
     const end = purchaseStart[c + 1];
@@ -344,7 +402,7 @@ export function groupStatsByCodes(
   for (const g of groupings) {
     if (g.code.length !== n) throw new RangeError("code must have one entry per customer");
   }
-  const acc = groupings.map((g) => accumulator(g.groupCount, K));
+  const acc = groupings.map((g) => accumulator(g.groupCount, K, true));
   const G = groupings.length;
   const bases = new Int32Array(G);
   const active = new Int32Array(G);
@@ -352,17 +410,24 @@ export function groupStatsByCodes(
   const { included, observedMonths, purchaseMonth } = facts;
   const codes = groupings.map((g) => g.code);
   const nets = acc.map((a) => a.netDiff);
+  const counted = acc.map((a) => a.countDiff);
+  const tallies = acc.map((a) => a.tally);
+  const groupCounts = groupings.map((g) => g.groupCount);
+  const code = factCodes(facts);
   for (let c = 0; c < n; c++) {
     if (!included[c]) continue;
     let count = 0;
+    const x = code[c];
+    const observed = observedMonths[c];
     for (let i = 0; i < G; i++) {
       const g = codes[i][c];
       if (g < 0) continue;
-      addCustomer(acc[i], facts, c, g);
+      if (g >= groupCounts[i]) throw new RangeError(`group ${g} outside 0..${groupCounts[i] - 1}`);
+      tallies[i][g * FACT_CODES + x]++;
+      if (observed >= 1) counted[i][g * W + observed + 1]--;
       active[count] = i;
       bases[count++] = g * W;
     }
-    const observed = observedMonths[c];
     if (count === 0 || observed < 1) continue;
     let total = 0;
     const end = purchaseStart[c + 1];
