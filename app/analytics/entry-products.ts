@@ -248,116 +248,6 @@ function countPairs(
   }
 }
 
-/** A values array grown by half (the rows' estimate fell short). */
-const grown = (values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-  const more = new Int32Array(Math.ceil(values.length * 1.5) + 64);
-  more.set(values);
-  return more;
-};
-
-/**
- * purchaseProducts for an order table in the documented order whose line items are sorted
- * by order row (as loaded): the orders and their lines in one walk, each order's purchase
- * (first, second, neither) decided as it is reached, each customer's rows sorted when the
- * next customer starts. Null at the first line out of that order (or pointing past the
- * table): the caller's general path then reads everything again, and throws where it would
- * have. A line with a product outside the dictionary throws here, as there: every line
- * before it has been checked.
- */
-function productsInRowOrder(
-  history: PurchaseHistory,
-  orders: OrderTable,
-  lineItems: LineItemTable,
-  P: number,
-  asOfDay: number,
-  included: Uint8Array,
-): PurchaseProducts | null {
-  const n = history.customerCount;
-  const { purchaseStart, purchaseDay, purchaseOrders } = history;
-  const { customer, flags } = orders;
-  const itemOrder = lineItems.order;
-  const itemProduct = lineItems.product;
-  const orderCount = orders.length;
-  const lines = lineItems.length;
-  const pairs = pairCounts(P);
-  const firstStart = new Int32Array(n + 1);
-  const secondStart = new Int32Array(n + 1);
-  // Sized by the lines per order (untouched pages cost nothing), grown if that falls short.
-  const perOrder = lines / Math.max(1, orderCount);
-  let firstValues = new Int32Array(Math.ceil(n * perOrder * 1.25) + 64);
-  let secondValues = new Int32Array(Math.ceil(n * perOrder) + 64);
-  let current = -1;
-  let left0 = 0;
-  let left1 = 0;
-  let cur = -1;
-  let w0 = 0;
-  let w1 = 0;
-  let row0 = 0;
-  let row1 = 0;
-  let i = 0;
-  for (let o = 0; o < orderCount && i < lines; o++) {
-    const c = customer[o];
-    // Which purchase the order belongs to: 1 = first, 2 = second, 0 none (as the ordinals
-    // of the general path: a customer's first purchaseOrders[s] remaining orders are the
-    // first purchase).
-    let k = 0;
-    if (c >= 0 && !(flags[o] & DROPPED) && included[c]) {
-      if (c !== current) {
-        current = c;
-        const s = purchaseStart[c];
-        left0 = purchaseOrders[s];
-        left1 =
-          s + 1 < purchaseStart[c + 1] && purchaseDay[s + 1] <= asOfDay ? purchaseOrders[s + 1] : 0;
-      }
-      if (left0 > 0) {
-        k = 1;
-        left0--;
-      } else if (left1 > 0) {
-        k = 2;
-        left1--;
-      }
-    }
-    if (itemOrder[i] < o) return null;
-    for (; i < lines && itemOrder[i] === o; i++) {
-      const p = itemProduct[i];
-      if (p < 0) continue;
-      if (p >= P) throw new RangeError(`Line item ${i}: product ${p} outside the dictionary`);
-      if (k === 0) continue;
-      if (c !== cur) {
-        w0 = sortUnique(firstValues, row0, w0);
-        w1 = sortUnique(secondValues, row1, w1);
-        if (w1 > row1) countPairs(pairs, P, firstValues, row0, w0, secondValues, row1, w1);
-        for (let x = cur + 1; x <= c; x++) {
-          firstStart[x] = w0;
-          secondStart[x] = w1;
-        }
-        cur = c;
-        row0 = w0;
-        row1 = w1;
-      }
-      if (k === 1) {
-        if (w0 === firstValues.length) firstValues = grown(firstValues);
-        firstValues[w0++] = p;
-      } else {
-        if (w1 === secondValues.length) secondValues = grown(secondValues);
-        secondValues[w1++] = p;
-      }
-    }
-  }
-  // Lines left over point past the table or back (the general path says which).
-  if (i < lines) return null;
-  w0 = sortUnique(firstValues, row0, w0);
-  w1 = sortUnique(secondValues, row1, w1);
-  if (w1 > row1) countPairs(pairs, P, firstValues, row0, w0, secondValues, row1, w1);
-  firstStart.fill(w0, cur + 1, n + 1);
-  secondStart.fill(w1, cur + 1, n + 1);
-  return {
-    entry: { start: firstStart, values: firstValues.subarray(0, w0) },
-    next: { start: secondStart, values: secondValues.subarray(0, w1) },
-    pairs,
-  };
-}
-
 /**
  * Distinct products of each included customer's first (entry) and second purchase, CSR by
  * customer with codes ascending. Linear in orders and line items.
@@ -374,17 +264,13 @@ export function purchaseProducts(
   const n = history.customerCount;
   const { purchaseStart, purchaseDay } = history;
   const { customer, flags } = orders;
-  // The row order the history read the same table in (no second check when it has it).
-  const rowOrder = history.rowOrder !== undefined ? history.rowOrder : sortedRowOrder(orders);
-  if (rowOrder === null) {
-    const merged = productsInRowOrder(history, orders, lineItems, P, asOfDay, included);
-    if (merged !== null) return merged;
-  }
 
   // Which purchase each order belongs to: 1 = first, 2 = second, 0 none. History merged a
   // customer's orders, in (customer, processedAt) order, into purchases of purchaseOrders[p]
   // orders each: the first ones of a customer are the first purchase.
   const ordinal = new Int8Array(orders.length);
+  // The row order the history read the same table in (no second check when it has it).
+  const rowOrder = history.rowOrder !== undefined ? history.rowOrder : sortedRowOrder(orders);
   const { purchaseOrders } = history;
   let current = -1;
   let left0 = 0;
@@ -434,6 +320,11 @@ export function purchaseProducts(
     const perOrder = lines / Math.max(1, orderCount);
     let firstValues = new Int32Array(Math.ceil(firstOrders * perOrder * 1.1) + 64);
     let secondValues = new Int32Array(Math.ceil(secondOrders * perOrder * 1.1) + 64);
+    const grown = (values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const more = new Int32Array(Math.ceil(values.length * 1.5) + 64);
+      more.set(values);
+      return more;
+    };
     let cur = -1;
     let w0 = 0;
     let w1 = 0;
