@@ -689,13 +689,10 @@ export function entryTypeReport(
     readonly binEdges?: readonly number[];
   } = {},
 ): EntryTypeReport {
-  const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
-  const shares = [...(options.shares ?? [0.5, 0.8])];
-  const binEdges = [...(options.binEdges ?? DEFAULT_GAP_BIN_EDGES)];
   const T = types.length;
   const n = facts.history.customerCount;
   if (entry.start.length !== n + 1) throw new RangeError("entry must have one row per customer");
-  const { included, gap12 } = facts;
+  const { included } = facts;
 
   // Distinct types per customer, CSR (at most one per entry product).
   const start = new Int32Array(n + 1);
@@ -723,7 +720,24 @@ export function entryTypeReport(
   }
   start[n] = w;
   const rows = { start, values: values.subarray(0, w) };
-  const out: EntryTypeRow[] = entryGroups(facts, rows, T, [gap12], {
+  return {
+    types: typeRows(facts, rows, types, options),
+    customersTyped: typed,
+    customersUntyped: untyped,
+  };
+}
+
+/** The rows of the distinct groups of each customer's first purchase (types, collections). */
+function typeRows(
+  facts: CustomerFacts,
+  rows: Csr,
+  types: readonly string[],
+  options: NonNullable<Parameters<typeof entryTypeReport>[4]>,
+): EntryTypeRow[] {
+  const ltvMonths = [...(options.ltvMonths ?? [6, 12])];
+  const shares = [...(options.shares ?? [0.5, 0.8])];
+  const binEdges = [...(options.binEdges ?? DEFAULT_GAP_BIN_EDGES)];
+  return entryGroups(facts, rows, types.length, [facts.gap12], {
     ltvMonths,
     shares,
     binEdges,
@@ -737,7 +751,6 @@ export function entryTypeReport(
     toSubscription: g.toSubscription,
     firstToSecond: g.gaps[0],
   }));
-  return { types: out, customersTyped: typed, customersUntyped: untyped };
 }
 
 /** One collection of the first purchase (entryCollectionReport). */
@@ -761,9 +774,9 @@ export interface EntryCollectionReport {
  * Entry products by collection (docs/decisions/0069-collections.md): a product sits in any
  * number of collections, so each customer counts once for each distinct collection among
  * the products of the first purchase (rows overlap and add up to more than the customers).
- * `collectionsOf` maps product code → collection codes. Each customer's entry products are
- * expanded into their collections and handed to the product-type report as products of one
- * group each: one accumulator over "the groups of the first purchase" serves both reports.
+ * `collectionsOf` maps product code → collection codes. Each customer's distinct collections
+ * are read straight from the entry products' (one pass) and counted by the product-type
+ * report's accumulator: one accumulator over "the groups of the first purchase" serves both.
  */
 export function entryCollectionReport(
   facts: CustomerFacts,
@@ -774,36 +787,49 @@ export function entryCollectionReport(
 ): EntryCollectionReport {
   const n = entry.start.length - 1;
   const P = collectionsOf.start.length - 1;
+  const T = titles.length;
   const { included } = facts;
+  // Each included customer's distinct collections (codes of the titles), CSR, in one pass
+  // over the entry products: as the product-type report's rows would be for the entry
+  // products expanded into their collections.
   const start = new Int32Array(n + 1);
-  let total = 0;
-  for (let c = 0; c < n; c++) {
-    start[c] = total;
-    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
-      const p = entry.values[i];
-      if (p < P) total += collectionsOf.start[p + 1] - collectionsOf.start[p];
-    }
-  }
-  start[n] = total;
-  const values = new Int32Array(total);
+  let values = new Int32Array(Math.max(64, entry.values.length));
+  const seenBy = new Int32Array(T).fill(-1);
   let w = 0;
+  let inCollections = 0;
   let outside = 0;
   for (let c = 0; c < n; c++) {
-    for (let i = entry.start[c]; i < entry.start[c + 1]; i++) {
+    start[c] = w;
+    const e0 = entry.start[c];
+    const e1 = entry.start[c + 1];
+    if (e0 === e1 || !included[c]) continue;
+    let any = false;
+    for (let i = e0; i < e1; i++) {
       const p = entry.values[i];
       if (p >= P) continue;
-      for (let j = collectionsOf.start[p]; j < collectionsOf.start[p + 1]; j++) {
-        values[w++] = collectionsOf.values[j];
+      const j1 = collectionsOf.start[p + 1];
+      for (let j = collectionsOf.start[p]; j < j1; j++) {
+        any = true;
+        const k = collectionsOf.values[j];
+        if (k < 0 || k >= T || seenBy[k] === c) continue;
+        seenBy[k] = c;
+        if (w === values.length) {
+          const more = new Int32Array(Math.ceil(values.length * 1.5));
+          more.set(values);
+          values = more;
+        }
+        values[w++] = k;
       }
     }
+    if (w > start[c]) inCollections++;
     // Bought products, none in a collection: not in any row, counted here.
-    if (start[c + 1] === start[c] && entry.start[c + 1] > entry.start[c] && included[c]) outside++;
+    if (!any) outside++;
   }
-  const identity = Int32Array.from({ length: titles.length }, (_, k) => k);
-  const byGroup = entryTypeReport(facts, { start, values }, identity, titles, options);
+  start[n] = w;
+  const rows = typeRows(facts, { start, values: values.subarray(0, w) }, titles, options);
   return {
-    collections: byGroup.types.map(({ productType, ...row }) => ({ ...row, title: productType })),
-    customersInCollections: byGroup.customersTyped,
+    collections: rows.map(({ productType, ...row }) => ({ ...row, title: productType })),
+    customersInCollections: inCollections,
     customersOutside: outside,
   };
 }
