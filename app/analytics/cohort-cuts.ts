@@ -94,22 +94,11 @@ export function concatMemberships(parts: readonly CutMembership[]): CutMembershi
   return { cutCount: offset, start, group };
 }
 
-/** A pass over the same memberships counted in cohortCuts' walk (migrationCutCounter). */
-export interface CutVisitor {
-  /** Customer c, in the cuts group[j0 .. j1 − 1] (j0 < j1), each customer once, ascending. */
-  visit(c: number, j0: number, j1: number): void;
-}
-
-/**
- * Every cut's cohort counts. Linear in purchases × cuts per customer. `also` is shown every
- * customer in some cut during the same walk (the migration counts of the same cuts: one walk
- * over the customers and their purchases for both).
- */
+/** Every cut's cohort counts. Linear in purchases × cuts per customer. */
 export function cohortCuts(
   history: PurchaseHistory,
   membership: CutMembership,
   options: CohortCutOptions,
-  also?: CutVisitor,
 ): CohortCut[] {
   const { asOfDay } = options;
   if (!Number.isInteger(asOfDay)) throw new RangeError("asOfDay must be an integer local day");
@@ -169,7 +158,6 @@ export function cohortCuts(
     const j0 = start[c];
     const j1 = start[c + 1];
     if (j0 === j1) continue;
-    if (also !== undefined) also.visit(c, j0, j1);
     const p = purchaseStart[c];
     const end = purchaseStart[c + 1];
     if (p === end || purchaseDay[p] > asOfDay) continue;

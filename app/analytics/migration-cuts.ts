@@ -5,7 +5,7 @@
  * customers): a cut's matrix says where its customers stand in the whole shop. Rates are
  * derived by the reader; complements are sums and differences of cuts (combineMigrationCuts).
  */
-import type { CutMembership, CutVisitor } from "./cohort-cuts";
+import type { CutMembership } from "./cohort-cuts";
 import type { PurchaseHistory } from "./history";
 import { validateRange } from "./metric";
 import { YOY_COUNT_KEYS, type SegmentMigration, type YoyCounts } from "./migration";
@@ -26,24 +26,16 @@ const YOY_COUNTS = YOY_COUNT_KEYS.length;
 const YOY_REVENUE = 3;
 
 /**
- * migrationCuts' counting, customer by customer, for a pass over the customers that another
- * function already makes (cohortCuts: one walk per customer for both, decision 0065).
+ * Every cut's migration counts. `current` is yoyMigration's period; `segments` the shop's
+ * segmentMigration (its per-customer segments at both dates). Linear in the purchases of
+ * customers in some cut × cuts per customer.
  */
-export interface MigrationCutCounter extends CutVisitor {
-  /** The cuts, once every customer in some cut has been visited. */
-  result(): MigrationCut[];
-}
-
-/**
- * The counter of migrationCuts: visit(c, j0, j1) counts customer c in the cuts
- * membership.group[j0 .. j1 − 1] (its whole row; each customer once).
- */
-export function migrationCutCounter(
+export function migrationCuts(
   history: PurchaseHistory,
   membership: CutMembership,
   current: DayRange,
   segments: SegmentMigration,
-): MigrationCutCounter {
+): MigrationCut[] {
   validateRange(current);
   const previous = previousYearRange(current);
   if (previous.endDay > current.startDay) {
@@ -66,14 +58,13 @@ export function migrationCutCounter(
   // One walk per customer in some cut (as the two functions': the YoY periods and the
   // segment dates' interval), then added to each of their cuts.
   const last = Math.max(current.endDay - 1, toAsOfDay);
-  const currentStart = current.startDay;
-  const currentEnd = current.endDay;
-  const previousStart = previous.startDay;
-  const previousEnd = previous.endDay;
-  const visit = (c: number, j0: number, j1: number): void => {
+  for (let c = 0; c < n; c++) {
+    const j0 = start[c];
+    const j1 = start[c + 1];
+    if (j0 === j1) continue;
     const begin = purchaseStart[c];
     const end = purchaseStart[c + 1];
-    if (begin === end) return;
+    if (begin === end) continue;
     const firstDay = purchaseDay[begin];
     let inPrevious = false;
     let inCurrent = false;
@@ -83,11 +74,11 @@ export function migrationCutCounter(
       const d = purchaseDay[p];
       if (d > last) break;
       if (d > fromAsOfDay && d <= toAsOfDay) segmentNet += purchaseNet[p];
-      if (d >= currentEnd) continue;
-      if (d >= currentStart) {
+      if (d >= current.endDay) continue;
+      if (d >= current.startDay) {
         inCurrent = true;
         net += purchaseNet[p];
-      } else if (d >= previousStart && d < previousEnd) {
+      } else if (d >= previous.startDay && d < previous.endDay) {
         inPrevious = true;
       }
     }
@@ -96,19 +87,19 @@ export function migrationCutCounter(
     let was = -1;
     let retained = -1;
     if (inPrevious) {
-      const isNew = firstDay >= previousStart;
+      const isNew = firstDay >= previous.startDay;
       was = isNew ? 0 : 1;
       if (inCurrent) retained = isNew ? 2 : 3;
     }
     let now = -1;
-    if (inCurrent) now = firstDay >= currentStart ? 4 : inPrevious ? 5 : 6;
+    if (inCurrent) now = firstDay >= current.startDay ? 4 : inPrevious ? 5 : 6;
     const a = fromSegment[c];
     const b = toSegment[c];
     const cell =
       a === NO_SEGMENT && b === NO_SEGMENT
         ? -1
         : (a === NO_SEGMENT ? none : a) * size + (b === NO_SEGMENT ? none : b);
-    if (was < 0 && now < 0 && cell < 0) return;
+    if (was < 0 && now < 0 && cell < 0) continue;
     for (let j = j0; j < j1; j++) {
       const g = group[j];
       const y = g * YOY_COUNTS;
@@ -123,42 +114,21 @@ export function migrationCutCounter(
         revenue[g * cells + cell] += segmentNet;
       }
     }
-  };
-  const result = (): MigrationCut[] =>
-    Array.from({ length: cutCount }, (_, g): MigrationCut => {
-      const y = g * YOY_COUNTS;
-      const r = g * YOY_REVENUE;
-      return {
-        ...yoyCountsFrom((i) => yoyCounts[y + i]),
-        currentRevenueMinor: {
-          new: yoyRevenue[r],
-          retained: yoyRevenue[r + 1],
-          reactivated: yoyRevenue[r + 2],
-        },
-        counts: counts.slice(g * cells, (g + 1) * cells),
-        revenueMinor: revenue.slice(g * cells, (g + 1) * cells),
-      };
-    });
-  return { visit, result };
-}
-
-/**
- * Every cut's migration counts. `current` is yoyMigration's period; `segments` the shop's
- * segmentMigration (its per-customer segments at both dates). Linear in the purchases of
- * customers in some cut × cuts per customer.
- */
-export function migrationCuts(
-  history: PurchaseHistory,
-  membership: CutMembership,
-  current: DayRange,
-  segments: SegmentMigration,
-): MigrationCut[] {
-  const counter = migrationCutCounter(history, membership, current, segments);
-  const { start } = membership;
-  for (let c = 0; c < history.customerCount; c++) {
-    if (start[c] < start[c + 1]) counter.visit(c, start[c], start[c + 1]);
   }
-  return counter.result();
+  return Array.from({ length: cutCount }, (_, g): MigrationCut => {
+    const y = g * YOY_COUNTS;
+    const r = g * YOY_REVENUE;
+    return {
+      ...yoyCountsFrom((i) => yoyCounts[y + i]),
+      currentRevenueMinor: {
+        new: yoyRevenue[r],
+        retained: yoyRevenue[r + 1],
+        reactivated: yoyRevenue[r + 2],
+      },
+      counts: counts.slice(g * cells, (g + 1) * cells),
+      revenueMinor: revenue.slice(g * cells, (g + 1) * cells),
+    };
+  });
 }
 
 type YoyCountKey = (typeof YOY_COUNT_KEYS)[number];

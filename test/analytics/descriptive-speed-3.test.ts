@@ -19,9 +19,6 @@ import {
   type Csr,
 } from "../../app/analytics/entry-products";
 import { buildPurchaseHistory } from "../../app/analytics/history";
-import { cohortCuts, concatMemberships, membershipOfCodes } from "../../app/analytics/cohort-cuts";
-import { segmentMigration } from "../../app/analytics/migration";
-import { migrationCutCounter, migrationCuts } from "../../app/analytics/migration-cuts";
 import { createCalendar } from "../../app/analytics/time";
 import { RANDOM_SPAN_DAYS, RANDOM_START_MS, randomShop, tableFromRaw } from "./shop";
 
@@ -160,43 +157,6 @@ describe("entry collections read in one pass", () => {
           expect(entryCollectionReport(facts, entry, collectionsOf, titles)).toEqual(
             expandedCollections(facts, entry, collectionsOf, titles),
           );
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
-});
-
-describe("migration counts of the cuts in the cohort cuts' walk", () => {
-  it("equal migrationCuts' own walk; the cohort cuts are unchanged (property)", () => {
-    fc.assert(
-      fc.property(
-        randomShop(),
-        fc.integer(),
-        fc.integer({ min: 0, max: RANDOM_SPAN_DAYS }),
-        fc.integer({ min: 1, max: 365 }),
-        ({ customers, orders }, seed, asOf, length) => {
-          const h = buildPurchaseHistory(tableFromRaw(orders), customers, tokyo);
-          const asOfDay = tokyo.dayOf(RANDOM_START_MS) + asOf;
-          const current = { startDay: asOfDay + 1 - length, endDay: asOfDay + 1 };
-          const segments = segmentMigration(h, {
-            fromAsOfDay: asOfDay - 365,
-            toAsOfDay: asOfDay,
-          });
-          // Customers in 0–2 cuts of 6 (some in none; some without purchases by asOfDay).
-          const code = (k: number) =>
-            Int32Array.from({ length: customers }, (_, c) => {
-              const x = ((c * 2654435761 + seed * (k + 5)) >>> 0) % 4;
-              return x === 3 ? -1 : x;
-            });
-          const m = concatMemberships([
-            membershipOfCodes(code(0), 3),
-            membershipOfCodes(code(1), 3),
-          ]);
-          const options = { asOfDay, fromMonth: h.monthOf(asOfDay) - 6, maxMonths: 5 };
-          const counter = migrationCutCounter(h, m, current, segments);
-          expect(cohortCuts(h, m, options, counter)).toEqual(cohortCuts(h, m, options));
-          expect(counter.result()).toEqual(migrationCuts(h, m, current, segments));
         },
       ),
       { numRuns: 150 },

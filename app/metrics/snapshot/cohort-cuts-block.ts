@@ -13,7 +13,7 @@ import {
 import { yoyCounts, type SegmentMigration } from "../../analytics/migration";
 import {
   combineMigrationCuts,
-  migrationCutCounter,
+  migrationCuts,
   type MigrationCut,
 } from "../../analytics/migration-cuts";
 import type { PurchaseHistory } from "../../analytics/history";
@@ -179,27 +179,20 @@ export function cohortCutsStage(
 
   const asOfMonth = history.monthOf(asOfDay);
   const membership: CutMembership = { cutCount: labels.length, start, group: group.subarray(0, w) };
-  // The migration page's counts over the same memberships, complements alike: counted in
-  // the cohort cuts' walk over the customers (one walk for both).
-  const counter =
-    migration === undefined
-      ? undefined
-      : migrationCutCounter(history, membership, migration.current, migration.segments);
-  const cuts = cohortCuts(
-    history,
-    membership,
-    {
-      asOfDay,
-      fromMonth: asOfMonth - MAX_COHORT_ROWS + 1,
-      maxMonths: CUT_MONTHS,
-      maxPurchases: CUT_PURCHASES,
-    },
-    counter,
-  );
+  const cuts = cohortCuts(history, membership, {
+    asOfDay,
+    fromMonth: asOfMonth - MAX_COHORT_ROWS + 1,
+    maxMonths: CUT_MONTHS,
+    maxPurchases: CUT_PURCHASES,
+  });
   const whole = channelsCoverAll
     ? cuts.slice(firstChannel, firstChannel + channelCuts)
     : [cuts[allCut]];
-  const moves = counter === undefined ? null : counter.result();
+  // The migration page's counts over the same memberships, complements alike.
+  const moves =
+    migration === undefined
+      ? null
+      : migrationCuts(history, membership, migration.current, migration.segments);
   const wholeMoves =
     moves === null
       ? []
