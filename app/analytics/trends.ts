@@ -276,10 +276,9 @@ export function periodTrends(
     for (const k of row) newBuckets[w++] = k;
     newBucketStart[i + 1] = w;
   }
-  /** The customer's distinct grid months with purchases, and whether a purchase in the month
-   *  was not their first: each layout's buckets are then read off this short list. */
-  const monthList = new Int32Array(count);
-  const monthRepeat = new Uint8Array(count);
+  /** Per layout, the customer's last bucket (flat number) and whether they repeated in it. */
+  const lastK = new Int32Array(layoutCount).fill(-1);
+  const repeatK = new Uint8Array(layoutCount);
 
   // Year-over-year windows are whole months. With month bits counted from `maskBase` (23
   // months before the grid), month i's previous year is bits i..i+11 and its own year bits
@@ -340,7 +339,6 @@ export function periodTrends(
     let intervals = 0;
     let lastBit = -1;
     let lastI = -1;
-    let months = 0;
     let firstSub = -1;
     let secondSub = -1;
     let runStart = -1;
@@ -388,33 +386,28 @@ export function periodTrends(
       purchasesByMonth[i]++;
       ordersByMonth[i] += purchaseOrders[p];
       revenueByMonth[i] += net;
-      // Days ascend, so a month's purchases are consecutive.
-      if (i !== lastI) {
-        lastI = i;
-        monthList[months] = i;
-        monthRepeat[months++] = p > begin ? 1 : 0;
-      } else if (p > begin) {
-        monthRepeat[months - 1] = 1;
+      if (i === lastI && p > begin + 1) continue; // same month, already a repeat buyer
+      lastI = i;
+      for (let g = 0; g < layoutCount; g++) {
+        const k = bucketAt[g * count + i];
+        if (k < 0) continue;
+        const last = lastK[g];
+        if (k !== last) {
+          if (last >= 0 && repeatK[g]) repeatersAll[last]++;
+          buyersAll[k]++;
+          lastK[g] = k;
+          repeatK[g] = 0;
+        }
+        if (p > begin) repeatK[g] = 1;
       }
     }
-    // Per layout: a buyer once per bucket their months fall in, a repeat buyer there when a
-    // purchase in it was not their first.
-    for (let g = 0; g < layoutCount && months > 0; g++) {
-      const row = g * count;
-      let last = -1;
-      let repeated = 0;
-      for (let j = 0; j < months; j++) {
-        const k = bucketAt[row + monthList[j]];
-        if (k < 0) continue;
-        if (k !== last) {
-          if (last >= 0 && repeated) repeatersAll[last]++;
-          buyersAll[k]++;
-          last = k;
-          repeated = 0;
-        }
-        repeated |= monthRepeat[j];
-      }
-      if (last >= 0 && repeated) repeatersAll[last]++;
+    // Closed and reset for the next customer in one loop over the layouts.
+    for (let g = 0; g < layoutCount; g++) {
+      const k = lastK[g];
+      if (k < 0) continue;
+      if (repeatK[g]) repeatersAll[k]++;
+      lastK[g] = -1;
+      repeatK[g] = 0;
     }
     if (runStart >= 0) {
       activeDiff[runStart]++;
