@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULT_DATABASE_URL, isPostgresUrl } from "./database-url.mjs";
 import { postgresSchemaFrom } from "./schemas.mjs";
 
@@ -17,8 +17,8 @@ const prismaCli = path.join(root, "node_modules", "prisma", "build", "index.js")
 const SOURCE = path.join(root, "prisma", "schema.prisma");
 const POSTGRES = path.join(root, "prisma", "postgresql", "schema.prisma");
 
-function prisma(args, databaseUrl) {
-  execFileSync(process.execPath, [prismaCli, ...args], {
+function prisma(args, databaseUrl, nodeArgs = []) {
+  execFileSync(process.execPath, [...nodeArgs, prismaCli, ...args], {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
@@ -45,5 +45,6 @@ if (!args.has("--no-migrate") && !args.has("--write-schemas")) {
   }
   const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   console.log(`migrating ${isPostgresUrl(url) ? "PostgreSQL" : url}`);
-  prisma(["migrate", "deploy"], url);
+  const exitWhenDone = path.join(root, "prisma", "exit-when-migrated.mjs");
+  prisma(["migrate", "deploy"], url, ["--import", pathToFileURL(exitWhenDone).href]);
 }
