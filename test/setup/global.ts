@@ -1,13 +1,16 @@
 /**
  * Once per run: a fresh SQLite file (or the given PostgreSQL database) with every
  * committed migration applied, the same way `npm install` sets up a user's database; the
- * run's directory and its watchdog, so that nothing the run starts outlives it
- * (test/setup/reaper.mjs).
+ * template the test files copy their private databases from (test/helpers/private-
+ * database.ts), migrated at the same time; the run's directory and its watchdog, so that
+ * nothing the run starts outlives it (test/setup/reaper.mjs).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
+import { makeTemplate } from "../helpers/private-database";
 import { testDatabaseUrl } from "./database";
 import { dropDatabases, reap, removeRunKeys, runDatabases, runDirFor } from "./reaper.mjs";
 
@@ -49,17 +52,19 @@ function startReaping(): () => Promise<void> {
   };
 }
 
-export default function setup(): () => Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const stopReaping = startReaping();
   const url = testDatabaseUrl();
   if (isSqliteUrl(url)) {
     const file = sqliteFilePath(url);
     for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
   }
-  execFileSync(process.execPath, ["prisma/setup.mjs", "--migrate-only"], {
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, DATABASE_URL: url },
-  });
+  await Promise.all([
+    promisify(execFile)(process.execPath, ["prisma/setup.mjs", "--migrate-only"], {
+      env: { ...process.env, DATABASE_URL: url },
+    }),
+    makeTemplate(url, process.env.KIZUNA_TEST_RUN_DIR!),
+  ]);
   return async () => {
     await stopReaping();
     await removeRunKeys(redisUrl, keyPrefix);
