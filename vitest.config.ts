@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { testDatabaseUrl } from "./test/setup/database";
+import LongestFirst from "./test/setup/sequencer";
 
 // One database per run: DATABASE_URL when set (CI's PostgreSQL run), else a fresh SQLite
 // file in the run's directory. Tests isolate themselves by shop: every row is shop-scoped.
@@ -63,6 +64,8 @@ export default defineConfig({
     // isolated by shop, queue prefix, port and temp directory. `--maxWorkers=N` overrides.
     maxWorkers: 2,
     minWorkers: 1,
+    // Longest files first, also on a fresh clone (decision 0068).
+    sequence: { sequencer: LongestFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // expect.poll waits on a browser or a worker. Its default bound (1 s) is too short on a
