@@ -684,6 +684,8 @@ const SERIES_MAX_TERMS = 5000;
 /** Rescaling step of the series' running weights, so they neither overflow nor underflow. */
 const RESCALE = 1e250;
 const LN_RESCALE = Math.log(RESCALE);
+/** The series' stopping level 1e-17, raised by a margin far above the rounding of its test. */
+const TAIL_SKIP = 1e-17 * (1 + 1e-9);
 
 /**
  * E[Y(t) | alive, x, T]: expected purchases in (T, T+t] of a customer known to be alive at T
@@ -729,7 +731,11 @@ export function bgnbdExpectedPerAlive(p: BgNbdParams, t: number, x: number, T: n
     }
     // Tail bound: every later weight ratio is ≤ q ((A+m)z/(m+1) falls with m when A ≥ 1 and
     // stays below z otherwise) and d_m ≤ d_n + (m−n)·ρ_n, so the rest is at most
-    // w·(d·q/(1−q) + ρ·q/(1−q)²).
+    // w·(d·q/(1−q) + ρ·q/(1−q)²). That bound is ≥ w·z·d (q ≥ z): while w·z·d is clearly
+    // above the stopping level the test below cannot pass, and its three divisions are
+    // skipped — the series stops at the same term as testing every term (the margin covers
+    // the rounding of both sides).
+    if (w * z * d > TAIL_SKIP * sum) continue;
     const q = A >= 1 ? ((A + n) * z) / (n + 1) : z;
     if (q < 1) {
       const tail = ((w * q) / (1 - q)) * (d + rho / (1 - q));
