@@ -858,7 +858,18 @@ export function fitParetoNbd(data: FrequencyData, options: ParetoNbdFitOptions =
   let logCovariance: number[] | null = null;
   if (limit === null) {
     // Standard errors only for an interior optimum (a stopped fit has none to give).
-    const plain = objectiveFor(prep, penalizer);
+    // The optimiser's last point is the estimate, and its value and gradient are known (the
+    // same pass, deterministic): neither the value here nor the Hessian's base point costs a
+    // pass of its own.
+    const pass = objectiveFor(prep, penalizer);
+    const known = Number.isFinite(result.value) ? result : null;
+    const plain = (at: Float64Array, grad: Float64Array): number => {
+      if (known !== null && at.every((v, i) => v === known.x[i])) {
+        grad.set(known.gradient);
+        return known.value;
+      }
+      return pass(at, grad);
+    };
     const gPhi = new Float64Array(4);
     value = plain(phi, gPhi);
     gradientMaxAbs = Math.max(...Array.from(gPhi, Math.abs));
