@@ -24,7 +24,9 @@ import {
   logParameterObjective,
   minimizeBfgs,
   newtonPolish,
+  objectiveAt,
   subsampleThenPolish,
+  type KnownPoint,
   type MinimizeResult,
 } from "./optimize";
 import {
@@ -550,6 +552,8 @@ export function fitDropoutModel(
   let converged = false;
   let message = "";
   const warm = (options.warmStart ?? data.length > 50_000) && options.initial === undefined;
+  // Set when the fit ends on a Newton polish, whose last pass was at the optimum.
+  let optimum: KnownPoint | null = null;
   if (options.initial !== undefined) {
     // Given parameters (last night's fit) are within a few standard errors of today's optimum:
     // Newton's quadratic convergence there takes 2–3 passes. BFGS from an identity matrix would
@@ -559,6 +563,7 @@ export function fitDropoutModel(
     iterations += polished.iterations;
     if (polished.converged) {
       phi = polished.x;
+      optimum = polished;
       converged = true;
       message = "Newton steps from the initial parameters converged";
     }
@@ -570,6 +575,7 @@ export function fitDropoutModel(
       iterations = fit.iterations;
       if (fit.x) {
         phi = fit.x;
+        optimum = fit.optimum;
         converged = true;
         message = "Newton steps from a subsample fit converged";
       } else if (fit.rough !== null) {
@@ -613,11 +619,12 @@ export function fitDropoutModel(
     converged = best.converged;
     message = best.message;
   }
-  // One Hessian pass at the optimum: log-likelihood, gradient and standard errors.
+  // One Hessian pass at the optimum (the polish's last one when it ended there, not redone):
+  // log-likelihood, gradient and standard errors. Counted as a pass either way.
   const params = fromPhi(phi);
   const gPhi = new Float64Array(4);
   const hPhi = new Float64Array(16);
-  const value = objective(phi, gPhi, hPhi);
+  const value = objectiveAt(objective, phi, optimum, gPhi, hPhi);
   evaluations++;
   let penalty = boundaryPenalty(phi, null, null);
   for (let i = 0; i < 4; i++) penalty += penalizer * phi[i] * phi[i];

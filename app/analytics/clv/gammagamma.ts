@@ -9,7 +9,9 @@ import {
   logParamUncertainty,
   logParameterObjective,
   minimizeBfgs,
+  objectiveAt,
   subsampleThenPolish,
+  type KnownPoint,
 } from "./optimize";
 import { digamma, lnGamma, lnGammaIncrement, trigamma } from "./special";
 import type { ConvergenceInfo } from "./bgnbd";
@@ -315,6 +317,8 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
     { p: 10, q: 10, gamma: 5 * prep.scale },
   ];
   let phi: Float64Array | null = null;
+  // The full objective at phi when the fit ends on a Newton polish (its last pass).
+  let optimum: KnownPoint | null = null;
   let converged = false;
   let message = "";
   let iterations = 0;
@@ -329,6 +333,7 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
     iterations = fit.iterations;
     if (fit.x) {
       phi = fit.x;
+      optimum = fit.optimum;
       converged = true;
       message = "Newton steps from a subsample fit converged";
     }
@@ -357,7 +362,7 @@ export function fitGammaGamma(data: SpendData, options: GammaGammaFitOptions = {
   const W = prep.totalWeight;
   const gPhi = new Float64Array(3);
   const hPhi = new Float64Array(9);
-  objective(phi, gPhi, hPhi);
+  objectiveAt(objective, phi, optimum, gPhi, hPhi);
   evaluations++;
   const logLikelihood =
     spendLogLikelihood(prep, p, q, gammaScaled, null) - W * Math.log(prep.scale);

@@ -443,10 +443,34 @@ export function logParameterObjective(
   return value;
 }
 
-export interface NewtonResult {
+/** An objective's value, gradient and Hessian at x, as a pass there computed them. */
+export interface KnownPoint {
   readonly x: Float64Array;
   readonly value: number;
   readonly gradient: Float64Array;
+  readonly hessian: Float64Array;
+}
+
+/**
+ * f(x) with its gradient and Hessian written to grad and hess: copied from `known` when it
+ * is that very point (passes are deterministic, so it is the same numbers), else one pass.
+ */
+export function objectiveAt(
+  f: ObjectiveWithHessian,
+  x: Float64Array,
+  known: KnownPoint | null,
+  grad: Float64Array,
+  hess: Float64Array,
+): number {
+  if (known !== null && known.x.length === x.length && known.x.every((v, i) => v === x[i])) {
+    grad.set(known.gradient);
+    hess.set(known.hessian);
+    return known.value;
+  }
+  return f(x, grad, hess);
+}
+
+export interface NewtonResult extends KnownPoint {
   readonly iterations: number;
   readonly evaluations: number;
   readonly converged: boolean;
@@ -476,6 +500,7 @@ export function newtonPolish(
     x,
     value,
     gradient: g,
+    hessian: H,
     iterations,
     evaluations,
     converged,
@@ -527,17 +552,20 @@ export function subsampleThenPolish(
   start: ArrayLike<number>,
 ): {
   x: Float64Array | null;
+  /** The full objective at x (the polish's last pass), null with x. */
+  optimum: KnownPoint | null;
   rough: MinimizeResult | null;
   iterations: number;
   evaluations: number;
 } {
   const rough = minimizeBfgs(subsample, start, { gradientTolerance: 1e-7 });
   let evaluations = rough.evaluations * SUBSAMPLE_PASS;
-  if (!rough.converged) return { x: null, rough: null, iterations: 0, evaluations };
+  if (!rough.converged) return { x: null, optimum: null, rough: null, iterations: 0, evaluations };
   const polished = newtonPolish(full, rough.x);
   evaluations += polished.evaluations;
   return {
     x: polished.converged ? polished.x : null,
+    optimum: polished.converged ? polished : null,
     rough,
     iterations: polished.iterations,
     evaluations,
