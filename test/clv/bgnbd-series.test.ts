@@ -1,16 +1,32 @@
 /**
  * bgnbdExpectedPerAlive skips its tail test while a cheap lower bound of the tail is clearly
- * above the stopping level: the series must still stop at the same term, so every value is
- * bit for bit that of testing every term (the reference below, the series as it was).
+ * above the stopping level, and bgnbdExpectedPerAliveFrom reads d_n and ρ_n from a table
+ * shared by every T and t of one x: the series must still stop at the same term with the same
+ * sum, so every value is bit for bit that of testing every term and dividing in place (the
+ * reference below, the series as it was).
  */
 import { describe, expect, it } from "vitest";
 import {
   bgnbdExpectedPerAlive,
+  bgnbdExpectedPerAliveFrom,
   conditionalRateQuadrature,
+  DropoutSeriesTable,
+  pairExpectations,
   type BgNbdParams,
 } from "../../app/analytics/clv";
 
 const RESCALE = 1e250;
+
+const PARAMS: BgNbdParams[] = [
+  { r: 0.9504122280670693, alpha: 97.82431573633434, a: 0.7721173857285365, b: 4.612427983 },
+  { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, // CDNOW, weeks
+  { r: 0.05, alpha: 0.3, a: 3.5, b: 0.2 }, // r + x < 1, fast purchases
+  { r: 40, alpha: 2, a: 8600, b: 12 }, // degenerate a ≫ 1
+  { r: 1.3653436, alpha: 128.048, a: 2.4873368, b: 11.82043 }, // MBG/NBD's b + 1
+];
+const XS = [0, 1, 2, 3, 5, 8, 13, 30, 120];
+const TS = [0, 0.5, 3, 17, 38.86, 90, 250, 640, 1100];
+const TIMES = [0.5, 1, 7, 30, 90, 365, 730.5, 3650];
 
 function reference(p: BgNbdParams, t: number, x: number, T: number): number {
   if (!(t > 0)) return 0;
@@ -48,19 +64,11 @@ function reference(p: BgNbdParams, t: number, x: number, T: number): number {
 
 describe("bgnbdExpectedPerAlive's series", () => {
   it("equals testing the tail at every term, bit for bit", () => {
-    const params: BgNbdParams[] = [
-      { r: 0.9504122280670693, alpha: 97.82431573633434, a: 0.7721173857285365, b: 4.612427983 },
-      { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, // CDNOW, weeks
-      { r: 0.05, alpha: 0.3, a: 3.5, b: 0.2 }, // r + x < 1, fast purchases
-      { r: 40, alpha: 2, a: 8600, b: 12 }, // degenerate a ≫ 1
-      { r: 1.3653436, alpha: 128.048, a: 2.4873368, b: 11.82043 }, // MBG/NBD's b + 1
-    ];
-    const times = [0.5, 1, 7, 30, 90, 365, 730.5, 3650];
     let compared = 0;
-    for (const p of params) {
-      for (const x of [0, 1, 2, 3, 5, 8, 13, 30, 120]) {
-        for (const T of [0, 0.5, 3, 17, 38.86, 90, 250, 640, 1100]) {
-          for (const t of times) {
+    for (const p of PARAMS) {
+      for (const x of XS) {
+        for (const T of TS) {
+          for (const t of TIMES) {
             const got = bgnbdExpectedPerAlive(p, t, x, T);
             const want = reference(p, t, x, T);
             expect(Object.is(got, want), `${JSON.stringify(p)} t=${t} x=${x} T=${T}`).toBe(true);
@@ -70,5 +78,52 @@ describe("bgnbdExpectedPerAlive's series", () => {
       }
     }
     expect(compared).toBe(5 * 9 * 9 * 8);
+  });
+
+  it("equals it with d_n and ρ_n read from a table shared across T and t", () => {
+    let compared = 0;
+    for (const p of PARAMS) {
+      const tables = new Map(XS.map((x) => [x, new DropoutSeriesTable(p, x)]));
+      // T outermost, so each table is extended by many series in turn, as in a pass.
+      for (const T of TS) {
+        for (const x of XS) {
+          for (const t of TIMES) {
+            const got = bgnbdExpectedPerAliveFrom(p, t, x, T, tables.get(x)!);
+            const want = reference(p, t, x, T);
+            expect(Object.is(got, want), `${JSON.stringify(p)} t=${t} x=${x} T=${T}`).toBe(true);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(5 * 9 * 9 * 8);
+  });
+
+  it("gives pairExpectations equal to evaluating each horizon on its own", () => {
+    const p = PARAMS[0];
+    const pairs = {
+      length: 6,
+      x: Float64Array.from([0, 3, 3, 1, 30, 3]),
+      T: Float64Array.from([10, 200, 900, 45, 700, 0]),
+      pairOfRow: new Int32Array(0),
+    };
+    const got = pairExpectations(p, pairs, "day", 36, 0.1);
+    const monthly = Math.pow(1.1, 1 / 12) - 1;
+    for (let k = 0; k < pairs.length; k++) {
+      const [x, T] = [pairs.x[k], pairs.T[k]];
+      expect(got.next30[k]).toBe(reference(p, 30, x, T));
+      expect(got.next365[k]).toBe(reference(p, 365, x, T));
+      let previous = 0;
+      let sum = 0;
+      let factor = 1;
+      for (let m = 1; m <= 36; m++) {
+        const cumulative = reference(p, m * (365.25 / 12), x, T);
+        factor /= 1 + monthly;
+        sum += Math.max(0, cumulative - previous) * factor;
+        previous = Math.max(previous, cumulative);
+      }
+      expect(got.horizon[k]).toBe(previous);
+      expect(got.discounted[k]).toBe(sum);
+    }
   });
 });

@@ -756,6 +756,95 @@ export function bgnbdExpectedPerAlive(p: BgNbdParams, t: number, x: number, T: n
 }
 
 /**
+ * d_n and ρ_n of bgnbdExpectedPerAlive's series for one parameter set and one x (index n),
+ * extended on demand: they do not depend on T or t, so the ~40 series of every (x, T) pair
+ * with that x read them instead of dividing afresh (predict.ts's pairExpectations).
+ */
+export class DropoutSeriesTable {
+  length = 0;
+  d = new Float64Array(128);
+  rho = new Float64Array(128);
+  private lastD = 0;
+  private lastRho = 1;
+  private readonly beta: number;
+  private readonly aBeta: number;
+
+  constructor(p: BgNbdParams, x: number) {
+    this.beta = p.b + x;
+    this.aBeta = p.a + this.beta;
+  }
+
+  /** Entries up to index n at least (n ≤ SERIES_MAX_TERMS). */
+  extend(n: number): void {
+    const to = Math.min(SERIES_MAX_TERMS, Math.max(n, 2 * this.length, 127));
+    if (to >= this.d.length) {
+      const size = Math.min(SERIES_MAX_TERMS + 1, Math.max(to + 1, 2 * this.d.length));
+      const d = new Float64Array(size);
+      d.set(this.d.subarray(0, this.length + 1));
+      const rho = new Float64Array(size);
+      rho.set(this.rho.subarray(0, this.length + 1));
+      this.d = d;
+      this.rho = rho;
+    }
+    const { beta, aBeta } = this;
+    let d = this.lastD;
+    let rho = this.lastRho;
+    // bgnbdExpectedPerAlive's recurrence, in its order.
+    for (let k = this.length + 1; k <= to; k++) {
+      d += rho;
+      rho *= (beta + k - 1) / (aBeta + k - 1);
+      this.d[k] = d;
+      this.rho[k] = rho;
+    }
+    this.lastD = d;
+    this.lastRho = rho;
+    this.length = to;
+  }
+}
+
+/**
+ * bgnbdExpectedPerAlive with d_n and ρ_n read from `table` (made for p and x): the same
+ * terms, sums and stopping point, so the same value bit for bit
+ * (test/clv/bgnbd-series.test.ts).
+ */
+export function bgnbdExpectedPerAliveFrom(
+  p: BgNbdParams,
+  t: number,
+  x: number,
+  T: number,
+  table: DropoutSeriesTable,
+): number {
+  if (!(t > 0)) return 0;
+  const u = t / (p.alpha + T);
+  const A = p.r + x;
+  if (A * u + 40 * (1 + u) > SERIES_MAX_TERMS) return conditionalRateQuadrature(p, u, x);
+  const z = u / (1 + u);
+  let logScale = -A * Math.log1p(u);
+  let w = 1;
+  let sum = 0;
+  for (let n = 1; n <= SERIES_MAX_TERMS; n++) {
+    if (n > table.length) table.extend(n);
+    const d = table.d[n];
+    w *= ((A + n - 1) * z) / n;
+    sum += w * d;
+    if (w > RESCALE) {
+      w /= RESCALE;
+      sum /= RESCALE;
+      logScale += LN_RESCALE;
+    }
+    if (w * z * d > TAIL_SKIP * sum) continue;
+    const q = A >= 1 ? ((A + n) * z) / (n + 1) : z;
+    if (q < 1) {
+      const tail = ((w * q) / (1 - q)) * (d + table.rho[n] / (1 - q));
+      if (tail <= 1e-17 * sum) {
+        return logScale > -700 ? Math.exp(logScale) * sum : Math.exp(logScale + Math.log(sum));
+      }
+    }
+  }
+  return conditionalRateQuadrature(p, u, x);
+}
+
+/**
  * The same expectation as an integral over the drop-out probability of a customer alive after
  * x repeat purchases, p ~ Beta(a, b+x), with λ integrated out (λ ~ Gamma(r+x, α+T)):
  *   E = ∫ Beta(p; a, b+x) · (1 − (1 + p·u)^−(r+x)) / p dp,   u = t/(α+T),

@@ -7,7 +7,12 @@
  * distinct (x, T) pair, not once per customer.
  */
 
-import { bgnbdExpectedPerAlive, bgnbdPAlive, type BgNbdParams } from "./bgnbd";
+import {
+  bgnbdExpectedPerAliveFrom,
+  bgnbdPAlive,
+  DropoutSeriesTable,
+  type BgNbdParams,
+} from "./bgnbd";
 import { gammaGammaExpectedSpend, type GammaGammaParams } from "./gammagamma";
 import {
   compressSummary,
@@ -113,8 +118,24 @@ export function pairExpectations(
   horizonMonths: number,
   annualDiscountRate: number,
 ): PairExpectations {
+  // d_n and ρ_n tabled per x: shared by every pair with that x and every horizon.
+  // A pair's horizons come one after another: look its table up once.
+  const tables = new Map<number, DropoutSeriesTable>();
+  let lastX = NaN;
+  let table: DropoutSeriesTable | undefined;
+  const tableOf = (x: number): DropoutSeriesTable => {
+    if (x !== lastX || table === undefined) {
+      table = tables.get(x);
+      if (table === undefined) {
+        table = new DropoutSeriesTable(params, x);
+        tables.set(x, table);
+      }
+      lastX = x;
+    }
+    return table;
+  };
   return pairExpectationsOf(
-    (t, x, T) => bgnbdExpectedPerAlive(params, t, x, T),
+    (t, x, T) => bgnbdExpectedPerAliveFrom(params, t, x, T, tableOf(x)),
     pairs,
     unit,
     horizonMonths,
