@@ -20,9 +20,9 @@ import {
   type PurchaseModelName,
 } from "./models";
 import type { ParetoNbdParams } from "./paretonbd";
-import { buildPairs } from "./predict";
+import { holdoutForecasts, summaryRows } from "./forecast";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, identificationProblem, type Unidentified } from "./status";
-import { compressSummary, daysPerUnit, type CustomerSummary } from "./summary";
+import { daysPerUnit, type CustomerSummary } from "./summary";
 
 /** Fit-quality verdict of one model on one shop. */
 export type FitQuality =
@@ -174,7 +174,7 @@ export function chooseClvModel(
   const wanted = options.models ?? PURCHASE_MODELS.map((m) => m.name);
   const models = PURCHASE_MODELS.filter((m) => wanted.includes(m.name));
   const horizon = holdoutDays / daysPerUnit(summary.unit);
-  const rows = compressSummary(summary);
+  const rows = summaryRows(summary);
   const naivePerCustomer = new Float64Array(rows.length);
   for (let r = 0; r < rows.length; r++) {
     naivePerCustomer[r] = rows.T[r] > 0 ? (rows.x[r] / rows.T[r]) * horizon : 0;
@@ -214,7 +214,6 @@ export function chooseClvModel(
       ),
     };
   }
-  const pairs = buildPairs(rows);
   const assess = <P extends object>(model: PurchaseModel<P>): ModelAssessment => {
     const t0 = performance.now();
     let fit: PurchaseModelFit<P>;
@@ -239,13 +238,9 @@ export function chooseClvModel(
       } as ModelAssessment;
     }
     const t1 = performance.now();
-    // E[Y(h) | alive] depends on (x, T) only: once per pair, then × P(alive) per row.
-    const perAlive = new Float64Array(pairs.length);
-    for (let k = 0; k < pairs.length; k++) {
-      perAlive[k] = model.expectedPerAlive(fit.params, horizon, pairs.x[k], pairs.T[k]);
-    }
-    const perRow = model.pAliveRows(fit.params, rows);
-    for (let r = 0; r < rows.length; r++) perRow[r] *= perAlive[pairs.pairOfRow[r]];
+    // E[Y(h) | alive] depends on (x, T) only: once per pair, then × P(alive) per row (kept
+    // for the holdout card, which checks the chosen model with this fit: forecast.ts).
+    const perRow = holdoutForecasts(summary, model, fit.params, horizon);
     const holdout = holdoutErrors(summary, rows.rowOf, perRow);
     return {
       model: model.name,

@@ -15,10 +15,9 @@ import {
   type PurchaseModelName,
 } from "./models";
 import type { ParetoNbdParams } from "./paretonbd";
-import { buildPairs } from "./predict";
+import { holdoutForecasts, summaryRows } from "./forecast";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData } from "./status";
 import {
-  compressSummary,
   daysPerUnit,
   summarizeCustomers,
   type CustomerSummary,
@@ -121,7 +120,7 @@ export function validateHoldoutSummary(
       requiredRepeatCustomers: required,
     };
   }
-  const rows = compressSummary(summary);
+  const rows = summaryRows(summary);
   const fit = options.fit ?? model.fit(rows, { penalizer: options.penalizer });
   const horizon = holdoutDays / daysPerUnit(summary.unit);
   const buckets = Array.from({ length: 8 }, (_, k) => ({
@@ -138,14 +137,9 @@ export function validateHoldoutSummary(
   let actualTotal = 0;
   let customers = 0;
   // P(alive) per (x, t_x, T) row × E[Y(h) | alive] per (x, T) pair: the model's conditional
-  // expectation, computed as the model choice does (the same numbers as its holdout errors).
-  const pairs = buildPairs(rows);
-  const perAlive = new Float64Array(pairs.length);
-  for (let k = 0; k < pairs.length; k++) {
-    perAlive[k] = model.expectedPerAlive(fit.params, horizon, pairs.x[k], pairs.T[k]);
-  }
-  const perRow = model.pAliveRows(fit.params, rows);
-  for (let r = 0; r < rows.length; r++) perRow[r] *= perAlive[pairs.pairOfRow[r]];
+  // expectation, the model choice's own numbers when it fitted this model on this summary
+  // (forecast.ts shares them).
+  const perRow = holdoutForecasts(summary, model, fit.params, horizon);
   for (let i = 0; i < summary.customerCount; i++) {
     const row = rows.rowOf[i];
     if (row < 0) continue;

@@ -54,6 +54,7 @@ import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "
 
 export * from "./bgnbd";
 export * from "./choice";
+export * from "./forecast";
 export * from "./gammagamma";
 export * from "./hyp2f1";
 export * from "./intervals";
