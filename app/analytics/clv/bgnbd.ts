@@ -12,7 +12,7 @@
  * "dropped out after the last purchase" branch exists for x = 0 too. The likelihood and fit
  * below therefore take a `shift` (0: BG/NBD, 1: MBG/NBD); mbgnbd.ts is its public face.
  *
- * One module (about 800 lines) on purpose, like the model's paper: the likelihood, its
+ * One module (about 930 lines) on purpose, like the model's paper: the likelihood, its
  * gradient and Hessian, the fit and the predictions (P(alive), expected purchases) share the
  * parameterisation and the per-row terms, and are checked against each other in
  * test/clv/bgnbd.test.ts. The optimiser and special functions are modules of their own.

@@ -2,6 +2,9 @@
  * Small dense quasi-Newton minimiser for the model likelihoods (2–4 parameters): BFGS on the
  * inverse Hessian with a strong-Wolfe line search (Nocedal & Wright 2006, algorithms 3.5, 3.6
  * and 6.1), plus a numerical Hessian and a Cholesky inverse for standard errors.
+ * One module (about 600 lines) on purpose: BFGS, the Newton polish, the subsample warm start
+ * and the uncertainty helpers share the small vector routines and are used as one toolkit by
+ * every model fit.
  */
 
 /** Objective value and gradient at a point; writes the gradient into `grad`. */

@@ -37,7 +37,7 @@
  * (test/clv/paretonbd-series.test.ts); at 1M customers the model choice's fit spends most of
  * the CLV stage's time here.
  *
- * One module (about 980 lines) on purpose, like bgnbd.ts: H, the likelihood and its
+ * One module (about 1,000 lines) on purpose, like bgnbd.ts: H, the likelihood and its
  * gradient, the fit (with its stop at the s, β → ∞ edge, which needs the likelihood pass)
  * and the per-customer quantities share the J terms and are checked against each other in
  * test/clv/paretonbd.test.ts.
