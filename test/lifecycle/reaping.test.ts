@@ -6,11 +6,11 @@
  * Afterwards no process of that run is left — none carrying its mark, none of the process
  * groups it started, no redis-server or postgres on their ports, no key under its prefix in the
  * suite's Redis, no private database it made beside its own (a PostgreSQL database outlives
- * the run's directory) — and its run directory (temp directories included) is gone. How:
- * test/setup/reaper.mjs.
+ * the run's directory) — and its run directory (temp directories included) is gone, and so
+ * are Vitest's own temporary directories of that run. How: test/setup/reaper.mjs.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { privateDatabase } from "../helpers/private-database";
 import { killGroup, spawnInGroup } from "../helpers/processes";
-import { runDirFor, survivors, tempRoot } from "../setup/reaper.mjs";
+import { runDirFor, runTempDirs, survivors, tempRoot } from "../setup/reaper.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const database = await privateDatabase("reaping");
@@ -98,7 +98,10 @@ async function runFixture(mode: "hang" | "fail", postgres = false) {
   }
   const started = JSON.parse(readFileSync(report, "utf8")) as Report;
   const marked = survivors(runDir, true).map((p) => p.pid);
-  return { runner, exited, runDir, started, marked, output };
+  // Vitest's temporary directories of that run (outside its run directory): the forked test
+  // process loaded the fixture from one of them.
+  const vitestTemp = runTempDirs(runDir);
+  return { runner, exited, runDir, started, marked, vitestTemp, output };
 }
 
 /** What is left of a run, after waiting up to `ms` for its reaping. */
@@ -107,6 +110,7 @@ async function leftovers(
   runDir: string,
   started: Report,
   pids: number[],
+  vitestTemp: string[],
   ms = 30_000,
 ) {
   const left = async () => {
@@ -124,6 +128,7 @@ async function leftovers(
               line.includes(`-p ${started.pgPort}`)),
         ),
       runDir: existsSync(runDir),
+      vitestTemp: vitestTemp.filter((dir) => existsSync(dir)),
       // The fixture run's queue prefix (test/lifecycle/fixtures/vitest.config.ts).
       keys: await redis.keys(`kizuna-test-${runner.pid}*`),
       database: await databaseExists(started.database),
@@ -133,7 +138,12 @@ async function leftovers(
   for (;;) {
     const now = await left();
     const clean =
-      now.pids.length + now.marked.length + now.servers.length + now.keys.length === 0 &&
+      now.pids.length +
+        now.marked.length +
+        now.servers.length +
+        now.keys.length +
+        now.vitestTemp.length ===
+        0 &&
       !now.runDir &&
       !now.database;
     if (clean || Date.now() > end) return now;
@@ -141,7 +151,23 @@ async function leftovers(
   }
 }
 
-const nothing = { pids: [], marked: [], servers: [], runDir: false, keys: [], database: false };
+const nothing = {
+  pids: [],
+  marked: [],
+  servers: [],
+  runDir: false,
+  vitestTemp: [],
+  keys: [],
+  database: false,
+};
+
+/** Vitest's temporary directories of the run hold the fixture it loaded into its fork. */
+function expectVitestTemp(dirs: string[]): void {
+  const files = dirs.flatMap((dir) =>
+    existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: "utf8" }) : [],
+  );
+  expect(files.length, `nothing in ${dirs.join(", ")}`).toBeGreaterThan(0);
+}
 
 describe("a test run's processes", () => {
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
@@ -154,9 +180,11 @@ describe("a test run's processes", () => {
       expect(await redis.exists(`kizuna-test-${run.runner.pid}:reaping-probe`)).toBe(1);
       expect(await databaseExists(run.started.database)).toBe(true);
       try {
+        expectVitestTemp(run.vitestTemp);
         process.kill(run.runner.pid!, signal);
         await run.exited;
-        expect(await leftovers(run.runner, run.runDir, run.started, pids)).toEqual(nothing);
+        const left = await leftovers(run.runner, run.runDir, run.started, pids, run.vitestTemp);
+        expect(left).toEqual(nothing);
       } finally {
         killGroup(run.runner, "SIGKILL"); // on any failure too: its watchdog then reaps
       }
@@ -168,8 +196,17 @@ describe("a test run's processes", () => {
     try {
       const pids = [...new Set([...run.started.pids, ...run.marked])];
       expect(pids.length, run.output.join("")).toBeGreaterThanOrEqual(4);
+      // (Its Vitest temporary directories may be gone already: a failing run ends by itself.)
       expect(await run.exited).not.toBe(0);
-      expect(await leftovers(run.runner, run.runDir, run.started, pids, 5_000)).toEqual(nothing);
+      const left = await leftovers(
+        run.runner,
+        run.runDir,
+        run.started,
+        pids,
+        run.vitestTemp,
+        5_000,
+      );
+      expect(left).toEqual(nothing);
     } finally {
       killGroup(run.runner, "SIGKILL");
     }

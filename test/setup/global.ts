@@ -9,10 +9,18 @@ import { execFile, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { TestProject } from "vitest/node";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { makeTemplate } from "../helpers/private-database";
 import { testDatabaseUrl } from "./database";
-import { dropDatabases, reap, removeRunKeys, runDatabases, runDirFor } from "./reaper.mjs";
+import {
+  dropDatabases,
+  reap,
+  recordTempDir,
+  removeRunKeys,
+  runDatabases,
+  runDirFor,
+} from "./reaper.mjs";
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 /** The prefix of this run's queues and keys (vitest.config.ts: QUEUE_PREFIX). */
@@ -25,12 +33,18 @@ function unmarked(): NodeJS.ProcessEnv {
   ) as NodeJS.ProcessEnv;
 }
 
-/** The run's directory, and a watchdog that reaps it if this runner dies without teardown. */
-function startReaping(): () => Promise<void> {
+/**
+ * The run's directory, and a watchdog that reaps it if this runner dies without teardown.
+ * Vitest's own temporary directories (each project's modules for its forked test processes,
+ * $TMPDIR/<random id>, which Vitest removes only when it closes normally) are recorded in it:
+ * the reaping removes them too, so an interrupted run leaves none behind.
+ */
+function startReaping(vitestTemp: readonly string[]): () => Promise<void> {
   const runDir = runDirFor(process.pid);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   process.env.KIZUNA_TEST_RUN_DIR = runDir;
+  for (const dir of vitestTemp) recordTempDir(runDir, dir);
   const watchdog = spawn(
     process.execPath,
     [join(import.meta.dirname, "reaper.mjs"), runDir, `${process.pid}`, redisUrl, keyPrefix],
@@ -52,8 +66,11 @@ function startReaping(): () => Promise<void> {
   };
 }
 
-export default async function setup(): Promise<() => Promise<void>> {
-  const stopReaping = startReaping();
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { vitest } = project;
+  const stopReaping = startReaping(
+    [vitest.getRootProject(), ...vitest.projects].map((p) => p.tmpDir),
+  );
   const url = testDatabaseUrl();
   if (isSqliteUrl(url)) {
     const file = sqliteFilePath(url);

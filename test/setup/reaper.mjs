@@ -9,7 +9,9 @@
  *   tmp/           the run's temporary directories (private Redis and PostgreSQL data, …);
  *   databases/     one file per private database a test file made beside the run's database
  *                  (test/helpers/private-database.ts): a SQLite file, or a PostgreSQL
- *                  database on the run's server, which outlives the directory otherwise.
+ *                  database on the run's server, which outlives the directory otherwise;
+ *   tempdirs/      one file per temporary directory outside it that the run's end removes
+ *                  (Vitest's own, test/setup/global.ts).
  * reap() SIGKILLs every recorded group and every process still carrying the run's mark
  * (one that left its group), then removes the directory. The global teardown calls it when
  * the run ends; a watchdog (this file run as a script, started detached by the global setup)
@@ -82,6 +84,19 @@ export function recordDatabase(record) {
   writeFileSync(join(dir, "databases", recordName(name)), JSON.stringify(record), {
     mode: 0o600,
   });
+}
+
+/** Records a temporary directory outside `runDir` that the run's reaping removes. */
+export function recordTempDir(runDir, dir) {
+  mkdirSync(join(runDir, "tempdirs"), { recursive: true });
+  writeFileSync(join(runDir, "tempdirs", basename(dir)), dir);
+}
+
+/** The temporary directories recorded in the run `runDir` (read before reap() removes it). */
+export function runTempDirs(runDir) {
+  const dir = join(runDir, "tempdirs");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).map((name) => readFileSync(join(dir, name), "utf8"));
 }
 
 /** Forgets a private database its test file dropped. */
@@ -188,7 +203,7 @@ export function survivors(runDir, testProcesses = false) {
  * SIGKILLs what the run `runDir` left: each recorded group that still holds a marked
  * process (a group id reused by someone else's process is left alone), then any marked
  * process outside them; with `testProcesses` (the runner is dead), its test processes too.
- * Removes the run's directory. Returns the pids killed, each with its command line.
+ * Removes the run's directory and the temporary directories recorded in it. Returns the pids killed, each with its command line.
  */
 export function reap(runDir, testProcesses = false) {
   const killed = [];
@@ -243,6 +258,7 @@ export function reap(runDir, testProcesses = false) {
       // none recorded
     }
   }
+  for (const dir of runTempDirs(runDir)) rmSync(dir, { recursive: true, force: true });
   rmSync(runDir, { recursive: true, force: true });
   return killed.map((pid) => (named.has(pid) ? `${pid} (${named.get(pid)})` : String(pid)));
 }
