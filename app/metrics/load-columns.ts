@@ -92,19 +92,14 @@ export class OrderChunk {
   }
 
   private grow(): void {
-    const twice = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(a.length * 2);
-      b.set(a as never);
-      return b;
-    };
     const f = (n: number) => new Float64Array(n);
-    this.orderId = twice(this.orderId, f);
-    this.customer = twice(this.customer, f);
-    this.at = twice(this.at, f);
-    this.gross = twice(this.gross, f);
-    this.net = twice(this.net, f);
-    this.flags = twice(this.flags, (n) => new Uint8Array(n));
-    this.key = twice(this.key, f);
+    this.orderId = doubled(this.orderId, f);
+    this.customer = doubled(this.customer, f);
+    this.at = doubled(this.at, f);
+    this.gross = doubled(this.gross, f);
+    this.net = doubled(this.net, f);
+    this.flags = doubled(this.flags, (n) => new Uint8Array(n));
+    this.key = doubled(this.key, f);
   }
 }
 
@@ -479,20 +474,15 @@ export class LineCollector {
   }
 
   private grow(): void {
-    const twice = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(a.length * 2);
-      b.set(a as never);
-      return b;
-    };
     const int = (n: number) => new Int32Array(n);
     const float = (n: number) => new Float64Array(n);
-    this.row = twice(this.row, int);
-    this.lineId = twice(this.lineId, float);
-    this.product = twice(this.product, int);
-    this.variant = twice(this.variant, int);
-    this.quantity = twice(this.quantity, int);
-    this.current = twice(this.current, int);
-    this.net = twice(this.net, float);
+    this.row = doubled(this.row, int);
+    this.lineId = doubled(this.lineId, float);
+    this.product = doubled(this.product, int);
+    this.variant = doubled(this.variant, int);
+    this.quantity = doubled(this.quantity, int);
+    this.current = doubled(this.current, int);
+    this.net = doubled(this.net, float);
   }
 
   finish(orderCount: number): {
@@ -565,4 +555,14 @@ export class LineCollector {
       variants: variant.ids,
     };
   }
+}
+
+/** A typed array twice as long as `a` (made by `make`), starting with `a`'s values. */
+function doubled<T extends Int32Array | Float64Array | Uint8Array>(
+  a: T,
+  make: (n: number) => T,
+): T {
+  const b = make(a.length * 2);
+  b.set(a as never);
+  return b;
 }

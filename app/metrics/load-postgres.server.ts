@@ -61,40 +61,52 @@ function parseBinaryCopy(
 }
 
 /**
+ * A reader of a binary COPY's rows in order, field by field: `row(fields)` starts the next
+ * row (false after the last), then one call per field.
+ */
+function copyRows(buffer: Buffer) {
+  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
+  return {
+    row(fields: number): boolean {
+      const count = buffer.readInt16BE(at);
+      at += 2;
+      if (count === -1) return false;
+      if (count !== fields) throw new Error(`COPY row of ${count} fields`);
+      return true;
+    },
+    int8(): Id | null {
+      const length = buffer.readInt32BE(at);
+      at += 4;
+      if (length === -1) return null;
+      const value = int8At(buffer, at);
+      at += length;
+      return value;
+    },
+    /** `what` names the column in the error a NULL or another type gives. */
+    int4(what: string): number {
+      if (buffer.readInt32BE(at) !== 4) throw new Error(`COPY: ${what} not an int4`);
+      const value = buffer.readInt32BE(at + 4);
+      at += 8;
+      return value;
+    },
+  };
+}
+
+/**
  * Hands each line row of a binary COPY (order id, line id, product, variant: int8; quantity,
  * current quantity: int4; net: int8) straight to the collector, without column arrays.
  */
 function collectLineCopy(buffer: Buffer, into: LineCollector): void {
   if (buffer.length < COPY_HEADER_BYTES) return;
-  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
-  const int8 = (): Id | null => {
-    const length = buffer.readInt32BE(at);
-    at += 4;
-    if (length === -1) return null;
-    const value = int8At(buffer, at);
-    at += length;
-    return value;
-  };
-  const int4 = (): number => {
-    const length = buffer.readInt32BE(at);
-    at += 4;
-    if (length === -1) throw new Error("COPY: NULL in a NOT NULL column");
-    const value = buffer.readInt32BE(at);
-    at += length;
-    return value;
-  };
-  for (;;) {
-    const fields = buffer.readInt16BE(at);
-    at += 2;
-    if (fields === -1) break;
-    if (fields !== 7) throw new Error(`COPY row of ${fields} fields`);
-    const orderId = int8() as Id;
-    const lineId = int8() as Id;
-    const product = int8();
-    const variant = int8();
-    const quantity = int4();
-    const current = int4();
-    const net = int8() as number;
+  const copy = copyRows(buffer);
+  while (copy.row(7)) {
+    const orderId = copy.int8() as Id;
+    const lineId = copy.int8() as Id;
+    const product = copy.int8();
+    const variant = copy.int8();
+    const quantity = copy.int4("quantity");
+    const current = copy.int4("current quantity");
+    const net = copy.int8() as number;
     into.add(orderId, lineId, product, variant, quantity, current, net);
   }
 }
@@ -105,30 +117,16 @@ function collectLineCopy(buffer: Buffer, into: LineCollector): void {
  */
 function collectOrderCopy(buffer: Buffer, into: OrderChunk): void {
   if (buffer.length < COPY_HEADER_BYTES) return;
-  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
-  const int8 = (): Id | null => {
-    const length = buffer.readInt32BE(at);
-    at += 4;
-    if (length === -1) return null;
-    const value = int8At(buffer, at);
-    at += length;
-    return value;
-  };
-  for (;;) {
-    const fields = buffer.readInt16BE(at);
-    at += 2;
-    if (fields === -1) break;
-    if (fields !== 6) throw new Error(`COPY row of ${fields} fields`);
-    const orderId = int8() as Id;
-    const customerId = int8();
+  const copy = copyRows(buffer);
+  while (copy.row(6)) {
+    const orderId = copy.int8() as Id;
+    const customerId = copy.int8();
     // timestamp(3): microseconds since 2000-01-01, exact milliseconds.
-    const time = Math.round((int8() as number) / 1000) + PG_EPOCH_MS;
+    const time = Math.round((copy.int8() as number) / 1000) + PG_EPOCH_MS;
     // Money and flags are exact numbers below 2^53, as the engine takes them.
-    const gross = int8() as number;
-    const net = int8() as number;
-    if (buffer.readInt32BE(at) !== 4) throw new Error("COPY: flags not an int4");
-    const flags = buffer.readInt32BE(at + 4);
-    at += 8;
+    const gross = copy.int8() as number;
+    const net = copy.int8() as number;
+    const flags = copy.int4("flags");
     into.add(orderId, customerId, time, gross, net, flags, NaN);
   }
 }
