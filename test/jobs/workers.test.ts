@@ -89,6 +89,17 @@ function startWorker(name: string, env: Record<string, string> = {}): WorkerProc
   return worker;
 }
 
+/**
+ * The process has started its workers and finished its start-up recovery. The recovery
+ * queues a compute for a shop whose request is newer than its last compute: run while a
+ * test's own run is under way, it would queue one more run after it.
+ */
+async function started(worker: WorkerProcess): Promise<void> {
+  await waitFor(`worker ${worker.name} to start`, () =>
+    worker.lines.some((l) => l.msg === "interrupted work resumed"),
+  );
+}
+
 async function kill(worker: WorkerProcess, signal: NodeJS.Signals): Promise<void> {
   if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
   const exited = new Promise((resolve) => worker.child.once("exit", resolve));
@@ -215,8 +226,7 @@ describe("compute workers in two processes", () => {
   it("never compute one shop at the same time, however the requests arrive", async () => {
     const a = startWorker("a");
     const b = startWorker("b");
-    for (const p of [a, b])
-      await waitFor("a worker to start", () => p.lines.some((l) => l.msg === "workers started"));
+    for (const p of [a, b]) await started(p);
     // Requests keep coming, many while a run is under way: the shop's one job absorbs them
     // and runs again after it (COMPUTE_MIN_INTERVAL_MS).
     for (let i = 0; i < 600 && runs().filter((r) => r.finished).length < 6; i++) {
@@ -292,8 +302,7 @@ describe("compute workers in two processes", () => {
     const busyMs = 4 * lockMs;
     const env = { WORKER_LOCK_MS: `${lockMs}`, KIZUNA_TEST_STAGE_BUSY_MS: `${busyMs}` };
     const [c, d] = [startWorker("c", env), startWorker("d", env)];
-    for (const p of [c, d])
-      await waitFor("a worker to start", () => p.lines.some((l) => l.msg === "workers started"));
+    for (const p of [c, d]) await started(p);
     const redis = createRedis(process.env.REDIS_URL!, "worker");
     const lockKey = `${process.env.QUEUE_PREFIX}:compute:${computeJobId(h.domain)}:lock`;
     try {
@@ -325,7 +334,7 @@ describe("compute workers in two processes", () => {
       const renewed = ttls.some((ttl, i) => i > 0 && ttl > ttls[i - 1]!);
       expect(renewed).toBe(true);
       expect(stalled.slice(stalledBefore)).toEqual([]);
-      // Every run since finished (a worker's start-up recovery may queue one more, after).
+      // Every run since finished.
       const since = runs().slice(before);
       expect(since.filter((r) => !r.finished)).toEqual([]);
       expect(overlaps()).toEqual([]);
