@@ -28,7 +28,6 @@ const PROFILE: Readonly<Record<string, number>> = {
   "test/sync/crash.test.ts": 32,
   "test/sync/webhooks.test.ts": 30,
   "test/e2e/settings.test.ts": 28,
-  "test/metrics/compute.test.ts": 28,
   "test/e2e/channel-rules.test.ts": 22,
   "test/lifecycle/reaping.test.ts": 22,
   "test/lifecycle/app-shutdown.test.ts": 21,
