@@ -7,13 +7,10 @@
  * replaces a newer one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebhookJob } from "../../app/jobs/queues.server";
 import { categorical, hostOf, journeyFrom, pathOf } from "../../app/sync/attribution";
-import type { WebhookContext } from "../../app/sync/context.server";
 import { reconcile } from "../../app/sync/reconcile.server";
 import { lineItemRowFrom, orderRowFrom, type OrderRow } from "../../app/sync/rows";
-import { processWebhook } from "../../app/sync/webhook-processing.server";
-import { startSyncHarness, type SyncHarness } from "./harness";
+import { fakeWebhooks, startSyncHarness, type SyncHarness } from "./harness";
 
 describe("first-touch values", () => {
   it("keeps hosts and paths, never queries, emails or tokens", () => {
@@ -105,7 +102,7 @@ describe("first-touch values", () => {
 });
 
 let h: SyncHarness;
-let webhookCtx: WebhookContext;
+const { deliver, lastSent, requests } = fakeWebhooks(() => h, "attribution");
 
 beforeAll(async () => {
   h = await startSyncHarness("attribution", {
@@ -114,7 +111,6 @@ beforeAll(async () => {
     currency: "JPY",
     horizonDays: 30,
   });
-  webhookCtx = { ...h.ctx, api: () => h.ctx.api };
 }, 120_000);
 
 afterAll(async () => {
@@ -158,18 +154,12 @@ describe("sync of line items, discount codes, channel and first touch", () => {
     const afterRefund = h.shop.refundOrder(refunded.id, {
       lines: [{ lineItemId: refunded.lineItems[0]!.id, quantity: 1 }],
     });
-    const job = (topic: string, id: bigint, n: number): WebhookJob => ({
-      shop: h.domain,
-      topic,
-      webhookId: `attribution-${n}-${id}`,
-      receivedAt: new Date().toISOString(),
-      payload: { id: Number(id), updated_at: null },
-    });
-    await processWebhook(webhookCtx, job("ORDERS_CREATE", created.id, 1));
-    await processWebhook(webhookCtx, {
-      ...job("REFUNDS_CREATE", refunded.id, 2),
-      payload: { order_id: Number(refunded.id) },
-    });
+    // The fake's own deliveries, payloads as Shopify sends them: the order's and the refund's.
+    const before = requests();
+    await deliver(lastSent("orders/create"));
+    await deliver(lastSent("refunds/create"));
+    // Each read the order from the Admin API (a payload carries no journey summary).
+    expect(requests() - before).toBeGreaterThanOrEqual(2);
     const stored = await h.ctx.db.order.findUniqueOrThrow({
       where: { shopId_id: { shopId: h.shopId, id: created.id } },
     });
