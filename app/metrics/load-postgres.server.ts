@@ -161,7 +161,7 @@ const PLANNED_ORDERS = 1_000;
  * probe (3k customers: 0.55 s for 2,000 probes instead of 8 ms, seconds per chunk in the test
  * run's shared database). When the shop has over ten times the orders the planner expects,
  * the tables are analyzed first; the count stops at that bound, so a shop in step pays an
- * EXPLAIN and at most a short index scan.
+ * EXPLAIN and at most a short index scan (docs/decisions/0072-stale-statistics.md).
  */
 async function refreshStaleStatistics(client: pg.Client, shop: string): Promise<void> {
   const explained = await client.query<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
