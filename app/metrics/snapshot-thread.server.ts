@@ -1,94 +1,168 @@
 /**
- * Runs the snapshot pipeline on a thread of its own (./snapshot/thread.ts), so that the
- * process's event loop stays free while it computes: BullMQ renews a job's lock from a timer
- * on that loop, and a stage that held it past WORKER_LOCK_MS (a large shop's stages take
- * seconds of CPU, more while the web process wins the CPU, decision 0048) let another worker
- * start the same compute (docs/decisions/0067-compute-thread.md).
+ * Runs the snapshot pipeline off the process's main thread, on two threads: the compute
+ * thread (./snapshot/thread.ts: history, descriptive stage, assembly) and the CLV thread
+ * (./snapshot/clv-thread.ts: model choice, fits, predictions, scenarios, holdout card), which
+ * run at the same time (docs/decisions/00XX-clv-thread.md). The event loop stays free while
+ * they compute: BullMQ renews a job's lock from a timer on that loop, and a stage that held it
+ * past WORKER_LOCK_MS let another worker start the same compute
+ * (docs/decisions/0067-compute-thread.md).
  *
- * One thread per process, started by the first build and kept for the next ones: loading the
- * engine's modules costs about a second of CPU, paid once rather than per compute. It holds
- * the process open only while a build is under way; builds run one at a time, in order. The
- * input's typed arrays are moved to the thread, not copied (the caller must not read them
- * afterwards), and the per-customer columns come back the same way. A thread that dies fails
- * the builds in hand; the next build starts another. Threads inherit the process's CPU
- * priority (workers/priority.ts).
+ * One pair of threads per process, started by the first build and kept for the next ones:
+ * loading the engine's modules costs about a second of CPU, paid once rather than per compute.
+ * They hold the process open only while a build is under way; builds run one at a time, in
+ * order. The input's typed arrays are moved to the compute thread, not copied (the caller must
+ * not read them afterwards); the CLV thread gets a copy of the four order columns it reads.
+ * The per-customer columns come back by transfer. This thread passes the segment groups from
+ * the compute thread to the CLV thread and the CLV stage's result back, and reports the stages
+ * in the pipeline's order whichever thread ends one first. A thread that dies fails the builds
+ * in hand and ends the other (its half-builds are of no use); the next build starts a new
+ * pair. Threads inherit the process's CPU priority (workers/priority.ts).
  */
 import { Worker } from "node:worker_threads";
+import { clvInputOf } from "./snapshot/clv-input";
 import type { SnapshotInput, SnapshotStage } from "./snapshot/stages";
 import {
   transferables,
   type BuildReply,
   type BuildRequest,
+  type ClvReply,
+  type ClvRequest,
   type ThreadBuild,
 } from "./snapshot/thread-protocol";
 
 export type { ThreadBuild } from "./snapshot/thread-protocol";
 
+/** The stages as progress reports them: in this order, each once all before it are done. */
+const STAGE_ORDER: readonly SnapshotStage[] = ["history", "descriptive", "clv", "holdout"];
+
 interface Pending {
   onStage(stage: SnapshotStage): void;
   resolve(build: ThreadBuild): void;
   reject(error: Error): void;
+  /** Stages done, and how many of STAGE_ORDER have been reported. */
+  readonly done: Set<SnapshotStage>;
+  reported: number;
 }
 
-let current: { thread: Worker; pending: Map<number, Pending> } | null = null;
+interface Threads {
+  readonly compute: Worker;
+  readonly clv: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+let current: Threads | null = null;
 let nextId = 0;
 
-function start(): NonNullable<typeof current> {
-  const thread = new Worker(new URL("./snapshot/thread.mjs", import.meta.url));
+const errorOf = (e: { name: string; message: string }): Error =>
+  Object.assign(new Error(e.message), { name: e.name });
+
+function stageDone(request: Pending, stage: SnapshotStage): void {
+  request.done.add(stage);
+  while (request.reported < STAGE_ORDER.length && request.done.has(STAGE_ORDER[request.reported])) {
+    request.onStage(STAGE_ORDER[request.reported++]);
+  }
+}
+
+function start(): Threads {
+  const compute = new Worker(new URL("./snapshot/thread.mjs", import.meta.url));
+  const clv = new Worker(new URL("./snapshot/clv-thread.mjs", import.meta.url));
   const pending = new Map<number, Pending>();
-  const failAll = (error: Error) => {
-    for (const request of pending.values()) request.reject(error);
-    pending.clear();
+  const threads: Threads = { compute, clv, pending };
+  const toCompute = (request: BuildRequest, transfer: ArrayBuffer[] = []) =>
+    compute.postMessage(request, transfer);
+  const toClv = (request: ClvRequest, transfer: ArrayBuffer[] = []) =>
+    clv.postMessage(request, transfer);
+  const settle = (id: number): Pending | undefined => {
+    const request = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) {
+      compute.unref();
+      clv.unref();
+    }
+    return request;
   };
-  thread.unref();
-  thread.on("message", (reply: BuildReply) => {
+  const fail = (id: number, error: Error): void => {
+    // The other thread drops its half of the build.
+    toCompute({ id, cancel: true });
+    toClv({ id, cancel: true });
+    settle(id)?.reject(error);
+  };
+  compute.unref();
+  clv.unref();
+  compute.on("message", (reply: BuildReply) => {
     const request = pending.get(reply.id);
     if (!request) return;
-    if ("stage" in reply) return request.onStage(reply.stage);
-    pending.delete(reply.id);
-    if (pending.size === 0) thread.unref();
-    if ("result" in reply) request.resolve(reply.result);
-    else request.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name }));
+    if ("stage" in reply) return stageDone(request, reply.stage);
+    if ("groups" in reply) {
+      return toClv({ id: reply.id, groups: reply.groups }, [
+        reply.groups.groupOf.buffer as ArrayBuffer,
+      ]);
+    }
+    if ("error" in reply) return fail(reply.id, errorOf(reply.error));
+    settle(reply.id)?.resolve(reply.result);
   });
-  thread.on("error", failAll);
-  thread.on("exit", (code) => {
-    if (current?.thread === thread) current = null;
-    failAll(new Error(`the compute thread exited (code ${code})`));
+  clv.on("message", (reply: ClvReply) => {
+    const request = pending.get(reply.id);
+    if (!request) return;
+    if ("stage" in reply) return stageDone(request, reply.stage);
+    if ("error" in reply) return fail(reply.id, errorOf(reply.error));
+    toCompute({ id: reply.id, clv: reply.done }, transferables(reply.done));
   });
-  return { thread, pending };
+  // Either thread's end ends the pair: the builds in hand fail, the next build starts anew.
+  const end = (error: Error): void => {
+    if (current === threads) current = null;
+    for (const id of [...pending.keys()]) settle(id)?.reject(error);
+    void compute.terminate();
+    void clv.terminate();
+  };
+  for (const [thread, name] of [
+    [compute, "compute"],
+    [clv, "CLV"],
+  ] as const) {
+    thread.on("error", end);
+    thread.on("exit", (code) => end(new Error(`the ${name} thread exited (code ${code})`)));
+  }
+  return threads;
 }
 
 /**
- * Starts the compute thread if none runs, so that loading its modules overlaps what the
- * caller does next (the compute's database load).
+ * Starts the compute and CLV threads if none run, so that loading their modules overlaps what
+ * the caller does next (the compute's database load).
  */
 export function startSnapshotThread(): void {
   current ??= start();
 }
 
 /**
- * Builds the snapshot on the compute thread; `onStage` hears each stage as it ends. The
- * input's typed arrays are gone from this thread once this returns.
+ * Builds the snapshot on the compute and CLV threads; `onStage` hears each stage as it ends,
+ * in the pipeline's order. The input's typed arrays are gone from this thread once this
+ * returns.
  */
 export function buildSnapshotInThread(
   input: SnapshotInput,
   onStage: (stage: SnapshotStage) => void,
 ): Promise<ThreadBuild> {
   current ??= start();
-  const { thread, pending } = current;
+  const { compute, clv, pending } = current;
   const id = nextId++;
   const built = new Promise<ThreadBuild>((resolve, reject) =>
-    pending.set(id, { onStage, resolve, reject }),
+    pending.set(id, { onStage, resolve, reject, done: new Set(), reported: 0 }),
   );
-  if (pending.size === 1) thread.ref();
-  thread.postMessage({ id, input } satisfies BuildRequest, transferables(input));
+  if (pending.size === 1) {
+    compute.ref();
+    clv.ref();
+  }
+  // The copy first: the transfer below empties the input's arrays.
+  const clvInput = clvInputOf(input);
+  clv.postMessage({ id, input: clvInput } satisfies ClvRequest, transferables(clvInput));
+  compute.postMessage({ id, input } satisfies BuildRequest, transferables(input));
   return built;
 }
 
-/** Ends the compute thread (a build in hand fails); the next build starts a new one. */
+/** Ends the compute and CLV threads (a build in hand fails); the next build starts new ones. */
 export async function closeSnapshotThread(): Promise<void> {
   if (!current) return;
-  const { thread } = current;
+  const { compute, clv } = current;
   current = null;
-  await thread.terminate();
+  await Promise.all([compute.terminate(), clv.terminate()]);
 }

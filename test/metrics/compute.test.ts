@@ -142,6 +142,14 @@ describe("computeShop end to end", () => {
     // Loading in many small chunks gives the same tables.
     expect(await loadShopData(url, shopId, { chunkCustomers: 700 })).toEqual(data);
     expect(first).toEqual(build.snapshot);
+    // Stored as the sequential build writes it, byte for byte (the CLV stage ran on a thread
+    // of its own beside the descriptive stage).
+    const stored = await db.metricSnapshot.findFirstOrThrow({
+      where: { shopId },
+      orderBy: { computedAt: "desc" },
+      select: { data: true },
+    });
+    expect(stored.data).toBe(JSON.stringify(build.snapshot));
     expect(first.counts.customers).toBe(CUSTOMERS);
     expect(first.nps.overall).toMatchObject({ denominator: 3, value: 0 });
     expect(first.cac.months.map((m) => m.month)).toEqual(["2025-11", "2025-12"]);

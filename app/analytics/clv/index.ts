@@ -8,7 +8,6 @@
  * expected order value, discounted CLV → churn scenarios of the purchase model used.
  */
 
-import type { OrderTable } from "../types";
 import { fitBgNbd, type BgNbdFit, type BgNbdParams } from "./bgnbd";
 import { fitQuality, type FitQuality } from "./choice";
 import {
@@ -50,7 +49,13 @@ import {
   type PredictionIntervals,
 } from "./intervals";
 import { DEFAULT_MIN_REPEAT_CUSTOMERS, type InsufficientData, type Unidentified } from "./status";
-import { compressSummary, summarizeCustomers, type DayOf, type TimeUnit } from "./summary";
+import {
+  compressSummary,
+  summarizeCustomers,
+  type DayOf,
+  type SummaryOrders,
+  type TimeUnit,
+} from "./summary";
 
 export * from "./bgnbd";
 export * from "./choice";
@@ -170,7 +175,7 @@ export interface ClvModels {
  * predict every customer's CLV and run the churn scenarios with the purchase model used.
  */
 export function fitClvModels(
-  orders: OrderTable,
+  orders: SummaryOrders,
   options: ClvOptions,
 ): ClvModels | InsufficientData {
   const clock = (): number => performance.now();

@@ -32,6 +32,12 @@ export function daysPerUnit(unit: TimeUnit): number {
   return unit === "week" ? 7 : 1;
 }
 
+/** The columns of an OrderTable the summary reads (gross amounts are not among them). */
+export type SummaryOrders = Pick<
+  OrderTable,
+  "length" | "customer" | "processedAt" | "netMinor" | "flags"
+>;
+
 export interface SummaryOptions {
   /** End of observation (epoch ms); purchases on its whole local day are included. */
   readonly asOf: number;
@@ -79,7 +85,10 @@ export interface CustomerSummary {
  * One pass over the orders (sorted by customer, then processedAt, as OrderTable promises;
  * checked, since a wrong order would silently corrupt every statistic).
  */
-export function summarizeCustomers(orders: OrderTable, options: SummaryOptions): CustomerSummary {
+export function summarizeCustomers(
+  orders: SummaryOrders,
+  options: SummaryOptions,
+): CustomerSummary {
   const dayOf = options.dayOf ?? utcDayOf;
   const unit = options.unit ?? "day";
   const scale = 1 / daysPerUnit(unit);

@@ -45,47 +45,32 @@ import {
   yoyMigration,
   NO_SEGMENT,
   type DayRange,
-  type OrderTable,
   type RfmResult,
 } from "../../analytics";
-import {
-  chooseClvModel,
-  DEFAULT_MIN_REPEAT_CUSTOMERS,
-  fitClvModels,
-  PURCHASE_MODELS,
-  summarizeCustomers,
-  validateHoldoutSummary,
-  type ClvModels,
-  type InsufficientData,
-} from "../../analytics/clv";
 import { acquisitionStage } from "./acquisition-block";
 import { cohortCutsStage } from "./cohort-cuts-block";
 import { assemble } from "./assemble";
-import type {
-  ChoiceOutcome,
-  ClvStage,
-  Context,
-  Descriptive,
-  HoldoutOutcome,
-  SnapshotBuild,
-  SnapshotInput,
-  SnapshotStage,
-} from "./stages";
+import {
+  runChoice,
+  runClv,
+  runHoldout,
+  type ClvContext,
+  type ClvDone,
+  type SegmentGroups,
+} from "./clv-stage";
+import type { Context, Descriptive, SnapshotBuild, SnapshotInput, SnapshotStage } from "./stages";
 import { trendsBlock } from "./trends-block";
 
-/** Churn reductions of the retention scenario, percentage points of drop-out probability. */
-export const SCENARIO_POINTS = [1, 2, 5] as const;
+export {
+  everyKthCustomer,
+  HOLDOUT_SAMPLE_CUSTOMERS,
+  INTERVAL_SEED,
+  MIN_HOLDOUT_DAYS,
+  SCENARIO_POINTS,
+} from "./clv-stage";
+
 /** Columns of the cohort table (months since the first purchase). */
 export const MAX_COHORT_MONTHS = 60;
-/** Shortest holdout window worth reporting, days. */
-export const MIN_HOLDOUT_DAYS = 28;
-const MAX_HOLDOUT_DAYS = 182;
-/**
- * Above this many customers the holdout check runs on every k-th customer: its refit and
- * per-customer forecasts would otherwise cost more than the model itself, and 200,000
- * customers measure the error as well as a million.
- */
-export const HOLDOUT_SAMPLE_CUSTOMERS = 200_000;
 
 function prepare(input: SnapshotInput): Context {
   const calendar = createCalendar(input.timeZone);
@@ -107,11 +92,16 @@ function matureCohort(asOfDay: number, windowDays: number): DayRange {
   return trailingMonths(asOfDay - windowDays, 12);
 }
 
-function runDescriptive(ctx: Context): Descriptive {
+/** The RFM scores and segments: the descriptive stage's first result, the CLV stage's groups. */
+function runRfm(ctx: Context): RfmResult {
+  const { history, asOfDay, input, rules } = ctx;
+  return computeRfm(history, { asOfDay, rules, minCustomers: input.settings.minSegmentCustomers });
+}
+
+function runDescriptive(ctx: Context, rfm: RfmResult): Descriptive {
   const { history, asOfDay, last12, input, rules } = ctx;
   const { settings } = input;
   const minCustomers = settings.minSegmentCustomers;
-  const rfm = computeRfm(history, { asOfDay, rules, minCustomers });
   const cohorts = cohortRetention(history, { asOfDay, maxMonths: MAX_COHORT_MONTHS });
   const asOfMonth = monthOfDay(asOfDay);
   const last12Spend = input.marketingSpend.filter((s) => {
@@ -179,69 +169,8 @@ function runDescriptive(ctx: Context): Descriptive {
   };
 }
 
-const nanArray = (n: number): Float64Array => new Float64Array(n).fill(NaN);
-
-/** Holdout length: a third of the history, at most 26 weeks; or why there is none. */
-function holdoutWindow(ctx: Context): { days: number } | { reason: string } {
-  const { history, asOfDay } = ctx;
-  const span = Number.isFinite(history.minDay) ? asOfDay - history.minDay : 0;
-  // A third of the history, at most 26 weeks: calibration keeps at least two thirds.
-  const days = Math.min(MAX_HOLDOUT_DAYS, Math.floor(span / 3));
-  if (days < MIN_HOLDOUT_DAYS) {
-    return {
-      reason: `${span} days of orders; the holdout check needs at least ${3 * MIN_HOLDOUT_DAYS}`,
-    };
-  }
-  return { days };
-}
-
-/** Every k-th customer for the holdout checks: at most `holdoutSampleCustomers`. */
-function holdoutSample(ctx: Context): { orders: OrderTable; every: number; customers: number } {
-  const { input } = ctx;
-  const count = input.customers.count;
-  const cap = input.holdoutSampleCustomers ?? HOLDOUT_SAMPLE_CUSTOMERS;
-  const every = Math.max(1, Math.ceil(count / cap));
-  return {
-    orders: every === 1 ? input.orders : everyKthCustomer(input.orders, every),
-    every,
-    customers: Math.ceil(count / every),
-  };
-}
-
-/**
- * The purchase model's choice (analytics/clv/choice.ts): BG/NBD, MBG/NBD and Pareto/NBD
- * fitted on the calibration part of the holdout sample, chosen by holdout RMSE among the
- * converged fits (docs/decisions: clv-model-in-compute).
- */
-function runChoice(ctx: Context): ChoiceOutcome {
-  const window = holdoutWindow(ctx);
-  if ("reason" in window) {
-    return { status: "insufficient-data", code: "short-history", reason: window.reason };
-  }
-  const sample = holdoutSample(ctx);
-  try {
-    const summary = summarizeCustomers(sample.orders, {
-      asOf: ctx.input.asOf,
-      dayOf: ctx.calendar.dayOf,
-      customerCount: sample.customers,
-      holdoutDays: window.days,
-    });
-    const choice = chooseClvModel(summary, window.days, { models: ctx.input.purchaseModels });
-    return { status: "ok", choice, sampleEvery: sample.every, summary };
-  } catch (error) {
-    return {
-      status: "insufficient-data",
-      code: "no-fit",
-      reason: `The model comparison failed: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
-}
-
-/** Parameter draws behind the predictions' intervals; fixed so a recompute gives the same ranges. */
-export const INTERVAL_SEED = 2026;
-
 /** Intervals per segment: group k is rule k, customers without a segment the last group. */
-function segmentGroups(ctx: Context, rfm: RfmResult): { groupOf: Uint8Array; groupCount: number } {
+function segmentGroups(ctx: Context, rfm: RfmResult): SegmentGroups {
   const none = ctx.rules.length;
   const groupOf = new Uint8Array(rfm.segment.length);
   for (let c = 0; c < groupOf.length; c++) {
@@ -251,128 +180,20 @@ function segmentGroups(ctx: Context, rfm: RfmResult): { groupOf: Uint8Array; gro
   return { groupOf, groupCount: none + 1 };
 }
 
-function runClv(ctx: Context, rfm: RfmResult): ClvStage {
-  const { input, calendar } = ctx;
-  const n = input.customers.count;
-  const pAlive = nanArray(n);
-  const expected90 = nanArray(n);
-  const clv = nanArray(n);
-  const choice = runChoice(ctx);
-  const purchaseModel =
-    choice.status === "ok" && choice.choice.chosen !== null ? choice.choice.chosen : "bgnbd";
-  let models: ClvModels | InsufficientData;
-  try {
-    models = fitClvModels(input.orders, {
-      purchaseModel,
-      asOf: input.asOf,
-      dayOf: calendar.dayOf,
-      customerCount: n,
-      horizonMonths: input.settings.clvHorizonMonths,
-      annualDiscountRate: input.settings.annualDiscountRate,
-      scenarios: SCENARIO_POINTS,
-      intervals: { ...segmentGroups(ctx, rfm), seed: INTERVAL_SEED },
-    });
-  } catch (error) {
-    // A numerical failure must not cost the shop its descriptive numbers.
-    models = {
-      status: "insufficient-data",
-      reason: `The model could not be fitted: ${error instanceof Error ? error.message : String(error)}`,
-      customers: ctx.history.customerCount,
-      repeatCustomers: 0,
-      requiredRepeatCustomers: DEFAULT_MIN_REPEAT_CUSTOMERS,
-    };
-  }
-  if (models.status === "ok") {
-    const p = models.predictions.perCustomer;
-    for (let c = 0; c < n; c++) {
-      if (p.included[c] === 0) continue;
-      pAlive[c] = p.pAlive[c];
-      expected90[c] = p.expectedPurchases90[c];
-      clv[c] = p.clv[c];
-    }
-  }
-  return { models, choice, pAlive, expected90, clv };
-}
-
-/** The orders of every k-th customer (guests dropped), re-indexed 0, 1, 2, … */
-export function everyKthCustomer(orders: OrderTable, k: number): OrderTable {
-  let n = 0;
-  for (let i = 0; i < orders.length; i++) {
-    if (orders.customer[i] >= 0 && orders.customer[i] % k === 0) n++;
-  }
-  const out = {
-    length: n,
-    customer: new Int32Array(n),
-    processedAt: new Float64Array(n),
-    grossMinor: new Float64Array(n),
-    netMinor: new Float64Array(n),
-    flags: new Uint8Array(n),
+/** The CLV stage's view of the build (the history's first day; the orders as loaded). */
+function clvContext(ctx: Context): ClvContext {
+  const { input } = ctx;
+  return {
+    orders: input.orders,
+    customerCount: input.customers.count,
+    asOf: input.asOf,
+    asOfDay: ctx.asOfDay,
+    dayOf: ctx.calendar.dayOf,
+    minDay: ctx.history.minDay,
+    settings: input.settings,
+    holdoutSampleCustomers: input.holdoutSampleCustomers,
+    purchaseModels: input.purchaseModels,
   };
-  for (let i = 0, j = 0; i < orders.length; i++) {
-    const c = orders.customer[i];
-    if (c < 0 || c % k !== 0) continue;
-    out.customer[j] = c / k;
-    out.processedAt[j] = orders.processedAt[i];
-    out.grossMinor[j] = orders.grossMinor[i];
-    out.netMinor[j] = orders.netMinor[i];
-    out.flags[j] = orders.flags[i];
-    j++;
-  }
-  return out;
-}
-
-/**
- * The holdout card: the model the predictions use, checked on the choice's sample with the
- * choice's calibration fit (no second fit), or why there is no check (short history, too few
- * repeat buyers before the holdout, or no fit), with a code the page words.
- */
-function runHoldout(clv: ClvStage): HoldoutOutcome {
-  if (clv.models.status !== "ok") {
-    return { status: "insufficient-data", reason: clv.models.reason };
-  }
-  const choice = clv.choice;
-  if (choice.status !== "ok") {
-    return { status: "insufficient-data", code: choice.code, reason: choice.reason };
-  }
-  const used = clv.models.purchase.model;
-  const assessed = choice.choice.models.find((m) => m.model === used);
-  const quality = assessed?.quality;
-  if (quality?.status === "too-little-data") {
-    return {
-      status: "insufficient-data",
-      code: "too-few-repeat-buyers",
-      reason: quality.reason,
-      repeatCustomers: quality.repeatCustomers,
-      requiredRepeatCustomers: quality.requiredRepeatCustomers,
-    };
-  }
-  if (assessed === undefined || assessed.fit === null) {
-    return {
-      status: "insufficient-data",
-      code: "no-fit",
-      reason: quality?.reason ?? `${clv.models.purchase.label} was not fitted on the holdout`,
-    };
-  }
-  try {
-    const result = validateHoldoutSummary(choice.summary, choice.choice.holdoutDays, {
-      model: PURCHASE_MODELS.find((m) => m.name === used),
-      fit: assessed.fit,
-    });
-    if (result.status === "ok") return { ...result, sampleEvery: choice.sampleEvery };
-    return {
-      status: "insufficient-data",
-      code: "too-few-repeat-buyers",
-      reason: result.reason,
-      repeatCustomers: result.repeatCustomers,
-      requiredRepeatCustomers: result.requiredRepeatCustomers,
-    };
-  } catch (error) {
-    return {
-      status: "insufficient-data",
-      code: "no-fit",
-      reason: `The holdout check failed: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
 }
 
 /** Keeps the CPU busy for `ms` (SnapshotInput.stageBusyMs). */
@@ -381,11 +202,11 @@ function busy(ms: number): void {
   while (performance.now() < until);
 }
 
-/**
- * The build as steps: yields after each stage so an async caller can report progress (and
- * let its event loop breathe) between them; buildShopSnapshot runs them all.
- */
-export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, SnapshotBuild> {
+function stopwatch(): {
+  timings: Record<SnapshotStage, number>;
+  lap(stage: SnapshotStage): void;
+  restart(): void;
+} {
   const timings: Record<SnapshotStage, number> = {
     history: 0,
     descriptive: 0,
@@ -394,19 +215,35 @@ export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, S
     assemble: 0,
   };
   let t = performance.now();
-  const lap = (stage: SnapshotStage): void => {
-    const now = performance.now();
-    timings[stage] = now - t;
-    t = now;
+  return {
+    timings,
+    lap(stage) {
+      const now = performance.now();
+      timings[stage] = now - t;
+      t = now;
+    },
+    restart() {
+      t = performance.now();
+    },
   };
+}
+
+/**
+ * The build as steps: yields after each stage so an async caller can report progress (and
+ * let its event loop breathe) between them; buildShopSnapshot runs them all.
+ */
+export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, SnapshotBuild> {
+  const { timings, lap } = stopwatch();
   const ctx = prepare(input);
   if (input.stageBusyMs) busy(input.stageBusyMs);
   lap("history");
   yield "history";
-  const descriptive = runDescriptive(ctx);
+  const rfm = runRfm(ctx);
+  const descriptive = runDescriptive(ctx, rfm);
   lap("descriptive");
   yield "descriptive";
-  const clv = runClv(ctx, descriptive.rfm);
+  const clvCtx = clvContext(ctx);
+  const clv = runClv(clvCtx, runChoice(clvCtx), segmentGroups(ctx, rfm));
   lap("clv");
   yield "clv";
   const holdout = runHoldout(clv);
@@ -415,6 +252,44 @@ export function* snapshotSteps(input: SnapshotInput): Generator<SnapshotStage, S
   const built = assemble(ctx, descriptive, clv, holdout);
   lap("assemble");
   const scenariosMs = clv.models.status === "ok" ? clv.models.timingsMs.scenarios : 0;
+  return { ...built, timingsMs: timings, scenariosMs };
+}
+
+/**
+ * What the build without its CLV stage yields (descriptiveSteps): a stage done, the segment
+ * groups the CLV stage waits for (as soon as the RFM segments exist), or "clv" when it needs
+ * the CLV stage's result to go on (pass it to the generator's next()).
+ */
+export type DescriptiveStep =
+  "history" | "descriptive" | { readonly groups: SegmentGroups } | "clv";
+
+/**
+ * The build with its CLV stage run elsewhere (the CLV thread, ./clv-thread.ts, from
+ * clvInputOf(input)): history and descriptive stages, then, given the CLV and holdout stages'
+ * result, the snapshot. The same stages as snapshotSteps in the same order on this side, so
+ * the same snapshot and per-customer results.
+ */
+export function* descriptiveSteps(
+  input: SnapshotInput,
+): Generator<DescriptiveStep, SnapshotBuild, ClvDone | undefined> {
+  const { timings, lap, restart } = stopwatch();
+  const ctx = prepare(input);
+  if (input.stageBusyMs) busy(input.stageBusyMs);
+  lap("history");
+  yield "history";
+  const rfm = runRfm(ctx);
+  yield { groups: segmentGroups(ctx, rfm) };
+  const descriptive = runDescriptive(ctx, rfm);
+  lap("descriptive");
+  yield "descriptive";
+  const done = yield "clv";
+  if (done === undefined) throw new Error("the build goes on only with the CLV stage's result");
+  restart();
+  timings.clv = done.clvMs;
+  timings.holdout = done.holdoutMs;
+  const built = assemble(ctx, descriptive, done.clv, done.holdout);
+  lap("assemble");
+  const scenariosMs = done.clv.models.status === "ok" ? done.clv.models.timingsMs.scenarios : 0;
   return { ...built, timingsMs: timings, scenariosMs };
 }
 

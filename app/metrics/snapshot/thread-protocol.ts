@@ -1,16 +1,44 @@
 /**
- * What the worker's main thread and the compute thread (./thread.ts) say to each other, and
- * which buffers travel with a message. Typed arrays are moved, never copied: a 1M-customer
- * shop's columns are hundreds of MB, and a copy would double the compute's peak memory.
+ * What the worker's main thread, the compute thread (./thread.ts) and the CLV thread
+ * (./clv-thread.ts) say to each other, and which buffers travel with a message. Typed arrays
+ * are moved, never copied: a 1M-customer shop's columns are hundreds of MB, and a copy would
+ * double the compute's peak memory. The one copy is the CLV thread's order columns
+ * (clvInputOf): both threads read them at the same time.
+ *
+ * A build: the main thread sends the input to the compute thread and the CLV input to the CLV
+ * thread; the compute thread answers with the segment groups as soon as the RFM segments
+ * exist, which the main thread passes on to the CLV thread; the CLV thread's result goes the
+ * same way back to the compute thread, which assembles the snapshot.
  */
 import { isMarkedAsUntransferable } from "node:worker_threads";
+import type { ClvInput } from "./clv-input";
+import type { ClvDone, SegmentGroups } from "./clv-stage";
 import type { SnapshotInput, SnapshotStage } from "./stages";
 import type { PerCustomerResults } from "./types";
 
-export interface BuildRequest {
-  readonly id: number;
-  readonly input: SnapshotInput;
+/** To the compute thread: start a build, go on with the CLV stage's result, or drop it. */
+export type BuildRequest =
+  | { readonly id: number; readonly input: SnapshotInput }
+  | { readonly id: number; readonly clv: ClvDone }
+  | { readonly id: number; readonly cancel: true };
+
+/** To the CLV thread: start the stage, the segment groups it waits for, or drop it. */
+export type ClvRequest =
+  | { readonly id: number; readonly input: ClvInput }
+  | { readonly id: number; readonly groups: SegmentGroups }
+  | { readonly id: number; readonly cancel: true };
+
+/** Why a build failed, as it crosses a thread. */
+export interface ThreadError {
+  readonly name: string;
+  readonly message: string;
 }
+
+/** From the CLV thread: a stage done (clv, holdout), the result, or why it failed. */
+export type ClvReply =
+  | { readonly id: number; readonly stage: "clv" | "holdout" }
+  | { readonly id: number; readonly done: ClvDone }
+  | { readonly id: number; readonly error: ThreadError };
 
 /** The build, ready to store: the snapshot as JSON text, the per-customer columns. */
 export interface ThreadBuild {
@@ -26,11 +54,21 @@ export interface ThreadBuild {
   readonly scenariosMs: number;
 }
 
-/** A stage done (progress), the build, or why it failed; `id` is the request's. */
+/**
+ * From the compute thread: a stage done (history, descriptive), the segment groups, the
+ * build, or why it failed; `id` is the request's.
+ */
 export type BuildReply =
   | { readonly id: number; readonly stage: SnapshotStage }
+  | { readonly id: number; readonly groups: SegmentGroups }
   | { readonly id: number; readonly result: ThreadBuild }
-  | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
+  | { readonly id: number; readonly error: ThreadError };
+
+/** An error as it crosses a thread. */
+export function threadError(error: unknown): ThreadError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { name: e.name, message: e.message };
+}
 
 /**
  * Every buffer under `value` that can be moved: those of its typed arrays, each once (views

@@ -2,15 +2,19 @@
  * The compute thread's side (started through ./thread.mjs by ../snapshot-thread.server.ts):
  * runs the snapshot pipeline on the input the worker's main thread hands over, off that
  * thread's event loop, so BullMQ's lock renewals there never wait on a stage
- * (docs/decisions/0067-compute-thread.md). Builds run one after another, in the order asked.
- * The snapshot leaves as JSON text (it is stored as text anyway); the per-customer columns are
- * transferred back, not copied.
+ * (docs/decisions/0067-compute-thread.md). The CLV stage runs meanwhile on the CLV thread
+ * (./clv-thread.ts, docs/decisions/00XX-clv-thread.md): this side runs the history and the
+ * descriptive stage, hands on the segment groups the CLV stage needs, and once the CLV
+ * stage's result comes back assembles the snapshot. The snapshot leaves as JSON text (it is
+ * stored as text anyway); the per-customer columns are transferred back, not copied.
  */
 import { parentPort } from "node:worker_threads";
 import { summaryOf } from "./codec";
-import { snapshotSteps } from "./pipeline";
-import type { SnapshotInput } from "./stages";
+import { descriptiveSteps, type DescriptiveStep } from "./pipeline";
+import type { ClvDone } from "./clv-stage";
+import type { SnapshotBuild } from "./stages";
 import {
+  threadError,
   transferables,
   type BuildReply,
   type BuildRequest,
@@ -20,35 +24,57 @@ import {
 const port = parentPort;
 if (!port) throw new Error("the snapshot thread runs as a worker thread");
 
-function build({ id, input }: BuildRequest): void {
+const post = (reply: BuildReply, transfer: ArrayBuffer[] = []): void =>
+  port!.postMessage(reply, transfer);
+
+/** Builds waiting for their CLV stage's result. */
+const waiting = new Map<number, Generator<DescriptiveStep, SnapshotBuild, ClvDone | undefined>>();
+
+function finish(id: number, build: SnapshotBuild): void {
+  const { snapshot, perCustomer, timingsMs, scenariosMs } = build;
+  const t = performance.now();
+  const snapshotJson = JSON.stringify(snapshot);
+  const summaryJson = JSON.stringify(summaryOf(snapshot));
+  const result: ThreadBuild = {
+    snapshotJson,
+    summaryJson,
+    snapshotMs: performance.now() - t,
+    timeZone: snapshot.timeZone,
+    clvStatus: snapshot.clv.status,
+    perCustomer,
+    timingsMs,
+    scenariosMs,
+  };
+  post({ id, result }, transferables(perCustomer));
+}
+
+/** Runs a build's steps until it waits for the CLV stage or ends. */
+function advance(
+  id: number,
+  steps: Generator<DescriptiveStep, SnapshotBuild, ClvDone | undefined>,
+  clv?: ClvDone,
+): void {
   try {
-    const steps = snapshotSteps(input);
+    let step = steps.next(clv);
     for (;;) {
-      const step = steps.next();
-      if (step.done) {
-        const { snapshot, perCustomer, timingsMs, scenariosMs } = step.value;
-        const t = performance.now();
-        const snapshotJson = JSON.stringify(snapshot);
-        const summaryJson = JSON.stringify(summaryOf(snapshot));
-        const result: ThreadBuild = {
-          snapshotJson,
-          summaryJson,
-          snapshotMs: performance.now() - t,
-          timeZone: snapshot.timeZone,
-          clvStatus: snapshot.clv.status,
-          perCustomer,
-          timingsMs,
-          scenariosMs,
-        };
-        port!.postMessage({ id, result } satisfies BuildReply, transferables(perCustomer));
+      if (step.done) return finish(id, step.value);
+      const value = step.value;
+      if (value === "clv") {
+        waiting.set(id, steps);
         return;
       }
-      port!.postMessage({ id, stage: step.value } satisfies BuildReply);
+      if (typeof value === "string") post({ id, stage: value });
+      else post({ id, groups: value.groups }, [value.groups.groupOf.buffer as ArrayBuffer]);
+      step = steps.next();
     }
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    port!.postMessage({ id, error: { name: e.name, message: e.message } } satisfies BuildReply);
+    post({ id, error: threadError(error) });
   }
 }
 
-port.on("message", (request: BuildRequest & { input: SnapshotInput }) => build(request));
+port.on("message", (request: BuildRequest) => {
+  if ("input" in request) return advance(request.id, descriptiveSteps(request.input));
+  const steps = waiting.get(request.id);
+  waiting.delete(request.id);
+  if (steps !== undefined && "clv" in request) advance(request.id, steps, request.clv);
+});
