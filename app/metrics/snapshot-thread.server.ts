@@ -48,6 +48,8 @@ interface Threads {
   readonly compute: Worker;
   readonly clv: Worker;
   readonly pending: Map<number, Pending>;
+  /** Fails a build in hand; both threads drop their half of it. */
+  fail(id: number, error: Error): void;
 }
 
 let current: Threads | null = null;
@@ -67,7 +69,6 @@ function start(): Threads {
   const compute = new Worker(new URL("./snapshot/thread.mjs", import.meta.url));
   const clv = new Worker(new URL("./snapshot/clv-thread.mjs", import.meta.url));
   const pending = new Map<number, Pending>();
-  const threads: Threads = { compute, clv, pending };
   const toCompute = (request: BuildRequest, transfer: ArrayBuffer[] = []) =>
     compute.postMessage(request, transfer);
   const toClv = (request: ClvRequest, transfer: ArrayBuffer[] = []) =>
@@ -87,6 +88,7 @@ function start(): Threads {
     toClv({ id, cancel: true });
     settle(id)?.reject(error);
   };
+  const threads: Threads = { compute, clv, pending, fail };
   compute.unref();
   clv.unref();
   compute.on("message", (reply: BuildReply) => {
@@ -142,9 +144,11 @@ export function buildSnapshotInThread(
   input: SnapshotInput,
   onStage: (stage: SnapshotStage) => void,
 ): Promise<ThreadBuild> {
-  current ??= start();
-  const { compute, clv, pending } = current;
+  const threads = (current ??= start());
+  const { compute, clv, pending } = threads;
   const id = nextId++;
+  // The copy first: the transfer below empties the input's arrays.
+  const clvInput = clvInputOf(input);
   const built = new Promise<ThreadBuild>((resolve, reject) =>
     pending.set(id, { onStage, resolve, reject, done: new Set(), reported: 0 }),
   );
@@ -152,10 +156,13 @@ export function buildSnapshotInThread(
     compute.ref();
     clv.ref();
   }
-  // The copy first: the transfer below empties the input's arrays.
-  const clvInput = clvInputOf(input);
-  clv.postMessage({ id, input: clvInput } satisfies ClvRequest, transferables(clvInput));
-  compute.postMessage({ id, input } satisfies BuildRequest, transferables(input));
+  try {
+    clv.postMessage({ id, input: clvInput } satisfies ClvRequest, transferables(clvInput));
+    compute.postMessage({ id, input } satisfies BuildRequest, transferables(input));
+  } catch (error) {
+    // Not sent (an input that cannot be cloned): the build fails here, nothing is left ref'd.
+    threads.fail(id, error instanceof Error ? error : new Error(String(error)));
+  }
   return built;
 }
 

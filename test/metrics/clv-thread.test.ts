@@ -145,6 +145,15 @@ describe("the snapshot built with the CLV stage on its own thread", () => {
     await expectSameBuild(input);
   });
 
+  it("fails a build whose input cannot be sent, and builds the next one", async () => {
+    const input = shop({ customers: 400, seed: 9, timeZone: "UTC" });
+    const unsendable = { ...input, npsResponses: [{ ...input.npsResponses[0], note: () => 0 }] };
+    await expect(buildSnapshotInThread(unsendable, () => {})).rejects.toThrow(
+      /could not be cloned/,
+    );
+    await expectSameBuild(shop({ customers: 400, seed: 9, timeZone: "UTC" }));
+  });
+
   it("fails the builds in hand when the threads end, and starts new ones for the next", async () => {
     const input = shop({ customers: 1500, seed: 7, timeZone: "UTC" });
     const ended = expect(threaded(input)).rejects.toThrow(/thread exited/);
