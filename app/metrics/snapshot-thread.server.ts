@@ -2,7 +2,7 @@
  * Runs the snapshot pipeline off the process's main thread, on two threads: the compute
  * thread (./snapshot/thread.ts: history, descriptive stage, assembly) and the CLV thread
  * (./snapshot/clv-thread.ts: model choice, fits, predictions, scenarios, holdout card), which
- * run at the same time (docs/decisions/00XX-clv-thread.md). The event loop stays free while
+ * run at the same time (docs/decisions/0073-clv-thread.md). The event loop stays free while
  * they compute: BullMQ renews a job's lock from a timer on that loop, and a stage that held it
  * past WORKER_LOCK_MS let another worker start the same compute
  * (docs/decisions/0067-compute-thread.md).

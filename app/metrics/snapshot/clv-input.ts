@@ -1,5 +1,5 @@
 /**
- * The CLV thread's input (./clv-thread.ts, docs/decisions/00XX-clv-thread.md), made on the
+ * The CLV thread's input (./clv-thread.ts, docs/decisions/0073-clv-thread.md), made on the
  * worker's main thread: apart from ./clv-stage.ts so that making it loads no engine module.
  */
 import type { PurchaseModelName, SummaryOrders } from "../../analytics/clv";

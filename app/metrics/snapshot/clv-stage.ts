@@ -3,7 +3,7 @@
  * predictions, churn scenarios, intervals) and the holdout card. Kept apart from
  * pipeline.ts so that the CLV thread (./clv-thread.ts) loads only the CLV engine: it reads
  * nothing of the purchase history but its first day and the RFM segments (for the intervals
- * per segment), so it can run beside the descriptive stage (docs/decisions/00XX-clv-thread.md).
+ * per segment), so it can run beside the descriptive stage (docs/decisions/0073-clv-thread.md).
  * The sequential build (pipeline.ts) calls the same functions: one definition of the stage.
  */
 import { ORDER_CANCELLED, ORDER_TEST } from "../../analytics/types";

@@ -1,7 +1,7 @@
 /**
  * The CLV thread's side (started through ./clv-thread.mjs by ../snapshot-thread.server.ts):
  * runs a build's CLV and holdout stages (./clv-stage.ts) while the compute thread
- * (./thread.ts) runs the history and the descriptive stage (docs/decisions/00XX-clv-thread.md).
+ * (./thread.ts) runs the history and the descriptive stage (docs/decisions/0073-clv-thread.md).
  * The model choice needs nothing from the other side and starts at once; the fits wait for
  * the segment groups (the intervals are per RFM segment), which the compute thread sends as
  * soon as it has scored the customers. Loads the CLV engine only.

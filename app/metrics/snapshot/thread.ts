@@ -3,7 +3,7 @@
  * runs the snapshot pipeline on the input the worker's main thread hands over, off that
  * thread's event loop, so BullMQ's lock renewals there never wait on a stage
  * (docs/decisions/0067-compute-thread.md). The CLV stage runs meanwhile on the CLV thread
- * (./clv-thread.ts, docs/decisions/00XX-clv-thread.md): this side runs the history and the
+ * (./clv-thread.ts, docs/decisions/0073-clv-thread.md): this side runs the history and the
  * descriptive stage, hands on the segment groups the CLV stage needs, and once the CLV
  * stage's result comes back assembles the snapshot. The snapshot leaves as JSON text (it is
  * stored as text anyway); the per-customer columns are transferred back, not copied.
