@@ -210,7 +210,7 @@ export function chunkOrder(chunk: OrderChunk): Int32Array | null {
  * of 13–14 bits, a pass skipped when all its digits agree), linear where a comparison sort of
  * millions of keys costs seconds.
  */
-function sortByKey(keys: Float64Array, rows: Int32Array): void {
+export function sortByKey(keys: Float64Array, rows: Int32Array): void {
   const n = keys.length;
   const LOW = 2 ** 26;
   let hi = new Uint32Array(n);

@@ -1,19 +1,20 @@
 /** The PostgreSQL reader of the load (./load.server.ts). */
+import type { Duplex } from "node:stream";
 import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/types";
 import { ATTRIBUTION_TUPLE } from "./load-builder";
 import {
+  type CustomerChunk,
   DISCOUNT_FLAGS,
   type Id,
-  type LineCollector,
-  type OrderChunk,
+  INT64_MIN,
+  sortByKey,
   type Source,
 } from "./load-columns";
 
-/** PostgreSQL's binary COPY header: signature, flags, header-extension length. */
-const COPY_HEADER_BYTES = 11 + 4 + 4;
+/** PostgreSQL's binary COPY signature ("PGCOPY\n\377\r\n\0"), then flags and extension length. */
+const COPY_SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 /** Microseconds from 1970-01-01 to PostgreSQL's timestamp epoch, 2000-01-01. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
@@ -26,116 +27,168 @@ function int8At(buffer: Buffer, at: number): Id {
 }
 
 /**
- * Reads the tuples of a binary COPY: every field is int8, int4, timestamp or text (per
- * `columns`) or NULL.
- * Hand-written: no package here parses the format, and it is ~7× cheaper for PostgreSQL to
- * send than the same rows as JSON (docs/decisions/0035-customer-result-set.md).
+ * The fields of the row being decoded, read in order: one reader for every COPY (rows are
+ * decoded one at a time, synchronously, as they arrive).
  */
-function parseBinaryCopy(
-  buffer: Buffer,
-  columns: readonly ("int8" | "int4" | "timestamp" | "text")[],
-  out: (Id | null)[][],
-): void {
-  if (buffer.length < COPY_HEADER_BYTES) return;
-  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
-  for (;;) {
-    const fields = buffer.readInt16BE(at);
-    at += 2;
-    if (fields === -1) break;
-    if (fields !== columns.length) throw new Error(`COPY row of ${fields} fields`);
-    for (let c = 0; c < fields; c++) {
-      const length = buffer.readInt32BE(at);
-      at += 4;
-      if (length === -1) {
-        out[c].push(null);
-        continue;
-      }
-      const type = columns[c];
-      if (type === "int4") out[c].push(buffer.readInt32BE(at));
-      else if (type === "text") out[c].push(buffer.toString("utf8", at, at + length));
-      else if (type === "int8") out[c].push(int8At(buffer, at));
-      else out[c].push(Math.round((int8At(buffer, at) as number) / 1000) + PG_EPOCH_MS);
-      at += length;
-    }
-  }
-}
+const field = {
+  buffer: Buffer.alloc(0) as Buffer,
+  at: 0,
+  /** An int8, or null. */
+  int8(): Id | null {
+    const length = this.buffer.readInt32BE(this.at);
+    this.at += 4;
+    if (length === -1) return null;
+    const value = int8At(this.buffer, this.at);
+    this.at += length;
+    return value;
+  },
+  /** An int8 that is never NULL, as a number (money, times: exact below 2^53, as the
+   *  engine takes them); `what` names the column in the error a NULL gives. */
+  number(what: string): number {
+    const value = this.int8();
+    if (value === null) throw new Error(`COPY: ${what} is NULL`);
+    return typeof value === "number" ? value : Number(value);
+  },
+  /** A timestamp(3) as epoch milliseconds (stored as microseconds since 2000-01-01). */
+  timestamp(what: string): number {
+    return Math.round(this.number(what) / 1000) + PG_EPOCH_MS;
+  },
+  int4(what: string): number {
+    if (this.buffer.readInt32BE(this.at) !== 4) throw new Error(`COPY: ${what} not an int4`);
+    const value = this.buffer.readInt32BE(this.at + 4);
+    this.at += 8;
+    return value;
+  },
+  /** A text, or null. */
+  text(): string | null {
+    const length = this.buffer.readInt32BE(this.at);
+    this.at += 4;
+    if (length === -1) return null;
+    const value = this.buffer.toString("utf8", this.at, this.at + length);
+    this.at += length;
+    return value;
+  },
+};
+
+/** Protocol message types a COPY TO answer carries (PostgreSQL's frontend/backend protocol). */
+const COPY_DATA = 0x64; // 'd'
+const COPY_DONE = 0x63; // 'c'
+const ERROR_RESPONSE = 0x45; // 'E'
 
 /**
- * A reader of a binary COPY's rows in order, field by field: `row(fields)` starts the next
- * row (false after the last), then one call per field.
+ * One `COPY (…) TO STDOUT (FORMAT binary)` whose rows are decoded as the socket delivers
+ * them: each row is handed to `row` (which reads its fields through `field`) straight from
+ * the socket's buffer, while the server goes on producing the next rows. No buffer of the
+ * whole answer, no object per row (pg-copy-streams made a Buffer per row and the reader
+ * waited for the whole answer before decoding it).
+ *
+ * A pg Submittable: while the COPY runs it takes the connection's data listener from the
+ * driver's protocol parser (as pg-copy-streams does) and gives it back, with the bytes after
+ * CopyDone (or from an ErrorResponse on), so the driver reads the end of the command.
+ * PostgreSQL sends one CopyData message per row (the header with the first): a row is
+ * never split across messages, which the decoder checks.
  */
-function copyRows(buffer: Buffer) {
-  let at = COPY_HEADER_BYTES + buffer.readInt32BE(15);
-  return {
-    row(fields: number): boolean {
+class CopyRows implements pg.Submittable {
+  readonly done: Promise<void>;
+  private settle!: (error: unknown) => void;
+  private stream: Duplex | null = null;
+  private driverListener: ((chunk: Buffer) => void) | null = null;
+  /** Bytes of a message the last chunk ended in. */
+  private carry: Buffer | null = null;
+  private header = true;
+  /** A decoding error, reported once the server has finished the command. */
+  private failure: unknown = null;
+
+  constructor(
+    private readonly text: string,
+    private readonly fields: number,
+    private readonly row: () => void,
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.settle = (error) => (error === null ? resolve() : reject(error));
+    });
+  }
+
+  submit(connection: pg.Connection): void {
+    const stream = connection.stream;
+    const listeners = stream.listeners("data");
+    if (listeners.length !== 1) throw new Error("COPY: the connection has no single reader");
+    this.driverListener = listeners[0] as (chunk: Buffer) => void;
+    stream.removeListener("data", this.driverListener);
+    stream.on("data", this.onData);
+    this.stream = stream;
+    connection.query(`COPY (${this.text}) TO STDOUT (FORMAT binary)`);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const buffer = this.carry === null ? chunk : Buffer.concat([this.carry, chunk]);
+    this.carry = null;
+    let at = 0;
+    while (buffer.length - at >= 5) {
+      const type = buffer[at];
+      if (type === ERROR_RESPONSE) return this.detach(buffer.subarray(at));
+      const end = at + 1 + buffer.readInt32BE(at + 1);
+      if (end > buffer.length) break;
+      if (type === COPY_DATA && this.failure === null) {
+        try {
+          this.rows(buffer, at + 5, end);
+        } catch (error) {
+          // The rest of the answer is read and dropped; the error is the query's.
+          this.failure = error;
+        }
+      } else if (type === COPY_DONE) return this.detach(buffer.subarray(end));
+      // CopyOutResponse, and messages the server may send at any time: skipped.
+      at = end;
+    }
+    if (at < buffer.length) this.carry = buffer.subarray(at);
+  };
+
+  /** The rows of one CopyData message's bytes [at, end). */
+  private rows(buffer: Buffer, at: number, end: number): void {
+    if (this.header) {
+      if (!buffer.subarray(at, at + 11).equals(COPY_SIGNATURE)) throw new Error("COPY: header");
+      at += 11 + 4 + 4 + buffer.readInt32BE(at + 15);
+      this.header = false;
+    }
+    field.buffer = buffer;
+    while (at < end) {
       const count = buffer.readInt16BE(at);
       at += 2;
-      if (count === -1) return false;
-      if (count !== fields) throw new Error(`COPY row of ${count} fields`);
-      return true;
-    },
-    int8(): Id | null {
-      const length = buffer.readInt32BE(at);
-      at += 4;
-      if (length === -1) return null;
-      const value = int8At(buffer, at);
-      at += length;
-      return value;
-    },
-    /** `what` names the column in the error a NULL or another type gives. */
-    int4(what: string): number {
-      if (buffer.readInt32BE(at) !== 4) throw new Error(`COPY: ${what} not an int4`);
-      const value = buffer.readInt32BE(at + 4);
-      at += 8;
-      return value;
-    },
-  };
-}
+      if (count === -1) continue; // the trailer
+      if (count !== this.fields) throw new Error(`COPY row of ${count} fields`);
+      field.at = at;
+      this.row();
+      at = field.at;
+    }
+    if (at !== end) throw new Error("COPY: a row across messages");
+  }
 
-/**
- * Hands each line row of a binary COPY (order id, line id, product, variant: int8; quantity,
- * current quantity: int4; net: int8) straight to the collector, without column arrays.
- */
-function collectLineCopy(buffer: Buffer, into: LineCollector): void {
-  if (buffer.length < COPY_HEADER_BYTES) return;
-  const copy = copyRows(buffer);
-  while (copy.row(7)) {
-    const orderId = copy.int8() as Id;
-    const lineId = copy.int8() as Id;
-    const product = copy.int8();
-    const variant = copy.int8();
-    const quantity = copy.int4("quantity");
-    const current = copy.int4("current quantity");
-    const net = copy.int8() as number;
-    into.add(orderId, lineId, product, variant, quantity, current, net);
+  /** Gives the connection back to the driver's parser, with the bytes it has to read. */
+  private detach(rest: Buffer): void {
+    const stream = this.stream;
+    const listener = this.driverListener;
+    if (stream === null || listener === null) return;
+    this.stream = null;
+    this.driverListener = null;
+    stream.removeListener("data", this.onData);
+    stream.on("data", listener);
+    if (rest.length > 0) listener(rest);
+  }
+
+  // The driver's calls on its active query.
+  handleCommandComplete(): void {}
+  handleReadyForQuery(): void {
+    this.settle(this.failure);
+  }
+  handleError(error: unknown): void {
+    this.detach(Buffer.alloc(0));
+    this.settle(error);
   }
 }
 
-/**
- * Hands each order row of a binary COPY (id, customer id: int8; processedAt: timestamp;
- * gross, net: int8; flags: int4) straight to the chunk's typed columns.
- */
-function collectOrderCopy(buffer: Buffer, into: OrderChunk): void {
-  if (buffer.length < COPY_HEADER_BYTES) return;
-  const copy = copyRows(buffer);
-  while (copy.row(6)) {
-    const orderId = copy.int8() as Id;
-    const customerId = copy.int8();
-    // timestamp(3): microseconds since 2000-01-01, exact milliseconds.
-    const time = Math.round((copy.int8() as number) / 1000) + PG_EPOCH_MS;
-    // Money and flags are exact numbers below 2^53, as the engine takes them.
-    const gross = copy.int8() as number;
-    const net = copy.int8() as number;
-    const flags = copy.int4("flags");
-    into.add(orderId, customerId, time, gross, net, flags, NaN);
-  }
-}
-
-async function copyOut(client: pg.Client, sql: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
-  for await (const part of stream) parts.push(part as Buffer);
-  return Buffer.concat(parts);
+/** Runs one COPY on `client`, each row decoded by `row` as it arrives. */
+function copyRows(client: pg.Client, sql: string, fields: number, row: () => void): Promise<void> {
+  return client.query(new CopyRows(sql, fields, row)).done;
 }
 
 /** A bigint or shop id inlined into COPY's query text (COPY takes no parameters). */
@@ -149,6 +202,27 @@ const bigLiteral = (id: string): string => {
   if (!/^-?\d{1,19}$/.test(id)) throw new RangeError("id");
   return id;
 };
+
+/** The shop's customers in ascending id order, from a scan in any order. */
+function sortCustomers(ids: Id[], createdAt: number[]): CustomerChunk {
+  const n = ids.length;
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  if (ids.every((id) => typeof id === "number" && id >= 0)) {
+    sortByKey(Float64Array.from(ids as number[]), rows);
+  } else {
+    // Not Shopify's ids (text above 2^53, or negative): compared as BigInts.
+    const values = ids.map((id) => BigInt(id));
+    const order = Array.from(rows).sort((a, b) =>
+      values[a] < values[b] ? -1 : values[a] > values[b] ? 1 : 0,
+    );
+    rows.set(order);
+  }
+  return {
+    ids: Array.from(rows, (i) => ids[i]),
+    createdAt: Array.from(rows, (i) => createdAt[i]),
+  };
+}
 
 /** When the planner expects at least this many orders of the shop, a probe by primary key wins. */
 const PLANNED_ORDERS = 1_000;
@@ -179,10 +253,13 @@ async function refreshStaleStatistics(client: pg.Client, shop: string): Promise<
   }
 }
 
+/** `touches`: whether the reader will ask for first touches (the orders' query then marks
+ *  the candidates' tuples). */
 export async function loadPostgres<T>(
   url: string,
   shopId: number,
   read: (source: Source) => Promise<T>,
+  touches = true,
 ): Promise<T> {
   const client = new pg.Client(parseIntoClientConfig(url));
   await client.connect();
@@ -195,51 +272,116 @@ export async function loadPostgres<T>(
     const shop = literal(shopId);
     // Plain rows in PostgreSQL's binary format: no JSON to build or parse, timestamps as
     // their stored microseconds (timestamp(3): exact milliseconds).
-    const customersSql = (after: bigint, limit: number) =>
-      `SELECT "id", "createdAt" FROM "Customer"
-       WHERE "shopId" = ${shop} AND "deleted" = false AND "id" > ${literal(after)}
-       ORDER BY "id" LIMIT ${literal(limit)}`;
+    const remaining = `"cancelledAt" IS NULL AND NOT "test"`;
+    const tuple = (alias: string) =>
+      `json_build_array(${alias}"journey", ${ATTRIBUTION_TUPLE.map((c) => `${alias}"${c}"`).join(", ")})::text`;
     const orderRow = `SELECT "id", "customerId", "processedAt", "grossMinor", "netMinor",
         ("cancelledAt" IS NOT NULL)::int * ${ORDER_CANCELLED} + "test"::int * ${ORDER_TEST}
-          + "subscription"::int * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS}
-      FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
+          + "subscription"::int * ${ORDER_SUBSCRIPTION} + ${DISCOUNT_FLAGS}`;
+    const orderFrom = `FROM "Order" WHERE "shopId" = ${shop} AND "deleted" = false`;
+    /** The shop's customers, sorted, once read (then handed out chunk by chunk). */
+    let customers: CustomerChunk | null = null;
+    let customerCursor = 0;
+    /** Per row of the order chunk being read: its first-touch tuple when the query found it
+     *  to be a candidate (see `orders`), else null. */
+    let touchOf: (string | null)[] = [];
     const source: Source = {
       async customers(after, limit) {
-        const columns: (Id | null)[][] = [[], []];
-        parseBinaryCopy(
-          await copyOut(client, customersSql(after, limit)),
-          ["int8", "timestamp"],
-          columns,
-        );
-        return { ids: columns[0] as Id[], createdAt: columns[1] as number[] };
+        if (customers === null) {
+          // One scan of the shop's customers, in whatever order the plan gives (an ORDER BY
+          // LIMIT per chunk was planned as a scan and a sort per chunk without statistics),
+          // sorted here by a radix sort of the ids.
+          const ids: Id[] = [];
+          const createdAt: number[] = [];
+          await copyRows(
+            client,
+            `SELECT "id", "createdAt" FROM "Customer" WHERE "shopId" = ${shop} AND "deleted" = false`,
+            2,
+            () => {
+              ids.push(field.int8()!);
+              createdAt.push(field.timestamp("createdAt"));
+            },
+          );
+          customers = sortCustomers(ids, createdAt);
+        }
+        // The builder asks for the chunk after the last one it got.
+        if (after === INT64_MIN) customerCursor = 0;
+        else if (customerCursor === 0 || BigInt(customers.ids[customerCursor - 1]) !== after) {
+          throw new Error("Customers asked for out of order");
+        }
+        const end = Math.min(customers.ids.length, customerCursor + limit);
+        const chunk = {
+          ids: customers.ids.slice(customerCursor, end),
+          createdAt: customers.createdAt.slice(customerCursor, end),
+        };
+        customerCursor = end;
+        return chunk;
       },
       async orders(range, into) {
-        const sql = range
-          ? `${orderRow} AND "customerId" > ${literal(range.lo)} AND "customerId" <= ${literal(range.hi)}
+        // A customer's first-touch candidates (its remaining orders at the earliest time of
+        // its remaining orders, ties all included: what the builder's firstOrderCandidates
+        // finds) carry their tuple on the same row: a window over the rows already sorted
+        // for the ORDER BY, instead of one probe per candidate afterwards. The running
+        // minimum up to a remaining row is the customer's earliest remaining time exactly
+        // when that row is at it.
+        const sql =
+          range && touches
+            ? `${orderRow}, CASE WHEN ${remaining} AND "processedAt" = min("processedAt")
+                FILTER (WHERE ${remaining}) OVER "w" THEN ${tuple("")} END
+             ${orderFrom} AND "customerId" > ${literal(range.lo)} AND "customerId" <= ${literal(range.hi)}
+             WINDOW "w" AS (PARTITION BY "customerId" ORDER BY "processedAt", "id")
              ORDER BY "customerId", "processedAt", "id"`
-          : `${orderRow} AND "customerId" IS NULL ORDER BY "processedAt", "id"`;
-        collectOrderCopy(await copyOut(client, sql), into);
+            : range
+              ? `${orderRow}, NULL::text
+               ${orderFrom} AND "customerId" > ${literal(range.lo)} AND "customerId" <= ${literal(range.hi)}
+               ORDER BY "customerId", "processedAt", "id"`
+              : `${orderRow}, NULL::text ${orderFrom} AND "customerId" IS NULL
+               ORDER BY "processedAt", "id"`;
+        const tuples: (string | null)[] = [];
+        touchOf = tuples;
+        await copyRows(client, sql, 7, () => {
+          const orderId = field.int8()!;
+          const customerId = field.int8();
+          const time = field.timestamp("processedAt");
+          // Money and flags are exact numbers below 2^53, as the engine takes them.
+          const gross = field.number("grossMinor");
+          const net = field.number("netMinor");
+          const flags = field.int4("flags");
+          into.add(orderId, customerId, time, gross, net, flags, NaN);
+          tuples.push(field.text());
+        });
       },
       async touches(chunk, rows) {
-        const tuple = ATTRIBUTION_TUPLE.map((c) => `o."${c}"`).join(", ");
-        const ids = rows.map((r) => {
-          const id = chunk.orderIdAt(r);
-          return typeof id === "number" ? literal(id) : bigLiteral(id);
-        });
-        // One primary-key probe per id: a LATERAL subquery with LIMIT 1 is not flattened
-        // into a join, which the planner made a hash join over the shop's whole order
-        // table per chunk. The probes follow the array; each row carries its position in it.
-        const sql = `SELECT j."k", o."t"
-          FROM unnest('{${ids.join(",")}}'::int8[]) WITH ORDINALITY AS j("id", "k")
-          CROSS JOIN LATERAL (SELECT json_build_array(o."journey", ${tuple})::text AS "t"
-            FROM "Order" o WHERE o."shopId" = ${shop} AND o."id" = j."id" LIMIT 1) o`;
-        const columns: (Id | null)[][] = [[], []];
-        parseBinaryCopy(await copyOut(client, sql), ["int8", "text"], columns);
-        // Ordinality counts from 1.
-        return {
-          rows: (columns[0] as number[]).map((k) => rows[k - 1]),
-          tuples: columns[1] as string[],
-        };
+        const tuples: (string | null)[] = rows.map((r) => touchOf[r] ?? null);
+        const missing = rows.filter((_, k) => tuples[k] === null);
+        if (missing.length > 0) {
+          // Not expected (the query above marks the same rows); read by primary key then.
+          const ids = missing.map((r) => {
+            const id = chunk.orderIdAt(r);
+            return typeof id === "number" ? literal(id) : bigLiteral(id);
+          });
+          const found = new Map<number, string>();
+          // One primary-key probe per id (a LATERAL subquery with LIMIT 1 is not flattened
+          // into a hash join over the shop's orders); each row carries its position.
+          await copyRows(
+            client,
+            `SELECT j."k", ${tuple("o.")}
+             FROM unnest('{${ids.join(",")}}'::int8[]) WITH ORDINALITY AS j("id", "k")
+             CROSS JOIN LATERAL (SELECT * FROM "Order" o
+               WHERE o."shopId" = ${shop} AND o."id" = j."id" LIMIT 1) o`,
+            2,
+            () => {
+              const k = field.number("ordinality");
+              found.set(missing[k - 1], field.text()!);
+            },
+          );
+          rows.forEach((r, k) => {
+            if (tuples[k] === null) tuples[k] = found.get(r) ?? null;
+          });
+        }
+        // Rows whose order is gone are absent.
+        const kept = rows.filter((_, k) => tuples[k] !== null);
+        return { rows: kept, tuples: tuples.filter((t) => t !== null) };
       },
       async lineItems(range, into) {
         // No join with the orders (planned without statistics, after a backfill, it took
@@ -250,7 +392,16 @@ export async function loadPostgres<T>(
           FROM "OrderLineItem"
           WHERE "shopId" = ${shop} AND "giftCard" = false AND "orderId" > ${literal(range.lo)}
             AND "orderId" <= ${literal(range.hi)}`;
-        collectLineCopy(await copyOut(client, sql), into);
+        await copyRows(client, sql, 7, () => {
+          const orderId = field.int8()!;
+          const lineId = field.int8()!;
+          const product = field.int8();
+          const variant = field.int8();
+          const quantity = field.int4("quantity");
+          const current = field.int4("current quantity");
+          const net = field.number("netMinor");
+          into.add(orderId, lineId, product, variant, quantity, current, net);
+        });
       },
     };
     const data = await read(source);

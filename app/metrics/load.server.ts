@@ -40,14 +40,18 @@ import { loadSqlite } from "./load-sqlite.server";
 
 export type { LoadOptions, ShopData, ShopOrders } from "./load-builder";
 
-/** One read of the shop's database, in one snapshot, by the reader of its provider. */
-function readShop<T>(
+/**
+ * One read of the shop's database, in one snapshot, by the reader of its provider.
+ * `touches`: whether `read` asks for first touches.
+ */
+export function readShop<T>(
   databaseUrl: string,
   shopId: number,
   read: (source: Source) => Promise<T>,
+  touches: boolean,
 ): Promise<T> {
   return isPostgresUrl(databaseUrl)
-    ? loadPostgres(databaseUrl, shopId, read)
+    ? loadPostgres(databaseUrl, shopId, read, touches)
     : loadSqlite(databaseUrl, shopId, read);
 }
 
@@ -56,7 +60,7 @@ export function loadShopData(
   shopId: number,
   options: LoadOptions = {},
 ): Promise<ShopData> {
-  return readShop(databaseUrl, shopId, (source) => loadFrom(source, options));
+  return readShop(databaseUrl, shopId, (source) => loadFrom(source, options), true);
 }
 
 /**
@@ -69,5 +73,5 @@ export function loadShopOrders(
   shopId: number,
   options: LoadOptions = {},
 ): Promise<ShopOrders> {
-  return readShop(databaseUrl, shopId, (source) => loadOrdersFrom(source, options));
+  return readShop(databaseUrl, shopId, (source) => loadOrdersFrom(source, options), false);
 }

@@ -8,11 +8,31 @@
  * same order ids — every chunk size must give exactly what the reference gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ORDER_CANCELLED,
+  ORDER_DISCOUNT,
+  ORDER_DISCOUNT_UNKNOWN,
+  ORDER_SUBSCRIPTION,
+  ORDER_TEST,
+} from "../../app/analytics/types";
 import { createDatabase } from "../../app/db.server";
-import { loadShopData, loadShopOrders, type ShopData } from "../../app/metrics/load.server";
+import { loadFrom } from "../../app/metrics/load-builder";
+import {
+  INT64_MAX,
+  INT64_MIN,
+  OrderChunk,
+  type Id,
+  type Source,
+} from "../../app/metrics/load-columns";
+import {
+  loadShopData,
+  loadShopOrders,
+  readShop,
+  type ShopData,
+} from "../../app/metrics/load.server";
 import { JOURNEY_NONE, JOURNEY_UNKNOWN, JOURNEY_VISIT } from "../../app/metrics/snapshot/stages";
 import type { Journey } from "../../app/sync/attribution";
-import type { LineItemRow, OrderRow } from "../../app/sync/rows";
+import type { CustomerRow, LineItemRow, OrderRow } from "../../app/sync/rows";
 import { createRowStore } from "../../app/sync/store.server";
 
 const url = process.env.DATABASE_URL!;
@@ -37,7 +57,10 @@ function random(seed: number): () => number {
   };
 }
 
-function seededShop(seed: number, wide = true): { orders: OrderRow[]; deleted: bigint[] } {
+function seededShop(
+  seed: number,
+  wide = true,
+): { orders: OrderRow[]; deleted: bigint[]; customers: CustomerRow[] } {
   const next = random(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
   const start = Date.parse("2024-01-01T00:00:00Z");
@@ -114,7 +137,16 @@ function seededShop(seed: number, wide = true): { orders: OrderRow[]; deleted: b
   // Inserted by id, so ties are in id order on both databases (SQLite keeps insertion order).
   orders.sort((a, b) => (a.id < b.id ? -1 : 1));
   const deleted = orders.filter((o) => (o.lineItems ?? []).length > 0).map((o) => o.id);
-  return { orders, deleted: [deleted[3], deleted[17]] };
+  // Customer rows in no id order: most of the orders' customers, some without orders, one
+  // above 2^53 (wide); customer 3 left to its orders (not synced yet).
+  const customerIds = [...Array.from({ length: 40 }, (_, k) => BigInt(k + 1)), BIG + 7n]
+    .filter((id) => id !== 3n && (wide || id < BIG))
+    .sort(() => next() - 0.5);
+  const customers = customerIds.map((id) => {
+    const createdAt = new Date(start - Math.floor(next() * 400) * DAY);
+    return { id, createdAt, shopifyUpdatedAt: createdAt, tags: "" };
+  });
+  return { orders, deleted: [deleted[3], deleted[17]], customers };
 }
 
 beforeAll(async () => {
@@ -123,7 +155,9 @@ beforeAll(async () => {
   otherShopId = (
     await db.shop.create({ data: { domain: `load-lines-other-${stamp}.myshopify.com` } })
   ).id;
-  const { orders, deleted } = seededShop(15);
+  const { orders, deleted, customers } = seededShop(15);
+  await store.upsertCustomers(shopId, customers);
+  await store.deleteCustomer(shopId, 35n);
   await store.upsertOrders(shopId, orders);
   for (const id of deleted) await store.deleteOrder(shopId, id);
   // Another shop: the same order ids with lines of their own.
@@ -136,6 +170,8 @@ beforeAll(async () => {
     await db.shop.create({ data: { domain: `load-lines-narrow-${stamp}.myshopify.com` } })
   ).id;
   const narrow = seededShop(17, false);
+  await store.upsertCustomers(narrowShopId, narrow.customers);
+  await store.deleteCustomer(narrowShopId, 36n);
   await store.upsertOrders(narrowShopId, narrow.orders);
   for (const id of narrow.deleted) await store.deleteOrder(narrowShopId, id);
 });
@@ -265,7 +301,132 @@ function loaded(data: ShopData) {
   };
 }
 
+/** An id as the readers hand it over: a number when exact, else decimal text. */
+const asId = (id: bigint): Id =>
+  id <= BigInt(Number.MAX_SAFE_INTEGER) && id >= -BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(id)
+    : id.toString();
+
+/** A row's first-touch tuple as the readers give it (JSON text of journey, then fields). */
+const tupleOf = (o: { journey: string | null } & Record<(typeof ATTRIBUTION)[number], unknown>) =>
+  JSON.stringify([o.journey, ...ATTRIBUTION.map((field) => o[field])]);
+
+/**
+ * The readers' contract (load-columns.ts `Source`) answered by plain Prisma reads, one
+ * query per call: what the shared builder makes of it is what either database's reader
+ * must give, column for column.
+ */
+function referenceSource(shopId: number): Source {
+  const flagsOf = (o: {
+    cancelledAt: Date | null;
+    test: boolean;
+    subscription: boolean;
+    discountCodes: string | null;
+  }) =>
+    (o.cancelledAt === null ? 0 : ORDER_CANCELLED) +
+    (o.test ? ORDER_TEST : 0) +
+    (o.subscription ? ORDER_SUBSCRIPTION : 0) +
+    (o.discountCodes === null
+      ? ORDER_DISCOUNT_UNKNOWN
+      : o.discountCodes !== "[]"
+        ? ORDER_DISCOUNT
+        : 0);
+  return {
+    async customers(after, limit) {
+      const rows = await db.customer.findMany({
+        where: { shopId, deleted: false, id: { gt: after } },
+        orderBy: { id: "asc" },
+        take: limit,
+      });
+      return { ids: rows.map((c) => asId(c.id)), createdAt: rows.map((c) => +c.createdAt) };
+    },
+    async orders(range, into) {
+      const rows = await db.order.findMany({
+        where: {
+          shopId,
+          deleted: false,
+          customerId: range ? { gt: range.lo, lte: range.hi } : null,
+        },
+        orderBy: [{ customerId: "asc" }, { processedAt: "asc" }, { id: "asc" }],
+      });
+      for (const o of rows) {
+        const customer = o.customerId === null ? null : asId(o.customerId);
+        const [gross, net] = [Number(o.grossMinor), Number(o.netMinor)];
+        into.add(asId(o.id), customer, +o.processedAt, gross, net, flagsOf(o), NaN);
+      }
+    },
+    async touches(chunk, rows) {
+      const ids = rows.map((r) => BigInt(chunk.orderIdAt(r)));
+      const found = new Map(
+        (await db.order.findMany({ where: { shopId, id: { in: ids } } })).map((o) => [o.id, o]),
+      );
+      const kept = rows.filter((_, k) => found.has(ids[k]));
+      return {
+        rows: kept,
+        tuples: ids.filter((id) => found.has(id)).map((id) => tupleOf(found.get(id)!)),
+      };
+    },
+    async lineItems(range, into) {
+      const rows = await db.orderLineItem.findMany({
+        where: { shopId, giftCard: false, orderId: { gt: range.lo, lte: range.hi } },
+      });
+      for (const l of rows) {
+        const [product, variant] = [l.productId, l.variantId].map((id) =>
+          id === null ? null : asId(id),
+        );
+        into.add(
+          asId(l.orderId),
+          asId(l.id),
+          product,
+          variant,
+          l.quantity,
+          l.currentQuantity,
+          Number(l.netMinor),
+        );
+      }
+    },
+  };
+}
+
 describe("loading line items and first touches by order id", () => {
+  it("gives, column for column, what the builder makes of plain reads of the same rows", async () => {
+    for (const shop of [shopId, narrowShopId]) {
+      for (const chunkCustomers of [1, 7, undefined]) {
+        const options = { chunkCustomers };
+        const expected = await loadFrom(referenceSource(shop), options);
+        expect(expected.customers.count).toBeGreaterThan(35);
+        expect(await loadShopData(url, shop, options)).toEqual(expected);
+      }
+    }
+  });
+
+  it("reads the first touch of any order of a chunk, candidate or not", async () => {
+    const orders = await db.order.findMany({
+      where: { shopId, deleted: false, customerId: { not: null } },
+    });
+    const byId = new Map(orders.map((o) => [o.id.toString(), tupleOf(o)]));
+    const { asked, touches } = await readShop(
+      url,
+      shopId,
+      async (source) => {
+        const chunk = new OrderChunk();
+        await source.orders({ lo: INT64_MIN, hi: INT64_MAX }, chunk);
+        const asked = Array.from({ length: chunk.length }, (_, i) => chunk.length - 1 - i);
+        return {
+          asked: asked.map((r) => chunk.orderIdAt(r).toString()),
+          touches: await source.touches(chunk, asked),
+        };
+      },
+      true,
+    );
+    expect(asked.length).toBe(orders.length);
+    // Every order asked for, in the order asked; the same values as the order's columns.
+    expect(touches.rows).toEqual(asked.map((_, k) => asked.length - 1 - k));
+    expect(touches.tuples.map((t) => JSON.parse(t))).toEqual(
+      asked.map((id) => JSON.parse(byId.get(id)!)),
+    );
+  });
+
   it("gives the reference's lines, codes and touches, whatever the chunk size", async () => {
     const expected = await reference(shopId);
     // The seeded shop has every case it is meant to have.
