@@ -347,13 +347,16 @@ async function readOrders(
     bounds.push(after);
   }
   // Guests first, as the OrderTable contract asks; then (−∞, b1], (b1, b2], …, (bk, ∞).
+  const ranges = [...bounds, INT64_MAX].map((hi, k) => ({
+    lo: k === 0 ? INT64_MIN : bounds[k - 1],
+    hi,
+  }));
+  await source.ahead?.({ orders: [null, ...ranges] });
   builder.chunk.reset();
   await source.orders(null, builder.chunk);
   builder.addOrders();
   await turn();
-  let lo = INT64_MIN;
-  for (const hi of [...bounds, INT64_MAX]) {
-    const range = { lo, hi };
+  for (const range of ranges) {
     builder.chunk.reset();
     await source.orders(range, builder.chunk);
     builder.addOrders();
@@ -364,7 +367,6 @@ async function readOrders(
       }
     }
     await turn();
-    lo = hi;
   }
 }
 
@@ -376,7 +378,9 @@ export async function loadFrom(source: Source, options: LoadOptions): Promise<Sh
   // scan of the line table, no join with the orders (the join cost more than the rows).
   const lines = builder.lineCollector();
   const size = options.chunkCustomers ?? CHUNK_CUSTOMERS;
-  for (const range of lines.ranges(size * 4)) {
+  const ranges = lines.ranges(size * 4);
+  await source.ahead?.({ lines: ranges });
+  for (const range of ranges) {
     await source.lineItems(range, lines);
     await turn();
   }

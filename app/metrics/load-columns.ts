@@ -110,8 +110,17 @@ export interface TouchChunk {
   readonly tuples: string[];
 }
 
+/** An id range (lo, hi]. */
+export interface Range {
+  readonly lo: bigint;
+  readonly hi: bigint;
+}
+
 /** One provider's queries. Ranges are (lo, hi] of customer ids. */
 export interface Source {
+  /** Optional: the calls about to come, in order — every `orders` (null: guests), or every
+   *  `lineItems` — so a reader may run the next one's query ahead. */
+  ahead?(requests: { orders: (Range | null)[] } | { lines: Range[] }): Promise<void>;
   /** Up to `limit` customers with id > after, ascending. */
   customers(after: bigint, limit: number): Promise<CustomerChunk>;
   /** Orders of customers in (lo, hi], by customer then time; `null`: guest orders; each
