@@ -8,16 +8,19 @@
  * tuples still come as JSON arrays that JSON.parse turns into values in native code;
  * per-row driver calls cost ~1.5 µs a row, more than the engine spends per order); on
  * PostgreSQL each chunk is one binary COPY of plain rows (building JSON there cost ~7×
- * more), decoded into the same columns. A million customers' 4M orders come back in ~20
- * queries. Memory stays bounded by the chunk. What is left of the load's time at 1M
- * customers is mostly SQLite's own and the row hand-over (decision 0070).
+ * more), decoded into the same columns as the socket delivers them, while the next chunk's
+ * COPY runs ahead on a second connection in the same snapshot (decision 00XX-postgres-load).
+ * A million customers' 4M orders come back in ~20 queries. Memory stays bounded by the
+ * chunk. What is left of the load's time at 1M customers is mostly SQLite's own and the row
+ * hand-over (decision 0070), and on PostgreSQL the server's COPY output.
  *
  * Acquisition inputs (docs/decisions/0054-acquisition-compute.md, 0066-load-path.md): the
  * first touch only of the orders that can open a customer's first purchase (their earliest
  * order that is neither cancelled nor test; ties all come), found on each chunk's loaded
- * rows and read by rowid on SQLite, by primary key on PostgreSQL, as one JSON tuple per
- * order that is dictionary-coded once per distinct tuple; each touch comes back with its
- * position in the request, which names its chunk row. Line items,
+ * rows and read by rowid on SQLite (on PostgreSQL the orders' query marks the same rows
+ * and carries their tuples), as one JSON tuple per order that is dictionary-coded once per
+ * distinct tuple; each touch comes back with its position in the request, which names its
+ * chunk row. Line items,
  * only of the customers' remaining orders and without gift cards, are read last from the
  * line table alone (no join), by order-id ranges, and matched to their OrderTable row in
  * Node (LineCollector).
