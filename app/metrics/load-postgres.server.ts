@@ -339,35 +339,6 @@ function sortCustomers(ids: Id[], createdAt: number[]): CustomerChunk {
   };
 }
 
-/** When the planner expects at least this many orders of the shop, a probe by primary key wins. */
-const PLANNED_ORDERS = 1_000;
-
-/**
- * Statistics older than the shop's rows — taken while the tables were nearly empty, or
- * before the shop came (autovacuum off or behind, a shop written without a backfill's
- * refresh) — make the planner expect a handful of the shop's orders, and the first touches'
- * probes tie: they then scanned the shop's orders by (shopId, processedAt), one scan per
- * probe (3k customers: 0.55 s for 2,000 probes instead of 8 ms, seconds per chunk in the test
- * run's shared database). When the shop has over ten times the orders the planner expects,
- * the tables are analyzed first; the count stops at that bound, so a shop in step pays an
- * EXPLAIN and at most a short index scan (docs/decisions/0072-stale-statistics.md).
- */
-async function refreshStaleStatistics(client: pg.Client, shop: string): Promise<void> {
-  const explained = await client.query<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
-    `EXPLAIN (FORMAT JSON) SELECT 1 FROM "Order" WHERE "shopId" = ${shop}`,
-  );
-  const expected = explained.rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0;
-  if (expected >= PLANNED_ORDERS) return;
-  const bound = 10 * Math.ceil(expected) + 1_000;
-  const counted = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "Order" WHERE "shopId" = ${shop}
-       LIMIT ${literal(bound + 1)}) AS o`,
-  );
-  if ((counted.rows[0]?.n ?? 0) > bound) {
-    await client.query(`ANALYZE "Order", "OrderLineItem", "Customer"`);
-  }
-}
-
 /** Settings of the load's transaction, on each of its connections. */
 async function begin(client: pg.Client, snapshot: string | null): Promise<void> {
   await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -395,7 +366,6 @@ export async function loadPostgres<T>(
   const others: pg.Client[] = [];
   await client.connect();
   try {
-    await refreshStaleStatistics(client, literal(shopId));
     // One snapshot for all chunks.
     await begin(client, null);
     const pipeline = new Pipeline(client, async (snapshot) => {

@@ -9,7 +9,7 @@
  * per-row driver calls cost ~1.5 µs a row, more than the engine spends per order); on
  * PostgreSQL each chunk is one binary COPY of plain rows (building JSON there cost ~7×
  * more), decoded into the same columns as the socket delivers them, while the next chunk's
- * COPY runs ahead on a second connection in the same snapshot (decision 00XX-postgres-load).
+ * COPY runs ahead on a second connection in the same snapshot (decision 0074-postgres-load).
  * A million customers' 4M orders come back in ~20 queries. Memory stays bounded by the
  * chunk. What is left of the load's time at 1M customers is mostly SQLite's own and the row
  * hand-over (decision 0070), and on PostgreSQL the server's COPY output.
