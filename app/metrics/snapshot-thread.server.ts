@@ -16,12 +16,16 @@
  * the compute thread to the CLV thread and the CLV stage's result back, and reports the stages
  * in the pipeline's order whichever thread ends one first. A thread that dies fails the builds
  * in hand and ends the other (its half-builds are of no use); the next build starts a new
- * pair. Threads inherit the process's CPU priority (workers/priority.ts).
+ * pair. Threads inherit the process's CPU priority (workers/priority.ts). The CLV thread's
+ * churn scenarios are computed on the compute thread, idle after its descriptive stage, while
+ * the CLV thread goes on with the predictions and the intervals; this thread relays the job and
+ * its result too.
  */
 import { Worker } from "node:worker_threads";
 import { clvInputOf } from "./snapshot/clv-input";
 import type { SnapshotInput, SnapshotStage } from "./snapshot/stages";
 import {
+  errorOf,
   transferables,
   type BuildReply,
   type BuildRequest,
@@ -54,9 +58,6 @@ interface Threads {
 
 let current: Threads | null = null;
 let nextId = 0;
-
-const errorOf = (e: { name: string; message: string }): Error =>
-  Object.assign(new Error(e.message), { name: e.name });
 
 function stageDone(request: Pending, stage: SnapshotStage): void {
   request.done.add(stage);
@@ -100,12 +101,18 @@ function start(): Threads {
         reply.groups.groupOf.buffer as ArrayBuffer,
       ]);
     }
+    if ("jobDone" in reply) {
+      return toClv({ id: reply.id, jobDone: reply.jobDone }, transferables(reply.jobDone));
+    }
+    if ("jobError" in reply) return toClv({ id: reply.id, jobError: reply.jobError });
     if ("error" in reply) return fail(reply.id, errorOf(reply.error));
     settle(reply.id)?.resolve(reply.result);
   });
   clv.on("message", (reply: ClvReply) => {
     const request = pending.get(reply.id);
     if (!request) return;
+    if ("job" in reply)
+      return toCompute({ id: reply.id, job: reply.job }, transferables(reply.job));
     if ("stage" in reply) return stageDone(request, reply.stage);
     if ("error" in reply) return fail(reply.id, errorOf(reply.error));
     toCompute({ id: reply.id, clv: reply.done }, transferables(reply.done));

@@ -4,6 +4,7 @@
  * build's (buildShopSnapshot): the snapshot's and its summary's JSON text, every per-customer
  * column; stages reported in the pipeline's order; a failed build fails alone.
  */
+import { serialize } from "node:v8";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   buildPurchaseHistory,
@@ -17,7 +18,17 @@ import {
   closeSnapshotThread,
   type ThreadBuild,
 } from "../../app/metrics/snapshot-thread.server";
-import { ordersMinDay } from "../../app/metrics/snapshot/clv-stage";
+import { scenarioJobExpectations, type ScenarioJob } from "../../app/analytics/clv";
+import { clvInputOf } from "../../app/metrics/snapshot/clv-input";
+import {
+  clvContextOf,
+  clvSteps,
+  ordersMinDay,
+  runChoice,
+  runClv,
+  type SegmentGroups,
+} from "../../app/metrics/snapshot/clv-stage";
+import type { ClvStage } from "../../app/metrics/snapshot/stages";
 import { summaryOf } from "../../app/metrics/snapshot/codec";
 import { buildShopSnapshot } from "../../app/metrics/snapshot/pipeline";
 import type { SnapshotInput, SnapshotStage } from "../../app/metrics/snapshot/stages";
@@ -160,6 +171,61 @@ describe("the snapshot built with the CLV stage on its own thread", () => {
     await closeSnapshotThread();
     await ended;
     await expectSameBuild(input);
+  });
+});
+
+describe("the CLV stage's churn scenarios computed apart (clvSteps)", () => {
+  const input = shop({ customers: 4000, seed: 41, timeZone: "America/New_York" });
+  const ctx = clvContextOf(clvInputOf(input));
+  const choice = runChoice(ctx);
+  const groupOf = new Uint8Array(4000);
+  for (let c = 0; c < groupOf.length; c++) groupOf[c] = c % 3;
+  const groups: SegmentGroups = { groupOf, groupCount: 3 };
+  /** The stage as bytes, without its timings (they differ from run to run). */
+  const stageBytes = (stage: ClvStage): Buffer => {
+    const { models } = stage;
+    return serialize({
+      ...stage,
+      models: models.status === "ok" ? { ...models, timingsMs: null } : models,
+    });
+  };
+
+  it("hands the job over before the predictions and ends as runClv, byte for byte", () => {
+    const steps = clvSteps(ctx, choice, groups);
+    const first = steps.next();
+    expect(first.done).toBe(false);
+    const job = first.value as ScenarioJob;
+    // The three scenarios of the model the fits use, and the pairs' values only.
+    expect(job.models).toHaveLength(3);
+    expect(new Set(job.models.map((m) => m.model)).size).toBe(1);
+    expect(Object.keys(job.pairs).sort()).toEqual(["T", "length", "x"]);
+    // As the threads do: the job and its answer cross as structured clones.
+    const answer = structuredClone(scenarioJobExpectations(structuredClone(job)));
+    const waiting = steps.next();
+    expect(waiting).toEqual({ done: false, value: "scenarios" });
+    const end = steps.next(answer);
+    expect(end.done).toBe(true);
+    const stage = end.value as ClvStage;
+    expect(stage.models.status).toBe("ok");
+    if (stage.models.status === "ok") {
+      expect(stage.models.scenarios.map((x) => x.points)).toEqual([1, 2, 5]);
+      expect(stage.models.intervals?.status).toBe("ok");
+    }
+    expect(stageBytes(stage).equals(stageBytes(runClv(ctx, choice, groups)))).toBe(true);
+  });
+
+  it("turns a job that failed elsewhere into the stage's insufficient data, as inline", () => {
+    const steps = clvSteps(ctx, choice, groups);
+    steps.next();
+    steps.next();
+    const end = steps.throw(new RangeError("no expectations"));
+    expect(end.done).toBe(true);
+    const stage = end.value as ClvStage;
+    expect(stage.models).toMatchObject({
+      status: "insufficient-data",
+      reason: "The model could not be fitted: no expectations",
+    });
+    expect(Number.isNaN(stage.clv[0])).toBe(true);
   });
 });
 

@@ -34,16 +34,22 @@ import {
   type PairExpectations,
 } from "./predict";
 import {
+  answerScenarioJobs,
+  churnReduction,
   modelScenarioExpectations,
   modelScenarioTotals,
   purchaseModelScenario,
   scenarioBasisOf,
   scenarioExpectations,
   type PurchaseScenarioResult,
+  type ScenarioJob,
+  type ScenarioJobResult,
   type ScenarioModel,
 } from "./scenario";
 import {
-  predictionIntervals,
+  predictionIntervalDraws,
+  withScenarioGains,
+  type IntervalDraws,
   type IntervalOptions,
   type IntervalsUnavailable,
   type PredictionIntervals,
@@ -178,6 +184,25 @@ export function fitClvModels(
   orders: SummaryOrders,
   options: ClvOptions,
 ): ClvModels | InsufficientData {
+  return answerScenarioJobs(fitClvModelSteps(orders, options));
+}
+
+/**
+ * fitClvModels as steps, so that the churn scenarios' pair expectations (most of their cost)
+ * can be computed elsewhere while the fit goes on (the snapshot's CLV thread hands them to
+ * the compute thread, docs/decisions/0073-clv-thread.md): once the purchase model is fitted
+ * it yields the scenarios' job (scenarioJobExpectations; go on with next()), and once the
+ * predictions and the intervals' draws are done it yields "scenarios" and waits for the job's
+ * expectations (pass them to next()). No scenario asked, no job.
+ */
+export function* fitClvModelSteps(
+  orders: SummaryOrders,
+  options: ClvOptions,
+): Generator<
+  ScenarioJob | "scenarios",
+  ClvModels | InsufficientData,
+  ScenarioJobResult | undefined
+> {
   const clock = (): number => performance.now();
   let t = clock();
   const summary = summarizeCustomers(orders, {
@@ -210,6 +235,21 @@ export function fitClvModels(
   const tPurchase = clock() - t;
 
   t = clock();
+  const ctx = predictContext(summary, rows);
+  const fitted = { model: purchase.model, params: purchase.fit.params } as ScenarioModel;
+  const points = options.scenarios ?? [];
+  const tPairs = clock() - t;
+  if (points.length > 0) {
+    const { length, x, T } = ctx.pairs;
+    yield {
+      pairs: { length, x, T },
+      unit: summary.unit,
+      horizon: clvHorizon(options),
+      models: points.map((k) => churnReduction(fitted, k) as ScenarioModel),
+    };
+  }
+
+  t = clock();
   const spendData = { length: summary.customerCount, x: summary.x, zbar: summary.zbar };
   const minSpend = options.minSpendCustomers ?? DEFAULT_MIN_REPEAT_CUSTOMERS;
   let gammaGamma: GammaGammaFit | null = null;
@@ -231,11 +271,9 @@ export function fitClvModels(
   const tGammaGamma = clock() - t;
 
   t = clock();
-  const ctx = predictContext(summary, rows);
   const spend = gammaGamma === null ? null : gammaGamma.params;
   // P(alive) per row and the pairs' expectations of the model used: shared by the
   // predictions and the scenarios' baseline (they are most of the cost).
-  const fitted = { model: purchase.model, params: purchase.fit.params } as ScenarioModel;
   const { alive, expectations } =
     fitted.model === "bgnbd"
       ? { alive: undefined, expectations: scenarioExpectations(ctx, fitted.params, options) }
@@ -248,10 +286,22 @@ export function fitClvModels(
     alive,
     expectations,
   );
-  const tPredictions = clock() - t;
+  const tPredictions = tPairs + clock() - t;
 
+  // The intervals' draws first: they need the scenarios' points, not their gains.
   t = clock();
-  const points = options.scenarios ?? [];
+  const drawn =
+    options.intervals === undefined
+      ? null
+      : intervalDrawsOf(ctx, predictions, purchase, gammaGamma, points, options);
+  let tIntervals = clock() - t;
+
+  const job = points.length > 0 ? yield "scenarios" : undefined;
+  t = clock();
+  const changed = job?.expectations;
+  if (points.length > 0 && changed?.length !== points.length) {
+    throw new Error("the churn scenarios go on only with their job's expectations");
+  }
   const basis =
     points.length > 0
       ? scenarioBasisOf(
@@ -261,20 +311,29 @@ export function fitClvModels(
         )
       : null;
   const baseline = basis && modelScenarioTotals(ctx, fitted, basis, options, expectations);
-  const scenarios = points.map((k) =>
+  const scenarios = points.map((k, j) =>
     purchaseModelScenario(ctx, fitted, spend, k, options, {
       basis: basis!,
       baseline: baseline!,
+      expectations: changed![j],
     }),
   );
-  const tScenarios = clock() - t;
+  const tScenarios = (job?.ms ?? 0) + clock() - t;
 
   t = clock();
   const intervals =
-    options.intervals === undefined
-      ? null
-      : intervalsOf(ctx, predictions, purchase, gammaGamma, scenarios, options);
-  const tIntervals = clock() - t;
+    drawn === null || drawn.status !== "ok"
+      ? drawn
+      : withScenarioGains(
+          drawn,
+          scenarios.length === 0
+            ? undefined
+            : {
+                clvGain: scenarios.map((s) => s.clvGain),
+                revenueGain: scenarios.map((s) => s.revenueGain),
+              },
+        );
+  tIntervals += clock() - t;
 
   return {
     status: "ok",
@@ -363,20 +422,23 @@ function modelRowsAndPairs(
   return { alive, expectations: modelScenarioExpectations(ctx, fitted, options) };
 }
 
-/** The predictions' intervals, or why there are none (the model has no standard errors). */
-function intervalsOf(
+/**
+ * The predictions' intervals up to the scenarios' point gains (withScenarioGains), or why
+ * there are none (the model has no standard errors).
+ */
+function intervalDrawsOf(
   ctx: ReturnType<typeof predictContext>,
   predictions: ClvPredictions,
   purchase: PurchaseModelUsed,
   gammaGamma: GammaGammaFit | null,
-  scenarios: readonly PurchaseScenarioResult[],
+  points: readonly number[],
   options: ClvOptions,
-): PredictionIntervals | IntervalsUnavailable {
+): IntervalDraws | IntervalsUnavailable {
   const asked = options.intervals!;
   if (purchase.quality.status !== "converged") {
     return { status: "unavailable", code: "not-identified", reason: purchase.quality.reason };
   }
-  const result = predictionIntervals(
+  const result = predictionIntervalDraws(
     {
       ctx,
       predictions,
@@ -388,14 +450,7 @@ function intervalsOf(
         logCovariance: purchase.fit.logCovariance,
       },
       spend: gammaGamma,
-      scenarios:
-        scenarios.length === 0
-          ? undefined
-          : {
-              points: scenarios.map((s) => s.points),
-              clvGain: scenarios.map((s) => s.clvGain),
-              revenueGain: scenarios.map((s) => s.revenueGain),
-            },
+      scenarios: points.length === 0 ? undefined : { points },
     },
     { ...asked, ...clvHorizon(options) },
   );

@@ -232,7 +232,7 @@ const X_BUCKETS = 64;
  * One counting sort on (group, min(x, 63)): O(customers) on typed arrays. Ordering by x
  * spreads a systematic sample over frequencies (an implicit stratification).
  */
-function groupCustomers(input: IntervalInput): GroupedCustomers {
+function groupCustomers(input: Omit<IntervalInput, "scenarios">): GroupedCustomers {
   const { ctx, groupOf, groupCount, predictions } = input;
   const { rowOf } = ctx.rows;
   const { x } = ctx.summary;
@@ -451,6 +451,71 @@ export function predictionIntervals(
   input: IntervalInput,
   options: IntervalOptions = {},
 ): PredictionIntervals | null {
+  const drawn = predictionIntervalDraws(input, options);
+  return drawn && withScenarioGains(drawn, input.scenarios);
+}
+
+/**
+ * The scenarios' draws before their point gains are known: per scenario, the gain at the
+ * estimate and under each draw, over the sampled customers (withScenarioGains scales them).
+ */
+export interface ScenarioDraws {
+  readonly points: readonly number[];
+  readonly atClv: readonly number[];
+  readonly atRevenue: readonly number[];
+  readonly clv: readonly Float64Array[];
+  readonly revenue: readonly Float64Array[];
+}
+
+/** predictionIntervals but the scenarios' intervals, which wait for their point gains. */
+export interface IntervalDraws extends Omit<PredictionIntervals, "scenarios"> {
+  /** Null when no scenario was asked. */
+  readonly scenarioDraws: ScenarioDraws | null;
+}
+
+/**
+ * The scenarios' intervals from their draws and point gains (the gains of
+ * purchaseModelScenario, in the draws' order): predictionIntervals in two parts, so that the
+ * draws need not wait for the scenarios.
+ */
+export function withScenarioGains(
+  drawn: IntervalDraws,
+  gains: Pick<NonNullable<IntervalInput["scenarios"]>, "clvGain" | "revenueGain"> | undefined,
+): PredictionIntervals {
+  const { scenarioDraws: sd, ...rest } = drawn;
+  let scenarios: ScenarioIntervals[] | null = null;
+  if (sd !== null) {
+    if (gains === undefined) throw new Error("the scenarios' intervals need their point gains");
+    const { draws, level } = drawn;
+    const ratio = (total: number, drawnValue: number, at: number): number =>
+      at > 0 ? total * (drawnValue / at) : total;
+    scenarios = sd.points.map((points, j) => {
+      const clvDraws = new Float64Array(draws);
+      const revenueDraws = new Float64Array(draws);
+      for (let d = 0; d < draws; d++) {
+        clvDraws[d] = ratio(gains.clvGain[j], sd.clv[j][d], sd.atClv[j]);
+        revenueDraws[d] = ratio(gains.revenueGain[j], sd.revenue[j][d], sd.atRevenue[j]);
+      }
+      return {
+        points,
+        clvGain: intervalOf(gains.clvGain[j], clvDraws, level),
+        revenueGain: intervalOf(gains.revenueGain[j], revenueDraws, level),
+      };
+    });
+  }
+  return { ...rest, scenarios };
+}
+
+/**
+ * predictionIntervals up to the scenarios' point gains: input.scenarios' points only are read
+ * (its gains may be absent).
+ */
+export function predictionIntervalDraws(
+  input: Omit<IntervalInput, "scenarios"> & {
+    readonly scenarios?: { readonly points: readonly number[] };
+  },
+  options: IntervalOptions = {},
+): IntervalDraws | null {
   const level = options.level ?? 0.95;
   const draws = options.draws ?? DEFAULT_INTERVAL_DRAWS;
   const seed = options.seed ?? 1;
@@ -602,7 +667,7 @@ export function predictionIntervals(
     };
   });
 
-  let scenarios: ScenarioIntervals[] | null = null;
+  let scenarioDraws: ScenarioDraws | null = null;
   const sc = input.scenarios;
   if (sc !== undefined && sc.points.length > 0) {
     // The scenarios modify the purchase model the predictions use (scenario.ts), so each draw
@@ -640,15 +705,17 @@ export function predictionIntervals(
     for (let d = 0; d < draws; d++) {
       const g = gains(purchaseDraws[d], aovByDraw[d], valuesByDraw[d]);
       for (let j = 0; j < sc.points.length; j++) {
-        clvDraws[j][d] = ratio(sc.clvGain[j], g[j].clv, at[j].clv);
-        revenueDraws[j][d] = ratio(sc.revenueGain[j], g[j].revenue, at[j].revenue);
+        clvDraws[j][d] = g[j].clv;
+        revenueDraws[j][d] = g[j].revenue;
       }
     }
-    scenarios = sc.points.map((points, j) => ({
-      points,
-      clvGain: intervalOf(sc.clvGain[j], clvDraws[j], level),
-      revenueGain: intervalOf(sc.revenueGain[j], revenueDraws[j], level),
-    }));
+    scenarioDraws = {
+      points: sc.points,
+      atClv: at.map((a) => a.clv),
+      atRevenue: at.map((a) => a.revenue),
+      clv: clvDraws,
+      revenue: revenueDraws,
+    };
   }
   return {
     status: "ok",
@@ -662,6 +729,6 @@ export function predictionIntervals(
       expectedPurchases90: intervalOf(shopE90Hat, shopE90, level),
       clv: intervalOf(shopClvHat, shopClv, level),
     },
-    scenarios,
+    scenarioDraws,
   };
 }

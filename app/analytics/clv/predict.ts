@@ -81,6 +81,9 @@ export interface PairIndex {
   readonly pairOfRow: Int32Array;
 }
 
+/** The pairs' values, what their expectations read. */
+export type PairValues = Pick<PairIndex, "length" | "x" | "T">;
+
 export function buildPairs(rows: CompressedSummary): PairIndex {
   const index = new TupleIndex(2, Math.max(16, rows.length));
   const pairOfRow = new Int32Array(rows.length);
@@ -113,7 +116,7 @@ export function monthlyDiscountRate(annualDiscountRate: number): number {
 
 export function pairExpectations(
   params: BgNbdParams,
-  pairs: PairIndex,
+  pairs: PairValues,
   unit: TimeUnit,
   horizonMonths: number,
   annualDiscountRate: number,
@@ -146,7 +149,7 @@ export function pairExpectations(
 /** pairExpectations for any purchase model, given its E[Y(t) | alive, x, T]. */
 export function pairExpectationsOf(
   expectedPerAlive: (t: number, x: number, T: number) => number,
-  pairs: PairIndex,
+  pairs: PairValues,
   unit: TimeUnit,
   horizonMonths: number,
   annualDiscountRate: number,

@@ -37,6 +37,7 @@ import type { GammaGammaParams } from "./gammagamma";
 import { hyp2f1 } from "./hyp2f1";
 import { PURCHASE_MODELS, type PurchaseModel, type PurchaseModelName } from "./models";
 import type { ParetoNbdParams } from "./paretonbd";
+import type { TimeUnit } from "./summary";
 import {
   clvHorizon,
   expectedAovPerCustomer,
@@ -45,6 +46,7 @@ import {
   rowPAlive,
   type ClvHorizonOptions,
   type PairExpectations,
+  type PairValues,
   type PredictContext,
   type PredictionTotals,
 } from "./predict";
@@ -258,13 +260,25 @@ export function modelScenarioExpectations(
   fitted: ScenarioModel,
   options: ClvHorizonOptions = {},
 ): PairExpectations {
-  if (fitted.model === "bgnbd") return scenarioExpectations(ctx, fitted.params, options);
+  return modelPairExpectations(fitted, ctx.pairs, ctx.summary.unit, options);
+}
+
+/** modelScenarioExpectations given the pairs and the time unit only. */
+function modelPairExpectations(
+  fitted: ScenarioModel,
+  pairs: PairValues,
+  unit: TimeUnit,
+  options: ClvHorizonOptions,
+): PairExpectations {
   const { horizonMonths, annualDiscountRate } = clvHorizon(options);
+  if (fitted.model === "bgnbd") {
+    return pairExpectations(fitted.params, pairs, unit, horizonMonths, annualDiscountRate);
+  }
   const model = modelOf(fitted.model);
   return pairExpectationsOf(
     (t, x, T) => model.expectedPerAlive(fitted.params, t, x, T),
-    ctx.pairs,
-    ctx.summary.unit,
+    pairs,
+    unit,
     horizonMonths,
     annualDiscountRate,
   );
@@ -358,7 +372,12 @@ export function purchaseModelScenario(
   spend: GammaGammaParams | null,
   points: number,
   options: ClvHorizonOptions = {},
-  shared?: { readonly basis: ScenarioBasis; readonly baseline: PredictionTotals },
+  shared?: {
+    readonly basis: ScenarioBasis;
+    readonly baseline: PredictionTotals;
+    /** The changed model's pair expectations (scenarioJobExpectations), when already known. */
+    readonly expectations?: PairExpectations;
+  },
 ): PurchaseScenarioResult {
   const changed = churnReduction(fitted, points);
   const basis =
@@ -369,8 +388,69 @@ export function purchaseModelScenario(
       expectedAovPerCustomer(ctx.summary, spend).aov,
     );
   const base = shared?.baseline ?? modelScenarioTotals(ctx, fitted, basis, options);
-  const scenario = modelScenarioTotals(ctx, changed as ScenarioModel, basis, options);
+  const scenario = modelScenarioTotals(
+    ctx,
+    changed as ScenarioModel,
+    basis,
+    options,
+    shared?.expectations,
+  );
   return { ...changed, ...gains(points, base, scenario) };
+}
+
+/**
+ * What the churn scenarios mostly cost, apart from the rest of the fit: the pair expectations
+ * of each scenario's changed model. Only the pairs and the horizon are needed, so another
+ * thread can compute them while the fit goes on (docs/decisions/0073-clv-thread.md, Balance).
+ */
+export interface ScenarioJob {
+  readonly pairs: PairValues;
+  readonly unit: TimeUnit;
+  readonly horizon: Required<ClvHorizonOptions>;
+  /** The changed models (churnReduction of the fitted model), in the scenarios' order. */
+  readonly models: readonly ScenarioModel[];
+}
+
+/** A scenario job's answer: its expectations and the milliseconds they took. */
+export interface ScenarioJobResult {
+  readonly expectations: readonly PairExpectations[];
+  readonly ms: number;
+}
+
+/** The job's pair expectations, one per changed model (modelScenarioExpectations). */
+export function scenarioJobExpectations(job: ScenarioJob): ScenarioJobResult {
+  const t = performance.now();
+  const expectations = job.models.map((model) =>
+    modelPairExpectations(model, job.pairs, job.unit, job.horizon),
+  );
+  return { expectations, ms: performance.now() - t };
+}
+
+/**
+ * Runs steps that yield scenario jobs (fitClvModelSteps) here, answering each job when its
+ * result is asked for ("scenarios"); a job that throws throws into the steps, as the same
+ * work inline would.
+ */
+export function answerScenarioJobs<T>(
+  steps: Generator<ScenarioJob | "scenarios", T, ScenarioJobResult | undefined>,
+): T {
+  let answer: { result: ScenarioJobResult } | { error: unknown } | undefined;
+  let step = steps.next();
+  while (!step.done) {
+    if (step.value !== "scenarios") {
+      try {
+        answer = { result: scenarioJobExpectations(step.value) };
+      } catch (error) {
+        answer = { error };
+      }
+      step = steps.next();
+    } else if (answer !== undefined && "error" in answer) {
+      step = steps.throw(answer.error);
+    } else {
+      step = steps.next(answer?.result);
+    }
+  }
+  return step.value;
 }
 
 /** BG/NBD's "k points less churn" scenario (purchaseModelScenario with BG/NBD). */

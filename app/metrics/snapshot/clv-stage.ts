@@ -8,9 +8,10 @@
  */
 import { ORDER_CANCELLED, ORDER_TEST } from "../../analytics/types";
 import {
+  answerScenarioJobs,
   chooseClvModel,
   DEFAULT_MIN_REPEAT_CUSTOMERS,
-  fitClvModels,
+  fitClvModelSteps,
   PURCHASE_MODELS,
   summarizeCustomers,
   validateHoldoutSummary,
@@ -18,6 +19,8 @@ import {
   type DayOf,
   type InsufficientData,
   type PurchaseModelName,
+  type ScenarioJob,
+  type ScenarioJobResult,
   type SummaryOrders,
 } from "../../analytics/clv";
 import { createCalendar } from "../../analytics/time";
@@ -184,6 +187,20 @@ const nanArray = (n: number): Float64Array => new Float64Array(n).fill(NaN);
  * (NaN where the model has no value), the churn scenarios and the intervals per segment group.
  */
 export function runClv(ctx: ClvContext, choice: ChoiceOutcome, groups: SegmentGroups): ClvStage {
+  return answerScenarioJobs(clvSteps(ctx, choice, groups));
+}
+
+/**
+ * runClv as steps (fitClvModelSteps): yields the churn scenarios' job once the purchase model
+ * is fitted (go on with next()), then "scenarios" when it needs the job's result (pass it to
+ * next()), so that another thread can compute it meanwhile (the CLV thread hands it to the
+ * compute thread, docs/decisions/0073-clv-thread.md, Balance).
+ */
+export function* clvSteps(
+  ctx: ClvContext,
+  choice: ChoiceOutcome,
+  groups: SegmentGroups,
+): Generator<ScenarioJob | "scenarios", ClvStage, ScenarioJobResult | undefined> {
   const n = ctx.customerCount;
   const pAlive = nanArray(n);
   const expected90 = nanArray(n);
@@ -192,7 +209,7 @@ export function runClv(ctx: ClvContext, choice: ChoiceOutcome, groups: SegmentGr
     choice.status === "ok" && choice.choice.chosen !== null ? choice.choice.chosen : "bgnbd";
   let models: ClvModels | InsufficientData;
   try {
-    models = fitClvModels(ctx.orders, {
+    models = yield* fitClvModelSteps(ctx.orders, {
       purchaseModel,
       asOf: ctx.asOf,
       dayOf: ctx.dayOf,

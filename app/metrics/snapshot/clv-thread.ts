@@ -4,20 +4,23 @@
  * (./thread.ts) runs the history and the descriptive stage (docs/decisions/0073-clv-thread.md).
  * The model choice needs nothing from the other side and starts at once; the fits wait for
  * the segment groups (the intervals are per RFM segment), which the compute thread sends as
- * soon as it has scored the customers. Loads the CLV engine only.
+ * soon as it has scored the customers. Once the purchase model is fitted, the churn
+ * scenarios' pair expectations go to the compute thread (idle after its descriptive stage)
+ * while this side computes the predictions and the intervals' draws, then waits for them
+ * (docs/decisions/0073-clv-thread.md, Balance). Loads the CLV engine only.
  */
 import { parentPort } from "node:worker_threads";
 import {
   clvContextOf,
   clvDoneToSend,
+  clvSteps,
   runChoice,
-  runClv,
   runHoldout,
   type ClvContext,
   type SegmentGroups,
 } from "./clv-stage";
 import type { ChoiceOutcome } from "./stages";
-import { threadError, type ClvReply, type ClvRequest } from "./thread-protocol";
+import { errorOf, threadError, type ClvReply, type ClvRequest } from "./thread-protocol";
 
 const port = parentPort;
 if (!port) throw new Error("the CLV thread runs as a worker thread");
@@ -28,14 +31,43 @@ const post = (reply: ClvReply, transfer: ArrayBuffer[] = []): void =>
 /** Builds whose model choice is done, waiting for their segment groups. */
 const chosen = new Map<number, { ctx: ClvContext; choice: ChoiceOutcome; ms: number }>();
 
+type Steps = ReturnType<typeof clvSteps>;
+
+/** Builds whose fits wait for their churn scenarios (computed by the compute thread). */
+const fitting = new Map<number, { steps: Steps; ms: number }>();
+
 function fit(id: number, groups: SegmentGroups): void {
   const started = chosen.get(id);
   chosen.delete(id);
   if (started === undefined) return;
+  const steps = clvSteps(started.ctx, started.choice, groups);
+  advance(id, steps, started.ms, () => steps.next());
+}
+
+/**
+ * Runs a build's fits from `resume` on: hands the scenario job to the compute thread (a copy:
+ * the pairs stay here too) and goes on with the predictions and the intervals' draws, parks
+ * the steps when they need the job's result, else ends the stage.
+ */
+function advance(
+  id: number,
+  steps: Steps,
+  ms: number,
+  resume: () => ReturnType<Steps["next"]>,
+): void {
   try {
     let t = performance.now();
-    const clv = runClv(started.ctx, started.choice, groups);
-    const clvMs = started.ms + performance.now() - t;
+    let step = resume();
+    while (!step.done && step.value !== "scenarios") {
+      post({ id, job: step.value });
+      step = steps.next();
+    }
+    if (!step.done) {
+      fitting.set(id, { steps, ms: ms + performance.now() - t });
+      return;
+    }
+    const clv = step.value;
+    const clvMs = ms + performance.now() - t;
     post({ id, stage: "clv" });
     t = performance.now();
     const holdout = runHoldout(clv);
@@ -66,5 +98,15 @@ port.on("message", (request: ClvRequest) => {
     return;
   }
   if ("groups" in request) return fit(id, request.groups);
+  if ("jobDone" in request || "jobError" in request) {
+    const parked = fitting.get(id);
+    fitting.delete(id);
+    if (parked === undefined) return;
+    const { steps, ms } = parked;
+    return advance(id, steps, ms, () =>
+      "jobDone" in request ? steps.next(request.jobDone) : steps.throw(errorOf(request.jobError)),
+    );
+  }
   chosen.delete(id);
+  fitting.delete(id);
 });

@@ -8,24 +8,37 @@
  * A build: the main thread sends the input to the compute thread and the CLV input to the CLV
  * thread; the compute thread answers with the segment groups as soon as the RFM segments
  * exist, which the main thread passes on to the CLV thread; the CLV thread's result goes the
- * same way back to the compute thread, which assembles the snapshot.
+ * same way back to the compute thread, which assembles the snapshot. Meanwhile the CLV thread
+ * hands the churn scenarios' job (their pair expectations, once the purchase model is fitted)
+ * the same way to the compute thread, idle by then, and takes its result back
+ * (docs/decisions/0073-clv-thread.md, Balance).
  */
 import { isMarkedAsUntransferable } from "node:worker_threads";
 import type { ClvInput } from "./clv-input";
+import type { ScenarioJob, ScenarioJobResult } from "../../analytics/clv";
 import type { ClvDone, SegmentGroups } from "./clv-stage";
 import type { SnapshotInput, SnapshotStage } from "./stages";
 import type { PerCustomerResults } from "./types";
 
-/** To the compute thread: start a build, go on with the CLV stage's result, or drop it. */
+/**
+ * To the compute thread: start a build, a scenario job of its CLV stage, go on with the CLV
+ * stage's result, or drop it.
+ */
 export type BuildRequest =
   | { readonly id: number; readonly input: SnapshotInput }
+  | { readonly id: number; readonly job: ScenarioJob }
   | { readonly id: number; readonly clv: ClvDone }
   | { readonly id: number; readonly cancel: true };
 
-/** To the CLV thread: start the stage, the segment groups it waits for, or drop it. */
+/**
+ * To the CLV thread: start the stage, the segment groups it waits for, its scenario job's
+ * result (or why the job failed), or drop it.
+ */
 export type ClvRequest =
   | { readonly id: number; readonly input: ClvInput }
   | { readonly id: number; readonly groups: SegmentGroups }
+  | { readonly id: number; readonly jobDone: ScenarioJobResult }
+  | { readonly id: number; readonly jobError: ThreadError }
   | { readonly id: number; readonly cancel: true };
 
 /** Why a build failed, as it crosses a thread. */
@@ -34,8 +47,12 @@ export interface ThreadError {
   readonly message: string;
 }
 
-/** From the CLV thread: a stage done (clv, holdout), the result, or why it failed. */
+/**
+ * From the CLV thread: a scenario job for the compute thread, a stage done (clv, holdout), the
+ * result, or why it failed.
+ */
 export type ClvReply =
+  | { readonly id: number; readonly job: ScenarioJob }
   | { readonly id: number; readonly stage: "clv" | "holdout" }
   | { readonly id: number; readonly done: ClvDone }
   | { readonly id: number; readonly error: ThreadError };
@@ -55,12 +72,14 @@ export interface ThreadBuild {
 }
 
 /**
- * From the compute thread: a stage done (history, descriptive), the segment groups, the
- * build, or why it failed; `id` is the request's.
+ * From the compute thread: a stage done (history, descriptive), the segment groups, a scenario
+ * job's result or why it failed, the build, or why it failed; `id` is the request's.
  */
 export type BuildReply =
   | { readonly id: number; readonly stage: SnapshotStage }
   | { readonly id: number; readonly groups: SegmentGroups }
+  | { readonly id: number; readonly jobDone: ScenarioJobResult }
+  | { readonly id: number; readonly jobError: ThreadError }
   | { readonly id: number; readonly result: ThreadBuild }
   | { readonly id: number; readonly error: ThreadError };
 
@@ -68,6 +87,11 @@ export type BuildReply =
 export function threadError(error: unknown): ThreadError {
   const e = error instanceof Error ? error : new Error(String(error));
   return { name: e.name, message: e.message };
+}
+
+/** The error again, on the other side. */
+export function errorOf(e: ThreadError): Error {
+  return Object.assign(new Error(e.message), { name: e.name });
 }
 
 /**

@@ -5,10 +5,13 @@
  * (docs/decisions/0067-compute-thread.md). The CLV stage runs meanwhile on the CLV thread
  * (./clv-thread.ts, docs/decisions/0073-clv-thread.md): this side runs the history and the
  * descriptive stage, hands on the segment groups the CLV stage needs, and once the CLV
- * stage's result comes back assembles the snapshot. The snapshot leaves as JSON text (it is
- * stored as text anyway); the per-customer columns are transferred back, not copied.
+ * stage's result comes back assembles the snapshot. Idle meanwhile, it computes the CLV
+ * stage's churn scenarios when the CLV thread hands them over (runJob). The snapshot leaves
+ * as JSON text (it is stored as text anyway); the per-customer columns are transferred back,
+ * not copied.
  */
 import { parentPort } from "node:worker_threads";
+import { scenarioJobExpectations, type ScenarioJob } from "../../analytics/clv";
 import { summaryOf } from "./codec";
 import { descriptiveSteps, type DescriptiveStep } from "./pipeline";
 import type { ClvDone } from "./clv-stage";
@@ -72,8 +75,19 @@ function advance(
   }
 }
 
+/** A scenario job of the CLV stage (fitClvModelSteps), computed here once this side is idle. */
+function runJob(id: number, job: ScenarioJob): void {
+  try {
+    const jobDone = scenarioJobExpectations(job);
+    post({ id, jobDone }, transferables(jobDone));
+  } catch (error) {
+    post({ id, jobError: threadError(error) });
+  }
+}
+
 port.on("message", (request: BuildRequest) => {
   if ("input" in request) return advance(request.id, descriptiveSteps(request.input));
+  if ("job" in request) return runJob(request.id, request.job);
   const steps = waiting.get(request.id);
   waiting.delete(request.id);
   if (steps !== undefined && "clv" in request) advance(request.id, steps, request.clv);
