@@ -171,7 +171,8 @@ export const i32 = () => new Column(new Int32Array(1024), (n) => new Int32Array(
 export const u8 = () => new Column(new Uint8Array(1024), (n) => new Uint8Array(n));
 export const i64 = () => new Column(new BigInt64Array(1024), (n) => new BigInt64Array(n));
 
-const compareIds = (a: Id, b: Id): number =>
+/** Ids in numeric order, whichever form (number, or decimal text above 2^53) each has. */
+export const compareIds = (a: Id, b: Id): number =>
   typeof a === "number" && typeof b === "number"
     ? a - b
     : BigInt(a) < BigInt(b)

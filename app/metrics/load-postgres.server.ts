@@ -5,6 +5,7 @@ import { parseIntoClientConfig } from "pg-connection-string";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/types";
 import { ATTRIBUTION_TUPLE } from "./load-builder";
 import {
+  compareIds,
   type CustomerChunk,
   DISCOUNT_FLAGS,
   type Id,
@@ -326,12 +327,8 @@ function sortCustomers(ids: Id[], createdAt: number[]): CustomerChunk {
   if (ids.every((id) => typeof id === "number" && id >= 0)) {
     sortByKey(Float64Array.from(ids as number[]), rows);
   } else {
-    // Not Shopify's ids (text above 2^53, or negative): compared as BigInts.
-    const values = ids.map((id) => BigInt(id));
-    const order = Array.from(rows).sort((a, b) =>
-      values[a] < values[b] ? -1 : values[a] > values[b] ? 1 : 0,
-    );
-    rows.set(order);
+    // Not Shopify's ids (text above 2^53, or negative): a comparison sort.
+    rows.set(Array.from(rows).sort((a, b) => compareIds(ids[a], ids[b])));
   }
   return {
     ids: Array.from(rows, (i) => ids[i]),
