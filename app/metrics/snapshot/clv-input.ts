@@ -14,9 +14,12 @@ export interface ClvInput {
   readonly orders: SummaryOrders;
   readonly customerCount: number;
   readonly timeZone: string;
+  /** Data cut-off, epoch ms. */
   readonly asOf: number;
   readonly settings: Pick<ShopSettings, "clvHorizonMonths" | "annualDiscountRate">;
+  /** Holdout check sample cap; default HOLDOUT_SAMPLE_CUSTOMERS (./clv-stage.ts). */
   readonly holdoutSampleCustomers?: number;
+  /** Purchase models the holdout compares; default all three. */
   readonly purchaseModels?: readonly PurchaseModelName[];
 }
 

@@ -18,13 +18,11 @@ import {
   type ClvModels,
   type DayOf,
   type InsufficientData,
-  type PurchaseModelName,
   type ScenarioJob,
   type ScenarioJobResult,
   type SummaryOrders,
 } from "../../analytics/clv";
 import { createCalendar } from "../../analytics/time";
-import type { ShopSettings } from "../../settings";
 import type { ClvInput } from "./clv-input";
 import type { ChoiceOutcome, ClvStage, HoldoutOutcome } from "./stages";
 
@@ -42,21 +40,16 @@ export const HOLDOUT_SAMPLE_CUSTOMERS = 200_000;
 /** Parameter draws behind the predictions' intervals; fixed so a recompute gives the same ranges. */
 export const INTERVAL_SEED = 2026;
 
-/** What the CLV stage reads: the orders' summary columns and a few of the shop's figures. */
-export interface ClvContext {
-  readonly orders: SummaryOrders;
-  readonly customerCount: number;
-  /** Data cut-off, epoch ms, and its shop-local day. */
-  readonly asOf: number;
+/**
+ * What the CLV stage reads: the CLV thread's input (the orders' summary columns and a few of
+ * the shop's figures) with the shop's calendar in place of its zone.
+ */
+export interface ClvContext extends Omit<ClvInput, "timeZone"> {
+  /** The data cut-off's shop-local day (asOf is epoch ms). */
   readonly asOfDay: number;
   readonly dayOf: DayOf;
   /** The purchase history's first day (PurchaseHistory.minDay; NaN without orders). */
   readonly minDay: number;
-  readonly settings: Pick<ShopSettings, "clvHorizonMonths" | "annualDiscountRate">;
-  /** Holdout check sample cap; default HOLDOUT_SAMPLE_CUSTOMERS. */
-  readonly holdoutSampleCustomers?: number;
-  /** Purchase models the holdout compares; default all three. */
-  readonly purchaseModels?: readonly PurchaseModelName[];
 }
 
 /** Each customer's group of the predictions' intervals: group k is segment rule k. */
@@ -296,19 +289,9 @@ export function runHoldout(clv: ClvStage): HoldoutOutcome {
 }
 
 /** The stage's context on its own thread: the shop's calendar and the history's first day. */
-export function clvContextOf(input: ClvInput): ClvContext {
-  const calendar = createCalendar(input.timeZone);
-  return {
-    orders: input.orders,
-    customerCount: input.customerCount,
-    asOf: input.asOf,
-    asOfDay: calendar.dayOf(input.asOf),
-    dayOf: calendar.dayOf,
-    minDay: ordersMinDay(input.orders, calendar.dayOf),
-    settings: input.settings,
-    holdoutSampleCustomers: input.holdoutSampleCustomers,
-    purchaseModels: input.purchaseModels,
-  };
+export function clvContextOf({ timeZone, ...input }: ClvInput): ClvContext {
+  const { dayOf } = createCalendar(timeZone);
+  return { ...input, asOfDay: dayOf(input.asOf), dayOf, minDay: ordersMinDay(input.orders, dayOf) };
 }
 
 /** The CLV and holdout stages' results, as the build's assembly reads them. */
