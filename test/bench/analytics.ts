@@ -28,6 +28,7 @@ import {
   f2Conversion,
   historicalLtvCurve,
   lifetimeRange,
+  lineIndexByOrder,
   migrationCuts,
   ltvToCac,
   modelChurnShare,
@@ -169,6 +170,8 @@ function syntheticTouches(
       length: lines,
       order: itemOrder.subarray(0, lines),
       product: items.subarray(0, lines),
+      // As the loader gives them (load-builder.ts): lines by order, with their index.
+      orderStart: lineIndexByOrder(itemOrder, lines, orders)!,
     },
     products: Array.from({ length: 200 }, (_, k) => `gid://shopify/Product/${1000 + k}`),
   };
