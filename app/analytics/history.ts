@@ -23,8 +23,10 @@ export interface PurchaseHistory {
   readonly purchaseStart: Int32Array;
   /** Shop-local day number of each purchase (strictly increasing within a customer). */
   readonly purchaseDay: Int32Array;
-  /** Sum of netMinor of the purchase's orders. */
-  readonly purchaseNet: Float64Array;
+  /** Sum of netMinor of the purchase's orders. Four bytes a purchase while every sum is a
+   *  whole number of minor units in the Int32 range (not −0), eight otherwise: the same
+   *  values either way. */
+  readonly purchaseNet: Float64Array | Int32Array;
   /** Sum of grossMinor of the purchase's orders (no descriptive metric reads it: built on
    *  first read, from the orders the history was built from). */
   readonly purchaseGross: Float64Array;
@@ -109,7 +111,7 @@ export function sortedRowOrder(orders: OrderTable): Uint32Array | null {
 interface PurchaseColumns {
   readonly purchaseStart: Int32Array;
   readonly purchaseDay: Int32Array;
-  readonly purchaseNet: Float64Array;
+  readonly purchaseNet: Float64Array | Int32Array;
   readonly purchaseOrders: Int32Array | Uint16Array;
   readonly purchaseFlags: Uint8Array;
 }
@@ -126,6 +128,18 @@ interface RowsRead {
   readonly rows: number;
   /** The columns' order counts, widened to four bytes when a purchase merged 65,535 orders. */
   readonly purchaseOrders: Int32Array | Uint16Array;
+  /** The columns' net sums, widened to eight bytes at the first sum an Int32 cannot hold. */
+  readonly purchaseNet: Float64Array | Int32Array;
+}
+
+/** Whether a net sum is held exactly by an Int32Array: whole, in range, not −0. */
+const wholeNet = (x: number): boolean => (x | 0) === x && (x !== 0 || 1 / x > 0);
+
+/** The first `rows` sums of an Int32 net column, in a Float64 column of the same capacity. */
+function widenedNet(net: Int32Array, rows: number): Float64Array {
+  const wide = new Float64Array(net.length);
+  for (let r = 0; r < rows; r++) wide[r] = net[r];
+  return wide;
 }
 
 /** Whether rows k.. of the table are in the documented order (as sortedRowOrder checks). */
@@ -154,8 +168,11 @@ function readRows(
   into: PurchaseColumns,
 ): RowsRead | null {
   const { customer, processedAt, grossMinor, netMinor, flags } = orders;
-  const { purchaseStart, purchaseDay, purchaseNet, purchaseFlags } = into;
+  const { purchaseStart, purchaseDay, purchaseFlags } = into;
   let purchaseOrders = into.purchaseOrders;
+  let purchaseNet = into.purchaseNet;
+  // Nets go to four-byte sums until one is not whole (then to eight-byte ones, as before).
+  let whole = purchaseNet instanceof Int32Array;
   const n = orders.length;
   const checked = order === null;
   let customerOrders = 0;
@@ -207,13 +224,22 @@ function readRows(
     // the previous local day; it then joins that purchase so days stay increasing.
     if (c === lastCustomer && day <= lastDay) {
       const r = rows - 1;
-      purchaseNet[r] += net;
+      const sum = purchaseNet[r] + net;
+      if (whole && !wholeNet(sum)) {
+        purchaseNet = widenedNet(purchaseNet as Int32Array, rows);
+        whole = false;
+      }
+      purchaseNet[r] = sum;
       if (purchaseOrders[r] === 0xffff) purchaseOrders = Int32Array.from(purchaseOrders);
       purchaseOrders[r]++;
       purchaseFlags[r] |= f;
       continue;
     }
     purchaseDay[rows] = day;
+    if (whole && !wholeNet(net)) {
+      purchaseNet = widenedNet(purchaseNet as Int32Array, rows);
+      whole = false;
+    }
     purchaseNet[rows] = net;
     purchaseOrders[rows] = 1;
     purchaseFlags[rows] = f;
@@ -233,6 +259,7 @@ function readRows(
     maxDay,
     rows,
     purchaseOrders,
+    purchaseNet,
   };
 }
 
@@ -253,7 +280,8 @@ export function buildPurchaseHistory(
   // Sized by the rows (no counting pass): pages past the last purchase are never touched.
   const purchaseStart = new Int32Array(customerCount + 1);
   let purchaseDay = new Int32Array(n);
-  let purchaseNet = new Float64Array(n);
+  // Four bytes a net sum while they are whole (minor units: the usual case), else eight.
+  let purchaseNet: Float64Array | Int32Array = new Int32Array(n);
   // Two bytes an order count (a purchase is one customer's orders of one day); widened to
   // four should a purchase ever merge 65,535 orders.
   let purchaseOrders: Int32Array | Uint16Array = new Uint16Array(n);
@@ -276,6 +304,7 @@ export function buildPurchaseHistory(
   }
   if (read === null) throw new Error("unreachable: a sorted read is always in order");
   purchaseOrders = read.purchaseOrders;
+  purchaseNet = read.purchaseNet;
   const { customerOrders, cancelled, test, guestOrders, guestNet, guestGross, rows } = read;
   const { minDay, maxDay } = read;
   for (let c = 0; c < customerCount; c++) purchaseStart[c + 1] += purchaseStart[c];

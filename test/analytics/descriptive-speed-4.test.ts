@@ -11,9 +11,9 @@ import {
   type LineItemTable,
   type PurchaseProducts,
 } from "../../app/analytics/entry-products";
-import { buildPurchaseHistory } from "../../app/analytics/history";
+import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import { createCalendar } from "../../app/analytics/time";
-import type { OrderTable } from "../../app/analytics/types";
+import { ORDER_CANCELLED, ORDER_TEST, type OrderTable } from "../../app/analytics/types";
 import { RANDOM_SPAN_DAYS, RANDOM_START_MS, randomShop, tableFromRaw } from "./shop";
 
 const tokyo = createCalendar("Asia/Tokyo");
@@ -173,5 +173,78 @@ describe("entry products read through the lines' index by order", () => {
     expect(plain(purchaseProducts(h, table, other, 2, asOfDay, included))).toEqual(
       plain(purchaseProducts(h, table, ok, 2, asOfDay, included)),
     );
+  });
+});
+
+/**
+ * The replaced net column: each purchase's orders' netMinor summed in eight bytes, in the
+ * order the history reads the rows (purchaseOrders[p] orders a purchase).
+ */
+function float64Nets(table: OrderTable, h: ReturnType<typeof buildPurchaseHistory>): number[] {
+  const order = sortedRowOrder(table);
+  const out = new Float64Array(h.purchaseDay.length);
+  let p = -1;
+  let left = 0;
+  let current = -1;
+  for (let k = 0; k < table.length; k++) {
+    const i = order === null ? k : order[k];
+    const c = table.customer[i];
+    if (c < 0 || table.flags[i] & (ORDER_CANCELLED | ORDER_TEST)) continue;
+    if (c !== current) {
+      current = c;
+      p = h.purchaseStart[c];
+      left = h.purchaseOrders[p];
+    } else if (left === 0) {
+      left = h.purchaseOrders[++p];
+    }
+    out[p] = left === h.purchaseOrders[p] ? table.netMinor[i] : out[p] + table.netMinor[i];
+    left--;
+  }
+  return Array.from(out);
+}
+
+describe("the history's net sums in four bytes while they are whole", () => {
+  it("hold the eight-byte sums exactly, widened at the first that is not whole (property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer(),
+        fc.constantFrom("whole", "fraction", "large", "negative zero", "negative"),
+        (s, seed, kind) => {
+          const sorted = tableFromRaw(s.orders);
+          // Some rows get a net of the kind drawn: the others stay whole minor units.
+          const netMinor = Float64Array.from(sorted.netMinor, (net, i) => {
+            if (((i * 2654435761 + seed) >>> 0) % 5 !== 0) return net;
+            if (kind === "fraction") return net + 0.25;
+            if (kind === "large") return 2 ** 31 - 1 - (i % 3);
+            if (kind === "negative zero") return -0;
+            if (kind === "negative") return -net - 2 ** 30;
+            return net;
+          });
+          const table = { ...sorted, netMinor };
+          const h = buildPurchaseHistory(table, s.customers, tokyo);
+          const want = float64Nets(table, h);
+          expect(Array.from(h.purchaseNet)).toEqual(want);
+          const fits = want.every((x) => (x | 0) === x && !Object.is(x, -0));
+          expect(h.purchaseNet).toBeInstanceOf(fits ? Int32Array : Float64Array);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("widens on a merged sum past the Int32 range, and on −0", () => {
+    const at = RANDOM_START_MS + 3_600_000;
+    const rows = (nets: number[]) =>
+      tableFromRaw(nets.map((net, k) => ({ c: 0, ms: at + k * 60_000, net, flags: 0 })));
+    const big = buildPurchaseHistory(rows([2 ** 31 - 1, 1]), 1, tokyo);
+    expect(big.purchaseNet).toBeInstanceOf(Float64Array);
+    expect(Array.from(big.purchaseNet)).toEqual([2 ** 31]);
+    const zero = buildPurchaseHistory(rows([-0]), 1, tokyo);
+    expect(zero.purchaseNet).toBeInstanceOf(Float64Array);
+    expect(Object.is(zero.purchaseNet[0], -0)).toBe(true);
+    const whole = buildPurchaseHistory(rows([2 ** 31 - 2, 1]), 1, tokyo);
+    expect(whole.purchaseNet).toBeInstanceOf(Int32Array);
+    expect(Array.from(whole.purchaseNet)).toEqual([2 ** 31 - 1]);
   });
 });
