@@ -223,6 +223,15 @@ describe("loading first touches and line items", () => {
     expect(variants[lineItems.variant[refunded]]).toBe("21");
     expect([lineItems.quantity[refunded], lineItems.currentQuantity[refunded]]).toEqual([2, 1]);
     expect(lineItems.netMinor[refunded]).toBe(4000);
+    // The lines' index by order: each row's lines, and no other.
+    const index = lineItems.orderStart!;
+    expect(index.length).toBe(data.orders.length + 1);
+    for (let r = 0; r < data.orders.length; r++) {
+      const lines = [...lineItems.order].flatMap((o, i) => (o === r ? [i] : []));
+      expect([index[r], index[r + 1]]).toEqual(
+        lines.length === 0 ? [index[r], index[r]] : [lines[0], lines[lines.length - 1] + 1],
+      );
+    }
   });
 });
 
