@@ -285,7 +285,8 @@ function lowerBound(sorted: Float64Array, value: number, from = 0): number {
 /**
  * Line items read ahead into typed columns (by the line-reading thread,
  * ./load-lines-thread.server.ts), rows [0, length) in the order read; product and variant
- * codes index the reader's own dictionaries (−1: none).
+ * codes index the reader's own dictionaries (−1: none). The seven columns are views of one
+ * buffer.
  */
 export interface LineBlock {
   readonly length: number;

@@ -243,7 +243,7 @@ const fed = new WeakMap<ThreadLines, { block: number; row: number }>();
 
 /**
  * Hands the thread's lines with order id ≤ hi (the ranges come in ascending order) to the
- * collector, dropping each block once walked. Lines that did not come in order-id order all
+ * collector, freeing each block once walked (its columns share one buffer). Lines that did not come in order-id order all
  * go at the first range (the collector matches them in any order).
  */
 function feed(lines: ThreadLines, hi: bigint, into: LineCollector): void {
@@ -263,6 +263,8 @@ function feed(lines: ThreadLines, hi: bigint, into: LineCollector): void {
     into.addLines(block, at.row, end, products, variants);
     at.row = end;
     if (end < block.length) return;
+    // Freed now, not at the next collection: detaching the block's one buffer releases it.
     blocks[at.block] = null;
+    (block.orderId.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
   }
 }
