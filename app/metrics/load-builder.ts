@@ -3,7 +3,6 @@
  * databases share (./load.server.ts).
  */
 import type { AttributionColumns, AttributionField } from "../analytics/channels";
-import { lineIndexByOrder } from "../analytics/entry-products";
 import {
   ORDER_CANCELLED,
   ORDER_TEST,
@@ -306,17 +305,7 @@ class ShopDataBuilder {
 
   build(lines: LineCollector): ShopData {
     const base = this.buildOrders();
-    const finished = lines.finish(base.orders.length);
-    const { products, variants } = finished;
-    // The lines come by order, in row order: their index by order lets the entry products
-    // read the first two purchases' lines alone (purchaseProducts).
-    const orderStart = lineIndexByOrder(
-      finished.lineItems.order,
-      finished.lineItems.length,
-      base.orders.length,
-    );
-    const lineItems =
-      orderStart === null ? finished.lineItems : { ...finished.lineItems, orderStart };
+    const { lineItems, products, variants } = lines.finish(base.orders.length);
     const { columns, journey } = this.attribution(base.orders.length);
     return {
       ...base,

@@ -557,10 +557,15 @@ export class LineCollector {
     const variant = recode(place(this.variant, int), this.coded?.variants ?? this.variants.ids);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[to[i]] = rows[i];
+    // The sort left at[r] at the end of row r's lines: shifted by one, it is each row's first
+    // line (the entry products read the first two purchases' lines by it).
+    at.copyWithin(1, 0, orderCount);
+    at[0] = 0;
     return {
       lineItems: {
         length: n,
         order,
+        orderStart: at,
         product: product.codes,
         variant: variant.codes,
         quantity: place(this.quantity, int),
