@@ -98,9 +98,9 @@ export async function startLineThread(
   );
   const blocks: (LineBlock | null)[] = [];
   // The thread's three answers, in order; a failure rejects those not yet given.
-  const ready = deferred<void>();
-  const begun = deferred<void>();
-  const lines = deferred<ThreadLines>();
+  const ready = Promise.withResolvers<void>();
+  const begun = Promise.withResolvers<void>();
+  const lines = Promise.withResolvers<ThreadLines>();
   // Each is awaited only if the load gets that far (the lines once the main thread has its
   // orders): a failure before is not an unhandled rejection.
   for (const d of [ready, begun, lines]) d.promise.catch(() => {});
@@ -136,21 +136,6 @@ export async function startLineThread(
     lines: () => lines.promise,
     close,
   };
-}
-
-/** A promise and its settlers; settling it again does nothing. */
-function deferred<T>(): {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: Error): void;
-} {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
 }
 
 /**

@@ -265,6 +265,6 @@ function feed(lines: ThreadLines, hi: bigint, into: LineCollector): void {
     if (end < block.length) return;
     // Freed now, not at the next collection: detaching the block's one buffer releases it.
     blocks[at.block] = null;
-    (block.orderId.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+    (block.orderId.buffer as ArrayBuffer).transfer(0);
   }
 }
