@@ -402,10 +402,6 @@ export function purchaseProducts(
   const { purchaseStart, purchaseDay } = history;
   const { customer, flags } = orders;
 
-  // Which purchase each order belongs to: 1 = first, 2 = second, 0 none. History merged a
-  // customer's orders, in (customer, processedAt) order, into purchases of purchaseOrders[p]
-  // orders each: the first ones of a customer are the first purchase.
-  const ordinal = new Int8Array(orders.length);
   // The row order the history read the same table in (no second check when it has it).
   const rowOrder = history.rowOrder !== undefined ? history.rowOrder : sortedRowOrder(orders);
   const { orderStart } = lineItems;
@@ -425,6 +421,10 @@ export function purchaseProducts(
       rowOrder,
     );
   }
+  // Which purchase each order belongs to: 1 = first, 2 = second, 0 none. History merged a
+  // customer's orders, in (customer, processedAt) order, into purchases of purchaseOrders[p]
+  // orders each: the first ones of a customer are the first purchase.
+  const ordinal = new Int8Array(orders.length);
   const { purchaseOrders } = history;
   let current = -1;
   let left0 = 0;
