@@ -10,6 +10,9 @@ import { closeQueues } from "./jobs/queues.server";
 
 export const streamTimeout = 5000;
 
+/** The webhook intake for Node's requests: app/server.ts answers webhook paths with it. */
+export { receiveNodeWebhook } from "./webhook-intake.server";
+
 /**
  * Closes the build's Redis (queue producers) and database connections: app/server.ts calls
  * it through the build's entry module when it stops. Neither waits on a server that is gone

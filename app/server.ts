@@ -10,7 +10,7 @@
  * (app/shutdown.server.ts).
  */
 import "./load-env.server"; // first: .env before anything reads the environment
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -93,6 +93,38 @@ async function remix(req: ExpressRequest, res: ExpressResponse, next: NextFuncti
   }
 }
 
+/**
+ * What the build's entry module offers: to close its Redis and database connections, and
+ * the webhook intake for Node's requests (app/webhook-intake.server.ts).
+ */
+const entry = build.entry.module as {
+  closeConnections?: () => Promise<void>;
+  receiveNodeWebhook?: (request: IncomingMessage) => Promise<number>;
+};
+/** The webhook paths the build has routes for (its webhooks.* routes). */
+const webhookPaths = new Set(
+  Object.values(build.routes).flatMap((route) =>
+    route.path?.startsWith("webhooks/") ? [`/${route.path}`] : [],
+  ),
+);
+
+/**
+ * A registered webhook path goes straight to the intake, not through Remix: matching the
+ * request against every route and building a Fetch API request cost more CPU than the
+ * intake's own work, and under a burst the web process's one core is what bounds the acks
+ * (docs/decisions/0077-webhook-fast-path.md). Any other path under /webhooks/ goes to Remix
+ * (404). The intake's answers have no body.
+ */
+async function webhook(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+  const receive = entry.receiveNodeWebhook;
+  if (!receive || !webhookPaths.has(req.path)) return remix(req, res, next);
+  try {
+    res.status(await receive(req)).end();
+  } catch (error) {
+    next(error);
+  }
+}
+
 const { PORT, HOST, NODE_ENV, SHUTDOWN_TIMEOUT_MS } = env();
 const app = express();
 app.disable("x-powered-by");
@@ -123,7 +155,7 @@ app.use((req, res, next) => {
   next();
 });
 // Webhooks first: no compression or static-file lookups on the way to their 200.
-app.post("/webhooks/*path", remix);
+app.post("/webhooks/*path", webhook);
 app.use(compression());
 app.use(
   build.publicPath,
@@ -140,8 +172,6 @@ server.on("error", (error) => {
   log.fatal({ err: error }, "server failed");
   process.exit(1);
 });
-/** What the build's entry module offers to close its Redis and database connections. */
-const entry = build.entry.module as { closeConnections?: () => Promise<void> };
 
 const answered = () =>
   new Promise<void>((resolve) => {

@@ -9,9 +9,16 @@
  * sometimes a call to Shopify), which the intake never uses. Under a burst those reads
  * queued behind the workers' writes and acks took seconds; Shopify retries after 5 s.
  *
+ * Two doors, one receiver: `receiveWebhook` takes a Fetch API Request (the webhooks.* routes,
+ * as Remix's dev server serves them), `receiveNodeWebhook` Node's own request (app/server.ts
+ * answers the registered webhook paths with it before Remix: routing a request through
+ * Remix cost more CPU than the intake itself; decision 0077-webhook-fast-path). Both read
+ * the same `Delivery` and answer the same statuses.
+ *
  * It sits above app/sync and the shop lifecycle (it calls both), so neither imports it.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { env } from "./env.server";
 import { enqueueWebhook } from "./jobs/webhooks.server";
 import { onScopesUpdated, onShopUninstalled } from "./shop-lifecycle.server";
@@ -29,11 +36,25 @@ export const MAX_WEBHOOK_BODY_BYTES = 5 * 1024 * 1024;
 const refuse = (status: number) => new Response(null, { status });
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
+/** What the intake reads of a delivery, whichever door it came through. */
+interface Delivery {
+  readonly method: string;
+  /** A request header by its lower-case name, or null. */
+  header(name: string): string | null;
+  /** The body, or 413 once it passes the limit (never buffered past it). */
+  body(limit: number): Promise<Buffer | 413>;
+}
+
 /** The body, or a refusal once it passes the limit (never buffered past it). */
 export async function boundedBody(request: Request, limit: number): Promise<Buffer | Response> {
+  const body = await fetchBody(request, limit);
+  return body === 413 ? refuse(413) : body;
+}
+
+async function fetchBody(request: Request, limit: number): Promise<Buffer | 413> {
   if (!(Number(request.headers.get("content-length") ?? 0) <= limit)) {
     await request.body?.cancel().catch(() => {});
-    return refuse(413);
+    return 413;
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -42,11 +63,56 @@ export async function boundedBody(request: Request, limit: number): Promise<Buff
     size += chunk.value.byteLength;
     if (size > limit) {
       await reader?.cancel().catch(() => {});
-      return refuse(413);
+      return 413;
     }
     chunks.push(chunk.value);
   }
   return Buffer.concat(chunks, size);
+}
+
+/**
+ * Node's request body, or 413 once it passes the limit (declared or read). The rest of a
+ * refused body is read and dropped, up to twice the limit, so that the client, still sending,
+ * receives the 413 (a connection cut at once can reach it as a reset first); past that the
+ * connection is cut.
+ */
+function nodeBody(request: IncomingMessage, limit: number): Promise<Buffer | 413> {
+  if (!(Number(request.headers["content-length"] ?? 0) <= limit)) {
+    dropRest(request, 2 * limit);
+    return Promise.resolve(413);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      request.off("data", onData).off("end", onEnd).off("error", reject);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        stop();
+        dropRest(request, 2 * limit);
+        resolve(413);
+      }
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    request.on("data", onData).on("end", onEnd).on("error", reject);
+  });
+}
+
+/** Reads and drops the rest of a refused body; cuts the connection past `most` bytes. */
+function dropRest(request: IncomingMessage, most: number): void {
+  let dropped = 0;
+  request.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > most) request.socket.destroy();
+  });
+  request.on("error", () => {}); // the cut above, seen from the request
+  request.resume();
 }
 
 export function signedBy(secret: string, body: Buffer, hmac: string): boolean {
@@ -69,22 +135,45 @@ export async function verifyWebhook(
   request: Request,
   limit = MAX_WEBHOOK_BODY_BYTES,
 ): Promise<VerifiedWebhook | Response> {
-  if (request.method !== "POST") return refuse(405);
-  if (!JSON_TYPE.test(request.headers.get("content-type") ?? "")) return refuse(415);
-  const body = await boundedBody(request, limit);
-  if (body instanceof Response) return body;
-  const header = (name: string) => request.headers.get(`x-shopify-${name}`);
+  const webhook = await verifyDelivery(fetchDelivery(request), limit);
+  return typeof webhook === "number" ? refuse(webhook) : webhook;
+}
+
+const fetchDelivery = (request: Request): Delivery => ({
+  method: request.method,
+  header: (name) => request.headers.get(name),
+  body: (limit) => fetchBody(request, limit),
+});
+
+const nodeDelivery = (request: IncomingMessage): Delivery => ({
+  method: request.method ?? "",
+  header(name) {
+    const value = request.headers[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+  },
+  body: (limit) => nodeBody(request, limit),
+});
+
+async function verifyDelivery(
+  delivery: Delivery,
+  limit: number,
+): Promise<VerifiedWebhook | 405 | 415 | 413 | 400 | 401> {
+  if (delivery.method !== "POST") return 405;
+  if (!JSON_TYPE.test(delivery.header("content-type") ?? "")) return 415;
+  const body = await delivery.body(limit);
+  if (body === 413) return body;
+  const header = (name: string) => delivery.header(`x-shopify-${name}`);
   const hmac = header("hmac-sha256");
-  if (!hmac) return refuse(400);
-  if (!signedBy(env().SHOPIFY_API_SECRET, body, hmac)) return refuse(401);
+  if (!hmac) return 400;
+  if (!signedBy(env().SHOPIFY_API_SECRET, body, hmac)) return 401;
   const [topic, shop, webhookId] = [header("topic"), header("shop-domain"), header("webhook-id")];
-  if (!topic || !shop || !webhookId || !header("api-version")) return refuse(400);
+  if (!topic || !shop || !webhookId || !header("api-version")) return 400;
   let payload: unknown;
   try {
     // Ids past 2^53 (Shopify's samples have 18 digits) stay exact: digits, queued as text.
     payload = parseJsonExact(body.toString("utf8"));
   } catch {
-    return refuse(400);
+    return 400;
   }
   return {
     shop,
@@ -95,9 +184,22 @@ export async function verifyWebhook(
   };
 }
 
+/** The webhooks.* routes' receiver (a Fetch API request). */
 export async function receiveWebhook(request: Request): Promise<Response> {
-  const webhook = await verifyWebhook(request);
-  if (webhook instanceof Response) return webhook;
+  return new Response(null, { status: await receive(fetchDelivery(request)) });
+}
+
+/**
+ * The production server's receiver (Node's request, no Fetch API request built): the status
+ * to answer with, no body.
+ */
+export function receiveNodeWebhook(request: IncomingMessage): Promise<number> {
+  return receive(nodeDelivery(request));
+}
+
+async function receive(delivery: Delivery): Promise<number> {
+  const webhook = await verifyDelivery(delivery, MAX_WEBHOOK_BODY_BYTES);
+  if (typeof webhook === "number") return webhook;
   const { shop, topic, webhookId, payload } = webhook;
   switch (topic) {
     case "APP_UNINSTALLED":
@@ -117,5 +219,5 @@ export async function receiveWebhook(request: Request): Promise<Response> {
         payload: essentialPayload(topic, payload),
       });
   }
-  return new Response(null, { status: 200 });
+  return 200;
 }
