@@ -121,22 +121,13 @@ export function signedBy(secret: string, body: Buffer, hmac: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export interface VerifiedWebhook {
+interface VerifiedWebhook {
   shop: string;
   /** As the Shopify libraries name it: "orders/updated" → "ORDERS_UPDATED". */
   topic: string;
   webhookId: string;
   triggeredAt: string | null;
   payload: unknown;
-}
-
-/** The verified webhook, or the refusal to answer with (405, 415, 413, 400, 401). */
-export async function verifyWebhook(
-  request: Request,
-  limit = MAX_WEBHOOK_BODY_BYTES,
-): Promise<VerifiedWebhook | Response> {
-  const webhook = await verifyDelivery(fetchDelivery(request), limit);
-  return typeof webhook === "number" ? refuse(webhook) : webhook;
 }
 
 const fetchDelivery = (request: Request): Delivery => ({
@@ -154,13 +145,13 @@ const nodeDelivery = (request: IncomingMessage): Delivery => ({
   body: (limit) => nodeBody(request, limit),
 });
 
+/** The verified webhook, or the refusal to answer with (405, 415, 413, 400, 401). */
 async function verifyDelivery(
   delivery: Delivery,
-  limit: number,
 ): Promise<VerifiedWebhook | 405 | 415 | 413 | 400 | 401> {
   if (delivery.method !== "POST") return 405;
   if (!JSON_TYPE.test(delivery.header("content-type") ?? "")) return 415;
-  const body = await delivery.body(limit);
+  const body = await delivery.body(MAX_WEBHOOK_BODY_BYTES);
   if (body === 413) return body;
   const header = (name: string) => delivery.header(`x-shopify-${name}`);
   const hmac = header("hmac-sha256");
@@ -198,7 +189,7 @@ export function receiveNodeWebhook(request: IncomingMessage): Promise<number> {
 }
 
 async function receive(delivery: Delivery): Promise<number> {
-  const webhook = await verifyDelivery(delivery, MAX_WEBHOOK_BODY_BYTES);
+  const webhook = await verifyDelivery(delivery);
   if (typeof webhook === "number") return webhook;
   const { shop, topic, webhookId, payload } = webhook;
   switch (topic) {
