@@ -4,17 +4,13 @@
  * for ids above 2^53), checked against a plain Map on ids drawn from a fixed seed.
  */
 import { describe, expect, it } from "vitest";
+import { Rng } from "../../app/analytics/random";
 import { Dictionary, type Id } from "../../app/metrics/load-columns";
 
-/** mulberry32: a small seeded generator. */
+/** Uniform [0, 1) draws from the code base's one seeded generator. */
 function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.float();
 }
 
 /** What the dictionary must give: codes by first appearance, −1 for null. */

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../app/analytics/random";
 import { createDatabase } from "../../app/db.server";
 import { loadFrom, type LoadOptions, type ShopData } from "../../app/metrics/load-builder";
 import {
@@ -39,15 +40,10 @@ let drop: () => Promise<void> = async () => {};
 let shopId = 0;
 let wideShopId = 0;
 
-/** mulberry32: a small seeded generator. */
+/** Uniform [0, 1) draws from the code base's one seeded generator. */
 function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.float();
 }
 
 const line = (id: bigint, orderId: bigint, productId: bigint | null, at: Date): LineItemRow => ({

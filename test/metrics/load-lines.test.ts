@@ -8,6 +8,7 @@
  * same order ids — every chunk size must give exactly what the reference gives.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../app/analytics/random";
 import {
   ORDER_CANCELLED,
   ORDER_DISCOUNT,
@@ -46,15 +47,10 @@ let narrowShopId = 0;
 const BIG = 9_007_199_254_740_993n; // 2^53 + 1
 const DAY = 86_400_000;
 
-/** mulberry32: a small seeded generator. */
+/** Uniform [0, 1) draws from the code base's one seeded generator. */
 function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.float();
 }
 
 function seededShop(
