@@ -7,12 +7,6 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../../app/analytics/random";
 import { Dictionary, type Id } from "../../app/metrics/load-columns";
 
-/** Uniform [0, 1) draws from the code base's one seeded generator. */
-function random(seed: number): () => number {
-  const rng = new Rng(seed);
-  return () => rng.float();
-}
-
 /** What the dictionary must give: codes by first appearance, −1 for null. */
 function reference(ids: readonly (Id | null)[]): { codes: number[]; ids: Id[] } {
   const index = new Map<Id, number>();
@@ -26,17 +20,17 @@ function reference(ids: readonly (Id | null)[]): { codes: number[]; ids: Id[] } 
 
 describe("the load's dictionary", () => {
   it("codes ids by first appearance, through its table's growth", () => {
-    const next = random(7);
+    const rng = new Rng(7);
     const ids: (Id | null)[] = [];
     for (let k = 0; k < 50_000; k++) {
-      const r = next();
+      const r = rng.float();
       // Shopify-like ids, ids sharing their low 32 bits (same low half, other high half),
       // small and negative numbers, ids above 2^53 as text, nulls.
-      if (r < 0.5) ids.push(8_000_000_000 + Math.floor(next() * 20_000));
-      else if (r < 0.7) ids.push(Math.floor(next() * 64) * 4_294_967_296 + 12_345);
-      else if (r < 0.8) ids.push(Math.floor(next() * 200) - 100);
+      if (r < 0.5) ids.push(8_000_000_000 + Math.floor(rng.float() * 20_000));
+      else if (r < 0.7) ids.push(Math.floor(rng.float() * 64) * 4_294_967_296 + 12_345);
+      else if (r < 0.8) ids.push(Math.floor(rng.float() * 200) - 100);
       else if (r < 0.9)
-        ids.push((9_007_199_254_740_993n + BigInt(Math.floor(next() * 50))).toString());
+        ids.push((9_007_199_254_740_993n + BigInt(Math.floor(rng.float() * 50))).toString());
       else ids.push(null);
     }
     const dictionary = new Dictionary();

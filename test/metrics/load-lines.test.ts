@@ -47,18 +47,12 @@ let narrowShopId = 0;
 const BIG = 9_007_199_254_740_993n; // 2^53 + 1
 const DAY = 86_400_000;
 
-/** Uniform [0, 1) draws from the code base's one seeded generator. */
-function random(seed: number): () => number {
-  const rng = new Rng(seed);
-  return () => rng.float();
-}
-
 function seededShop(
   seed: number,
   wide = true,
 ): { orders: OrderRow[]; deleted: bigint[]; customers: CustomerRow[] } {
-  const next = random(seed);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)];
+  const rng = new Rng(seed);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(rng.float() * values.length)];
   const start = Date.parse("2024-01-01T00:00:00Z");
   // Order ids: a shuffled pool (so id order is not time order), some above 2^53.
   const ids: bigint[] = [];
@@ -66,12 +60,12 @@ function seededShop(
     ids.push(k % 9 === 0 && wide ? BIG + BigInt(k) : BigInt(k * 1000));
   }
   for (let k = ids.length - 1; k > 0; k--) {
-    const j = Math.floor(next() * (k + 1));
+    const j = Math.floor(rng.float() * (k + 1));
     [ids[k], ids[j]] = [ids[j], ids[k]];
   }
   const products = [11n, 12n, 13n, wide ? BIG + 100n : 14n, null];
   const journey = (): Journey | null => {
-    const r = next();
+    const r = rng.float();
     if (r < 0.2) return null;
     if (r < 0.4) return { kind: "none" };
     return {
@@ -90,24 +84,24 @@ function seededShop(
   const orders: OrderRow[] = [];
   let lineId = 1n;
   for (const id of ids) {
-    const customer = next() < 0.1 ? null : BigInt(1 + Math.floor(next() * 30));
+    const customer = rng.float() < 0.1 ? null : BigInt(1 + Math.floor(rng.float() * 30));
     // Few distinct days, so a customer's orders tie at their first time now and then.
-    const at = new Date(start + Math.floor(next() * 6) * DAY);
+    const at = new Date(start + Math.floor(rng.float() * 6) * DAY);
     const lines: LineItemRow[] = [];
-    const count = Math.floor(next() * 4);
+    const count = Math.floor(rng.float() * 4);
     for (let k = 0; k < count; k++) {
       const product = pick(products);
-      const quantity = 1 + Math.floor(next() * 3);
+      const quantity = 1 + Math.floor(rng.float() * 3);
       lines.push({
         id: lineId++,
         orderId: id,
         productId: product,
-        variantId: product === null ? null : product * 10n + BigInt(Math.floor(next() * 2)),
+        variantId: product === null ? null : product * 10n + BigInt(Math.floor(rng.float() * 2)),
         quantity,
-        currentQuantity: Math.floor(next() * (quantity + 1)),
-        netMinor: BigInt(Math.floor(next() * 5000)),
+        currentQuantity: Math.floor(rng.float() * (quantity + 1)),
+        netMinor: BigInt(Math.floor(rng.float() * 5000)),
         subscription: false,
-        giftCard: next() < 0.1,
+        giftCard: rng.float() < 0.1,
         versionAt: at,
       });
     }
@@ -115,8 +109,8 @@ function seededShop(
       id,
       customerId: customer,
       processedAt: at,
-      cancelledAt: next() < 0.15 ? new Date(at.getTime() + DAY) : null,
-      test: next() < 0.08,
+      cancelledAt: rng.float() < 0.15 ? new Date(at.getTime() + DAY) : null,
+      test: rng.float() < 0.08,
       grossMinor: 1_000n,
       refundedMinor: 0n,
       netMinor: 1_000n,
@@ -127,7 +121,7 @@ function seededShop(
       channelHandle: pick(["online_store", "pos", null]),
       firstTouch: journey(),
       // Some orders' lines stored in falling id order: the loader orders them by id.
-      lineItems: next() < 0.3 ? lines.reverse() : lines,
+      lineItems: rng.float() < 0.3 ? lines.reverse() : lines,
     });
   }
   // Inserted by id, so ties are in id order on both databases (SQLite keeps insertion order).
@@ -137,9 +131,9 @@ function seededShop(
   // above 2^53 (wide); customer 3 left to its orders (not synced yet).
   const customerIds = [...Array.from({ length: 40 }, (_, k) => BigInt(k + 1)), BIG + 7n]
     .filter((id) => id !== 3n && (wide || id < BIG))
-    .sort(() => next() - 0.5);
+    .sort(() => rng.float() - 0.5);
   const customers = customerIds.map((id) => {
-    const createdAt = new Date(start - Math.floor(next() * 400) * DAY);
+    const createdAt = new Date(start - Math.floor(rng.float() * 400) * DAY);
     return { id, createdAt, shopifyUpdatedAt: createdAt, tags: "" };
   });
   return { orders, deleted: [deleted[3], deleted[17]], customers };
