@@ -92,14 +92,30 @@ function npmStart(cwd: string, extra: Record<string, string> = {}): TestProcess 
   return server;
 }
 
+/**
+ * GET `url` of the started server. A failed request names what the server printed (it logs at
+ * the .env's LOG_LEVEL): once in CI a connection was closed unanswered right after the
+ * listening line, and nothing said why.
+ */
+async function get(server: TestProcess, url: string): Promise<Response> {
+  try {
+    return await fetch(url, {
+      headers: { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0" },
+    });
+  } catch (error) {
+    await new Promise((resolve) => setTimeout(resolve, 500)); // what it prints as it stops
+    throw new Error(`GET ${url} failed; the server printed:\n${server.output()}`, {
+      cause: error,
+    });
+  }
+}
+
 describe(".env", () => {
   it("is read by `npm start`: the server starts and answers", async () => {
     const dotenv = await completeDotenv();
     const server = npmStart(workingDirectory(dotenv));
     await server.waitFor(listeningLine("127.0.0.1", Number(dotenv.PORT)));
-    const response = await fetch(`http://127.0.0.1:${dotenv.PORT}/`, {
-      headers: { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0" },
-    });
+    const response = await get(server, `http://127.0.0.1:${dotenv.PORT}/`);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("<h1>Kizuna</h1>");
   }, 60_000);
@@ -110,7 +126,7 @@ describe(".env", () => {
     const server = npmStart(workingDirectory(dotenv), { PORT: String(port) });
     await server.waitFor(listeningLine("127.0.0.1", port));
     expect(server.output()).not.toContain(`:${dotenv.PORT}`);
-    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBeLessThan(500);
+    expect((await get(server, `http://127.0.0.1:${port}/`)).status).toBeLessThan(500);
   }, 60_000);
 
   it("may be missing: a gap in the environment is named as before", async () => {
