@@ -3,7 +3,10 @@
  * collector that matches line items to their OrderTable rows (./load.server.ts).
  */
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN } from "../analytics/types";
+import { Dictionary } from "./load-dictionary.mjs";
 import { type OrderLineItems } from "./snapshot/stages";
+
+export { Dictionary };
 
 /** Discount bits of the order flags, the same SQL on both databases ("[]": no code). */
 export const DISCOUNT_FLAGS = `CASE WHEN "discountCodes" IS NULL THEN ${ORDER_DISCOUNT_UNKNOWN}
@@ -280,64 +283,20 @@ function lowerBound(sorted: Float64Array, value: number, from = 0): number {
 }
 
 /**
- * Codes of a dictionary in order of first appearance; −1 for null. Numeric ids go through an
- * open-addressing table over their doubles (a line each, ~8M at a 1M-customer shop: a Map
- * keyed by heap numbers cost several times more); text ids (above 2^53) through a Map.
+ * Line items read ahead into typed columns (by the line-reading thread,
+ * ./load-lines-thread.server.ts), rows [0, length) in the order read; product and variant
+ * codes index the reader's own dictionaries (−1: none). The seven columns are views of one
+ * buffer.
  */
-export class Dictionary {
-  /** Id of each code. */
-  readonly ids: Id[] = [];
-  private keys = new Float64Array(1024);
-  private codes = new Int32Array(1024).fill(-1);
-  private numbers = 0;
-  private readonly text = new Map<string, number>();
-
-  code(id: Id | null): number {
-    if (id === null) return -1;
-    if (typeof id === "string") {
-      let k = this.text.get(id);
-      if (k === undefined) {
-        this.text.set(id, (k = this.ids.length));
-        this.ids.push(id);
-      }
-      return k;
-    }
-    const mask = this.codes.length - 1;
-    // Ids are whole numbers below 2^53: both 32-bit halves feed the hash.
-    let slot = Math.imul((id >>> 0) ^ Math.imul((id / 4_294_967_296) | 0, 0x9e3779b1), 0x85ebca6b);
-    for (slot = (slot ^ (slot >>> 15)) & mask; ; slot = (slot + 1) & mask) {
-      const k = this.codes[slot];
-      if (k < 0) break;
-      if (this.keys[slot] === id) return k;
-    }
-    const k = this.ids.length;
-    this.ids.push(id);
-    this.keys[slot] = id;
-    this.codes[slot] = k;
-    if (++this.numbers * 2 > this.codes.length) this.grow();
-    return k;
-  }
-
-  /** Doubles the table (kept at most half full) and re-inserts every number. */
-  private grow(): void {
-    const keys = this.keys;
-    const codes = this.codes;
-    this.keys = new Float64Array(keys.length * 2);
-    this.codes = new Int32Array(codes.length * 2).fill(-1);
-    const mask = this.codes.length - 1;
-    for (let s = 0; s < codes.length; s++) {
-      if (codes[s] < 0) continue;
-      const id = keys[s];
-      let slot = Math.imul(
-        (id >>> 0) ^ Math.imul((id / 4_294_967_296) | 0, 0x9e3779b1),
-        0x85ebca6b,
-      );
-      slot = (slot ^ (slot >>> 15)) & mask;
-      while (this.codes[slot] >= 0) slot = (slot + 1) & mask;
-      this.keys[slot] = id;
-      this.codes[slot] = codes[s];
-    }
-  }
+export interface LineBlock {
+  readonly length: number;
+  readonly orderId: Float64Array;
+  readonly lineId: Float64Array;
+  readonly product: Int32Array;
+  readonly variant: Int32Array;
+  readonly quantity: Int32Array;
+  readonly current: Int32Array;
+  readonly net: Float64Array;
 }
 
 /**
@@ -372,6 +331,8 @@ export class LineCollector {
   private net = new Float64Array(1024);
   private readonly products = new Dictionary();
   private readonly variants = new Dictionary();
+  /** Ids by code of the reader's dictionaries when lines came coded (addLines). */
+  private coded: { products: ArrayLike<Id>; variants: ArrayLike<Id> } | null = null;
 
   /**
    * The orders to collect lines of: OrderTable rows where `keep` is 1, their ids in
@@ -471,6 +432,7 @@ export class LineCollector {
   ): void {
     const row = this.rowOf(orderId);
     if (row < 0) return;
+    if (this.coded !== null) throw new Error("LineCollector: add after addLines");
     const i = this.count;
     if (i === this.row.length) this.grow();
     this.row[i] = row;
@@ -481,6 +443,51 @@ export class LineCollector {
     this.current[i] = currentQuantity;
     this.net[i] = net;
     this.count = i + 1;
+  }
+
+  /** Room for `lines` lines at least before any is added (no growth, no copy on the way). */
+  reserve(lines: number): void {
+    if (this.count > 0 || lines <= this.row.length) return;
+    this.row = new Int32Array(lines);
+    this.lineId = new Float64Array(lines);
+    this.product = new Int32Array(lines);
+    this.variant = new Int32Array(lines);
+    this.quantity = new Int32Array(lines);
+    this.current = new Int32Array(lines);
+    this.net = new Float64Array(lines);
+  }
+
+  /**
+   * Rows [from, to) of lines read ahead (a block of the line-reading thread), their codes
+   * indexing `products` and `variants` (the same for every call): each is kept when its
+   * order is collected, as `add` does. A collector takes lines either this way or by `add`.
+   */
+  addLines(
+    lines: LineBlock,
+    from: number,
+    to: number,
+    products: ArrayLike<Id>,
+    variants: ArrayLike<Id>,
+  ): void {
+    if (this.coded === null) {
+      if (this.count > 0) throw new Error("LineCollector: addLines after add");
+      this.coded = { products, variants };
+    }
+    const { orderId, lineId, product, variant, quantity, current, net } = lines;
+    for (let k = from; k < to; k++) {
+      const row = this.rowOf(orderId[k]);
+      if (row < 0) continue;
+      const i = this.count;
+      if (i === this.row.length) this.grow();
+      this.row[i] = row;
+      this.lineId[i] = lineId[k];
+      this.product[i] = product[k];
+      this.variant[i] = variant[k];
+      this.quantity[i] = quantity[k];
+      this.current[i] = current[k];
+      this.net[i] = net[k];
+      this.count = i + 1;
+    }
   }
 
   private grow(): void {
@@ -531,9 +538,8 @@ export class LineCollector {
     // Codes by first appearance in row order.
     const recode = (
       codes: Int32Array,
-      dictionary: Dictionary,
+      ids: ArrayLike<Id>,
     ): { codes: Int32Array; ids: string[] } => {
-      const ids = dictionary.ids;
       const final = new Int32Array(ids.length).fill(-1);
       const order: string[] = [];
       for (let i = 0; i < n; i++) {
@@ -547,8 +553,8 @@ export class LineCollector {
       }
       return { codes, ids: order };
     };
-    const product = recode(place(this.product, int), this.products);
-    const variant = recode(place(this.variant, int), this.variants);
+    const product = recode(place(this.product, int), this.coded?.products ?? this.products.ids);
+    const variant = recode(place(this.variant, int), this.coded?.variants ?? this.variants.ids);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[to[i]] = rows[i];
     // The sort left at[r] at the end of row r's lines: shifted by one, it is each row's first

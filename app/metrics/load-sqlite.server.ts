@@ -5,31 +5,56 @@ import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../analytics/ty
 import { ATTRIBUTION_TUPLE } from "./load-builder";
 import {
   DISCOUNT_FLAGS,
+  type LineBlock,
   type LineCollector,
   MAX_EXACT,
   type Id,
   type OrderChunk,
   type Source,
 } from "./load-columns";
+import {
+  sameSnapshot,
+  startLineThread,
+  type LineThread,
+  type ThreadLines,
+} from "./load-lines-thread.server";
 
 /** A JSON array column, or [] for no rows. */
 const parseColumn = <T>(json: string | null): T[] => (json ? (JSON.parse(json) as T[]) : []);
 
+/**
+ * `lines`: whether `read` asks for line items; they are then read by a second connection on
+ * a worker thread, in the same snapshot, while this one reads the rest
+ * (./load-lines-thread.server.ts). The thread always ends with the load.
+ */
 export async function loadSqlite<T>(
   url: string,
   shopId: number,
   read: (source: Source) => Promise<T>,
+  lines = false,
 ): Promise<T> {
-  const db = new Database(sqliteFilePath(url), { readonly: true, timeout: 10_000 });
+  const file = sqliteFilePath(url);
+  // Started first: the thread opens its connection while this one prepares its statements.
+  const starting = lines ? startLineThread(file, shopId) : null;
+  let db: Database.Database | null = null;
   try {
+    db = new Database(file, { readonly: true, timeout: 10_000 });
     try {
-      return await loadSqliteFrom(db, shopId, read, false);
+      const thread = await starting;
+      return await loadSqliteFrom(db, shopId, read, false, thread && { file, thread });
     } catch (error) {
       if (!(error instanceof WideIds)) throw error;
-      return await loadSqliteFrom(db, shopId, read, true);
+      // Ids above 2^53: the sequential read, lines included, with ids as text.
+      await starting?.then((thread) => thread.close());
+      return await loadSqliteFrom(db, shopId, read, true, null);
     }
   } finally {
-    db.close();
+    // Ended, whatever happened (a thread that failed to start has ended already).
+    await starting?.then(
+      (thread) => thread.close(),
+      () => {},
+    );
+    db?.close();
   }
 }
 
@@ -43,12 +68,16 @@ class WideIds extends Error {}
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
-/** `wide`: ids above 2^53 travel as text (else as numbers, checked on arrival). */
+/**
+ * `wide`: ids above 2^53 travel as text (else as numbers, checked on arrival). `lines`: the
+ * thread that reads the line items (then `wide` is false), with the database's file.
+ */
 async function loadSqliteFrom<T>(
   db: Database.Database,
   shopId: number,
   read: (source: Source) => Promise<T>,
   wide: boolean,
+  lines: { file: string; thread: LineThread } | null,
 ): Promise<T> {
   const ms = (col: string) => `CAST(unixepoch(${col}, 'subsec') * 1000 AS INTEGER)`;
   // Wide: customer ids a number cannot hold go as text (an index probe decides).
@@ -151,7 +180,7 @@ async function loadSqliteFrom<T>(
   };
   // The driver's types know single-argument aggregates only.
   db.aggregate("kizuna_collect_lines", { start: 0, step: step as unknown as () => number });
-  const lines = db
+  const lineRows = db
     .prepare(
       `SELECT kizuna_collect_lines("oid", "lid", "p", "v", "q", "cq", "n") FROM (
          SELECT ${bigId('"orderId"')} AS "oid", ${bigId('"id"')} AS "lid",
@@ -187,19 +216,59 @@ async function loadSqliteFrom<T>(
       return { rows: asked.map((k) => rows[k]), tuples: parseColumn(row[1]) };
     },
     async lineItems(range, into) {
+      if (lines) return feed(await lines.thread.lines(), range.hi, into);
       collector = into;
       try {
-        lines.get(shopId, range.lo, range.hi);
+        lineRows.get(shopId, range.lo, range.hi);
       } finally {
         collector = null;
       }
     },
   };
-  // One read transaction: every chunk sees the same snapshot of the database.
-  db.exec("BEGIN");
+  // One read transaction: every chunk sees the same snapshot of the database, and so do the
+  // thread's lines; if something committed between the two snapshots, the thread ends and
+  // the lines are read here, in this snapshot.
+  if (lines) {
+    const probe = db.prepare(`SELECT 1 FROM "Order" WHERE "shopId" = ? LIMIT 1`);
+    if (!(await sameSnapshot(lines.file, db, () => probe.get(shopId), lines.thread))) {
+      await lines.thread.close();
+      lines = null;
+    }
+  } else db.exec("BEGIN");
   try {
     return await read(source);
   } finally {
     db.exec("COMMIT");
+  }
+}
+
+/** Where the walk over the thread's blocks stands: the next block and row to hand over. */
+const fed = new WeakMap<ThreadLines, { block: number; row: number }>();
+
+/**
+ * Hands the thread's lines with order id ≤ hi (the ranges come in ascending order) to the
+ * collector, freeing each block once walked (its columns share one buffer). Lines that did not come in order-id order all
+ * go at the first range (the collector matches them in any order).
+ */
+function feed(lines: ThreadLines, hi: bigint, into: LineCollector): void {
+  if (lines.wide) throw new WideIds();
+  const { blocks, products, variants } = lines;
+  let at = fed.get(lines);
+  if (!at) {
+    fed.set(lines, (at = { block: 0, row: 0 }));
+    // Room for every line read (kept ones are most): one allocation, not a doubling walk.
+    into.reserve(blocks.reduce((sum, block) => sum + block!.length, 0));
+  }
+  const limit = lines.sorted ? Number(hi) : Infinity;
+  for (; at.block < blocks.length; at.block++, at.row = 0) {
+    const block = blocks[at.block] as LineBlock;
+    let end = at.row;
+    while (end < block.length && block.orderId[end] <= limit) end++;
+    into.addLines(block, at.row, end, products, variants);
+    at.row = end;
+    if (end < block.length) return;
+    // Freed now, not at the next collection: detaching the block's one buffer releases it.
+    blocks[at.block] = null;
+    (block.orderId.buffer as ArrayBuffer).transfer(0);
   }
 }

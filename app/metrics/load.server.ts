@@ -23,11 +23,14 @@
  * chunk row. Line items,
  * only of the customers' remaining orders and without gift cards, are read last from the
  * line table alone (no join), by order-id ranges, and matched to their OrderTable row in
- * Node (LineCollector).
+ * Node (LineCollector). On SQLite a second connection in a worker thread reads them all
+ * meanwhile, in the same snapshot, while the main connection reads the rest; the main thread
+ * then only matches them (decision 0075-parallel-line-load).
  *
  * Modules: ./load-columns.ts (the chunks, growing typed arrays, the line collector),
  * ./load-builder.ts (chunks → tables, the chunk walk both databases share),
- * ./load-sqlite.server.ts and ./load-postgres.server.ts (the two readers).
+ * ./load-sqlite.server.ts and ./load-postgres.server.ts (the two readers),
+ * ./load-lines-thread.server.ts (SQLite's line-reading thread, one snapshot for both).
  */
 import { isPostgresUrl } from "../../prisma/database-url.mjs";
 import {
@@ -45,7 +48,8 @@ export type { LoadOptions, ShopData, ShopOrders } from "./load-builder";
 
 /**
  * One read of the shop's database, in one snapshot, by the reader of its provider.
- * `touches`: whether `read` asks for first touches.
+ * `touches`: whether `read` asks for first touches and line items (on SQLite the line items
+ * are then read on a second connection in a worker thread while the rest is read).
  */
 export function readShop<T>(
   databaseUrl: string,
@@ -55,7 +59,7 @@ export function readShop<T>(
 ): Promise<T> {
   return isPostgresUrl(databaseUrl)
     ? loadPostgres(databaseUrl, shopId, read, touches)
-    : loadSqlite(databaseUrl, shopId, read);
+    : loadSqlite(databaseUrl, shopId, read, touches);
 }
 
 export function loadShopData(
