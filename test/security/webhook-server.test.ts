@@ -168,7 +168,8 @@ describe("the production server's webhook door", () => {
     const response = answer as unknown as http.IncomingMessage;
     expect(response.statusCode).toBe(413);
     response.resume();
-    // The client goes on sending; the server drops up to twice the limit, then cuts. The cut
+    // The client goes on sending; the server drops up to twice the limit, then reads no more
+    // and closes the connection after a grace (app/webhook-intake.server.ts, dropRest). The close
     // reaches the client as a reset (an 'error' on the request) or as a plain close, whichever
     // the two kernels make of it: either ends the sending, neither is a failure here.
     const socket = request.socket!;
