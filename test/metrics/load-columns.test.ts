@@ -26,11 +26,10 @@ describe("the load's dictionary", () => {
       const r = rng.float();
       // Shopify-like ids, ids sharing their low 32 bits (same low half, other high half),
       // small and negative numbers, ids above 2^53 as text, nulls.
-      if (r < 0.5) ids.push(8_000_000_000 + Math.floor(rng.float() * 20_000));
-      else if (r < 0.7) ids.push(Math.floor(rng.float() * 64) * 4_294_967_296 + 12_345);
-      else if (r < 0.8) ids.push(Math.floor(rng.float() * 200) - 100);
-      else if (r < 0.9)
-        ids.push((9_007_199_254_740_993n + BigInt(Math.floor(rng.float() * 50))).toString());
+      if (r < 0.5) ids.push(8_000_000_000 + rng.int(20_000));
+      else if (r < 0.7) ids.push(rng.int(64) * 4_294_967_296 + 12_345);
+      else if (r < 0.8) ids.push(rng.int(200) - 100);
+      else if (r < 0.9) ids.push((9_007_199_254_740_993n + BigInt(rng.int(50))).toString());
       else ids.push(null);
     }
     const dictionary = new Dictionary();

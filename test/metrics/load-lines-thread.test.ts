@@ -109,19 +109,19 @@ function shopRows(seed: number, wide: boolean): { orders: OrderRow[]; customers:
   ];
   let lineId = 10_000n;
   for (let k = 0; k < 80; k++) {
-    const id = BigInt(1000 + k * 7 + Math.floor(rng.float() * 5));
-    const customer = rng.float() < 0.1 ? null : BigInt(1 + Math.floor(rng.float() * 12));
-    const day = Math.floor(rng.float() * 30);
+    const id = BigInt(1000 + k * 7 + rng.int(5));
+    const customer = rng.chance(0.1) ? null : BigInt(1 + rng.int(12));
+    const day = rng.int(30);
     const lines: LineItemRow[] = [];
-    const count = Math.floor(rng.float() * 4);
+    const count = rng.int(4);
     for (let j = 0; j < count; j++) {
-      const product = rng.float() < 0.1 ? null : BigInt(1 + Math.floor(rng.float() * 20));
-      lines.push({ ...line(lineId++, id, product, at(day)), giftCard: rng.float() < 0.05 });
+      const product = rng.chance(0.1) ? null : BigInt(1 + rng.int(20));
+      lines.push({ ...line(lineId++, id, product, at(day)), giftCard: rng.chance(0.05) });
     }
     orders.push(
-      order(id, customer, day, rng.float() < 0.3 ? lines.reverse() : lines, {
-        cancelledAt: rng.float() < 0.1 ? at(day + 1) : null,
-        test: rng.float() < 0.05,
+      order(id, customer, day, rng.chance(0.3) ? lines.reverse() : lines, {
+        cancelledAt: rng.chance(0.1) ? at(day + 1) : null,
+        test: rng.chance(0.05),
       }),
     );
   }

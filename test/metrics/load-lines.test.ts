@@ -52,7 +52,6 @@ function seededShop(
   wide = true,
 ): { orders: OrderRow[]; deleted: bigint[]; customers: CustomerRow[] } {
   const rng = new Rng(seed);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(rng.float() * values.length)];
   const start = Date.parse("2024-01-01T00:00:00Z");
   // Order ids: a shuffled pool (so id order is not time order), some above 2^53.
   const ids: bigint[] = [];
@@ -60,7 +59,7 @@ function seededShop(
     ids.push(k % 9 === 0 && wide ? BIG + BigInt(k) : BigInt(k * 1000));
   }
   for (let k = ids.length - 1; k > 0; k--) {
-    const j = Math.floor(rng.float() * (k + 1));
+    const j = rng.int(k + 1);
     [ids[k], ids[j]] = [ids[j], ids[k]];
   }
   const products = [11n, 12n, 13n, wide ? BIG + 100n : 14n, null];
@@ -70,38 +69,38 @@ function seededShop(
     if (r < 0.4) return { kind: "none" };
     return {
       kind: "visit",
-      source: pick(["google", "instagram", null, ""]),
-      sourceType: pick(["search", "social", null]),
-      utmSource: pick(["ig", null]),
-      utmMedium: pick(["cpc", null]),
-      utmCampaign: pick(["spring", "summer", null]),
+      source: rng.pick(["google", "instagram", null, ""]),
+      sourceType: rng.pick(["search", "social", null]),
+      utmSource: rng.pick(["ig", null]),
+      utmMedium: rng.pick(["cpc", null]),
+      utmCampaign: rng.pick(["spring", "summer", null]),
       utmContent: null,
       utmTerm: null,
-      referrerHost: pick(["google.com", null]),
+      referrerHost: rng.pick(["google.com", null]),
       landingPath: null,
     };
   };
   const orders: OrderRow[] = [];
   let lineId = 1n;
   for (const id of ids) {
-    const customer = rng.float() < 0.1 ? null : BigInt(1 + Math.floor(rng.float() * 30));
+    const customer = rng.chance(0.1) ? null : BigInt(1 + rng.int(30));
     // Few distinct days, so a customer's orders tie at their first time now and then.
-    const at = new Date(start + Math.floor(rng.float() * 6) * DAY);
+    const at = new Date(start + rng.int(6) * DAY);
     const lines: LineItemRow[] = [];
-    const count = Math.floor(rng.float() * 4);
+    const count = rng.int(4);
     for (let k = 0; k < count; k++) {
-      const product = pick(products);
-      const quantity = 1 + Math.floor(rng.float() * 3);
+      const product = rng.pick(products);
+      const quantity = 1 + rng.int(3);
       lines.push({
         id: lineId++,
         orderId: id,
         productId: product,
-        variantId: product === null ? null : product * 10n + BigInt(Math.floor(rng.float() * 2)),
+        variantId: product === null ? null : product * 10n + BigInt(rng.int(2)),
         quantity,
-        currentQuantity: Math.floor(rng.float() * (quantity + 1)),
-        netMinor: BigInt(Math.floor(rng.float() * 5000)),
+        currentQuantity: rng.int(quantity + 1),
+        netMinor: BigInt(rng.int(5000)),
         subscription: false,
-        giftCard: rng.float() < 0.1,
+        giftCard: rng.chance(0.1),
         versionAt: at,
       });
     }
@@ -109,19 +108,19 @@ function seededShop(
       id,
       customerId: customer,
       processedAt: at,
-      cancelledAt: rng.float() < 0.15 ? new Date(at.getTime() + DAY) : null,
-      test: rng.float() < 0.08,
+      cancelledAt: rng.chance(0.15) ? new Date(at.getTime() + DAY) : null,
+      test: rng.chance(0.08),
       grossMinor: 1_000n,
       refundedMinor: 0n,
       netMinor: 1_000n,
       itemQuantity: count,
-      sourceName: pick(["web", "pos", null]),
+      sourceName: rng.pick(["web", "pos", null]),
       subscription: false,
       shopifyUpdatedAt: at,
-      channelHandle: pick(["online_store", "pos", null]),
+      channelHandle: rng.pick(["online_store", "pos", null]),
       firstTouch: journey(),
       // Some orders' lines stored in falling id order: the loader orders them by id.
-      lineItems: rng.float() < 0.3 ? lines.reverse() : lines,
+      lineItems: rng.chance(0.3) ? lines.reverse() : lines,
     });
   }
   // Inserted by id, so ties are in id order on both databases (SQLite keeps insertion order).
@@ -133,7 +132,7 @@ function seededShop(
     .filter((id) => id !== 3n && (wide || id < BIG))
     .sort(() => rng.float() - 0.5);
   const customers = customerIds.map((id) => {
-    const createdAt = new Date(start - Math.floor(rng.float() * 400) * DAY);
+    const createdAt = new Date(start - rng.int(400) * DAY);
     return { id, createdAt, shopifyUpdatedAt: createdAt, tags: "" };
   });
   return { orders, deleted: [deleted[3], deleted[17]], customers };
