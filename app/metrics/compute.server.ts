@@ -12,7 +12,11 @@ import { loadProductTypes } from "../sync/product-types.server";
 import { loadCollections } from "../sync/collections.server";
 import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
-import { buildSnapshotInThread, startSnapshotThread } from "./snapshot-thread.server";
+import {
+  beginSnapshotBuild,
+  startSnapshotThread,
+  type SnapshotBuild,
+} from "./snapshot-thread.server";
 import { parseSnapshot, previousOf } from "./snapshot/codec";
 import type { SnapshotStage } from "./snapshot/stages";
 import type { PreviousSnapshot } from "./snapshot/types";
@@ -229,6 +233,8 @@ export async function computeShop(
   };
 
   const started = performance.now();
+  /** The build begun during the load, until its input is handed over. */
+  let early: SnapshotBuild | undefined;
   try {
     await db.shop.update({
       where: { id: shop.id },
@@ -240,7 +246,19 @@ export async function computeShop(
 
     startSnapshotThread(); // its start-up overlaps the load
     let t = performance.now();
-    const data = await loadShopData(databaseUrl, shop.id);
+    // The CLV stage starts on the orders while the rest loads (its thread is idle meanwhile;
+    // docs/decisions/0079-clv-during-load.md).
+    const data = await loadShopData(databaseUrl, shop.id, {
+      onOrders: ({ orders, customers }) => {
+        early = beginSnapshotBuild({
+          orders,
+          customers,
+          timeZone: shop.timezone,
+          asOf: asOf.getTime(),
+          settings,
+        });
+      },
+    });
     const loadOrders = performance.now() - t;
     const [inputs, previous, costs, productTypes, collections] = await Promise.all([
       loadInputs(db, shop.id, data),
@@ -256,31 +274,36 @@ export async function computeShop(
     // On the compute thread: this thread's event loop stays free for BullMQ's lock renewals
     // (docs/decisions/0067-compute-thread.md). The loaded columns move there.
     let progressed = Promise.resolve();
-    const build = await buildSnapshotInThread(
-      {
-        orders: data.orders,
-        customers: data.customers,
-        timeZone: shop.timezone,
-        currency: shop.currency,
-        asOf: asOf.getTime(),
-        computedAt: computedAt.getTime(),
-        settings,
-        npsResponses: inputs.responses,
-        marketingSpend: inputs.spend,
-        acquisition: {
-          ...data.acquisition,
-          variantCost: variantCostColumn(data.acquisition.variants, costs),
-          productTypes: productTypeColumn(data.acquisition.products, productTypes),
-          productCollections: productCollectionColumn(data.acquisition.products, collections),
+    if (early === undefined) throw new Error("The load did not hand over its orders");
+    const begun = early;
+    early = undefined;
+    const build = await begun
+      .finish(
+        {
+          orders: data.orders,
+          customers: data.customers,
+          timeZone: shop.timezone,
+          currency: shop.currency,
+          asOf: asOf.getTime(),
+          computedAt: computedAt.getTime(),
+          settings,
+          npsResponses: inputs.responses,
+          marketingSpend: inputs.spend,
+          acquisition: {
+            ...data.acquisition,
+            variantCost: variantCostColumn(data.acquisition.variants, costs),
+            productTypes: productTypeColumn(data.acquisition.products, productTypes),
+            productCollections: productCollectionColumn(data.acquisition.products, collections),
+          },
+          previous,
+          ...testStageBusy(),
         },
-        previous,
-        ...testStageBusy(),
-      },
-      (stage) => {
-        progressed = progressed.then(() => progress(...STAGE_PROGRESS[stage]));
-      },
-      // Every stage's progress is recorded before the results are written.
-    ).finally(() => progressed);
+        (stage) => {
+          progressed = progressed.then(() => progress(...STAGE_PROGRESS[stage]));
+        },
+        // Every stage's progress is recorded before the results are written.
+      )
+      .finally(() => progressed);
 
     t = performance.now();
     const written = await writeComputeResults(databaseUrl, {
@@ -331,6 +354,7 @@ export async function computeShop(
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    early?.cancel(error instanceof Error ? error : new Error(reason));
     await failCompute(db, shopDomain, reason, options.willRetry).catch(() => {});
     throw error;
   }

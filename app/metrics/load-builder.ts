@@ -303,8 +303,8 @@ class ShopDataBuilder {
     };
   }
 
-  build(lines: LineCollector): ShopData {
-    const base = this.buildOrders();
+  /** The whole load: `base` is buildOrders' result (made once, when the orders were in). */
+  build(base: ShopOrders, lines: LineCollector): ShopData {
     const { lineItems, products, variants } = lines.finish(base.orders.length);
     const { columns, journey } = this.attribution(base.orders.length);
     return {
@@ -317,6 +317,13 @@ class ShopDataBuilder {
 export interface LoadOptions {
   /** Customers per chunk (tests use small ones to cross chunk boundaries). */
   readonly chunkCustomers?: number;
+  /**
+   * Called once every order and customer is in, before the first touches' tables and the
+   * line items are finished: the compute starts its CLV stage on them meanwhile
+   * (docs/decisions/0079-clv-during-load.md). The tables are the load's own (the result's
+   * `orders`, `customers` and `customerIds`): read them, do not change them.
+   */
+  readonly onOrders?: (orders: ShopOrders) => void;
 }
 
 /**
@@ -374,6 +381,8 @@ async function readOrders(
 export async function loadFrom(source: Source, options: LoadOptions): Promise<ShopData> {
   const builder = new ShopDataBuilder();
   await readOrders(source, options, builder, true);
+  const orders = builder.buildOrders();
+  options.onOrders?.(orders);
   // Line items by order-id ranges of about `size` × 4 of those orders each: an index range
   // scan of the line table, no join with the orders (the join cost more than the rows).
   const lines = builder.lineCollector();
@@ -384,7 +393,7 @@ export async function loadFrom(source: Source, options: LoadOptions): Promise<Sh
     await source.lineItems(range, lines);
     await turn();
   }
-  return builder.build(lines);
+  return builder.build(orders, lines);
 }
 
 /** Orders and customers alone: no first touches, no line items. */

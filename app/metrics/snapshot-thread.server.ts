@@ -22,7 +22,7 @@
  * its result too.
  */
 import { Worker } from "node:worker_threads";
-import { clvInputOf } from "./snapshot/clv-input";
+import { clvInputOf, type ClvSource } from "./snapshot/clv-input";
 import type { SnapshotInput, SnapshotStage } from "./snapshot/stages";
 import {
   errorOf,
@@ -40,6 +40,7 @@ export type { ThreadBuild } from "./snapshot/thread-protocol";
 const STAGE_ORDER: readonly SnapshotStage[] = ["history", "descriptive", "clv", "holdout"];
 
 interface Pending {
+  /** Set when the build's input follows its CLV input (SnapshotBuild.finish). */
   onStage(stage: SnapshotStage): void;
   resolve(build: ThreadBuild): void;
   reject(error: Error): void;
@@ -112,7 +113,10 @@ function start(): Threads {
     const request = pending.get(reply.id);
     if (!request) return;
     if ("job" in reply)
-      return toCompute({ id: reply.id, job: reply.job }, transferables(reply.job));
+      return toCompute(
+        { id: reply.id, job: reply.job, claim: reply.claim },
+        transferables(reply.job),
+      );
     if ("stage" in reply) return stageDone(request, reply.stage);
     if ("error" in reply) return fail(reply.id, errorOf(reply.error));
     toCompute({ id: reply.id, clv: reply.done }, transferables(reply.done));
@@ -142,6 +146,75 @@ export function startSnapshotThread(): void {
   current ??= start();
 }
 
+/** A build whose CLV stage has started and whose input is still to come. */
+export interface SnapshotBuild {
+  /**
+   * Hands over the build's input (the one the CLV input was made of, with everything else
+   * now loaded); `onStage` hears each stage as it ends, in the pipeline's order. The input's
+   * typed arrays are gone from this thread once this returns. Once only.
+   */
+  finish(input: SnapshotInput, onStage: (stage: SnapshotStage) => void): Promise<ThreadBuild>;
+  /** Drops the build (what was to make its input failed): both threads forget it. */
+  cancel(error: Error): void;
+}
+
+/**
+ * Starts a build's CLV stage on the CLV thread with `source`'s order columns (copied) while
+ * the caller loads the rest of the build's input (docs/decisions/0079-clv-during-load.md). The
+ * caller must `finish` or `cancel` it: until then the threads hold the process open.
+ */
+export function beginSnapshotBuild(source: ClvSource): SnapshotBuild {
+  const threads = (current ??= start());
+  const { compute, clv, pending } = threads;
+  const id = nextId++;
+  const clvInput = clvInputOf(source);
+  let onStage: (stage: SnapshotStage) => void = () => {};
+  const built = new Promise<ThreadBuild>((resolve, reject) =>
+    pending.set(id, {
+      onStage: (stage) => onStage(stage),
+      resolve,
+      reject,
+      done: new Set(),
+      reported: 0,
+    }),
+  );
+  // A failure before finish (the CLV thread's, or the threads' end) is the caller's to see
+  // from finish; until then it is not an unhandled rejection.
+  built.catch(() => {});
+  if (pending.size === 1) {
+    compute.ref();
+    clv.ref();
+  }
+  const fail = (error: unknown) =>
+    threads.fail(id, error instanceof Error ? error : new Error(String(error)));
+  try {
+    clv.postMessage({ id, input: clvInput } satisfies ClvRequest, transferables(clvInput));
+  } catch (error) {
+    fail(error);
+  }
+  let finished = false;
+  return {
+    finish(input, stages) {
+      if (finished) throw new Error("a snapshot build's input is handed over once");
+      finished = true;
+      onStage = stages;
+      // Already failed (the CLV thread, the threads' end): nothing to send.
+      if (!pending.has(id)) return built;
+      try {
+        compute.postMessage({ id, input } satisfies BuildRequest, transferables(input));
+      } catch (error) {
+        // Not sent (an input that cannot be cloned): the build fails here, nothing is left ref'd.
+        fail(error);
+      }
+      return built;
+    },
+    cancel(error) {
+      finished = true;
+      if (pending.has(id)) threads.fail(id, error);
+    },
+  };
+}
+
 /**
  * Builds the snapshot on the compute and CLV threads; `onStage` hears each stage as it ends,
  * in the pipeline's order. The input's typed arrays are gone from this thread once this
@@ -151,26 +224,8 @@ export function buildSnapshotInThread(
   input: SnapshotInput,
   onStage: (stage: SnapshotStage) => void,
 ): Promise<ThreadBuild> {
-  const threads = (current ??= start());
-  const { compute, clv, pending } = threads;
-  const id = nextId++;
-  // The copy first: the transfer below empties the input's arrays.
-  const clvInput = clvInputOf(input);
-  const built = new Promise<ThreadBuild>((resolve, reject) =>
-    pending.set(id, { onStage, resolve, reject, done: new Set(), reported: 0 }),
-  );
-  if (pending.size === 1) {
-    compute.ref();
-    clv.ref();
-  }
-  try {
-    clv.postMessage({ id, input: clvInput } satisfies ClvRequest, transferables(clvInput));
-    compute.postMessage({ id, input } satisfies BuildRequest, transferables(input));
-  } catch (error) {
-    // Not sent (an input that cannot be cloned): the build fails here, nothing is left ref'd.
-    threads.fail(id, error instanceof Error ? error : new Error(String(error)));
-  }
-  return built;
+  // The CLV input's copy is made first: the transfer in finish empties the input's arrays.
+  return beginSnapshotBuild(input).finish(input, onStage);
 }
 
 /** Ends the compute and CLV threads (a build in hand fails); the next build starts new ones. */

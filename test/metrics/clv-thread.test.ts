@@ -4,7 +4,9 @@
  * build's (buildShopSnapshot): the snapshot's and its summary's JSON text, every per-customer
  * column; stages reported in the pipeline's order; a failed build fails alone.
  */
+import { once } from "node:events";
 import { serialize } from "node:v8";
+import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   buildPurchaseHistory,
@@ -14,10 +16,12 @@ import {
 } from "../../app/analytics";
 import { simulateOrders } from "../../app/analytics/clv/simulate";
 import {
+  beginSnapshotBuild,
   buildSnapshotInThread,
   closeSnapshotThread,
   type ThreadBuild,
 } from "../../app/metrics/snapshot-thread.server";
+import { claimJob, newJobClaim } from "../../app/metrics/snapshot/thread-protocol";
 import { scenarioJobExpectations, type ScenarioJob } from "../../app/analytics/clv";
 import { clvInputOf } from "../../app/metrics/snapshot/clv-input";
 import {
@@ -165,6 +169,44 @@ describe("the snapshot built with the CLV stage on its own thread", () => {
     await expectSameBuild(shop({ customers: 400, seed: 9, timeZone: "UTC" }));
   });
 
+  it("is exact when its CLV stage starts on the orders before the rest of the input", async () => {
+    const input = shop({ customers: 2000, seed: 12, timeZone: "Asia/Tokyo" });
+    const copy = structuredClone(input);
+    // As the compute begins it (onOrders): the orders and the customer count, nothing else.
+    const begun = beginSnapshotBuild({
+      orders: copy.orders,
+      customers: { count: copy.customers.count },
+      timeZone: copy.timeZone,
+      asOf: copy.asOf,
+      settings: copy.settings,
+    });
+    // The CLV thread's model choice runs while this thread goes on.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stages: SnapshotStage[] = [];
+    const build = await begun.finish(copy, (s) => stages.push(s));
+    const sequential = buildShopSnapshot(input);
+    expect(stages).toEqual(["history", "descriptive", "clv", "holdout"]);
+    expect(build.snapshotJson).toBe(JSON.stringify(sequential.snapshot));
+    expectSameColumns(build.perCustomer, sequential.perCustomer);
+    expect(() => begun.finish(copy, () => {})).toThrow(/once/);
+  });
+
+  it("drops a begun build whose input never comes, and builds the next one", async () => {
+    const input = shop({ customers: 600, seed: 13, timeZone: "UTC" });
+    const begun = beginSnapshotBuild(structuredClone(input));
+    begun.cancel(new Error("the load failed"));
+    expect(() => begun.finish(structuredClone(input), () => {})).toThrow(/once/);
+    await expectSameBuild(input);
+  });
+
+  it("fails a begun build whose threads end before its input comes", async () => {
+    const input = shop({ customers: 600, seed: 14, timeZone: "UTC" });
+    const begun = beginSnapshotBuild(structuredClone(input));
+    await closeSnapshotThread();
+    await expect(begun.finish(structuredClone(input), () => {})).rejects.toThrow(/thread exited/);
+    await expectSameBuild(input);
+  });
+
   it("fails the builds in hand when the threads end, and starts new ones for the next", async () => {
     const input = shop({ customers: 1500, seed: 7, timeZone: "UTC" });
     const ended = expect(threaded(input)).rejects.toThrow(/thread exited/);
@@ -226,6 +268,25 @@ describe("the CLV stage's churn scenarios computed apart (clvSteps)", () => {
       reason: "The model could not be fitted: no expectations",
     });
     expect(Number.isNaN(stage.clv[0])).toBe(true);
+  });
+});
+
+describe("a scenario job's claim", () => {
+  it("goes to the first thread that claims it, never to both", async () => {
+    const claim = newJobClaim();
+    // Another thread claims first; this one then cannot.
+    const other = new Worker(
+      `const { workerData, parentPort } = require("node:worker_threads");
+       parentPort.postMessage(Atomics.compareExchange(workerData, 0, 0, 1) === 0);`,
+      { eval: true, workerData: claim },
+    );
+    const [claimedThere] = await once(other, "message");
+    expect(claimedThere).toBe(true);
+    expect(claimJob(claim)).toBe(false);
+    await other.terminate();
+    const fresh = newJobClaim();
+    expect(claimJob(fresh)).toBe(true);
+    expect(claimJob(fresh)).toBe(false);
   });
 });
 

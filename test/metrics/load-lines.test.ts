@@ -452,4 +452,17 @@ describe("loading line items and first touches by order id", () => {
       expect(alone).not.toHaveProperty("acquisition");
     }
   });
+
+  it("hands over its orders and customers once, already complete", async () => {
+    const handed: object[] = [];
+    const data = await loadShopData(url, shopId, {
+      chunkCustomers: 2,
+      // A copy as they are at that moment: the compute's CLV stage starts on them.
+      onOrders: (orders) => handed.push(structuredClone(orders)),
+    });
+    expect(handed).toHaveLength(1);
+    const { acquisition, ...orders } = data;
+    expect(acquisition.lineItems.order.length).toBeGreaterThan(0);
+    expect(handed[0]).toEqual(orders);
+  });
 });

@@ -23,8 +23,17 @@ export interface ClvInput {
   readonly purchaseModels?: readonly PurchaseModelName[];
 }
 
+/**
+ * What the CLV input is made of: the build's input without what only the compute thread
+ * reads, so that it can be made as soon as the orders are loaded (before the line items).
+ */
+export type ClvSource = Pick<
+  SnapshotInput,
+  "orders" | "timeZone" | "asOf" | "settings" | "holdoutSampleCustomers" | "purchaseModels"
+> & { readonly customers: Pick<SnapshotInput["customers"], "count"> };
+
 /** The CLV stage's input out of a build's: fresh copies of the four order columns it reads. */
-export function clvInputOf(input: SnapshotInput): ClvInput {
+export function clvInputOf(input: ClvSource): ClvInput {
   const { orders, settings } = input;
   return {
     orders: {

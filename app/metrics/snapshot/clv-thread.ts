@@ -7,9 +7,16 @@
  * soon as it has scored the customers. Once the purchase model is fitted, the churn
  * scenarios' pair expectations go to the compute thread (idle after its descriptive stage)
  * while this side computes the predictions and the intervals' draws, then waits for them
- * (docs/decisions/0073-clv-thread.md, Balance). Loads the CLV engine only.
+ * (docs/decisions/0073-clv-thread.md, Balance), or computes them itself when the compute
+ * thread has not started them yet (docs/decisions/0079-clv-during-load.md). Loads the CLV
+ * engine only.
  */
 import { parentPort } from "node:worker_threads";
+import {
+  scenarioJobExpectations,
+  type ScenarioJob,
+  type ScenarioJobResult,
+} from "../../analytics/clv";
 import {
   clvContextOf,
   clvDoneToSend,
@@ -20,7 +27,14 @@ import {
   type SegmentGroups,
 } from "./clv-stage";
 import type { ChoiceOutcome } from "./stages";
-import { errorOf, threadError, type ClvReply, type ClvRequest } from "./thread-protocol";
+import {
+  claimJob,
+  errorOf,
+  newJobClaim,
+  threadError,
+  type ClvReply,
+  type ClvRequest,
+} from "./thread-protocol";
 
 const port = parentPort;
 if (!port) throw new Error("the CLV thread runs as a worker thread");
@@ -58,13 +72,28 @@ function advance(
   try {
     let t = performance.now();
     let step = resume();
-    while (!step.done && step.value !== "scenarios") {
-      post({ id, job: step.value });
-      step = steps.next();
-    }
-    if (!step.done) {
-      fitting.set(id, { steps, ms: ms + performance.now() - t });
-      return;
+    let posted: { job: ScenarioJob; claim: Int32Array } | undefined;
+    for (;;) {
+      while (!step.done && step.value !== "scenarios") {
+        posted = { job: step.value, claim: newJobClaim() };
+        post({ id, ...posted });
+        step = steps.next();
+      }
+      if (step.done) break;
+      // The job's result is needed: the compute thread has it in hand (wait for it), or has
+      // not started it (its descriptive stage still runs): then it is done here.
+      if (posted === undefined || !claimJob(posted.claim)) {
+        fitting.set(id, { steps, ms: ms + performance.now() - t });
+        return;
+      }
+      let result: ScenarioJobResult;
+      try {
+        result = scenarioJobExpectations(posted.job);
+      } catch (error) {
+        step = steps.throw(error);
+        continue;
+      }
+      step = steps.next(result);
     }
     const clv = step.value;
     const clvMs = ms + performance.now() - t;

@@ -10,8 +10,9 @@
  * exist, which the main thread passes on to the CLV thread; the CLV thread's result goes the
  * same way back to the compute thread, which assembles the snapshot. Meanwhile the CLV thread
  * hands the churn scenarios' job (their pair expectations, once the purchase model is fitted)
- * the same way to the compute thread, idle by then, and takes its result back
- * (docs/decisions/0073-clv-thread.md, Balance).
+ * the same way to the compute thread and takes its result back
+ * (docs/decisions/0073-clv-thread.md, Balance), unless it needs the result before the compute
+ * thread has started on it: then it computes the job itself (newJobClaim).
  */
 import { isMarkedAsUntransferable } from "node:worker_threads";
 import type { ClvInput } from "./clv-input";
@@ -26,7 +27,7 @@ import type { PerCustomerResults } from "./types";
  */
 export type BuildRequest =
   | { readonly id: number; readonly input: SnapshotInput }
-  | { readonly id: number; readonly job: ScenarioJob }
+  | { readonly id: number; readonly job: ScenarioJob; readonly claim: Int32Array }
   | { readonly id: number; readonly clv: ClvDone }
   | { readonly id: number; readonly cancel: true };
 
@@ -52,7 +53,7 @@ export interface ThreadError {
  * result, or why it failed.
  */
 export type ClvReply =
-  | { readonly id: number; readonly job: ScenarioJob }
+  | { readonly id: number; readonly job: ScenarioJob; readonly claim: Int32Array }
   | { readonly id: number; readonly stage: "clv" | "holdout" }
   | { readonly id: number; readonly done: ClvDone }
   | { readonly id: number; readonly error: ThreadError };
@@ -82,6 +83,22 @@ export type BuildReply =
   | { readonly id: number; readonly jobError: ThreadError }
   | { readonly id: number; readonly result: ThreadBuild }
   | { readonly id: number; readonly error: ThreadError };
+
+/**
+ * A scenario job's claim, on shared memory both threads see: whichever thread sets it first
+ * computes the job (claimJob), the other leaves it. The compute thread takes it once its
+ * descriptive stage is done; the CLV thread when it needs the result and the compute thread
+ * has not started it (docs/decisions/0079-clv-during-load.md). Either computes the same
+ * values: the job's inputs are the same and the arithmetic is the same.
+ */
+export function newJobClaim(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** True when this thread now holds the job (nobody had claimed it). */
+export function claimJob(claim: Int32Array): boolean {
+  return Atomics.compareExchange(claim, 0, 0, 1) === 0;
+}
 
 /** An error as it crosses a thread. */
 export function threadError(error: unknown): ThreadError {

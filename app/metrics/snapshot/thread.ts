@@ -17,6 +17,7 @@ import { descriptiveSteps, type DescriptiveStep } from "./pipeline";
 import type { ClvDone } from "./clv-stage";
 import type { SnapshotBuild } from "./stages";
 import {
+  claimJob,
   threadError,
   transferables,
   type BuildReply,
@@ -75,8 +76,12 @@ function advance(
   }
 }
 
-/** A scenario job of the CLV stage (fitClvModelSteps), computed here once this side is idle. */
-function runJob(id: number, job: ScenarioJob): void {
+/**
+ * A scenario job of the CLV stage (fitClvModelSteps), computed here once this side is idle,
+ * unless the CLV thread has taken it meanwhile (then it answers nothing).
+ */
+function runJob(id: number, job: ScenarioJob, claim: Int32Array): void {
+  if (!claimJob(claim)) return;
   try {
     const jobDone = scenarioJobExpectations(job);
     post({ id, jobDone }, transferables(jobDone));
@@ -87,7 +92,7 @@ function runJob(id: number, job: ScenarioJob): void {
 
 port.on("message", (request: BuildRequest) => {
   if ("input" in request) return advance(request.id, descriptiveSteps(request.input));
-  if ("job" in request) return runJob(request.id, request.job);
+  if ("job" in request) return runJob(request.id, request.job, request.claim);
   const steps = waiting.get(request.id);
   waiting.delete(request.id);
   if (steps !== undefined && "clv" in request) advance(request.id, steps, request.clv);
