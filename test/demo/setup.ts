@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { APP_BRIDGE_STUB } from "../e2e/app-bridge-stub";
 import { startFakeShopify, type FakeShopify } from "../fake-shopify/index";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const HOST = "127.0.0.1";
@@ -85,7 +85,7 @@ export async function stopDemoProcesses(graceMs: number): Promise<void> {
   await Promise.all(
     [...started].map(async (child) => {
       const exited = new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) resolve(undefined);
+        if (hasExited(child)) resolve(undefined);
         else child.once("exit", resolve);
       });
       killGroup(child, "SIGTERM");
@@ -223,7 +223,7 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
         await fetch(`${appUrl}/`);
         break;
       } catch {
-        if (children.some((c) => c.exitCode !== null)) throw new Error("the app did not start");
+        if (children.some(hasExited)) throw new Error("the app did not start");
         if (i > 600) throw new Error("the app did not start");
         await sleep(100);
       }
@@ -249,7 +249,7 @@ iframe{border:0;width:100%;height:calc(100vh - 40px)}</style></head>
       if (shop?.syncStatus === "failed") throw new Error(`backfill failed: ${shop.syncError}`);
       if (shop?.computeStatus === "failed") throw new Error(`compute failed: ${shop.computeError}`);
       if (shop?.computedAt) break;
-      if (children.some((c) => c.exitCode !== null)) throw new Error("the app or workers exited");
+      if (children.some(hasExited)) throw new Error("the app or workers exited");
       await sleep(250);
     }
 

@@ -23,7 +23,7 @@ import { freePort } from "../helpers/ports";
 import { FIRST_CUSTOMER_ID, generatedVariantCosts, generateShop } from "../metrics/generate";
 import { APP_BRIDGE_STUB } from "./app-bridge-stub";
 import { E2E_BUILD_DIR } from "./paths";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 import { installOfflineSession } from "../helpers/sessions";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -234,9 +234,9 @@ async function spawnServer(port: number, extraEnv: Record<string, string>): Prom
     queuePrefix,
     output,
     async stop() {
-      if (child.exitCode === null) killGroup(child, "SIGTERM");
+      if (!hasExited(child)) killGroup(child, "SIGTERM");
       await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null) killGroup(child, "SIGKILL");
+      if (!hasExited(child)) killGroup(child, "SIGKILL");
       stub.server.close();
     },
   };

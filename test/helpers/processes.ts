@@ -34,6 +34,14 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Whether a child has ended, by a code or by a signal: one killed by a signal keeps
+ * `exitCode` null (its `signalCode` is set), and its 'exit' has already been emitted.
+ */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 process.once("exit", () => {
   for (const child of running) killGroup(child, "SIGKILL");
 });
@@ -133,7 +141,7 @@ export function startProcess(
       });
     },
     async stop(graceMs = 12_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (hasExited(child)) return;
       killGroup(child, "SIGTERM");
       const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
       await exited;

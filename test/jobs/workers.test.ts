@@ -11,7 +11,7 @@ import { type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedFile } from "../helpers/isolated-file";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 
 const { database } = await isolatedFile("workers", {
   env: {
@@ -101,7 +101,7 @@ async function started(worker: WorkerProcess): Promise<void> {
 }
 
 async function kill(worker: WorkerProcess, signal: NodeJS.Signals): Promise<void> {
-  if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+  if (hasExited(worker.child)) return;
   const exited = new Promise((resolve) => worker.child.once("exit", resolve));
   killGroup(worker.child, signal);
   await exited;

@@ -17,7 +17,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { isSqliteUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { privateDatabase } from "../helpers/private-database";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 import { runDirFor, runTempDirs, survivors, tempRoot } from "../setup/reaper.mjs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -91,7 +91,7 @@ async function runFixture(mode: "hang" | "fail", postgres = false) {
   const exited = new Promise<number | null>((resolve) => runner.once("exit", resolve));
   const runDir = runDirFor(runner.pid!);
   for (let i = 0; !existsSync(report); i++) {
-    if (runner.exitCode !== null || i > 2_400) {
+    if (hasExited(runner) || i > 2_400) {
       throw new Error(`the fixture run did not start its processes:\n${output.join("")}`);
     }
     await sleep(50);

@@ -8,7 +8,7 @@ import { execFileSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { freePort } from "../helpers/ports";
-import { fakeWorkerArgs, killGroup, spawnInGroup } from "../helpers/processes";
+import { fakeWorkerArgs, killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 import { tempRoot } from "../setup/reaper.mjs";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,7 +83,7 @@ export class PrivateRedis {
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || hasExited(child)) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     killGroup(child, "SIGKILL");
     await exited;
@@ -217,7 +217,7 @@ export class PrivatePostgres {
   /** Immediate shutdown (SIGQUIT: no checkpoint, crash recovery at the next start). */
   async stop(signal: NodeJS.Signals = "SIGQUIT"): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || hasExited(child)) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill(signal);
     await exited;
@@ -329,7 +329,7 @@ export class WorkerPool {
   private async kill(child: ChildProcess): Promise<void> {
     this.sample();
     this.expected.add(child);
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (hasExited(child)) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     killGroup(child, "SIGKILL");
     await exited;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeShopify } from "../fake-shopify/index";
 import { freePort } from "../helpers/ports";
 import { isolatedFile } from "../helpers/isolated-file";
-import { killGroup, spawnInGroup } from "../helpers/processes";
+import { killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 
 const { database } = await isolatedFile("logs");
 const { default: prisma } = await import("../../app/db.server");
@@ -97,13 +97,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const { child } of children) {
-    if (child.exitCode === null) killGroup(child, "SIGTERM");
+    if (!hasExited(child)) killGroup(child, "SIGTERM");
   }
   await Promise.all(
     children.map(
       ({ child }) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
+          if (hasExited(child)) return resolve();
           const timer = setTimeout(() => {
             killGroup(child, "SIGKILL");
             resolve();

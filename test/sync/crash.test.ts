@@ -7,7 +7,7 @@
 import { type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedFile } from "../helpers/isolated-file";
-import { fakeWorkerArgs, killGroup, spawnInGroup } from "../helpers/processes";
+import { fakeWorkerArgs, killGroup, spawnInGroup, hasExited } from "../helpers/processes";
 
 const { database, redis } = await isolatedFile("crash", { redis: true });
 const { startSyncHarness } = await import("./harness");
@@ -35,7 +35,7 @@ function startWorker(fakeUrl: string): ChildProcess {
 }
 
 async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (hasExited(child)) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   killGroup(child, "SIGKILL");
   await exited;
