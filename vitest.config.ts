@@ -28,7 +28,7 @@ const PURE = [
   "test/clv/**/*.test.ts",
   "test/fake-shopify/{coverage,generator,pagination,webhooks}.test.ts",
   "test/jobs/recompute.test.ts",
-  "test/metrics/{load-columns,model-choice,snapshot,thread-protocol,trends-snapshot}.test.ts",
+  "test/metrics/{load-columns,model-choice,result-set,snapshot,thread-protocol,trends-snapshot}.test.ts",
   "test/pages/{cohort-filter,continuation-series,forms,heatmap,spend-input}.test.ts",
   "test/settings/settings.test.ts",
   "test/sync/{ids,money-rows,order-selection,rows-checked,sqlite-date,tags,webhook-payload}.test.ts",
