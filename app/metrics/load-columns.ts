@@ -2,6 +2,7 @@
  * The chunks the load readers hand over, typed arrays that grow as they fill, and the line
  * collector that matches line items to their OrderTable rows (./load.server.ts).
  */
+import { radixSortByWords, type WordDigit } from "../analytics/numeric-sort";
 import { ORDER_DISCOUNT, ORDER_DISCOUNT_UNKNOWN } from "../analytics/types";
 import { Dictionary } from "./load-dictionary.mjs";
 import { type OrderLineItems } from "./snapshot/stages";
@@ -218,6 +219,14 @@ export function chunkOrder(chunk: OrderChunk): Int32Array | null {
   return Int32Array.from(Array.from({ length: n }, (_, i) => i).sort(compare));
 }
 
+/** sortByKey's digits: 26 bits of the low word, 27 of the high, in 13–14-bit passes. */
+const ID_DIGITS: readonly WordDigit[] = [
+  [false, 0, 13],
+  [false, 13, 13],
+  [true, 0, 14],
+  [true, 14, 13],
+];
+
 /**
  * Sorts (key, row) pairs by key, keys whole numbers in [0, 2^53): a radix sort (four passes
  * of 13–14 bits, a pass skipped when all its digits agree), linear where a comparison sort of
@@ -226,48 +235,16 @@ export function chunkOrder(chunk: OrderChunk): Int32Array | null {
 export function sortByKey(keys: Float64Array, rows: Int32Array): void {
   const n = keys.length;
   const LOW = 2 ** 26;
-  let hi = new Uint32Array(n);
-  let lo = new Uint32Array(n);
-  let row: Int32Array = rows;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const h = Math.floor(keys[i] / LOW);
     hi[i] = h;
     lo[i] = keys[i] - h * LOW;
   }
-  let hi2 = new Uint32Array(n);
-  let lo2 = new Uint32Array(n);
-  let row2: Int32Array = new Int32Array(n);
-  const count = new Int32Array(1 << 14);
-  const passes: [boolean, number, number][] = [
-    [false, 0, 13],
-    [false, 13, 13],
-    [true, 0, 14],
-    [true, 14, 13],
-  ];
-  for (const [high, shift, bits] of passes) {
-    const mask = (1 << bits) - 1;
-    const digits = high ? hi : lo;
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[(digits[i] >>> shift) & mask]++;
-    if (n === 0 || count[(digits[0] >>> shift) & mask] === n) continue;
-    let at = 0;
-    for (let d = 0; d <= mask; d++) {
-      const c = count[d];
-      count[d] = at;
-      at += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const to = count[(digits[i] >>> shift) & mask]++;
-      hi2[to] = hi[i];
-      lo2[to] = lo[i];
-      row2[to] = row[i];
-    }
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
-    [row, row2] = [row2, row];
-  }
-  for (let i = 0; i < n; i++) keys[i] = hi[i] * LOW + lo[i];
-  if (row !== rows) rows.set(row);
+  const sorted = radixSortByWords(hi, lo, rows, ID_DIGITS);
+  for (let i = 0; i < n; i++) keys[i] = sorted.hi[i] * LOW + sorted.lo[i];
+  if (sorted.rows !== rows) rows.set(sorted.rows);
 }
 
 /** First position of `sorted` whose value is ≥ `value`. */

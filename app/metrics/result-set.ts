@@ -22,6 +22,7 @@
  * ms a key; Array#sort with a comparator takes ~0.5 s) that no library here offers.
  */
 import { endianness } from "node:os";
+import { radixSortByWords, type WordDigit } from "../analytics/numeric-sort";
 import { NO_SEGMENT } from "../analytics/rfm";
 import { SORT_KEYS, type SortKey } from "./customer-sort";
 import type { PerCustomerResults } from "./snapshot/types";
@@ -216,10 +217,7 @@ export interface EncodedResultSet {
  * Order-preserving 32-bit halves of a float64 key (NaN lowest, −0 as 0): comparing (hi, lo)
  * as unsigned integers orders the numbers.
  */
-function sortableHalves(values: ArrayLike<number>): {
-  hi: Uint32Array<ArrayBuffer>;
-  lo: Uint32Array<ArrayBuffer>;
-} {
+function sortableHalves(values: ArrayLike<number>): { hi: Uint32Array; lo: Uint32Array } {
   const n = values.length;
   const normalized = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -244,49 +242,13 @@ function sortableHalves(values: ArrayLike<number>): {
   return { hi, lo };
 }
 
-/**
- * Slots 0…n−1 sorted by (hi, lo) ascending, ties by slot: a stable LSD radix sort by 16-bit
- * digits, least significant first; a pass whose digit is the same for every slot is skipped.
- * The keys move with the slots, so every pass reads them in order (a gather through the
- * slots, key[slot[i]], missed the cache at every row of a 1M-customer set); each pass moves
- * only what a later pass still reads. Takes `hi` and `lo` over (their arrays are reused).
- */
-function radixSortSlots(hi: Uint32Array<ArrayBuffer>, lo: Uint32Array<ArrayBuffer>): Uint32Array {
-  const n = hi.length;
-  let slot = new Uint32Array(n);
-  for (let i = 0; i < n; i++) slot[i] = i;
-  let slotTo = new Uint32Array(n);
-  let hiTo = new Uint32Array(n);
-  let loTo = new Uint32Array(n);
-  const counts = new Uint32Array(65536);
-  // Passes: lo's low digit, lo's high digit, hi's low digit, hi's high digit.
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? lo : hi;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(word[i] >>> shift) & 0xffff]++;
-    if (n === 0 || counts[(word[0] >>> shift) & 0xffff] === n) continue;
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d];
-      counts[d] = sum;
-      sum += c;
-    }
-    // Later passes read lo only after the first, hi only before the last.
-    const moveLo = pass === 0;
-    const moveHi = pass < 3;
-    for (let i = 0; i < n; i++) {
-      const to = counts[(word[i] >>> shift) & 0xffff]++;
-      slotTo[to] = slot[i];
-      if (moveHi) hiTo[to] = hi[i];
-      if (moveLo) loTo[to] = lo[i];
-    }
-    [slot, slotTo] = [slotTo, slot];
-    if (moveHi) [hi, hiTo] = [hiTo, hi];
-    if (moveLo) [lo, loTo] = [loTo, lo];
-  }
-  return slot;
-}
+/** The result set's digits: both 32-bit words of a key, 16 bits a pass. */
+const HALF_DIGITS: readonly WordDigit[] = [
+  [false, 0, 16],
+  [false, 16, 16],
+  [true, 0, 16],
+  [true, 16, 16],
+];
 
 /** Each sort key's column of a rows part (also what the drill-down's range filters read). */
 export const SORT_VALUES: Record<SortKey, (p: RowsPart) => ArrayLike<number>> = {
@@ -412,7 +374,10 @@ export function buildResultSet(
     }
     for (const sort of SORT_KEYS) {
       const { hi, lo } = sortableHalves(SORT_VALUES[sort](rows));
-      const sorted = radixSortSlots(hi, lo);
+      const slots = new Int32Array(n);
+      for (let k = 0; k < n; k++) slots[k] = k;
+      // Ties by slot: the sort is stable and the slots start in order.
+      const sorted = radixSortByWords(hi, lo, slots, HALF_DIGITS).rows;
       // Stable split by segment keeps each segment's slots in key order.
       const bySegment = new Uint32Array(n);
       const next = segmentStart.slice(0, p.segmentIds.length);
