@@ -14,6 +14,7 @@ import { loadShopData, type ShopData } from "./load.server";
 import { writeComputeResults, type SnapshotRetention, type WriteSummary } from "./results.server";
 import {
   beginSnapshotBuild,
+  sortOnSnapshotThreads,
   startSnapshotThread,
   type SnapshotBuild,
 } from "./snapshot-thread.server";
@@ -316,6 +317,7 @@ export async function computeShop(
       summaryJson: build.summaryJson,
       timeZone: build.timeZone,
       retention: options.retention,
+      sortOrders: sortOnSnapshotThreads,
     });
     const write = performance.now() - t;
 

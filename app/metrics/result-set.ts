@@ -251,7 +251,7 @@ const HALF_DIGITS: readonly WordDigit[] = [
 ];
 
 /** Each sort key's column of a rows part (also what the drill-down's range filters read). */
-export const SORT_VALUES: Record<SortKey, (p: RowsPart) => ArrayLike<number>> = {
+export const SORT_VALUES: Record<SortKey, (p: RowsPart) => Float64Array | Int32Array> = {
   clv: (p) => p.clvMinor,
   pAlive: (p) => p.pAlive,
   expected90: (p) => p.expected90,
@@ -289,11 +289,26 @@ function copyIdsAscending(
 
 const roundedOrNaN = (x: number): number => (Number.isFinite(x) ? Math.round(x) : NaN);
 
-/** Builds the result set of one compute (customers without a segment have no slot). */
-export function buildResultSet(
-  customerIds: BigInt64Array,
-  p: PerCustomerResults,
-): EncodedResultSet {
+/**
+ * A result set before its sort orders: the slots' columns and where each segment starts in a
+ * segment-major order. The sort keys' columns and the segments are on shared memory, so the
+ * snapshot threads read them for the sorts without a copy (sortOnSnapshotThreads).
+ */
+export interface ResultColumns {
+  readonly directory: ResultSetDirectory;
+  readonly rows: RowsPart;
+  readonly segmentStart: Uint32Array;
+}
+
+/** One sort order to make (segmentOrder): a key's column, the slots' segments and starts. */
+export interface SortJob {
+  readonly values: Float64Array | Int32Array;
+  readonly segment: Uint8Array;
+  readonly segmentStart: Uint32Array;
+}
+
+/** The slots' columns of one compute (customers without a segment have no slot). */
+export function resultColumns(customerIds: BigInt64Array, p: PerCustomerResults): ResultColumns {
   // Slots: customers with a segment, in ascending id order.
   let n = 0;
   for (let c = 0; c < p.count; c++) if (p.segment[c] !== NO_SEGMENT) n++;
@@ -318,7 +333,13 @@ export function buildResultSet(
     for (let k = 0; k < n; k++) out[k] = map(source[order[k]]);
     return out;
   };
-  const f64 = (len: number) => new Float64Array(len);
+  const shared =
+    <T>(bytes: number, view: new (buffer: SharedArrayBuffer) => T) =>
+    (len: number) =>
+      new view(new SharedArrayBuffer(len * bytes));
+  const f64 = shared(8, Float64Array);
+  const i32 = shared(4, Int32Array);
+  const u8 = (len: number) => new Uint8Array(len);
   const rows: RowsPart = {
     length: n,
     id: ids,
@@ -326,12 +347,12 @@ export function buildResultSet(
     pAlive: column(f64, p.pAlive, (x) => (Number.isFinite(x) ? x : NaN)),
     expected90: column(f64, p.expected90, (x) => (Number.isFinite(x) ? x : NaN)),
     clvMinor: column(f64, p.clvMinor, roundedOrNaN),
-    recencyDays: column((len) => new Int32Array(len), p.recencyDays),
-    frequency: column((len) => new Int32Array(len), p.frequency),
-    segment: column((len) => new Uint8Array(len), p.segment),
-    r: column((len) => new Uint8Array(len), p.r),
-    f: column((len) => new Uint8Array(len), p.f),
-    m: column((len) => new Uint8Array(len), p.m),
+    recencyDays: column(i32, p.recencyDays),
+    frequency: column(i32, p.frequency),
+    segment: column(shared(1, Uint8Array), p.segment),
+    r: column(u8, p.r),
+    f: column(u8, p.f),
+    m: column(u8, p.m),
   };
 
   const segmentCounts = new Array<number>(p.segmentIds.length).fill(0);
@@ -343,12 +364,62 @@ export function buildResultSet(
     slotsPerPart: SLOTS_PER_PART,
     segments: p.segmentIds.map((id, g) => ({ id, customers: segmentCounts[g] })),
   };
-  // Start of each segment in a segment-major order.
   const segmentStart = new Uint32Array(p.segmentIds.length + 1);
   for (let g = 0; g < p.segmentIds.length; g++) {
     segmentStart[g + 1] = segmentStart[g] + segmentCounts[g];
   }
+  return { directory, rows, segmentStart };
+}
 
+/** The set's sort jobs, in SORT_KEYS order. */
+export function sortJobs({ rows, segmentStart }: ResultColumns): SortJob[] {
+  return SORT_KEYS.map((sort) => ({
+    values: SORT_VALUES[sort](rows),
+    segment: rows.segment,
+    segmentStart,
+  }));
+}
+
+/**
+ * The slots in segment-major order, each segment's sorted ascending by the key, ties by slot
+ * (NaN first). Pure: any thread runs it on the same columns with the same result.
+ */
+export function segmentOrder({ values, segment, segmentStart }: SortJob): Uint32Array {
+  const n = values.length;
+  const { hi, lo } = sortableHalves(values);
+  const slots = new Int32Array(n);
+  for (let k = 0; k < n; k++) slots[k] = k;
+  // Ties by slot: the sort is stable and the slots start in order.
+  const sorted = radixSortByWords(hi, lo, slots, HALF_DIGITS).rows;
+  // Stable split by segment keeps each segment's slots in key order.
+  const bySegment = new Uint32Array(n);
+  const next = segmentStart.slice(0, segmentStart.length - 1);
+  for (let i = 0; i < n; i++) {
+    const s = sorted[i];
+    bySegment[next[segment[s]]++] = s;
+  }
+  return bySegment;
+}
+
+/** Builds the result set of one compute, its sort orders made on this thread. */
+export function buildResultSet(
+  customerIds: BigInt64Array,
+  p: PerCustomerResults,
+): EncodedResultSet {
+  const columns = resultColumns(customerIds, p);
+  return encodeResultSet(columns, sortJobs(columns).map(segmentOrder));
+}
+
+/** The result set of `columns` with its sort orders (segmentOrder of each of sortJobs). */
+export function encodeResultSet(
+  { directory, rows, segmentStart }: ResultColumns,
+  orders: readonly Uint32Array[],
+): EncodedResultSet {
+  const n = rows.length;
+  const ids = rows.id;
+  if (orders.length !== SORT_KEYS.length || orders.some((o) => o.length !== n)) {
+    throw new RangeError("one sort order of every slot is needed per sort key");
+  }
   const rowParts = Math.ceil(n / ROWS_PER_PART);
   const bytes = rowParts * HEADER_BYTES + n * ROW_BYTES + SORT_KEYS.length * 4 * n;
 
@@ -372,20 +443,9 @@ export function buildResultSet(
       };
       yield { kind: "rows", key: "", part, firstId: ids[start], data: encodeRowsPart(slice) };
     }
-    for (const sort of SORT_KEYS) {
-      const { hi, lo } = sortableHalves(SORT_VALUES[sort](rows));
-      const slots = new Int32Array(n);
-      for (let k = 0; k < n; k++) slots[k] = k;
-      // Ties by slot: the sort is stable and the slots start in order.
-      const sorted = radixSortByWords(hi, lo, slots, HALF_DIGITS).rows;
-      // Stable split by segment keeps each segment's slots in key order.
-      const bySegment = new Uint32Array(n);
-      const next = segmentStart.slice(0, p.segmentIds.length);
-      for (let i = 0; i < n; i++) {
-        const s = sorted[i];
-        bySegment[next[rows.segment[s]]++] = s;
-      }
-      for (let g = 0; g < p.segmentIds.length; g++) {
+    for (const [key, sort] of SORT_KEYS.entries()) {
+      const bySegment = orders[key];
+      for (let g = 0; g < directory.segments.length; g++) {
         const segment = bySegment.subarray(segmentStart[g], segmentStart[g + 1]);
         for (let at = 0, part = 0; at < segment.length; at += SLOTS_PER_PART, part++) {
           const chunk = segment.slice(at, at + SLOTS_PER_PART);

@@ -15,7 +15,15 @@ import { from as copyFrom } from "pg-copy-streams";
 import { parseIntoClientConfig } from "pg-connection-string";
 import { isPostgresUrl, sqliteFilePath } from "../../prisma/database-url.mjs";
 import { createCalendar } from "../analytics/time";
-import { buildResultSet, type EncodedPart, type EncodedResultSet } from "./result-set";
+import {
+  encodeResultSet,
+  resultColumns,
+  segmentOrder,
+  sortJobs,
+  type EncodedPart,
+  type EncodedResultSet,
+  type SortJob,
+} from "./result-set";
 import type { PerCustomerResults } from "./snapshot/types";
 
 export interface SnapshotRetention {
@@ -41,6 +49,12 @@ export interface ComputeResultsInput {
   /** The shop's zone: snapshot history is thinned per local day. */
   readonly timeZone: string;
   readonly retention?: SnapshotRetention;
+  /**
+   * Makes the result set's sort orders (segmentOrder of each job, in order) before the write's
+   * transaction: computeShop passes sortOnSnapshotThreads, which sorts on the idle snapshot
+   * threads; default here, on this thread.
+   */
+  readonly sortOrders?: (jobs: readonly SortJob[]) => Promise<Uint32Array[]>;
 }
 
 export interface WriteSummary {
@@ -82,7 +96,20 @@ export function snapshotsToPrune(
 /** Prisma's SQLite adapter stores DateTime as ISO text with "+00:00"; so do we. */
 const sqliteDate = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
-function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
+/** The result set, its columns made here and its sort orders by input.sortOrders. */
+async function resultSetOf(input: ComputeResultsInput): Promise<EncodedResultSet> {
+  const columns = resultColumns(input.customerIds, input.perCustomer);
+  const jobs = sortJobs(columns);
+  const orders = await (input.sortOrders?.(jobs) ?? jobs.map(segmentOrder));
+  return encodeResultSet(columns, orders);
+}
+
+function writeSqlite(
+  url: string,
+  input: ComputeResultsInput,
+  set: EncodedResultSet,
+  buildMs: number,
+): WriteSummary {
   const db = new Database(sqliteFilePath(url), { timeout: 10_000 });
   try {
     db.pragma("journal_mode = WAL");
@@ -112,9 +139,6 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
     );
     const deleteSnapshot = db.prepare(`DELETE FROM "MetricSnapshot" WHERE "id" = ?`);
 
-    const t = performance.now();
-    const set = buildResultSet(input.customerIds, input.perCustomer);
-    let buildMs = performance.now() - t;
     const run = db.transaction((): WriteSummary => {
       const { shopId } = input;
       const stamp = sqliteDate(input.computedAt);
@@ -134,7 +158,7 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
       }
       dropOlderParts.run(shopId, snapshotId);
       dropOlderDirectories.run(shopId, snapshotId);
-      buildMs += performance.now() - t;
+      const customersMs = buildMs + performance.now() - t;
       const history = (listSnapshots.all(shopId) as { id: number; computedAt: string }[]).map(
         (r) => ({ id: r.id, computedAt: new Date(r.computedAt) }),
       );
@@ -142,7 +166,7 @@ function writeSqlite(url: string, input: ComputeResultsInput): WriteSummary {
         (id) => id !== snapshotId,
       );
       for (const id of prune) deleteSnapshot.run(id);
-      return summary(set, snapshotId, prune.length, buildMs);
+      return summary(set, snapshotId, prune.length, customersMs);
     });
     return run.immediate();
   } finally {
@@ -207,13 +231,15 @@ function* copyTuples(snapshotId: number, shopId: number, parts: Iterable<Encoded
   yield trailer;
 }
 
-async function writePostgres(url: string, input: ComputeResultsInput): Promise<WriteSummary> {
+async function writePostgres(
+  url: string,
+  input: ComputeResultsInput,
+  set: EncodedResultSet,
+  buildMs: number,
+): Promise<WriteSummary> {
   const client = new pg.Client(parseIntoClientConfig(url));
   await client.connect();
   try {
-    const t = performance.now();
-    const set = buildResultSet(input.customerIds, input.perCustomer);
-    let buildMs = performance.now() - t;
     await client.query("BEGIN");
     const { shopId } = input;
     const stamp = pgDate(input.computedAt);
@@ -247,7 +273,7 @@ async function writePostgres(url: string, input: ComputeResultsInput): Promise<W
        WHERE "shopId" = $1 AND "id" <> $2 AND "customerResults" IS NOT NULL`,
       [shopId, snapshotId],
     );
-    buildMs += performance.now() - t2;
+    const customersMs = buildMs + performance.now() - t2;
     // Text, not Date: pg would read timestamp without time zone as local time.
     const { rows: history } = await client.query<{ id: number; at: string }>(
       `SELECT "id", to_char("computedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "at"
@@ -266,7 +292,7 @@ async function writePostgres(url: string, input: ComputeResultsInput): Promise<W
       );
     }
     await client.query("COMMIT");
-    return summary(set, snapshotId, prune.length, buildMs);
+    return summary(set, snapshotId, prune.length, customersMs);
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {});
     throw error;
@@ -283,7 +309,11 @@ export async function writeComputeResults(
   if (input.customerIds.length < input.perCustomer.count) {
     throw new RangeError("customerIds must have one id per customer index");
   }
+  const t = performance.now();
+  // Before the transaction: it holds SQLite's write lock, and the sorts need no lock.
+  const set = await resultSetOf(input);
+  const buildMs = performance.now() - t;
   return isPostgresUrl(databaseUrl)
-    ? writePostgres(databaseUrl, input)
-    : writeSqlite(databaseUrl, input);
+    ? writePostgres(databaseUrl, input, set, buildMs)
+    : writeSqlite(databaseUrl, input, set, buildMs);
 }

@@ -19,9 +19,11 @@
  * pair. Threads inherit the process's CPU priority (workers/priority.ts). The CLV thread's
  * churn scenarios are computed on the compute thread, idle after its descriptive stage, while
  * the CLV thread goes on with the predictions and the intervals; this thread relays the job and
- * its result too.
+ * its result too. Once a build is done, the pair also makes the result set's sort orders for
+ * its write (sortOnSnapshotThreads), both threads at once.
  */
 import { Worker } from "node:worker_threads";
+import { segmentOrder, type SortJob } from "./result-set";
 import { clvInputOf, type ClvSource } from "./snapshot/clv-input";
 import type { SnapshotInput, SnapshotStage } from "./snapshot/stages";
 import {
@@ -31,6 +33,7 @@ import {
   type BuildRequest,
   type ClvReply,
   type ClvRequest,
+  type SortReply,
   type ThreadBuild,
 } from "./snapshot/thread-protocol";
 
@@ -53,12 +56,15 @@ interface Threads {
   readonly compute: Worker;
   readonly clv: Worker;
   readonly pending: Map<number, Pending>;
+  /** Sort jobs in hand (sortOnSnapshotThreads), by sortId. */
+  readonly sorting: Map<number, { resolve(order: Uint32Array): void; reject(error: Error): void }>;
   /** Fails a build in hand; both threads drop their half of it. */
   fail(id: number, error: Error): void;
 }
 
 let current: Threads | null = null;
 let nextId = 0;
+let nextSortId = 0;
 
 function stageDone(request: Pending, stage: SnapshotStage): void {
   request.done.add(stage);
@@ -71,6 +77,7 @@ function start(): Threads {
   const compute = new Worker(new URL("./snapshot/thread.mjs", import.meta.url));
   const clv = new Worker(new URL("./snapshot/clv-thread.mjs", import.meta.url));
   const pending = new Map<number, Pending>();
+  const sorting: Threads["sorting"] = new Map();
   const toCompute = (request: BuildRequest, transfer: ArrayBuffer[] = []) =>
     compute.postMessage(request, transfer);
   const toClv = (request: ClvRequest, transfer: ArrayBuffer[] = []) =>
@@ -78,11 +85,15 @@ function start(): Threads {
   const settle = (id: number): Pending | undefined => {
     const request = pending.get(id);
     pending.delete(id);
-    if (pending.size === 0) {
-      compute.unref();
-      clv.unref();
-    }
+    release(threads);
     return request;
+  };
+  const sorted = (reply: SortReply): void => {
+    const job = sorting.get(reply.sortId);
+    sorting.delete(reply.sortId);
+    release(threads);
+    if ("sorted" in reply) job?.resolve(reply.sorted);
+    else job?.reject(errorOf(reply.sortError));
   };
   const fail = (id: number, error: Error): void => {
     // The other thread drops its half of the build.
@@ -90,10 +101,11 @@ function start(): Threads {
     toClv({ id, cancel: true });
     settle(id)?.reject(error);
   };
-  const threads: Threads = { compute, clv, pending, fail };
+  const threads: Threads = { compute, clv, pending, sorting, fail };
   compute.unref();
   clv.unref();
   compute.on("message", (reply: BuildReply) => {
+    if ("sortId" in reply) return sorted(reply);
     const request = pending.get(reply.id);
     if (!request) return;
     if ("stage" in reply) return stageDone(request, reply.stage);
@@ -110,6 +122,7 @@ function start(): Threads {
     settle(reply.id)?.resolve(reply.result);
   });
   clv.on("message", (reply: ClvReply) => {
+    if ("sortId" in reply) return sorted(reply);
     const request = pending.get(reply.id);
     if (!request) return;
     if ("job" in reply)
@@ -125,6 +138,10 @@ function start(): Threads {
   const end = (error: Error): void => {
     if (current === threads) current = null;
     for (const id of [...pending.keys()]) settle(id)?.reject(error);
+    for (const [sortId, job] of [...sorting]) {
+      sorting.delete(sortId);
+      job.reject(error);
+    }
     void compute.terminate();
     void clv.terminate();
   };
@@ -136,6 +153,18 @@ function start(): Threads {
     thread.on("exit", (code) => end(new Error(`the ${name} thread exited (code ${code})`)));
   }
   return threads;
+}
+
+/** The threads hold the process open while they have work in hand, not otherwise. */
+function hold({ compute, clv }: Threads): void {
+  compute.ref();
+  clv.ref();
+}
+
+function release({ compute, clv, pending, sorting }: Threads): void {
+  if (pending.size > 0 || sorting.size > 0) return;
+  compute.unref();
+  clv.unref();
 }
 
 /**
@@ -181,10 +210,7 @@ export function beginSnapshotBuild(source: ClvSource): SnapshotBuild {
   // A failure before finish (the CLV thread's, or the threads' end) is the caller's to see
   // from finish; until then it is not an unhandled rejection.
   built.catch(() => {});
-  if (pending.size === 1) {
-    compute.ref();
-    clv.ref();
-  }
+  hold(threads);
   const fail = (error: unknown) =>
     threads.fail(id, error instanceof Error ? error : new Error(String(error)));
   try {
@@ -226,6 +252,29 @@ export function buildSnapshotInThread(
 ): Promise<ThreadBuild> {
   // The CLV input's copy is made first: the transfer in finish empties the input's arrays.
   return beginSnapshotBuild(input).finish(input, onStage);
+}
+
+/**
+ * The result set's sort orders (segmentOrder of each job, in order), made on the compute and
+ * CLV threads at once when they run (they are idle once a build is done), else on this
+ * thread. The jobs' columns must be on shared memory (resultColumns) or they are copied.
+ * Same orders either way: the same function on the same columns.
+ */
+export async function sortOnSnapshotThreads(jobs: readonly SortJob[]): Promise<Uint32Array[]> {
+  const threads = current;
+  if (threads === null) return jobs.map(segmentOrder);
+  hold(threads);
+  return Promise.all(
+    jobs.map(
+      (sort, k) =>
+        new Promise<Uint32Array>((resolve, reject) => {
+          const sortId = nextSortId++;
+          threads.sorting.set(sortId, { resolve, reject });
+          // Alternately: each thread gets every other key, a mix of float and integer keys.
+          (k % 2 === 0 ? threads.compute : threads.clv).postMessage({ sortId, sort });
+        }),
+    ),
+  );
 }
 
 /** Ends the compute and CLV threads (a build in hand fails); the next build starts new ones. */

@@ -19,8 +19,11 @@ import {
   beginSnapshotBuild,
   buildSnapshotInThread,
   closeSnapshotThread,
+  sortOnSnapshotThreads,
+  startSnapshotThread,
   type ThreadBuild,
 } from "../../app/metrics/snapshot-thread.server";
+import { resultColumns, segmentOrder, sortJobs, type SortJob } from "../../app/metrics/result-set";
 import { claimJob, newJobClaim } from "../../app/metrics/snapshot/thread-protocol";
 import { scenarioJobExpectations, type ScenarioJob } from "../../app/analytics/clv";
 import { clvInputOf } from "../../app/metrics/snapshot/clv-input";
@@ -213,6 +216,61 @@ describe("the snapshot built with the CLV stage on its own thread", () => {
     await closeSnapshotThread();
     await ended;
     await expectSameBuild(input);
+  });
+});
+
+describe("the result set's sort orders on the snapshot threads (sortOnSnapshotThreads)", () => {
+  const jobsOf = (perCustomer: PerCustomerResults): SortJob[] =>
+    sortJobs(
+      resultColumns(
+        BigInt64Array.from(
+          { length: perCustomer.count },
+          (_, c) => 9_007_199_254_740_000n + BigInt(c),
+        ),
+        perCustomer,
+      ),
+    );
+
+  it("are this thread's orders, every key, after a build on the same threads", async () => {
+    const build = await expectSameBuild(shop({ customers: 3000, seed: 31, timeZone: "UTC" }));
+    const jobs = jobsOf(build.perCustomer);
+    // The columns are shared with the threads, not copied.
+    expect(jobs.every((job) => job.values.buffer instanceof SharedArrayBuffer)).toBe(true);
+    const local = jobs.map(segmentOrder);
+    const threaded = await sortOnSnapshotThreads(jobs);
+    expect(threaded).toHaveLength(6);
+    threaded.forEach((order, k) => expect(Array.from(order)).toEqual(Array.from(local[k])));
+    // Each order holds every slot once.
+    expect(new Set(threaded[0]).size).toBe(jobs[0].values.length);
+    // The threads take the next build as before.
+    await expectSameBuild(shop({ customers: 500, seed: 32, timeZone: "UTC" }));
+  });
+
+  it("sorts on this thread when no threads run, with the same orders", async () => {
+    const build = await expectSameBuild(shop({ customers: 1200, seed: 33, timeZone: "UTC" }));
+    await closeSnapshotThread();
+    const jobs = jobsOf(build.perCustomer);
+    const orders = await sortOnSnapshotThreads(jobs);
+    orders.forEach((order, k) =>
+      expect(Array.from(order)).toEqual(Array.from(segmentOrder(jobs[k]))),
+    );
+  });
+
+  it("fails when a thread's sort throws or the threads end, and sorts again afterwards", async () => {
+    startSnapshotThread();
+    const build = await expectSameBuild(shop({ customers: 800, seed: 34, timeZone: "UTC" }));
+    const jobs = jobsOf(build.perCustomer);
+    const broken = { ...jobs[0], values: null as unknown as Float64Array };
+    await expect(sortOnSnapshotThreads([jobs[1], broken])).rejects.toMatchObject({
+      name: "TypeError",
+      message: expect.stringMatching(/null/),
+    });
+    const ended = expect(sortOnSnapshotThreads(jobs)).rejects.toThrow(/thread exited/);
+    await closeSnapshotThread();
+    await ended;
+    startSnapshotThread();
+    const orders = await sortOnSnapshotThreads(jobs);
+    expect(Array.from(orders[5])).toEqual(Array.from(segmentOrder(jobs[5])));
   });
 });
 

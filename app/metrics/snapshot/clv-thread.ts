@@ -8,8 +8,9 @@
  * scenarios' pair expectations go to the compute thread (idle after its descriptive stage)
  * while this side computes the predictions and the intervals' draws, then waits for them
  * (docs/decisions/0073-clv-thread.md, Balance), or computes them itself when the compute
- * thread has not started them yet (docs/decisions/0079-clv-during-load.md). Loads the CLV
- * engine only.
+ * thread has not started them yet (docs/decisions/0079-clv-during-load.md). Between builds it
+ * takes sort jobs of the result set's write (answerSort). Loads the CLV engine and the result
+ * set's sort only.
  */
 import { parentPort } from "node:worker_threads";
 import {
@@ -28,6 +29,7 @@ import {
 } from "./clv-stage";
 import type { ChoiceOutcome } from "./stages";
 import {
+  answerSort,
   claimJob,
   errorOf,
   newJobClaim,
@@ -114,6 +116,7 @@ function advance(
 }
 
 port.on("message", (request: ClvRequest) => {
+  if ("sort" in request) return post(...answerSort(request));
   const { id } = request;
   if ("input" in request) {
     try {

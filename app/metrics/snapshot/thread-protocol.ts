@@ -13,8 +13,13 @@
  * the same way to the compute thread and takes its result back
  * (docs/decisions/0073-clv-thread.md, Balance), unless it needs the result before the compute
  * thread has started on it: then it computes the job itself (newJobClaim).
+ *
+ * Between builds, either thread takes sort jobs of the result set's write (a sort order of
+ * one key, segmentOrder): the key's column and the segments are on shared memory, the order
+ * comes back moved (docs/decisions/0081-result-sorts-on-threads.md).
  */
 import { isMarkedAsUntransferable } from "node:worker_threads";
+import { segmentOrder, type SortJob } from "../result-set";
 import type { ClvInput } from "./clv-input";
 import type { ScenarioJob, ScenarioJobResult } from "../../analytics/clv";
 import type { ClvDone, SegmentGroups } from "./clv-stage";
@@ -26,6 +31,7 @@ import type { PerCustomerResults } from "./types";
  * stage's result, or drop it.
  */
 export type BuildRequest =
+  | SortRequest
   | { readonly id: number; readonly input: SnapshotInput }
   | { readonly id: number; readonly job: ScenarioJob; readonly claim: Int32Array }
   | { readonly id: number; readonly clv: ClvDone }
@@ -36,11 +42,33 @@ export type BuildRequest =
  * result (or why the job failed), or drop it.
  */
 export type ClvRequest =
+  | SortRequest
   | { readonly id: number; readonly input: ClvInput }
   | { readonly id: number; readonly groups: SegmentGroups }
   | { readonly id: number; readonly jobDone: ScenarioJobResult }
   | { readonly id: number; readonly jobError: ThreadError }
   | { readonly id: number; readonly cancel: true };
+
+/** To either thread: make one sort order of a result set (sortOnSnapshotThreads). */
+export interface SortRequest {
+  readonly sortId: number;
+  readonly sort: SortJob;
+}
+
+/** From either thread: the sort order, or why it failed. */
+export type SortReply =
+  | { readonly sortId: number; readonly sorted: Uint32Array }
+  | { readonly sortId: number; readonly sortError: ThreadError };
+
+/** Answers a sort request on this thread: the reply and the buffer it moves. */
+export function answerSort(request: SortRequest): [SortReply, ArrayBuffer[]] {
+  try {
+    const sorted = segmentOrder(request.sort);
+    return [{ sortId: request.sortId, sorted }, [sorted.buffer as ArrayBuffer]];
+  } catch (error) {
+    return [{ sortId: request.sortId, sortError: threadError(error) }, []];
+  }
+}
 
 /** Why a build failed, as it crosses a thread. */
 export interface ThreadError {
@@ -53,6 +81,7 @@ export interface ThreadError {
  * result, or why it failed.
  */
 export type ClvReply =
+  | SortReply
   | { readonly id: number; readonly job: ScenarioJob; readonly claim: Int32Array }
   | { readonly id: number; readonly stage: "clv" | "holdout" }
   | { readonly id: number; readonly done: ClvDone }
@@ -77,6 +106,7 @@ export interface ThreadBuild {
  * job's result or why it failed, the build, or why it failed; `id` is the request's.
  */
 export type BuildReply =
+  | SortReply
   | { readonly id: number; readonly stage: SnapshotStage }
   | { readonly id: number; readonly groups: SegmentGroups }
   | { readonly id: number; readonly jobDone: ScenarioJobResult }

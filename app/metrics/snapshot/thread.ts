@@ -8,7 +8,7 @@
  * stage's result comes back assembles the snapshot. Idle meanwhile, it computes the CLV
  * stage's churn scenarios when the CLV thread hands them over (runJob). The snapshot leaves
  * as JSON text (it is stored as text anyway); the per-customer columns are transferred back,
- * not copied.
+ * not copied. Between builds it takes sort jobs of the result set's write (answerSort).
  */
 import { parentPort } from "node:worker_threads";
 import { scenarioJobExpectations, type ScenarioJob } from "../../analytics/clv";
@@ -17,6 +17,7 @@ import { descriptiveSteps, type DescriptiveStep } from "./pipeline";
 import type { ClvDone } from "./clv-stage";
 import type { SnapshotBuild } from "./stages";
 import {
+  answerSort,
   claimJob,
   threadError,
   transferables,
@@ -91,6 +92,7 @@ function runJob(id: number, job: ScenarioJob, claim: Int32Array): void {
 }
 
 port.on("message", (request: BuildRequest) => {
+  if ("sort" in request) return post(...answerSort(request));
   if ("input" in request) return advance(request.id, descriptiveSteps(request.input));
   if ("job" in request) return runJob(request.id, request.job, request.claim);
   const steps = waiting.get(request.id);
