@@ -274,7 +274,7 @@ export function buildPurchaseHistory(
   calendar: Calendar,
 ): PurchaseHistory {
   const customerCount = typeof customers === "number" ? customers : customers.count;
-  const { customer, grossMinor, flags } = orders;
+  const { grossMinor } = orders;
   const n = orders.length;
 
   // Sized by the rows (no counting pass): pages past the last purchase are never touched.
@@ -327,31 +327,11 @@ export function buildPurchaseHistory(
   const dayMonth = new Int32Array(hasData ? maxDay - minDay + 1 : 0);
   for (let d = 0; d < dayMonth.length; d++) dayMonth[d] = monthOfDay(tableStart + d);
 
-  // Gross per purchase on first read: a customer's remaining orders, in the order read
-  // above, fill their purchases purchaseOrders[p] at a time (the same sums in the same order).
+  // Gross per purchase on first read (no descriptive metric reads it).
   let purchaseGross: Float64Array | null = null;
   let firstSubscription: Int32Array | null = null;
-  const grossOfPurchases = (): Float64Array => {
-    const out = new Float64Array(rows);
-    let p = -1;
-    let left = 0;
-    let current = -1;
-    for (let k = 0; k < n; k++) {
-      const i = order === null ? k : order[k];
-      const c = customer[i];
-      if (c < 0 || flags[i] & DROPPED) continue;
-      if (c !== current) {
-        current = c;
-        p = purchaseStart[c];
-        left = purchaseOrders[p];
-      } else if (left === 0) {
-        left = purchaseOrders[++p];
-      }
-      out[p] = left === purchaseOrders[p] ? grossMinor[i] : out[p] + grossMinor[i];
-      left--;
-    }
-    return out;
-  };
+  const grossOfPurchases = (): Float64Array =>
+    purchaseSums(orders, order, purchaseStart, purchaseOrders, grossMinor).sums;
 
   return {
     calendar,
@@ -386,5 +366,96 @@ export function buildPurchaseHistory(
       const slot = day - tableStart;
       return slot >= 0 && slot < dayMonth.length ? dayMonth[slot] : monthOfDay(day);
     },
+  };
+}
+
+/**
+ * Per purchase, the sum of `amount` over its orders, and the guests' sum: a customer's
+ * remaining orders, in the order the history read them (`order`, null: row order), fill
+ * their purchases purchaseOrders[p] at a time. The sums are made in the same order as the
+ * history's own, so they are the same numbers. Throws as the history does on an amount that
+ * is not finite (only for `net`; gross was checked when the history was built).
+ */
+function purchaseSums(
+  orders: OrderTable,
+  order: Uint32Array | null,
+  purchaseStart: Int32Array,
+  purchaseOrders: Int32Array | Uint16Array,
+  amount: ArrayLike<number>,
+  checkFinite = false,
+): { sums: Float64Array; guest: number } {
+  const { customer, flags } = orders;
+  const sums = new Float64Array(purchaseStart[purchaseStart.length - 1]);
+  let guest = 0;
+  let p = -1;
+  let left = 0;
+  let current = -1;
+  for (let k = 0; k < orders.length; k++) {
+    const i = order === null ? k : order[k];
+    if (flags[i] & DROPPED) continue;
+    const x = amount[i];
+    if (checkFinite && !Number.isFinite(x)) {
+      throw new RangeError(`Order row ${i}: processedAt, grossMinor and netMinor must be finite`);
+    }
+    const c = customer[i];
+    if (c < 0) {
+      guest += x;
+      continue;
+    }
+    if (c !== current) {
+      current = c;
+      p = purchaseStart[c];
+      left = purchaseOrders[p];
+    } else if (left === 0) {
+      left = purchaseOrders[++p];
+    }
+    sums[p] = left === purchaseOrders[p] ? x : sums[p] + x;
+    left--;
+  }
+  return { sums, guest };
+}
+
+/**
+ * The same purchases with another net amount per order (the acquisition block's gross
+ * profit): `orders` must be the table `history` was built from, with `netMinor` in place of
+ * its net. Equal to buildPurchaseHistory on that table, without reading the days again.
+ */
+export function withPurchaseNet(
+  history: PurchaseHistory,
+  orders: OrderTable,
+  netMinor: ArrayLike<number>,
+): PurchaseHistory {
+  if (history.rowOrder === undefined || netMinor.length !== orders.length) {
+    throw new RangeError("withPurchaseNet needs a history built from these orders");
+  }
+  const { sums, guest } = purchaseSums(
+    orders,
+    history.rowOrder,
+    history.purchaseStart,
+    history.purchaseOrders,
+    netMinor,
+    true,
+  );
+  return {
+    calendar: history.calendar,
+    customerCount: history.customerCount,
+    purchaseStart: history.purchaseStart,
+    purchaseDay: history.purchaseDay,
+    purchaseNet: sums,
+    get purchaseGross(): Float64Array {
+      return history.purchaseGross;
+    },
+    purchaseOrders: history.purchaseOrders,
+    purchaseFlags: history.purchaseFlags,
+    minDay: history.minDay,
+    maxDay: history.maxDay,
+    guest: { ...history.guest, netMinor: guest },
+    excluded: history.excluded,
+    rowOrder: history.rowOrder,
+    monthByDay: history.monthByDay,
+    get firstSubscription(): Int32Array {
+      return history.firstSubscription;
+    },
+    monthOf: (day) => history.monthOf(day),
   };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildPurchaseHistory } from "../../app/analytics/history";
+import { buildPurchaseHistory, withPurchaseNet } from "../../app/analytics/history";
 import { createCalendar, monthOfDay } from "../../app/analytics/time";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
 import type { OrderTable } from "../../app/analytics/types";
@@ -148,6 +148,76 @@ describe("buildPurchaseHistory", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("takes another net per order as a rebuild does (withPurchaseNet, property)", () => {
+    fc.assert(
+      fc.property(
+        randomShop(),
+        fc.integer(),
+        fc.constantFrom("Asia/Tokyo", "America/New_York"),
+        ({ customers, orders }, seed, zone) => {
+          const cal = createCalendar(zone);
+          const sorted = tableFromRaw(orders);
+          const idx = Array.from({ length: sorted.length }, (_, i) => i).sort(
+            (a, b) =>
+              (((a * 2654435761 + seed) >>> 0) % 991) - (((b * 2654435761 + seed) >>> 0) % 991),
+          );
+          const shuffled: OrderTable = {
+            length: sorted.length,
+            customer: Int32Array.from(idx, (i) => sorted.customer[i]),
+            processedAt: Float64Array.from(idx, (i) => sorted.processedAt[i]),
+            grossMinor: Float64Array.from(idx, (i) => sorted.grossMinor[i]),
+            netMinor: Float64Array.from(idx, (i) => sorted.netMinor[i]),
+            flags: Uint8Array.from(idx, (i) => sorted.flags[i]),
+          };
+          for (const table of [sorted, shuffled]) {
+            // Profits with fractions (sums then depend on their order), −0 and big values.
+            const profit = Float64Array.from({ length: table.length }, (_, i) =>
+              i % 7 === 0 ? -0 : i % 5 === 0 ? 2 ** 40 + i / 3 : table.netMinor[i] * 0.37 - i / 7,
+            );
+            const h = buildPurchaseHistory(table, customers, cal);
+            const rebuilt = buildPurchaseHistory({ ...table, netMinor: profit }, customers, cal);
+            const got = withPurchaseNet(h, table, profit);
+            // Bit for bit: Object.is tells −0 from 0.
+            expect(Array.from(got.purchaseNet).map((x) => (Object.is(x, -0) ? "-0" : x))).toEqual(
+              Array.from(rebuilt.purchaseNet).map((x) => (Object.is(x, -0) ? "-0" : x)),
+            );
+            expect(Object.is(got.guest.netMinor, rebuilt.guest.netMinor)).toBe(true);
+            expect(got.guest).toEqual(rebuilt.guest);
+            expect(got.excluded).toEqual(rebuilt.excluded);
+            for (const column of [
+              "purchaseStart",
+              "purchaseDay",
+              "purchaseOrders",
+              "purchaseFlags",
+              "purchaseGross",
+              "firstSubscription",
+              "monthByDay",
+            ] as const) {
+              expect(Array.from(got[column])).toEqual(Array.from(rebuilt[column]));
+            }
+            expect([got.minDay, got.maxDay]).toEqual([rebuilt.minDay, rebuilt.maxDay]);
+            expect(got.rowOrder).toEqual(rebuilt.rowOrder);
+            if (Number.isFinite(got.minDay))
+              expect(got.monthOf(got.maxDay + 40)).toBe(rebuilt.monthOf(got.maxDay + 40));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("refuses another net that is not finite or not of the history's orders", () => {
+    const orders = orderTable([
+      { c: 0, at: "2025-01-02T10:00:00Z", net: 100 },
+      { c: 0, at: "2025-01-03T10:00:00Z", net: 200 },
+    ]);
+    const h = buildPurchaseHistory(orders, 1, createCalendar("UTC"));
+    expect(() => withPurchaseNet(h, orders, Float64Array.of(1, NaN))).toThrow(
+      /Order row 1: .*must be finite/,
+    );
+    expect(() => withPurchaseNet(h, orders, Float64Array.of(1))).toThrow(/built from these orders/);
   });
 
   it("conserves orders and net revenue (customers + guests = kept orders)", () => {

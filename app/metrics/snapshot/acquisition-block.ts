@@ -19,7 +19,7 @@ import {
   entryTypeReport,
   purchaseProducts,
 } from "../../analytics/entry-products";
-import { buildPurchaseHistory } from "../../analytics/history";
+import { withPurchaseNet } from "../../analytics/history";
 import type { OrderTable } from "../../analytics/types";
 import { defaultChannelAliases } from "../../channel-names";
 import { cleanMetric } from "./json";
@@ -144,7 +144,7 @@ function cleanReport(report: AcquisitionReport): AcquisitionReport {
 
 /** Both blocks, or null when the input carries no first touches and line items. */
 export function acquisitionStage(ctx: Context): AcquisitionStage | null {
-  const { input, history, asOfDay, calendar } = ctx;
+  const { input, history, asOfDay } = ctx;
   const acq: AcquisitionInput | undefined = input.acquisition;
   if (acq === undefined) return null;
   const { settings } = input;
@@ -166,11 +166,7 @@ export function acquisitionStage(ctx: Context): AcquisitionStage | null {
   if (acq.variantCost !== null) {
     const profit = orderProfit(input.orders, acq.lineItems, acq.variantCost, margin);
     // Same orders, flags and days: the same purchases, with profit for net revenue.
-    ltvHistory = buildPurchaseHistory(
-      { ...input.orders, netMinor: profit.profitMinor },
-      customerCount,
-      calendar,
-    );
+    ltvHistory = withPurchaseNet(history, input.orders, profit.profitMinor);
     ltvFacts = { ...facts, history: ltvHistory };
     basis = {
       basis: "costs",
