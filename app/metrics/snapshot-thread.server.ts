@@ -255,14 +255,25 @@ export function buildSnapshotInThread(
 }
 
 /**
- * The result set's sort orders (segmentOrder of each job, in order), made on the compute and
- * CLV threads at once when they run (they are idle once a build is done), else on this
- * thread. The jobs' columns must be on shared memory (resultColumns) or they are copied.
- * Same orders either way: the same function on the same columns.
+ * Below this many slots a set is sorted on the calling thread: the threads' sort code is cold
+ * (not yet optimized; this thread's is warm from the load's sorts), which cost ≈ 0.1 s at
+ * 100k slots, more than the second core saves there (docs/decisions/0081).
  */
-export async function sortOnSnapshotThreads(jobs: readonly SortJob[]): Promise<Uint32Array[]> {
+export const THREAD_SORT_MIN_SLOTS = 250_000;
+
+/**
+ * The result set's sort orders (segmentOrder of each job, in order), made on the compute and
+ * CLV threads at once when they run (they are idle once a build is done) and the set has at
+ * least `minSlots` slots, else on this thread. The jobs' columns must be on shared memory
+ * (resultColumns) or they are copied. Same orders either way: the same function on the same
+ * columns.
+ */
+export async function sortOnSnapshotThreads(
+  jobs: readonly SortJob[],
+  minSlots = THREAD_SORT_MIN_SLOTS,
+): Promise<Uint32Array[]> {
   const threads = current;
-  if (threads === null) return jobs.map(segmentOrder);
+  if (threads === null || (jobs[0]?.values.length ?? 0) < minSlots) return jobs.map(segmentOrder);
   hold(threads);
   return Promise.all(
     jobs.map(

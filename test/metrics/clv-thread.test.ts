@@ -237,9 +237,12 @@ describe("the result set's sort orders on the snapshot threads (sortOnSnapshotTh
     // The columns are shared with the threads, not copied.
     expect(jobs.every((job) => job.values.buffer instanceof SharedArrayBuffer)).toBe(true);
     const local = jobs.map(segmentOrder);
-    const threaded = await sortOnSnapshotThreads(jobs);
+    const threaded = await sortOnSnapshotThreads(jobs, 0);
     expect(threaded).toHaveLength(6);
     threaded.forEach((order, k) => expect(Array.from(order)).toEqual(Array.from(local[k])));
+    // Below THREAD_SORT_MIN_SLOTS the set is sorted here, with the same orders.
+    const here = await sortOnSnapshotThreads(jobs);
+    here.forEach((order, k) => expect(Array.from(order)).toEqual(Array.from(local[k])));
     // Each order holds every slot once.
     expect(new Set(threaded[0]).size).toBe(jobs[0].values.length);
     // The threads take the next build as before.
@@ -261,15 +264,15 @@ describe("the result set's sort orders on the snapshot threads (sortOnSnapshotTh
     const build = await expectSameBuild(shop({ customers: 800, seed: 34, timeZone: "UTC" }));
     const jobs = jobsOf(build.perCustomer);
     const broken = { ...jobs[0], values: null as unknown as Float64Array };
-    await expect(sortOnSnapshotThreads([jobs[1], broken])).rejects.toMatchObject({
+    await expect(sortOnSnapshotThreads([jobs[1], broken], 0)).rejects.toMatchObject({
       name: "TypeError",
       message: expect.stringMatching(/null/),
     });
-    const ended = expect(sortOnSnapshotThreads(jobs)).rejects.toThrow(/thread exited/);
+    const ended = expect(sortOnSnapshotThreads(jobs, 0)).rejects.toThrow(/thread exited/);
     await closeSnapshotThread();
     await ended;
     startSnapshotThread();
-    const orders = await sortOnSnapshotThreads(jobs);
+    const orders = await sortOnSnapshotThreads(jobs, 0);
     expect(Array.from(orders[5])).toEqual(Array.from(segmentOrder(jobs[5])));
   });
 });
