@@ -132,6 +132,10 @@ interface RowsRead {
   readonly purchaseNet: Float64Array | Int32Array;
 }
 
+/** What the history throws at a kept order whose time or amounts are not finite. */
+const notFinite = (row: number): RangeError =>
+  new RangeError(`Order row ${row}: processedAt, grossMinor and netMinor must be finite`);
+
 /** Whether a net sum is held exactly by an Int32Array: whole, in range, not −0. */
 const wholeNet = (x: number): boolean => (x | 0) === x && (x !== 0 || 1 / x > 0);
 
@@ -204,7 +208,7 @@ function readRows(
     const gross = grossMinor[i];
     if (!Number.isFinite(at) || !Number.isFinite(net) || !Number.isFinite(gross)) {
       if (checked && !inOrderFrom(orders, k + 1)) return null;
-      throw new RangeError(`Order row ${i}: processedAt, grossMinor and netMinor must be finite`);
+      throw notFinite(i);
     }
     if (c >= customerCount || c < -1) {
       if (checked && !inOrderFrom(orders, k + 1)) return null;
@@ -395,7 +399,7 @@ function purchaseSums(
     if (flags[i] & DROPPED) continue;
     const x = amount[i];
     if (checkFinite && !Number.isFinite(x)) {
-      throw new RangeError(`Order row ${i}: processedAt, grossMinor and netMinor must be finite`);
+      throw notFinite(i);
     }
     const c = customer[i];
     if (c < 0) {
