@@ -38,7 +38,7 @@ import { createCalendar, shiftDayBoundary } from "../../app/analytics/time";
 import type { MarketingSpend, OrderTable } from "../../app/analytics/types";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
 import { TOUCH_CUSTOMERS, TOUCH_ORDERS, touchHistory, touchShop } from "./acquisition-shop";
-import { d, randomShop, tableFromRaw } from "./shop";
+import { d, permuted, randomShop, tableFromRaw } from "./shop";
 
 const AS_OF = d("2025-03-31");
 const shop = touchShop(TOUCH_ORDERS);
@@ -831,14 +831,7 @@ describe("attribution and acquisition properties", () => {
         const perm = Array.from({ length: table.length }, (_, i) => i).reverse();
         const where = new Int32Array(table.length);
         perm.forEach((from, to) => (where[from] = to));
-        const shuffled: OrderTable = {
-          length: table.length,
-          customer: Int32Array.from(perm, (i) => table.customer[i]),
-          processedAt: Float64Array.from(perm, (i) => table.processedAt[i]),
-          grossMinor: Float64Array.from(perm, (i) => table.grossMinor[i]),
-          netMinor: Float64Array.from(perm, (i) => table.netMinor[i]),
-          flags: Uint8Array.from(perm, (i) => table.flags[i]),
-        };
+        const shuffled = permuted(table, perm);
         const moved = { ...items, order: Int32Array.from(order, (o) => where[o]) };
         const h2 = buildPurchaseHistory(shuffled, customers, createCalendar("Asia/Tokyo"));
         expect(

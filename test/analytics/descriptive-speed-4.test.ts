@@ -14,21 +14,9 @@ import {
 import { buildPurchaseHistory, sortedRowOrder } from "../../app/analytics/history";
 import { createCalendar } from "../../app/analytics/time";
 import { ORDER_CANCELLED, ORDER_TEST, type OrderTable } from "../../app/analytics/types";
-import { RANDOM_SPAN_DAYS, RANDOM_START_MS, randomShop, tableFromRaw } from "./shop";
+import { permuted, RANDOM_SPAN_DAYS, RANDOM_START_MS, randomShop, tableFromRaw } from "./shop";
 
 const tokyo = createCalendar("Asia/Tokyo");
-
-/** The rows of `table` in the order `rows` lists them. */
-function permuted(table: OrderTable, rows: readonly number[]): OrderTable {
-  return {
-    length: rows.length,
-    customer: Int32Array.from(rows, (i) => table.customer[i]),
-    processedAt: Float64Array.from(rows, (i) => table.processedAt[i]),
-    grossMinor: Float64Array.from(rows, (i) => table.grossMinor[i]),
-    netMinor: Float64Array.from(rows, (i) => table.netMinor[i]),
-    flags: Uint8Array.from(rows, (i) => table.flags[i]),
-  };
-}
 
 /** 0–3 lines per order, grouped by order in row order; products −1 (none) .. 5 spread over P. */
 function linesOf(orderCount: number, seed: number, P: number): LineItemTable {

@@ -22,7 +22,7 @@ import { monthlyTrends } from "../../app/analytics/trends";
 import type { RfmOptions } from "../../app/analytics/rfm";
 import { computeRfm, NO_SEGMENT, rfmSegments } from "../../app/analytics/rfm";
 import { createCalendar, firstDayOfMonth, formatMonth } from "../../app/analytics/time";
-import { randomShop, tableFromRaw } from "./shop";
+import { permuted, randomShop, shuffledRows, tableFromRaw } from "./shop";
 
 const calendar = createCalendar("Asia/Tokyo");
 const DAY = 86_400_000;
@@ -69,28 +69,14 @@ describe("customer facts in two-byte arrays", () => {
   });
 });
 
-/** The rows of a table in the given order, as a table of their own. */
-const permuted = (t: OrderTable, idx: ArrayLike<number>): OrderTable => ({
-  length: t.length,
-  customer: Int32Array.from(idx, (i) => t.customer[i]),
-  processedAt: Float64Array.from(idx, (i) => t.processedAt[i]),
-  grossMinor: Float64Array.from(idx, (i) => t.grossMinor[i]),
-  netMinor: Float64Array.from(idx, (i) => t.netMinor[i]),
-  flags: Uint8Array.from(idx, (i) => t.flags[i]),
-});
-
 describe("history: the row-order check folded into the read", () => {
   it("reads any row order as the old path did: check, sort, then read (property)", () => {
     fc.assert(
       fc.property(randomShop(), fc.integer(), fc.boolean(), (s, seed, keep) => {
         const sorted = tableFromRaw(s.orders);
-        const idx = Array.from({ length: sorted.length }, (_, i) => i);
-        if (!keep) {
-          idx.sort(
-            (a, b) =>
-              (((a * 2654435761 + seed) >>> 0) % 1009) - (((b * 2654435761 + seed) >>> 0) % 1009),
-          );
-        }
+        const idx = keep
+          ? Array.from({ length: sorted.length }, (_, i) => i)
+          : shuffledRows(sorted.length, seed, 1009);
         const table = permuted(sorted, idx);
         // The old path: the separate check, then the rows read in its order.
         const order = sortedRowOrder(table);

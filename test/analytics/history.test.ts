@@ -5,7 +5,7 @@ import { createCalendar, monthOfDay } from "../../app/analytics/time";
 import { ORDER_CANCELLED, ORDER_SUBSCRIPTION, ORDER_TEST } from "../../app/analytics/types";
 import type { OrderTable } from "../../app/analytics/types";
 import { fixtureShop, FIXTURE_ORDERS } from "./fixture";
-import { d, orderTable, randomShop, shop, tableFromRaw } from "./shop";
+import { d, orderTable, permuted, randomShop, shop, shuffledRows, tableFromRaw } from "./shop";
 
 const purchasesOf = (h: ReturnType<typeof fixtureShop>, c: number) => {
   const out: { day: number; net: number; orders: number }[] = [];
@@ -61,18 +61,7 @@ describe("buildPurchaseHistory", () => {
         const cal = createCalendar("Asia/Tokyo");
         const sorted = tableFromRaw(orders);
         // A deterministic shuffle of the rows.
-        const idx = Array.from({ length: sorted.length }, (_, i) => i).sort(
-          (a, b) =>
-            (((a * 2654435761 + seed) >>> 0) % 1009) - (((b * 2654435761 + seed) >>> 0) % 1009),
-        );
-        const shuffled: OrderTable = {
-          length: sorted.length,
-          customer: Int32Array.from(idx, (i) => sorted.customer[i]),
-          processedAt: Float64Array.from(idx, (i) => sorted.processedAt[i]),
-          grossMinor: Float64Array.from(idx, (i) => sorted.grossMinor[i]),
-          netMinor: Float64Array.from(idx, (i) => sorted.netMinor[i]),
-          flags: Uint8Array.from(idx, (i) => sorted.flags[i]),
-        };
+        const shuffled = permuted(sorted, shuffledRows(sorted.length, seed, 1009));
         const a = buildPurchaseHistory(sorted, customers, cal);
         const b = buildPurchaseHistory(shuffled, customers, cal);
         expect(Array.from(b.purchaseStart)).toEqual(Array.from(a.purchaseStart));
@@ -91,17 +80,10 @@ describe("buildPurchaseHistory", () => {
         // Gross differs from net per order so a wrong order-to-purchase match shows.
         const rows = orders.map((o, i) => ({ ...o, net: o.net + ((i * 37) % 11) }));
         const sorted = tableFromRaw(rows);
-        const idx = Array.from({ length: sorted.length }, (_, i) => i).sort(
-          (a, b) =>
-            (((a * 2654435761 + seed) >>> 0) % 997) - (((b * 2654435761 + seed) >>> 0) % 997),
-        );
+        const idx = shuffledRows(sorted.length, seed, 997);
         const shuffled: OrderTable = {
-          length: sorted.length,
-          customer: Int32Array.from(idx, (i) => sorted.customer[i]),
-          processedAt: Float64Array.from(idx, (i) => sorted.processedAt[i]),
+          ...permuted(sorted, idx),
           grossMinor: Float64Array.from(idx, (i) => sorted.grossMinor[i] * 3 + i),
-          netMinor: Float64Array.from(idx, (i) => sorted.netMinor[i]),
-          flags: Uint8Array.from(idx, (i) => sorted.flags[i]),
         };
         for (const table of [sorted, shuffled]) {
           const h = buildPurchaseHistory(table, customers, cal);
@@ -159,18 +141,7 @@ describe("buildPurchaseHistory", () => {
         ({ customers, orders }, seed, zone) => {
           const cal = createCalendar(zone);
           const sorted = tableFromRaw(orders);
-          const idx = Array.from({ length: sorted.length }, (_, i) => i).sort(
-            (a, b) =>
-              (((a * 2654435761 + seed) >>> 0) % 991) - (((b * 2654435761 + seed) >>> 0) % 991),
-          );
-          const shuffled: OrderTable = {
-            length: sorted.length,
-            customer: Int32Array.from(idx, (i) => sorted.customer[i]),
-            processedAt: Float64Array.from(idx, (i) => sorted.processedAt[i]),
-            grossMinor: Float64Array.from(idx, (i) => sorted.grossMinor[i]),
-            netMinor: Float64Array.from(idx, (i) => sorted.netMinor[i]),
-            flags: Uint8Array.from(idx, (i) => sorted.flags[i]),
-          };
+          const shuffled = permuted(sorted, shuffledRows(sorted.length, seed, 991));
           for (const table of [sorted, shuffled]) {
             // Profits with fractions (sums then depend on their order), −0 and big values.
             const profit = Float64Array.from({ length: table.length }, (_, i) =>

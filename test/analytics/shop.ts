@@ -107,15 +107,25 @@ export function subsetHistory(
   for (let i = 0; i < orders.length; i++) {
     if (orders.customer[i] >= 0 && keep(orders.customer[i])) rows.push(i);
   }
-  const sub: OrderTable = {
+  return buildPurchaseHistory(permuted(orders, rows), customers, createCalendar("Asia/Tokyo"));
+}
+
+/** The rows of `table` in the order `rows` lists them, as a table of their own. */
+export function permuted(table: OrderTable, rows: ArrayLike<number>): OrderTable {
+  return {
     length: rows.length,
-    customer: Int32Array.from(rows, (i) => orders.customer[i]),
-    processedAt: Float64Array.from(rows, (i) => orders.processedAt[i]),
-    grossMinor: Float64Array.from(rows, (i) => orders.grossMinor[i]),
-    netMinor: Float64Array.from(rows, (i) => orders.netMinor[i]),
-    flags: Uint8Array.from(rows, (i) => orders.flags[i]),
+    customer: Int32Array.from(rows, (i) => table.customer[i]),
+    processedAt: Float64Array.from(rows, (i) => table.processedAt[i]),
+    grossMinor: Float64Array.from(rows, (i) => table.grossMinor[i]),
+    netMinor: Float64Array.from(rows, (i) => table.netMinor[i]),
+    flags: Uint8Array.from(rows, (i) => table.flags[i]),
   };
-  return buildPurchaseHistory(sub, customers, createCalendar("Asia/Tokyo"));
+}
+
+/** Rows 0…length−1 in a deterministic shuffle of `seed`, by a multiplicative hash mod `modulus`. */
+export function shuffledRows(length: number, seed: number, modulus: number): number[] {
+  const hash = (i: number) => ((i * 2654435761 + seed) >>> 0) % modulus;
+  return Array.from({ length }, (_, i) => i).sort((a, b) => hash(a) - hash(b));
 }
 
 /** Start of the random shops' history: 2023-01-01 00:00 JST. */
